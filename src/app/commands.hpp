@@ -1,0 +1,42 @@
+// The command registry: every `paasrun <command>` lives in its own cmd_*.cpp and registers
+// a CLI11 subcommand plus the function that runs it. main() parses once and runs the
+// subcommand that was selected. Command files hold argument wiring only; the work is done by
+// the library modules they call.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace paasrun::app {
+
+/// Runs a parsed command; returns the process exit code.
+using Runner = std::function<int()>;
+
+class Commands {
+public:
+    void add(CLI::App* sub, Runner run) { entries_.push_back({sub, std::move(run)}); }
+    /// The runner of the subcommand the user selected, or nullptr.
+    [[nodiscard]] const Runner* selected() const {
+        for (const auto& e : entries_)
+            if (e.sub->parsed()) return &e.run;
+        return nullptr;
+    }
+
+private:
+    struct Entry {
+        CLI::App* sub;
+        Runner run;
+    };
+    std::vector<Entry> entries_;
+};
+
+// One per cmd_*.cpp. Each may add several subcommands.
+void register_check(CLI::App& app, Commands& cmds);       // check
+void register_supervisor(CLI::App& app, Commands& cmds);  // up, start, run
+void register_serve(CLI::App& app, Commands& cmds);       // serve (and the internal worker)
+void register_build(CLI::App& app, Commands& cmds);       // build, releases, rollback, config*
+
+}  // namespace paasrun::app

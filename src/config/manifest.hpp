@@ -1,0 +1,109 @@
+// paasrun.yaml: the app manifest. Every key, its type and default is documented in
+// docs/manifest.md; this header is the in-memory shape. An absent file is an all-defaults
+// Manifest. Validation reports unknown keys and wrong types with file:line:column.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/dotenv.hpp"
+#include "util/result.hpp"
+
+namespace paasrun::config {
+
+struct WebSettings {
+    std::string app;                 // "module:callable"; empty: taken from the Procfile web line
+    int workers = 0;                 // 0: WEB_CONCURRENCY, else derived from CPUs/cgroup limits
+    int threads = 1;                 // app threads per worker
+    double timeout = 30;             // s; a worker silent this long is dumped and replaced
+    double graceful_timeout = 30;    // s; in-flight requests get this long on stop/reload
+    double keepalive = 5;            // s; idle keep-alive connections are closed after this
+    double request_timeout = 0;      // s; 0 = off
+    int max_requests = 0;            // 0 = never recycle by count
+    int max_requests_jitter = 0;
+    int max_rss_mb = 0;              // 0 = off
+    long long max_body = 100LL * 1024 * 1024;  // bytes; larger bodies get 413
+    int limit_request_line = 8192;   // bytes; longer request lines get 414
+    int limit_request_fields = 100;  // header count; more get 431
+    int limit_request_field_size = 8192;  // bytes per header line; longer get 431
+    std::vector<std::string> forwarded_allow_ips{"127.0.0.1", "::1"};  // CIDRs
+    std::string root_path;           // SCRIPT_NAME
+    std::string access_log = "logfmt";  // logfmt | json | off
+};
+
+struct StaticMapping {
+    std::string prefix;  // URL prefix, e.g. "/static/"
+    std::string dir;     // directory relative to the app dir
+};
+
+struct StaticSettings {
+    std::vector<StaticMapping> mappings;
+    std::string root;                          // directory served at "/" (robots.txt, favicon)
+    bool fallthrough = true;                   // a miss goes to the app (false: 404)
+    int max_age = 60;                          // s, Cache-Control for non-hashed files
+    std::vector<std::string> immutable_prefixes;  // served as immutable for a year
+    bool cors = false;                         // Access-Control-Allow-Origin: *
+};
+
+struct HealthCheck {
+    std::string path;        // empty: no HTTP health check (process liveness only)
+    double interval = 10;    // s
+    double timeout = 5;      // s
+    int attempts = 3;        // consecutive failures before the process is unhealthy
+};
+
+struct RestartPolicy {
+    std::string policy = "always";  // always | on-failure | never  (paasrun start)
+    double initial_delay = 0.1;     // s, first backoff
+    double max_delay = 60;          // s, backoff cap
+    double reset_after = 30;        // s up before the backoff starts over
+};
+
+struct BuildSettings {
+    std::vector<std::string> buildpacks;  // empty: detect the bundled ones
+    bool system_site_packages = false;    // python.system_site_packages
+    int keep_releases = 10;
+};
+
+struct AdminSettings {
+    bool enabled = true;
+    std::string bind;        // "host:port" or "unix:/path"; empty: 127.0.0.1:$ADMIN_PORT
+    long long max_body = 512LL * 1024 * 1024;  // bytes (deploy tarballs)
+};
+
+struct DeploySettings {
+    double bake_window = 60;     // s after a switch during which failures roll back
+    int max_health_failures = 3; // health-check failures in the window that roll back
+    int max_crashes = 3;         // web crashes in the window that roll back
+    double shutdown_delay = 0;   // s between readiness off and stop accepting (SIGTERM)
+};
+
+struct Manifest {
+    std::string app_name;                    // default: the app directory's name
+    std::map<std::string, int> formation;    // process type -> count (default 1 each)
+    EnvList env;                             // lowest-precedence env defaults
+    WebSettings web;
+    StaticSettings static_files;
+    HealthCheck health;
+    RestartPolicy restart;
+    double grace_period = 30;                // s from SIGTERM to SIGKILL
+    double release_timeout = 600;            // s for the release phase
+    BuildSettings build;
+    AdminSettings admin;
+    DeploySettings deploy;
+};
+
+/// Parses manifest YAML text. Pure. Collects every validation error (unknown keys, wrong
+/// types, out-of-range values), each with file:line:column; fails if there is any.
+[[nodiscard]] Result<Manifest> parse_manifest(std::string_view text, std::string_view file = "paasrun.yaml");
+
+/// Every error (for `paasrun check`); empty when the text is valid.
+[[nodiscard]] std::vector<Error> check_manifest(std::string_view text, std::string_view file = "paasrun.yaml");
+
+/// Reads paasrun.yaml from an app dir; a missing file yields the defaults.
+[[nodiscard]] Result<Manifest> load_manifest(const std::string& path);
+
+}  // namespace paasrun::config

@@ -1,0 +1,125 @@
+#include "util/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+namespace paasrun::log {
+namespace {
+
+Level initial_level() {
+    const char* env = std::getenv("PAASRUN_LOG_LEVEL");
+    if (!env) return Level::info;
+    std::string_view v = env;
+    if (v == "debug") return Level::debug;
+    if (v == "warn") return Level::warn;
+    if (v == "error") return Level::error;
+    return Level::info;
+}
+
+std::atomic<Level> g_level{initial_level()};
+std::atomic<int> g_fd{2};
+
+const char* level_name(Level l) {
+    switch (l) {
+        case Level::debug: return "debug";
+        case Level::info: return "info";
+        case Level::warn: return "warn";
+        case Level::error: return "error";
+    }
+    return "info";
+}
+
+bool needs_quoting(std::string_view v) {
+    if (v.empty()) return true;
+    for (char c : v)
+        if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return true;
+    return false;
+}
+
+// Splits "words words key=value ..." into the message and the key=value tail.
+std::pair<std::string_view, std::string_view> split_message(std::string_view text) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find(' ', pos);
+        auto word = text.substr(pos, end == std::string_view::npos ? text.npos : end - pos);
+        auto eq = word.find('=');
+        if (eq != std::string_view::npos && eq > 0) {
+            auto msg = text.substr(0, pos);
+            while (!msg.empty() && msg.back() == ' ') msg.remove_suffix(1);
+            return {msg, text.substr(pos)};
+        }
+        if (end == std::string_view::npos) break;
+        pos = end + 1;
+    }
+    return {text, {}};
+}
+
+}  // namespace
+
+void set_level(Level l) { g_level = l; }
+Level level() { return g_level; }
+void set_fd(int fd) { g_fd = fd; }
+
+std::string quote(std::string_view v) {
+    if (!needs_quoting(v)) return std::string(v);
+    std::string out = "\"";
+    for (char c : v) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20)
+                    out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+                else
+                    out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+std::string format_line(Level l, std::string_view component, std::string_view text) {
+    using namespace std::chrono;
+    auto now = system_clock::now();
+    auto secs = system_clock::to_time_t(now);
+    auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    auto [msg, rest] = split_message(text);
+    std::string line = fmt::format("time={:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z at={} component={}",
+                                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                   tm.tm_min, tm.tm_sec, ms, level_name(l), component);
+    if (!msg.empty()) line += fmt::format(" msg={}", quote(msg));
+    if (!rest.empty()) {
+        line += ' ';
+        line += rest;
+    }
+    line += '\n';
+    return line;
+}
+
+void write(Level l, std::string_view component, std::string_view text) {
+    auto line = format_line(l, component, text);
+    const char* p = line.data();
+    std::size_t left = line.size();
+    int fd = g_fd;
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;  // nowhere left to report a logging failure
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace paasrun::log

@@ -1,0 +1,52 @@
+// Structured logging: one line per event, logfmt (key=value), to stderr.
+//
+//   log::info("supervisor", "process exited proc={} pid={}", name, pid);
+//   -> time=2026-11-22T10:00:00.123Z at=info component=supervisor msg="process exited" proc=web.1 pid=42
+//
+// The format string's leading words (up to the first `key=`) become msg="..."; the rest is
+// appended as-is, so callers write key=value pairs. Values that may contain spaces or quotes
+// go through log::quote(). A line is written with a single write(2) so lines from several
+// threads or processes sharing the fd never interleave. Never log secrets (config values).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace paasrun::log {
+
+enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
+
+/// Minimum level written; default info, or PAASRUN_LOG_LEVEL=debug|info|warn|error.
+void set_level(Level level);
+[[nodiscard]] Level level();
+/// Redirect to another fd (default 2).
+void set_fd(int fd);
+
+/// Quotes a value for logfmt when it needs it (spaces, quotes, '=', empty).
+[[nodiscard]] std::string quote(std::string_view value);
+
+void write(Level level, std::string_view component, std::string_view text);
+
+template <typename... Args>
+void debug(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::debug) write(Level::debug, component, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void info(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::info) write(Level::info, component, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void warn(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::warn) write(Level::warn, component, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void error(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
+    write(Level::error, component, fmt::format(f, std::forward<Args>(args)...));
+}
+
+/// Formats a line without writing it (exposed for tests).
+[[nodiscard]] std::string format_line(Level level, std::string_view component, std::string_view text);
+
+}  // namespace paasrun::log
