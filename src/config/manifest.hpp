@@ -14,6 +14,12 @@
 
 namespace paasrun::config {
 
+/// Upper bounds enforced by validation (the manifest, WEB_CONCURRENCY, -c): a typo such as
+/// `web: 10000` should be an error, not a fork bomb.
+inline constexpr int max_formation_count = 1000;  // processes per type
+inline constexpr int max_web_workers = 1024;
+inline constexpr int max_web_threads = 1024;
+
 struct WebSettings {
     std::string app;                 // "module:callable"; empty: taken from the Procfile web line
     int workers = 0;                 // 0: WEB_CONCURRENCY, else derived from CPUs/cgroup limits
@@ -84,6 +90,7 @@ struct DeploySettings {
 struct Manifest {
     std::string app_name;                    // default: the app directory's name
     std::map<std::string, int> formation;    // process type -> count (default 1 each)
+    std::map<std::string, Where> formation_positions;  // where each formation key is written
     EnvList env;                             // lowest-precedence env defaults
     WebSettings web;
     StaticSettings static_files;
@@ -96,14 +103,26 @@ struct Manifest {
     DeploySettings deploy;
 };
 
+/// The manifest as far as it is valid (a value with an error keeps its default) and every
+/// error found, in file order. Pure.
+struct ManifestReport {
+    Manifest manifest;
+    std::vector<Error> errors;
+};
+[[nodiscard]] ManifestReport validate_manifest(std::string_view text,
+                                               std::string_view file = "paasrun.yaml");
+
 /// Parses manifest YAML text. Pure. Collects every validation error (unknown keys, wrong
-/// types, out-of-range values), each with file:line:column; fails if there is any.
+/// types, out-of-range values), each with file:line:column; fails if there is any, with the
+/// first error (its message says how many more there are).
 [[nodiscard]] Result<Manifest> parse_manifest(std::string_view text, std::string_view file = "paasrun.yaml");
 
 /// Every error (for `paasrun check`); empty when the text is valid.
 [[nodiscard]] std::vector<Error> check_manifest(std::string_view text, std::string_view file = "paasrun.yaml");
 
-/// Reads paasrun.yaml from an app dir; a missing file yields the defaults.
+/// Reads a manifest. `path` is an app dir (its paasrun.yaml is read) or the manifest file
+/// itself. A missing file yields the defaults. An empty app_name defaults to the app
+/// directory's name (the parse_* functions leave it empty: they know no directory).
 [[nodiscard]] Result<Manifest> load_manifest(const std::string& path);
 
 }  // namespace paasrun::config

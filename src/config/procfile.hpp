@@ -5,10 +5,13 @@
 //   release: python manage.py migrate
 //
 // - One `name: command` per line; blank lines and lines starting with `#` (after optional
-//   whitespace) are ignored; CRLF line endings are accepted.
+//   whitespace) are ignored; CRLF line endings and a leading UTF-8 BOM are accepted; spaces
+//   or tabs before the name are skipped.
 // - Names match [A-Za-z0-9_-]+; a duplicate name is an error that names both lines.
-// - The command is everything after the first `:` and the whitespace after it; an empty
-//   command is an error.
+// - The command is everything after the first `:` and the whitespace after it (trailing
+//   spaces/tabs dropped); an empty command, or one containing a NUL byte, is an error.
+// - Unlike Heroku, which silently skips lines it cannot parse, every such line is an error.
+// - Error columns are 1-based byte offsets within the line.
 // - `release` is the release phase: it is returned separately and is never part of the
 //   long-running formation.
 #pragma once
@@ -32,6 +35,7 @@ struct Procfile {
     std::vector<ProcessType> processes;    // long-running types, in file order (no `release`)
     std::optional<ProcessType> release;    // the release-phase command, if any
 
+    /// The long-running type with this name, or nullptr (`release` is not one: use `release`).
     [[nodiscard]] const ProcessType* find(std::string_view name) const;
 };
 

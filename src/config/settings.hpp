@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/dotenv.hpp"
 #include "config/manifest.hpp"
@@ -46,8 +47,16 @@ struct EffectiveSettings {
     double grace_period = 30;
 };
 
-/// Applies the precedence rules; an env value that does not parse is an error naming it.
+/// Applies the precedence rules; an env value that does not parse is an error naming it and
+/// the layer it came from. PORT must be 1-65535, WEB_CONCURRENCY 0..max_web_workers,
+/// PAASRUN_GRACE_PERIOD a duration >= 0 (seconds, or with a unit: "10s", "500ms").
+/// Flags are range-checked the same way. `env` holds the four env layers only: flags change
+/// the structured fields, never `env` (the supervisor sets PORT/DYNO per process).
 [[nodiscard]] Result<EffectiveSettings> resolve_settings(const Layers& layers, const FlagOverrides& flags);
+
+/// Parses a `-c` formation flag: "web=2,worker=1" (spaces around items allowed). Names follow
+/// the Procfile rules, counts are 0..max_formation_count, `release` and repeats are rejected.
+[[nodiscard]] Result<std::map<std::string, int>> parse_formation(std::string_view spec);
 
 /// Reads the current process environment (environ) into a map.
 [[nodiscard]] EnvMap current_environment();

@@ -1,0 +1,113 @@
+#include "http/access_log.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "util/log.hpp"
+
+namespace paasrun::http {
+namespace {
+
+// JSON string body: request paths are bytes, not UTF-8, so every byte outside printable
+// ASCII is written as \u00XX (its latin-1 code point, PEP 3333's view of the bytes).
+void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20 || c >= 0x7f) out += fmt::format("\\u{:04x}", c);
+                else out += ch;
+        }
+    }
+    out += '"';
+}
+
+// logfmt value, quoted when needed like util/log's quote(), and with every byte that is not
+// printable ASCII escaped (\xNN) so a line stays one line of text whatever the client sent.
+std::string logfmt_value(std::string_view s) {
+    bool needs_quotes = s.empty();
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '=' || c == '\\') needs_quotes = true;
+    }
+    if (!needs_quotes) return std::string(s);
+    std::string out = "\"";
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
+                else out += ch;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+std::string iso_time_now() {
+    using namespace std::chrono;
+    auto now = system_clock::now();
+    auto secs = system_clock::to_time_t(now);
+    auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+}  // namespace
+
+Result<AccessLogFormat> parse_access_log_format(std::string_view text) {
+    if (text == "logfmt") return AccessLogFormat::logfmt;
+    if (text == "json") return AccessLogFormat::json;
+    if (text == "-") return AccessLogFormat::off;
+    return Error(fmt::format("access log format \"{}\": expected logfmt, json or - (off)", text));
+}
+
+std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
+    switch (format) {
+        case AccessLogFormat::off: return {};
+        case AccessLogFormat::logfmt: {
+            std::string fields = fmt::format(
+                "request method={} path={}", logfmt_value(e.method), logfmt_value(e.path));
+            if (!e.query.empty()) fields += fmt::format(" query={}", logfmt_value(e.query));
+            fields += fmt::format(" status={} bytes={} duration_ms={:.3f} request_id={} remote_addr={}",
+                                  e.status, e.bytes, e.duration_ms, logfmt_value(e.request_id),
+                                  logfmt_value(e.remote_addr));
+            return log::format_line(log::Level::info, "access", fields);
+        }
+        case AccessLogFormat::json: {
+            std::string line = "{\"time\":\"" + iso_time_now() + "\",\"component\":\"access\",\"method\":";
+            append_json_string(line, e.method);
+            line += ",\"path\":";
+            append_json_string(line, e.path);
+            if (!e.query.empty()) {
+                line += ",\"query\":";
+                append_json_string(line, e.query);
+            }
+            line += fmt::format(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f},\"request_id\":",
+                                e.status, e.bytes, e.duration_ms);
+            append_json_string(line, e.request_id);
+            line += ",\"remote_addr\":";
+            append_json_string(line, e.remote_addr);
+            line += "}\n";
+            return line;
+        }
+    }
+    return {};
+}
+
+}  // namespace paasrun::http

@@ -1,0 +1,46 @@
+// HTTP/1.1 request-head parser (RFC 9112), strict, stateless, zero-copy.
+//
+// picohttpparser's contract: the caller owns the buffer and calls again with the same bytes
+// plus more after `incomplete`. Nothing is allocated; results are views into `buffer`.
+//
+//   Request req;
+//   auto r = parse_request_head(buf, req, limits);
+//   if (r.status == ParseStatus::incomplete) read more (the limits are already checked on
+//                                            the partial head, so a 414/431 comes early);
+//   if (r.status == ParseStatus::error)  answer status_for(r.error), then close;
+//   if (r.status == ParseStatus::complete) the body (per req.framing) starts at buf[r.consumed].
+//
+// Leading empty lines before the request line are skipped (RFC 9112 2.2 "SHOULD ignore at
+// least one empty line"), and counted in `consumed`.
+//
+// Rejected (see errors.hpp for the status of each): bare CR, bare LF, obs-fold, whitespace
+// between a field name and its colon, NUL/CTL in the head, invalid method/name tokens, more
+// than one SP between request-line parts, versions other than HTTP/1.0 and HTTP/1.1,
+// Content-Length with Transfer-Encoding, duplicate/list/invalid Content-Length, chunked not the
+// final or only coding, Transfer-Encoding in HTTP/1.0, two Host fields, a Content-Length over
+// Limits::max_body. Fields with '_' in the name are dropped, not rejected (Request::dropped_*).
+// Host is not required for HTTP/1.1 (the gunicorn corpus and many clients omit it).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "http/errors.hpp"
+#include "http/limits.hpp"
+#include "http/request.hpp"
+
+namespace paasrun::http {
+
+enum class ParseStatus : std::uint8_t { complete, incomplete, error };
+
+struct ParseResult {
+    ParseStatus status = ParseStatus::incomplete;
+    ParseError error = ParseError::none;  // set when status == error
+    std::size_t consumed = 0;             // head bytes incl. the final CRLF, when complete
+};
+
+/// Parses the request head at the start of `buffer`. `out` is overwritten (also on error).
+[[nodiscard]] ParseResult parse_request_head(std::string_view buffer, Request& out,
+                                             const Limits& limits = {}) noexcept;
+
+}  // namespace paasrun::http

@@ -1,0 +1,135 @@
+#include "release/durable_fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+#include "util/unique_fd.hpp"
+
+namespace paasrun::release {
+
+namespace {
+
+Status write_all(int fd, std::string_view data, const fs::path& path) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n == -1) {
+            if (errno == EINTR) continue;
+            return sys_error("write {}", path.string());
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
+}  // namespace
+
+Status fsync_path(const fs::path& path) {
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd && errno == ELOOP) return {};  // a symlink: nothing of its own to flush
+    if (!fd) return sys_error("open {} for fsync", path.string());
+    if (::fsync(fd.get()) == -1) return sys_error("fsync {}", path.string());
+    return {};
+}
+
+Status write_file_atomic(const fs::path& path, std::string_view data, int mode) {
+    fs::path tmp = path;
+    tmp += ".tmp-" + random_suffix();
+    unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd) return sys_error("create {}", tmp.string());
+    auto cleanup = [&] { ::unlink(tmp.c_str()); };
+    if (auto s = write_all(fd.get(), data, tmp); !s) {
+        cleanup();
+        return s;
+    }
+    if (::fsync(fd.get()) == -1) {
+        auto e = sys_error("fsync {}", tmp.string());
+        cleanup();
+        return e;
+    }
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) == -1) {
+        auto e = sys_error("rename {} to {}", tmp.string(), path.string());
+        cleanup();
+        return e;
+    }
+    return fsync_path(path.parent_path());
+}
+
+Status fsync_tree(const fs::path& root) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        auto st = it->symlink_status(ec);
+        if (ec) break;
+        if (fs::is_regular_file(st) || fs::is_directory(st))
+            if (auto s = fsync_path(it->path()); !s) return s;
+    }
+    if (ec) return Error(fmt::format("walk {}: {}", root.string(), ec.message()), {}, ec.value());
+    return fsync_path(root);
+}
+
+Status replace_symlink(const fs::path& link, const fs::path& target) {
+    fs::path tmp = link;
+    tmp += ".tmp-" + random_suffix();
+    if (::symlink(target.c_str(), tmp.c_str()) == -1)
+        return sys_error("symlink {} -> {}", tmp.string(), target.string());
+    if (::rename(tmp.c_str(), link.c_str()) == -1) {
+        auto e = sys_error("rename {} to {}", tmp.string(), link.string());
+        ::unlink(tmp.c_str());
+        return e;
+    }
+    return fsync_path(link.parent_path());
+}
+
+Status append_line_durable(const fs::path& path, std::string_view line, int mode) {
+    unique_fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode));
+    if (!fd) return sys_error("open {}", path.string());
+    std::string buf(line);
+    buf += '\n';
+    // One write(2): O_APPEND makes it land at the end as a unit, even with concurrent appenders.
+    if (auto s = write_all(fd.get(), buf, path); !s) return s;
+    if (::fsync(fd.get()) == -1) return sys_error("fsync {}", path.string());
+    return {};
+}
+
+Result<std::string> read_file(const fs::path& path) {
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_error("open {}", path.string());
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n == -1) {
+            if (errno == EINTR) continue;
+            return sys_error("read {}", path.string());
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+Status remove_tree(const fs::path& path) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    if (ec) return Error(fmt::format("remove {}: {}", path.string(), ec.message()), {}, ec.value());
+    return {};
+}
+
+std::string random_suffix() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    return fmt::format("{:012x}", rng() & 0xffffffffffffULL);
+}
+
+Error explain_disk_error(Error err, const fs::path& dir) {
+    if (err.sys_errno == ENOSPC || err.sys_errno == EDQUOT)
+        err.message += fmt::format(" (the disk holding {} is full: free some space and retry)", dir.string());
+    return err;
+}
+
+}  // namespace paasrun::release

@@ -1,0 +1,83 @@
+#include "supervisor/child_env.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+namespace paasrun::supervisor {
+namespace {
+
+// Sources every readable .profile.d/*.sh in the current directory (the app dir), in the
+// glob's (name) order, as Heroku's dyno manager does before running the command. The
+// command is copied out of $1 first so a profile script that uses `set --` cannot lose it;
+// the copy is a shell variable, not exported, so the program does not see it.
+constexpr std::string_view kProfileLoop =
+    "__paasrun_cmd=$1; "
+    "for __paasrun_f in .profile.d/*.sh; do "
+    "if [ -r \"$__paasrun_f\" ]; then . \"./$__paasrun_f\"; fi; "
+    "done; "
+    "unset __paasrun_f; ";
+
+bool path_contains(std::string_view path, std::string_view dir) {
+    while (true) {
+        auto colon = path.find(':');
+        if (path.substr(0, colon) == dir) return true;
+        if (colon == std::string_view::npos) return false;
+        path.remove_prefix(colon + 1);
+    }
+}
+
+void prepend_path(config::EnvMap& env, const std::string& dir) {
+    auto it = env.find("PATH");
+    if (it == env.end() || it->second.empty()) {
+        env["PATH"] = dir + ":/usr/local/bin:/usr/bin:/bin";
+        return;
+    }
+    it->second = dir + ":" + it->second;
+}
+
+}  // namespace
+
+void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_venv,
+                   const std::string& exe_dir) {
+    if (!exe_dir.empty()) {
+        auto it = env.find("PATH");
+        if (it == env.end() || !path_contains(it->second, exe_dir)) prepend_path(env, exe_dir);
+    }
+    if (has_venv) {
+        auto venv = app_dir + "/.venv";
+        prepend_path(env, venv + "/bin");
+        env["VIRTUAL_ENV"] = venv;
+        env.erase("PYTHONHOME");
+    }
+}
+
+std::vector<std::string> shell_command_argv(std::string_view command) {
+    std::string script(kProfileLoop);
+    script += "exec /bin/sh -c \"$__paasrun_cmd\"";
+    return {"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
+}
+
+std::vector<std::string> exec_argv(const std::vector<std::string>& args) {
+    // `"$@"` after the loop: the arguments are exec'd as given, never re-split by the shell.
+    std::string script(kProfileLoop);
+    script += "unset __paasrun_cmd; exec \"$@\"";
+    std::vector<std::string> argv{"/bin/sh", "-c", std::move(script), "paasrun"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+std::vector<std::string> to_envp(const config::EnvMap& env) {
+    std::vector<std::string> out;
+    out.reserve(env.size());
+    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    return out;
+}
+
+std::string self_exe_dir() {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    return exe.parent_path().string();
+}
+
+}  // namespace paasrun::supervisor

@@ -1,0 +1,43 @@
+// What a child process sees: its environment and the shell line that starts it.
+//
+// Environment (on top of the merged settings env, see config/settings.hpp):
+// - PORT, DYNO=name.N and PS=name.N (foreman's name for the same thing);
+// - when APP_DIR/.venv exists (a build made it): VIRTUAL_ENV=APP_DIR/.venv and its bin/
+//   first on PATH, PYTHONHOME removed, as the venv's `activate` script does;
+// - the directory of the running paasrun binary is put in front of PATH when PATH does not
+//   already contain it, so a Procfile line `web: paasrun serve app:application` runs this
+//   paasrun even when it is not installed.
+//
+// Command line: Heroku runs every command through a shell after sourcing the app's
+// `.profile.d/*.sh` scripts (in name order, cwd = the app dir). We do the same with
+//     /bin/sh -c '<source .profile.d/*.sh>; exec /bin/sh -c "$cmd"' paasrun CMD
+// so the profile scripts can export variables, and the final `exec` keeps the process
+// count down (dash also execs the last simple command of `sh -c`, so the real program is
+// usually the process group leader itself).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/settings.hpp"
+
+namespace paasrun::supervisor {
+
+/// Adds the venv and the paasrun directory to `env` (see above). `exe_dir` may be empty.
+void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_venv,
+                   const std::string& exe_dir);
+
+/// argv for running a Procfile command (a shell command line).
+[[nodiscard]] std::vector<std::string> shell_command_argv(std::string_view command);
+
+/// argv for running CMD ARGS... (exec'd directly after the profile scripts, no re-parsing).
+[[nodiscard]] std::vector<std::string> exec_argv(const std::vector<std::string>& args);
+
+/// "KEY=VALUE" strings for execve.
+[[nodiscard]] std::vector<std::string> to_envp(const config::EnvMap& env);
+
+/// Directory of /proc/self/exe, or "" when it cannot be read.
+[[nodiscard]] std::string self_exe_dir();
+
+}  // namespace paasrun::supervisor

@@ -1,0 +1,35 @@
+// Starting one worker: fork, lay the fds out, exec. The arbiter has no threads, so the child
+// may do ordinary work between fork and exec; it still does only what exec needs.
+//
+// In the child, before exec: all signal dispositions back to SIG_DFL and an empty signal
+// mask (ignored/blocked signals would otherwise survive exec), PR_SET_PDEATHSIG=SIGKILL,
+// listen fds dup2()ed to 3.., then the control pipe, then the heartbeat memfd, every other fd
+// above them closed (close_range). An exec failure prints the reason and exits
+// kExitBootError, so a missing binary halts the server instead of respawning in a loop.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "util/result.hpp"
+#include "worker/worker_main.hpp"
+
+namespace paasrun::worker {
+
+/// What to exec. Default: {"/proc/self/exe", "__worker"}; tests substitute a fixture worker
+/// (`paasrun serve --worker-cmd "python3 fixture.py"`). command[0] is the file executed.
+struct WorkerCommand {
+    std::vector<std::string> command;
+    std::string argv0;  // argv[0] shown in ps; "" = command[0]
+};
+
+/// The fd numbers the worker will see for a context whose fds are `parent` (pure).
+[[nodiscard]] WorkerContext child_layout(const WorkerContext& parent);
+
+/// Forks and execs a worker. `parent` holds the arbiter's fd numbers (listen fds, the
+/// control pipe's write end, the heartbeat memfd). Returns the child's pid.
+[[nodiscard]] Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent);
+
+}  // namespace paasrun::worker

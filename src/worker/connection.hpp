@@ -1,0 +1,152 @@
+// Connection: one accepted HTTP/1.1 client, driven by the worker's event loop.
+//
+// Life of a request on a connection (see docs/serve.md, "HTTP front end"):
+//   head   read into a reused buffer and parse strictly (src/http). Errors answer 400/414/431/
+//          413/501/505 with "Connection: close" and end the connection: a request whose
+//          framing is in doubt is never followed by another (RFC 9112 11.2, smuggling).
+//   body   Expect: 100-continue answered just before reading the body; the whole body is
+//          read (de-chunked) into a RequestBody, still without the GIL.
+//   app    the ResponseProducer (WSGI) runs on the loop thread (--threads 1) or on an app
+//          thread; it queues encoded response bytes with backpressure.
+//   write  the loop flushes the queue (writev/sendfile on the non-blocking socket).
+//   next   access-log line, then keep-alive: bytes already received (pipelining) are parsed
+//          at once, in order; otherwise wait for the next request within --keep-alive.
+// Only one request per connection is in flight; pipelined ones wait in the read buffer, so
+// responses leave in request order and a client cannot queue unbounded work.
+//
+// Deadlines are plain numbers checked by the manager's tick (no timer per connection): a
+// connection that misses one is closed (a partial head gets 408 first).
+//
+// Threads: everything here runs on the loop thread except run_app_job() (an app thread).
+// The app thread touches only the producer, the OutputQueue (thread-safe) and posts back.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "http/chunked_decoder.hpp"
+#include "http/request.hpp"
+#include "http/request_id.hpp"
+#include "worker/app_pool.hpp"
+#include "worker/body.hpp"
+#include "worker/response.hpp"
+#include "worker/response_queue.hpp"
+
+namespace paasrun::worker {
+
+class ConnectionManager;
+
+/// Address facts of a listening socket, shared by the connections it accepted.
+struct ListenerInfo {
+    std::string address;  // numeric local address ("" for unix sockets)
+    std::uint16_t port = 0;
+    bool tcp = true;
+};
+
+class Connection final : public std::enable_shared_from_this<Connection>,
+                         public AppJob,
+                         private OutputChannel {
+public:
+    using Socket = boost::asio::generic::stream_protocol::socket;
+
+    Connection(ConnectionManager& manager, Socket socket, const ListenerInfo& listener,
+               std::string remote_addr, std::uint16_t remote_port,
+               std::unique_ptr<ResponseProducer> producer);
+    ~Connection();
+
+    void start();
+    /// The loop's periodic check: closes the connection when its deadline passed.
+    void check_deadline(std::int64_t now_ms);
+    /// Graceful stop: idle connections close now; busy ones close after their response.
+    void drain();
+    /// Immediate close (graceful timeout over).
+    void force_close();
+
+    /// Intrusive list links for the manager (loop thread only).
+    Connection* prev_ = nullptr;
+    Connection* next_ = nullptr;
+
+private:
+    enum class State { head, body, app, linger, closed };
+
+    // read side
+    void do_read();
+    void on_read(const boost::system::error_code& ec, std::size_t n);
+    void parse_head();
+    void start_body();
+    void feed_body(std::string_view input, bool from_read_buffer);
+    void read_body();
+    void on_body_read(const boost::system::error_code& ec, std::size_t n);
+    void refuse(int status, std::string_view why);
+
+    // app side
+    void dispatch();
+    void prepare_info();
+    void run_inline();
+    void run_app_job() override;  // app thread
+    void on_app_done();           // loop thread, posted by run_app_job
+
+    // OutputChannel (the producer calls these)
+    void output_ready() override;
+    bool wait_for_room() override;
+
+    // write side
+    void flush();
+    void on_flushed();
+    void finish_request();
+    void next_request();
+
+    // closing
+    void linger_close();
+    void on_linger_read(const boost::system::error_code& ec, std::size_t n);
+    void close();
+
+    ConnectionManager& manager_;
+    Socket socket_;
+    int fd_;
+    const ListenerInfo& listener_;
+    std::string remote_addr_;
+    std::uint16_t remote_port_;
+    std::unique_ptr<ResponseProducer> producer_;
+
+    State state_ = State::head;
+    std::int64_t deadline_ms_ = 0;
+    bool draining_ = false;
+    bool writing_ = false;       // an async wait for writability is pending
+    bool app_running_ = false;   // the producer has not returned `done` yet
+    bool pre_app_served_ = false;
+    std::atomic<bool> flush_posted_{false};
+    std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
+
+    // read buffer: [read_pos_, read_end_) unparsed input; head views point into it while a
+    // request is in flight, so it is compacted/grown only between requests.
+    std::string rbuf_;
+    std::size_t read_pos_ = 0;
+    std::size_t read_end_ = 0;
+    std::string carry_;  // input that arrived after the body, for the next request
+    std::array<char, 16 * 1024> body_buf_{};
+
+    http::Request request_;
+    http::ChunkedDecoder chunked_;
+    RequestBody body_;
+    std::uint64_t body_left_ = 0;  // content-length bytes still to read
+    std::int64_t request_start_ms_ = 0;
+    std::int64_t body_start_ms_ = 0;
+    std::uint64_t request_started_ns_ = 0;
+
+    RequestInfo info_;
+    std::array<char, http::kGeneratedIdSize> generated_id_{};
+    std::string forwarded_for_;
+
+    OutputQueue queue_;
+    std::uint64_t bytes_written_ = 0;
+    ResponseSummary summary_;
+};
+
+}  // namespace paasrun::worker

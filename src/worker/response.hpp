@@ -1,0 +1,93 @@
+// The contract between a connection (event loop, no Python) and the app side that produces
+// a response (the WSGI adapter in response_wsgi.cpp, or a static-file route).
+//
+// A connection hands over one complete request (head parsed, whole body buffered) as a
+// RequestInfo and drives a ResponseProducer:
+//
+//   producer.begin(info, queue, channel)   once per request (calls the app)
+//   producer.pump()             until it returns done; each call appends encoded response
+//                               bytes (head + framed body) to `queue` and returns `more` when
+//                               the queue went above OutputQueue::kHighWater (call again once
+//                               it drained below kLowWater) or `done` when the response is
+//                               complete and the app's iterable has been closed.
+//   producer.abandon()          the client went away or the request timed out: close the
+//                               iterable (PEP 3333: close() is always called) without pulling
+//                               more. Safe after done (no-op).
+//   producer.summary()          after done/abandon: status, body bytes, whether the connection
+//                               may stay open.
+//
+// Threads: with --threads 1 all calls happen on the loop thread; with a pool they happen on
+// one app thread at a time for a given request. The producer takes and releases the GIL
+// itself, and must not hold it while waiting on the queue.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "http/request.hpp"
+#include "worker/body.hpp"
+#include "worker/response_queue.hpp"
+
+namespace paasrun::worker {
+
+/// Everything the app side needs to build a PEP 3333 environ. Views stay valid until the
+/// response is done (they point into the connection's buffers).
+struct RequestInfo {
+    const http::Request* head = nullptr;
+    const RequestBody* body = nullptr;
+    std::string_view remote_addr;  // REMOTE_ADDR (after trusted X-Forwarded-For)
+    std::uint16_t remote_port = 0;
+    std::string_view server_name;  // SERVER_NAME: the local address when no Host
+    std::uint16_t server_port = 0;
+    std::string_view url_scheme = "http";  // after trusted X-Forwarded-Proto
+    std::string_view host;                 // HTTP_HOST (after trusted X-Forwarded-Host); may be empty
+    std::string_view request_id;           // validated or generated X-Request-Id
+    std::string_view script_name;          // --root-path ("" = none)
+    bool keep_alive = true;                // the connection may stay open after this response
+};
+
+/// How a producer talks back to its connection while it runs.
+class OutputChannel {
+public:
+    /// Bytes were queued that the client should get now (streaming). May be called with
+    /// the GIL held: must not block.
+    virtual void output_ready() = 0;
+    /// The queue is above OutputQueue::kHighWater inside a call that cannot return to the
+    /// loop (the app's write() callable): block until it drained below kLowWater. Called
+    /// WITHOUT the GIL. False when the client is gone.
+    virtual bool wait_for_room() = 0;
+
+protected:
+    ~OutputChannel() = default;
+};
+
+struct ResponseSummary {
+    int status = 0;
+    std::uint64_t body_bytes = 0;  // body bytes handed to the queue (excluding framing)
+    bool keep_alive = false;       // the connection may carry another request afterwards
+    bool headers_sent = false;     // the head went into the queue
+};
+
+class ResponseProducer {
+public:
+    enum class Step { more, done };
+
+    virtual ~ResponseProducer() = default;
+    virtual void begin(const RequestInfo& info, OutputQueue& queue, OutputChannel& channel) = 0;
+    virtual Step pump() = 0;
+    virtual void abandon() = 0;
+    [[nodiscard]] virtual ResponseSummary summary() const = 0;
+};
+
+/// The static-files hook: called on the loop thread, without the GIL, before the app. Returns
+/// true when it produced the whole response into `queue` (then `summary` is filled), false to
+/// let the app handle the request. src/static_files implements it; none is installed by
+/// default.
+class PreAppRoute {
+public:
+    virtual ~PreAppRoute() = default;
+    [[nodiscard]] virtual bool try_serve(const RequestInfo& info, OutputQueue& queue,
+                                         ResponseSummary& summary) = 0;
+};
+
+}  // namespace paasrun::worker
