@@ -38,5 +38,6 @@ void register_check(CLI::App& app, Commands& cmds);       // check
 void register_supervisor(CLI::App& app, Commands& cmds);  // up, start, run
 void register_serve(CLI::App& app, Commands& cmds);       // serve (and the internal worker)
 void register_build(CLI::App& app, Commands& cmds);       // build, releases, rollback, config*
+void register_compress(CLI::App& app, Commands& cmds);    // compress (static assets)
 
 }  // namespace paasrun::app

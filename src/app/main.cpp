@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     register_supervisor(app, cmds);
     register_serve(app, cmds);
     register_build(app, cmds);
+    register_compress(app, cmds);
 
     try {
         app.parse(argc, argv);

@@ -18,6 +18,14 @@ inline constexpr std::array<bool, 256> kToken = [] {
     return t;
 }();
 
+// Request methods: tchar without lowercase letters. Methods are case-sensitive (RFC 9110 9.1)
+// and every registered one is uppercase; "get" or "-bl" is a probe, not a client.
+inline constexpr std::array<bool, 256> kMethod = [] {
+    std::array<bool, 256> t = kToken;
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = false;
+    return t;
+}();
+
 // field-vchar / SP / HTAB: VCHAR (0x21-0x7E), obs-text (0x80-0xFF), SP, HTAB.
 inline constexpr std::array<bool, 256> kFieldValue = [] {
     std::array<bool, 256> t{};

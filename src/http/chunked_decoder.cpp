@@ -21,6 +21,19 @@ constexpr bool is_qdtext(unsigned char c) {
     return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
            (c >= 0x5d && c <= 0x7e) || c >= 0x80;
 }
+// Fields a sender must not put in a trailer (RFC 9110 6.5.1) and that would matter if a
+// proxy merged the trailer into the head: framing, routing and connection controls.
+// (Content-Type is allowed: gunicorn's corpus sends it, and discarded trailers cannot
+// change the body's meaning here.)
+bool is_forbidden_trailer(std::string_view name) {
+    static constexpr std::string_view kForbidden[] = {
+        "content-length", "transfer-encoding", "trailer", "host", "connection",
+        "keep-alive",     "te",                "upgrade", "expect"};
+    for (auto f : kForbidden)
+        if (iequals(name, f)) return true;
+    return false;
+}
+
 constexpr bool is_field_value(char c) {
     return chars::kFieldValue[static_cast<unsigned char>(c)];
 }
@@ -150,12 +163,27 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
                 break;
             case State::trailer_line_start:
                 if (c == '\r') state_ = State::final_lf;
-                else if (is_token(c)) state_ = State::trailer_name;
-                else return fail(ParseError::bad_trailer, i);  // obs-fold, bare LF, CTL
+                else if (is_token(c)) {
+                    state_ = State::trailer_name;
+                    trailer_name_[0] = c;
+                    trailer_name_len_ = 1;
+                } else {
+                    return fail(ParseError::bad_trailer, i);  // obs-fold, bare LF, CTL
+                }
                 break;
             case State::trailer_name:
-                if (c == ':') state_ = State::trailer_value;
-                else if (!is_token(c)) return fail(ParseError::bad_trailer, i);
+                if (c == ':') {
+                    if (trailer_name_len_ <= kTrailerNameKept &&
+                        is_forbidden_trailer({trailer_name_, trailer_name_len_}))
+                        return fail(ParseError::forbidden_trailer, i);
+                    state_ = State::trailer_value;
+                } else if (!is_token(c)) {
+                    return fail(ParseError::bad_trailer, i);
+                } else if (trailer_name_len_ < kTrailerNameKept) {
+                    trailer_name_[trailer_name_len_++] = c;
+                } else {
+                    trailer_name_len_ = kTrailerNameKept + 1;  // longer than any forbidden name
+                }
                 break;
             case State::trailer_value:
                 if (c == '\r') state_ = State::trailer_lf;

@@ -12,7 +12,9 @@
 // Strictness: a chunk-size must be 1..16 hex digits and fit in uint64; extensions are checked
 // for syntax and ignored; every line ends in CRLF (bare CR or LF -> error); trailer fields are
 // checked like head fields (token name, no whitespace before the colon, no obs-fold, no CTL),
-// then discarded: PEP 3333 has no place for them. The running body size is checked against
+// then discarded: PEP 3333 has no place for them. Trailer fields that would change framing,
+// routing or connection handling (Content-Length, Transfer-Encoding, Host, ...; RFC 9110
+// 6.5.1) are refused, since a proxy in front might merge them into the head. The running body size is checked against
 // Limits::max_body before the data arrives (-> body_too_large, 413).
 #pragma once
 
@@ -91,6 +93,10 @@ private:
     std::size_t trailer_bytes_ = 0;
     std::size_t line_bytes_ = 0;    // length of the current chunk-size line (bounded)
     ParseError last_error_ = ParseError::none;
+    // The current trailer field name, kept only as long as the longest forbidden name.
+    static constexpr std::size_t kTrailerNameKept = 17;
+    char trailer_name_[kTrailerNameKept] = {};
+    std::size_t trailer_name_len_ = 0;
 };
 
 }  // namespace paasrun::http

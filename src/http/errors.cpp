@@ -36,6 +36,7 @@ std::string_view describe(ParseError e) noexcept {
         case ParseError::bad_transfer_encoding: return "bad_transfer_encoding";
         case ParseError::duplicate_host: return "duplicate_host";
         case ParseError::bad_host: return "bad_host";
+        case ParseError::duplicate_content_type: return "duplicate_content_type";
         case ParseError::unsupported_transfer_encoding: return "unsupported_transfer_encoding";
         case ParseError::unsupported_version: return "unsupported_version";
         case ParseError::request_line_too_long: return "request_line_too_long";
@@ -47,6 +48,7 @@ std::string_view describe(ParseError e) noexcept {
         case ParseError::bad_chunk_extension: return "bad_chunk_extension";
         case ParseError::bad_chunk_crlf: return "bad_chunk_crlf";
         case ParseError::bad_trailer: return "bad_trailer";
+        case ParseError::forbidden_trailer: return "forbidden_trailer";
         case ParseError::trailer_too_large: return "trailer_too_large";
     }
     return "unknown";

@@ -13,7 +13,7 @@ namespace paasrun::http {
 enum class ParseError : std::uint8_t {
     none = 0,
     // 400: request line
-    bad_method,               // empty, or a byte outside tchar (RFC 9110 5.6.2)
+    bad_method,               // empty, a byte outside tchar (RFC 9110 5.6.2), or lowercase
     bad_target,               // empty, or a CTL / SP / DEL byte in the request-target
     bad_version,              // not "HTTP/" DIGIT "." DIGIT
     bad_request_line,         // not exactly METHOD SP target SP version CRLF
@@ -31,6 +31,7 @@ enum class ParseError : std::uint8_t {
     content_length_with_transfer_encoding,  // Content-Length together with Transfer-Encoding
     bad_transfer_encoding,        // chunked not last / applied twice / empty, or in HTTP/1.0
     duplicate_host,               // more than one Host field (RFC 9112 3.2)
+    duplicate_content_type,       // two Content-Type fields: CONTENT_TYPE would be ambiguous
     bad_host,                     // Host value with bytes not allowed in an authority
     // other statuses
     unsupported_transfer_encoding,  // 501: a coding other than chunked (RFC 9112 6.1)
@@ -45,6 +46,7 @@ enum class ParseError : std::uint8_t {
     bad_chunk_extension,  // chunk-ext that is not ;token[=token|quoted-string]
     bad_chunk_crlf,       // chunk-data not followed by CRLF, or bare LF/CR in a chunk line
     bad_trailer,          // trailer field line that fails the field-line rules
+    forbidden_trailer,    // framing/routing/control field in a trailer (RFC 9110 6.5.1)
     trailer_too_large,    // 431: trailer section over Limits::max_trailer_size
 };
 

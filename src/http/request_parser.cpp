@@ -54,6 +54,7 @@ struct FieldFacts {
     bool conn_upgrade = false;
     bool has_upgrade_field = false;
     bool expect_continue = false;
+    int content_type_fields = 0;
     int host_fields = 0;
     bool host_invalid = false;
     std::string_view host;
@@ -148,6 +149,9 @@ void note_field(std::string_view name, std::string_view value, FieldFacts& f) {
         case 10:
             if (iequals(name, "connection")) note_connection(value, f);
             return;
+        case 12:
+            if (iequals(name, "content-type")) ++f.content_type_fields;
+            return;
         case 14:
             if (iequals(name, "content-length")) note_content_length(value, f);
             return;
@@ -218,6 +222,7 @@ ParseError split_target(Request& r) {
 ParseError finish(Request& r, const FieldFacts& f, const Limits& limits) {
     if (f.host_fields > 1) return ParseError::duplicate_host;
     if (f.host_invalid) return ParseError::bad_host;
+    if (f.content_type_fields > 1) return ParseError::duplicate_content_type;
     r.has_host = f.host_fields == 1;
     if (!r.absolute_form && r.host.empty()) r.host = f.host;
 
@@ -306,8 +311,8 @@ ParseResult parse_request_head(std::string_view buffer, Request& out, const Limi
         return line_too_long(end) ? error(ParseError::request_line_too_long) : incomplete();
     };
 
-    // method = token, then exactly one SP.
-    while (p < end && is_token(*p)) ++p;
+    // method = token (uppercase, see chars::kMethod), then exactly one SP.
+    while (p < end && chars::kMethod[uc(*p)]) ++p;
     if (p == end) return partial_line();
     if (p == line_start || *p != ' ') {
         if (p != line_start && (*p == '\r' || *p == '\n')) return error(ParseError::bad_request_line);

@@ -14,10 +14,13 @@
 // least one empty line"), and counted in `consumed`.
 //
 // Rejected (see errors.hpp for the status of each): bare CR, bare LF, obs-fold, whitespace
-// between a field name and its colon, NUL/CTL in the head, invalid method/name tokens, more
-// than one SP between request-line parts, versions other than HTTP/1.0 and HTTP/1.1,
-// Content-Length with Transfer-Encoding, duplicate/list/invalid Content-Length, chunked not the
-// final or only coding, Transfer-Encoding in HTTP/1.0, two Host fields, a Content-Length over
+// between a field name and its colon, NUL/CTL in the head, methods that are not uppercase
+// tokens, invalid field-name tokens, more than one SP between request-line parts, versions
+// other than HTTP/1.0 and HTTP/1.1, Content-Length with Transfer-Encoding,
+// duplicate/list/invalid Content-Length, chunked not the final coding (400) or preceded by
+// another coding (501), Transfer-Encoding in HTTP/1.0, two Host or two Content-Type fields,
+// userinfo in an absolute-form target, "*" with a method other than OPTIONS, a target that is
+// not origin-, absolute-, asterisk- or (for CONNECT) authority-form, a Content-Length over
 // Limits::max_body. Fields with '_' in the name are dropped, not rejected (Request::dropped_*).
 // Host is not required for HTTP/1.1 (the gunicorn corpus and many clients omit it).
 #pragma once

@@ -21,8 +21,9 @@
 
 namespace paasrun::supervisor {
 
-/// Counts per process type. The key `all` sets the default for types not named (foreman's
-/// `-m all=1,web=2`); otherwise an unnamed type runs once.
+/// Counts per process type (`-c web=2,worker=1` is parsed by config::parse_formation). The
+/// key `all` sets the default for types not named (foreman's `-m all=1,web=2`); otherwise an
+/// unnamed type runs once.
 using Counts = std::map<std::string, int>;
 
 struct ProcessSpec {
@@ -35,10 +36,6 @@ struct ProcessSpec {
 
 /// foreman's port rule (see above). Pure.
 [[nodiscard]] int port_for(int base, std::size_t type_index, int instance);
-
-/// Parses `-c web=2,worker=1` (also `all=N`). Names follow the Procfile rule
-/// [A-Za-z0-9_-]+, counts are 0..1000; whitespace around items is allowed. Pure.
-[[nodiscard]] Result<Counts> parse_concurrency(std::string_view text);
 
 /// Fails when `counts` names a type that the Procfile does not declare (`all` excepted).
 [[nodiscard]] Status check_counts(const config::Procfile& procfile, const Counts& counts);

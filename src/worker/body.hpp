@@ -43,6 +43,8 @@ public:
 
     [[nodiscard]] std::uint64_t size() const { return size_; }
     [[nodiscard]] bool spooled() const { return spool_.valid(); }
+    /// The spool file (read it with pread from offset 0), -1 when the body is in memory.
+    [[nodiscard]] int spool_fd() const { return spool_.get(); }
 
     /// Copies up to `n` bytes starting at `offset` into `dst`; returns how many (0 at the end).
     /// Errors (pread failure on the spool file) are reported through `ec`.

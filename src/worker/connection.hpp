@@ -98,6 +98,7 @@ private:
 
     // write side
     void flush();
+    void wait_writable();
     void on_flushed();
     void finish_request();
     void next_request();
@@ -121,6 +122,10 @@ private:
     bool writing_ = false;       // an async wait for writability is pending
     bool app_running_ = false;   // the producer has not returned `done` yet
     bool pre_app_served_ = false;
+    bool in_request_ = false;    // bytes of the current request have arrived
+    bool refused_ = false;       // an error response is queued; close after it
+    bool timed_out_ = false;     // --request-timeout fired
+    bool trusted_peer_ = false;  // the peer is in --forwarded-allow-ips
     std::atomic<bool> flush_posted_{false};
     std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
 
@@ -138,6 +143,9 @@ private:
     std::uint64_t body_left_ = 0;  // content-length bytes still to read
     std::int64_t request_start_ms_ = 0;
     std::int64_t body_start_ms_ = 0;
+    std::int64_t app_started_ms_ = 0;
+    std::uint64_t body_raw_ = 0;        // body bytes read from the socket (before de-chunking)
+    std::uint64_t continue_bytes_ = 0;  // bytes of "100 Continue" sent (not logged)
     std::uint64_t request_started_ns_ = 0;
 
     RequestInfo info_;

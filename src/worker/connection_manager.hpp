@@ -69,6 +69,8 @@ public:
     void link(Connection* c);
     void unlink(Connection* c);
     void request_done();
+    /// Runs the tick hook now (heartbeat) from code that blocks the loop for a while.
+    void beat();
     void request_timed_out();
     void write_access_log(const http::AccessLogEntry& entry);
 
@@ -90,7 +92,6 @@ private:
     std::size_t count_ = 0;
     bool draining_ = false;
     bool accept_paused_ = false;
-    std::string log_line_;
 };
 
 }  // namespace paasrun::worker

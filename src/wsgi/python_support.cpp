@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <memory>
+
 namespace paasrun::wsgi {
 namespace {
 

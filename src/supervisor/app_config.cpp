@@ -1,0 +1,98 @@
+#include "supervisor/app_config.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "config/dotenv.hpp"
+#include "supervisor/child_env.hpp"
+
+namespace paasrun::supervisor {
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<std::string> absolute_dir(const std::string& dir) {
+    std::error_code ec;
+    auto abs = fs::absolute(dir, ec);
+    if (ec) return Error(fmt::format("app directory {}: {}", dir, ec.message()));
+    if (!fs::is_directory(abs, ec)) return Error(fmt::format("app directory {} does not exist or is not a directory", dir));
+    return abs.lexically_normal().string();
+}
+
+Result<config::EnvList> load_env_file(const LoadRequest& req, const std::string& app_dir) {
+    if (!req.env_file.empty()) {
+        std::error_code ec;
+        if (!fs::exists(req.env_file, ec)) return Error(fmt::format("env file {} does not exist", req.env_file));
+        return config::load_dotenv(req.env_file);
+    }
+    if (req.load_default_env) return config::load_dotenv(app_dir + "/.env");
+    return config::EnvList{};
+}
+
+Result<config::Procfile> load_procfile(const LoadRequest& req, const std::string& app_dir) {
+    std::string path = req.procfile.empty() ? app_dir + "/Procfile" : req.procfile;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        if (!req.need_procfile) return config::Procfile{};
+        return Error(fmt::format("no Procfile at {} (give one with -f)", path));
+    }
+    return config::load_procfile(path);
+}
+
+}  // namespace
+
+Result<AppConfig> load_app(const LoadRequest& req) {
+    AppConfig cfg;
+    auto dir = absolute_dir(req.dir);
+    if (!dir) return dir.error();
+    cfg.app_dir = *dir;
+
+    auto procfile = load_procfile(req, cfg.app_dir);
+    if (!procfile) return procfile.error();
+    cfg.procfile = std::move(*procfile);
+
+    auto manifest = config::load_manifest(cfg.app_dir);
+    if (!manifest) return manifest.error();
+    cfg.manifest = std::move(*manifest);
+
+    auto dotenv = load_env_file(req, cfg.app_dir);
+    if (!dotenv) return dotenv.error();
+
+    config::FlagOverrides flags;
+    flags.port = req.port;
+    flags.grace_period = req.grace_period;
+    if (!req.formation.empty()) {
+        auto counts = config::parse_formation(req.formation);
+        if (!counts) return Error(fmt::format("-c {}: {}", req.formation, counts.error().describe()));
+        if (req.need_procfile)
+            if (auto st = check_counts(cfg.procfile, *counts); !st) return Error(fmt::format("-c: {}", st.error().describe()));
+        flags.formation = std::move(*counts);
+    }
+
+    config::Layers layers;
+    layers.manifest = &cfg.manifest;
+    layers.dotenv = std::move(*dotenv);
+    layers.process_env = config::current_environment();
+    auto settings = config::resolve_settings(layers, flags);
+    if (!settings) return settings.error();
+    cfg.settings = std::move(*settings);
+
+    cfg.child_env = cfg.settings.env;
+    std::error_code ec;
+    bool has_venv = fs::is_directory(cfg.app_dir + "/.venv", ec);
+    add_app_paths(cfg.child_env, cfg.app_dir, has_venv, self_exe_dir());
+
+    if (!req.need_procfile) return cfg;
+    if (auto st = check_counts(cfg.procfile, cfg.manifest.formation); !st)
+        cfg.warnings.push_back(fmt::format("paasrun.yaml formation: {} (ignored)", st.error().describe()));
+    cfg.formation = expand_formation(cfg.procfile, cfg.settings.formation, cfg.settings.base_port);
+    if (cfg.formation.empty())
+        return Error(cfg.procfile.processes.empty()
+                         ? "nothing to run: the Procfile declares no long-running process types"
+                         : "nothing to run: every process type is scaled to 0");
+    return cfg;
+}
+
+}  // namespace paasrun::supervisor

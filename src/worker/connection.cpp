@@ -1,0 +1,469 @@
+#include "worker/connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include <boost/asio/post.hpp>
+
+#include "http/access_log.hpp"
+#include "http/request_parser.hpp"
+#include "http/response_writer.hpp"
+#include "util/log.hpp"
+#include "worker/connection_forwarded.hpp"
+#include "worker/connection_manager.hpp"
+#include "worker/heartbeat.hpp"
+
+namespace paasrun::worker {
+namespace {
+
+constexpr std::size_t kInitialReadBuffer = 8 * 1024;
+
+std::uint64_t now_ns() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
+}
+
+// Best effort for a response we are about to close after anyway (408/504): one send, no
+// waiting. The connection is closed right after, so a short write only loses the message.
+void send_best_effort(int fd, int status) {
+    std::string out;
+    http::write_error_response(status, out);
+    [[maybe_unused]] auto n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+}  // namespace
+
+Connection::Connection(ConnectionManager& manager, Socket socket, const ListenerInfo& listener,
+                       std::string remote_addr, std::uint16_t remote_port,
+                       std::unique_ptr<ResponseProducer> producer)
+    : manager_(manager),
+      socket_(std::move(socket)),
+      fd_(socket_.native_handle()),
+      listener_(listener),
+      remote_addr_(std::move(remote_addr)),
+      remote_port_(remote_port),
+      producer_(std::move(producer)),
+      chunked_(manager.config().limits) {
+    trusted_peer_ = manager.config().forwarded_allow.allows_all() ||
+                    manager.config().forwarded_allow.contains(std::string_view{remote_addr_});
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+    manager_.link(this);
+    rbuf_.resize(kInitialReadBuffer);
+    deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
+    if (manager_.draining()) draining_ = true;
+    do_read();
+}
+
+// ---- read side ------------------------------------------------------------------------
+
+void Connection::do_read() {
+    if (read_end_ == rbuf_.size()) {
+        // No request views are alive in the head state, so compacting is safe here. The
+        // parser enforces the head limits on partial input, which bounds the growth.
+        if (read_pos_ > 0) {
+            std::memmove(rbuf_.data(), rbuf_.data() + read_pos_, read_end_ - read_pos_);
+            read_end_ -= read_pos_;
+            read_pos_ = 0;
+        } else {
+            rbuf_.resize(rbuf_.size() * 2);
+        }
+    }
+    socket_.async_read_some(
+        boost::asio::buffer(rbuf_.data() + read_end_, rbuf_.size() - read_end_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            self->on_read(ec, n);
+        });
+}
+
+void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (state_ == State::closed) return;
+    if (ec) return close();
+    read_end_ += n;
+    parse_head();
+}
+
+void Connection::parse_head() {
+    if (state_ != State::head) return;
+    std::string_view input(rbuf_.data() + read_pos_, read_end_ - read_pos_);
+    if (!in_request_ && !input.empty()) {
+        in_request_ = true;
+        request_started_ns_ = now_ns();
+        deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
+    }
+    auto r = http::parse_request_head(input, request_, manager_.config().limits);
+    if (r.status == http::ParseStatus::incomplete) return do_read();
+    if (r.status == http::ParseStatus::error) return refuse(http::status_for(r.error), http::describe(r.error));
+    read_pos_ += r.consumed;
+    start_body();
+}
+
+void Connection::start_body() {
+    state_ = State::body;
+    body_.reset();
+    chunked_.reset();
+    body_raw_ = 0;
+    body_start_ms_ = monotonic_ms();
+    deadline_ms_ = body_start_ms_ + manager_.config().body_idle_ms;
+    switch (request_.framing) {
+        case http::BodyFraming::none: return dispatch();
+        case http::BodyFraming::content_length:
+            body_left_ = request_.content_length;
+            if (body_left_ == 0) return dispatch();
+            break;
+        case http::BodyFraming::chunked: break;
+    }
+    // RFC 9110 10.1.1: a server that will read the body sends 100 (Continue) first. We only
+    // get here once the head passed every check, so a refused request never gets a 100.
+    if (request_.expect_continue && read_pos_ == read_end_) {
+        queue_.append(http::kContinueResponse);
+        std::error_code wec;
+        if (queue_.flush(fd_, continue_bytes_, wec) == OutputQueue::FlushResult::error) return close();
+    }
+    feed_body(std::string_view(rbuf_.data() + read_pos_, read_end_ - read_pos_), true);
+}
+
+void Connection::feed_body(std::string_view input, bool from_read_buffer) {
+    std::size_t consumed = 0;
+    bool complete = false;
+    std::error_code ec;
+    if (request_.framing == http::BodyFraming::content_length) {
+        auto take = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, input.size()));
+        ec = body_.append(input.substr(0, take));
+        body_left_ -= take;
+        consumed = take;
+        complete = body_left_ == 0;
+    } else {
+        while (consumed < input.size() && !complete) {
+            auto step = chunked_.next(input.substr(consumed));
+            consumed += step.consumed;
+            if (!step.data.empty()) ec = body_.append(step.data);
+            if (ec) break;
+            if (step.status == http::ParseStatus::error)
+                return refuse(http::status_for(step.error), http::describe(step.error));
+            if (step.status == http::ParseStatus::complete) complete = true;
+            if (step.consumed == 0 && !complete) break;
+        }
+    }
+    if (ec) {
+        log::error("http", "request body spool failed error={}", log::quote(ec.message()));
+        return refuse(500, "body spool failed");
+    }
+    if (from_read_buffer) {
+        read_pos_ += consumed;
+    } else if (complete && consumed < input.size()) {
+        carry_.append(input.substr(consumed));  // the next pipelined request(s)
+    }
+    if (complete) return dispatch();
+    read_body();
+}
+
+void Connection::read_body() {
+    socket_.async_read_some(boost::asio::buffer(body_buf_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                self->on_body_read(ec, n);
+                            });
+}
+
+void Connection::on_body_read(const boost::system::error_code& ec, std::size_t n) {
+    if (state_ == State::closed) return;
+    if (ec) return close();
+    body_raw_ += n;
+    const auto& cfg = manager_.config();
+    // Minimum body rate: after the grace period the client must have sent body_min_rate
+    // bytes for every second; and no single read may stall longer than body_idle_ms.
+    auto by_rate = body_start_ms_ + cfg.body_grace_ms +
+                   static_cast<std::int64_t>(body_raw_ * 1000 / std::max<std::uint64_t>(cfg.body_min_rate, 1));
+    deadline_ms_ = std::min(monotonic_ms() + cfg.body_idle_ms, by_rate);
+    feed_body(std::string_view(body_buf_.data(), n), false);
+}
+
+void Connection::refuse(int status, std::string_view why) {
+    log::info("http", "request refused status={} reason={} remote_addr={}", status, why,
+              log::quote(remote_addr_));
+    refused_ = true;
+    state_ = State::app;
+    summary_ = ResponseSummary{status, 0, false, true};
+    std::string out;
+    http::write_error_response(status, out);
+    queue_.append(out);
+    flush();
+}
+
+// ---- app side -------------------------------------------------------------------------
+
+void Connection::prepare_info() {
+    const auto& cfg = manager_.config();
+    info_ = RequestInfo{};
+    info_.head = &request_;
+    info_.body = &body_;
+    info_.remote_addr = remote_addr_;
+    info_.remote_port = remote_port_;
+    info_.url_scheme = "http";
+    info_.host = request_.host;
+    if (!request_.scheme.empty()) info_.url_scheme = request_.scheme;
+    if (trusted_peer_) apply_forwarded(request_, cfg.forwarded_allow, forwarded_for_, info_);
+    split_host(info_.host, info_.url_scheme, listener_.address, listener_.port, info_.server_name,
+               info_.server_port);
+
+    auto client_id = request_.find("X-Request-Id");
+    if (http::is_valid_request_id(client_id)) {
+        info_.request_id = client_id;
+    } else {
+        http::generate_request_id(generated_id_);
+        info_.request_id = std::string_view(generated_id_.data(), generated_id_.size());
+    }
+    info_.script_name = cfg.root_path;
+    info_.keep_alive = request_.keep_alive && !draining_;
+}
+
+void Connection::dispatch() {
+    state_ = State::app;
+    app_started_ms_ = monotonic_ms();
+    prepare_info();
+    if (auto* route = manager_.pre_app(); route && route->try_serve(info_, queue_, summary_)) {
+        pre_app_served_ = true;
+        return flush();
+    }
+    app_running_ = true;
+    if (manager_.config().inline_app) return run_inline();
+    self_ = shared_from_this();
+    if (!manager_.pool()->post(*this)) {
+        self_.reset();
+        app_running_ = false;
+        return close();
+    }
+}
+
+void Connection::run_inline() {
+    producer_->begin(info_, queue_, *this);
+    if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
+    flush();
+}
+
+void Connection::run_app_job() {
+    // App thread. The loop does not touch producer_ until on_app_done.
+    producer_->begin(info_, queue_, *this);
+    while (producer_->pump() == ResponseProducer::Step::more) {
+        output_ready();
+        queue_.wait_below_low_water();  // an aborted queue makes the next pump() abandon
+    }
+    auto self = std::move(self_);
+    boost::asio::post(manager_.io(), [self = std::move(self)] { self->on_app_done(); });
+}
+
+void Connection::on_app_done() {
+    app_running_ = false;
+    if (state_ == State::closed) return;
+    flush();
+}
+
+void Connection::output_ready() {
+    if (manager_.config().inline_app) {
+        // Loop thread, inside pump(): push what we have now (streaming), never wait here.
+        // Re-entering on_flushed() from inside pump() is avoided on purpose.
+        if (writing_ || state_ == State::closed) return;
+        std::error_code ec;
+        auto r = queue_.flush(fd_, bytes_written_, ec);
+        if (r == OutputQueue::FlushResult::error) return queue_.abort();
+        if (r == OutputQueue::FlushResult::would_block) wait_writable();
+        return;
+    }
+    if (flush_posted_.exchange(true)) return;
+    boost::asio::post(manager_.io(), [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        if (self->state_ != State::closed) self->flush();
+    });
+}
+
+bool Connection::wait_for_room() {
+    if (!manager_.config().inline_app) {
+        output_ready();
+        return queue_.wait_below_low_water();
+    }
+    // --threads 1, inside the app's write(): the loop is this thread, so drain the socket
+    // here (the GIL is released by the caller). A client that takes nothing for
+    // body_idle_ms is dropped rather than holding the worker.
+    auto idle_limit = manager_.config().body_idle_ms;
+    auto last_progress = monotonic_ms();
+    while (queue_.pending() >= OutputQueue::kLowWater) {
+        if (state_ == State::closed || queue_.aborted()) return false;
+        std::error_code ec;
+        auto before = bytes_written_;
+        auto r = queue_.flush(fd_, bytes_written_, ec);
+        if (r == OutputQueue::FlushResult::error) {
+            queue_.abort();
+            return false;
+        }
+        if (bytes_written_ != before) last_progress = monotonic_ms();
+        if (r == OutputQueue::FlushResult::drained) break;
+        if (monotonic_ms() - last_progress > idle_limit) {
+            queue_.abort();
+            return false;
+        }
+        pollfd p{fd_, POLLOUT, 0};
+        ::poll(&p, 1, 250);
+        manager_.beat();
+    }
+    return true;
+}
+
+// ---- write side -----------------------------------------------------------------------
+
+void Connection::wait_writable() {
+    writing_ = true;
+    deadline_ms_ = monotonic_ms() + manager_.config().body_idle_ms;
+    socket_.async_wait(Socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
+        self->writing_ = false;
+        if (ec || self->state_ == State::closed) return;
+        self->flush();
+    });
+}
+
+void Connection::flush() {
+    if (writing_ || state_ == State::closed) return;
+    if (queue_.aborted()) return close();  // a write failed inside pump(): the client is gone
+    std::error_code ec;
+    auto r = queue_.flush(fd_, bytes_written_, ec);
+    if (r == OutputQueue::FlushResult::error) {
+        queue_.abort();
+        if (app_running_ && manager_.config().inline_app) {
+            producer_->abandon();
+            app_running_ = false;
+        }
+        return close();
+    }
+    if (r == OutputQueue::FlushResult::would_block) return wait_writable();
+    on_flushed();
+}
+
+void Connection::on_flushed() {
+    if (!app_running_) return finish_request();
+    if (!manager_.config().inline_app) return;  // the app thread posts more or on_app_done
+    // --threads 1 and the producer paused at the high-water mark: pull the next slice.
+    if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
+    flush();
+}
+
+void Connection::finish_request() {
+    if (refused_) return linger_close();
+    if (!pre_app_served_) summary_ = producer_->summary();
+    const auto& cfg = manager_.config();
+    if (cfg.access_log != http::AccessLogFormat::off) {
+        http::AccessLogEntry e;
+        e.method = request_.method;
+        e.path = request_.path;
+        e.query = request_.query;
+        e.status = summary_.status;
+        e.bytes = summary_.body_bytes;
+        e.duration_ms = static_cast<double>(now_ns() - request_started_ns_) / 1e6;
+        e.request_id = info_.request_id;
+        e.remote_addr = info_.remote_addr;
+        manager_.write_access_log(e);
+    }
+    manager_.request_done();
+    if (!summary_.keep_alive || !request_.keep_alive || draining_) return linger_close();
+    next_request();
+}
+
+void Connection::next_request() {
+    state_ = State::head;
+    in_request_ = false;
+    pre_app_served_ = false;
+    queue_.reset();
+    body_.reset();
+    bytes_written_ = 0;
+    summary_ = ResponseSummary{};
+    // The previous request's views are dead now: compact, then add what arrived after its
+    // body while we were reading it.
+    std::size_t left = read_end_ - read_pos_;
+    if (read_pos_ > 0 && left > 0) std::memmove(rbuf_.data(), rbuf_.data() + read_pos_, left);
+    read_pos_ = 0;
+    read_end_ = left;
+    if (!carry_.empty()) {
+        if (rbuf_.size() < read_end_ + carry_.size()) rbuf_.resize(read_end_ + carry_.size());
+        std::memcpy(rbuf_.data() + read_end_, carry_.data(), carry_.size());
+        read_end_ += carry_.size();
+        carry_.clear();
+    }
+    if (read_end_ > 0) {
+        // Pipelined input is already here. Parse it from the loop, not recursively, so a
+        // long pipeline does not grow the stack.
+        boost::asio::post(manager_.io(), [self = shared_from_this()] { self->parse_head(); });
+        return;
+    }
+    deadline_ms_ = monotonic_ms() + manager_.config().keep_alive_ms;
+    do_read();
+}
+
+// ---- deadlines and closing -------------------------------------------------------------
+
+void Connection::check_deadline(std::int64_t now_ms) {
+    if (state_ == State::closed) return;
+    const auto& cfg = manager_.config();
+    if (state_ == State::app) {
+        if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
+        if (!app_running_ || cfg.request_timeout_ms <= 0 || timed_out_) return;
+        if (now_ms - app_started_ms_ < cfg.request_timeout_ms) return;
+        // --request-timeout with app threads: Python cannot interrupt a running thread, so
+        // the client gets 504 (when nothing was sent yet) and the worker asks to be
+        // recycled; the late response is discarded. With --threads 1 the loop itself is
+        // busy and the arbiter's --timeout applies instead (docs/serve.md).
+        timed_out_ = true;
+        log::warn("http", "request timed out method={} path={} request_id={}", request_.method,
+                  log::quote(request_.path), info_.request_id);
+        manager_.request_timed_out();
+        if (bytes_written_ == 0) send_best_effort(fd_, 504);
+        return close();
+    }
+    if (now_ms < deadline_ms_) return;
+    if (state_ == State::head && in_request_) send_best_effort(fd_, 408);
+    close();
+}
+
+void Connection::drain() {
+    draining_ = true;
+    if (state_ == State::head && !in_request_) close();
+}
+
+void Connection::force_close() { close(); }
+
+void Connection::linger_close() {
+    // Half-close and read what the client still sends for a moment, so that a response to
+    // a refused request is not destroyed by a RST (unread input at close() sends RST).
+    state_ = State::linger;
+    ::shutdown(fd_, SHUT_WR);
+    deadline_ms_ = monotonic_ms() + manager_.config().linger_ms;
+    socket_.async_read_some(boost::asio::buffer(body_buf_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                self->on_linger_read(ec, n);
+                            });
+}
+
+void Connection::on_linger_read(const boost::system::error_code& ec, std::size_t) {
+    if (state_ == State::closed) return;
+    if (ec) return close();
+    socket_.async_read_some(boost::asio::buffer(body_buf_),
+                            [self = shared_from_this()](const boost::system::error_code& e, std::size_t n) {
+                                self->on_linger_read(e, n);
+                            });
+}
+
+void Connection::close() {
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    queue_.abort();  // wakes an app thread waiting for room; its next pump() abandons
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    manager_.unlink(this);
+}
+
+}  // namespace paasrun::worker
