@@ -1,7 +1,191 @@
+// `paasrun build | releases | rollback | config | config:set | config:unset`: argument wiring
+// only; the work is in src/build (pipeline.hpp) and src/release (store.hpp, publish.hpp).
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
 #include "app/commands.hpp"
+#include "build/pipeline.hpp"
+#include "release/publish.hpp"
+#include "release/store.hpp"
 
 namespace paasrun::app {
 
-void register_build(CLI::App& /*app*/, Commands& /*cmds*/) {}
+namespace {
+
+namespace fs = std::filesystem;
+
+int fail(std::string_view command, const Error& e) {
+    fmt::print(stderr, "paasrun {}: error: {}\n", command, e.describe());
+    return 1;
+}
+
+void print_line(std::string_view line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+}
+
+struct AppArgs {
+    std::string dir = ".";
+};
+
+release::PublishOptions publish_options(const fs::path& app_dir, Result<build::PipelineOptions>& opts) {
+    opts = build::pipeline_options(app_dir);
+    release::PublishOptions p = opts ? opts->publish : release::PublishOptions{};
+    p.on_output = [](std::string_view l) { print_line(fmt::format("       release | {}", l)); };
+    return p;
+}
+
+// Publishes a config/rollback draft; prints Heroku-style progress.
+int publish_draft(std::string_view command, const fs::path& app_dir, Result<release::Release> (*make)(const release::ReleaseStore&, const void*),
+                  const void* arg) {
+    release::ReleaseStore store(release::resolve_state_dir(app_dir));
+    auto lock = store.lock();
+    if (!lock) return fail(command, lock.error());
+    auto draft = make(store, arg);
+    if (!draft) return fail(command, draft.error());
+    Result<build::PipelineOptions> opts = Error("unset");
+    auto popts = publish_options(app_dir, opts);
+    if (!opts) return fail(command, opts.error());
+    std::string what = draft->description;
+    auto published = release::publish(store, std::move(*draft), popts);
+    if (!published) return fail(command, published.error());
+    print_line(fmt::format("{}: done, v{} (current)", what, published->version));
+    return 0;
+}
+
+int run_build(const AppArgs& a, const std::string& output) {
+    auto app_dir = fs::absolute(a.dir);
+    auto opts = build::pipeline_options(app_dir);
+    if (!opts) return fail("build", opts.error());
+    opts->build.on_output = print_line;
+    opts->publish.on_output = [](std::string_view l) { print_line(fmt::format("       release | {}", l)); };
+    opts->output_archive = output;
+    auto out = build::build_and_release(app_dir, release::resolve_state_dir(app_dir), *opts);
+    if (!out) {
+        fmt::print(stderr, "paasrun build: error: {}\npaasrun build: build failed; the current release is unchanged\n",
+                   out.error().describe());
+        return 1;
+    }
+    if (out->publish.release_phase_ran)
+        print_line(fmt::format("-----> Release phase succeeded in {:.1f}s", out->publish.release_phase_seconds));
+    for (int v : out->publish.pruned) print_line(fmt::format("-----> Removed old release v{} (keep_releases)", v));
+    print_line(fmt::format("-----> Released v{} (current); total {:.1f}s", out->version, out->seconds));
+    return 0;
+}
+
+int run_releases(const AppArgs& a) {
+    release::ReleaseStore store(release::resolve_state_dir(fs::absolute(a.dir)));
+    auto list = store.list();
+    if (!list) return fail("releases", list.error());
+    if (list->empty()) {
+        print_line("no releases yet (run `paasrun build`)");
+        return 0;
+    }
+    print_line(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", "VERSION", "CREATED", "SOURCE", "STATUS", "DESCRIPTION"));
+    for (auto it = list->rbegin(); it != list->rend(); ++it) {
+        const auto& r = it->release;
+        std::string desc = r.description;
+        if (!it->failure_reason.empty()) desc += fmt::format(" ({})", it->failure_reason);
+        print_line(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", fmt::format("v{}", r.version), r.created_at,
+                               r.source_hash.substr(0, 12), release::to_string(it->status), desc));
+    }
+    return 0;
+}
+
+int run_config(const AppArgs& a, bool reveal) {
+    release::ReleaseStore store(release::resolve_state_dir(fs::absolute(a.dir)));
+    auto cur = store.current_version();
+    if (!cur) return fail("config", cur.error());
+    if (*cur == 0) {
+        print_line("no config vars (no release yet)");
+        return 0;
+    }
+    auto r = store.load(*cur);
+    if (!r) return fail("config", r.error());
+    if (!reveal) print_line(fmt::format("=== v{} config vars (values hidden; --reveal shows them)", *cur));
+    for (const auto& [k, v] : r->config_vars) print_line(reveal ? fmt::format("{}={}", k, v) : k);
+    return 0;
+}
+
+// Rollback and config commands share publish_draft; these adapt their arguments.
+struct ConfigChange {
+    std::vector<std::pair<std::string, std::string>> set;
+    std::vector<std::string> unset;
+};
+
+Result<release::Release> make_config(const release::ReleaseStore& s, const void* arg) {
+    const auto* c = static_cast<const ConfigChange*>(arg);
+    return release::draft_config_change(s, c->set, c->unset);
+}
+
+Result<release::Release> make_rollback(const release::ReleaseStore& s, const void* arg) {
+    return release::draft_rollback(s, *static_cast<const int*>(arg));
+}
+
+}  // namespace
+
+void register_build(CLI::App& app, Commands& cmds) {
+    auto args = std::make_shared<AppArgs>();
+
+    auto output = std::make_shared<std::string>();
+    auto* build = app.add_subcommand("build", "Build the app into a slug with its buildpacks and release it");
+    build->add_option("dir", args->dir, "App directory (default: .)");
+    build->add_option("-o,--output", *output, "Also write the slug as a .tgz archive");
+    cmds.add(build, [args, output] { return run_build(*args, *output); });
+
+    auto* releases = app.add_subcommand("releases", "List releases: version, created, source hash, status, description");
+    releases->add_option("dir", args->dir, "App directory (default: .)");
+    cmds.add(releases, [args] { return run_releases(*args); });
+
+    auto rb_args = std::make_shared<std::vector<std::string>>();
+    auto* rollback = app.add_subcommand("rollback", "Make a new release from an earlier release's slug and config (default: the previous one)");
+    rollback->add_option("args", *rb_args, "[vN] [DIR]")->expected(0, 2);
+    cmds.add(rollback, [args, rb_args] {
+        int target = 0;
+        std::string dir = args->dir;
+        for (const auto& a : *rb_args) {
+            auto v = release::parse_version(a);
+            bool looks_like_version = v && !fs::is_directory(a);
+            if (looks_like_version && target == 0) target = *v;
+            else dir = a;
+        }
+        return publish_draft("rollback", fs::absolute(dir), make_rollback, &target);
+    });
+
+    auto reveal = std::make_shared<bool>(false);
+    auto* config = app.add_subcommand("config", "Show the current release's config var names (values with --reveal)");
+    config->add_option("dir", args->dir, "App directory (default: .)");
+    config->add_flag("--reveal", *reveal, "Print the values too");
+    cmds.add(config, [args, reveal] { return run_config(*args, *reveal); });
+
+    auto pairs = std::make_shared<std::vector<std::string>>();
+    auto* set = app.add_subcommand("config:set", "Set config vars (KEY=VALUE ...): makes a new release");
+    set->add_option("pairs", *pairs, "KEY=VALUE ...")->required();
+    set->add_option("-a,--app", args->dir, "App directory (default: .)");
+    cmds.add(set, [args, pairs] {
+        ConfigChange c;
+        for (const auto& p : *pairs) {
+            auto eq = p.find('=');
+            if (eq == std::string::npos)
+                return fail("config:set", Error(fmt::format("\"{}\" is not KEY=VALUE", p.substr(0, p.find('=')))));
+            c.set.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+        }
+        return publish_draft("config:set", fs::absolute(args->dir), make_config, &c);
+    });
+
+    auto keys = std::make_shared<std::vector<std::string>>();
+    auto* unset = app.add_subcommand("config:unset", "Remove config vars (KEY ...): makes a new release");
+    unset->add_option("keys", *keys, "KEY ...")->required();
+    unset->add_option("-a,--app", args->dir, "App directory (default: .)");
+    cmds.add(unset, [args, keys] {
+        ConfigChange c;
+        c.unset = *keys;
+        return publish_draft("config:unset", fs::absolute(args->dir), make_config, &c);
+    });
+}
 
 }  // namespace paasrun::app

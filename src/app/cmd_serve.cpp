@@ -76,7 +76,8 @@ void register_serve(CLI::App& app, Commands& cmds) {
                                           "(gunicorn-compatible options; see docs/serve.md)");
     s->add_option("app", o.app, "WSGI app as MODULE:CALLABLE (callable defaults to application)")->required();
     s->add_option("-b,--bind", o.bind,
-                  "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable (default 0.0.0.0:$PORT, PORT=8000)");
+                  "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable (default 0.0.0.0:$PORT, PORT=8000)")
+        ->allow_extra_args(false);
     s->add_option("--backlog", o.backlog, "listen(2) backlog")->capture_default_str();
     s->add_option("-w,--workers", o.workers, "worker processes (default $WEB_CONCURRENCY, else from CPUs/cgroup)");
     s->add_option("--threads", o.threads, "app threads per worker")->capture_default_str();
@@ -100,14 +101,17 @@ void register_serve(CLI::App& app, Commands& cmds) {
         ->capture_default_str();
     a->forwarded = s->add_option("--forwarded-allow-ips", o.forwarded_allow_ips,
                                  "proxies trusted for X-Forwarded-* (CIDR list, * = all; "
-                                 "default $FORWARDED_ALLOW_IPS else 127.0.0.1,::1)");
+                                 "default $FORWARDED_ALLOW_IPS else 127.0.0.1,::1)")
+                       ->allow_extra_args(false);
     s->add_option("--root-path", o.root_path, "SCRIPT_NAME prefix the app is mounted at");
     s->add_option("--access-log-format", a->access_log_format, "logfmt or json")->capture_default_str();
     s->add_option("--access-log", o.access_log, "stderr, stdout, a file path, or - for off")->capture_default_str();
     s->add_option("--chdir", o.chdir, "change to this directory before importing the app");
-    s->add_option("--pythonpath", o.pythonpath, "directories to prepend to sys.path (repeatable, comma list)");
+    s->add_option("--pythonpath", o.pythonpath, "directories to prepend to sys.path (repeatable, comma list)")
+        ->allow_extra_args(false);
     s->add_option("--venv", o.venv, "virtualenv of the app (default $VIRTUAL_ENV, else .venv)");
-    s->add_option("--static", a->statics, "serve URL PREFIX from DIR without Python: PREFIX=DIR (repeatable)");
+    s->add_option("--static", a->statics, "serve URL PREFIX from DIR without Python: PREFIX=DIR (repeatable)")
+        ->allow_extra_args(false);
     s->add_option("--worker-cmd", a->worker_cmd, "testing only: comma-separated command to exec as a worker")
         ->group("");
     cmds.add(s, [a] { return run_serve(*a); });

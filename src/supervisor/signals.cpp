@@ -7,7 +7,7 @@
 
 namespace paasrun::supervisor {
 
-Result<unique_fd> open_signalfd(std::initializer_list<int> signals) {
+Result<unique_fd> open_signalfd(std::span<const int> signals) {
     sigset_t set;
     sigemptyset(&set);
     for (int s : signals) sigaddset(&set, s);

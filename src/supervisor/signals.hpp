@@ -9,7 +9,9 @@
 
 #include <sys/signalfd.h>
 
-#include <initializer_list>
+#include <array>
+#include <csignal>
+#include <span>
 #include <vector>
 
 #include "util/result.hpp"
@@ -18,13 +20,13 @@
 namespace paasrun::supervisor {
 
 /// The signals `up`/`start` handle: SIGCHLD and the ones they act on or forward.
-inline constexpr std::initializer_list<int> kSupervisorSignals = {
+inline constexpr std::array<int, 6> kSupervisorSignals = {
     SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
 
 /// Blocks `signals` in the calling thread (call it before starting threads, which inherit
 /// the mask) and returns a non-blocking signalfd for them. Also ignores SIGPIPE so a closed
 /// stdout turns into EPIPE instead of killing the supervisor; spawn() resets both for children.
-[[nodiscard]] Result<unique_fd> open_signalfd(std::initializer_list<int> signals);
+[[nodiscard]] Result<unique_fd> open_signalfd(std::span<const int> signals);
 
 /// Drains a non-blocking signalfd.
 [[nodiscard]] std::vector<signalfd_siginfo> read_signals(int fd);

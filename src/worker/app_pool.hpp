@@ -31,7 +31,7 @@ public:
     virtual void run_app_job() = 0;
 
 protected:
-    ~AppJob() = default;
+    virtual ~AppJob() = default;
 
 private:
     friend class AppPool;

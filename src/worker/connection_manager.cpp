@@ -9,6 +9,9 @@
 #include <chrono>
 #include <cstring>
 
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/post.hpp>
+
 #include "util/log.hpp"
 #include "worker/heartbeat.hpp"
 

@@ -58,7 +58,7 @@ public:
     virtual bool wait_for_room() = 0;
 
 protected:
-    ~OutputChannel() = default;
+    virtual ~OutputChannel() = default;
 };
 
 struct ResponseSummary {

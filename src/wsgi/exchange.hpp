@@ -6,10 +6,10 @@
 //       wsgi::Chunk c = ex.next();          // GIL held
 //       if (c.head) send_head(*c.head, c /*same write as the first body bytes*/);
 //       switch (c.kind) {
-//         case Chunk::data: send(c.data); break;           // may release the GIL meanwhile
-//         case Chunk::file: sendfile(c.file.fd, c.file.offset, c.file.length); break;
-//         case Chunk::done: goto out;
-//         case Chunk::failed: log(ex.error_text()); c.head_sent ? abort() : send_500(); goto out;
+//         case Chunk::Kind::data: send(c.data); break;           // may release the GIL meanwhile
+//         case Chunk::Kind::file: sendfile(c.file.fd, c.file.offset, c.file.length); break;
+//         case Chunk::Kind::done: goto out;
+//         case Chunk::Kind::failed: log(ex.error_text()); c.head_sent ? abort() : send_500(); goto out;
 //       }
 //       if (c.last) break;                  // nothing follows: skip one next() round trip
 //   }
@@ -20,14 +20,14 @@
 //     list (or tuple) of (str, str) tuples; everything latin-1, no CR/LF/NUL, token names,
 //     no hop-by-hop headers (RFC 9110 7.6.1) except "Connection: close", which is removed
 //     and reported as ResponseHead::close. Violations raise in the app (TypeError /
-//     ValueError), so they end as Chunk::failed with the traceback.
+//     ValueError), so they end as Chunk::Kind::failed with the traceback.
 //   - A second start_response only with exc_info; if the head was already committed the
 //     exc_info exception is re-raised into the app (PEP 3333 "Error Handling").
 //   - The head is held back until the first NON-EMPTY body chunk (from write() or the
 //     iterable), or until the iterable ends (empty body).
 //   - Body chunks must be bytes (TypeError otherwise). Empty chunks are skipped.
 //   - A wsgi.file_wrapper result whose file has a working fileno() on a regular file is
-//     handed out as one Chunk::file region (sendfile); otherwise it is iterated in blocks.
+//     handed out as one Chunk::Kind::file region (sendfile); otherwise it is iterated in blocks.
 //   - close() of the iterable is called exactly once by finish() (or the destructor), also
 //     when the worker stops early (client gone, timeout) or the app failed.
 //
@@ -75,15 +75,15 @@ struct FileRegion {
 };
 
 struct Chunk {
-    enum Kind { data, file, done, failed };
-    Kind kind = done;
-    std::string_view data;  // kind == data: non-empty bytes
-    FileRegion file;        // kind == file
+    enum class Kind { data, file, done, failed };
+    Kind kind = Kind::done;
+    std::string_view data;  // kind == Kind::data: non-empty bytes
+    FileRegion file;        // kind == Kind::file
     // Non-null on the one call that commits the head (first non-empty chunk, or done
     // for an empty body): send it before/with this chunk. Null otherwise.
     const ResponseHead* head = nullptr;
     bool last = false;       // no more body follows this chunk (next() would return done)
-    bool head_sent = false;  // kind == failed: a head was committed earlier (abort the
+    bool head_sent = false;  // kind == Kind::failed: a head was committed earlier (abort the
                              // connection instead of sending a 500)
 };
 
@@ -109,7 +109,7 @@ public:
 
     /// Builds the environ from `request` and calls the app. GIL held. Never fails by
     /// itself: an app exception or invalid result is reported by the next next() as
-    /// Chunk::failed. `sink` is used until finish(); it may be null when the worker
+    /// Chunk::Kind::failed. `sink` is used until finish(); it may be null when the worker
     /// wants write() to fail (it then raises OSError). A previous exchange must be
     /// finished.
     void start(const Request& request, ResponseSink* sink);
@@ -125,18 +125,16 @@ public:
     bool finish();
 
     /// The formatted traceback (or reason) of the last failure; "" when none.
-    [[nodiscard]] const std::string& error_text() const { return error_; }
+    [[nodiscard]] const std::string& error_text() const;
     /// The committed head, or null before it is committed.
     [[nodiscard]] const ResponseHead* head() const;
     /// True between start() and finish().
-    [[nodiscard]] bool active() const { return active_; }
+    [[nodiscard]] bool active() const;
 
     struct State;  // private to src/wsgi
 
 private:
     std::unique_ptr<State> state_;
-    std::string error_;
-    bool active_ = false;
 };
 
 }  // namespace paasrun::wsgi

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "wsgi/app_state.hpp"
@@ -12,7 +13,7 @@
 namespace paasrun::wsgi {
 
 struct Exchange::State {
-    const App::State* app = nullptr;
+    App::State* app = nullptr;  // shared by all exchanges; the GIL serialises it
     ResponseSink* sink = nullptr;
 
     // Reused across requests while nothing else holds them (refcount checks in finish()).
@@ -36,7 +37,8 @@ struct Exchange::State {
     bool head_set = false;
     bool head_committed = false;
 
-    bool called = false;    // the app was called (start() ran)
+    std::string error;      // Exchange::error_text()
+    bool active = false;    // between start() and finish()
     bool finished = false;  // done or failed reached
     bool failed = false;
     bool closed = false;    // close() was called
