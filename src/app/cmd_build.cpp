@@ -1,6 +1,8 @@
 // `paasrun build | releases | rollback | config | config:set | config:unset`: argument wiring
 // only; the work is in src/build (pipeline.hpp) and src/release (store.hpp, publish.hpp).
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,12 +42,13 @@ release::PublishOptions publish_options(const fs::path& app_dir, Result<build::P
 }
 
 // Publishes a config/rollback draft; prints Heroku-style progress.
-int publish_draft(std::string_view command, const fs::path& app_dir, Result<release::Release> (*make)(const release::ReleaseStore&, const void*),
-                  const void* arg) {
+using DraftMaker = std::function<Result<release::Release>(const release::ReleaseStore&)>;
+
+int publish_draft(std::string_view command, const fs::path& app_dir, const DraftMaker& make) {
     release::ReleaseStore store(release::resolve_state_dir(app_dir));
     auto lock = store.lock();
     if (!lock) return fail(command, lock.error());
-    auto draft = make(store, arg);
+    auto draft = make(store);
     if (!draft) return fail(command, draft.error());
     Result<build::PipelineOptions> opts = Error("unset");
     auto popts = publish_options(app_dir, opts);
@@ -111,21 +114,6 @@ int run_config(const AppArgs& a, bool reveal) {
     return 0;
 }
 
-// Rollback and config commands share publish_draft; these adapt their arguments.
-struct ConfigChange {
-    std::vector<std::pair<std::string, std::string>> set;
-    std::vector<std::string> unset;
-};
-
-Result<release::Release> make_config(const release::ReleaseStore& s, const void* arg) {
-    const auto* c = static_cast<const ConfigChange*>(arg);
-    return release::draft_config_change(s, c->set, c->unset);
-}
-
-Result<release::Release> make_rollback(const release::ReleaseStore& s, const void* arg) {
-    return release::draft_rollback(s, *static_cast<const int*>(arg));
-}
-
 }  // namespace
 
 void register_build(CLI::App& app, Commands& cmds) {
@@ -153,7 +141,8 @@ void register_build(CLI::App& app, Commands& cmds) {
             if (looks_like_version && target == 0) target = *v;
             else dir = a;
         }
-        return publish_draft("rollback", fs::absolute(dir), make_rollback, &target);
+        return publish_draft("rollback", fs::absolute(dir),
+                             [target](const release::ReleaseStore& s) { return release::draft_rollback(s, target); });
     });
 
     auto reveal = std::make_shared<bool>(false);
@@ -167,14 +156,16 @@ void register_build(CLI::App& app, Commands& cmds) {
     set->add_option("pairs", *pairs, "KEY=VALUE ...")->required();
     set->add_option("-a,--app", args->dir, "App directory (default: .)");
     cmds.add(set, [args, pairs] {
-        ConfigChange c;
+        std::vector<std::pair<std::string, std::string>> set_vars;
         for (const auto& p : *pairs) {
             auto eq = p.find('=');
             if (eq == std::string::npos)
                 return fail("config:set", Error(fmt::format("\"{}\" is not KEY=VALUE", p.substr(0, p.find('=')))));
-            c.set.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+            set_vars.emplace_back(p.substr(0, eq), p.substr(eq + 1));
         }
-        return publish_draft("config:set", fs::absolute(args->dir), make_config, &c);
+        return publish_draft("config:set", fs::absolute(args->dir), [&set_vars](const release::ReleaseStore& s) {
+            return release::draft_config_change(s, set_vars, {});
+        });
     });
 
     auto keys = std::make_shared<std::vector<std::string>>();
@@ -182,9 +173,9 @@ void register_build(CLI::App& app, Commands& cmds) {
     unset->add_option("keys", *keys, "KEY ...")->required();
     unset->add_option("-a,--app", args->dir, "App directory (default: .)");
     cmds.add(unset, [args, keys] {
-        ConfigChange c;
-        c.unset = *keys;
-        return publish_draft("config:unset", fs::absolute(args->dir), make_config, &c);
+        return publish_draft("config:unset", fs::absolute(args->dir), [keys](const release::ReleaseStore& s) {
+            return release::draft_config_change(s, {}, *keys);
+        });
     });
 }
 

@@ -28,7 +28,7 @@ struct Limits {
     /// Request body bytes (after de-chunking). `--max-body`; default 100 MiB.
     std::uint64_t max_body = 100ull * 1024 * 1024;
     /// Bytes of the trailer section of a chunked body (fields are parsed and discarded).
-    std::size_t max_trailer_size = 8 * 1024;
+    std::size_t max_trailer_size = 8 * 1024;  // incl. the final CRLF
 };
 
 }  // namespace paasrun::http

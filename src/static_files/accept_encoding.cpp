@@ -101,8 +101,9 @@ CodingWeights parse_accept_encoding(std::string_view field) noexcept {
     int star = q[kStar];
     w.q[kGzip] = q[kGzip] >= 0 ? q[kGzip] : (star >= 0 ? star : 0);
     w.q[kBr] = q[kBr] >= 0 ? q[kBr] : (star >= 0 ? star : 0);
-    // identity: acceptable unless excluded explicitly or through "*;q=0" (RFC 9110 12.5.3).
-    w.q[kIdentity] = q[kIdentity] >= 0 ? q[kIdentity] : (star == 0 ? 0 : 1000);
+    // identity: its own q, else the q of "*" (which matches every coding not listed), else
+    // acceptable (RFC 9110 12.5.3: excluded only by "identity;q=0" or "*;q=0").
+    w.q[kIdentity] = q[kIdentity] >= 0 ? q[kIdentity] : (star >= 0 ? star : 1000);
     return w;
 }
 

@@ -2,7 +2,8 @@
 //
 //   - codings are case-insensitive; "x-gzip" is gzip (RFC 9110 8.4.1.3);
 //   - each coding's weight is its own q (default 1), else the q of "*", else 0 — except
-//     identity, which is acceptable unless "identity;q=0" or "*;q=0" excludes it;
+//     identity, whose weight without either is 1: it is acceptable unless "identity;q=0"
+//     or "*;q=0" excludes it;
 //   - a malformed element (bad qvalue) is skipped, the rest of the field still counts;
 //   - the highest weight wins; among equal weights the smallest file (br is usually smaller
 //     than gzip; whitenoise's rule); when nothing is acceptable, identity anyway (RFC 9110

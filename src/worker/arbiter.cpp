@@ -179,6 +179,11 @@ private:
         auto now = monotonic_ms();
         auto uptime = now - w.spawned_ms;
         auto how = describe_status(status);
+        if (w.timed_out) {  // its replacement was started when the heartbeat stopped
+            log::error(kLog, "worker died index={} pid={} status={} uptime_ms={} reason=timeout", w.index, w.pid,
+                       how, uptime);
+            return;
+        }
         if (w.stop != Worker::Stop::none || phase_ != Phase::running) {
             log::info(kLog, "worker exited index={} pid={} status={} uptime_ms={}", w.index, w.pid, how, uptime);
             return;
@@ -186,8 +191,7 @@ private:
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         if (!w.ready && (code == kExitBootError || code == kExitAppLoadError)) return on_boot_failure(w, code);
 
-        log::error(kLog, "worker died index={} pid={} status={} uptime_ms={}{}", w.index, w.pid, how, uptime,
-                   w.timed_out ? " reason=timeout" : "");
+        log::error(kLog, "worker died index={} pid={} status={} uptime_ms={}", w.index, w.pid, how, uptime);
         auto delay = backoff_[w.index].on_crash(uptime);
         next_spawn_ms_[w.index] = now + delay;
         if (delay > 0)

@@ -15,7 +15,7 @@
 namespace paasrun::wsgi::test {
 namespace {
 
-std::unique_ptr<Interpreter>& interpreter() {
+std::unique_ptr<Interpreter>& interpreter_slot() {
     static std::unique_ptr<Interpreter> interp;
     return interp;
 }
@@ -43,12 +43,12 @@ struct PythonListener : Catch::TestEventListenerBase {
             fprintf(stderr, "python init failed: %s\n", r.error().message.c_str());
             std::abort();
         }
-        interpreter() = std::make_unique<Interpreter>(std::move(*r));
+        interpreter_slot() = std::make_unique<Interpreter>(std::move(*r));
     }
 
     void testRunEnded(const Catch::TestRunStats& stats) override {
         apps().clear();
-        interpreter().reset();
+        interpreter_slot().reset();
         TestEventListenerBase::testRunEnded(stats);
     }
 };
@@ -60,6 +60,8 @@ using WsgiPythonListener = paasrun::wsgi::test::PythonListener;
 CATCH_REGISTER_LISTENER(WsgiPythonListener)
 
 namespace paasrun::wsgi::test {
+
+Interpreter& interpreter() { return *interpreter_slot(); }
 
 std::string fixtures_dir() { return std::string(PAASRUN_FIXTURES) + "/apps/wsgi"; }
 

@@ -11,9 +11,13 @@
 
 #include "wsgi/app.hpp"
 #include "wsgi/exchange.hpp"
+#include "wsgi/interpreter.hpp"
 #include "wsgi/request.hpp"
 
 namespace paasrun::wsgi::test {
+
+/// The test process's interpreter.
+Interpreter& interpreter();
 
 /// tests/fixtures/apps/wsgi
 [[nodiscard]] std::string fixtures_dir();

@@ -74,7 +74,8 @@ TEST_CASE("wsgi.input: readlines(hint) and iteration", "[wsgi][input]") {
     BodySource src("a\nbb\nccc\ndddd", in_file);
     CHECK(ops(src, "readlines") == json({json({"a\n", "bb\n", "ccc\n", "dddd"})}));
     // hint: stop once the lines read so far reach it (io.IOBase semantics)
-    CHECK(ops(src, "readlines:3,readlines") == json({json({"a\n", "bb\n"}), json({"ccc\n", "dddd"})}));
+    CHECK(ops(src, "readlines:3,readlines") ==
+          json::array({json::array({"a\n", "bb\n"}), json::array({"ccc\n", "dddd"})}));
     CHECK(ops(src, "readline,iter,iter") == json({"a\n", json({"bb\n", "ccc\n", "dddd"}), json::array()}));
 }
 
@@ -115,15 +116,9 @@ TEST_CASE("wsgi.input: binary bytes round-trip", "[wsgi][input]") {
 }
 
 TEST_CASE("wsgi.input: bad arguments raise TypeError", "[wsgi][input]") {
-    CHECK(py_exec("import paasrun_probe") != "");  // sanity: py_exec reports failures
-    RequestBuilder b;
-    b.request.body = Body::in_memory("x");
-    b.header("X-Ops", "read:1");
-    Response r = run(app("input_app"), b.request);
-    REQUIRE_FALSE(r.failed);
-    // The stream type cannot be instantiated from Python.
-    std::string out = py_eval("type(__import__('close_app').kept[2]) if hasattr(__import__('close_app'), 'kept') else 'none'");
-    CHECK(!out.empty());
+    BodySource src("x", false);
+    CHECK(ops(src, "badargs") ==
+          json::array({json::array({"TypeError", "TypeError", "TypeError", "TypeError"})}));
 }
 
 TEST_CASE("wsgi.input: a truncated body file raises OSError", "[wsgi][input]") {
