@@ -149,10 +149,9 @@ void register_build(CLI::App& app, Commands& cmds) {
     auto* config = app.add_subcommand("config", "Show the current release's config var names (values with --reveal)");
     config->add_option("dir", args->dir, "App directory (default: .)");
     config->add_flag("--reveal", *reveal, "Print the values too");
-    cmds.add(config, [args, reveal] { return run_config(*args, *reveal); });
 
     auto pairs = std::make_shared<std::vector<std::string>>();
-    auto* set = app.add_subcommand("config:set", "Set config vars (KEY=VALUE ...): makes a new release");
+    auto* set = config->add_subcommand("set", "config:set KEY=VALUE ...: set config vars (makes a new release)");
     set->add_option("pairs", *pairs, "KEY=VALUE ...")->required();
     set->add_option("-a,--app", args->dir, "App directory (default: .)");
     cmds.add(set, [args, pairs] {
@@ -169,7 +168,7 @@ void register_build(CLI::App& app, Commands& cmds) {
     });
 
     auto keys = std::make_shared<std::vector<std::string>>();
-    auto* unset = app.add_subcommand("config:unset", "Remove config vars (KEY ...): makes a new release");
+    auto* unset = config->add_subcommand("unset", "config:unset KEY ...: remove config vars (makes a new release)");
     unset->add_option("keys", *keys, "KEY ...")->required();
     unset->add_option("-a,--app", args->dir, "App directory (default: .)");
     cmds.add(unset, [args, keys] {
@@ -177,6 +176,9 @@ void register_build(CLI::App& app, Commands& cmds) {
             return release::draft_config_change(s, {}, *keys);
         });
     });
+    // After set/unset: Commands::selected() takes the first parsed entry, and `config` is
+    // parsed too when `config set` is.
+    cmds.add(config, [args, reveal] { return run_config(*args, *reveal); });
 }
 
 }  // namespace paasrun::app

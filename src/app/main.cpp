@@ -1,5 +1,8 @@
 // paasrun: run a Python web app the way a Heroku dyno does. See README.md.
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 
@@ -18,8 +21,17 @@ int main(int argc, char** argv) {
     register_build(app, cmds);
     register_compress(app, cmds);
 
+    // Heroku-style `config:set`: CLI11 forbids ':' in subcommand names, so the first word
+    // `a:b` is parsed as the subcommand `a` with its subcommand `b` (cmd_build.cpp).
+    std::vector<std::string> words(argv + 1, argv + argc);
+    if (!words.empty() && words[0].find(':') != std::string::npos && words[0][0] != '-') {
+        auto colon = words[0].find(':');
+        words.insert(words.begin() + 1, words[0].substr(colon + 1));
+        words[0].resize(colon);
+    }
+    std::reverse(words.begin(), words.end());  // CLI11 takes a reversed vector
     try {
-        app.parse(argc, argv);
+        app.parse(words);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }

@@ -96,6 +96,7 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
         if (opts.on_output) opts.on_output(line);
     };
     auto app_dir = fs::absolute(app_dir_in).lexically_normal();
+    if (!app_dir.has_filename()) app_dir = app_dir.parent_path();  // "/x/app/" -> "/x/app"
     if (!fs::is_directory(app_dir)) return Error(fmt::format("{} is not a directory", app_dir.string()));
 
     // 1. What to build.

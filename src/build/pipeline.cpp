@@ -84,13 +84,15 @@ Result<BuildOutcome> ensure_built(const fs::path& app_dir, const fs::path& state
     auto cur = release::current_release(state_dir);
     if (cur && cur->has_value()) {
         const auto& current = **cur;
-        auto entries = list_source(fs::absolute(app_dir).lexically_normal(), {state_dir});
+        auto root = fs::absolute(app_dir).lexically_normal();
+        if (!root.has_filename()) root = root.parent_path();
+        auto entries = list_source(root, {state_dir});
         if (!entries) return std::move(entries).error();
         auto fingerprint = stat_fingerprint(*entries);
         auto last = read_last_build(state_dir);
         bool unchanged = last.source_hash == current.release.source_hash && last.stat_fingerprint == fingerprint;
         if (!unchanged) {
-            auto hash = source_hash(fs::absolute(app_dir), *entries);
+            auto hash = source_hash(root, *entries);
             if (!hash) return std::move(hash).error();
             unchanged = *hash == current.release.source_hash;
             if (unchanged) (void)write_last_build(state_dir, {fingerprint, *hash});

@@ -77,8 +77,10 @@ Status compile_and_release(Session& s, const Buildpack& bp, const fs::path& copy
     auto prefix = bp.dir.filename().string();
     spec.on_line = [&](std::string_view line) {
         if (line.find("No space left on device") != std::string_view::npos) s.result.disk_full = true;
-        // Heroku's convention: "----->" step lines stand alone, other lines are indented.
-        if (line.rfind("----->", 0) == 0) s.say(line);
+        // Heroku's convention: buildpacks print "-----> step" lines and indent their detail
+        // themselves; a line that is neither (a third-party tool's raw output) gets the
+        // detail indent so the build log stays readable.
+        if (line.rfind("----->", 0) == 0 || line.rfind(" !", 0) == 0 || line.rfind("       ", 0) == 0) s.say(line);
         else s.say(fmt::format("       {}", line));
     };
     auto r = run_child(spec);

@@ -43,6 +43,8 @@ int open_by_walk(int root_fd, std::string_view rel, unique_fd& out) {
         auto slash = rel.find('/');
         auto seg = rel.substr(0, slash);
         if (seg.empty() || seg.size() > NAME_MAX) return seg.empty() ? ENOENT : ENAMETOOLONG;
+        // openat(dir, "..") climbs: refuse it here too, whatever the caller checked.
+        if (seg == "." || seg == "..") return EXDEV;
         std::memcpy(name, seg.data(), seg.size());
         name[seg.size()] = '\0';
         int at = dir ? dir.get() : root_fd;

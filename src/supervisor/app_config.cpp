@@ -18,7 +18,9 @@ Result<std::string> absolute_dir(const std::string& dir) {
     auto abs = fs::absolute(dir, ec);
     if (ec) return Error(fmt::format("app directory {}: {}", dir, ec.message()));
     if (!fs::is_directory(abs, ec)) return Error(fmt::format("app directory {} does not exist or is not a directory", dir));
-    return abs.lexically_normal().string();
+    auto normal = abs.lexically_normal().string();
+    while (normal.size() > 1 && normal.back() == '/') normal.pop_back();  // "/app/." -> "/app"
+    return normal;
 }
 
 Result<config::EnvList> load_env_file(const LoadRequest& req, const std::string& app_dir) {

@@ -23,6 +23,7 @@
 #include "worker/heartbeat.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/response_wsgi.hpp"
+#include "worker/static_route.hpp"
 #include "wsgi/app.hpp"
 #include "wsgi/interpreter.hpp"
 
@@ -135,9 +136,15 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     hooks.on_request_timeout = [&] { recycler.ask("request-timeout"); };
     hooks.on_drained = [&] { io.stop(); };
 
+    // --static mounts are served from the loop before the app (src/static_files).
+    auto static_route = StaticRoute::create(o);
+    if (!static_route) {
+        log::error("worker", "static files error={}", log::quote(static_route.error().describe()));
+        return kExitBootError;
+    }
     ConnectionManager manager(
-        io, std::move(*config), [&app] { return std::make_unique<WsgiProducer>(app); }, pool.get(), nullptr,
-        std::move(hooks));
+        io, std::move(*config), [&app] { return std::make_unique<WsgiProducer>(app); }, pool.get(),
+        static_route->get(), std::move(hooks));
     for (int fd : ctx.listen_fds) {
         if (auto st = manager.add_listener(fd); !st) {
             log::error("worker", "cannot use listen fd error={}", log::quote(st.error().describe()));

@@ -42,8 +42,8 @@ struct AppSpec {
 using ErrorsHandler = std::function<void(std::string_view line)>;
 
 struct AppOptions {
-    bool multithread = false;   // wsgi.multithread: --threads > 1
-    bool multiprocess = false;  // wsgi.multiprocess: --workers > 1 (or unknown)
+    bool multithread = false;                 // wsgi.multithread: --threads > 1
+    bool multiprocess = false;                // wsgi.multiprocess: --workers > 1 (or unknown)
     std::string server_software = "paasrun";  // SERVER_SOFTWARE
     ErrorsHandler errors;                     // wsgi.errors sink (see ErrorsHandler)
 };

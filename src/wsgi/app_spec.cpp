@@ -4,8 +4,12 @@
 namespace paasrun::wsgi {
 namespace {
 
-bool ident_start(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+bool ident_start(char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool ident_char(char c) {
+    return ident_start(c) || (c >= '0' && c <= '9');
+}
 
 // Position (0-based) of the first byte that breaks "ident(.ident)*", or npos when valid.
 std::size_t check_dotted(std::string_view s) {

@@ -8,8 +8,8 @@
 namespace paasrun::wsgi {
 
 struct App::State {
-    PyRef callable;        // the WSGI application
-    PyRef errors;          // wsgi.errors (shared by all requests)
+    PyRef callable;  // the WSGI application
+    PyRef errors;    // wsgi.errors (shared by all requests)
     EnvironBuilder environ;
 };
 

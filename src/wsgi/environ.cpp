@@ -8,10 +8,13 @@ namespace paasrun::wsgi {
 namespace {
 
 PyRef latin1(std::string_view bytes) {
-    return PyRef(PyUnicode_DecodeLatin1(bytes.data(), static_cast<Py_ssize_t>(bytes.size()), nullptr));
+    return PyRef(
+        PyUnicode_DecodeLatin1(bytes.data(), static_cast<Py_ssize_t>(bytes.size()), nullptr));
 }
 
-PyRef interned(const char* text) { return PyRef(PyUnicode_InternFromString(text)); }
+PyRef interned(const char* text) {
+    return PyRef(PyUnicode_InternFromString(text));
+}
 
 PyRef decimal_str(std::uint64_t port) {
     char buf[24];
@@ -75,7 +78,7 @@ bool EnvironBuilder::init(const AppOptions& options, PyObject* errors, PyObject*
 }
 
 PyRef EnvironBuilder::header_key(std::string_view name) {
-    if (auto it = header_keys_.find(std::string(name)); it != header_keys_.end()) return it->second;
+    if (auto it = header_keys_.find(name); it != header_keys_.end()) return it->second;
     environ_key(name, scratch_);
     PyRef key = latin1(scratch_);
     if (!key) return key;
@@ -113,17 +116,18 @@ PyRef EnvironBuilder::build(const Request& r, PyObject* input) {
 
     char port[8];
     auto port_end = std::to_chars(port, port + sizeof port, r.server_port).ptr;
-    bool ok =
-        put(e, key(kScriptName), r.script_name.empty() ? empty_ : script_names_.get(r.script_name)) &&
-        put(e, key(kRequestMethod), methods_.get(r.method)) &&
-        put(e, key(kQueryString), r.query.empty() ? empty_ : latin1(r.query)) &&
-        put(e, key(kServerProtocol), protocols_.get(r.protocol)) &&
-        put(e, key(kServerName), server_names_.get(r.server_name)) &&
-        put(e, key(kServerPort), ports_.get(std::string_view(port, static_cast<std::size_t>(port_end - port)))) &&
-        put(e, key(kRemoteAddr), addrs_.get(r.remote_addr)) &&
-        put(e, key(kRemotePort), r.remote_port == 0 ? empty_ : decimal_str(r.remote_port)) &&
-        put(e, key(kUrlScheme), schemes_.get(r.url_scheme)) &&
-        PyDict_SetItem(e, key(kInput), input) == 0;
+    bool ok = put(e, key(kScriptName),
+                  r.script_name.empty() ? empty_ : script_names_.get(r.script_name)) &&
+              put(e, key(kRequestMethod), methods_.get(r.method)) &&
+              put(e, key(kQueryString), r.query.empty() ? empty_ : latin1(r.query)) &&
+              put(e, key(kServerProtocol), protocols_.get(r.protocol)) &&
+              put(e, key(kServerName), server_names_.get(r.server_name)) &&
+              put(e, key(kServerPort),
+                  ports_.get(std::string_view(port, static_cast<std::size_t>(port_end - port)))) &&
+              put(e, key(kRemoteAddr), addrs_.get(r.remote_addr)) &&
+              put(e, key(kRemotePort), r.remote_port == 0 ? empty_ : decimal_str(r.remote_port)) &&
+              put(e, key(kUrlScheme), schemes_.get(r.url_scheme)) &&
+              PyDict_SetItem(e, key(kInput), input) == 0;
     if (!ok) return {};
 
     // RAW_URI / REQUEST_URI: one str shared by both keys.

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,9 +62,22 @@ private:
     bool set_header(PyObject* env, std::string_view name, std::string_view value);
 
     enum Key : std::size_t {
-        kRequestMethod, kScriptName, kPathInfo, kQueryString, kContentLength, kServerName,
-        kServerPort, kServerProtocol, kRemoteAddr, kRemotePort, kRawUri, kRequestUri,
-        kUrlScheme, kInput, kRequestId, kKeyCount
+        kRequestMethod,
+        kScriptName,
+        kPathInfo,
+        kQueryString,
+        kContentLength,
+        kServerName,
+        kServerPort,
+        kServerProtocol,
+        kRemoteAddr,
+        kRemotePort,
+        kRawUri,
+        kRequestUri,
+        kUrlScheme,
+        kInput,
+        kRequestId,
+        kKeyCount
     };
     std::array<PyRef, kKeyCount> keys_;
     PyRef template_;
@@ -72,7 +86,13 @@ private:
     // Environ keys by header name as received ("User-Agent" -> "HTTP_USER_AGENT"),
     // bounded like ValueCache but larger (browsers send ~15 distinct names).
     static constexpr std::size_t kHeaderKeyCap = 256;
-    std::unordered_map<std::string, PyRef> header_keys_;
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, PyRef, NameHash, std::equal_to<>> header_keys_;
     std::string scratch_;  // percent-decoding and key building; the GIL serialises use
     std::string join_;
 };

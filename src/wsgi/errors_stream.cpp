@@ -3,19 +3,20 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <string>
 
 namespace paasrun::wsgi {
 namespace {
 
 struct ErrorsObject {
-    PyObject_HEAD
+    PyObject ob_base;        // PyObject_HEAD
     ErrorsHandler* handler;  // owned
     std::string* pending;    // owned: the unterminated tail of what was written
 };
 
-ErrorsObject* as_errors(PyObject* o) { return reinterpret_cast<ErrorsObject*>(o); }
+ErrorsObject* as_errors(PyObject* o) {
+    return reinterpret_cast<ErrorsObject*>(o);
+}
 
 void write_to_stderr(std::string_view line) {
     std::string out;

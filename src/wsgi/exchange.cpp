@@ -48,8 +48,7 @@ const ResponseHead* commit(State& st, std::optional<std::uint64_t> known_length)
 
 // The end of the body: an uncommitted head goes out now, for an empty body.
 Chunk end(State& st) {
-    if (!st.head_set)
-        return fail(st, "the application returned without calling start_response()");
+    if (!st.head_set) return fail(st, "the application returned without calling start_response()");
     st.finished = true;
     Chunk c;
     c.kind = Chunk::Kind::done;
@@ -71,16 +70,24 @@ PyRef next_item(State& st) {
 
 }  // namespace
 
-Exchange::Exchange(const App& app) : state_(std::make_unique<State>()) { state_->app = &app.state(); }
+Exchange::Exchange(const App& app) : state_(std::make_unique<State>()) {
+    state_->app = &app.state();
+}
 
 Exchange::~Exchange() {
     finish();
     if (state_->responder) responder_rebind(state_->responder.get(), nullptr);
 }
 
-const std::string& Exchange::error_text() const { return state_->error; }
-bool Exchange::active() const { return state_->active; }
-const ResponseHead* Exchange::head() const { return state_->head_committed ? &state_->head : nullptr; }
+const std::string& Exchange::error_text() const {
+    return state_->error;
+}
+bool Exchange::active() const {
+    return state_->active;
+}
+const ResponseHead* Exchange::head() const {
+    return state_->head_committed ? &state_->head : nullptr;
+}
 
 void Exchange::start(const Request& request, ResponseSink* sink) {
     finish();  // a no-op unless the worker forgot it
@@ -138,7 +145,8 @@ Chunk Exchange::next() {
     if (st.file) {
         FileRegion region = *st.file;
         st.file.reset();
-        if (st.head.content_length) region.length = std::min(region.length, *st.head.content_length);
+        if (st.head.content_length)
+            region.length = std::min(region.length, *st.head.content_length);
         if (region.length == 0) return end(st);
         if (!st.head_set)
             return fail(st, "the application returned a body without calling start_response()");
@@ -167,7 +175,8 @@ Chunk Exchange::next() {
         c.kind = Chunk::Kind::data;
         c.data = std::string_view(PyBytes_AS_STRING(item.get()), static_cast<std::size_t>(n));
         c.last = st.sequence && st.index >= PySequence_Fast_GET_SIZE(st.result.get());
-        if (!st.head_committed) c.head = commit(st, st.sequence ? st.sequence_length : std::nullopt);
+        if (!st.head_committed)
+            c.head = commit(st, st.sequence ? st.sequence_length : std::nullopt);
         st.chunk = std::move(item);
         return c;
     }

@@ -9,7 +9,8 @@
 //         case Chunk::Kind::data: send(c.data); break;           // may release the GIL meanwhile
 //         case Chunk::Kind::file: sendfile(c.file.fd, c.file.offset, c.file.length); break;
 //         case Chunk::Kind::done: goto out;
-//         case Chunk::Kind::failed: log(ex.error_text()); c.head_sent ? abort() : send_500(); goto out;
+//         case Chunk::Kind::failed: log(ex.error_text()); c.head_sent ? abort() : send_500(); goto
+//         out;
 //       }
 //       if (c.last) break;                  // nothing follows: skip one next() round trip
 //   }
@@ -55,9 +56,9 @@ namespace paasrun::wsgi {
 
 /// The response status and headers, validated. Views stay valid until finish().
 struct ResponseHead {
-    int status_code = 0;               // 100..999, parsed from the status line
-    std::string_view status;           // "200 OK" exactly as given (latin-1 bytes)
-    std::vector<Header> headers;       // app order, hop-by-hop removed, latin-1 bytes
+    int status_code = 0;                          // 100..999, parsed from the status line
+    std::string_view status;                      // "200 OK" exactly as given (latin-1 bytes)
+    std::vector<Header> headers;                  // app order, hop-by-hop removed, latin-1 bytes
     std::optional<std::uint64_t> content_length;  // app's Content-Length, validated
     // Total body length when it is known before sending (app's Content-Length, else the
     // sum of a list/tuple of bytes, else a file_wrapper region): the worker may send

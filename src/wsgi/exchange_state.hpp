@@ -23,12 +23,12 @@ struct Exchange::State {
     PyRef input;           // wsgi.input
 
     PyRef environ;
-    PyRef result;       // what the app returned (close() target)
-    PyRef iterator;     // iter(result) unless result is a list/tuple or a sendfile region
-    PyRef chunk;        // keeps the last handed-out Chunk::data alive
+    PyRef result;          // what the app returned (close() target)
+    PyRef iterator;        // iter(result) unless result is a list/tuple or a sendfile region
+    PyRef chunk;           // keeps the last handed-out Chunk::data alive
     Py_ssize_t index = 0;  // next item when result is a list/tuple
     bool sequence = false;
-    std::optional<FileRegion> file;  // result is a file_wrapper we can sendfile
+    std::optional<FileRegion> file;                // result is a file_wrapper we can sendfile
     std::optional<std::uint64_t> sequence_length;  // sum of a list/tuple of bytes
 
     // Response head: set by start_response, committed at the first non-empty chunk.
@@ -41,7 +41,7 @@ struct Exchange::State {
     bool active = false;    // between start() and finish()
     bool finished = false;  // done or failed reached
     bool failed = false;
-    bool closed = false;    // close() was called
+    bool closed = false;  // close() was called
 };
 
 /// Validates start_response's (status, headers) into `head`, keeping the strs alive in

@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kCacheSize = 8192;
 
 struct InputObject {
-    PyObject_HEAD
+    PyObject ob_base;  // PyObject_HEAD
     const char* mem;
     int fd;
     std::uint64_t base;  // offset of the body in fd
@@ -27,7 +27,9 @@ struct InputObject {
     std::size_t cache_len;
 };
 
-InputObject* as_input(PyObject* o) { return reinterpret_cast<InputObject*>(o); }
+InputObject* as_input(PyObject* o) {
+    return reinterpret_cast<InputObject*>(o);
+}
 
 void clear_cache(InputObject* in) {
     PyMem_Free(in->cache);
@@ -44,8 +46,7 @@ bool pread_exact(InputObject* in, std::uint64_t at, char* dst, std::size_t n) {
     ssize_t got = 0;
     int err = 0;
     std::size_t done = 0;
-    Py_BEGIN_ALLOW_THREADS
-    while (done < n) {
+    Py_BEGIN_ALLOW_THREADS while (done < n) {
         got = ::pread(fd, dst + done, n - done, static_cast<off_t>(off + done));
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) {
@@ -54,8 +55,7 @@ bool pread_exact(InputObject* in, std::uint64_t at, char* dst, std::size_t n) {
         }
         done += static_cast<std::size_t>(got);
     }
-    Py_END_ALLOW_THREADS
-    if (done == n) return true;
+    Py_END_ALLOW_THREADS if (done == n) return true;
     if (err != 0) {
         errno = err;
         PyErr_SetFromErrno(PyExc_OSError);
@@ -114,7 +114,8 @@ bool parse_size(PyObject* const* args, Py_ssize_t nargs, const char* name, Py_ss
 
 PyObject* do_read(InputObject* in, Py_ssize_t limit) {
     std::uint64_t avail = in->size > in->pos ? in->size - in->pos : 0;
-    std::uint64_t want = limit < 0 ? avail : std::min<std::uint64_t>(avail, static_cast<std::uint64_t>(limit));
+    std::uint64_t want =
+        limit < 0 ? avail : std::min<std::uint64_t>(avail, static_cast<std::uint64_t>(limit));
     if (want > static_cast<std::uint64_t>(PY_SSIZE_T_MAX)) return PyErr_NoMemory();
     PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(want));
     if (out == nullptr) return nullptr;
@@ -125,12 +126,14 @@ PyObject* do_read(InputObject* in, Py_ssize_t limit) {
     } else if (n > 0) {
         // Serve what the cache holds, pread the rest straight into the bytes object.
         std::size_t from_cache = 0;
-        if (in->cache != nullptr && in->pos >= in->cache_pos && in->pos < in->cache_pos + in->cache_len) {
+        if (in->cache != nullptr && in->pos >= in->cache_pos &&
+            in->pos < in->cache_pos + in->cache_len) {
             std::size_t skip = static_cast<std::size_t>(in->pos - in->cache_pos);
             from_cache = std::min(n, in->cache_len - skip);
             std::memcpy(dst, in->cache + skip, from_cache);
         }
-        if (from_cache < n && !pread_exact(in, in->pos + from_cache, dst + from_cache, n - from_cache)) {
+        if (from_cache < n &&
+            !pread_exact(in, in->pos + from_cache, dst + from_cache, n - from_cache)) {
             Py_DECREF(out);
             return nullptr;
         }
@@ -150,7 +153,8 @@ PyObject* do_readline(InputObject* in, Py_ssize_t limit) {
         if (v.empty()) break;
         if (v.size() > budget) v = v.substr(0, static_cast<std::size_t>(budget));
         const void* nl = std::memchr(v.data(), '\n', v.size());
-        std::size_t take = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - v.data()) + 1 : v.size();
+        std::size_t take =
+            nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - v.data()) + 1 : v.size();
         if (spill.empty() && (nl != nullptr || take == budget || at + take == in->size)) {
             in->pos = at + take;  // whole line in one view: no intermediate copy
             return PyBytes_FromStringAndSize(v.data(), static_cast<Py_ssize_t>(take));
@@ -194,7 +198,9 @@ PyObject* input_readlines(PyObject* self, PyObject* const* args, Py_ssize_t narg
     return lines.release();
 }
 
-PyObject* input_iter(PyObject* self) { return Py_NewRef(self); }
+PyObject* input_iter(PyObject* self) {
+    return Py_NewRef(self);
+}
 
 PyObject* input_next(PyObject* self) {
     PyObject* line = do_readline(as_input(self), -1);
@@ -233,10 +239,7 @@ PyType_Slot input_slots[] = {
 };
 
 PyType_Spec input_spec = {
-    "paasrun.Input",
-    sizeof(InputObject),
-    0,
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    "paasrun.Input", sizeof(InputObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     input_slots,
 };
 

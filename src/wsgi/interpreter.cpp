@@ -14,7 +14,8 @@ namespace {
 
 bool is_executable_file(const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 
 std::string venv_python(std::string_view venv) {
@@ -45,7 +46,8 @@ std::vector<std::string> split(std::string_view text, char sep) {
 
 std::string trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return std::string(s);
 }
 
@@ -210,8 +212,12 @@ Interpreter::~Interpreter() {
     if (owns_) Py_FinalizeEx();
 }
 
-std::string Interpreter::executable() const { return utf8_of(PySys_GetObject("executable")); }
-std::string Interpreter::prefix() const { return utf8_of(PySys_GetObject("prefix")); }
+std::string Interpreter::executable() const {
+    return utf8_of(PySys_GetObject("executable"));
+}
+std::string Interpreter::prefix() const {
+    return utf8_of(PySys_GetObject("prefix"));
+}
 
 Status register_stack_dump(int signum) {
     PyRef faulthandler(PyImport_ImportModule("faulthandler"));
@@ -260,10 +266,14 @@ std::string take_python_error() {
 }
 
 GilGuard::GilGuard() noexcept : state_(static_cast<int>(PyGILState_Ensure())) {}
-GilGuard::~GilGuard() { PyGILState_Release(static_cast<PyGILState_STATE>(state_)); }
+GilGuard::~GilGuard() {
+    PyGILState_Release(static_cast<PyGILState_STATE>(state_));
+}
 
 GilRelease::GilRelease() noexcept : saved_(PyEval_SaveThread()) {}
-GilRelease::~GilRelease() { PyEval_RestoreThread(saved_); }
+GilRelease::~GilRelease() {
+    PyEval_RestoreThread(saved_);
+}
 
 // The outer Ensure creates this thread's PyThreadState and keeps its counter above zero, so
 // later GilGuards only swap the GIL in and out instead of creating and deleting a thread

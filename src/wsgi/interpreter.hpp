@@ -34,9 +34,9 @@ namespace paasrun::wsgi {
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 
 struct InterpreterOptions {
-    std::string venv;                     // --venv ("" = VIRTUAL_ENV, else <app_dir>/.venv)
-    std::string chdir;                    // --chdir: chdir(2) before init ("" = stay)
-    std::vector<std::string> pythonpath;  // --pythonpath: inserted after the app dir
+    std::string venv;                          // --venv ("" = VIRTUAL_ENV, else <app_dir>/.venv)
+    std::string chdir;                         // --chdir: chdir(2) before init ("" = stay)
+    std::vector<std::string> pythonpath;       // --pythonpath: inserted after the app dir
     std::vector<std::string> argv{"paasrun"};  // sys.argv
     // PYTHONPATH, PYTHONDONTWRITEBYTECODE and PYTHONWARNINGS are honoured explicitly (the
     // isolated config ignores every PYTHON* variable; these three are the ones apps set on

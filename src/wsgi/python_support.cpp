@@ -8,7 +8,6 @@ namespace paasrun::wsgi {
 namespace {
 
 constexpr const char* kSource = R"PY(
-import ast as _ast
 import importlib as _importlib
 
 
@@ -49,6 +48,8 @@ def load_app(module_name, attribute, call_args, is_call):
             raise AppLoadError(
                 f"Failed to find attribute {attribute!r} in {module_name!r}.") from None
     if is_call:
+        import ast as _ast  # only factory specs pay for it
+
         try:
             call = _ast.parse(f"f({call_args})", mode="eval").body
             args = [_ast.literal_eval(a) for a in call.args]
@@ -102,7 +103,8 @@ const PythonSupport* python_support() {
 
 std::optional<FileRegion> file_wrapper_region(PyObject* result) {
     const PythonSupport* support = python_support();
-    if (support == nullptr || Py_TYPE(result) != reinterpret_cast<PyTypeObject*>(support->file_wrapper_type.get())) {
+    if (support == nullptr ||
+        Py_TYPE(result) != reinterpret_cast<PyTypeObject*>(support->file_wrapper_type.get())) {
         PyErr_Clear();
         return std::nullopt;
     }

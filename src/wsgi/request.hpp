@@ -38,13 +38,13 @@ struct Body {
 };
 
 struct Request {
-    std::string_view method = "GET";         // REQUEST_METHOD, as received (case kept)
-    std::string_view path = "/";             // raw path, NOT percent-decoded, no query
-    std::string_view query;                  // QUERY_STRING, without '?', raw
-    std::string_view protocol = "HTTP/1.1";  // SERVER_PROTOCOL
-    std::span<const Header> headers;         // arrival order
-    std::string_view remote_addr;            // REMOTE_ADDR (after the forwarded policy)
-    std::uint16_t remote_port = 0;           // REMOTE_PORT (0 = unknown, e.g. unix socket)
+    std::string_view method = "GET";             // REQUEST_METHOD, as received (case kept)
+    std::string_view path = "/";                 // raw path, NOT percent-decoded, no query
+    std::string_view query;                      // QUERY_STRING, without '?', raw
+    std::string_view protocol = "HTTP/1.1";      // SERVER_PROTOCOL
+    std::span<const Header> headers;             // arrival order
+    std::string_view remote_addr;                // REMOTE_ADDR (after the forwarded policy)
+    std::uint16_t remote_port = 0;               // REMOTE_PORT (0 = unknown, e.g. unix socket)
     std::string_view server_name = "localhost";  // SERVER_NAME
     std::uint16_t server_port = 80;              // SERVER_PORT
     std::string_view url_scheme = "http";        // wsgi.url_scheme

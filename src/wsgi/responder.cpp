@@ -13,15 +13,14 @@ namespace paasrun::wsgi {
 namespace {
 
 struct ResponderObject {
-    PyObject_HEAD
+    PyObject ob_base;  // PyObject_HEAD
     Exchange::State* owner;
 };
 
 Exchange::State* owner_of(PyObject* self) {
     Exchange::State* st = reinterpret_cast<ResponderObject*>(self)->owner;
     if (st == nullptr)
-        PyErr_SetString(PyExc_RuntimeError,
-                        "start_response/write used after its request finished");
+        PyErr_SetString(PyExc_RuntimeError, "start_response/write used after its request finished");
     return st;
 }
 
@@ -32,7 +31,8 @@ bool has_exc_info(PyObject* exc_info) {
              PyTuple_GET_ITEM(exc_info, 1) == Py_None);
 }
 
-PyObject* start_response(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* start_response(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames) {
     Exchange::State* st = owner_of(self);
     if (st == nullptr) return nullptr;
 
@@ -40,7 +40,8 @@ PyObject* start_response(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     PyObject* slot[3] = {nullptr, nullptr, nullptr};
     static const char* const kNames[3] = {"status", "response_headers", "exc_info"};
     if (nargs > 3) {
-        PyErr_Format(PyExc_TypeError, "start_response() takes at most 3 arguments (%zd given)", nargs);
+        PyErr_Format(PyExc_TypeError, "start_response() takes at most 3 arguments (%zd given)",
+                     nargs);
         return nullptr;
     }
     for (Py_ssize_t i = 0; i < nargs; ++i) slot[i] = args[i];
@@ -52,7 +53,8 @@ PyObject* start_response(PyObject* self, PyObject* const* args, Py_ssize_t nargs
         for (int j = 0; j < 3; ++j)
             if (std::strcmp(kw, kNames[j]) == 0) idx = j;
         if (idx < 0 || slot[idx] != nullptr) {
-            PyErr_Format(PyExc_TypeError, "start_response() got an unexpected or repeated argument '%s'", kw);
+            PyErr_Format(PyExc_TypeError,
+                         "start_response() got an unexpected or repeated argument '%s'", kw);
             return nullptr;
         }
         slot[idx] = args[nargs + k];
@@ -73,7 +75,8 @@ PyObject* start_response(PyObject* self, PyObject* const* args, Py_ssize_t nargs
         // ...and once the head went out, it must re-raise the app's exception.
         if (st->head_committed) {
             if (!PyTuple_Check(exc_info) || PyTuple_GET_SIZE(exc_info) != 3) {
-                PyErr_SetString(PyExc_TypeError, "exc_info must be a (type, value, traceback) tuple");
+                PyErr_SetString(PyExc_TypeError,
+                                "exc_info must be a (type, value, traceback) tuple");
                 return nullptr;
             }
             PyObject* type = PyTuple_GET_ITEM(exc_info, 0);
@@ -86,12 +89,18 @@ PyObject* start_response(PyObject* self, PyObject* const* args, Py_ssize_t nargs
             return nullptr;
         }
     }
-    // Validate into a scratch head first so a rejected second call keeps the first one.
-    ResponseHead head;
-    std::vector<PyRef> refs;
-    if (!parse_response_head(slot[0], slot[1], head, refs)) return nullptr;
-    st->head = std::move(head);
-    st->head_refs = std::move(refs);
+    if (!st->head_set) {
+        // The common first call parses in place, reusing the vectors' capacity.
+        if (!parse_response_head(slot[0], slot[1], st->head, st->head_refs)) return nullptr;
+    } else {
+        // A replacement (with exc_info) is validated aside, so a rejected one keeps the
+        // head the app set first.
+        ResponseHead head;
+        std::vector<PyRef> refs;
+        if (!parse_response_head(slot[0], slot[1], head, refs)) return nullptr;
+        st->head = std::move(head);
+        st->head_refs = std::move(refs);
+    }
     st->head_set = true;
     return Py_NewRef(st->write.get());
 }
@@ -119,7 +128,8 @@ PyObject* write(PyObject* self, PyObject* data) {
     bool sent = false;
     if (st->sink != nullptr) {
         try {
-            sent = st->sink->write(head, std::string_view(PyBytes_AS_STRING(data), static_cast<std::size_t>(n)));
+            sent = st->sink->write(
+                head, std::string_view(PyBytes_AS_STRING(data), static_cast<std::size_t>(n)));
         } catch (const std::exception&) {
             sent = false;  // a sink must not throw; treat it as a lost client
         }
@@ -138,12 +148,12 @@ void responder_dealloc(PyObject* self) {
 }
 
 PyMethodDef start_response_def = {
-    "start_response",
-    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(start_response)),
+    "start_response", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(start_response)),
     METH_FASTCALL | METH_KEYWORDS,
     "start_response(status, response_headers, exc_info=None) -> write (PEP 3333)"};
 
-PyMethodDef write_def = {"write", write, METH_O, "write(data: bytes): send body bytes now (PEP 3333)"};
+PyMethodDef write_def = {"write", write, METH_O,
+                         "write(data: bytes): send body bytes now (PEP 3333)"};
 
 PyType_Slot responder_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(responder_dealloc)},

@@ -19,7 +19,8 @@ bool has_close_token(std::string_view value) {
     while (!value.empty()) {
         auto comma = value.find(',');
         std::string_view item = value.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
         while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
         if (iequals(item, "close")) return true;
         if (comma == std::string_view::npos) break;
@@ -92,7 +93,8 @@ bool parse_response_head(PyObject* status, PyObject* headers, ResponseHead& head
         if (!header_item(PySequence_Fast_GET_ITEM(headers, i), i, name, value)) return false;
         std::string_view k, v;
         if (!latin1_view(name, k) || !latin1_view(value, v)) {
-            PyErr_Format(PyExc_ValueError, "start_response: header %R is not latin-1 encodable", name);
+            PyErr_Format(PyExc_ValueError, "start_response: header %R is not latin-1 encodable",
+                         name);
             return false;
         }
         if (!is_token(k)) {

@@ -12,7 +12,9 @@ int hex_value(char c) {
     return -1;
 }
 
-char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+char ascii_upper(char c) {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+}
 
 constexpr std::array<bool, 256> make_tchar() {
     std::array<bool, 256> t{};
@@ -89,8 +91,8 @@ bool is_valid_field_value(std::string_view s) {
 
 bool is_hop_by_hop(std::string_view name) {
     static constexpr std::array<std::string_view, 9> kHop{
-        "connection", "keep-alive",        "proxy-authenticate", "proxy-authorization",
-        "te",         "trailer",           "trailers",           "transfer-encoding",
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "te",         "trailer",    "trailers",           "transfer-encoding",
         "upgrade"};
     for (auto h : kHop)
         if (iequals(name, h)) return true;

@@ -25,7 +25,7 @@ def test_good_dir_is_ok(paasrun):
     assert lines[-1] == "ok"
     assert any("Procfile: 3 process types (web, worker, clock) and a release phase" in l
                for l in lines)
-    assert any(".env: 6 variables" in l for l in lines)
+    assert any(".env: 5 variables" in l for l in lines)
     assert any("paasrun.yaml: valid" in l for l in lines)
 
 

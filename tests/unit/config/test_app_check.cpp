@@ -50,7 +50,7 @@ TEST_CASE("check: the good fixture is valid", "[config][check]") {
     REQUIRE(r);
     CHECK(r->errors.empty());
     REQUIRE(r->summary.size() == 3);
-    CHECK(r->summary[1] == PAASRUN_FIXTURES "/config/good/.env: 6 variables");
+    CHECK(r->summary[1] == PAASRUN_FIXTURES "/config/good/.env: 5 variables");
 }
 
 TEST_CASE("check: a missing directory is a request error", "[config][check]") {

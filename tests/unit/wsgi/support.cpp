@@ -5,7 +5,6 @@
 // Listeners are part of Catch2 v2's "external interfaces".
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <memory>
 
@@ -61,9 +60,13 @@ CATCH_REGISTER_LISTENER(WsgiPythonListener)
 
 namespace paasrun::wsgi::test {
 
-Interpreter& interpreter() { return *interpreter_slot(); }
+Interpreter& interpreter() {
+    return *interpreter_slot();
+}
 
-std::string fixtures_dir() { return std::string(PAASRUN_FIXTURES) + "/apps/wsgi"; }
+std::string fixtures_dir() {
+    return std::string(PAASRUN_FIXTURES) + "/apps/wsgi";
+}
 
 std::vector<std::string>& errors_lines() {
     static std::vector<std::string> lines;

@@ -44,16 +44,16 @@ struct Response {
     bool last_seen = false;  // a chunk said last
     bool failed = false;
     bool failed_after_head = false;
-    std::string error;          // error_text() after next() reported failed
+    std::string error;  // error_text() after next() reported failed
     bool finish_ok = true;
-    std::string finish_error;   // error_text() after finish()
+    std::string finish_error;  // error_text() after finish()
 
     [[nodiscard]] std::string header(std::string_view name) const;
 };
 
 struct RunOptions {
-    bool client_gone = false;   // the sink refuses write(): client disconnected
-    int stop_after_chunks = -1; // worker stops pulling after N chunks (client went away)
+    bool client_gone = false;    // the sink refuses write(): client disconnected
+    int stop_after_chunks = -1;  // worker stops pulling after N chunks (client went away)
 };
 
 /// Drives one exchange the way the worker does: start, next() until done/failed or

@@ -7,8 +7,12 @@ using namespace paasrun::wsgi;
 using namespace paasrun::wsgi::test;
 
 namespace {
-paasrun::Result<App> load(std::string_view spec) { return App::load(spec, AppOptions{}); }
-std::string body_of(App& a) { return run(a, Request{}).body; }
+paasrun::Result<App> load(std::string_view spec) {
+    return App::load(spec, AppOptions{});
+}
+std::string body_of(App& a) {
+    return run(a, Request{}).body;
+}
 }  // namespace
 
 TEST_CASE("load: module alone means module:application", "[wsgi][load]") {
@@ -37,8 +41,8 @@ TEST_CASE("load: an import error carries the traceback", "[wsgi][load]") {
 
     auto missing = load("no_such_module_here");
     REQUIRE_FALSE(missing);
-    CHECK(missing.error().message.find("ModuleNotFoundError: No module named 'no_such_module_here'") !=
-          std::string::npos);
+    CHECK(missing.error().message.find(
+              "ModuleNotFoundError: No module named 'no_such_module_here'") != std::string::npos);
 }
 
 TEST_CASE("load: specs that name no WSGI callable are one-line errors", "[wsgi][load]") {
@@ -46,14 +50,15 @@ TEST_CASE("load: specs that name no WSGI callable are one-line errors", "[wsgi][
         const char* spec;
         const char* message;
     };
-    auto c = GENERATE(Case{"factory_app:missing", "Failed to find attribute 'missing' in 'factory_app'."},
-                      Case{"factory_app:not_callable", "Application object must be callable."},
-                      Case{"factory_app:nothing", "Failed to find application object: 'nothing' is None."},
-                      Case{"factory_app:not_a_factory_result()", "Application object must be callable."},
-                      Case{"factory_app:create_app(open('x'))", "only literal values are allowed"},
-                      Case{"factory_app:create_app(**{})", "only literal values are allowed"},
-                      Case{"factory_app:not_callable()", "'not_callable' in 'factory_app' is not callable."},
-                      Case{"bad-name", "invalid app spec"});
+    auto c = GENERATE(
+        Case{"factory_app:missing", "Failed to find attribute 'missing' in 'factory_app'."},
+        Case{"factory_app:not_callable", "Application object must be callable."},
+        Case{"factory_app:nothing", "Failed to find application object: 'nothing' is None."},
+        Case{"factory_app:not_a_factory_result()", "Application object must be callable."},
+        Case{"factory_app:create_app(open('x'))", "only literal values are allowed"},
+        Case{"factory_app:create_app(**{})", "only literal values are allowed"},
+        Case{"factory_app:not_callable()", "'not_callable' in 'factory_app' is not callable."},
+        Case{"bad-name", "invalid app spec"});
     INFO(c.spec);
     auto r = load(c.spec);
     REQUIRE_FALSE(r);

@@ -87,7 +87,8 @@ TEST_CASE("environ: no CONTENT_LENGTH for an empty body without the header", "[w
     CHECK(env(doc, "RAW_URI") == json::array({"str", "/"}));
 }
 
-TEST_CASE("environ: a Content-Length header is passed through as CONTENT_LENGTH", "[wsgi][environ]") {
+TEST_CASE("environ: a Content-Length header is passed through as CONTENT_LENGTH",
+          "[wsgi][environ]") {
     RequestBuilder b;
     b.request.body = Body::in_memory("abc");
     b.header("Content-Length", "3");

@@ -11,11 +11,16 @@ Response get(const std::string& spec, RunOptions options = {}) {
     Request req;
     return run(app(spec), req, options);
 }
-std::string events() { return py_eval("','.join(__import__('close_app').events)"); }
-void clear_events() { REQUIRE(py_exec("__import__('close_app').events.clear()").empty()); }
+std::string events() {
+    return py_eval("','.join(__import__('close_app').events)");
+}
+void clear_events() {
+    REQUIRE(py_exec("__import__('close_app').events.clear()").empty());
+}
 }  // namespace
 
-TEST_CASE("exchange: a one-element list goes out as one last chunk with a length hint", "[wsgi][exchange]") {
+TEST_CASE("exchange: a one-element list goes out as one last chunk with a length hint",
+          "[wsgi][exchange]") {
     Response r = get("echo_app:hello");
     REQUIRE_FALSE(r.failed);
     CHECK(r.status_code == 200);
@@ -35,7 +40,8 @@ TEST_CASE("exchange: a tuple body's hint is the sum of its chunks", "[wsgi][exch
     CHECK(r.length_hint == std::optional<std::uint64_t>(4));
 }
 
-TEST_CASE("exchange: the app's Content-Length is passed through and is the hint", "[wsgi][exchange]") {
+TEST_CASE("exchange: the app's Content-Length is passed through and is the hint",
+          "[wsgi][exchange]") {
     Response r = get("stream_app:connection_close");
     REQUIRE_FALSE(r.failed);
     CHECK(r.content_length == std::optional<std::uint64_t>(2));
@@ -46,7 +52,8 @@ TEST_CASE("exchange: the app's Content-Length is passed through and is the hint"
     CHECK(r.header("Connection").empty());
 }
 
-TEST_CASE("exchange: generators stream chunk by chunk; empty chunks are skipped", "[wsgi][exchange]") {
+TEST_CASE("exchange: generators stream chunk by chunk; empty chunks are skipped",
+          "[wsgi][exchange]") {
     Response r = get("stream_app:generator");
     REQUIRE_FALSE(r.failed);
     CHECK(r.body == "chunk0\nchunk1\nchunk2\n");
@@ -54,7 +61,8 @@ TEST_CASE("exchange: generators stream chunk by chunk; empty chunks are skipped"
     CHECK_FALSE(r.length_hint);  // unknown for a generator
 }
 
-TEST_CASE("exchange: start_response may be called inside the iterable before the first byte", "[wsgi][exchange]") {
+TEST_CASE("exchange: start_response may be called inside the iterable before the first byte",
+          "[wsgi][exchange]") {
     Response r = get("stream_app:late_start_response");
     REQUIRE_FALSE(r.failed);
     CHECK(r.status_code == 201);
@@ -71,7 +79,8 @@ TEST_CASE("exchange: an empty body commits the head at the end with hint 0", "[w
     CHECK(r.length_hint == std::optional<std::uint64_t>(0));
 }
 
-TEST_CASE("exchange: write() sends through the sink, the head with the first bytes", "[wsgi][exchange]") {
+TEST_CASE("exchange: write() sends through the sink, the head with the first bytes",
+          "[wsgi][exchange]") {
     Response r = get("stream_app:write_then_iterate");
     REQUIRE_FALSE(r.failed);
     CHECK(r.write_calls == 1);  // write(b"") did not reach the sink
@@ -79,7 +88,8 @@ TEST_CASE("exchange: write() sends through the sink, the head with the first byt
     CHECK_FALSE(r.length_hint);  // head went out with write(): length unknown
 }
 
-TEST_CASE("exchange: write() validates its argument; a gone client raises OSError", "[wsgi][exchange]") {
+TEST_CASE("exchange: write() validates its argument; a gone client raises OSError",
+          "[wsgi][exchange]") {
     Response r = get("stream_app:write_non_bytes");
     REQUIRE_FALSE(r.failed);
     CHECK(r.body.starts_with("TypeError: write() argument must be bytes"));
@@ -134,7 +144,8 @@ TEST_CASE("exchange: exc_info replaces an uncommitted head", "[wsgi][exchange][e
     CHECK(r.body == "error page");
 }
 
-TEST_CASE("exchange: exc_info after the head was sent re-raises the app's exception", "[wsgi][exchange][exc_info]") {
+TEST_CASE("exchange: exc_info after the head was sent re-raises the app's exception",
+          "[wsgi][exchange][exc_info]") {
     Response r = get("error_app:exc_info_after_commit");
     CHECK(r.failed);
     CHECK(r.failed_after_head);
@@ -142,30 +153,36 @@ TEST_CASE("exchange: exc_info after the head was sent re-raises the app's except
     CHECK(r.error.find("RuntimeError: too late") != std::string::npos);
 }
 
-TEST_CASE("exchange: a second start_response without exc_info is an error", "[wsgi][exchange][exc_info]") {
+TEST_CASE("exchange: a second start_response without exc_info is an error",
+          "[wsgi][exchange][exc_info]") {
     Response r = get("error_app:second_call_without_exc_info");
     CHECK(r.failed);
     CHECK(r.error.find("called a second time without exc_info") != std::string::npos);
 }
 
-TEST_CASE("exchange: start_response rejects invalid status and headers", "[wsgi][exchange][headers]") {
+TEST_CASE("exchange: start_response rejects invalid status and headers",
+          "[wsgi][exchange][headers]") {
     struct Case {
         const char* app;
         const char* message;
     };
-    auto c = GENERATE(Case{"bytes_status", "TypeError: start_response: status must be str"},
-                      Case{"bad_status", "ValueError: start_response: status 'OK 200'"},
-                      Case{"status_with_newline", "ValueError: start_response: status"},
-                      Case{"non_latin1_status", "ValueError: start_response: status is not latin-1"},
-                      Case{"headers_not_list", "TypeError: start_response: headers must be a list"},
-                      Case{"header_not_tuple", "TypeError: start_response: header 0 must be a (name, value) tuple"},
-                      Case{"header_bytes_value", "TypeError: start_response: header 0 name and value must be str"},
-                      Case{"header_newline", "ValueError: start_response: header 'X-A' has a control character"},
-                      Case{"header_bad_name", "ValueError: start_response: invalid header name 'X A'"},
-                      Case{"header_non_latin1", "ValueError: start_response: header 'X-A' is not latin-1"},
-                      Case{"hop_by_hop", "ValueError: start_response: hop-by-hop header 'Transfer-Encoding'"},
-                      Case{"bad_content_length", "ValueError: start_response: invalid Content-Length '12abc'"},
-                      Case{"conflicting_content_length", "ValueError: start_response: invalid Content-Length '2'"});
+    auto c = GENERATE(
+        Case{"bytes_status", "TypeError: start_response: status must be str"},
+        Case{"bad_status", "ValueError: start_response: status 'OK 200'"},
+        Case{"status_with_newline", "ValueError: start_response: status"},
+        Case{"non_latin1_status", "ValueError: start_response: status is not latin-1"},
+        Case{"headers_not_list", "TypeError: start_response: headers must be a list"},
+        Case{"header_not_tuple",
+             "TypeError: start_response: header 0 must be a (name, value) tuple"},
+        Case{"header_bytes_value",
+             "TypeError: start_response: header 0 name and value must be str"},
+        Case{"header_newline", "ValueError: start_response: header 'X-A' has a control character"},
+        Case{"header_bad_name", "ValueError: start_response: invalid header name 'X A'"},
+        Case{"header_non_latin1", "ValueError: start_response: header 'X-A' is not latin-1"},
+        Case{"hop_by_hop", "ValueError: start_response: hop-by-hop header 'Transfer-Encoding'"},
+        Case{"bad_content_length", "ValueError: start_response: invalid Content-Length '12abc'"},
+        Case{"conflicting_content_length",
+             "ValueError: start_response: invalid Content-Length '2'"});
     INFO(c.app);
     Response r = get(std::string("error_app:") + c.app);
     CHECK(r.failed);
@@ -174,7 +191,8 @@ TEST_CASE("exchange: start_response rejects invalid status and headers", "[wsgi]
     INFO(r.error);
 }
 
-TEST_CASE("exchange: latin-1 status and header values reach the worker as bytes", "[wsgi][exchange][headers]") {
+TEST_CASE("exchange: latin-1 status and header values reach the worker as bytes",
+          "[wsgi][exchange][headers]") {
     Response r = get("error_app:latin1_header");
     REQUIRE_FALSE(r.failed);
     CHECK(r.status == "200 Ok\xE9");

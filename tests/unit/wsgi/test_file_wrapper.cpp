@@ -78,7 +78,8 @@ TEST_CASE("file_wrapper: a BytesIO is iterated in blksize blocks and closed", "[
     CHECK(py_eval("__import__('file_app').closed") == "['bytesio']");
 }
 
-TEST_CASE("file_wrapper: a wrapped file under the validator still works", "[wsgi][file][validate]") {
+TEST_CASE("file_wrapper: a wrapped file under the validator still works",
+          "[wsgi][file][validate]") {
     TempFile f("validated file body");
     RequestBuilder b;
     b.header("X-File", f.path);

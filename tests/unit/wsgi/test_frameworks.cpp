@@ -47,15 +47,18 @@ TEST_CASE("flask: pages, JSON, forms, uploads, streams, errors", "[wsgi][flask]"
 
     Response js = call(spec, "GET", "/json", "x=1&y=%C3%A9");
     REQUIRE_FALSE(js.failed);
-    CHECK(json::parse(js.body) == json({{"message", "hello"}, {"args", {{"x", "1"}, {"y", "\u00e9"}}}}));
+    CHECK(json::parse(js.body) ==
+          json({{"message", "hello"}, {"args", {{"x", "1"}, {"y", "\u00e9"}}}}));
 
-    Response form = call(spec, "POST", "/form", {}, "application/x-www-form-urlencoded", "a=1&b=two+words");
+    Response form =
+        call(spec, "POST", "/form", {}, "application/x-www-form-urlencoded", "a=1&b=two+words");
     REQUIRE_FALSE(form.failed);
     CHECK(json::parse(form.body).at("form") == json({{"a", "1"}, {"b", "two words"}}));
 
     std::string data(300000, 'z');
     data.replace(0, 5, "HEAD!");
-    Response up = call(spec, "POST", "/upload", {}, "multipart/form-data; boundary=" + kBoundary, multipart(data));
+    Response up = call(spec, "POST", "/upload", {}, "multipart/form-data; boundary=" + kBoundary,
+                       multipart(data));
     INFO(up.error);
     REQUIRE_FALSE(up.failed);
     json u = json::parse(up.body);
@@ -93,13 +96,16 @@ TEST_CASE("django: pages, forms, uploads, streams, script name", "[wsgi][django]
     CHECK(page.status_code == 200);
     CHECK(page.body == "Hello from Django");
 
-    Response form = call(spec, "POST", "/form", {}, "application/x-www-form-urlencoded", "name=paas&v=%E2%9C%93");
+    Response form = call(spec, "POST", "/form", {}, "application/x-www-form-urlencoded",
+                         "name=paas&v=%E2%9C%93");
     INFO(form.error);
     REQUIRE_FALSE(form.failed);
-    CHECK(json::parse(form.body) == json({{"method", "POST"}, {"form", {{"name", "paas"}, {"v", "\u2713"}}}}));
+    CHECK(json::parse(form.body) ==
+          json({{"method", "POST"}, {"form", {{"name", "paas"}, {"v", "\u2713"}}}}));
 
     std::string data(200000, 'q');
-    Response up = call(spec, "POST", "/upload", {}, "multipart/form-data; boundary=" + kBoundary, multipart(data));
+    Response up = call(spec, "POST", "/upload", {}, "multipart/form-data; boundary=" + kBoundary,
+                       multipart(data));
     INFO(up.error);
     REQUIRE_FALSE(up.failed);
     CHECK(json::parse(up.body) == json({{"name", "data.bin"}, {"size", data.size()}}));

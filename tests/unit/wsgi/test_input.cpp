@@ -28,7 +28,8 @@ struct BodySource {
         REQUIRE(fd.valid());
         ::unlink(path);
         std::string content = "JUNK" + data + "TRAILING-JUNK";
-        REQUIRE(::write(fd.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+        REQUIRE(::write(fd.get(), content.data(), content.size()) ==
+                static_cast<ssize_t>(content.size()));
     }
     Body body() const {
         return fd.valid() ? Body::in_file(fd.get(), data.size(), 4) : Body::in_memory(data);
@@ -76,7 +77,8 @@ TEST_CASE("wsgi.input: readlines(hint) and iteration", "[wsgi][input]") {
     // hint: stop once the lines read so far reach it (io.IOBase semantics)
     CHECK(ops(src, "readlines:3,readlines") ==
           json::array({json::array({"a\n", "bb\n"}), json::array({"ccc\n", "dddd"})}));
-    CHECK(ops(src, "readline,iter,iter") == json({"a\n", json({"bb\n", "ccc\n", "dddd"}), json::array()}));
+    CHECK(ops(src, "readline,iter,iter") ==
+          json({"a\n", json({"bb\n", "ccc\n", "dddd"}), json::array()}));
 }
 
 TEST_CASE("wsgi.input: lines longer than the file read-ahead", "[wsgi][input]") {

@@ -76,7 +76,11 @@ int run_probe(std::string_view mode) {
 }
 
 const int kProbe = [] {
-    if (const char* mode = std::getenv("PAASRUN_WSGI_PROBE")) ::_exit(run_probe(mode));
+    if (const char* mode = std::getenv("PAASRUN_WSGI_PROBE")) {
+        int rc = run_probe(mode);
+        std::fflush(stdout);  // _exit skips stdio's buffers
+        ::_exit(rc);
+    }
     return 0;
 }();
 
@@ -89,8 +93,10 @@ struct ProbeResult {
 ProbeResult probe(const std::string& mode, const std::string& env_words) {
     (void)kProbe;
     std::string self = fs::read_symlink("/proc/self/exe").string();
-    std::string cmd = "env -u VIRTUAL_ENV -u PYTHONPATH -u PYTHONWARNINGS -u PYTHONDONTWRITEBYTECODE "
-                      "PAASRUN_WSGI_PROBE=" + mode + " " + env_words + " " + self + " 2>&1";
+    std::string cmd =
+        "env -u VIRTUAL_ENV -u PYTHONPATH -u PYTHONWARNINGS -u PYTHONDONTWRITEBYTECODE "
+        "PAASRUN_WSGI_PROBE=" +
+        mode + " " + env_words + " " + self + " 2>&1";
     ProbeResult r;
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
@@ -127,7 +133,8 @@ struct TempDir {
 // A real venv made by Debian's python3, with one module only it provides.
 void make_venv(const fs::path& dir, bool system_site_packages) {
     std::string cmd = "/usr/bin/python3 -m venv --without-pip " +
-                      std::string(system_site_packages ? "--system-site-packages " : "") + dir.string();
+                      std::string(system_site_packages ? "--system-site-packages " : "") +
+                      dir.string();
     REQUIRE(std::system(cmd.c_str()) == 0);
     std::ofstream(dir / "lib/python3.11/site-packages/venvonly.py") << "VALUE = 1\n";
 }
@@ -148,7 +155,8 @@ TEST_CASE("interpreter: --venv with system site packages", "[wsgi][interpreter][
     make_venv(venv, true);
     json doc = report("PROBE_VENV=" + venv.string() + " PROBE_CHDIR=" + app.string() +
                       " PROBE_PYTHONPATH=" + (tmp.path / "extra").string() +
-                      " PYTHONPATH=/opt/from-env PYTHONDONTWRITEBYTECODE=1 PYTHONWARNINGS=error::DeprecationWarning");
+                      " PYTHONPATH=/opt/from-env PYTHONDONTWRITEBYTECODE=1 "
+                      "PYTHONWARNINGS=error::DeprecationWarning");
     CHECK(doc.at("prefix") == venv.string());
     CHECK(doc.at("base_prefix") == "/usr");
     CHECK(doc.at("executable") == (venv / "bin/python").string());
@@ -168,7 +176,8 @@ TEST_CASE("interpreter: --venv with system site packages", "[wsgi][interpreter][
     CHECK(doc.at("stdout_buffered") == false);
 }
 
-TEST_CASE("interpreter: a venv without system site packages hides Debian's", "[wsgi][interpreter][venv]") {
+TEST_CASE("interpreter: a venv without system site packages hides Debian's",
+          "[wsgi][interpreter][venv]") {
     TempDir tmp;
     fs::path venv = tmp.path / "env";
     make_venv(venv, false);
@@ -179,7 +188,8 @@ TEST_CASE("interpreter: a venv without system site packages hides Debian's", "[w
     CHECK_FALSE(path_has(doc, "/usr/lib/python3/dist-packages"));
 }
 
-TEST_CASE("interpreter: VIRTUAL_ENV, then APP_DIR/.venv, then the system python", "[wsgi][interpreter][venv]") {
+TEST_CASE("interpreter: VIRTUAL_ENV, then APP_DIR/.venv, then the system python",
+          "[wsgi][interpreter][venv]") {
     TempDir tmp;
     fs::path app = tmp.path / "app";
     fs::create_directories(app);
@@ -198,7 +208,8 @@ TEST_CASE("interpreter: VIRTUAL_ENV, then APP_DIR/.venv, then the system python"
     CHECK(system.at("flask") == true);
 }
 
-TEST_CASE("interpreter: a missing --venv or a foreign venv fails initialisation", "[wsgi][interpreter][venv]") {
+TEST_CASE("interpreter: a missing --venv or a foreign venv fails initialisation",
+          "[wsgi][interpreter][venv]") {
     auto none = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
     auto missing = resolve_python_executable("/nonexistent/venv", "/tmp", none);
     REQUIRE_FALSE(missing);
@@ -210,7 +221,8 @@ TEST_CASE("interpreter: a missing --venv or a foreign venv fails initialisation"
     auto foreign = check_venv_version((tmp.path / "bin/python").string());
     REQUIRE_FALSE(foreign);
     CHECK(foreign.error().message.find("venv made by Python 3.9.18") != std::string::npos);
-    std::ofstream(tmp.path / "pyvenv.cfg", std::ios::trunc) << "home = /usr/bin\nversion = 3.11.2\n";
+    std::ofstream(tmp.path / "pyvenv.cfg", std::ios::trunc)
+        << "home = /usr/bin\nversion = 3.11.2\n";
     CHECK(check_venv_version((tmp.path / "bin/python").string()));
     CHECK(check_venv_version("/usr/bin/python3"));  // not a venv
 
@@ -219,7 +231,8 @@ TEST_CASE("interpreter: a missing --venv or a foreign venv fails initialisation"
     CHECK(r.output.find("INIT-ERROR --venv") != std::string::npos);
 }
 
-TEST_CASE("interpreter: the stack-dump signal prints every Python stack and keeps running", "[wsgi][interpreter][faulthandler]") {
+TEST_CASE("interpreter: the stack-dump signal prints every Python stack and keeps running",
+          "[wsgi][interpreter][faulthandler]") {
     ProbeResult r = probe("stackdump", "");
     INFO(r.output);
     CHECK(r.status == 0);
@@ -227,7 +240,8 @@ TEST_CASE("interpreter: the stack-dump signal prints every Python stack and keep
     CHECK(r.output.find("still alive") != std::string::npos);
 }
 
-TEST_CASE("interpreter: the test interpreter reports its executable and prefix", "[wsgi][interpreter]") {
+TEST_CASE("interpreter: the test interpreter reports its executable and prefix",
+          "[wsgi][interpreter]") {
     // support.cpp initialised with no venv and a hermetic environment.
     CHECK(test::interpreter().executable() == "/usr/bin/python3");
     CHECK(test::interpreter().prefix() == "/usr");

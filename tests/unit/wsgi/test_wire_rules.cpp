@@ -79,7 +79,8 @@ TEST_CASE("wire: header names, values and hop-by-hop fields", "[wsgi][wire]") {
     CHECK_FALSE(is_hop_by_hop("Content-Length"));
     CHECK(parse_content_length("0") == std::optional<std::uint64_t>(0));
     CHECK(parse_content_length("18446744073709551615") == std::nullopt);  // 20 digits
-    CHECK(parse_content_length("1234567890123456789") == std::optional<std::uint64_t>(1234567890123456789ull));
+    CHECK(parse_content_length("1234567890123456789") ==
+          std::optional<std::uint64_t>(1234567890123456789ull));
     CHECK_FALSE(parse_content_length("-1"));
     CHECK_FALSE(parse_content_length("1 "));
     CHECK_FALSE(parse_content_length(""));
