@@ -43,7 +43,8 @@ std::optional<std::string> read(const std::string& path, bool required,
 
 std::string names_of(const Procfile& procfile) {
     std::string out;
-    for (const auto& p : procfile.processes) out += fmt::format("{}{}", out.empty() ? "" : ", ", p.name);
+    for (const auto& p : procfile.processes)
+        out += fmt::format("{}{}", out.empty() ? "" : ", ", p.name);
     return out;
 }
 
@@ -71,8 +72,9 @@ Result<CheckReport> check_app(const CheckRequest& req) {
                                     Where{procfile_path, 0, 0});
             else
                 report.summary.push_back(fmt::format(
-                    "{}: {} ({}){}", procfile_path, plural(procfile->processes.size(), "process type"),
-                    names_of(*procfile), procfile->release ? " and a release phase" : ""));
+                    "{}: {} ({}){}", procfile_path,
+                    plural(procfile->processes.size(), "process type"), names_of(*procfile),
+                    procfile->release ? " and a release phase" : ""));
         }
         append(errors, std::move(errs));
     }
@@ -91,7 +93,8 @@ Result<CheckReport> check_app(const CheckRequest& req) {
     }
 
     // paasrun.yaml: optional unless named with -m.
-    std::string manifest_path = req.manifest.empty() ? in_dir(req.dir, "paasrun.yaml") : req.manifest;
+    std::string manifest_path =
+        req.manifest.empty() ? in_dir(req.dir, "paasrun.yaml") : req.manifest;
     Manifest manifest;
     bool manifest_ok = true;
     if (auto text = read(manifest_path, !req.manifest.empty(), "manifest not found", errors)) {
@@ -112,8 +115,9 @@ Result<CheckReport> check_app(const CheckRequest& req) {
             auto at = manifest.formation_positions.count(name) ? manifest.formation_positions[name]
                                                                : Where{manifest_path, 0, 0};
             errors.emplace_back(
-                fmt::format("formation: process type \"{}\" is not in the Procfile (it declares: {})",
-                            name, names_of(*procfile)),
+                fmt::format(
+                    "formation: process type \"{}\" is not in the Procfile (it declares: {})", name,
+                    names_of(*procfile)),
                 at);
         }
     }

@@ -18,10 +18,10 @@
 namespace paasrun::config {
 
 struct CheckRequest {
-    std::string dir = ".";   // the app directory
-    std::string procfile;    // -f; empty: DIR/Procfile (required either way)
-    std::string env_file;    // -e; empty: DIR/.env when present (an explicit -e must exist)
-    std::string manifest;    // -m; empty: DIR/paasrun.yaml when present (-m must exist)
+    std::string dir = ".";  // the app directory
+    std::string procfile;   // -f; empty: DIR/Procfile (required either way)
+    std::string env_file;   // -e; empty: DIR/.env when present (an explicit -e must exist)
+    std::string manifest;   // -m; empty: DIR/paasrun.yaml when present (-m must exist)
 };
 
 struct CheckReport {

@@ -6,8 +6,12 @@ namespace paasrun::config {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-bool is_key_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
+bool is_key_start(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
 bool is_key_char(char c) {
     return is_key_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
@@ -28,8 +32,10 @@ public:
     void run() {
         if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // a UTF-8 BOM is not part of line 1
         while (!at_end() && !(stop_at_first_ && !errors_.empty())) {
-            if (!statement()) skip_line();
-            else end_line();
+            if (!statement())
+                skip_line();
+            else
+                end_line();
         }
     }
 

@@ -23,8 +23,8 @@ bool is_alnum(char c) {
 
 // Procfile names: [A-Za-z0-9_-]+ (Heroku).
 bool valid_type_name(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
+    return !s.empty() && std::all_of(s.begin(), s.end(),
+                                     [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
 }
 
 // Same rule as .env keys, so a variable can move between the two.
@@ -113,7 +113,8 @@ public:
         try {
             auto docs = YAML::LoadAll(std::string(text));
             if (docs.size() > 1)
-                y_.error(docs[1].Mark(), "only one YAML document is allowed (found a second '---')");
+                y_.error(docs[1].Mark(),
+                         "only one YAML document is allowed (found a second '---')");
             if (!docs.empty()) top(docs[0]);
         } catch (const YAML::ParserException& e) {
             // Includes YAML::DeepRecursion: yaml-cpp's guard against stack exhaustion.
@@ -121,9 +122,11 @@ public:
         } catch (const YAML::Exception& e) {
             y_.error(e.mark, fmt::format("YAML error: {}", e.msg));
         }
-        std::stable_sort(y_.errors().begin(), y_.errors().end(), [](const Error& a, const Error& b) {
-            return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
-        });
+        std::stable_sort(y_.errors().begin(), y_.errors().end(),
+                         [](const Error& a, const Error& b) {
+                             return std::pair(a.where.line, a.where.column) <
+                                    std::pair(b.where.line, b.where.column);
+                         });
         return ManifestReport{std::move(m_), std::move(y_.errors())};
     }
 
@@ -134,8 +137,9 @@ private:
 
     void top(const Node& root) {
         if (!root.IsNull() && !root.IsMap())
-            return y_.error(root, "", fmt::format("the manifest must be a mapping of keys, got {}",
-                                                  YamlChecker::describe(root)));
+            return y_.error(root, "",
+                            fmt::format("the manifest must be a mapping of keys, got {}",
+                                        YamlChecker::describe(root)));
         y_.fields(root, "",
                   {
                       F{"app", [this](const Node& v, const Path& p) { app(v, p); }},
@@ -291,9 +295,9 @@ private:
         }
         for (const auto& item : items)
             if (!valid_ip_or_cidr(item))
-                return y_.error(v, path,
-                                fmt::format("\"{}\" is not an IP address, a CIDR block or \"*\"",
-                                            item));
+                return y_.error(
+                    v, path,
+                    fmt::format("\"{}\" is not an IP address, a CIDR block or \"*\"", item));
         w.forwarded_allow_ips = std::move(items);
     }
 
@@ -327,7 +331,9 @@ private:
                       s.root = dir;
                   }},
                 F{"fallthrough",
-                  [this, &s](const Node& v, const Path& path) { y_.boolean(v, path, s.fallthrough); }},
+                  [this, &s](const Node& v, const Path& path) {
+                      y_.boolean(v, path, s.fallthrough);
+                  }},
                 F{"max_age",
                   [this, &s](const Node& v, const Path& path) {
                       y_.integer(v, path, s.max_age, 0, int_max);
@@ -338,12 +344,13 @@ private:
                       if (!y_.string_list(v, path, list)) return;
                       for (const auto& prefix : list)
                           if (prefix.empty() || prefix.front() != '/')
-                              return y_.error(v, path,
-                                              fmt::format("prefix \"{}\" must start with '/'",
-                                                          prefix));
+                              return y_.error(
+                                  v, path,
+                                  fmt::format("prefix \"{}\" must start with '/'", prefix));
                       s.immutable_prefixes = std::move(list);
                   }},
-                F{"cors", [this, &s](const Node& v, const Path& path) { y_.boolean(v, path, s.cors); }},
+                F{"cors",
+                  [this, &s](const Node& v, const Path& path) { y_.boolean(v, path, s.cors); }},
             });
     }
 
@@ -362,7 +369,8 @@ private:
                                             "leading '/', no '..')",
                                             dir));
             if (!prefixes.insert(prefix).second)
-                return y_.error(at, item_path, fmt::format("prefix \"{}\" is mapped twice", prefix));
+                return y_.error(at, item_path,
+                                fmt::format("prefix \"{}\" is mapped twice", prefix));
             out.push_back(StaticMapping{prefix, dir});
         };
         if (v.IsMap()) {
@@ -387,12 +395,14 @@ private:
             std::string prefix, dir;
             bool has_prefix = false, has_dir = false;
             std::size_t errors_before = y_.errors().size();
-            y_.fields(item, item_path,
-                      {
-                          F{"prefix",
-                            [&](const Node& n, const Path& fp) { has_prefix = y_.string(n, fp, prefix); }},
-                          F{"dir", [&](const Node& n, const Path& fp) { has_dir = y_.string(n, fp, dir); }},
-                      });
+            y_.fields(
+                item, item_path,
+                {
+                    F{"prefix", [&](const Node& n,
+                                    const Path& fp) { has_prefix = y_.string(n, fp, prefix); }},
+                    F{"dir",
+                      [&](const Node& n, const Path& fp) { has_dir = y_.string(n, fp, dir); }},
+                });
             if (y_.errors().size() != errors_before) continue;  // already reported
             if (!has_prefix || !has_dir) {
                 y_.error(item, item_path, "needs both \"prefix\" and \"dir\"");
@@ -489,26 +499,27 @@ private:
 
     void admin(const Node& map, const Path& p) {
         AdminSettings& a = m_.admin;
-        y_.fields(map, p,
-                  {
-                      F{"enabled",
-                        [this, &a](const Node& v, const Path& path) { y_.boolean(v, path, a.enabled); }},
-                      F{"bind",
-                        [this, &a](const Node& v, const Path& path) {
-                            std::string s;
-                            if (!y_.string(v, path, s)) return;
-                            if (!valid_bind(s))
-                                return y_.error(v, path,
-                                                fmt::format("\"{}\" is not host:port, [v6]:port "
-                                                            "or unix:/absolute/path",
-                                                            s));
-                            a.bind = s;
-                        }},
-                      F{"max_body",
-                        [this, &a](const Node& v, const Path& path) {
-                            y_.size(v, path, a.max_body, 1, max_size);
-                        }},
-                  });
+        y_.fields(
+            map, p,
+            {
+                F{"enabled",
+                  [this, &a](const Node& v, const Path& path) { y_.boolean(v, path, a.enabled); }},
+                F{"bind",
+                  [this, &a](const Node& v, const Path& path) {
+                      std::string s;
+                      if (!y_.string(v, path, s)) return;
+                      if (!valid_bind(s))
+                          return y_.error(v, path,
+                                          fmt::format("\"{}\" is not host:port, [v6]:port "
+                                                      "or unix:/absolute/path",
+                                                      s));
+                      a.bind = s;
+                  }},
+                F{"max_body",
+                  [this, &a](const Node& v, const Path& path) {
+                      y_.size(v, path, a.max_body, 1, max_size);
+                  }},
+            });
     }
 
     void deploy(const Node& map, const Path& p) {
@@ -549,8 +560,8 @@ Result<Manifest> parse_manifest(std::string_view text, std::string_view file) {
     if (report.errors.empty()) return std::move(report.manifest);
     Error first = std::move(report.errors.front());
     if (report.errors.size() > 1)
-        first.message += fmt::format(" (and {} more; `paasrun check` lists them all)",
-                                     report.errors.size() - 1);
+        first.message +=
+            fmt::format(" (and {} more; `paasrun check` lists them all)", report.errors.size() - 1);
     return first;
 }
 

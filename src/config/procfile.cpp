@@ -10,11 +10,13 @@ namespace {
 
 // Heroku and foreman accept process names matching /\A[A-Za-z0-9_-]+\z/.
 bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // A printable rendering of one byte for messages (control bytes and quotes escaped).
 std::string show_char(char c) {

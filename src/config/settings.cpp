@@ -22,8 +22,8 @@ std::string_view source_of(const Layers& layers, const std::string& key) {
 
 Error bad_env(const Layers& layers, const std::string& key, const std::string& value,
               std::string_view expected) {
-    return Error(fmt::format("{}=\"{}\" (from {}) is not {}", key, value, source_of(layers, key),
-                             expected));
+    return Error(
+        fmt::format("{}=\"{}\" (from {}) is not {}", key, value, source_of(layers, key), expected));
 }
 
 bool valid_type_name(std::string_view name) {
@@ -111,8 +111,8 @@ Result<std::map<std::string, int>> parse_formation(std::string_view spec) {
     std::size_t pos = 0;
     while (pos <= spec.size()) {
         std::size_t comma = spec.find(',', pos);
-        std::string_view item =
-            spec.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+        std::string_view item = spec.substr(
+            pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
         pos = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
@@ -122,9 +122,10 @@ Result<std::map<std::string, int>> parse_formation(std::string_view spec) {
             return Error(fmt::format("formation entry \"{}\" is not TYPE=COUNT", item));
         std::string name(item.substr(0, eq));
         if (!valid_type_name(name))
-            return Error(fmt::format("invalid process type \"{}\" in the formation (allowed: "
-                                     "letters, digits, '_' and '-')",
-                                     name));
+            return Error(
+                fmt::format("invalid process type \"{}\" in the formation (allowed: "
+                            "letters, digits, '_' and '-')",
+                            name));
         if (name == "release")
             return Error("\"release\" is the release phase and cannot be scaled");
         auto count = parse_integer(item.substr(eq + 1));

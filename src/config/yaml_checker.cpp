@@ -36,7 +36,9 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool is_plain(const YAML::Node& v) { return v.Tag() == "?"; }
+bool is_plain(const YAML::Node& v) {
+    return v.Tag() == "?";
+}
 
 }  // namespace
 
@@ -105,9 +107,10 @@ void YamlChecker::fields(const YAML::Node& map, const std::string& path,
                 return error(key.Mark(), fmt::format("unknown key \"{}\" {} (did you mean \"{}\"?)",
                                                      name, where_in, best));
             std::string allowed;
-            for (const auto& f : table) allowed += fmt::format("{}{}", allowed.empty() ? "" : ", ", f.name);
-            return error(key.Mark(),
-                         fmt::format("unknown key \"{}\" {} (allowed: {})", name, where_in, allowed));
+            for (const auto& f : table)
+                allowed += fmt::format("{}{}", allowed.empty() ? "" : ", ", f.name);
+            return error(key.Mark(), fmt::format("unknown key \"{}\" {} (allowed: {})", name,
+                                                 where_in, allowed));
         }
         if (value.IsNull()) return;  // `key:` with no value keeps the default
         field->handle(value, join_path(path, name));
@@ -140,7 +143,8 @@ bool YamlChecker::boolean(const YAML::Node& v, const std::string& path, bool& ou
 
 bool YamlChecker::integer(const YAML::Node& v, const std::string& path, int& out, long long lo,
                           long long hi) {
-    auto range = hi == (1LL << 31) - 1 ? fmt::format(">= {}", lo) : fmt::format("from {} to {}", lo, hi);
+    auto range =
+        hi == (1LL << 31) - 1 ? fmt::format(">= {}", lo) : fmt::format("from {} to {}", lo, hi);
     std::optional<long long> n;
     if (v.IsScalar() && is_plain(v)) n = parse_integer(v.Scalar());
     if (!n) {
@@ -167,8 +171,9 @@ bool YamlChecker::duration(const YAML::Node& v, const std::string& path, double&
         return false;
     }
     if (lo_exclusive ? !(*d > lo) : !(*d >= lo)) {
-        error(v, path, fmt::format("must be {} {} seconds, got {}", lo_exclusive ? ">" : ">=", lo,
-                                   v.Scalar()));
+        error(v, path,
+              fmt::format("must be {} {} seconds, got {}", lo_exclusive ? ">" : ">=", lo,
+                          v.Scalar()));
         return false;
     }
     out = *d;

@@ -10,12 +10,12 @@
 // quoted. A mapping key with an empty (null) value keeps the default.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "util/result.hpp"
 

@@ -39,7 +39,10 @@ inline constexpr std::string_view kUnderscoreDropReason =
 struct Request {
     std::string_view method;  // token, case-sensitive ("GET")
     std::string_view target;  // request-target exactly as sent
-    std::string_view path;    // raw (not percent-decoded) path; "/..." or "*"
+    /// Raw (not percent-decoded) path: "/..." , "*" (OPTIONS), empty (CONNECT). For an
+    /// absolute-form target without a path ("http://h?q") it is a static "/", not a view
+    /// into the buffer.
+    std::string_view path;
     std::string_view query;   // after '?', without it; empty when absent
     std::string_view fragment;  // after '#' (clients should not send one; kept for echo)
     Version version = Version::http11;

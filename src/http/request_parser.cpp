@@ -174,6 +174,8 @@ ParseError split_target(Request& r) {
     }
     if (r.method == "CONNECT") {
         // authority-form: host:port. Nothing here proxies; the worker answers it.
+        for (char c : t)
+            if (!chars::kHost[uc(c)]) return ParseError::bad_target;
         r.host = t;
         return ParseError::none;
     }

@@ -153,9 +153,13 @@ void Supervisor::on_signals() {
             case SIGINT:
                 if (stop_cause_ == StopCause::none) {
                     begin_stop(StopCause::signal, 0, signal_name(sig));
-                } else if (!forced_) {
-                    output_.warn("second stop signal: killing now signal={}", signal_name(sig));
+                } else if (sig == SIGINT && !forced_) {
+                    // A second Ctrl-C means "now" (foreman, honcho and compose agree). A
+                    // repeated SIGTERM does not: tools like timeout(1) send it twice.
+                    output_.warn("second interrupt: killing now signal={}", signal_name(sig));
                     force_kill();
+                } else {
+                    output_.info("already stopping signal={}", signal_name(sig));
                 }
                 break;
             default: forward(sig); break;

@@ -4,8 +4,9 @@
 // - signals, read from a signalfd (signals.hpp):
 //     SIGCHLD            reap every exited child, ours or orphans re-parented to us
 //     SIGTERM, SIGINT    graceful stop: SIGTERM to every process group, SIGKILL to the
-//                        groups still alive when the grace period ends; a second one
-//                        during a stop sends SIGKILL at once
+//                        groups still alive when the grace period ends; a second
+//                        SIGINT during a stop sends SIGKILL at once (a repeated SIGTERM
+//                        does not)
 //     SIGHUP, SIGUSR1, SIGUSR2   forwarded to every running process group
 // - child output pipes (one per process, relayed line by line through output.hpp);
 // - timers (restart backoff, the grace-period deadline);

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -91,7 +90,8 @@ TEST_CASE("check: formation entries must be Procfile types", "[config][check]") 
     REQUIRE(r);
     auto errs = described(*r);
     REQUIRE(errs.size() == 2);
-    CHECK(errs[0].find("/paasrun.yaml:4:10: formation.clock: expected an integer") != std::string::npos);
+    CHECK(errs[0].find("/paasrun.yaml:4:10: formation.clock: expected an integer") !=
+          std::string::npos);
     CHECK(errs[1].find("/paasrun.yaml:3:3: formation: process type \"worker\" is not in the "
                        "Procfile (it declares: web)") != std::string::npos);
 }
@@ -104,7 +104,8 @@ TEST_CASE("check: settings variables in .env and the manifest must parse", "[con
     REQUIRE(r);
     REQUIRE(r->errors.size() == 1);
     CHECK(r->errors[0].where.file == (app.dir / "paasrun.yaml").string());
-    CHECK(r->errors[0].message == "PORT=\"http\" (from the manifest's env) is not a TCP port (1-65535)");
+    CHECK(r->errors[0].message ==
+          "PORT=\"http\" (from the manifest's env) is not a TCP port (1-65535)");
 
     app.write(".env", "PORT=8000\n");  // .env outranks the manifest: now valid
     r = check_app(app.request());

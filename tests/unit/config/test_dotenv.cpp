@@ -109,7 +109,8 @@ TEST_CASE("dotenv: a later duplicate key wins in to_map", "[config][dotenv]") {
 TEST_CASE("dotenv: an unterminated double quote names where it opened", "[config][dotenv]") {
     auto r = parse_dotenv("A=1\nB = \"never closed\nC=2\n", "app/.env");
     REQUIRE_FALSE(r);
-    CHECK(r.error().describe() == "app/.env:2:5: unterminated double-quoted value (no closing '\"')");
+    CHECK(r.error().describe() ==
+          "app/.env:2:5: unterminated double-quoted value (no closing '\"')");
 }
 
 TEST_CASE("dotenv: an unterminated single quote is an error", "[config][dotenv]") {

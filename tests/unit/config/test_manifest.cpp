@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -51,7 +50,8 @@ TEST_CASE("manifest: every key is read", "[config][manifest]") {
     CHECK(m.formation == std::map<std::string, int>{{"web", 2}, {"worker", 1}, {"clock", 0}});
     CHECK(m.formation_positions.at("worker").line == 5);
     CHECK(m.formation_positions.at("worker").column == 3);
-    CHECK(m.env == EnvList{{"DJANGO_SETTINGS_MODULE", "site.settings"}, {"DEBUG", "0"},
+    CHECK(m.env == EnvList{{"DJANGO_SETTINGS_MODULE", "site.settings"},
+                           {"DEBUG", "0"},
                            {"FEATURE_X", "true"}});
 
     CHECK(m.web.app == "guestbook.wsgi:application");
@@ -135,7 +135,8 @@ TEST_CASE("manifest: unknown keys are reported with line and column", "[config][
 }
 
 TEST_CASE("manifest: wrong types are reported at the value", "[config][manifest]") {
-    CHECK(error_of("web:\n  workers: many\n") == "2:12: web.workers: expected an integer, got \"many\"");
+    CHECK(error_of("web:\n  workers: many\n") ==
+          "2:12: web.workers: expected an integer, got \"many\"");
     CHECK(error_of("web:\n  workers: \"4\"\n") ==
           "2:12: web.workers: expected an integer, got the string \"4\"");
     CHECK(error_of("web: 4\n") == "1:6: web: expected a mapping, got \"4\"");
@@ -169,7 +170,8 @@ TEST_CASE("manifest: range checks", "[config][manifest]") {
           "2:17: web.max_requests: must be an integer >= 0, got -5");
     CHECK(error_of("web:\n  max_body: 0\n").find("web.max_body: must be from 1 to") !=
           std::string::npos);
-    CHECK(error_of("health:\n  interval: 0\n") == "2:13: health.interval: must be > 0 seconds, got 0");
+    CHECK(error_of("health:\n  interval: 0\n") ==
+          "2:13: health.interval: must be > 0 seconds, got 0");
     CHECK(error_of("health:\n  attempts: 0\n") ==
           "2:13: health.attempts: must be an integer from 1 to 1000, got 0");
     CHECK(error_of("release_timeout: 0\n") == "1:18: release_timeout: must be > 0 seconds, got 0");
@@ -186,8 +188,8 @@ TEST_CASE("manifest: range checks", "[config][manifest]") {
 TEST_CASE("manifest: web.app must be module:callable", "[config][manifest]") {
     for (std::string_view good : {"app:application", "pkg.wsgi:app", "a:b.c", "_m1:_f"})
         CHECK(errors_of(fmt::format("web:\n  app: \"{}\"\n", good)).empty());
-    for (std::string_view bad : {"app", "app:", ":app", "app:application()", "my-app:app",
-                                 "1app:x", "a..b:c", "a:b:c"})
+    for (std::string_view bad :
+         {"app", "app:", ":app", "app:application()", "my-app:app", "1app:x", "a..b:c", "a:b:c"})
         CHECK(error_of(fmt::format("web:\n  app: \"{}\"\n", bad)) ==
               fmt::format("2:8: web.app: \"{}\" is not \"module:callable\" (e.g. app:application, "
                           "pkg.wsgi:app)",
@@ -220,9 +222,10 @@ TEST_CASE("manifest: static prefixes and directories", "[config][manifest]") {
     CHECK(error_of("static:\n  mappings:\n    /s/: /etc\n") ==
           "3:5: static.mappings: directory \"/etc\" must be relative to the app (no leading '/', "
           "no '..')");
-    CHECK(error_of("static:\n  mappings:\n    - {prefix: /s/, dir: ../x}\n").find("must be relative") !=
-          std::string::npos);
-    CHECK(error_of("static:\n  mappings:\n    - {prefix: /s/, dir: a}\n    - {prefix: /s/, dir: b}\n") ==
+    CHECK(error_of("static:\n  mappings:\n    - {prefix: /s/, dir: ../x}\n")
+              .find("must be relative") != std::string::npos);
+    CHECK(error_of(
+              "static:\n  mappings:\n    - {prefix: /s/, dir: a}\n    - {prefix: /s/, dir: b}\n") ==
           "4:7: static.mappings[1]: prefix \"/s/\" is mapped twice");
     CHECK(error_of("static:\n  mappings:\n    - {prefix: /s/}\n") ==
           "3:7: static.mappings[0]: needs both \"prefix\" and \"dir\"");
@@ -263,9 +266,11 @@ TEST_CASE("manifest: forwarded_allow_ips takes a list or gunicorn's comma string
 }
 
 TEST_CASE("manifest: admin bind addresses", "[config][manifest]") {
-    for (std::string_view good : {"127.0.0.1:9000", "localhost:0", "[::1]:8080", "unix:/run/p.sock"})
+    for (std::string_view good :
+         {"127.0.0.1:9000", "localhost:0", "[::1]:8080", "unix:/run/p.sock"})
         CHECK(errors_of(fmt::format("admin:\n  bind: \"{}\"\n", good)).empty());
-    for (std::string_view bad : {"9000", ":9000", "host:99999", "unix:rel.sock", "[::1:80", "a b:1"})
+    for (std::string_view bad :
+         {"9000", ":9000", "host:99999", "unix:rel.sock", "[::1:80", "a b:1"})
         CHECK(error_of(fmt::format("admin:\n  bind: \"{}\"\n", bad)) != "0 errors");
 }
 
@@ -275,7 +280,8 @@ TEST_CASE("manifest: duplicate keys are errors", "[config][manifest]") {
 }
 
 TEST_CASE("manifest: YAML syntax errors carry a position and never throw", "[config][manifest]") {
-    CHECK(error_of("web: [1, 2\napp: x\n") == "2:4: YAML syntax error: end of sequence flow not found");
+    CHECK(error_of("web: [1, 2\napp: x\n") ==
+          "2:4: YAML syntax error: end of sequence flow not found");
     CHECK(error_of("a: b\n  c: d\n") == "2:4: YAML syntax error: illegal map value");
     CHECK(error_of("web: {a: 1\n").find("YAML syntax error") != std::string::npos);
     std::string deep(10000, '[');
@@ -288,8 +294,8 @@ TEST_CASE("manifest: YAML syntax errors carry a position and never throw", "[con
 }
 
 TEST_CASE("manifest: all errors are collected, in file order", "[config][manifest]") {
-    auto errs = check_manifest("colour: blue\nweb:\n  workers: x\n  threads: 0\nhealth:\n  path: x\n",
-                               "app/paasrun.yaml");
+    auto errs = check_manifest(
+        "colour: blue\nweb:\n  workers: x\n  threads: 0\nhealth:\n  path: x\n", "app/paasrun.yaml");
     REQUIRE(errs.size() == 4);
     CHECK(errs[0].describe().rfind("app/paasrun.yaml:1:1: unknown key", 0) == 0);
     CHECK(errs[1].where.line == 3);
@@ -299,7 +305,8 @@ TEST_CASE("manifest: all errors are collected, in file order", "[config][manifes
     auto r = parse_manifest("colour: blue\nweb:\n  workers: x\n");
     REQUIRE_FALSE(r);
     CHECK(r.error().where.line == 1);
-    CHECK(r.error().message.find("(and 1 more; `paasrun check` lists them all)") != std::string::npos);
+    CHECK(r.error().message.find("(and 1 more; `paasrun check` lists them all)") !=
+          std::string::npos);
 }
 
 TEST_CASE("manifest: the bad fixture reports every mistake", "[config][manifest]") {

@@ -260,6 +260,7 @@ TEST_CASE("request parser: Host and absolute-form targets (RFC 9112 3.2)", "[htt
     REQUIRE(o.result.status == ParseStatus::complete);
     CHECK(o.request.host == "example.com:443");
     CHECK(o.request.path.empty());
+    CHECK(error_of("CONNECT /x HTTP/1.1\r\n\r\n") == ParseError::bad_target);
 
     o = parse("GET /p#frag HTTP/1.1\r\n\r\n");
     CHECK(o.request.path == "/p");

@@ -1,0 +1,118 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "release/durable_fs.hpp"
+#include "release/publish.hpp"
+#include "release/store.hpp"
+
+using namespace paasrun::release;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("paasrun-store-test-" + random_suffix());
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+SlugMeta fake_slug(const ReleaseStore& store, const std::string& hash) {
+    auto id = store.new_slug_dir();
+    REQUIRE(id);
+    SlugMeta m;
+    m.id = *id;
+    m.source_hash = hash;
+    REQUIRE(store.commit_slug(m));
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("store: create does not activate; activate swaps current", "[release][store]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    REQUIRE(store.init());
+    CHECK(*store.current_version() == 0);
+    auto slug = fake_slug(store, "h1");
+    auto draft = draft_build_release(store, slug);
+    REQUIRE(draft);
+    auto v = store.create(*draft);
+    REQUIRE(v);
+    CHECK(*v == 1);
+    CHECK(*store.current_version() == 0);
+    REQUIRE(store.activate(1));
+    CHECK(*store.current_version() == 1);
+    CHECK(fs::read_symlink(store.current_link()) == fs::path("releases/v1"));
+    auto list = store.list();
+    REQUIRE(list);
+    REQUIRE(list->size() == 1);
+    CHECK((*list)[0].status == ReleaseStatus::current);
+}
+
+TEST_CASE("store: the writer lock is exclusive", "[release][store]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    auto first = store.lock();
+    REQUIRE(first);
+    auto second = store.lock();
+    REQUIRE_FALSE(second);
+    CHECK(second.error().message.find("another build or release is in progress") != std::string::npos);
+}
+
+TEST_CASE("store: version numbers are never reused after pruning", "[release][store]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    REQUIRE(store.init());
+    for (int i = 0; i < 4; ++i) {
+        auto slug = fake_slug(store, "h" + std::to_string(i));
+        auto v = store.create(*draft_build_release(store, slug));
+        REQUIRE(v);
+        REQUIRE(store.activate(*v));
+    }
+    auto pruned = store.prune(1);
+    REQUIRE(pruned);
+    CHECK(*pruned == std::vector<int>{1, 2});
+    CHECK(fs::exists(store.release_dir(3)));  // previous
+    auto slug = fake_slug(store, "h9");
+    CHECK(*store.create(*draft_build_release(store, slug)) == 5);
+}
+
+TEST_CASE("store: clean_leftovers removes unfinished slugs and temp releases only", "[release][store]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    REQUIRE(store.init());
+    auto done = fake_slug(store, "h");
+    auto unfinished = store.new_slug_dir();
+    REQUIRE(unfinished);
+    fs::create_directories(store.releases_dir() / ".tmp-123");
+    REQUIRE(store.clean_leftovers());
+    CHECK(fs::exists(store.slug_dir(done.id) / "slug.json"));
+    CHECK_FALSE(fs::exists(store.slug_dir(*unfinished)));
+    CHECK_FALSE(fs::exists(store.releases_dir() / ".tmp-123"));
+}
+
+TEST_CASE("config drafts: set/unset, names only in descriptions, no empty releases", "[release][config]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    REQUIRE(store.init());
+    auto d = draft_config_change(store, {{"B", "2"}, {"A", "secret"}}, {});
+    REQUIRE(d);
+    CHECK(d->slug_id.empty());  // config before any build: a config-only release
+    CHECK(d->description == "Set B, A config vars");
+    auto v = store.create(*d);
+    REQUIRE(store.activate(*v));
+    CHECK_FALSE(draft_config_change(store, {{"A", "secret"}}, {}));  // no change
+    CHECK_FALSE(draft_config_change(store, {}, {"MISSING"}));
+    CHECK_FALSE(draft_config_change(store, {{"BAD-NAME", "x"}}, {}));
+    auto u = draft_config_change(store, {}, {"A"});
+    REQUIRE(u);
+    CHECK(u->config_vars == ConfigVars{{"B", "2"}});
+    CHECK(u->description == "Remove A config var");
+    CHECK_FALSE(draft_rollback(store, 0));  // only one release was ever current
+}
