@@ -69,8 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     check(r.consumed <= in.size());
     std::string_view head = in.substr(0, r.consumed);
-    for (auto v : {req.method, req.target, req.query, req.fragment})
-        check(inside(v, head));
+    for (auto v : {req.method, req.target, req.query, req.fragment}) check(inside(v, head));
     check(req.path == "/" || inside(req.path, head));
     for (const auto& h : req.headers()) check(inside(h.name, head) && inside(h.value, head));
     if (r.consumed > 1) {

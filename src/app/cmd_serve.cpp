@@ -28,7 +28,8 @@ int run_serve(ServeArgs& a) {
     ServeOptions& o = a.opts;
     auto fmt_value = worker::parse_access_log_format(a.access_log_format);
     if (!fmt_value) {
-        log::error("arbiter", "bad --access-log-format value={} (logfmt|json)", log::quote(a.access_log_format));
+        log::error("arbiter", "bad --access-log-format value={} (logfmt|json)",
+                   log::quote(a.access_log_format));
         return 2;
     }
     o.access_log_format = *fmt_value;
@@ -42,13 +43,15 @@ int run_serve(ServeArgs& a) {
     }
     bool auto_count = o.workers == 0;
     auto count = worker::auto_worker_count(worker::probe_cpu_facts());
-    auto st = worker::resolve_defaults(o, worker::process_env(), a.forwarded->count() > 0, count.workers);
+    auto st =
+        worker::resolve_defaults(o, worker::process_env(), a.forwarded->count() > 0, count.workers);
     if (!st) {
         log::error("arbiter", "bad option error={}", log::quote(st.error().describe()));
         return 2;
     }
     if (auto_count && !worker::process_env()("WEB_CONCURRENCY"))
-        log::info("arbiter", "worker count derived from the machine workers={} {}", o.workers, count.reason);
+        log::info("arbiter", "worker count derived from the machine workers={} {}", o.workers,
+                  count.reason);
 
     worker::ArbiterConfig cfg{o, worker::self_worker_command()};
     if (!a.worker_cmd.empty()) {
@@ -61,7 +64,8 @@ int run_serve(ServeArgs& a) {
 int run_hidden_worker(const std::vector<std::string>& args) {
     auto ctx = worker::parse_handoff_args(args);
     if (!ctx) {
-        log::error("worker", "bad hand-off from the arbiter error={}", log::quote(ctx.error().describe()));
+        log::error("worker", "bad hand-off from the arbiter error={}",
+                   log::quote(ctx.error().describe()));
         return worker::kExitBootError;
     }
     return worker::run_worker(*ctx);
@@ -72,47 +76,63 @@ int run_hidden_worker(const std::vector<std::string>& args) {
 void register_serve(CLI::App& app, Commands& cmds) {
     auto a = std::make_shared<ServeArgs>();
     ServeOptions& o = a->opts;
-    auto* s = app.add_subcommand("serve", "Serve a WSGI app with pre-forked embedded-CPython workers "
-                                          "(gunicorn-compatible options; see docs/serve.md)");
-    s->add_option("app", o.app, "WSGI app as MODULE:CALLABLE (callable defaults to application)")->required();
+    auto* s = app.add_subcommand("serve",
+                                 "Serve a WSGI app with pre-forked embedded-CPython workers "
+                                 "(gunicorn-compatible options; see docs/serve.md)");
+    s->add_option("app", o.app, "WSGI app as MODULE:CALLABLE (callable defaults to application)")
+        ->required();
     s->add_option("-b,--bind", o.bind,
-                  "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable (default 0.0.0.0:$PORT, PORT=8000)")
+                  "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable (default 0.0.0.0:$PORT, "
+                  "PORT=8000)")
         ->allow_extra_args(false);
     s->add_option("--backlog", o.backlog, "listen(2) backlog")->capture_default_str();
-    s->add_option("-w,--workers", o.workers, "worker processes (default $WEB_CONCURRENCY, else from CPUs/cgroup)");
+    s->add_option("-w,--workers", o.workers,
+                  "worker processes (default $WEB_CONCURRENCY, else from CPUs/cgroup)");
     s->add_option("--threads", o.threads, "app threads per worker")->capture_default_str();
-    s->add_option("-t,--timeout", o.timeout, "seconds a worker may miss its heartbeat before it is killed (0=off)")
+    s->add_option("-t,--timeout", o.timeout,
+                  "seconds a worker may miss its heartbeat before it is killed (0=off)")
         ->capture_default_str();
-    s->add_option("--graceful-timeout", o.graceful_timeout, "seconds to finish in-flight requests on stop")
+    s->add_option("--graceful-timeout", o.graceful_timeout,
+                  "seconds to finish in-flight requests on stop")
         ->capture_default_str();
     s->add_option("--keep-alive", o.keep_alive, "seconds an idle keep-alive connection stays open")
         ->capture_default_str();
-    s->add_option("--request-timeout", o.request_timeout, "seconds a request may run (0=off)")->capture_default_str();
-    s->add_option("--max-requests", o.max_requests, "recycle a worker after this many requests (0=never)");
-    s->add_option("--max-requests-jitter", o.max_requests_jitter, "random extra requests before recycling");
-    s->add_option("--max-rss", o.max_rss_mb, "recycle a worker whose RSS exceeds this many MB (0=off)");
+    s->add_option("--request-timeout", o.request_timeout, "seconds a request may run (0=off)")
+        ->capture_default_str();
+    s->add_option("--max-requests", o.max_requests,
+                  "recycle a worker after this many requests (0=never)");
+    s->add_option("--max-requests-jitter", o.max_requests_jitter,
+                  "random extra requests before recycling");
+    s->add_option("--max-rss", o.max_rss_mb,
+                  "recycle a worker whose RSS exceeds this many MB (0=off)");
     s->add_option("--max-body", o.max_body, "largest request body in bytes, else 413 (0=unlimited)")
         ->capture_default_str();
     s->add_option("--limit-request-line", o.limit_request_line, "longest request line, else 414")
         ->capture_default_str();
     s->add_option("--limit-request-fields", o.limit_request_fields, "most header fields, else 431")
         ->capture_default_str();
-    s->add_option("--limit-request-field-size", o.limit_request_field_size, "longest header field, else 431")
+    s->add_option("--limit-request-field-size", o.limit_request_field_size,
+                  "longest header field, else 431")
         ->capture_default_str();
     a->forwarded = s->add_option("--forwarded-allow-ips", o.forwarded_allow_ips,
                                  "proxies trusted for X-Forwarded-* (CIDR list, * = all; "
                                  "default $FORWARDED_ALLOW_IPS else 127.0.0.1,::1)")
                        ->allow_extra_args(false);
     s->add_option("--root-path", o.root_path, "SCRIPT_NAME prefix the app is mounted at");
-    s->add_option("--access-log-format", a->access_log_format, "logfmt or json")->capture_default_str();
-    s->add_option("--access-log", o.access_log, "stderr, stdout, a file path, or - for off")->capture_default_str();
+    s->add_option("--access-log-format", a->access_log_format, "logfmt or json")
+        ->capture_default_str();
+    s->add_option("--access-log", o.access_log, "stderr, stdout, a file path, or - for off")
+        ->capture_default_str();
     s->add_option("--chdir", o.chdir, "change to this directory before importing the app");
-    s->add_option("--pythonpath", o.pythonpath, "directories to prepend to sys.path (repeatable, comma list)")
+    s->add_option("--pythonpath", o.pythonpath,
+                  "directories to prepend to sys.path (repeatable, comma list)")
         ->allow_extra_args(false);
     s->add_option("--venv", o.venv, "virtualenv of the app (default $VIRTUAL_ENV, else .venv)");
-    s->add_option("--static", a->statics, "serve URL PREFIX from DIR without Python: PREFIX=DIR (repeatable)")
+    s->add_option("--static", a->statics,
+                  "serve URL PREFIX from DIR without Python: PREFIX=DIR (repeatable)")
         ->allow_extra_args(false);
-    s->add_option("--worker-cmd", a->worker_cmd, "testing only: comma-separated command to exec as a worker")
+    s->add_option("--worker-cmd", a->worker_cmd,
+                  "testing only: comma-separated command to exec as a worker")
         ->group("");
     cmds.add(s, [a] { return run_serve(*a); });
 

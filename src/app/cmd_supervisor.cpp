@@ -1,10 +1,10 @@
 // `paasrun up`, `paasrun start`, `paasrun run`: argument wiring only; the work is in
 // src/supervisor (see docs/supervisor.md for behaviour and exit codes).
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "app/commands.hpp"
 #include "supervisor/app_config.hpp"
@@ -28,9 +28,11 @@ void add_formation_options(CLI::App* sub, FormationArgs& a) {
     sub->add_option("dir", a.load.dir, "App directory (default: .)");
     sub->add_option("-f,--procfile", a.load.procfile, "Procfile to use (default: DIR/Procfile)");
     sub->add_option("-e,--env", a.load.env_file, "Load this .env file");
-    sub->add_option("-c,--formation", a.load.formation, "Process counts, e.g. web=2,worker=1 (all=N for every type)");
+    sub->add_option("-c,--formation", a.load.formation,
+                    "Process counts, e.g. web=2,worker=1 (all=N for every type)");
     sub->add_option("-p,--port", a.port, "Base port (default: $PORT or 5000)");
-    sub->add_option("-t,--grace-period", a.grace, "Seconds between SIGTERM and SIGKILL on stop (default 30)");
+    sub->add_option("-t,--grace-period", a.grace,
+                    "Seconds between SIGTERM and SIGKILL on stop (default 30)");
 }
 
 int fail(std::string_view command, const Error& e) {
@@ -63,30 +65,36 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
 
 void register_supervisor(CLI::App& app, Commands& cmds) {
     auto up_args = std::make_shared<FormationArgs>();
-    auto* up = app.add_subcommand("up", "Run the Procfile's processes in the foreground (like foreman start)");
+    auto* up = app.add_subcommand(
+        "up", "Run the Procfile's processes in the foreground (like foreman start)");
     add_formation_options(up, *up_args);
-    up->add_flag("--restart", up_args->restart, "Restart processes that exit instead of stopping everything");
+    up->add_flag("--restart", up_args->restart,
+                 "Restart processes that exit instead of stopping everything");
     up_args->load.load_default_env = true;
     cmds.add(up, [up_args] { return run_formation("up", *up_args, !up_args->restart); });
 
     auto start_args = std::make_shared<FormationArgs>();
-    auto* start = app.add_subcommand("start", "Run the formation as a container's PID 1, restarting processes that exit");
+    auto* start = app.add_subcommand(
+        "start", "Run the formation as a container's PID 1, restarting processes that exit");
     add_formation_options(start, *start_args);
     cmds.add(start, [start_args] { return run_formation("start", *start_args, false); });
 
     struct RunArgs {
         sv::LoadRequest load;
-        std::vector<std::string> command;
+        std::string program;
         bool dir_taken = false;
     };
     auto run_args = std::make_shared<RunArgs>();
     run_args->load.need_procfile = false;
-    auto* run = app.add_subcommand("run", "Run a one-off command in the app's environment (like heroku run)");
+    auto* run = app.add_subcommand(
+        "run", "Run a one-off command in the app's environment (like heroku run)");
     run->add_option("-e,--env", run_args->load.env_file, "Load this .env file");
     // CLI11 forgets where `--` was, so DIR is told apart from CMD while parsing: with
-    // validate_positionals() a positional failing this check goes to the next one (CMD), and
-    // `--` is already in remaining() when a word after it is checked. `taken` keeps the
-    // final re-validation of an accepted DIR from failing.
+    // validate_positionals() a word failing DIR's check goes to the next positional (CMD),
+    // and `--` is already in remaining() when a word after it is checked. `dir_taken` keeps
+    // the final re-validation of an accepted DIR from failing. CMD takes one word; with
+    // prefix_command() every word after it lands in remaining() untouched (a vector option
+    // would split "[a,b]" into a and b).
     RunArgs* ra = run_args.get();
     run->add_option("dir", ra->load.dir, "App directory (default: .)")
         ->check(CLI::Validator(
@@ -98,12 +106,20 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
                 return {};
             },
             "DIR"));
-    run->add_option("cmd", ra->command, "Command and arguments (after --)")->required();
+    run->add_option("cmd", ra->program, "Command, then its arguments (after --)")->required();
     run->validate_positionals();
-    cmds.add(run, [run_args] {
+    run->prefix_command();
+    cmds.add(run, [run, run_args] {
+        std::vector<std::string> command{run_args->program};
+        auto rest = run->remaining();
+        // A `--` given before CMD is kept by CLI11 as the first remaining word; any later
+        // `--` belongs to the command.
+        auto first = rest.begin();
+        if (first != rest.end() && *first == "--") ++first;
+        command.insert(command.end(), first, rest.end());
         auto cfg = sv::load_app(run_args->load);
         if (!cfg) return fail("run", cfg.error());
-        return sv::run_oneoff(cfg->app_dir, cfg->child_env, run_args->command);
+        return sv::run_oneoff(cfg->app_dir, cfg->child_env, command);
     });
 }
 

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     try {
         app.parse(words);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; usage errors exit 2 (the POSIX utilities' convention).
+        return app.exit(e) == 0 ? 0 : 2;
     }
     const Runner* run = cmds.selected();
     if (!run) {

@@ -4,7 +4,8 @@
 // file:line:column where the input gives one, in this order: Procfile, .env, paasrun.yaml,
 // then the cross-checks between them:
 //   - the Procfile must exist and declare at least one process type;
-//   - every `formation:` entry must name a process type the Procfile declares;
+//   - every `formation:` entry must name a process type the Procfile declares (checked
+//     once the Procfile itself is valid);
 //   - WEB_CONCURRENCY / PORT / PAASRUN_GRACE_PERIOD set in .env or the manifest's env must
 //     parse (config/settings.hpp), since `up` and `start` would refuse them.
 // The shell environment is deliberately not consulted: check validates files.

@@ -1,9 +1,9 @@
 #include "http/access_log.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "util/log.hpp"
 
@@ -17,14 +17,26 @@ void append_json_string(std::string& out, std::string_view s) {
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
-                if (c < 0x20 || c >= 0x7f) out += fmt::format("\\u{:04x}", c);
-                else out += ch;
+                if (c < 0x20 || c >= 0x7f)
+                    out += fmt::format("\\u{:04x}", c);
+                else
+                    out += ch;
         }
     }
     out += '"';
@@ -43,14 +55,26 @@ std::string logfmt_value(std::string_view s) {
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
-                if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
-                else out += ch;
+                if (c < 0x20 || c >= 0x7f)
+                    out += fmt::format("\\x{:02x}", c);
+                else
+                    out += ch;
         }
     }
     out += '"';
@@ -79,18 +103,20 @@ Result<AccessLogFormat> parse_access_log_format(std::string_view text) {
 
 std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
     switch (format) {
-        case AccessLogFormat::off: return {};
+        case AccessLogFormat::off:
+            return {};
         case AccessLogFormat::logfmt: {
-            std::string fields = fmt::format(
-                "request method={} path={}", logfmt_value(e.method), logfmt_value(e.path));
+            std::string fields = fmt::format("request method={} path={}", logfmt_value(e.method),
+                                             logfmt_value(e.path));
             if (!e.query.empty()) fields += fmt::format(" query={}", logfmt_value(e.query));
-            fields += fmt::format(" status={} bytes={} duration_ms={:.3f} request_id={} remote_addr={}",
-                                  e.status, e.bytes, e.duration_ms, logfmt_value(e.request_id),
-                                  logfmt_value(e.remote_addr));
+            fields += fmt::format(
+                " status={} bytes={} duration_ms={:.3f} request_id={} remote_addr={}", e.status,
+                e.bytes, e.duration_ms, logfmt_value(e.request_id), logfmt_value(e.remote_addr));
             return log::format_line(log::Level::info, "access", fields);
         }
         case AccessLogFormat::json: {
-            std::string line = "{\"time\":\"" + iso_time_now() + "\",\"component\":\"access\",\"method\":";
+            std::string line =
+                "{\"time\":\"" + iso_time_now() + "\",\"component\":\"access\",\"method\":";
             append_json_string(line, e.method);
             line += ",\"path\":";
             append_json_string(line, e.path);
@@ -98,8 +124,9 @@ std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
                 line += ",\"query\":";
                 append_json_string(line, e.query);
             }
-            line += fmt::format(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f},\"request_id\":",
-                                e.status, e.bytes, e.duration_ms);
+            line += fmt::format(
+                ",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f},\"request_id\":", e.status,
+                e.bytes, e.duration_ms);
             append_json_string(line, e.request_id);
             line += ",\"remote_addr\":";
             append_json_string(line, e.remote_addr);

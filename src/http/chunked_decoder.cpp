@@ -27,8 +27,9 @@ constexpr bool is_qdtext(unsigned char c) {
 // change the body's meaning here.)
 bool is_forbidden_trailer(std::string_view name) {
     static constexpr std::string_view kForbidden[] = {
-        "content-length", "transfer-encoding", "trailer", "host", "connection",
-        "keep-alive",     "te",                "upgrade", "expect"};
+        "content-length", "transfer-encoding", "trailer", "host",
+        "connection",     "keep-alive",        "te",      "upgrade",
+        "expect"};
     for (auto f : kForbidden)
         if (iequals(name, f)) return true;
     return false;
@@ -61,8 +62,7 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
     std::size_t i = 0;
     while (i < in.size()) {
         if (state_ == State::data) {
-            auto n = static_cast<std::size_t>(
-                std::min<std::uint64_t>(chunk_left_, in.size() - i));
+            auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_left_, in.size() - i));
             chunk_left_ -= n;
             total_ += n;
             if (chunk_left_ == 0) state_ = State::data_cr;
@@ -79,55 +79,83 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
             case State::size: {
                 int h = chars::hex_value(c);
                 if (h >= 0) {
-                    if (++size_digits_ > kMaxSizeDigits) return fail(ParseError::chunk_size_overflow, i);
+                    if (++size_digits_ > kMaxSizeDigits)
+                        return fail(ParseError::chunk_size_overflow, i);
                     chunk_left_ = (chunk_left_ << 4) | static_cast<std::uint64_t>(h);
                     break;
                 }
                 if (size_digits_ == 0) return fail(ParseError::bad_chunk_size, i);
-                if (c == ';') state_ = State::ext_name_start;
-                else if (is_ows(c)) state_ = State::size_ws;
-                else if (c == '\r') state_ = State::size_lf;
-                else if (c == '\n') return fail(ParseError::bad_chunk_crlf, i);
-                else return fail(ParseError::bad_chunk_size, i);
+                if (c == ';')
+                    state_ = State::ext_name_start;
+                else if (is_ows(c))
+                    state_ = State::size_ws;
+                else if (c == '\r')
+                    state_ = State::size_lf;
+                else if (c == '\n')
+                    return fail(ParseError::bad_chunk_crlf, i);
+                else
+                    return fail(ParseError::bad_chunk_size, i);
                 break;
             }
             case State::size_ws:  // BWS is only allowed before ';' (RFC 9112 7.1.1)
-                if (c == ';') state_ = State::ext_name_start;
-                else if (!is_ows(c)) return fail(ParseError::bad_chunk_extension, i);
+                if (c == ';')
+                    state_ = State::ext_name_start;
+                else if (!is_ows(c))
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::ext_name_start:
-                if (is_token(c)) state_ = State::ext_name;
-                else if (!is_ows(c)) return fail(ParseError::bad_chunk_extension, i);
+                if (is_token(c))
+                    state_ = State::ext_name;
+                else if (!is_ows(c))
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::ext_name:
                 if (is_token(c)) break;
-                if (c == '=') state_ = State::ext_value_start;
-                else if (c == ';') state_ = State::ext_name_start;
-                else if (is_ows(c)) state_ = State::ext_after_name;
-                else if (c == '\r') state_ = State::size_lf;
-                else return fail(ParseError::bad_chunk_extension, i);
+                if (c == '=')
+                    state_ = State::ext_value_start;
+                else if (c == ';')
+                    state_ = State::ext_name_start;
+                else if (is_ows(c))
+                    state_ = State::ext_after_name;
+                else if (c == '\r')
+                    state_ = State::size_lf;
+                else
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::ext_after_name:
-                if (c == '=') state_ = State::ext_value_start;
-                else if (c == ';') state_ = State::ext_name_start;
-                else if (c == '\r') state_ = State::size_lf;
-                else if (!is_ows(c)) return fail(ParseError::bad_chunk_extension, i);
+                if (c == '=')
+                    state_ = State::ext_value_start;
+                else if (c == ';')
+                    state_ = State::ext_name_start;
+                else if (c == '\r')
+                    state_ = State::size_lf;
+                else if (!is_ows(c))
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::ext_value_start:
-                if (c == '"') state_ = State::ext_quoted;
-                else if (is_token(c)) state_ = State::ext_token_value;
-                else if (!is_ows(c)) return fail(ParseError::bad_chunk_extension, i);
+                if (c == '"')
+                    state_ = State::ext_quoted;
+                else if (is_token(c))
+                    state_ = State::ext_token_value;
+                else if (!is_ows(c))
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::ext_token_value:
                 if (is_token(c)) break;
-                if (c == ';') state_ = State::ext_name_start;
-                else if (is_ows(c)) state_ = State::ext_after_value;
-                else if (c == '\r') state_ = State::size_lf;
-                else return fail(ParseError::bad_chunk_extension, i);
+                if (c == ';')
+                    state_ = State::ext_name_start;
+                else if (is_ows(c))
+                    state_ = State::ext_after_value;
+                else if (c == '\r')
+                    state_ = State::size_lf;
+                else
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::ext_quoted:
-                if (c == '"') state_ = State::ext_after_value;
-                else if (c == '\\') state_ = State::ext_quoted_escape;
+                if (c == '"')
+                    state_ = State::ext_after_value;
+                else if (c == '\\')
+                    state_ = State::ext_quoted_escape;
                 else if (!is_qdtext(static_cast<unsigned char>(c)))
                     return fail(ParseError::bad_chunk_extension, i);
                 break;
@@ -136,9 +164,12 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
                 state_ = State::ext_quoted;
                 break;
             case State::ext_after_value:
-                if (c == ';') state_ = State::ext_name_start;
-                else if (c == '\r') state_ = State::size_lf;
-                else if (!is_ows(c)) return fail(ParseError::bad_chunk_extension, i);
+                if (c == ';')
+                    state_ = State::ext_name_start;
+                else if (c == '\r')
+                    state_ = State::size_lf;
+                else if (!is_ows(c))
+                    return fail(ParseError::bad_chunk_extension, i);
                 break;
             case State::size_lf:
                 if (c != '\n') return fail(ParseError::bad_chunk_crlf, i);
@@ -162,7 +193,8 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
                 line_bytes_ = 0;
                 break;
             case State::trailer_line_start:
-                if (c == '\r') state_ = State::final_lf;
+                if (c == '\r')
+                    state_ = State::final_lf;
                 else if (is_token(c)) {
                     state_ = State::trailer_name;
                     trailer_name_[0] = c;
@@ -186,8 +218,10 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
                 }
                 break;
             case State::trailer_value:
-                if (c == '\r') state_ = State::trailer_lf;
-                else if (!is_field_value(c)) return fail(ParseError::bad_trailer, i);
+                if (c == '\r')
+                    state_ = State::trailer_lf;
+                else if (!is_field_value(c))
+                    return fail(ParseError::bad_trailer, i);
                 break;
             case State::trailer_lf:
                 if (c != '\n') return fail(ParseError::bad_trailer, i);

@@ -14,8 +14,8 @@
 // checked like head fields (token name, no whitespace before the colon, no obs-fold, no CTL),
 // then discarded: PEP 3333 has no place for them. Trailer fields that would change framing,
 // routing or connection handling (Content-Length, Transfer-Encoding, Host, ...; RFC 9110
-// 6.5.1) are refused, since a proxy in front might merge them into the head. The running body size is checked against
-// Limits::max_body before the data arrives (-> body_too_large, 413).
+// 6.5.1) are refused, since a proxy in front might merge them into the head. The running body size
+// is checked against Limits::max_body before the data arrives (-> body_too_large, 413).
 #pragma once
 
 #include <cstddef>
@@ -63,7 +63,7 @@ private:
         size_ws,         // BWS after the size, before ';' or CR
         ext_name_start,  // after ';' (BWS allowed)
         ext_name,
-        ext_after_name,  // BWS after a name: ';', '=' or CR
+        ext_after_name,   // BWS after a name: ';', '=' or CR
         ext_value_start,  // after '=' (BWS allowed)
         ext_token_value,
         ext_quoted,
@@ -76,8 +76,8 @@ private:
         trailer_line_start,  // at the start of a trailer field line or the final CRLF
         trailer_name,
         trailer_value,
-        trailer_lf,          // saw CR ending a trailer field line
-        final_lf,            // saw CR of the final empty line
+        trailer_lf,  // saw CR ending a trailer field line
+        final_lf,    // saw CR of the final empty line
         done,
         failed,
     };
@@ -91,7 +91,7 @@ private:
     std::uint64_t total_ = 0;       // decoded bytes so far
     unsigned size_digits_ = 0;
     std::size_t trailer_bytes_ = 0;
-    std::size_t line_bytes_ = 0;    // length of the current chunk-size line (bounded)
+    std::size_t line_bytes_ = 0;  // length of the current chunk-size line (bounded)
     ParseError last_error_ = ParseError::none;
     // The current trailer field name, kept only as long as the longest forbidden name.
     static constexpr std::size_t kTrailerNameKept = 17;

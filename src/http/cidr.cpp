@@ -1,11 +1,10 @@
 #include "http/cidr.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace paasrun::http {
 namespace {
@@ -66,7 +65,8 @@ Result<CidrList> CidrList::parse(std::string_view list) {
         if (comma == std::string_view::npos) comma = list.size();
         auto raw = list.substr(pos, comma - pos);
         auto entry = trim(raw);
-        int column = static_cast<int>(pos + static_cast<std::size_t>(entry.data() - raw.data())) + 1;
+        int column =
+            static_cast<int>(pos + static_cast<std::size_t>(entry.data() - raw.data())) + 1;
         auto fail = [&](std::string_view why) {
             return Error(fmt::format("forwarded-allow-ips: {} \"{}\"", why, entry),
                          Where{"", 1, column});

@@ -13,10 +13,10 @@ namespace paasrun::http {
 enum class ParseError : std::uint8_t {
     none = 0,
     // 400: request line
-    bad_method,               // empty, a byte outside tchar (RFC 9110 5.6.2), or lowercase
-    bad_target,               // empty, or a CTL / SP / DEL byte in the request-target
-    bad_version,              // not "HTTP/" DIGIT "." DIGIT
-    bad_request_line,         // not exactly METHOD SP target SP version CRLF
+    bad_method,        // empty, a byte outside tchar (RFC 9110 5.6.2), or lowercase
+    bad_target,        // empty, or a CTL / SP / DEL byte in the request-target
+    bad_version,       // not "HTTP/" DIGIT "." DIGIT
+    bad_request_line,  // not exactly METHOD SP target SP version CRLF
     // 400: field lines
     bad_header_name,          // empty, or a byte outside tchar
     bad_header_value,         // a CTL (other than HTAB) or DEL in a field value
@@ -26,13 +26,13 @@ enum class ParseError : std::uint8_t {
     bare_lf,                  // LF not preceded by CR (strict, RFC 9112 2.2 allows refusing)
     nul_byte,                 // NUL anywhere in the head
     // 400: framing (request smuggling shapes, RFC 9112 6.1 / 6.3)
-    invalid_content_length,       // not 1*DIGIT, or overflows uint64
-    duplicate_content_length,     // two Content-Length fields or a list, even with equal values
+    invalid_content_length,    // not 1*DIGIT, or overflows uint64
+    duplicate_content_length,  // two Content-Length fields or a list, even with equal values
     content_length_with_transfer_encoding,  // Content-Length together with Transfer-Encoding
-    bad_transfer_encoding,        // chunked not last / applied twice / empty, or in HTTP/1.0
-    duplicate_host,               // more than one Host field (RFC 9112 3.2)
-    duplicate_content_type,       // two Content-Type fields: CONTENT_TYPE would be ambiguous
-    bad_host,                     // Host value with bytes not allowed in an authority
+    bad_transfer_encoding,   // chunked not last / applied twice / empty, or in HTTP/1.0
+    duplicate_host,          // more than one Host field (RFC 9112 3.2)
+    duplicate_content_type,  // two Content-Type fields: CONTENT_TYPE would be ambiguous
+    bad_host,                // Host value with bytes not allowed in an authority
     // other statuses
     unsupported_transfer_encoding,  // 501: a coding other than chunked (RFC 9112 6.1)
     unsupported_version,            // 505: HTTP/0.9, 2.0, 1.2 ...

@@ -43,7 +43,7 @@ struct Request {
     /// absolute-form target without a path ("http://h?q") it is a static "/", not a view
     /// into the buffer.
     std::string_view path;
-    std::string_view query;   // after '?', without it; empty when absent
+    std::string_view query;     // after '?', without it; empty when absent
     std::string_view fragment;  // after '#' (clients should not send one; kept for echo)
     Version version = Version::http11;
 

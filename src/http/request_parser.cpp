@@ -10,10 +10,16 @@ namespace {
 using chars::is_ows;
 using chars::is_token;
 
-constexpr unsigned char uc(char c) { return static_cast<unsigned char>(c); }
+constexpr unsigned char uc(char c) {
+    return static_cast<unsigned char>(c);
+}
 
-ParseResult error(ParseError e) { return {ParseStatus::error, e, 0}; }
-ParseResult incomplete() { return {ParseStatus::incomplete, ParseError::none, 0}; }
+ParseResult error(ParseError e) {
+    return {ParseStatus::error, e, 0};
+}
+ParseResult incomplete() {
+    return {ParseStatus::incomplete, ParseError::none, 0};
+}
 
 void reset(Request& r) noexcept {
     r.method = r.target = r.path = r.query = r.fragment = {};
@@ -44,7 +50,7 @@ struct FieldFacts {
     bool content_length_invalid = false;
     std::uint64_t content_length = 0;
     bool transfer_encoding = false;
-    bool te_empty = true;         // no coding seen in any Transfer-Encoding field
+    bool te_empty = true;          // no coding seen in any Transfer-Encoding field
     bool te_chunked_last = false;  // the last coding seen so far is chunked
     int te_chunked_count = 0;
     int te_codings = 0;
@@ -120,9 +126,12 @@ void note_transfer_encoding(std::string_view v, FieldFacts& f) {
 
 void note_connection(std::string_view v, FieldFacts& f) {
     for_each_list_element(v, [&](std::string_view token) {
-        if (iequals(token, "close")) f.conn_close = true;
-        else if (iequals(token, "keep-alive")) f.conn_keep_alive = true;
-        else if (iequals(token, "upgrade")) f.conn_upgrade = true;
+        if (iequals(token, "close"))
+            f.conn_close = true;
+        else if (iequals(token, "keep-alive"))
+            f.conn_keep_alive = true;
+        else if (iequals(token, "upgrade"))
+            f.conn_upgrade = true;
     });
 }
 
@@ -181,9 +190,12 @@ ParseError split_target(Request& r) {
     }
     if (t.front() != '/') {
         std::size_t scheme_len = 0;
-        if (t.size() >= 7 && iequals(t.substr(0, 7), "http://")) scheme_len = 4;
-        else if (t.size() >= 8 && iequals(t.substr(0, 8), "https://")) scheme_len = 5;
-        else return ParseError::bad_target;
+        if (t.size() >= 7 && iequals(t.substr(0, 7), "http://"))
+            scheme_len = 4;
+        else if (t.size() >= 8 && iequals(t.substr(0, 8), "https://"))
+            scheme_len = 5;
+        else
+            return ParseError::bad_target;
         r.scheme = t.substr(0, scheme_len);
         auto rest = t.substr(scheme_len + 3);
         auto auth_end = std::min(rest.find_first_of("/?#"), rest.size());
@@ -197,8 +209,10 @@ ParseError split_target(Request& r) {
         if (t.empty() || t.front() != '/') {
             r.path = "/";
             if (t.empty()) return ParseError::none;
-            if (t.front() == '?') r.query = t.substr(1);
-            else r.fragment = t.substr(1);
+            if (t.front() == '?')
+                r.query = t.substr(1);
+            else
+                r.fragment = t.substr(1);
             if (auto hash = r.query.find('#'); hash != std::string_view::npos) {
                 r.fragment = r.query.substr(hash + 1);
                 r.query = r.query.substr(0, hash);
@@ -248,8 +262,10 @@ ParseError finish(Request& r, const FieldFacts& f, const Limits& limits) {
         if (f.content_length > 0) r.framing = BodyFraming::content_length;
     }
 
-    if (r.version == Version::http11) r.keep_alive = !f.conn_close;
-    else r.keep_alive = f.conn_keep_alive && !f.conn_close;
+    if (r.version == Version::http11)
+        r.keep_alive = !f.conn_close;
+    else
+        r.keep_alive = f.conn_keep_alive && !f.conn_close;
     r.expect_continue = f.expect_continue && r.framing != BodyFraming::none;
     r.upgrade = f.conn_upgrade && f.has_upgrade_field;
     return ParseError::none;
@@ -291,7 +307,8 @@ std::string_view Request::find(std::string_view name) const noexcept {
     return {};
 }
 
-ParseResult parse_request_head(std::string_view buffer, Request& out, const Limits& limits) noexcept {
+ParseResult parse_request_head(std::string_view buffer, Request& out,
+                               const Limits& limits) noexcept {
     reset(out);
     const char* const begin = buffer.data();
     const char* const end = begin + buffer.size();
@@ -317,7 +334,8 @@ ParseResult parse_request_head(std::string_view buffer, Request& out, const Limi
     while (p < end && chars::kMethod[uc(*p)]) ++p;
     if (p == end) return partial_line();
     if (p == line_start || *p != ' ') {
-        if (p != line_start && (*p == '\r' || *p == '\n')) return error(ParseError::bad_request_line);
+        if (p != line_start && (*p == '\r' || *p == '\n'))
+            return error(ParseError::bad_request_line);
         return error(classify_bad_byte(p, end, ParseError::bad_method));
     }
     out.method = {line_start, static_cast<std::size_t>(p - line_start)};
@@ -325,7 +343,7 @@ ParseResult parse_request_head(std::string_view buffer, Request& out, const Limi
 
     // request-target, then exactly one SP.
     const char* t = p;
-    while (p < end && chars::kTarget[uc(*p)]) ++p;
+    p = chars::skip_target(p, end);
     if (p == end) return partial_line();
     if (p == t) {
         if (*p == ' ') return error(ParseError::bad_target);  // empty target or double SP
@@ -392,7 +410,7 @@ ParseResult parse_request_head(std::string_view buffer, Request& out, const Limi
         // field-value with surrounding OWS removed.
         while (p < end && is_ows(*p)) ++p;
         const char* vs = p;
-        while (p < end && chars::kFieldValue[uc(*p)]) ++p;
+        p = chars::skip_field_value(p, end);
         if (p == end)
             return field_too_long(end) ? error(ParseError::header_too_large) : incomplete();
         if (*p != '\r') return error(classify_bad_byte(p, end, ParseError::bad_header_value));

@@ -35,12 +35,18 @@ bool parse_decimal(std::string_view v, std::uint64_t& out) {
 // Connection-specific fields: PEP 3333 forbids them to apps; the server owns framing.
 bool is_hop_by_hop(std::string_view name) {
     switch (name.size()) {
-        case 2: return iequals(name, "te");
-        case 7: return iequals(name, "trailer") || iequals(name, "upgrade");
-        case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
-        case 16: return iequals(name, "proxy-connection");
-        case 17: return iequals(name, "transfer-encoding");
-        default: return false;
+        case 2:
+            return iequals(name, "te");
+        case 7:
+            return iequals(name, "trailer") || iequals(name, "upgrade");
+        case 10:
+            return iequals(name, "connection") || iequals(name, "keep-alive");
+        case 16:
+            return iequals(name, "proxy-connection");
+        case 17:
+            return iequals(name, "transfer-encoding");
+        default:
+            return false;
     }
 }
 
@@ -114,11 +120,16 @@ void format_date(std::int64_t secs, char (&buf)[29]) {
 
 std::string_view describe(ResponseError e) noexcept {
     switch (e) {
-        case ResponseError::none: return "none";
-        case ResponseError::bad_status: return "bad_status";
-        case ResponseError::bad_header_name: return "bad_header_name";
-        case ResponseError::bad_header_value: return "bad_header_value";
-        case ResponseError::bad_content_length: return "bad_content_length";
+        case ResponseError::none:
+            return "none";
+        case ResponseError::bad_status:
+            return "bad_status";
+        case ResponseError::bad_header_name:
+            return "bad_header_name";
+        case ResponseError::bad_header_value:
+            return "bad_header_value";
+        case ResponseError::bad_content_length:
+            return "bad_content_length";
     }
     return "unknown";
 }
@@ -143,57 +154,108 @@ std::optional<StatusLine> parse_status(std::string_view s) noexcept {
 
 std::string_view reason_phrase(int code) noexcept {
     switch (code) {
-        case 100: return "Continue";
-        case 101: return "Switching Protocols";
-        case 103: return "Early Hints";
-        case 200: return "OK";
-        case 201: return "Created";
-        case 202: return "Accepted";
-        case 203: return "Non-Authoritative Information";
-        case 204: return "No Content";
-        case 205: return "Reset Content";
-        case 206: return "Partial Content";
-        case 207: return "Multi-Status";
-        case 300: return "Multiple Choices";
-        case 301: return "Moved Permanently";
-        case 302: return "Found";
-        case 303: return "See Other";
-        case 304: return "Not Modified";
-        case 307: return "Temporary Redirect";
-        case 308: return "Permanent Redirect";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 402: return "Payment Required";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 406: return "Not Acceptable";
-        case 407: return "Proxy Authentication Required";
-        case 408: return "Request Timeout";
-        case 409: return "Conflict";
-        case 410: return "Gone";
-        case 411: return "Length Required";
-        case 412: return "Precondition Failed";
-        case 413: return "Content Too Large";
-        case 414: return "URI Too Long";
-        case 415: return "Unsupported Media Type";
-        case 416: return "Range Not Satisfiable";
-        case 417: return "Expectation Failed";
-        case 421: return "Misdirected Request";
-        case 422: return "Unprocessable Content";
-        case 425: return "Too Early";
-        case 426: return "Upgrade Required";
-        case 428: return "Precondition Required";
-        case 429: return "Too Many Requests";
-        case 431: return "Request Header Fields Too Large";
-        case 451: return "Unavailable For Legal Reasons";
-        case 500: return "Internal Server Error";
-        case 501: return "Not Implemented";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        case 505: return "HTTP Version Not Supported";
-        default: return "";
+        case 100:
+            return "Continue";
+        case 101:
+            return "Switching Protocols";
+        case 103:
+            return "Early Hints";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 202:
+            return "Accepted";
+        case 203:
+            return "Non-Authoritative Information";
+        case 204:
+            return "No Content";
+        case 205:
+            return "Reset Content";
+        case 206:
+            return "Partial Content";
+        case 207:
+            return "Multi-Status";
+        case 300:
+            return "Multiple Choices";
+        case 301:
+            return "Moved Permanently";
+        case 302:
+            return "Found";
+        case 303:
+            return "See Other";
+        case 304:
+            return "Not Modified";
+        case 307:
+            return "Temporary Redirect";
+        case 308:
+            return "Permanent Redirect";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 402:
+            return "Payment Required";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 406:
+            return "Not Acceptable";
+        case 407:
+            return "Proxy Authentication Required";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 410:
+            return "Gone";
+        case 411:
+            return "Length Required";
+        case 412:
+            return "Precondition Failed";
+        case 413:
+            return "Content Too Large";
+        case 414:
+            return "URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
+        case 416:
+            return "Range Not Satisfiable";
+        case 417:
+            return "Expectation Failed";
+        case 421:
+            return "Misdirected Request";
+        case 422:
+            return "Unprocessable Content";
+        case 425:
+            return "Too Early";
+        case 426:
+            return "Upgrade Required";
+        case 428:
+            return "Precondition Required";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 451:
+            return "Unavailable For Legal Reasons";
+        case 500:
+            return "Internal Server Error";
+        case 501:
+            return "Not Implemented";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        case 505:
+            return "HTTP Version Not Supported";
+        default:
+            return "";
     }
 }
 
@@ -260,8 +322,10 @@ ResponseError write_response_head(const ResponseSpec& spec, std::string& out, Re
     // A HEAD response announces the length a GET would get; a 304 keeps the app's length;
     // 1xx and 204 never carry one (RFC 9110 8.6).
     std::optional<std::uint64_t> announced;
-    if (plan.framing == ResponseFraming::content_length) announced = plan.content_length;
-    else if (!informational_or_204) announced = spec.head_request && body_allowed ? length : app_length;
+    if (plan.framing == ResponseFraming::content_length)
+        announced = plan.content_length;
+    else if (!informational_or_204)
+        announced = spec.head_request && body_allowed ? length : app_length;
     if (announced) {
         out += "Content-Length: ";
         append_decimal(out, *announced);
@@ -271,8 +335,10 @@ ResponseError write_response_head(const ResponseSpec& spec, std::string& out, Re
     }
     if (spec.status >= 200) {
         // HTTP/1.1 persists by default; HTTP/1.0 needs the explicit token (RFC 9112 9.3).
-        if (!plan.keep_alive) out += "Connection: close\r\n";
-        else if (spec.version == Version::http10) out += "Connection: keep-alive\r\n";
+        if (!plan.keep_alive)
+            out += "Connection: close\r\n";
+        else if (spec.version == Version::http10)
+            out += "Connection: keep-alive\r\n";
     }
     out += "\r\n";
     return ResponseError::none;

@@ -61,8 +61,8 @@ enum class ResponseFraming : std::uint8_t {
 
 struct ResponseSpec {
     int status = 200;
-    std::string_view reason;          // empty: reason_phrase(status)
-    std::span<const Header> headers;  // from the app, in order
+    std::string_view reason;            // empty: reason_phrase(status)
+    std::span<const Header> headers;    // from the app, in order
     Version version = Version::http11;  // the request's version
     bool head_request = false;
     bool keep_alive = true;  // the request allows it and the worker is not draining

@@ -76,6 +76,9 @@ bool unit_is_bytes(std::string_view unit) {
 
 RangeResult evaluate_range(std::string_view header, std::uint64_t length) noexcept {
     RangeResult result;
+    // An empty representation has no byte to select: answer it whole (200, as nginx does)
+    // rather than 416, which clients may retry forever.
+    if (length == 0) return result;
     auto eq = header.find('=');
     if (eq == std::string_view::npos || !unit_is_bytes(trim(header.substr(0, eq)))) return result;
     std::string_view set = header.substr(eq + 1);

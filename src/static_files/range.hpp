@@ -3,7 +3,8 @@
 //   absent, not "bytes", or any range-spec syntactically invalid -> ignored (200, whole file:
 //     RFC 9110 14.2 "a server MAY ignore the Range header field");
 //   one satisfiable range       -> 206 with that range (last-pos clamped to the end);
-//   one unsatisfiable range     -> 416 (first-pos >= length, "-0", or an empty file);
+//   one unsatisfiable range     -> 416 (first-pos >= length, or "-0");
+//   an empty representation     -> ignored (200 with no body, as nginx answers);
 //   several ranges, one or more satisfiable -> 200 with the whole file. Deliberate: a
 //     multipart/byteranges body buys nothing for assets, costs a second code path, and has
 //     been an amplification vector (CVE-2011-3192, Apache "Range: bytes=0-,0-,0-...");

@@ -1,9 +1,9 @@
 #include "supervisor/app_config.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "config/dotenv.hpp"
 #include "supervisor/child_env.hpp"
@@ -17,7 +17,8 @@ Result<std::string> absolute_dir(const std::string& dir) {
     std::error_code ec;
     auto abs = fs::absolute(dir, ec);
     if (ec) return Error(fmt::format("app directory {}: {}", dir, ec.message()));
-    if (!fs::is_directory(abs, ec)) return Error(fmt::format("app directory {} does not exist or is not a directory", dir));
+    if (!fs::is_directory(abs, ec))
+        return Error(fmt::format("app directory {} does not exist or is not a directory", dir));
     auto normal = abs.lexically_normal().string();
     while (normal.size() > 1 && normal.back() == '/') normal.pop_back();  // "/app/." -> "/app"
     return normal;
@@ -26,7 +27,8 @@ Result<std::string> absolute_dir(const std::string& dir) {
 Result<config::EnvList> load_env_file(const LoadRequest& req, const std::string& app_dir) {
     if (!req.env_file.empty()) {
         std::error_code ec;
-        if (!fs::exists(req.env_file, ec)) return Error(fmt::format("env file {} does not exist", req.env_file));
+        if (!fs::exists(req.env_file, ec))
+            return Error(fmt::format("env file {} does not exist", req.env_file));
         return config::load_dotenv(req.env_file);
     }
     if (req.load_default_env) return config::load_dotenv(app_dir + "/.env");
@@ -67,9 +69,11 @@ Result<AppConfig> load_app(const LoadRequest& req) {
     flags.grace_period = req.grace_period;
     if (!req.formation.empty()) {
         auto counts = config::parse_formation(req.formation);
-        if (!counts) return Error(fmt::format("-c {}: {}", req.formation, counts.error().describe()));
+        if (!counts)
+            return Error(fmt::format("-c {}: {}", req.formation, counts.error().describe()));
         if (req.need_procfile)
-            if (auto st = check_counts(cfg.procfile, *counts); !st) return Error(fmt::format("-c: {}", st.error().describe()));
+            if (auto st = check_counts(cfg.procfile, *counts); !st)
+                return Error(fmt::format("-c: {}", st.error().describe()));
         flags.formation = std::move(*counts);
     }
 
@@ -88,7 +92,8 @@ Result<AppConfig> load_app(const LoadRequest& req) {
 
     if (!req.need_procfile) return cfg;
     if (auto st = check_counts(cfg.procfile, cfg.manifest.formation); !st)
-        cfg.warnings.push_back(fmt::format("paasrun.yaml formation: {} (ignored)", st.error().describe()));
+        cfg.warnings.push_back(
+            fmt::format("paasrun.yaml formation: {} (ignored)", st.error().describe()));
     cfg.formation = expand_formation(cfg.procfile, cfg.settings.formation, cfg.settings.base_port);
     if (cfg.formation.empty())
         return Error(cfg.procfile.processes.empty()

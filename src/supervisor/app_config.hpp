@@ -17,24 +17,24 @@
 namespace paasrun::supervisor {
 
 struct LoadRequest {
-    std::string dir = ".";             // the app directory
-    std::string procfile;              // -f; empty: DIR/Procfile
-    std::string env_file;              // -e; empty: DIR/.env when load_default_env
-    bool load_default_env = false;     // `up` reads DIR/.env (a missing one is fine)
-    bool need_procfile = true;         // `run` works without one
-    std::string formation;             // -c web=2,worker=1
-    std::optional<int> port;           // -p
+    std::string dir = ".";               // the app directory
+    std::string procfile;                // -f; empty: DIR/Procfile
+    std::string env_file;                // -e; empty: DIR/.env when load_default_env
+    bool load_default_env = false;       // `up` reads DIR/.env (a missing one is fine)
+    bool need_procfile = true;           // `run` works without one
+    std::string formation;               // -c web=2,worker=1
+    std::optional<int> port;             // -p
     std::optional<double> grace_period;  // -t
 };
 
 struct AppConfig {
-    std::string app_dir;                  // absolute
+    std::string app_dir;  // absolute
     config::Manifest manifest;
-    config::Procfile procfile;            // empty when !need_procfile and there is none
-    config::EffectiveSettings settings;   // merged env, formation counts, base port, grace
-    config::EnvMap child_env;             // settings.env + venv/paasrun PATH (no PORT/DYNO)
-    std::vector<ProcessSpec> formation;   // empty when !need_procfile
-    std::vector<std::string> warnings;    // e.g. manifest formation naming unknown types
+    config::Procfile procfile;           // empty when !need_procfile and there is none
+    config::EffectiveSettings settings;  // merged env, formation counts, base port, grace
+    config::EnvMap child_env;            // settings.env + venv/paasrun PATH (no PORT/DYNO)
+    std::vector<ProcessSpec> formation;  // empty when !need_procfile
+    std::vector<std::string> warnings;   // e.g. manifest formation naming unknown types
 };
 
 [[nodiscard]] Result<AppConfig> load_app(const LoadRequest& request);

@@ -1,5 +1,7 @@
 #include "supervisor/child_env.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <system_error>
 
@@ -51,9 +53,16 @@ void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_ven
     }
 }
 
+std::string command_shell() {
+    // Heroku runs Procfile commands with bash. bash also execs the last simple command of
+    // `-c` (dash does not), so for `web: gunicorn app:app` the program itself leads the
+    // process group and is the supervisor's direct child.
+    return ::access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
+}
+
 std::vector<std::string> shell_command_argv(std::string_view command) {
     std::string script(kProfileLoop);
-    script += "exec /bin/sh -c \"$__paasrun_cmd\"";
+    script += "exec " + command_shell() + " -c \"$__paasrun_cmd\"";
     return {"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
 }
 

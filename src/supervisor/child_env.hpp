@@ -8,12 +8,12 @@
 //   already contain it, so a Procfile line `web: paasrun serve app:application` runs this
 //   paasrun even when it is not installed.
 //
-// Command line: Heroku runs every command through a shell after sourcing the app's
+// Command line: Heroku runs every command through bash after sourcing the app's
 // `.profile.d/*.sh` scripts (in name order, cwd = the app dir). We do the same with
-//     /bin/sh -c '<source .profile.d/*.sh>; exec /bin/sh -c "$cmd"' paasrun CMD
-// so the profile scripts can export variables, and the final `exec` keeps the process
-// count down (dash also execs the last simple command of `sh -c`, so the real program is
-// usually the process group leader itself).
+//     /bin/sh -c '<source .profile.d/*.sh>; exec /bin/bash -c "$cmd"' paasrun CMD
+// (/bin/sh when there is no bash) so the profile scripts can export variables. Both
+// shells exec: for a simple command the program itself ends up as the child, leading its
+// process group; for a compound one bash stays as the leader and the group is signalled.
 #pragma once
 
 #include <string>
@@ -27,6 +27,9 @@ namespace paasrun::supervisor {
 /// Adds the venv and the paasrun directory to `env` (see above). `exe_dir` may be empty.
 void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_venv,
                    const std::string& exe_dir);
+
+/// "/bin/bash" when it is installed, else "/bin/sh".
+[[nodiscard]] std::string command_shell();
 
 /// argv for running a Procfile command (a shell command line).
 [[nodiscard]] std::vector<std::string> shell_command_argv(std::string_view command);

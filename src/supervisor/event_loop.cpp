@@ -36,14 +36,16 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
     return loop;
 }
 
-EventLoop::EventLoop(unique_fd epoll, unique_fd wake) : epoll_(std::move(epoll)), wake_(std::move(wake)) {}
+EventLoop::EventLoop(unique_fd epoll, unique_fd wake)
+    : epoll_(std::move(epoll)), wake_(std::move(wake)) {}
 
 Status EventLoop::watch(int fd, std::uint32_t events, FdHandler handler) {
     std::uint32_t gen = next_generation_++;
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = pack(fd, gen);
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == -1) return sys_error("epoll_ctl(ADD, {})", fd);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == -1)
+        return sys_error("epoll_ctl(ADD, {})", fd);
     watches_[fd] = Watch{gen, std::make_shared<FdHandler>(std::move(handler))};
     return {};
 }
@@ -120,7 +122,8 @@ int EventLoop::next_timeout_ms() const {
 Status EventLoop::run() {
     std::array<epoll_event, 64> events{};
     while (!stopped_) {
-        int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), next_timeout_ms());
+        int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                             next_timeout_ms());
         if (n == -1) {
             if (errno == EINTR) continue;
             return sys_error("epoll_wait");

@@ -1,12 +1,11 @@
 #include "supervisor/exit_status.hpp"
 
+#include <fmt/format.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace paasrun::supervisor {
 

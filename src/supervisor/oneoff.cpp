@@ -1,13 +1,12 @@
 #include "supervisor/oneoff.hpp"
 
+#include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "supervisor/child_env.hpp"
 #include "supervisor/exit_status.hpp"
@@ -49,7 +48,8 @@ int wait_for(pid_t child, const sigset_t& set) {
 
 }  // namespace
 
-int run_oneoff(const std::string& app_dir, config::EnvMap env, const std::vector<std::string>& args) {
+int run_oneoff(const std::string& app_dir, config::EnvMap env,
+               const std::vector<std::string>& args) {
     if (args.empty()) {
         std::fputs("paasrun run: no command given\n", stderr);
         return 2;
@@ -60,8 +60,13 @@ int run_oneoff(const std::string& app_dir, config::EnvMap env, const std::vector
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
 
     env["DYNO"] = fmt::format("run.{}", ::getpid());
-    SpawnRequest req{args.size() == 1 ? shell_command_argv(args[0]) : exec_argv(args), to_envp(env), app_dir,
-                     -1, -1, -1, false};
+    SpawnRequest req{args.size() == 1 ? shell_command_argv(args[0]) : exec_argv(args),
+                     to_envp(env),
+                     app_dir,
+                     -1,
+                     -1,
+                     -1,
+                     false};
     auto pid = spawn(req);
     if (!pid) {
         fmt::print(stderr, "paasrun run: {}\n", pid.error().describe());

@@ -40,7 +40,8 @@ void Output::system(log::Level level, std::string_view text) const {
 
 void ChildOutput::relay(std::string_view chunk) {
     std::string batch;
-    splitter_.feed(chunk, [&](std::string_view line) { out_->format_line(batch, name_, color_, line); });
+    splitter_.feed(chunk,
+                   [&](std::string_view line) { out_->format_line(batch, name_, color_, line); });
     out_->write(batch);
 }
 

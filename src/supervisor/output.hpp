@@ -36,11 +36,13 @@ public:
 
     template <typename... Args>
     void info(fmt::format_string<Args...> f, Args&&... args) const {
-        if (log::level() <= log::Level::info) system(log::Level::info, fmt::format(f, std::forward<Args>(args)...));
+        if (log::level() <= log::Level::info)
+            system(log::Level::info, fmt::format(f, std::forward<Args>(args)...));
     }
     template <typename... Args>
     void warn(fmt::format_string<Args...> f, Args&&... args) const {
-        if (log::level() <= log::Level::warn) system(log::Level::warn, fmt::format(f, std::forward<Args>(args)...));
+        if (log::level() <= log::Level::warn)
+            system(log::Level::warn, fmt::format(f, std::forward<Args>(args)...));
     }
     template <typename... Args>
     void error(fmt::format_string<Args...> f, Args&&... args) const {
@@ -48,7 +50,8 @@ public:
     }
     template <typename... Args>
     void debug(fmt::format_string<Args...> f, Args&&... args) const {
-        if (log::level() <= log::Level::debug) system(log::Level::debug, fmt::format(f, std::forward<Args>(args)...));
+        if (log::level() <= log::Level::debug)
+            system(log::Level::debug, fmt::format(f, std::forward<Args>(args)...));
     }
 
 private:

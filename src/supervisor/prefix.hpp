@@ -1,7 +1,8 @@
 // The relayed log's line format, foreman/honcho style:
 //
 //     14:03:07 web.1    | GET / 200
-//     14:03:07 system   | time=... at=info component=supervisor msg="process started" proc=web.1 pid=42
+//     14:03:07 system   | time=... at=info component=supervisor msg="process started" proc=web.1
+//     pid=42
 //
 // `HH:MM:SS` is local time; names are left-aligned and padded to the longest name so the
 // bars line up. On a terminal each process gets its own colour for the prefix; colour is off

@@ -20,8 +20,8 @@
 namespace paasrun::supervisor {
 
 /// The signals `up`/`start` handle: SIGCHLD and the ones they act on or forward.
-inline constexpr std::array<int, 6> kSupervisorSignals = {
-    SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+inline constexpr std::array<int, 6> kSupervisorSignals = {SIGCHLD, SIGTERM, SIGINT,
+                                                          SIGHUP,  SIGUSR1, SIGUSR2};
 
 /// Blocks `signals` in the calling thread (call it before starting threads, which inherit
 /// the mask) and returns a non-blocking signalfd for them. Also ignores SIGPIPE so a closed

@@ -1,10 +1,9 @@
 #include "supervisor/spawn.hpp"
 
+#include <fmt/format.h>
 #include <spawn.h>
 
 #include <csignal>
-
-#include <fmt/format.h>
 
 namespace paasrun::supervisor {
 namespace {
@@ -58,9 +57,12 @@ Result<pid_t> spawn(const SpawnRequest& req) {
     posix_spawnattr_setflags(&attr.a, flags);
 
     int rc = 0;
-    if (req.stdin_fd >= 0 && rc == 0) rc = posix_spawn_file_actions_adddup2(&actions.a, req.stdin_fd, 0);
-    if (req.stdout_fd >= 0 && rc == 0) rc = posix_spawn_file_actions_adddup2(&actions.a, req.stdout_fd, 1);
-    if (req.stderr_fd >= 0 && rc == 0) rc = posix_spawn_file_actions_adddup2(&actions.a, req.stderr_fd, 2);
+    if (req.stdin_fd >= 0 && rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&actions.a, req.stdin_fd, 0);
+    if (req.stdout_fd >= 0 && rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&actions.a, req.stdout_fd, 1);
+    if (req.stderr_fd >= 0 && rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&actions.a, req.stderr_fd, 2);
     if (!req.cwd.empty() && rc == 0)
         rc = posix_spawn_file_actions_addchdir_np(&actions.a, req.cwd.c_str());
     if (rc != 0) return actions_error(rc, req.argv[0]);

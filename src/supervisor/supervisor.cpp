@@ -38,7 +38,9 @@ std::size_t name_width(const std::vector<ProcessSpec>& formation) {
     return w;
 }
 
-bool group_alive(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+bool group_alive(pid_t pgid) {
+    return ::kill(-pgid, 0) == 0 || errno == EPERM;
+}
 
 }  // namespace
 
@@ -53,18 +55,20 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options
     if (!devnull) return sys_error("open /dev/null");
     // PID 1 of a namespace gets orphans by definition; anywhere else ask for them, so
     // grandchildren whose parent died are reaped here instead of by the host's init.
-    if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) return sys_error("prctl(PR_SET_CHILD_SUBREAPER)");
-    std::unique_ptr<Supervisor> sup(new Supervisor(std::move(options), std::move(*loop), std::move(*sfd),
-                                                   std::move(devnull), old_mask));
+    if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+        return sys_error("prctl(PR_SET_CHILD_SUBREAPER)");
+    std::unique_ptr<Supervisor> sup(new Supervisor(std::move(options), std::move(*loop),
+                                                   std::move(*sfd), std::move(devnull), old_mask));
     int fd = sup->signals_.get();
     Supervisor* self = sup.get();
-    if (auto st = sup->loop_->watch(fd, EPOLLIN, [self](std::uint32_t) { self->on_signals(); }); !st)
+    if (auto st = sup->loop_->watch(fd, EPOLLIN, [self](std::uint32_t) { self->on_signals(); });
+        !st)
         return st.error();
     return sup;
 }
 
-Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loop, unique_fd signals,
-                       unique_fd devnull, sigset_t old_mask)
+Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loop,
+                       unique_fd signals, unique_fd devnull, sigset_t old_mask)
     : options_(std::move(options)),
       loop_(std::move(loop)),
       signals_(std::move(signals)),
@@ -74,8 +78,16 @@ Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loo
     Seconds initial{options_.restart.initial_delay}, max{options_.restart.max_delay},
         reset{options_.restart.reset_after};
     for (std::size_t i = 0; i < options_.formation.size(); ++i)
-        slots_.push_back(Slot{options_.formation[i], color_for(i), State::down, 0, {},
-                              Backoff(initial, max, reset), 0, {}, -1, 0});
+        slots_.push_back(Slot{options_.formation[i],
+                              color_for(i),
+                              State::down,
+                              0,
+                              {},
+                              Backoff(initial, max, reset),
+                              0,
+                              {},
+                              -1,
+                              0});
 }
 
 Supervisor::~Supervisor() {
@@ -84,8 +96,8 @@ Supervisor::~Supervisor() {
 }
 
 int Supervisor::run() {
-    output_.info("starting processes={} grace_period={}s mode={}", slots_.size(), options_.grace_period.count(),
-                 options_.stop_on_exit ? "stop-on-exit" : "restart");
+    output_.info("starting processes={} grace_period={}s mode={}", slots_.size(),
+                 options_.grace_period.count(), options_.stop_on_exit ? "stop-on-exit" : "restart");
     start_all();
     if (auto st = loop_->run(); !st) {
         output_.error("event loop failed error={}", log::quote(st.error().describe()));
@@ -114,7 +126,8 @@ void Supervisor::start(Slot& slot) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) == -1) {
         auto err = sys_error("pipe2");
-        output_.error("cannot start process proc={} error={}", slot.spec.name, log::quote(err.describe()));
+        output_.error("cannot start process proc={} error={}", slot.spec.name,
+                      log::quote(err.describe()));
         return on_exit(slot, W_EXITCODE(kExitNotExecutable, 0));
     }
     unique_fd read_end{fds[0]}, write_end{fds[1]};
@@ -124,19 +137,25 @@ void Supervisor::start(Slot& slot) {
     env["PORT"] = std::to_string(slot.spec.port);
     env["DYNO"] = slot.spec.name;
     env["PS"] = slot.spec.name;
-    SpawnRequest req{shell_command_argv(slot.spec.command), to_envp(env), options_.app_dir,
-                     devnull_.get(), write_end.get(), write_end.get(), true};
+    SpawnRequest req{shell_command_argv(slot.spec.command),
+                     to_envp(env),
+                     options_.app_dir,
+                     devnull_.get(),
+                     write_end.get(),
+                     write_end.get(),
+                     true};
     auto pid = spawn(req);
     write_end.reset();
     if (!pid) {
-        output_.error("cannot start process proc={} error={}", slot.spec.name, log::quote(pid.error().describe()));
+        output_.error("cannot start process proc={} error={}", slot.spec.name,
+                      log::quote(pid.error().describe()));
         return on_exit(slot, W_EXITCODE(exec_failure_code(pid.error().sys_errno), 0));
     }
     slot.pid = *pid;
     slot.state = State::up;
     slot.started = Clock::now();
-    output_.info("process started proc={} pid={} port={} command={}", slot.spec.name, slot.pid, slot.spec.port,
-                 log::quote(slot.spec.command));
+    output_.info("process started proc={} pid={} port={} command={}", slot.spec.name, slot.pid,
+                 slot.spec.port, log::quote(slot.spec.command));
     watch_pipe(std::move(read_end), slot);
 }
 
@@ -148,7 +167,9 @@ void Supervisor::on_signals() {
     for (const auto& info : read_signals(signals_.get())) {
         int sig = static_cast<int>(info.ssi_signo);
         switch (sig) {
-            case SIGCHLD: child_exited = true; break;
+            case SIGCHLD:
+                child_exited = true;
+                break;
             case SIGTERM:
             case SIGINT:
                 if (stop_cause_ == StopCause::none) {
@@ -162,7 +183,9 @@ void Supervisor::on_signals() {
                     output_.info("already stopping signal={}", signal_name(sig));
                 }
                 break;
-            default: forward(sig); break;
+            default:
+                forward(sig);
+                break;
         }
     }
     if (child_exited) reap();
@@ -183,8 +206,9 @@ void Supervisor::reap() {
             if (errno == EINTR) continue;
             break;  // ECHILD: nothing left to reap
         }
-        auto it = std::find_if(slots_.begin(), slots_.end(),
-                               [pid](const Slot& s) { return s.state == State::up && s.pid == pid; });
+        auto it = std::find_if(slots_.begin(), slots_.end(), [pid](const Slot& s) {
+            return s.state == State::up && s.pid == pid;
+        });
         if (it == slots_.end()) {
             output_.debug("reaped orphan pid={} {}", pid, describe_status(status));
             continue;
@@ -209,8 +233,8 @@ void Supervisor::on_exit(Slot& slot, int status) {
     slot.last_exit = describe_status(status);
     int code = exit_code_of(status);
     last_exit_code_ = code;
-    output_.info("process exited proc={} pid={} {} uptime={:.3f}s", slot.spec.name, pid, slot.last_exit,
-                 uptime.count());
+    output_.info("process exited proc={} pid={} {} uptime={:.3f}s", slot.spec.name, pid,
+                 slot.last_exit, uptime.count());
     if (pid > 0) {
         slot.pid = 0;
         if (group_alive(pid)) {
@@ -230,24 +254,27 @@ void Supervisor::schedule_restart(Slot& slot, int status, Seconds uptime) {
     bool again = policy == "always" || (policy == "on-failure" && failed);
     if (!again) {
         output_.info("not restarting proc={} policy={}", slot.spec.name, policy);
-        bool any = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state != State::down; });
-        if (!any) begin_stop(StopCause::nothing_left, exit_code_of(status), "no process left to run");
+        bool any = std::any_of(slots_.begin(), slots_.end(),
+                               [](const Slot& s) { return s.state != State::down; });
+        if (!any)
+            begin_stop(StopCause::nothing_left, exit_code_of(status), "no process left to run");
         return;
     }
     auto delay = slot.backoff.on_exit(uptime);
     int crashes = slot.backoff.consecutive();
     slot.state = State::crashed;
     if (crashes >= kCrashLoopWarning)
-        output_.warn("crash loop proc={} crashes={} restarts={} restart_in={:.3f}s", slot.spec.name, crashes,
-                     slot.restarts, delay.count());
+        output_.warn("crash loop proc={} crashes={} restarts={} restart_in={:.3f}s", slot.spec.name,
+                     crashes, slot.restarts, delay.count());
     else
-        output_.info("restarting proc={} crashes={} restarts={} restart_in={:.3f}s", slot.spec.name, crashes,
-                     slot.restarts, delay.count());
+        output_.info("restarting proc={} crashes={} restarts={} restart_in={:.3f}s", slot.spec.name,
+                     crashes, slot.restarts, delay.count());
     Slot* s = &slot;
-    slot.restart_timer = loop_->after(std::chrono::duration_cast<Clock::duration>(delay), [this, s] {
-        ++s->restarts;
-        start(*s);
-    });
+    slot.restart_timer =
+        loop_->after(std::chrono::duration_cast<Clock::duration>(delay), [this, s] {
+            ++s->restarts;
+            start(*s);
+        });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -257,7 +284,8 @@ void Supervisor::begin_stop(StopCause cause, int code, std::string_view why) {
     if (stop_cause_ != StopCause::none) return;
     stop_cause_ = cause;
     exit_code_ = code;
-    output_.info("stopping all processes reason={} grace_period={}s", log::quote(why), options_.grace_period.count());
+    output_.info("stopping all processes reason={} grace_period={}s", log::quote(why),
+                 options_.grace_period.count());
     for (auto& slot : slots_) {
         if (slot.restart_timer != 0) {
             loop_->cancel(slot.restart_timer);
@@ -267,11 +295,12 @@ void Supervisor::begin_stop(StopCause cause, int code, std::string_view why) {
         if (slot.state == State::up) signal_group(slot.pid, SIGTERM, slot.spec.name);
     }
     for (pid_t g : lingering_) signal_group(g, SIGTERM, "lingering");
-    kill_timer_ = loop_->after(std::chrono::duration_cast<Clock::duration>(options_.grace_period), [this] {
-        kill_timer_ = 0;
-        output_.warn("grace period over grace_period={}s", options_.grace_period.count());
-        force_kill();
-    });
+    kill_timer_ =
+        loop_->after(std::chrono::duration_cast<Clock::duration>(options_.grace_period), [this] {
+            kill_timer_ = 0;
+            output_.warn("grace period over grace_period={}s", options_.grace_period.count());
+            force_kill();
+        });
     check_stopped();
 }
 
@@ -291,7 +320,9 @@ void Supervisor::force_kill() {
 
 void Supervisor::check_stopped() {
     if (finished_) return;
-    if (std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == State::up; })) return;
+    if (std::any_of(slots_.begin(), slots_.end(),
+                    [](const Slot& s) { return s.state == State::up; }))
+        return;
     for (auto it = lingering_.begin(); it != lingering_.end();)
         it = group_alive(*it) ? std::next(it) : lingering_.erase(it);
     if (lingering_.empty()) return finish();
@@ -325,10 +356,12 @@ void Supervisor::signal_group(pid_t pgid, int sig, std::string_view proc) {
     if (pgid <= 0) return;  // never kill(0) or kill(-1)
     if (::kill(-pgid, sig) == -1 && errno != ESRCH) {
         auto err = sys_error("kill(-{}, {})", pgid, signal_name(sig));
-        output_.warn("cannot signal process group proc={} error={}", proc, log::quote(err.describe()));
+        output_.warn("cannot signal process group proc={} error={}", proc,
+                     log::quote(err.describe()));
         return;
     }
-    output_.debug("signalled process group proc={} pgid={} signal={}", proc, pgid, signal_name(sig));
+    output_.debug("signalled process group proc={} pgid={} signal={}", proc, pgid,
+                  signal_name(sig));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -338,7 +371,8 @@ void Supervisor::watch_pipe(unique_fd fd, const Slot& slot) {
     int raw = fd.get();
     pipes_.emplace(raw, Pipe{std::move(fd), ChildOutput(output_, slot.spec.name, slot.color)});
     if (auto st = loop_->watch(raw, EPOLLIN, [this, raw](std::uint32_t) { on_pipe(raw); }); !st) {
-        output_.error("cannot watch output proc={} error={}", slot.spec.name, log::quote(st.error().describe()));
+        output_.error("cannot watch output proc={} error={}", slot.spec.name,
+                      log::quote(st.error().describe()));
         pipes_.erase(raw);
         return;
     }
@@ -398,8 +432,12 @@ std::vector<ProcessStatus> Supervisor::snapshot() const {
                 st.state = stop_cause_ == StopCause::none ? "up" : "stopping";
                 st.uptime = Seconds(now - s.started).count();
                 break;
-            case State::crashed: st.state = "crashed"; break;
-            case State::down: st.state = "down"; break;
+            case State::crashed:
+                st.state = "crashed";
+                break;
+            case State::down:
+                st.state = "down";
+                break;
         }
         out.push_back(std::move(st));
     }

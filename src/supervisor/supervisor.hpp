@@ -56,20 +56,20 @@ struct SupervisorOptions {
     std::vector<ProcessSpec> formation;  // what to run
     config::EnvMap env;                  // child environment before PORT/DYNO/PS
     std::chrono::duration<double> grace_period{30};
-    bool stop_on_exit = true;            // `up`: any exit stops everything
-    config::RestartPolicy restart;       // used when !stop_on_exit
+    bool stop_on_exit = true;       // `up`: any exit stops everything
+    config::RestartPolicy restart;  // used when !stop_on_exit
     bool color = false;
     int output_fd = 1;
 };
 
 /// One process as the admin API will report it.
 struct ProcessStatus {
-    std::string name;       // web.1
-    std::string type;       // web
+    std::string name;  // web.1
+    std::string type;  // web
     int index = 0;
     int port = 0;
-    pid_t pid = 0;          // 0 when not running
-    std::string state;      // up | crashed (waiting to restart) | down | stopping
+    pid_t pid = 0;      // 0 when not running
+    std::string state;  // up | crashed (waiting to restart) | down | stopping
     int restarts = 0;
     double uptime = 0;      // s since the current start; 0 when not running
     std::string last_exit;  // "exit=1", "signal=SIGKILL", "" before any exit

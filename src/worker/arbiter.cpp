@@ -33,7 +33,8 @@ constexpr int kMaxWorkers = 1024;
 std::string describe_status(int status) {
     if (WIFEXITED(status)) return fmt::format("exit:{}", WEXITSTATUS(status));
     if (WIFSIGNALED(status))
-        return fmt::format("signal:{}{}", signal_name(WTERMSIG(status)), WCOREDUMP(status) ? ":core" : "");
+        return fmt::format("signal:{}{}", signal_name(WTERMSIG(status)),
+                           WCOREDUMP(status) ? ":core" : "");
     return fmt::format("status:{}", status);
 }
 
@@ -67,7 +68,8 @@ public:
 
     int run() {
         log::info(kLog, "starting pid={} app={} workers={} threads={} timeout={}", ::getpid(),
-                  log::quote(cfg_.options.app), target_, cfg_.options.threads, cfg_.options.timeout);
+                  log::quote(cfg_.options.app), target_, cfg_.options.threads,
+                  cfg_.options.timeout);
         while (true) {
             auto now = monotonic_ms();
             if (phase_ == Phase::running) converge(now);
@@ -97,7 +99,8 @@ private:
             }
         int n = ::poll(fds.data(), fds.size(), timeout_ms);
         if (n == -1) {
-            if (errno != EINTR) log::error(kLog, "poll failed error={}", log::quote(std::strerror(errno)));
+            if (errno != EINTR)
+                log::error(kLog, "poll failed error={}", log::quote(std::strerror(errno)));
             return;
         }
         for (std::size_t i = 1; i < fds.size(); ++i)
@@ -108,17 +111,23 @@ private:
 
     void on_signal(int sig) {
         switch (sig) {
-            case SIGCHLD: return;  // reap() runs after every wake-up
+            case SIGCHLD:
+                return;  // reap() runs after every wake-up
             case SIGTERM:
             case SIGINT:
                 // A second Ctrl-C while draining means "now" (as in gunicorn).
                 if (phase_ == Phase::stopping && sig == SIGINT) return quit("SIGINT");
                 return stop_gracefully(signal_name(sig));
-            case SIGQUIT: return quit("SIGQUIT");
-            case SIGHUP: return start_reload();
-            case SIGTTIN: return resize(target_ + 1);
-            case SIGTTOU: return resize(target_ - 1);
-            default: log::info(kLog, "ignoring signal signal={}", signal_name(sig));
+            case SIGQUIT:
+                return quit("SIGQUIT");
+            case SIGHUP:
+                return start_reload();
+            case SIGTTIN:
+                return resize(target_ + 1);
+            case SIGTTOU:
+                return resize(target_ - 1);
+            default:
+                log::info(kLog, "ignoring signal signal={}", signal_name(sig));
         }
     }
 
@@ -148,8 +157,8 @@ private:
             case WorkerMessage::Kind::recycle:
                 if (!w.retire_reason.empty() || !w.serving()) return;
                 w.retire_reason = m.reason;
-                log::info(kLog, "worker asked to be recycled index={} pid={} reason={}", w.index, w.pid,
-                          log::quote(m.reason));
+                log::info(kLog, "worker asked to be recycled index={} pid={} reason={}", w.index,
+                          w.pid, log::quote(m.reason));
                 return;
             case WorkerMessage::Kind::unknown:
                 log::warn(kLog, "unknown worker message index={} pid={} line={}", w.index, w.pid,
@@ -165,7 +174,8 @@ private:
             int status = 0;
             pid_t pid = ::waitpid(-1, &status, WNOHANG);
             if (pid <= 0) return;  // 0: none exited; -1 ECHILD: no children
-            auto it = std::find_if(workers_.begin(), workers_.end(), [&](auto& w) { return w->pid == pid; });
+            auto it = std::find_if(workers_.begin(), workers_.end(),
+                                   [&](auto& w) { return w->pid == pid; });
             if (it == workers_.end()) continue;  // not ours (cannot happen without subreaping)
             std::unique_ptr<Worker> w = std::move(*it);
             workers_.erase(it);
@@ -180,23 +190,26 @@ private:
         auto uptime = now - w.spawned_ms;
         auto how = describe_status(status);
         if (w.timed_out) {  // its replacement was started when the heartbeat stopped
-            log::error(kLog, "worker died index={} pid={} status={} uptime_ms={} reason=timeout", w.index, w.pid,
-                       how, uptime);
+            log::error(kLog, "worker died index={} pid={} status={} uptime_ms={} reason=timeout",
+                       w.index, w.pid, how, uptime);
             return;
         }
         if (w.stop != Worker::Stop::none || phase_ != Phase::running) {
-            log::info(kLog, "worker exited index={} pid={} status={} uptime_ms={}", w.index, w.pid, how, uptime);
+            log::info(kLog, "worker exited index={} pid={} status={} uptime_ms={}", w.index, w.pid,
+                      how, uptime);
             return;
         }
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        if (!w.ready && (code == kExitBootError || code == kExitAppLoadError)) return on_boot_failure(w, code);
+        if (!w.ready && (code == kExitBootError || code == kExitAppLoadError))
+            return on_boot_failure(w, code);
 
-        log::error(kLog, "worker died index={} pid={} status={} uptime_ms={}", w.index, w.pid, how, uptime);
+        log::error(kLog, "worker died index={} pid={} status={} uptime_ms={}", w.index, w.pid, how,
+                   uptime);
         auto delay = backoff_[w.index].on_crash(uptime);
         next_spawn_ms_[w.index] = now + delay;
         if (delay > 0)
-            log::warn(kLog, "worker keeps dying, backing off index={} failures={} delay_ms={}", w.index,
-                      backoff_[w.index].failures(), delay);
+            log::warn(kLog, "worker keeps dying, backing off index={} failures={} delay_ms={}",
+                      w.index, backoff_[w.index].failures(), delay);
     }
 
     void on_boot_failure(Worker& w, int code) {
@@ -207,8 +220,10 @@ private:
         if (w.replacement && old_still_serving) {
             // A rolling restart met code that no longer imports: keep the old generation
             // serving rather than take the whole service down (gunicorn would halt here).
-            log::error(kLog, "replacement worker failed to boot, rolling restart aborted, old workers keep serving "
-                             "index={} pid={} exit_code={} error={}",
+            log::error(kLog,
+                       "replacement worker failed to boot, rolling restart aborted, old workers "
+                       "keep serving "
+                       "index={} pid={} exit_code={} error={}",
                        w.index, w.pid, code, log::quote(what));
             for (auto& o : workers_) o->retire_reason.clear();
             if (reloading_) {
@@ -217,8 +232,9 @@ private:
             }
             return;
         }
-        log::error(kLog, "worker failed to boot, shutting down index={} pid={} exit_code={} error={}", w.index,
-                   w.pid, code, log::quote(what));
+        log::error(kLog,
+                   "worker failed to boot, shutting down index={} pid={} exit_code={} error={}",
+                   w.index, w.pid, code, log::quote(what));
         exit_code_ = code;
         phase_ = Phase::halting;
         notifier_.send("STOPPING=1");
@@ -232,7 +248,8 @@ private:
         // Slots above the target (after SIGTTOU): drain their workers.
         for (auto& w : workers_)
             if (w->index > target_ && w->serving()) {
-                log::info(kLog, "stopping worker above target index={} pid={} target={}", w->index, w->pid, target_);
+                log::info(kLog, "stopping worker above target index={} pid={} target={}", w->index,
+                          w->pid, target_);
                 terminate(*w, now + cfg_.options.graceful_timeout * std::int64_t{1000});
             }
 
@@ -242,19 +259,21 @@ private:
         for (int idx = 1; idx <= target_; ++idx) {
             std::vector<Worker*> fresh, retiring;
             for (auto& w : workers_)
-                if (w->index == idx && w->serving()) (w->retire_reason.empty() ? fresh : retiring).push_back(w.get());
+                if (w->index == idx && w->serving())
+                    (w->retire_reason.empty() ? fresh : retiring).push_back(w.get());
             if (fresh.empty()) {
                 if (next_spawn_ms_[idx] > now) continue;  // crash backoff
                 // A replacement is started one slot at a time, so a rolling restart never
                 // takes more than one worker's capacity away at once.
                 if (!retiring.empty() && replacement_booting) continue;
-                if (spawn(idx, !retiring.empty(), now) && !retiring.empty()) replacement_booting = true;
+                if (spawn(idx, !retiring.empty(), now) && !retiring.empty())
+                    replacement_booting = true;
                 continue;
             }
             if (fresh.front()->ready)
                 for (Worker* old : retiring) {
-                    log::info(kLog, "replacing worker index={} old_pid={} new_pid={} reason={}", idx, old->pid,
-                              fresh.front()->pid, log::quote(old->retire_reason));
+                    log::info(kLog, "replacing worker index={} old_pid={} new_pid={} reason={}",
+                              idx, old->pid, fresh.front()->pid, log::quote(old->retire_reason));
                     terminate(*old, now + cfg_.options.graceful_timeout * std::int64_t{1000});
                 }
         }
@@ -282,7 +301,8 @@ private:
 
     bool spawn(int index, bool replacement, std::int64_t now) {
         auto fail = [&](const Error& e) {
-            log::error(kLog, "cannot start worker index={} error={}", index, log::quote(e.describe()));
+            log::error(kLog, "cannot start worker index={} error={}", index,
+                       log::quote(e.describe()));
             next_spawn_ms_[index] = now + backoff_[index].on_crash(0);
             return false;
         };
@@ -291,7 +311,8 @@ private:
         int pipe_fds[2];
         if (::pipe2(pipe_fds, O_CLOEXEC) == -1) return fail(sys_error("pipe2"));
         unique_fd read_end{pipe_fds[0]}, write_end{pipe_fds[1]};
-        if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) == -1) return fail(sys_error("fcntl(O_NONBLOCK)"));
+        if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) == -1)
+            return fail(sys_error("fcntl(O_NONBLOCK)"));
 
         WorkerContext ctx;
         ctx.options = cfg_.options;
@@ -303,8 +324,19 @@ private:
         auto pid = spawn_worker(cfg_.worker_command, ctx);
         if (!pid) return fail(pid.error());
 
-        auto w = std::make_unique<Worker>(Worker{*pid, index, ctx.serial, std::move(*hb), std::move(read_end), {},
-                                                 now, false, replacement, {}, Worker::Stop::none, 0, false});
+        auto w = std::make_unique<Worker>(Worker{*pid,
+                                                 index,
+                                                 ctx.serial,
+                                                 std::move(*hb),
+                                                 std::move(read_end),
+                                                 {},
+                                                 now,
+                                                 false,
+                                                 replacement,
+                                                 {},
+                                                 Worker::Stop::none,
+                                                 0,
+                                                 false});
         log::info(kLog, "worker spawned index={} pid={} serial={}{}", index, w->pid, w->serial,
                   replacement ? " replacement=true" : "");
         workers_.push_back(std::move(w));
@@ -329,8 +361,8 @@ private:
     void stop_gracefully(std::string_view why) {
         if (phase_ != Phase::running) return;
         phase_ = Phase::stopping;
-        log::info(kLog, "graceful stop signal={} graceful_timeout={} workers={}", why, cfg_.options.graceful_timeout,
-                  workers_.size());
+        log::info(kLog, "graceful stop signal={} graceful_timeout={} workers={}", why,
+                  cfg_.options.graceful_timeout, workers_.size());
         notifier_.send("STOPPING=1");
         auto deadline = monotonic_ms() + cfg_.options.graceful_timeout * std::int64_t{1000};
         for (auto& w : workers_) terminate(*w, deadline);
@@ -388,8 +420,8 @@ private:
             }
             if (timeout_ms > 0 && w.stop == Worker::Stop::none && !w.timed_out &&
                 now - w.heartbeat.last_beat_ms() > timeout_ms) {
-                log::error(kLog, "worker timeout, dumping stacks index={} pid={} silent_ms={}", w.index, w.pid,
-                           now - w.heartbeat.last_beat_ms());
+                log::error(kLog, "worker timeout, dumping stacks index={} pid={} silent_ms={}",
+                           w.index, w.pid, now - w.heartbeat.last_beat_ms());
                 w.timed_out = true;
                 w.kill_at_ms = now + kStackDumpGraceMs;
                 send(w, kStackDumpSignal);
@@ -402,8 +434,10 @@ private:
         const std::int64_t timeout_ms = cfg_.options.timeout * std::int64_t{1000};
         for (auto& w : workers_) {
             if (w->stop == Worker::Stop::kill) continue;
-            if (w->stop != Worker::Stop::none || w->timed_out) next = std::min(next, w->kill_at_ms);
-            else if (timeout_ms > 0) next = std::min(next, w->heartbeat.last_beat_ms() + timeout_ms + 1);
+            if (w->stop != Worker::Stop::none || w->timed_out)
+                next = std::min(next, w->kill_at_ms);
+            else if (timeout_ms > 0)
+                next = std::min(next, w->heartbeat.last_beat_ms() + timeout_ms + 1);
         }
         if (phase_ == Phase::running)
             for (auto& [idx, at] : next_spawn_ms_)
@@ -430,7 +464,8 @@ Result<std::vector<Listener>> open_listeners(const ServeOptions& opts) {
     auto inherited = inherit_listeners();
     if (!inherited) return inherited.error();
     if (!inherited->empty()) {
-        for (auto& l : *inherited) log::info(kLog, "listening on inherited socket at={} fd={}", l.name, l.fd.get());
+        for (auto& l : *inherited)
+            log::info(kLog, "listening on inherited socket at={} fd={}", l.name, l.fd.get());
         return inherited;
     }
     std::vector<Listener> out;
@@ -450,7 +485,8 @@ Result<std::vector<Listener>> open_listeners(const ServeOptions& opts) {
 WorkerCommand self_worker_command() {
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return WorkerCommand{{"/proc/self/exe", "__worker"}, ec ? std::string("paasrun") : exe.string()};
+    return WorkerCommand{{"/proc/self/exe", "__worker"},
+                         ec ? std::string("paasrun") : exe.string()};
 }
 
 int run_arbiter(const ArbiterConfig& config) {

@@ -14,7 +14,11 @@ bool parse_num(std::string_view s, Int& out) {
     return ec == std::errc{} && end == s.data() + s.size();
 }
 
-Error bad(std::string_view arg) { return Error(fmt::format("worker hand-off: bad argument {}", log::quote(arg))); }
+constexpr std::string_view kOptionsMarker = "--serve-options";
+
+Error bad(std::string_view arg) {
+    return Error(fmt::format("worker hand-off: bad argument {}", log::quote(arg)));
+}
 
 }  // namespace
 
@@ -27,7 +31,7 @@ std::vector<std::string> handoff_args(const WorkerContext& ctx) {
         fmt::format("--control-fd={}", ctx.control_fd),
         fmt::format("--heartbeat-fd={}", ctx.heartbeat_fd),
         "--listen-fds=" + fds,
-        "--",
+        std::string(kOptionsMarker),
     };
     for (auto& a : to_args(ctx.options)) out.push_back(std::move(a));
     return out;
@@ -39,7 +43,7 @@ Result<WorkerContext> parse_handoff_args(const std::vector<std::string>& args) {
     std::size_t i = 0;
     for (; i < args.size(); ++i) {
         std::string_view a = args[i];
-        if (a == "--") break;
+        if (a == kOptionsMarker) break;
         auto eq = a.find('=');
         if (!a.starts_with("--") || eq == std::string_view::npos) return bad(a);
         auto name = a.substr(2, eq - 2);
@@ -66,10 +70,13 @@ Result<WorkerContext> parse_handoff_args(const std::vector<std::string>& args) {
             return bad(a);
         }
     }
-    if (i == args.size()) return Error("worker hand-off: missing '--' before the serve options");
+    if (i == args.size())
+        return Error("worker hand-off: missing --serve-options before the serve options");
     if (!have_index || !have_control || !have_heartbeat || !have_listen)
-        return Error("worker hand-off: --index, --control-fd, --heartbeat-fd and --listen-fds are required");
-    auto opts = from_args(std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()));
+        return Error(
+            "worker hand-off: --index, --control-fd, --heartbeat-fd and --listen-fds are required");
+    auto opts = from_args(
+        std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()));
     if (!opts) return opts.error();
     ctx.options = std::move(*opts);
     return ctx;

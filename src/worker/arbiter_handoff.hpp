@@ -1,10 +1,13 @@
 // The arguments after `paasrun __worker`: how a WorkerContext crosses fork+exec.
 //
-//   --index=N --serial=S --control-fd=FD --heartbeat-fd=FD --listen-fds=3,4 -- <to_args(options)>
+//   --index=N --serial=S --control-fd=FD --heartbeat-fd=FD --listen-fds=3,4 --serve-options
+//   <to_args(options)>
 //
 // Fd numbers are those in the worker (the arbiter dup2()s the fds into place: listen fds from
 // 3 upward in --bind order, then the control pipe, then the heartbeat memfd). `--listen-fds=`
-// with nothing after '=' means no listening socket (only in tests).
+// with nothing after '=' means no listening socket (only in tests). The separator is not a bare
+// "--" because CLI11, which parses `paasrun __worker`, treats everything after "--" as the
+// main command's positionals.
 #pragma once
 
 #include <string>

@@ -10,8 +10,8 @@
 namespace paasrun::worker {
 namespace {
 
-constexpr int kHandled[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU,
-                            SIGCHLD, SIGUSR1, SIGUSR2, SIGWINCH};
+constexpr int kHandled[] = {SIGTERM, SIGINT,  SIGQUIT, SIGHUP,  SIGTTIN,
+                            SIGTTOU, SIGCHLD, SIGUSR1, SIGUSR2, SIGWINCH};
 
 }  // namespace
 

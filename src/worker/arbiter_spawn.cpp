@@ -23,10 +23,12 @@ namespace {
     ::_exit(kExitBootError);
 }
 
-[[noreturn]] void exec_child(pid_t arbiter, const char* file, char* const argv[], const std::vector<int>& sources) {
+[[noreturn]] void exec_child(pid_t arbiter, const char* file, char* const argv[],
+                             const std::vector<int>& sources) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // SIGKILL/STOP: EINVAL, fine
+    for (int sig = 1; sig < NSIG; ++sig)
+        ::sigaction(sig, &dfl, nullptr);  // SIGKILL/STOP: EINVAL, fine
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -141,7 +141,6 @@ private:
     http::ChunkedDecoder chunked_;
     RequestBody body_;
     std::uint64_t body_left_ = 0;  // content-length bytes still to read
-    std::int64_t request_start_ms_ = 0;
     std::int64_t body_start_ms_ = 0;
     std::int64_t app_started_ms_ = 0;
     std::uint64_t body_raw_ = 0;        // body bytes read from the socket (before de-chunking)

@@ -1,5 +1,6 @@
 #include "worker/cpu_count.hpp"
 
+#include <fmt/format.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -9,14 +10,14 @@
 #include <fstream>
 #include <sstream>
 
-#include <fmt/format.h>
-
 namespace paasrun::worker {
 namespace {
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -87,16 +88,19 @@ WorkerCount auto_worker_count(const CpuFacts& f) {
         n = std::min(n, by_mem);
     }
     n = std::clamp<long long>(n, 1, kMaxAutoWorkers);
-    return {static_cast<int>(n), fmt::format("cpus={} by_cpu={} by_mem={}", cpus, by_cpu, by_mem_text)};
+    return {static_cast<int>(n),
+            fmt::format("cpus={} by_cpu={} by_mem={}", cpus, by_cpu, by_mem_text)};
 }
 
-void read_cgroup_limits(const std::filesystem::path& root, std::string_view cgroup_path, CpuFacts& f) {
+void read_cgroup_limits(const std::filesystem::path& root, std::string_view cgroup_path,
+                        CpuFacts& f) {
     // Walk from the process's own cgroup up to the root: a parent's limit binds its children.
     std::filesystem::path rel = std::filesystem::path(std::string(cgroup_path)).relative_path();
     while (true) {
         auto dir = root / rel;
         if (auto t = read_small_file(dir / "cpu.max"))
-            if (auto v = parse_cpu_max(*t); v && (!f.cpu_limit || *v < *f.cpu_limit)) f.cpu_limit = v;
+            if (auto v = parse_cpu_max(*t); v && (!f.cpu_limit || *v < *f.cpu_limit))
+                f.cpu_limit = v;
         if (auto t = read_small_file(dir / "memory.max"))
             if (auto v = parse_memory_max(*t); v && (!f.memory_limit || *v < *f.memory_limit))
                 f.memory_limit = v;

@@ -54,7 +54,9 @@ HeartbeatSlot& HeartbeatSlot::operator=(HeartbeatSlot&& o) noexcept {
     return *this;
 }
 
-HeartbeatSlot::~HeartbeatSlot() { unmap_slot(slot_); }
+HeartbeatSlot::~HeartbeatSlot() {
+    unmap_slot(slot_);
+}
 
 std::int64_t HeartbeatSlot::last_beat_ms() const noexcept {
     return slot_ ? slot_->load(std::memory_order_relaxed) : 0;
@@ -66,7 +68,8 @@ Result<HeartbeatWriter> HeartbeatWriter::attach(int fd) {
     return HeartbeatWriter(*slot);
 }
 
-HeartbeatWriter::HeartbeatWriter(HeartbeatWriter&& o) noexcept : slot_(std::exchange(o.slot_, nullptr)) {}
+HeartbeatWriter::HeartbeatWriter(HeartbeatWriter&& o) noexcept
+    : slot_(std::exchange(o.slot_, nullptr)) {}
 
 HeartbeatWriter& HeartbeatWriter::operator=(HeartbeatWriter&& o) noexcept {
     if (this != &o) {
@@ -76,7 +79,9 @@ HeartbeatWriter& HeartbeatWriter::operator=(HeartbeatWriter&& o) noexcept {
     return *this;
 }
 
-HeartbeatWriter::~HeartbeatWriter() { unmap_slot(slot_); }
+HeartbeatWriter::~HeartbeatWriter() {
+    unmap_slot(slot_);
+}
 
 void HeartbeatWriter::beat() noexcept {
     if (slot_) slot_->store(monotonic_ms(), std::memory_order_relaxed);

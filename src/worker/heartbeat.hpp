@@ -35,7 +35,8 @@ public:
     [[nodiscard]] std::int64_t last_beat_ms() const noexcept;
 
 private:
-    HeartbeatSlot(unique_fd fd, std::atomic<std::int64_t>* slot) : fd_(std::move(fd)), slot_(slot) {}
+    HeartbeatSlot(unique_fd fd, std::atomic<std::int64_t>* slot)
+        : fd_(std::move(fd)), slot_(slot) {}
     unique_fd fd_;
     std::atomic<std::int64_t>* slot_ = nullptr;
 };

@@ -53,7 +53,8 @@ Status check_listening_socket(int fd) {
     if (!S_ISSOCK(st.st_mode)) return Error(fmt::format("fd {} is not a socket", fd));
     int type = 0, listening = 0;
     socklen_t len = sizeof type;
-    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1) return sys_error("getsockopt(fd {}, SO_TYPE)", fd);
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+        return sys_error("getsockopt(fd {}, SO_TYPE)", fd);
     if (type != SOCK_STREAM) return Error(fmt::format("fd {} is not a stream socket", fd));
     len = sizeof listening;
     if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == -1)
@@ -66,22 +67,26 @@ Result<Listener> open_unix(const BindAddress& a, int backlog) {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     if (a.path.size() >= sizeof sa.sun_path)
-        return Error(fmt::format("unix socket path too long ({} bytes): {}", a.path.size(), a.path));
+        return Error(
+            fmt::format("unix socket path too long ({} bytes): {}", a.path.size(), a.path));
     std::memcpy(sa.sun_path, a.path.c_str(), a.path.size() + 1);
 
     struct stat st {};
     if (::lstat(a.path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) return Error(fmt::format("{} exists and is not a socket", a.path));
+        if (!S_ISSOCK(st.st_mode))
+            return Error(fmt::format("{} exists and is not a socket", a.path));
         // Probe: a refused connection means a stale file left by a dead server.
         unique_fd probe{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
         if (!probe) return sys_error("socket(AF_UNIX)");
         if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0)
             return Error(fmt::format("{} is in use by another server", a.path));
-        if (::unlink(a.path.c_str()) == -1 && errno != ENOENT) return sys_error("unlink({})", a.path);
+        if (::unlink(a.path.c_str()) == -1 && errno != ENOENT)
+            return sys_error("unlink({})", a.path);
     }
     unique_fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
     if (!fd) return sys_error("socket(AF_UNIX)");
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == -1) return sys_error("bind(unix:{})", a.path);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == -1)
+        return sys_error("bind(unix:{})", a.path);
     if (::listen(fd.get(), backlog) == -1) return sys_error("listen(unix:{})", a.path);
     return Listener{std::move(fd), "unix:" + a.path, a.path};
 }
@@ -117,7 +122,8 @@ Result<BindAddress> parse_bind(std::string_view text) {
     if (text.starts_with("unix:")) {
         auto path = text.substr(5);
         if (path.starts_with("//")) path.remove_prefix(2);
-        if (path.empty()) return Error(fmt::format("--bind {}: empty unix socket path", log::quote(text)));
+        if (path.empty())
+            return Error(fmt::format("--bind {}: empty unix socket path", log::quote(text)));
         a.kind = BindAddress::Kind::unix_path;
         a.path = std::string(path);
         return a;
@@ -139,15 +145,18 @@ Result<BindAddress> parse_bind(std::string_view text) {
         host = text.substr(1, close - 1);
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
-            if (rest.front() != ':') return Error(fmt::format("--bind {}: expected ':' after ']'", log::quote(text)));
+            if (rest.front() != ':')
+                return Error(fmt::format("--bind {}: expected ':' after ']'", log::quote(text)));
             port = rest.substr(1);
         }
-        if (host.empty()) return Error(fmt::format("--bind {}: empty IPv6 address", log::quote(text)));
+        if (host.empty())
+            return Error(fmt::format("--bind {}: empty IPv6 address", log::quote(text)));
     } else {
         auto colon = text.rfind(':');
         if (colon != std::string_view::npos) {
             if (text.find(':') != colon)
-                return Error(fmt::format("--bind {}: IPv6 addresses need brackets: [ADDR]:PORT", log::quote(text)));
+                return Error(fmt::format("--bind {}: IPv6 addresses need brackets: [ADDR]:PORT",
+                                         log::quote(text)));
             host = text.substr(0, colon);
             port = text.substr(colon + 1);
         }
@@ -165,7 +174,8 @@ Result<int> parse_listen_fds(std::optional<std::string_view> listen_pid,
     if (!listen_fds) return 0;
     if (listen_pid) {
         int pid = 0;
-        if (!parse_num(*listen_pid, pid)) return Error(fmt::format("LISTEN_PID={} is not a pid", log::quote(*listen_pid)));
+        if (!parse_num(*listen_pid, pid))
+            return Error(fmt::format("LISTEN_PID={} is not a pid", log::quote(*listen_pid)));
         if (pid != self_pid) return 0;  // meant for another process (sd_listen_fds(3))
     }
     int n = 0;
@@ -176,8 +186,10 @@ Result<int> parse_listen_fds(std::optional<std::string_view> listen_pid,
 
 Result<Listener> open_listener(const BindAddress& a, int backlog) {
     switch (a.kind) {
-        case BindAddress::Kind::unix_path: return open_unix(a, backlog);
-        case BindAddress::Kind::tcp: return open_tcp(a, backlog);
+        case BindAddress::Kind::unix_path:
+            return open_unix(a, backlog);
+        case BindAddress::Kind::tcp:
+            return open_tcp(a, backlog);
         case BindAddress::Kind::fd: {
             if (auto s = check_listening_socket(a.fd); !s) return s.error();
             // Take our own copy so closing it is ours to do; the original stays untouched.
@@ -191,7 +203,8 @@ Result<Listener> open_listener(const BindAddress& a, int backlog) {
 }
 
 Result<std::vector<Listener>> inherit_listeners() {
-    auto n = parse_listen_fds(env_view("LISTEN_PID"), env_view("LISTEN_FDS"), static_cast<int>(::getpid()));
+    auto n = parse_listen_fds(env_view("LISTEN_PID"), env_view("LISTEN_FDS"),
+                              static_cast<int>(::getpid()));
     // Unset first: whatever happens, no child may see variables meant for us.
     ::unsetenv("LISTEN_PID");
     ::unsetenv("LISTEN_FDS");
@@ -199,7 +212,8 @@ Result<std::vector<Listener>> inherit_listeners() {
     if (!n) return n.error();
     std::vector<Listener> out;
     for (int fd = kListenFdsStart; fd < kListenFdsStart + *n; ++fd) {
-        if (auto s = check_listening_socket(fd); !s) return Error("LISTEN_FDS: " + s.error().message);
+        if (auto s = check_listening_socket(fd); !s)
+            return Error("LISTEN_FDS: " + s.error().message);
         if (auto s = set_cloexec(fd); !s) return s.error();
         out.push_back(Listener{unique_fd(fd), describe_socket(fd), ""});
     }
@@ -209,7 +223,8 @@ Result<std::vector<Listener>> inherit_listeners() {
 std::string describe_socket(int fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == -1) return fmt::format("fd://{}", fd);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == -1)
+        return fmt::format("fd://{}", fd);
     char host[INET6_ADDRSTRLEN] = {};
     switch (ss.ss_family) {
         case AF_INET: {
@@ -226,7 +241,8 @@ std::string describe_socket(int fd) {
             auto* su = reinterpret_cast<sockaddr_un*>(&ss);
             return fmt::format("unix:{}", su->sun_path);
         }
-        default: return fmt::format("fd://{}", fd);
+        default:
+            return fmt::format("fd://{}", fd);
     }
 }
 

@@ -41,13 +41,14 @@ struct BindAddress {
 /// Parses LISTEN_PID / LISTEN_FDS values (nullopt = variable unset). Returns the number of
 /// inherited fds, 0 when there are none for `self_pid`. Pure.
 [[nodiscard]] Result<int> parse_listen_fds(std::optional<std::string_view> listen_pid,
-                                           std::optional<std::string_view> listen_fds, int self_pid);
+                                           std::optional<std::string_view> listen_fds,
+                                           int self_pid);
 
 inline constexpr int kListenFdsStart = 3;  // SD_LISTEN_FDS_START
 
 struct Listener {
     unique_fd fd;
-    std::string name;           // "http://127.0.0.1:8000", "unix:/run/app.sock", "fd://3"
+    std::string name;            // "http://127.0.0.1:8000", "unix:/run/app.sock", "fd://3"
     std::string unlink_on_exit;  // unix socket path we created; "" otherwise
 };
 

@@ -19,7 +19,9 @@ bool write_line(int fd, const char* data, std::size_t len) noexcept {
     }
 }
 
-bool is_reason_char(char c) { return (c >= 'a' && c <= 'z') || c == '-' || (c >= '0' && c <= '9'); }
+bool is_reason_char(char c) {
+    return (c >= 'a' && c <= 'z') || c == '-' || (c >= '0' && c <= '9');
+}
 
 }  // namespace
 

@@ -46,7 +46,8 @@ void ParentNotifier::send(std::string_view state) {
             w = ::write(fd_.get(), line.data(), line.size());
         } while (w == -1 && errno == EINTR);
         if (w != static_cast<ssize_t>(line.size()))
-            log::warn("arbiter", "notify fd write failed fd={} error={}", fd_.get(), log::quote(std::strerror(errno)));
+            log::warn("arbiter", "notify fd write failed fd={} error={}", fd_.get(),
+                      log::quote(std::strerror(errno)));
     }
     if (socket_path_.empty()) return;
     sockaddr_un sa{};
@@ -60,7 +61,8 @@ void ParentNotifier::send(std::string_view state) {
     if (sa.sun_path[0] == '@') sa.sun_path[0] = '\0';
     auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_path_.size());
     unique_fd s{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-    if (!s || ::sendto(s.get(), state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa), len) == -1)
+    if (!s || ::sendto(s.get(), state.data(), state.size(), MSG_NOSIGNAL,
+                       reinterpret_cast<sockaddr*>(&sa), len) == -1)
         log::warn("arbiter", "NOTIFY_SOCKET send failed path={} error={}", log::quote(socket_path_),
                   log::quote(std::strerror(errno)));
 }

@@ -14,9 +14,10 @@ namespace {
 
 // One row per option: its wire name and the member it maps to. to_args() and from_args()
 // both walk this table, which is what makes the round trip the identity.
-using Member = std::variant<std::string ServeOptions::*, std::vector<std::string> ServeOptions::*,
-                            int ServeOptions::*, std::uint64_t ServeOptions::*,
-                            AccessLogFormat ServeOptions::*, std::vector<StaticMount> ServeOptions::*>;
+using Member =
+    std::variant<std::string ServeOptions::*, std::vector<std::string> ServeOptions::*,
+                 int ServeOptions::*, std::uint64_t ServeOptions::*,
+                 AccessLogFormat ServeOptions::*, std::vector<StaticMount> ServeOptions::*>;
 
 struct Field {
     std::string_view name;
@@ -84,7 +85,8 @@ std::vector<std::string> split_list(std::string_view text) {
     while (!text.empty()) {
         auto comma = text.find(',');
         auto item = text.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
         while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
         if (!item.empty()) out.emplace_back(item);
         if (comma == std::string_view::npos) break;
@@ -109,7 +111,8 @@ Result<StaticMount> parse_static_mount(std::string_view text) {
         return Error(fmt::format("--static expects PREFIX=DIR, got {}", log::quote(text)));
     StaticMount m{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
     if (m.prefix.empty() || m.prefix.front() != '/')
-        return Error(fmt::format("--static prefix must start with '/', got {}", log::quote(m.prefix)));
+        return Error(
+            fmt::format("--static prefix must start with '/', got {}", log::quote(m.prefix)));
     if (m.dir.empty()) return Error(fmt::format("--static {}: directory is empty", m.prefix));
     return m;
 }
@@ -135,8 +138,10 @@ Status validate(const ServeOptions& o) {
     // 0 means "unlimited" for gunicorn's limits too, but an unbounded request line or header
     // block is exactly what a slowloris client wants, so paasrun requires a positive bound.
     if (auto s = check_range("limit-request-line", o.limit_request_line, 1, 1 << 20); !s) return s;
-    if (auto s = check_range("limit-request-fields", o.limit_request_fields, 1, 32768); !s) return s;
-    if (auto s = check_range("limit-request-field-size", o.limit_request_field_size, 1, 1 << 20); !s)
+    if (auto s = check_range("limit-request-fields", o.limit_request_fields, 1, 32768); !s)
+        return s;
+    if (auto s = check_range("limit-request-field-size", o.limit_request_field_size, 1, 1 << 20);
+        !s)
         return s;
     if (!o.root_path.empty() && (o.root_path.front() != '/' || o.root_path.back() == '/'))
         return Error(fmt::format("--root-path must start with '/' and not end with '/' (got {})",
@@ -181,7 +186,8 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
         if (auto v = env("WEB_CONCURRENCY"); v && !v->empty()) {
             int n = 0;
             if (!parse_int(*v, n) || n < 1)
-                return Error(fmt::format("WEB_CONCURRENCY={} is not a positive number", log::quote(*v)));
+                return Error(
+                    fmt::format("WEB_CONCURRENCY={} is not a positive number", log::quote(*v)));
             o.workers = n;
         } else {
             o.workers = auto_workers > 0 ? auto_workers : 1;
@@ -193,7 +199,9 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
 std::vector<std::string> to_args(const ServeOptions& o) {
     std::vector<std::string> out;
     for (const auto& f : kFields) {
-        auto put = [&](std::string_view value) { out.push_back(fmt::format("--{}={}", f.name, value)); };
+        auto put = [&](std::string_view value) {
+            out.push_back(fmt::format("--{}={}", f.name, value));
+        };
         std::visit(
             [&](auto member) {
                 using T = std::remove_cvref_t<decltype(o.*member)>;
@@ -231,7 +239,8 @@ Result<ServeOptions> from_args(const std::vector<std::string>& args) {
 
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view a = args[i];
-        if (!a.starts_with("--")) return arg_error(i, fmt::format("expected --name=value, got {}", log::quote(a)));
+        if (!a.starts_with("--"))
+            return arg_error(i, fmt::format("expected --name=value, got {}", log::quote(a)));
         a.remove_prefix(2);
         auto eq = a.find('=');
         auto name = a.substr(0, eq);
@@ -251,7 +260,8 @@ Result<ServeOptions> from_args(const std::vector<std::string>& args) {
                     if (value != kNoValue) v.emplace_back(value);
                     return {};
                 } else {
-                    if (value == kNoValue) return arg_error(i, fmt::format("--{} needs a value", name));
+                    if (value == kNoValue)
+                        return arg_error(i, fmt::format("--{} needs a value", name));
                     if constexpr (std::is_same_v<T, std::string>) {
                         v = std::string(value);
                     } else if constexpr (std::is_same_v<T, std::vector<StaticMount>>) {
@@ -260,11 +270,14 @@ Result<ServeOptions> from_args(const std::vector<std::string>& args) {
                         v.push_back(std::move(*m));
                     } else if constexpr (std::is_same_v<T, AccessLogFormat>) {
                         auto f = parse_access_log_format(value);
-                        if (!f) return arg_error(i, fmt::format("--{}: unknown format {}", name, log::quote(value)));
+                        if (!f)
+                            return arg_error(
+                                i, fmt::format("--{}: unknown format {}", name, log::quote(value)));
                         v = *f;
                     } else {
                         if (!parse_int(value, v))
-                            return arg_error(i, fmt::format("--{}: not a number: {}", name, log::quote(value)));
+                            return arg_error(
+                                i, fmt::format("--{}: not a number: {}", name, log::quote(value)));
                     }
                     return {};
                 }

@@ -8,7 +8,7 @@
 //
 // Arbiter -> worker hand-off (see docs/serve.md, "Process model"):
 //   argv: /proc/self/exe __worker --index=N --serial=S --control-fd=FD --heartbeat-fd=FD
-//         --listen-fds=3,4 -- <to_args(options)...>
+//         --listen-fds=3,4 --serve-options <to_args(options)...>
 // Options travel as argv strings "--name=value" (one per value; list options repeat the
 // name), produced by to_args() and read back by from_args(). Both are driven by one field
 // table, so a round trip is the identity (tested in tests/unit/worker/test_options_*.cpp).
@@ -52,10 +52,11 @@ struct StaticMount {
 
 struct ServeOptions {
     // --- what to run ---------------------------------------------------------------------
-    std::string app;                      // positional "module:callable" (callable default "application")
-    std::string chdir;                    // --chdir DIR: cd before importing ("" = stay)
-    std::vector<std::string> pythonpath;  // --pythonpath DIR[,DIR] (repeatable), prepended to sys.path
-    std::string venv;                     // --venv DIR ("" = VIRTUAL_ENV, else .venv in the app dir)
+    std::string app;    // positional "module:callable" (callable default "application")
+    std::string chdir;  // --chdir DIR: cd before importing ("" = stay)
+    std::vector<std::string>
+        pythonpath;    // --pythonpath DIR[,DIR] (repeatable), prepended to sys.path
+    std::string venv;  // --venv DIR ("" = VIRTUAL_ENV, else .venv in the app dir)
 
     // --- sockets and processes (arbiter) -------------------------------------------------
     std::vector<std::string> bind;  // --bind HOST:PORT | [V6]:PORT | unix:PATH (repeatable);
@@ -68,7 +69,8 @@ struct ServeOptions {
     int timeout = 30;           // --timeout: heartbeat silence before stack dump + SIGKILL; 0 = off
     int graceful_timeout = 30;  // --graceful-timeout: drain time after SIGTERM before SIGKILL
     int keep_alive = 5;         // --keep-alive: idle time of a kept-alive connection
-    int request_timeout = 0;    // --request-timeout: per request, 0 = off (worker decides 504/recycle)
+    int request_timeout =
+        0;  // --request-timeout: per request, 0 = off (worker decides 504/recycle)
 
     // --- recycling (the worker counts; it asks the arbiter via RECYCLE, notify_arbiter.hpp) -
     std::uint64_t max_requests = 0;         // --max-requests: 0 = never
@@ -82,12 +84,13 @@ struct ServeOptions {
     int limit_request_field_size = 8190;            // --limit-request-field-size -> 431
 
     // --- proxies, paths, logs -------------------------------------------------------------
-    std::vector<std::string> forwarded_allow_ips{"127.0.0.1", "::1"};  // --forwarded-allow-ips
-                             // CIDR/IP list, "*" = all; env FORWARDED_ALLOW_IPS when not given
-    std::string root_path;   // --root-path: SCRIPT_NAME prefix ("" = none)
+    std::vector<std::string> forwarded_allow_ips{
+        "127.0.0.1", "::1"};  // --forwarded-allow-ips
+                              // CIDR/IP list, "*" = all; env FORWARDED_ALLOW_IPS when not given
+    std::string root_path;    // --root-path: SCRIPT_NAME prefix ("" = none)
     AccessLogFormat access_log_format = AccessLogFormat::logfmt;  // --access-log-format
-    std::string access_log = "stderr";  // --access-log: "stderr" (default), "stdout",
-                                        // "-" = off, or a file path opened for append
+    std::string access_log = "stderr";       // --access-log: "stderr" (default), "stdout",
+                                             // "-" = off, or a file path opened for append
     std::vector<StaticMount> static_mounts;  // --static PREFIX=DIR (repeatable)
 
     [[nodiscard]] bool access_log_enabled() const { return access_log != "-"; }

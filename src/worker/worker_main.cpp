@@ -118,6 +118,12 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         return kExitBootError;
     }
     config->max_connections = connection_cap();
+    // --static mounts are served on the loop, before the app and without the GIL.
+    auto static_route = StaticRoute::create(o);
+    if (!static_route) {
+        log::error("worker", "static files error={}", log::quote(static_route.error().describe()));
+        return kExitBootError;
+    }
 
     std::unique_ptr<AppPool> pool;
     if (o.threads > 1)
@@ -136,12 +142,6 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     hooks.on_request_timeout = [&] { recycler.ask("request-timeout"); };
     hooks.on_drained = [&] { io.stop(); };
 
-    // --static mounts are served from the loop before the app (src/static_files).
-    auto static_route = StaticRoute::create(o);
-    if (!static_route) {
-        log::error("worker", "static files error={}", log::quote(static_route.error().describe()));
-        return kExitBootError;
-    }
     ConnectionManager manager(
         io, std::move(*config), [&app] { return std::make_unique<WsgiProducer>(app); }, pool.get(),
         static_route->get(), std::move(hooks));

@@ -148,10 +148,11 @@ PyRef EnvironBuilder::build(const Request& r, PyObject* input) {
     for (const Header& h : r.headers)
         if (!set_header(e, h.name, h.value)) return {};
 
-    if (r.body.size > 0) {
+    const std::uint64_t body_size = r.body.fd < 0 ? r.body.memory.size() : r.body.size;
+    if (body_size > 0) {
         int has = PyDict_Contains(e, key(kContentLength));
         if (has < 0) return {};
-        if (has == 0 && !put(e, key(kContentLength), decimal_str(r.body.size))) return {};
+        if (has == 0 && !put(e, key(kContentLength), decimal_str(body_size))) return {};
     }
     return env;
 }

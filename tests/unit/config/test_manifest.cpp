@@ -341,3 +341,22 @@ TEST_CASE("manifest: load_manifest takes a dir or a file and names the app", "[c
     CHECK(load_manifest((dir / "myapp").string())->app_name == "named");
     fs::remove_all(dir);
 }
+
+TEST_CASE("manifest: boolean spellings", "[config][manifest]") {
+    for (std::string_view yes : {"true", "True", "yes", "on", "ON"})
+        CHECK(parse_manifest(fmt::format("static:\n  cors: {}\n", yes))->static_files.cors);
+    for (std::string_view no : {"false", "FALSE", "no", "off"})
+        CHECK_FALSE(parse_manifest(fmt::format("admin:\n  enabled: {}\n", no))->admin.enabled);
+    CHECK(error_of("static:\n  cors: \"true\"\n") ==
+          "2:9: static.cors: expected true or false, got the string \"true\"");
+    CHECK(error_of("static:\n  cors: 1\n") ==
+          "2:9: static.cors: expected true or false, got \"1\"");
+}
+
+TEST_CASE("manifest: durations and sizes may be quoted strings", "[config][manifest]") {
+    auto r = parse_manifest("grace_period: \"10s\"\nweb:\n  max_body: '1MiB'\n  timeout: 1.5\n");
+    REQUIRE(r);
+    CHECK(r->grace_period == 10);
+    CHECK(r->web.max_body == 1LL << 20);
+    CHECK(r->web.timeout == 1.5);
+}

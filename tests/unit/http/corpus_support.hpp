@@ -55,11 +55,21 @@ inline std::string decode_gunicorn_http(std::string_view raw) {
         }
         char e = text[++i];
         switch (e) {
-            case 'r': out += '\r'; break;
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case '0': out += '\0'; break;
-            case '\\': out += '\\'; break;
+            case 'r':
+                out += '\r';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case '0':
+                out += '\0';
+                break;
+            case '\\':
+                out += '\\';
+                break;
             case 'x': {
                 if (i + 2 >= text.size()) throw std::runtime_error("truncated \\x escape");
                 out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
@@ -93,7 +103,8 @@ inline Parsed parse_one(std::string_view bytes, const Limits& limits = {}) {
     auto rest = bytes.substr(head.consumed);
     p.consumed = head.consumed;
     switch (p.request.framing) {
-        case BodyFraming::none: return p;
+        case BodyFraming::none:
+            return p;
         case BodyFraming::content_length:
             if (rest.size() < p.request.content_length) {
                 p.status = ParseStatus::incomplete;

@@ -1,6 +1,5 @@
 // Chunked body decoder (RFC 9112 7.1): syntax, extensions, trailers, limits, incremental use.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "http/chunked_decoder.hpp"

@@ -3,9 +3,8 @@
 // (pipelined ones too); every invalid case is refused. Cases where paasrun is deliberately
 // stricter, or which need a gunicorn-only feature, are listed below with the reason and also
 // in docs/http.md; a listed case must still behave as the list says, so the list cannot rot.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -19,7 +18,8 @@ namespace {
 // Valid in gunicorn, refused by paasrun on purpose (request smuggling hardening, RFC 9112).
 const std::map<std::string, std::string> kStricter = {
     {"valid/009", "Transfer-Encoding: identity together with Content-Length (RFC 9112 6.3: 400)"},
-    {"valid/025", "Transfer-Encoding: gzip, chunked: paasrun does not decode gzip (RFC 9112 6.1: 501)"},
+    {"valid/025",
+     "Transfer-Encoding: gzip, chunked: paasrun does not decode gzip (RFC 9112 6.1: 501)"},
     {"valid/025_line", "Transfer-Encoding: gzip, chunked: paasrun does not decode gzip (501)"},
     {"valid/rfc9112_smuggle_gzip_chunked_01", "gzip before chunked: not decoded (501)"},
     {"valid/rfc9112_smuggle_te_identity_chunked_01",
@@ -80,7 +80,8 @@ std::string upper(std::string_view s) {
 
 // Parses every request in `bytes` and compares with gunicorn's expectation; returns an
 // empty string on success, else what differed.
-std::string check_valid(const std::string& bytes, const nlohmann::json& expected, const Limits& limits) {
+std::string check_valid(const std::string& bytes, const nlohmann::json& expected,
+                        const Limits& limits) {
     std::string_view rest = bytes;
     for (const auto& want : expected) {
         auto got = parse_one(rest, limits);
@@ -110,8 +111,8 @@ std::string check_valid(const std::string& bytes, const nlohmann::json& expected
 
 TEST_CASE("gunicorn corpus: valid requests parse as gunicorn expects, invalid ones are refused",
           "[http][corpus]") {
-    auto cases = nlohmann::json::parse(
-        read_file(fixture_path("corpora/gunicorn-requests/expected.json")));
+    auto cases =
+        nlohmann::json::parse(read_file(fixture_path("corpora/gunicorn-requests/expected.json")));
     REQUIRE(cases.size() > 130);
     int checked = 0;
     for (const auto& [name, expected] : cases.items()) {

@@ -2,7 +2,6 @@
 // and chunked case, fed whole and byte by byte. paasrun is stricter than picohttpparser in a
 // few places on purpose; those vectors are listed with the reason and the expected outcome.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -119,8 +118,9 @@ TEST_CASE("picohttpparser chunked vectors, whole and byte by byte", "[http][corp
         INFO(enc);
         ParseStatus want;
         std::size_t want_consumed = enc.size();
-        std::string ret = c["expected_ret"].is_string() ? c["expected_ret"].get<std::string>()
-                                                        : std::to_string(c["expected_ret"].get<int>());
+        std::string ret = c["expected_ret"].is_string()
+                              ? c["expected_ret"].get<std::string>()
+                              : std::to_string(c["expected_ret"].get<int>());
         if (c.value("failure_test", false)) {
             // -1 is a syntax error; the -2 vector declares a 2^64-1 byte chunk, which paasrun
             // refuses up front as larger than max_body (413) instead of waiting for it.

@@ -1,6 +1,5 @@
 // Response heads: status line, framing choice, header validation, Date cache, chunk framing.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <thread>
 #include <vector>
@@ -163,9 +162,9 @@ TEST_CASE("response: app headers are validated (no response splitting)", "[http]
 
 TEST_CASE("response: hop-by-hop app headers are not forwarded; Connection: close is honoured",
           "[http][response]") {
-    std::vector<Header> h = {{"Connection", "close"}, {"Keep-Alive", "timeout=5"},
-                             {"Transfer-Encoding", "chunked"}, {"Upgrade", "h2c"},
-                             {"Server", "app"}, {"Date", "yesterday"}};
+    std::vector<Header> h = {
+        {"Connection", "close"}, {"Keep-Alive", "timeout=5"}, {"Transfer-Encoding", "chunked"},
+        {"Upgrade", "h2c"},      {"Server", "app"},           {"Date", "yesterday"}};
     ResponseSpec spec;
     spec.headers = h;
     auto w = write(spec);

@@ -1,6 +1,5 @@
 // Small helpers: percent-decoding, CIDR lists, request ids, access-log lines.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 #include <set>
 

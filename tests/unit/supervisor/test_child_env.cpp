@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "supervisor/child_env.hpp"
 
@@ -35,7 +34,8 @@ TEST_CASE("child env: no PATH at all gets a sane default", "[supervisor][env]") 
     CHECK(env["PATH"].find("/usr/bin") != std::string::npos);
 }
 
-TEST_CASE("child env: commands run through /bin/sh with the command as an argument", "[supervisor][env]") {
+TEST_CASE("child env: commands run through /bin/sh with the command as an argument",
+          "[supervisor][env]") {
     auto argv = shell_command_argv("echo \"$PORT\" | cat");
     REQUIRE(argv.size() == 5);
     CHECK(argv[0] == "/bin/sh");

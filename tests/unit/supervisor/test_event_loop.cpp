@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -22,13 +21,13 @@ std::unique_ptr<EventLoop> make_loop() {
 TEST_CASE("event loop: timers fire in deadline order and cancel works", "[supervisor][loop]") {
     auto loop = make_loop();
     std::vector<int> order;
+    auto t0 = EventLoop::Clock::now();  // before scheduling: deadlines count from then on
     loop->after(30ms, [&] { order.push_back(3); });
     loop->after(10ms, [&] { order.push_back(1); });
     auto cancelled = loop->after(20ms, [&] { order.push_back(99); });
     loop->after(20ms, [&] { order.push_back(2); });
     loop->after(40ms, [&] { loop->stop(); });
     loop->cancel(cancelled);
-    auto t0 = EventLoop::Clock::now();
     REQUIRE(loop->run().ok());
     CHECK(order == std::vector<int>{1, 2, 3});
     CHECK(EventLoop::Clock::now() - t0 >= 40ms);
@@ -57,12 +56,14 @@ TEST_CASE("event loop: fd readiness and unwatch from inside the handler", "[supe
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     int calls = 0;
-    REQUIRE(loop->watch(fds[0], EPOLLIN, [&](std::uint32_t ev) {
-        CHECK((ev & EPOLLIN) != 0);
-        ++calls;
-        loop->unwatch(fds[0]);  // data stays unread: no further calls may come
-        loop->after(20ms, [&] { loop->stop(); });
-    }).ok());
+    REQUIRE(loop->watch(fds[0], EPOLLIN,
+                        [&](std::uint32_t ev) {
+                            CHECK((ev & EPOLLIN) != 0);
+                            ++calls;
+                            loop->unwatch(fds[0]);  // data stays unread: no further calls may come
+                            loop->after(20ms, [&] { loop->stop(); });
+                        })
+                .ok());
     REQUIRE(::write(fds[1], "x", 1) == 1);
     REQUIRE(loop->run().ok());
     CHECK(calls == 1);
@@ -70,7 +71,8 @@ TEST_CASE("event loop: fd readiness and unwatch from inside the handler", "[supe
     ::close(fds[1]);
 }
 
-TEST_CASE("event loop: tasks still queued when the loop is gone break their promise", "[supervisor][loop]") {
+TEST_CASE("event loop: tasks still queued when the loop is gone break their promise",
+          "[supervisor][loop]") {
     std::future<int> fut;
     {
         auto loop = make_loop();

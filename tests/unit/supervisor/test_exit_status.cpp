@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <csignal>
 

@@ -36,7 +36,8 @@ TEST_CASE("formation: one of each type by default, in Procfile order", "[supervi
     CHECK(specs[1].port == 5100);
 }
 
-TEST_CASE("formation: counts expand to numbered instances with consecutive ports", "[supervisor][formation]") {
+TEST_CASE("formation: counts expand to numbered instances with consecutive ports",
+          "[supervisor][formation]") {
     auto specs = expand_formation(procfile({{"web", "a"}, {"worker", "b"}, {"clock", "c"}}),
                                   {{"web", 2}, {"worker", 3}}, 6000);
     std::vector<std::string> names;
@@ -45,11 +46,13 @@ TEST_CASE("formation: counts expand to numbered instances with consecutive ports
         names.push_back(s.name);
         ports.push_back(s.port);
     }
-    CHECK(names == std::vector<std::string>{"web.1", "web.2", "worker.1", "worker.2", "worker.3", "clock.1"});
+    CHECK(names == std::vector<std::string>{"web.1", "web.2", "worker.1", "worker.2", "worker.3",
+                                            "clock.1"});
     CHECK(ports == std::vector<int>{6000, 6001, 6100, 6101, 6102, 6200});
 }
 
-TEST_CASE("formation: a type scaled to 0 keeps the ports of the types after it", "[supervisor][formation]") {
+TEST_CASE("formation: a type scaled to 0 keeps the ports of the types after it",
+          "[supervisor][formation]") {
     auto specs = expand_formation(procfile({{"web", "a"}, {"worker", "b"}}), {{"web", 0}}, 5000);
     REQUIRE(specs.size() == 1);
     CHECK(specs[0].name == "worker.1");
@@ -57,7 +60,8 @@ TEST_CASE("formation: a type scaled to 0 keeps the ports of the types after it",
 }
 
 TEST_CASE("formation: all=N is the default for unnamed types", "[supervisor][formation]") {
-    auto specs = expand_formation(procfile({{"web", "a"}, {"worker", "b"}}), {{"all", 0}, {"web", 2}}, 5000);
+    auto specs =
+        expand_formation(procfile({{"web", "a"}, {"worker", "b"}}), {{"all", 0}, {"web", 2}}, 5000);
     REQUIRE(specs.size() == 2);
     CHECK(specs[0].name == "web.1");
     CHECK(specs[1].name == "web.2");

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "supervisor/prefix.hpp"
 

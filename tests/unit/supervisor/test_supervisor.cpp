@@ -1,10 +1,9 @@
 // The supervisor's command API as the admin API will use it: submit() from another thread,
 // wait for the reply, then a graceful stop. Uses a real child (/bin/sh running sleep).
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 

@@ -1,8 +1,7 @@
 // Default worker count: cgroup v2 parsers and the formula (cpu_count.hpp).
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 

@@ -1,11 +1,10 @@
 // The arbiter <-> worker protocol: control-pipe messages, hand-off arguments, heartbeat slot,
 // and the fd/signal state a spawned worker starts with.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 
 #include "worker/arbiter_handoff.hpp"
@@ -38,8 +37,9 @@ TEST_CASE("protocol: READY and RECYCLE lines", "[worker][arbiter][protocol]") {
     REQUIRE(send_recycle(w.get(), "Bad Reason\n"));
     REQUIRE(send_recycle(w.get(), ""));
     w.reset();
-    CHECK(read_all(r.get()) ==
-          "READY\nRECYCLE reason=max-requests\nRECYCLE reason=-ad--eason-\nRECYCLE reason=unknown\n");
+    CHECK(
+        read_all(r.get()) ==
+        "READY\nRECYCLE reason=max-requests\nRECYCLE reason=-ad--eason-\nRECYCLE reason=unknown\n");
 }
 
 TEST_CASE("protocol: parse_worker_message", "[worker][arbiter][protocol]") {
@@ -53,7 +53,8 @@ TEST_CASE("protocol: parse_worker_message", "[worker][arbiter][protocol]") {
     CHECK(parse_worker_message("").kind == WorkerMessage::Kind::unknown);
 }
 
-TEST_CASE("protocol: LineBuffer joins partial reads and bounds line length", "[worker][arbiter][protocol]") {
+TEST_CASE("protocol: LineBuffer joins partial reads and bounds line length",
+          "[worker][arbiter][protocol]") {
     LineBuffer b;
     CHECK(b.feed("REA").empty());
     CHECK(b.feed("DY\nRECY") == std::vector<std::string>{"READY"});
@@ -83,14 +84,20 @@ TEST_CASE("protocol: hand-off arguments round trip", "[worker][arbiter][protocol
     CHECK(back->control_fd == 5);
     CHECK(back->heartbeat_fd == 6);
 
-    CHECK_FALSE(parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3"}));
-    CHECK_FALSE(parse_handoff_args({"--index=0", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3", "--"}));
-    CHECK_FALSE(parse_handoff_args({"--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3", "--"}));
-    CHECK_FALSE(parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=x", "--"}));
-    CHECK(parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=", "--"}));
+    CHECK_FALSE(
+        parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3"}));
+    CHECK_FALSE(parse_handoff_args(
+        {"--index=0", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3", "--serve-options"}));
+    CHECK_FALSE(parse_handoff_args(
+        {"--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3", "--serve-options"}));
+    CHECK_FALSE(parse_handoff_args(
+        {"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=x", "--serve-options"}));
+    CHECK(parse_handoff_args(
+        {"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=", "--serve-options"}));
 }
 
-TEST_CASE("protocol: child_layout puts listen fds at 3.., then control, then heartbeat", "[worker][arbiter]") {
+TEST_CASE("protocol: child_layout puts listen fds at 3.., then control, then heartbeat",
+          "[worker][arbiter]") {
     WorkerContext parent;
     parent.listen_fds = {17, 9};
     parent.control_fd = 3;
@@ -101,7 +108,8 @@ TEST_CASE("protocol: child_layout puts listen fds at 3.., then control, then hea
     CHECK(c.heartbeat_fd == 6);
 }
 
-TEST_CASE("protocol: a heartbeat written through one mapping is read through the other", "[worker][arbiter]") {
+TEST_CASE("protocol: a heartbeat written through one mapping is read through the other",
+          "[worker][arbiter]") {
     auto slot = HeartbeatSlot::create(123);
     REQUIRE(slot);
     CHECK(slot->last_beat_ms() == 123);
@@ -114,7 +122,8 @@ TEST_CASE("protocol: a heartbeat written through one mapping is read through the
     CHECK_FALSE(HeartbeatWriter::attach(-1));
 }
 
-TEST_CASE("spawn: the worker gets exactly its fds, default signals and the hand-off", "[worker][arbiter]") {
+TEST_CASE("spawn: the worker gets exactly its fds, default signals and the hand-off",
+          "[worker][arbiter]") {
     auto listener = open_listener(*parse_bind("127.0.0.1:0"), 4);
     REQUIRE(listener);
     auto hb = HeartbeatSlot::create(monotonic_ms());
@@ -134,7 +143,8 @@ TEST_CASE("spawn: the worker gets exactly its fds, default signals and the hand-
 
     // fd 3 = listen socket, 4 = control pipe, 5 = heartbeat memfd, 6 must be closed.
     const char* script =
-        "r=''; [ -S /proc/self/fd/3 ] && r=\"${r}listen \"; [ -e /proc/self/fd/5 ] && r=\"${r}hb \";"
+        "r=''; [ -S /proc/self/fd/3 ] && r=\"${r}listen \"; [ -e /proc/self/fd/5 ] && r=\"${r}hb "
+        "\";"
         "[ -e /proc/self/fd/6 ] || r=\"${r}closed \";"
         "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status && r=\"${r}unblocked \";"
         "grep -q '^SigIgn:[[:space:]]*0*$' /proc/self/status && r=\"${r}default \";"
@@ -159,8 +169,8 @@ TEST_CASE("spawn: the worker gets exactly its fds, default signals and the hand-
     CHECK(WIFEXITED(status));
     auto out = read_all(r.get());
     CHECK(out.starts_with("listen hb closed unblocked default "));
-    CHECK(out.find("--index=1 --serial=9 --control-fd=4 --heartbeat-fd=5 --listen-fds=3 -- --app=app") !=
-          std::string::npos);
+    CHECK(out.find("--index=1 --serial=9 --control-fd=4 --heartbeat-fd=5 --listen-fds=3 "
+                   "--serve-options --app=app") != std::string::npos);
 }
 
 TEST_CASE("spawn: an exec failure exits with the boot-error code", "[worker][arbiter]") {

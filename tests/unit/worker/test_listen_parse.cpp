@@ -1,9 +1,8 @@
 // --bind parsing, LISTEN_FDS semantics, and real sockets from open_listener.
-#include <catch2/catch.hpp>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "worker/listen.hpp"
@@ -52,15 +51,15 @@ TEST_CASE("listen: --bind forms", "[worker][listen]") {
 }
 
 TEST_CASE("listen: malformed --bind values are errors", "[worker][listen]") {
-    for (const char* bad : {"", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:http", "::1:80", "[::1", "[::1]80",
-                            "[]:80", "unix:", "fd://", "fd://x", "fd://-1"})
+    for (const char* bad : {"", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:http", "::1:80", "[::1",
+                            "[::1]80", "[]:80", "unix:", "fd://", "fd://x", "fd://-1"})
         CHECK_FALSE(parse_bind(bad));
 }
 
 TEST_CASE("listen: LISTEN_FDS follows sd_listen_fds semantics", "[worker][listen]") {
     CHECK(*parse_listen_fds(std::nullopt, std::nullopt, 42) == 0);
     CHECK(*parse_listen_fds("42", "2", 42) == 2);
-    CHECK(*parse_listen_fds("41", "2", 42) == 0);  // meant for another process
+    CHECK(*parse_listen_fds("41", "2", 42) == 0);          // meant for another process
     CHECK(*parse_listen_fds(std::nullopt, "1", 42) == 1);  // no LISTEN_PID: trusted
     CHECK_FALSE(parse_listen_fds("42", "two", 42));
     CHECK_FALSE(parse_listen_fds("42", "-1", 42));
@@ -79,7 +78,8 @@ TEST_CASE("listen: open_listener binds port 0 and reports the real port", "[work
 }
 
 TEST_CASE("listen: a unix socket replaces a stale file but not a live server", "[worker][listen]") {
-    auto dir = std::filesystem::temp_directory_path() / ("paasrun-listen-" + std::to_string(::getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("paasrun-listen-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     auto path = (dir / "s.sock").string();
     auto addr = *parse_bind("unix:" + path);

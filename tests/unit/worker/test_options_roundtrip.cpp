@@ -1,6 +1,5 @@
 // ServeOptions: to_args/from_args round trip, strictness, and environment defaults.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "worker/serve_options.hpp"
@@ -63,7 +62,8 @@ TEST_CASE("options: every field survives a round trip", "[worker][options]") {
     CHECK(back->access_log_enabled() == false);
 }
 
-TEST_CASE("options: an emptied list stays empty instead of reverting to its default", "[worker][options]") {
+TEST_CASE("options: an emptied list stays empty instead of reverting to its default",
+          "[worker][options]") {
     ServeOptions o;
     o.forwarded_allow_ips.clear();
     auto back = from_args(to_args(o));
@@ -71,7 +71,8 @@ TEST_CASE("options: an emptied list stays empty instead of reverting to its defa
     CHECK(back->forwarded_allow_ips.empty());
 }
 
-TEST_CASE("options: from_args rejects unknown names, missing values and bad numbers", "[worker][options]") {
+TEST_CASE("options: from_args rejects unknown names, missing values and bad numbers",
+          "[worker][options]") {
     auto unknown = from_args({"--app=a:b", "--no-such-thing=1"});
     REQUIRE_FALSE(unknown);
     CHECK(unknown.error().where.column == 2);
@@ -102,7 +103,8 @@ TEST_CASE("options: PORT sets the default bind, like gunicorn", "[worker][option
     CHECK_FALSE(resolve_defaults(bad, fake_env({{"PORT", "http"}}), false, 2));
 }
 
-TEST_CASE("options: worker count from --workers, then WEB_CONCURRENCY, then the machine", "[worker][options]") {
+TEST_CASE("options: worker count from --workers, then WEB_CONCURRENCY, then the machine",
+          "[worker][options]") {
     ServeOptions o;
     o.app = "app:app";
     REQUIRE(resolve_defaults(o, fake_env({{"WEB_CONCURRENCY", "6"}}), false, 3));
@@ -124,10 +126,12 @@ TEST_CASE("options: worker count from --workers, then WEB_CONCURRENCY, then the 
     CHECK_FALSE(resolve_defaults(bad, fake_env({{"WEB_CONCURRENCY", "0"}}), false, 3));
 }
 
-TEST_CASE("options: FORWARDED_ALLOW_IPS applies only when the flag was not given", "[worker][options]") {
+TEST_CASE("options: FORWARDED_ALLOW_IPS applies only when the flag was not given",
+          "[worker][options]") {
     ServeOptions o;
     o.app = "app";
-    REQUIRE(resolve_defaults(o, fake_env({{"FORWARDED_ALLOW_IPS", "10.0.0.1, 10.0.0.2"}}), false, 1));
+    REQUIRE(
+        resolve_defaults(o, fake_env({{"FORWARDED_ALLOW_IPS", "10.0.0.1, 10.0.0.2"}}), false, 1));
     CHECK(o.forwarded_allow_ips == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
 
     ServeOptions cli;

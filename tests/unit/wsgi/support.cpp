@@ -36,7 +36,11 @@ struct PythonListener : Catch::TestEventListenerBase {
         options.pythonpath = {fixtures_dir()};
         options.argv = {"unit_wsgi"};
         // Hermetic: no VIRTUAL_ENV / PYTHONPATH from the developer's shell.
-        options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+        // No __pycache__ in the source tree's fixtures.
+        options.env = [](std::string_view name) -> std::optional<std::string> {
+            if (name == "PYTHONDONTWRITEBYTECODE") return "1";
+            return std::nullopt;
+        };
         auto r = Interpreter::initialize(options);
         if (!r) {
             fprintf(stderr, "python init failed: %s\n", r.error().message.c_str());
