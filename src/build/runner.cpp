@@ -99,7 +99,9 @@ Status compile_and_release(Session& s, const Buildpack& bp, const fs::path& copy
         if (!rr->success()) return step_error(bp, "bin/release", *rr);
         auto parsed = parse_release_output(rr->out, fmt::format("{} bin/release output", bp.source));
         if (!parsed) return std::move(parsed).error();
-        for (auto& [type, command] : parsed->default_process_types) {
+        for (auto& [type_name, command] : parsed->default_process_types) {
+            // Copied: clang rejects capturing a structured binding in a lambda before C++20 P1091.
+            const std::string type = type_name;
             auto& types = s.result.release.default_process_types;
             auto it = std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.first == type; });
             if (it != types.end()) it->second = command;
