@@ -1,5 +1,7 @@
 // `paasrun build | releases | rollback | config | config:set | config:unset`: argument wiring
 // only; the work is in src/build (pipeline.hpp) and src/release (store.hpp, publish.hpp).
+// With --to URL (or $PAASRUN_URL) the release commands talk to a running instance's admin
+// API instead (remote.hpp); without it they work on the local state dir.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
+#include "app/remote.hpp"
 #include "build/pipeline.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
@@ -32,7 +35,23 @@ void print_line(std::string_view line) {
 
 struct AppArgs {
     std::string dir = ".";
+    remote::Target target;     // --to / --token
+    double timeout = 900;      // --timeout: how long a remote job is followed
 };
+
+// DIR names a local app; with --to the instance's own app is meant, so a DIR is a mistake.
+bool remote_with_dir(std::string_view command, const AppArgs& a) {
+    if (a.dir == ".") return false;
+    fmt::print(stderr, "paasrun {}: error: DIR ({}) and --to exclude each other: the remote instance serves its own app\n",
+               command, a.dir);
+    return true;
+}
+
+void add_remote_options(CLI::App* sub, AppArgs& a, bool job) {
+    remote::add_options(sub, a.target);
+    if (job)
+        sub->add_option("--timeout", a.timeout, "With --to: seconds to follow the job (default 900)")->check(CLI::PositiveNumber);
+}
 
 release::PublishOptions publish_options(const fs::path& app_dir, Result<build::PipelineOptions>& opts) {
     opts = build::pipeline_options(app_dir);
@@ -127,11 +146,17 @@ void register_build(CLI::App& app, Commands& cmds) {
 
     auto* releases = app.add_subcommand("releases", "List releases: version, created, source hash, status, description");
     releases->add_option("dir", args->dir, "App directory (default: .)");
-    cmds.add(releases, [args] { return run_releases(*args); });
+    add_remote_options(releases, *args, false);
+    cmds.add(releases, [args] {
+        if (!remote::requested(args->target)) return run_releases(*args);
+        if (remote_with_dir("releases", *args)) return remote::kExitUsage;
+        return remote::releases(args->target);
+    });
 
     auto rb_args = std::make_shared<std::vector<std::string>>();
     auto* rollback = app.add_subcommand("rollback", "Make a new release from an earlier release's slug and config (default: the previous one)");
     rollback->add_option("args", *rb_args, "[vN] [DIR]")->expected(0, 2);
+    add_remote_options(rollback, *args, true);
     cmds.add(rollback, [args, rb_args] {
         int target = 0;
         std::string dir = args->dir;
@@ -141,6 +166,12 @@ void register_build(CLI::App& app, Commands& cmds) {
             if (looks_like_version && target == 0) target = *v;
             else dir = a;
         }
+        if (remote::requested(args->target)) {
+            AppArgs with_dir = *args;
+            with_dir.dir = dir;
+            if (remote_with_dir("rollback", with_dir)) return remote::kExitUsage;
+            return remote::rollback(args->target, target, args->timeout);
+        }
         return publish_draft("rollback", fs::absolute(dir),
                              [target](const release::ReleaseStore& s) { return release::draft_rollback(s, target); });
     });
@@ -149,11 +180,13 @@ void register_build(CLI::App& app, Commands& cmds) {
     auto* config = app.add_subcommand("config", "Show the current release's config var names (values with --reveal)");
     config->add_option("dir", args->dir, "App directory (default: .)");
     config->add_flag("--reveal", *reveal, "Print the values too");
+    add_remote_options(config, *args, false);
 
     auto pairs = std::make_shared<std::vector<std::string>>();
     auto* set = config->add_subcommand("set", "config:set KEY=VALUE ...: set config vars (makes a new release)");
     set->add_option("pairs", *pairs, "KEY=VALUE ...")->required();
     set->add_option("-a,--app", args->dir, "App directory (default: .)");
+    add_remote_options(set, *args, true);
     cmds.add(set, [args, pairs] {
         std::vector<std::pair<std::string, std::string>> set_vars;
         for (const auto& p : *pairs) {
@@ -161,6 +194,10 @@ void register_build(CLI::App& app, Commands& cmds) {
             if (eq == std::string::npos)
                 return fail("config:set", Error(fmt::format("\"{}\" is not KEY=VALUE", p.substr(0, p.find('=')))));
             set_vars.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+        }
+        if (remote::requested(args->target)) {
+            if (remote_with_dir("config:set", *args)) return remote::kExitUsage;
+            return remote::config_set(args->target, set_vars, args->timeout);
         }
         return publish_draft("config:set", fs::absolute(args->dir), [&set_vars](const release::ReleaseStore& s) {
             return release::draft_config_change(s, set_vars, {});
@@ -171,14 +208,23 @@ void register_build(CLI::App& app, Commands& cmds) {
     auto* unset = config->add_subcommand("unset", "config:unset KEY ...: remove config vars (makes a new release)");
     unset->add_option("keys", *keys, "KEY ...")->required();
     unset->add_option("-a,--app", args->dir, "App directory (default: .)");
+    add_remote_options(unset, *args, true);
     cmds.add(unset, [args, keys] {
+        if (remote::requested(args->target)) {
+            if (remote_with_dir("config:unset", *args)) return remote::kExitUsage;
+            return remote::config_unset(args->target, *keys, args->timeout);
+        }
         return publish_draft("config:unset", fs::absolute(args->dir), [keys](const release::ReleaseStore& s) {
             return release::draft_config_change(s, {}, *keys);
         });
     });
     // After set/unset: Commands::selected() takes the first parsed entry, and `config` is
     // parsed too when `config set` is.
-    cmds.add(config, [args, reveal] { return run_config(*args, *reveal); });
+    cmds.add(config, [args, reveal] {
+        if (!remote::requested(args->target)) return run_config(*args, *reveal);
+        if (remote_with_dir("config", *args)) return remote::kExitUsage;
+        return remote::config(args->target, *reveal);
+    });
 }
 
 }  // namespace paasrun::app

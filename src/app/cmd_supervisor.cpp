@@ -1,12 +1,22 @@
-// `paasrun up`, `paasrun start`, `paasrun run`: argument wiring only; the work is in
-// src/supervisor (see docs/supervisor.md for behaviour and exit codes).
+// `paasrun up`, `paasrun start`, `paasrun run`: argument wiring; the work is in
+// src/supervisor (the formation), src/deploy (build-first start-up, the deploy engine) and
+// src/admin (the admin API). Behaviour and exit codes: docs/supervisor.md, docs/deploys.md.
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 
+#include "admin/server.hpp"
 #include "app/commands.hpp"
+#include "build/pipeline.hpp"
+#include "config/dotenv.hpp"
+#include "deploy/engine.hpp"
+#include "deploy/log_hub.hpp"
+#include "deploy/run_spec.hpp"
+#include "deploy/startup.hpp"
+#include "release/store.hpp"
+#include "supervisor/web_socket.hpp"
 #include "supervisor/app_config.hpp"
 #include "supervisor/oneoff.hpp"
 #include "supervisor/prefix.hpp"
@@ -16,6 +26,7 @@ namespace paasrun::app {
 namespace {
 
 namespace sv = supervisor;
+namespace fs = std::filesystem;
 
 struct FormationArgs {
     sv::LoadRequest load;
@@ -40,25 +51,153 @@ int fail(std::string_view command, const Error& e) {
     return sv::kExitConfigError;
 }
 
+void print_line(std::string_view line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+}
+
+// The .env layer on its own (load_app merges it; a release's config vars go above it).
+config::EnvList dotenv_layer(const sv::LoadRequest& load, const std::string& app_dir) {
+    std::string path = load.env_file;
+    if (path.empty() && load.load_default_env) path = app_dir + "/.env";
+    if (path.empty()) return {};
+    auto env = config::load_dotenv(path);
+    return env ? std::move(*env) : config::EnvList{};
+}
+
+bool share_web_socket(const config::Manifest& m, const std::vector<std::pair<std::string, std::string>>& types) {
+    if (m.deploy.shared_socket == "always") return true;
+    if (m.deploy.shared_socket == "never") return false;
+    for (const auto& [name, command] : types)
+        if (name == "web") return sv::takes_listen_fds(command);
+    return false;
+}
+
+// The admin API's address: manifest admin.bind, else 127.0.0.1:$ADMIN_PORT, else any free
+// port on loopback (it is logged: `msg="admin api listening" addr=...`).
+std::string admin_bind(const config::Manifest& m, const config::EnvMap& env) {
+    if (!m.admin.bind.empty()) return m.admin.bind;
+    auto it = env.find("ADMIN_PORT");
+    return fmt::format("127.0.0.1:{}", it != env.end() && !it->second.empty() ? it->second : "0");
+}
+
 int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit) {
     a.load.port = a.port;
     a.load.grace_period = a.grace;
-    auto cfg = sv::load_app(a.load);
-    if (!cfg) return fail(command, cfg.error());
-    for (const auto& w : cfg->warnings) fmt::print(stderr, "paasrun {}: warning: {}\n", command, w);
+    // First the directory without requiring a Procfile: a release brings its own.
+    sv::LoadRequest probe = a.load;
+    probe.need_procfile = false;
+    probe.formation.clear();
+    auto base = sv::load_app(probe);
+    if (!base) return fail(command, base.error());
+    fs::path state_dir = release::resolve_state_dir(base->app_dir);
 
+    auto outcome = deploy::prepare_startup(base->app_dir, state_dir, base->manifest, print_line);
+    if (!outcome) {
+        fmt::print(stderr, "paasrun {}: error: {}\npaasrun {}: build failed; nothing was started\n", command,
+                   outcome.error().describe(), command);
+        return sv::kExitConfigError;
+    }
+
+    deploy::EnvInputs env_inputs{base->manifest.env, dotenv_layer(a.load, base->app_dir),
+                                 config::current_environment()};
     sv::SupervisorOptions opts;
-    opts.app_dir = cfg->app_dir;
-    opts.formation = cfg->formation;
-    opts.env = cfg->child_env;
-    opts.grace_period = std::chrono::duration<double>(cfg->settings.grace_period);
+    std::vector<std::string> warnings;
+    if (outcome->version > 0) {
+        release::ReleaseStore store(state_dir);
+        auto run = deploy::release_run_spec(store, outcome->version, env_inputs);
+        if (!run) return fail(command, run.error());
+        config::Procfile procfile;
+        for (const auto& [name, cmd] : (*run)->process_types) procfile.processes.push_back({name, cmd, 0});
+        if (!a.load.formation.empty()) {
+            auto counts = config::parse_formation(a.load.formation);
+            if (!counts) return fail(command, Error(fmt::format("-c {}: {}", a.load.formation, counts.error().describe())));
+            if (auto st = sv::check_counts(procfile, *counts); !st)
+                return fail(command, Error(fmt::format("-c: {} (release v{})", st.error().describe(), outcome->version)));
+        }
+        sv::LoadRequest with_counts = probe;
+        with_counts.formation = a.load.formation;
+        auto settings_cfg = sv::load_app(with_counts);
+        if (!settings_cfg) return fail(command, settings_cfg.error());
+        if (!a.load.procfile.empty()) warnings.push_back("-f is ignored: the current release brings its process types");
+        opts.formation = sv::expand_formation(procfile, settings_cfg->settings.formation, settings_cfg->settings.base_port);
+        if (opts.formation.empty()) return fail(command, Error("nothing to run: every process type is scaled to 0"));
+        opts.app_dir = (*run)->app_dir;
+        opts.env = (*run)->env;
+        opts.release = outcome->version;
+        opts.process_types = (*run)->process_types;
+        opts.base_port = settings_cfg->settings.base_port;
+        opts.grace_period = std::chrono::duration<double>(settings_cfg->settings.grace_period);
+        print_line(fmt::format("-----> Running release v{}", outcome->version));
+    } else {
+        auto cfg = sv::load_app(a.load);
+        if (!cfg) return fail(command, cfg.error());
+        warnings = cfg->warnings;
+        opts.app_dir = cfg->app_dir;
+        opts.formation = cfg->formation;
+        opts.env = cfg->child_env;
+        for (const auto& p : cfg->procfile.processes) opts.process_types.emplace_back(p.name, p.command);
+        opts.base_port = cfg->settings.base_port;
+        opts.grace_period = std::chrono::duration<double>(cfg->settings.grace_period);
+    }
+    for (const auto& w : warnings) fmt::print(stderr, "paasrun {}: warning: {}\n", command, w);
+
+    const auto& manifest = base->manifest;
     opts.stop_on_exit = stop_on_exit;
-    opts.restart = cfg->manifest.restart;
+    opts.restart = manifest.restart;
     if (a.restart) opts.restart.policy = "always";
     opts.color = sv::want_color(1, std::getenv("NO_COLOR"));
+    opts.shared_web_socket = share_web_socket(manifest, opts.process_types);
+    opts.shutdown_delay = std::chrono::duration<double>(manifest.deploy.shutdown_delay);
+    fs::path stats_dir;
+    if (const auto* web = [&]() -> const std::string* {
+            for (const auto& [n, c] : opts.process_types)
+                if (n == "web") return &c;
+            return nullptr;
+        }();
+        web && sv::takes_listen_fds(*web)) {
+        stats_dir = state_dir / "run" / "stats";
+        std::error_code ec;
+        fs::remove_all(stats_dir, ec);  // counters of a previous run are not ours
+        fs::create_directories(stats_dir, ec);
+        if (!ec) opts.stats_dir = stats_dir.string();
+    }
+    auto hub = std::make_unique<deploy::LogHub>();
+    opts.log_tap = [h = hub.get()](std::string_view line) { h->publish(line); };
+
+    deploy::EngineOptions eopts;
+    eopts.app_name = manifest.app_name;
+    eopts.state_dir = state_dir;
+    eopts.manifest = manifest;
+    if (auto p = build::pipeline_options(base->app_dir)) eopts.pipeline = std::move(*p);
+    eopts.env = std::move(env_inputs);
+    eopts.stats_dir = opts.stats_dir;
+    eopts.grace_period = opts.grace_period;
+    config::EnvMap process_env = config::current_environment();
+
     auto sup = sv::Supervisor::create(std::move(opts));
     if (!sup) return fail(command, sup.error());
-    return (*sup)->run();
+    // The engine's thread and the admin server's threads start after Supervisor::create, so
+    // they inherit the blocked signal mask and only the loop reads the signals.
+    deploy::Engine engine(**sup, *hub, std::move(eopts));
+    std::unique_ptr<admin::Server> server;
+    if (manifest.admin.enabled) {
+        admin::ServerOptions sopts;
+        sopts.bind = admin_bind(manifest, process_env);
+        sopts.max_body_bytes = static_cast<std::size_t>(manifest.admin.max_body);
+        auto started = admin::Server::start(engine, std::move(sopts));
+        if (!started) {
+            engine.stop();
+            return fail(command, Error(fmt::format("admin API: {}", started.error().describe())));
+        }
+        server = std::move(*started);
+        (*sup)->output().info("admin api listening addr={} token_source={}", server->address(),
+                              log::quote(server->token_source()));
+    }
+    int code = (*sup)->run();
+    if (server) server->stop();
+    engine.stop();
+    return code;
 }
 
 }  // namespace

@@ -39,5 +39,8 @@ void register_supervisor(CLI::App& app, Commands& cmds);  // up, start, run
 void register_serve(CLI::App& app, Commands& cmds);       // serve (and the internal worker)
 void register_build(CLI::App& app, Commands& cmds);       // build, releases, rollback, config*
 void register_compress(CLI::App& app, Commands& cmds);    // compress (static assets)
+void register_export(CLI::App& app, Commands& cmds);      // export kubernetes|systemd
+void register_healthcheck(CLI::App& app, Commands& cmds); // healthcheck URL (probes)
+void register_remote(CLI::App& app, Commands& cmds);      // ps, logs, deploy (admin API clients)
 
 }  // namespace paasrun::app

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     register_serve(app, cmds);
     register_build(app, cmds);
     register_compress(app, cmds);
+    register_export(app, cmds);
+    register_healthcheck(app, cmds);
+    register_remote(app, cmds);
 
     // Heroku-style `config:set`: CLI11 forbids ':' in subcommand names, so the first word
     // `a:b` is parsed as the subcommand `a` with its subcommand `b` (cmd_build.cpp).

@@ -542,6 +542,14 @@ private:
                         [this, &d](const Node& v, const Path& path) {
                             y_.duration(v, path, d.shutdown_delay, 0, false);
                         }},
+                      F{"start_timeout",
+                        [this, &d](const Node& v, const Path& path) {
+                            y_.duration(v, path, d.start_timeout, 0, true);
+                        }},
+                      F{"shared_socket",
+                        [this, &d](const Node& v, const Path& path) {
+                            one_of(v, path, d.shared_socket, {"auto", "always", "never"});
+                        }},
                   });
     }
 

@@ -85,6 +85,8 @@ struct DeploySettings {
     int max_health_failures = 3; // health-check failures in the window that roll back
     int max_crashes = 3;         // web crashes in the window that roll back
     double shutdown_delay = 0;   // s between readiness off and stop accepting (SIGTERM)
+    double start_timeout = 120;  // s a new web generation gets to become ready and healthy
+    std::string shared_socket = "auto";  // auto | always | never (supervisor/web_socket.hpp)
 };
 
 struct Manifest {

@@ -60,8 +60,9 @@ std::string command_shell() {
     return ::access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
 }
 
-std::vector<std::string> shell_command_argv(std::string_view command) {
+std::vector<std::string> shell_command_argv(std::string_view command, bool export_listen_pid) {
     std::string script(kProfileLoop);
+    if (export_listen_pid) script += "LISTEN_PID=$$; export LISTEN_PID; ";
     script += "exec " + command_shell() + " -c \"$__paasrun_cmd\"";
     return {"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
 }

@@ -31,8 +31,12 @@ void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_ven
 /// "/bin/bash" when it is installed, else "/bin/sh".
 [[nodiscard]] std::string command_shell();
 
-/// argv for running a Procfile command (a shell command line).
-[[nodiscard]] std::vector<std::string> shell_command_argv(std::string_view command);
+/// argv for running a Procfile command (a shell command line). With `export_listen_pid`
+/// the start-up shell exports LISTEN_PID=$$ just before it execs the command's shell: the
+/// pid does not change across those execs, so a program bash execs directly (a simple
+/// command) sees its own pid there, as sd_listen_fds(3) and gunicorn require.
+[[nodiscard]] std::vector<std::string> shell_command_argv(std::string_view command,
+                                                          bool export_listen_pid = false);
 
 /// argv for running CMD ARGS... (exec'd directly after the profile scripts, no re-parsing).
 [[nodiscard]] std::vector<std::string> exec_argv(const std::vector<std::string>& args);

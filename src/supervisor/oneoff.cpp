@@ -66,7 +66,8 @@ int run_oneoff(const std::string& app_dir, config::EnvMap env,
                      -1,
                      -1,
                      -1,
-                     false};
+                     false,
+                     {}};
     auto pid = spawn(req);
     if (!pid) {
         fmt::print(stderr, "paasrun run: {}\n", pid.error().describe());

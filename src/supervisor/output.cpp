@@ -17,6 +17,11 @@ void Output::format_line(std::string& batch, std::string_view name, std::string_
     batch += format_prefix(local, name, width_, color_ ? color : std::string_view{});
     batch += line;
     batch += '\n';
+    if (tap_) {
+        std::string plain = format_prefix(local, name, width_, {});
+        plain += line;
+        tap_(plain);
+    }
 }
 
 void Output::write(std::string_view batch) const {
@@ -30,8 +35,14 @@ void Output::write(std::string_view batch) const {
     }
 }
 
-void Output::system(log::Level level, std::string_view text) const {
-    auto line = log::format_line(level, "supervisor", text);
+void Output::named_line(std::string_view name, std::string_view text) const {
+    std::string batch;
+    format_line(batch, name, system_color(), text);
+    write(batch);
+}
+
+void Output::system(log::Level level, std::string_view text, std::string_view component) const {
+    auto line = log::format_line(level, component, text);
     if (!line.empty() && line.back() == '\n') line.pop_back();
     std::string batch;
     format_line(batch, "system", system_color(), line);

@@ -10,6 +10,7 @@
 // under the name `system`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,10 @@ public:
 
     [[nodiscard]] bool color() const { return color_; }
 
+    /// Called with every line written (prefix included, never coloured): the admin API's
+    /// log buffer. Set before the loop runs.
+    void set_tap(std::function<void(std::string_view)> tap) { tap_ = std::move(tap); }
+
     /// Appends one prefixed line to `batch` (name's colour applied when enabled).
     void format_line(std::string& batch, std::string_view name, std::string_view color,
                      std::string_view line) const;
@@ -32,7 +37,10 @@ public:
     void write(std::string_view batch) const;
 
     /// A supervisor log line (logfmt) under the `system` name; dropped below the log level.
-    void system(log::Level level, std::string_view text) const;
+    void system(log::Level level, std::string_view text,
+                std::string_view component = "supervisor") const;
+    /// One line under another name (the deploy engine's build output: `build`).
+    void named_line(std::string_view name, std::string_view text) const;
 
     template <typename... Args>
     void info(fmt::format_string<Args...> f, Args&&... args) const {
@@ -58,6 +66,7 @@ private:
     int fd_;
     std::size_t width_;
     bool color_;
+    std::function<void(std::string_view)> tap_;
 };
 
 /// One child's output pipe: splits it into lines and writes them under the child's name.

@@ -1,9 +1,12 @@
 #include "supervisor/spawn.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <spawn.h>
 
 #include <csignal>
+
+#include "util/unique_fd.hpp"
 
 namespace paasrun::supervisor {
 namespace {
@@ -63,6 +66,15 @@ Result<pid_t> spawn(const SpawnRequest& req) {
         rc = posix_spawn_file_actions_adddup2(&actions.a, req.stdout_fd, 1);
     if (req.stderr_fd >= 0 && rc == 0)
         rc = posix_spawn_file_actions_adddup2(&actions.a, req.stderr_fd, 2);
+    // Sources are first copied above every target so no dup2 below clobbers a source that
+    // happens to have a target's number; the copies are close-on-exec and closed here.
+    std::vector<unique_fd> copies;
+    for (const auto& [source, target] : req.extra_fds) {
+        unique_fd copy{::fcntl(source, F_DUPFD_CLOEXEC, 100)};
+        if (!copy) return sys_error("spawn {}: fcntl(F_DUPFD_CLOEXEC) of fd {}", req.argv[0], source);
+        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions.a, copy.get(), target);
+        copies.push_back(std::move(copy));
+    }
     if (!req.cwd.empty() && rc == 0)
         rc = posix_spawn_file_actions_addchdir_np(&actions.a, req.cwd.c_str());
     if (rc != 0) return actions_error(rc, req.argv[0]);

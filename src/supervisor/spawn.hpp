@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/result.hpp"
@@ -24,6 +25,9 @@ struct SpawnRequest {
     int stdout_fd = -1;
     int stderr_fd = -1;
     bool own_process_group = true;  // setpgid(0, 0): the child leads a new process group
+    /// More descriptors for the child: {source fd in the parent, fd number in the child}
+    /// (LISTEN_FDS sockets at 3.., the readiness pipe). Targets must be >= 3 and distinct.
+    std::vector<std::pair<int, int>> extra_fds;
 };
 
 /// Starts the child; the error keeps the errno of a failed exec (see exec_failure_code()).

@@ -14,6 +14,7 @@
 #include "supervisor/prefix.hpp"
 #include "supervisor/signals.hpp"
 #include "supervisor/spawn.hpp"
+#include "supervisor/web_socket.hpp"
 
 namespace paasrun::supervisor {
 namespace {
@@ -38,6 +39,23 @@ std::size_t name_width(const std::vector<ProcessSpec>& formation) {
     return w;
 }
 
+// web.1's port by foreman's rule (the port every web process shares in shared mode).
+int web_port_of(const SupervisorOptions& o) {
+    for (const auto& p : o.formation)
+        if (p.type == "web") return p.port - (p.index - 1);
+    for (std::size_t i = 0; i < o.process_types.size(); ++i)
+        if (o.process_types[i].first == "web") return port_for(o.base_port, i, 1);
+    return o.base_port;
+}
+
+std::string_view phase_name(int phase) {
+    switch (phase) {
+        case 0: return "starting";
+        case 1: return "active";
+        default: return "retiring";
+    }
+}
+
 bool group_alive(pid_t pgid) {
     return ::kill(-pgid, 0) == 0 || errno == EPERM;
 }
@@ -57,8 +75,25 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options
     // grandchildren whose parent died are reaped here instead of by the host's init.
     if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
         return sys_error("prctl(PR_SET_CHILD_SUBREAPER)");
+    unique_fd web;
+    int web_port = 0;
+    if (options.shared_web_socket) {
+        web_port = web_port_of(options);
+        auto sock = listen_tcp(options.web_host, web_port);
+        if (!sock) return std::move(sock).error();
+        web = std::move(*sock);
+        web_port = bound_port(web.get());
+    }
     std::unique_ptr<Supervisor> sup(new Supervisor(std::move(options), std::move(*loop),
                                                    std::move(*sfd), std::move(devnull), old_mask));
+    sup->web_listener_ = std::move(web);
+    if (sup->web_listener_) {
+        sup->web_port_ = web_port;
+        for (auto& slot : sup->slots_)
+            if (slot.spec.type == "web") slot.spec.port = web_port;  // one socket, one PORT
+        sup->output_.info("listening on shared web socket addr={}:{}", sup->options_.web_host,
+                          web_port);
+    }
     int fd = sup->signals_.get();
     Supervisor* self = sup.get();
     if (auto st = sup->loop_->watch(fd, EPOLLIN, [self](std::uint32_t) { self->on_signals(); });
@@ -75,19 +110,24 @@ Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loo
       devnull_(std::move(devnull)),
       old_mask_(old_mask),
       output_(options_.output_fd, name_width(options_.formation), options_.color) {
-    Seconds initial{options_.restart.initial_delay}, max{options_.restart.max_delay},
-        reset{options_.restart.reset_after};
-    for (std::size_t i = 0; i < options_.formation.size(); ++i)
-        slots_.push_back(Slot{options_.formation[i],
-                              color_for(i),
-                              State::down,
-                              0,
-                              {},
-                              Backoff(initial, max, reset),
-                              0,
-                              {},
-                              -1,
-                              0});
+    output_.set_tap(options_.log_tap);
+    auto run = std::make_shared<RunSpec>();
+    run->release = options_.release;
+    run->app_dir = options_.app_dir;
+    run->env = options_.env;
+    run->process_types = options_.process_types;
+    for (const auto& p : options_.formation) {
+        if (!run->command(p.type)) run->process_types.emplace_back(p.type, p.command);
+        ++counts_[p.type];
+    }
+    for (const auto& [type, command] : run->process_types) counts_.try_emplace(type, 0);
+    current_run_ = run;
+    current_gen_ = new_generation(run, false);
+    web_port_ = web_port_of(options_);
+    for (const auto& p : options_.formation) {
+        Slot& slot = add_slot(current_gen_, p.type, p.index, Phase::active);
+        slot.spec = p;  // as given (ports included)
+    }
 }
 
 Supervisor::~Supervisor() {
@@ -114,15 +154,18 @@ void Supervisor::request_stop() {
 // Starting processes
 
 void Supervisor::start_all() {
-    for (auto& slot : slots_) {
+    std::vector<Slot*> initial;
+    for (auto& slot : slots_) initial.push_back(&slot);
+    for (Slot* slot : initial) {
         if (stop_cause_ != StopCause::none) return;
-        start(slot);
+        start(*slot);
     }
     if (slots_.empty()) begin_stop(StopCause::nothing_left, 0, "no processes to run");
 }
 
 void Supervisor::start(Slot& slot) {
     slot.restart_timer = 0;
+    slot.ready = false;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) == -1) {
         auto err = sys_error("pipe2");
@@ -133,19 +176,48 @@ void Supervisor::start(Slot& slot) {
     unique_fd read_end{fds[0]}, write_end{fds[1]};
     ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);  // the child's end stays blocking
 
-    config::EnvMap env = options_.env;
+    const RunSpec& run = *slot.gen->run;
+    config::EnvMap env = run.env;
     env["PORT"] = std::to_string(slot.spec.port);
     env["DYNO"] = slot.spec.name;
     env["PS"] = slot.spec.name;
-    SpawnRequest req{shell_command_argv(slot.spec.command),
+    std::vector<std::pair<int, int>> extra;
+    unique_fd notify_read, notify_write;
+    bool web = slot.spec.type == "web";
+    if (web) {
+        // LISTEN_FDS: the shared socket at fd 3, the generation's health socket at fd 4.
+        if (web_listener_) {
+            extra.emplace_back(web_listener_.get(), 3);
+            if (slot.gen->health_listener) extra.emplace_back(slot.gen->health_listener.get(), 4);
+            env["LISTEN_FDS"] = std::to_string(extra.size());
+            env.erase("LISTEN_FDNAMES");
+        }
+        int nfds[2];
+        if (::pipe2(nfds, O_CLOEXEC) == 0) {
+            notify_read.reset(nfds[0]);
+            notify_write.reset(nfds[1]);
+            ::fcntl(notify_read.get(), F_SETFL, O_NONBLOCK);
+            int target = 3 + static_cast<int>(extra.size());
+            extra.emplace_back(notify_write.get(), target);
+            env["PAASRUN_NOTIFY_FD"] = std::to_string(target);
+        }
+        if (!options_.stats_dir.empty()) env["PAASRUN_STATS_DIR"] = options_.stats_dir;
+    }
+    if (!web || !web_listener_) {
+        env.erase("LISTEN_FDS");
+        env.erase("LISTEN_PID");
+    }
+    SpawnRequest req{shell_command_argv(slot.spec.command, web && web_listener_.valid()),
                      to_envp(env),
-                     options_.app_dir,
+                     run.app_dir,
                      devnull_.get(),
                      write_end.get(),
                      write_end.get(),
-                     true};
+                     true,
+                     std::move(extra)};
     auto pid = spawn(req);
     write_end.reset();
+    notify_write.reset();
     if (!pid) {
         output_.error("cannot start process proc={} error={}", slot.spec.name,
                       log::quote(pid.error().describe()));
@@ -154,9 +226,241 @@ void Supervisor::start(Slot& slot) {
     slot.pid = *pid;
     slot.state = State::up;
     slot.started = Clock::now();
-    output_.info("process started proc={} pid={} port={} command={}", slot.spec.name, slot.pid,
-                 slot.spec.port, log::quote(slot.spec.command));
+    if (run.release > 0)
+        output_.info("process started proc={} pid={} port={} command={} release=v{}", slot.spec.name,
+                     slot.pid, slot.spec.port, log::quote(slot.spec.command), run.release);
+    else
+        output_.info("process started proc={} pid={} port={} command={}", slot.spec.name, slot.pid,
+                     slot.spec.port, log::quote(slot.spec.command));
     watch_pipe(std::move(read_end), slot);
+    if (notify_read) watch_notify(std::move(notify_read), slot);
+}
+
+// ---------------------------------------------------------------------------------------
+// Generations
+
+const std::string* RunSpec::command(std::string_view type) const {
+    for (const auto& [name, command] : process_types)
+        if (name == type) return &command;
+    return nullptr;
+}
+
+std::shared_ptr<Supervisor::Generation> Supervisor::new_generation(
+    std::shared_ptr<const RunSpec> run, bool health_socket) {
+    auto gen = std::make_shared<Generation>();
+    gen->id = next_generation_++;
+    gen->run = std::move(run);
+    if (health_socket && web_listener_) {
+        // A private socket only this generation's web processes accept on, so a health
+        // check reaches the new generation, never the old one behind the shared socket.
+        if (auto sock = listen_tcp("127.0.0.1", 0, 64)) {
+            gen->health_port = bound_port(sock->get());
+            gen->health_listener = std::move(*sock);
+        } else {
+            output_.warn("no private health-check socket error={}",
+                         log::quote(sock.error().describe()));
+        }
+    }
+    return gen;
+}
+
+int Supervisor::port_of(const RunSpec& run, const std::string& type, int index) const {
+    if (type == "web" && web_listener_) return web_port_;
+    for (std::size_t i = 0; i < run.process_types.size(); ++i)
+        if (run.process_types[i].first == type) return port_for(options_.base_port, i, index);
+    return port_for(options_.base_port, run.process_types.size(), index);
+}
+
+Supervisor::Slot& Supervisor::add_slot(std::shared_ptr<Generation> gen, const std::string& type,
+                                       int index, Phase phase) {
+    Seconds initial{options_.restart.initial_delay}, max{options_.restart.max_delay},
+        reset{options_.restart.reset_after};
+    const std::string* command = gen->run->command(type);
+    Slot slot{next_slot_++,
+              ProcessSpec{type, index, fmt::format("{}.{}", type, index),
+                          command ? *command : std::string(),
+                          port_of(*gen->run, type, index)},
+              std::move(gen),
+              color_for(next_color_++),
+              phase,
+              State::down,
+              0,
+              {},
+              Backoff(initial, max, reset),
+              0,
+              0,
+              {},
+              -1,
+              -1,
+              false,
+              0};
+    slots_.push_back(std::move(slot));
+    return slots_.back();
+}
+
+Supervisor::Slot* Supervisor::find_slot(std::uint64_t id) {
+    for (auto& s : slots_)
+        if (s.id == id) return &s;
+    return nullptr;
+}
+
+Result<GenerationInfo> Supervisor::start_generation(std::shared_ptr<const RunSpec> run,
+                                                    const Counts& counts) {
+    if (stop_cause_ != StopCause::none) return Error("the supervisor is stopping");
+    for (const auto& [type, n] : counts)
+        if (n > 0 && !run->command(type))
+            return Error(fmt::format("process type \"{}\" is not declared by release v{}", type,
+                                     run->release));
+    bool has_web = counts.count("web") && counts.at("web") > 0;
+    auto gen = new_generation(std::move(run), has_web);
+    GenerationInfo info;
+    info.id = gen->id;
+    info.health_port = gen->health_port;
+    std::vector<Slot*> started;
+    for (const auto& [type, command] : gen->run->process_types) {
+        auto it = counts.find(type);
+        if (it == counts.end()) continue;
+        for (int i = 1; i <= it->second; ++i) {
+            Slot& slot = add_slot(gen, type, i, Phase::starting);
+            info.names.push_back(slot.spec.name);
+            started.push_back(&slot);
+        }
+    }
+    output_.info("starting generation generation={} release=v{} processes={}", gen->id,
+                 gen->run->release, started.size());
+    for (Slot* slot : started) start(*slot);
+    return info;
+}
+
+std::vector<ProcessStatus> Supervisor::generation(int id) const {
+    std::vector<ProcessStatus> out;
+    for (const auto& st : snapshot())
+        if (st.generation == id) out.push_back(st);
+    return out;
+}
+
+void Supervisor::retire(Slot& slot, std::string_view why) {
+    if (slot.phase == Phase::retiring) return;
+    slot.phase = Phase::retiring;
+    if (slot.restart_timer != 0) {
+        loop_->cancel(slot.restart_timer);
+        slot.restart_timer = 0;
+        slot.state = State::down;
+    }
+    if (slot.state == State::up) {
+        output_.info("retiring process proc={} pid={} generation={} reason={}", slot.spec.name,
+                     slot.pid, slot.gen->id, log::quote(why));
+        signal_group(slot.pid, SIGTERM, slot.spec.name);
+        return;
+    }
+    remove_slot(slot.id);
+}
+
+void Supervisor::remove_slot(std::uint64_t id) {
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+        if (it->id != id) continue;
+        if (it->restart_timer != 0) loop_->cancel(it->restart_timer);
+        if (it->notify_fd >= 0) close_notify(it->notify_fd);
+        slots_.erase(it);
+        return;
+    }
+}
+
+void Supervisor::commit_generation(int id, bool retire_other_types) {
+    std::shared_ptr<Generation> gen;
+    std::set<std::string> types;
+    for (auto& s : slots_)
+        if (s.gen->id == id) {
+            gen = s.gen;
+            types.insert(s.spec.type);
+        }
+    if (!gen) return;
+    current_gen_ = gen;
+    current_run_ = gen->run;
+    for (const auto& [type, command] : gen->run->process_types) counts_.try_emplace(type, 1);
+    std::vector<Slot*> old;
+    for (auto& s : slots_) {
+        if (s.gen->id == id) {
+            if (s.phase == Phase::starting) s.phase = Phase::active;
+            continue;
+        }
+        if (s.phase != Phase::active) continue;
+        bool declared = gen->run->command(s.spec.type) != nullptr;
+        if (types.count(s.spec.type) || (retire_other_types && !declared)) old.push_back(&s);
+    }
+    output_.info("generation is current generation={} release=v{} retiring={}", id,
+                 gen->run->release, old.size());
+    for (Slot* s : old) retire(*s, fmt::format("replaced by generation {}", id));
+}
+
+void Supervisor::abort_generation(int id) {
+    std::vector<Slot*> mine;
+    for (auto& s : slots_)
+        if (s.gen->id == id) mine.push_back(&s);
+    output_.info("abandoning generation generation={} processes={}", id, mine.size());
+    for (Slot* s : mine) retire(*s, "deploy abandoned");
+}
+
+void Supervisor::retire_type(const std::string& type) {
+    std::vector<Slot*> mine;
+    for (auto& s : slots_)
+        if (s.spec.type == type && s.phase == Phase::active) mine.push_back(&s);
+    for (Slot* s : mine) retire(*s, "restart");
+}
+
+Status Supervisor::scale(const Counts& counts) {
+    for (const auto& [type, n] : counts) {
+        if (!current_run_->command(type))
+            return Error(fmt::format("process type \"{}\" is not in the current release", type));
+        if (n < 0 || n > config::max_formation_count)
+            return Error(fmt::format("{}={}: counts are 0..{}", type, n, config::max_formation_count));
+    }
+    for (const auto& [type, n] : counts) {
+        counts_[type] = n;
+        std::vector<Slot*> active;
+        std::set<int> used;
+        for (auto& s : slots_)
+            if (s.spec.type == type && s.phase == Phase::active) {
+                active.push_back(&s);
+                used.insert(s.spec.index);
+            }
+        std::sort(active.begin(), active.end(),
+                  [](const Slot* a, const Slot* b) { return a->spec.index < b->spec.index; });
+        output_.info("scaling type={} from={} to={}", type, active.size(), n);
+        for (int i = static_cast<int>(active.size()) - 1; i >= n; --i)
+            retire(*active[static_cast<std::size_t>(i)], "scaled down");
+        std::vector<Slot*> added;
+        for (int index = 1; static_cast<int>(active.size() + added.size()) < n; ++index) {
+            if (used.count(index)) continue;
+            added.push_back(&add_slot(current_gen_, type, index, Phase::active));
+        }
+        for (Slot* s : added) start(*s);
+    }
+    return {};
+}
+
+Counts Supervisor::formation() const {
+    Counts out;
+    for (const auto& [type, command] : current_run_->process_types) {
+        auto it = counts_.find(type);
+        out[type] = it == counts_.end() ? 1 : it->second;
+    }
+    return out;
+}
+
+Counts Supervisor::counts_for(const RunSpec& run) const {
+    Counts out;
+    for (const auto& [type, command] : run.process_types) {
+        auto it = counts_.find(type);
+        out[type] = it == counts_.end() ? 1 : it->second;
+    }
+    return out;
+}
+
+int Supervisor::health_port(int generation) const {
+    for (const auto& s : slots_)
+        if (s.gen->id == generation) return s.gen->health_port;
+    return 0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -197,8 +501,37 @@ void Supervisor::forward(int sig) {
         if (slot.state == State::up) signal_group(slot.pid, sig, slot.spec.name);
 }
 
+Supervisor::ChildGuard::ChildGuard(Supervisor& s) : s_(s) {
+    std::lock_guard lock(s_.reap_mutex_);
+    ++s_.foreign_children_;
+}
+
+Supervisor::ChildGuard::~ChildGuard() {
+    {
+        std::lock_guard lock(s_.reap_mutex_);
+        --s_.foreign_children_;
+    }
+    s_.loop_->post([&s = s_] { s.reap(); });  // orphans that exited meanwhile
+}
+
 void Supervisor::reap() {
-    while (true) {
+    // Our own processes first, by pid.
+    std::vector<std::pair<std::uint64_t, int>> exited;
+    for (auto& slot : slots_) {
+        if (slot.state != State::up || slot.pid <= 0) continue;
+        int status = 0;
+        pid_t r;
+        do {
+            r = ::waitpid(slot.pid, &status, WNOHANG);
+        } while (r == -1 && errno == EINTR);
+        if (r == slot.pid) exited.emplace_back(slot.id, status);
+    }
+    for (auto [id, status] : exited)
+        if (Slot* slot = find_slot(id)) on_exit(*slot, status);
+    // Then everything else: orphans re-parented to us (PID 1 duty), unless another thread
+    // is waiting for children of its own (ChildGuard).
+    std::unique_lock lock(reap_mutex_);
+    while (foreign_children_ == 0) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid == 0) break;
@@ -213,8 +546,11 @@ void Supervisor::reap() {
             output_.debug("reaped orphan pid={} {}", pid, describe_status(status));
             continue;
         }
+        lock.unlock();
         on_exit(*it, status);
+        lock.lock();
     }
+    lock.unlock();
     if (stop_cause_ != StopCause::none) check_stopped();
 }
 
@@ -228,8 +564,10 @@ void Supervisor::on_exit(Slot& slot, int status) {
         }
         slot.pipe_fd = -1;  // a grandchild may still hold it; it is relayed until EOF
     }
+    if (slot.notify_fd >= 0) on_notify(slot.notify_fd);  // a READY=1 written just before exit
     pid_t pid = slot.pid;
     slot.state = State::down;
+    slot.ready = false;
     slot.last_exit = describe_status(status);
     int code = exit_code_of(status);
     last_exit_code_ = code;
@@ -243,6 +581,12 @@ void Supervisor::on_exit(Slot& slot, int status) {
         }
     }
     if (stop_cause_ != StopCause::none) return check_stopped();
+    // A retired process is gone for good; one of a generation being started is reported to
+    // the deploy engine (generation()), which abandons the deploy: neither is restarted, and
+    // neither stops `up`.
+    if (slot.phase == Phase::retiring) return remove_slot(slot.id);
+    if (slot.phase == Phase::starting) return;
+    ++slot.exits;
     if (options_.stop_on_exit)
         return begin_stop(StopCause::process_exit, code, slot.spec.name + " exited");
     schedule_restart(slot, status, uptime);
@@ -269,10 +613,13 @@ void Supervisor::schedule_restart(Slot& slot, int status, Seconds uptime) {
     else
         output_.info("restarting proc={} crashes={} restarts={} restart_in={:.3f}s", slot.spec.name,
                      crashes, slot.restarts, delay.count());
-    Slot* s = &slot;
+    std::uint64_t id = slot.id;
     slot.restart_timer =
-        loop_->after(std::chrono::duration_cast<Clock::duration>(delay), [this, s] {
+        loop_->after(std::chrono::duration_cast<Clock::duration>(delay), [this, id] {
+            Slot* s = find_slot(id);
+            if (!s) return;
             ++s->restarts;
+            ++restart_totals_[s->spec.type];
             start(*s);
         });
 }
@@ -292,22 +639,41 @@ void Supervisor::begin_stop(StopCause cause, int code, std::string_view why) {
             slot.restart_timer = 0;
             slot.state = State::down;
         }
-        if (slot.state == State::up) signal_group(slot.pid, SIGTERM, slot.spec.name);
     }
-    for (pid_t g : lingering_) signal_group(g, SIGTERM, "lingering");
     kill_timer_ =
         loop_->after(std::chrono::duration_cast<Clock::duration>(options_.grace_period), [this] {
             kill_timer_ = 0;
             output_.warn("grace period over grace_period={}s", options_.grace_period.count());
             force_kill();
         });
+    // Container shutdown (docs/deploys.md): readiness is already off (draining()); a load
+    // balancer gets shutdown_delay to stop sending traffic before the processes stop
+    // accepting. Only for an outside stop: when a process died, nobody gains by waiting.
+    auto delay = std::min(options_.shutdown_delay, options_.grace_period);
+    if (cause == StopCause::signal && delay.count() > 0) {
+        output_.info("readiness off, waiting before stopping shutdown_delay={}s", delay.count());
+        term_timer_ = loop_->after(std::chrono::duration_cast<Clock::duration>(delay), [this] {
+            term_timer_ = 0;
+            terminate_all();
+        });
+        return;
+    }
+    terminate_all();
+}
+
+void Supervisor::terminate_all() {
+    for (auto& slot : slots_)
+        if (slot.state == State::up) signal_group(slot.pid, SIGTERM, slot.spec.name);
+    for (pid_t g : lingering_) signal_group(g, SIGTERM, "lingering");
     check_stopped();
 }
 
 void Supervisor::force_kill() {
     forced_ = true;
-    if (kill_timer_ != 0) loop_->cancel(kill_timer_);
-    kill_timer_ = 0;
+    for (auto* id : {&kill_timer_, &term_timer_}) {
+        if (*id != 0) loop_->cancel(*id);
+        *id = 0;
+    }
     for (const auto& slot : slots_)
         if (slot.state == State::up) signal_group(slot.pid, SIGKILL, slot.spec.name);
     for (pid_t g : lingering_) signal_group(g, SIGKILL, "lingering");
@@ -338,7 +704,7 @@ void Supervisor::check_stopped() {
 void Supervisor::finish() {
     if (finished_) return;
     finished_ = true;
-    for (auto id : {kill_timer_, last_resort_timer_, linger_poll_})
+    for (auto id : {kill_timer_, term_timer_, last_resort_timer_, linger_poll_})
         if (id != 0) loop_->cancel(id);
     std::vector<int> open;
     for (auto& [fd, pipe] : pipes_) open.push_back(fd);
@@ -367,7 +733,7 @@ void Supervisor::signal_group(pid_t pgid, int sig, std::string_view proc) {
 // ---------------------------------------------------------------------------------------
 // Output pipes
 
-void Supervisor::watch_pipe(unique_fd fd, const Slot& slot) {
+void Supervisor::watch_pipe(unique_fd fd, Slot& slot) {
     int raw = fd.get();
     pipes_.emplace(raw, Pipe{std::move(fd), ChildOutput(output_, slot.spec.name, slot.color)});
     if (auto st = loop_->watch(raw, EPOLLIN, [this, raw](std::uint32_t) { on_pipe(raw); }); !st) {
@@ -376,8 +742,56 @@ void Supervisor::watch_pipe(unique_fd fd, const Slot& slot) {
         pipes_.erase(raw);
         return;
     }
-    for (auto& s : slots_)
-        if (&s == &slot) s.pipe_fd = raw;
+    slot.pipe_fd = raw;
+}
+
+void Supervisor::watch_notify(unique_fd fd, Slot& slot) {
+    int raw = fd.get();
+    notify_.emplace(raw, Notify{std::move(fd), slot.id});
+    if (auto st = loop_->watch(raw, EPOLLIN, [this, raw](std::uint32_t) { on_notify(raw); });
+        !st) {
+        notify_.erase(raw);
+        return;
+    }
+    slot.notify_fd = raw;
+}
+
+// PAASRUN_NOTIFY_FD: one `STATE` line per state change (docs/serve.md).
+void Supervisor::on_notify(int fd) {
+    auto it = notify_.find(fd);
+    if (it == notify_.end()) return;
+    char buf[512];
+    bool eof = false;
+    while (true) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            it->second.lines.feed(std::string_view(buf, static_cast<std::size_t>(n)),
+                                  [&](std::string_view line) {
+                                      Slot* s = find_slot(it->second.slot);
+                                      if (!s) return;
+                                      if (line == "READY=1" && !s->ready) {
+                                          s->ready = true;
+                                          output_.info("process ready proc={} pid={}",
+                                                       s->spec.name, s->pid);
+                                      } else if (line == "STOPPING=1" || line == "RELOADING=1") {
+                                          s->ready = line == "RELOADING=1" && s->ready;
+                                      }
+                                  });
+            continue;
+        }
+        if (n == -1 && errno == EINTR) continue;
+        eof = !(n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        break;
+    }
+    if (eof) close_notify(fd);
+}
+
+void Supervisor::close_notify(int fd) {
+    auto it = notify_.find(fd);
+    if (it == notify_.end()) return;
+    loop_->unwatch(fd);
+    if (Slot* s = find_slot(it->second.slot); s && s->notify_fd == fd) s->notify_fd = -1;
+    notify_.erase(it);
 }
 
 void Supervisor::on_pipe(int fd) {
@@ -427,9 +841,16 @@ std::vector<ProcessStatus> Supervisor::snapshot() const {
         st.pid = s.state == State::up ? s.pid : 0;
         st.restarts = s.restarts;
         st.last_exit = s.last_exit;
+        st.release = s.gen->run->release;
+        st.generation = s.gen->id;
+        st.phase = phase_name(static_cast<int>(s.phase));
+        st.ready = s.ready;
+        st.exits = s.exits;
         switch (s.state) {
             case State::up:
-                st.state = stop_cause_ == StopCause::none ? "up" : "stopping";
+                st.state = stop_cause_ == StopCause::none && s.phase != Phase::retiring
+                               ? "up"
+                               : "stopping";
                 st.uptime = Seconds(now - s.started).count();
                 break;
             case State::crashed:

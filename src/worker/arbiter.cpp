@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "util/log.hpp"
 #include "worker/arbiter_backoff.hpp"
@@ -20,6 +21,7 @@
 #include "worker/listen.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/notify_parent.hpp"
+#include "worker/stats_writer.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -59,12 +61,13 @@ struct Worker {
 class Arbiter {
 public:
     Arbiter(const ArbiterConfig& cfg, std::vector<Listener> listeners, SignalQueue signals,
-            ParentNotifier notifier)
+            ParentNotifier notifier, std::optional<RetiredStats> retired)
         : cfg_(cfg),
           target_(cfg.options.workers),
           listeners_(std::move(listeners)),
           signals_(std::move(signals)),
-          notifier_(std::move(notifier)) {}
+          notifier_(std::move(notifier)),
+          retired_(std::move(retired)) {}
 
     int run() {
         log::info(kLog, "starting pid={} app={} workers={} threads={} timeout={}", ::getpid(),
@@ -182,6 +185,9 @@ private:
             // Drain what it wrote last (a READY or RECYCLE just before exiting is still news).
             if (w->control) read_control(*w);
             on_exit(*w, status);
+            // Keep its counters in our .retired sum before its stats file goes away.
+            if (retired_)
+                retired_->worker_exited(w->pid, phase_ == Phase::running && w->index <= target_);
         }
     }
 
@@ -450,6 +456,7 @@ private:
     std::vector<Listener> listeners_;
     SignalQueue signals_;
     ParentNotifier notifier_;
+    std::optional<RetiredStats> retired_;  // PAASRUN_STATS_DIR set; removed with the arbiter
     std::vector<std::unique_ptr<Worker>> workers_;
     std::map<int, CrashBackoff> backoff_;
     std::map<int, std::int64_t> next_spawn_ms_;
@@ -500,7 +507,16 @@ int run_arbiter(const ArbiterConfig& config) {
     if (!listeners) return fail(listeners.error());
     auto signals = SignalQueue::install();
     if (!signals) return fail(signals.error());
-    Arbiter arbiter(config, std::move(*listeners), std::move(*signals), std::move(*notifier));
+    std::optional<RetiredStats> retired;
+    if (auto dir = stats_dir_from_environment()) {
+        // Stats are an add-on: without them the service still runs.
+        if (auto r = RetiredStats::create(*dir); r)
+            retired.emplace(std::move(*r));
+        else
+            log::warn(kLog, "stats unavailable error={}", log::quote(r.error().describe()));
+    }
+    Arbiter arbiter(config, std::move(*listeners), std::move(*signals), std::move(*notifier),
+                    std::move(retired));
     return arbiter.run();
 }
 

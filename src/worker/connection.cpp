@@ -229,6 +229,10 @@ void Connection::dispatch() {
     state_ = State::app;
     app_started_ms_ = monotonic_ms();
     prepare_info();
+    if (auto* stats = manager_.stats()) {
+        stats->request_started();
+        counted_in_flight_ = true;
+    }
     if (auto* route = manager_.pre_app(); route && route->try_serve(info_, queue_, summary_)) {
         pre_app_served_ = true;
         return flush();
@@ -354,17 +358,24 @@ void Connection::on_flushed() {
 }
 
 void Connection::finish_request() {
-    if (refused_) return linger_close();
+    if (refused_) {
+        record_stats(now_ns() - request_started_ns_);
+        return linger_close();
+    }
     if (!pre_app_served_) summary_ = producer_->summary();
     const auto& cfg = manager_.config();
-    if (cfg.access_log != http::AccessLogFormat::off) {
+    bool log_on = cfg.access_log != http::AccessLogFormat::off;
+    std::uint64_t duration_ns = 0;
+    if (log_on || manager_.stats()) duration_ns = now_ns() - request_started_ns_;
+    record_stats(duration_ns);
+    if (log_on) {
         http::AccessLogEntry e;
         e.method = request_.method;
         e.path = request_.path;
         e.query = request_.query;
         e.status = summary_.status;
         e.bytes = summary_.body_bytes;
-        e.duration_ms = static_cast<double>(now_ns() - request_started_ns_) / 1e6;
+        e.duration_ms = static_cast<double>(duration_ns) / 1e6;
         e.request_id = info_.request_id;
         e.remote_addr = info_.remote_addr;
         manager_.write_access_log(e);
@@ -376,6 +387,7 @@ void Connection::finish_request() {
 
 void Connection::next_request() {
     state_ = State::head;
+    served_any_ = true;
     in_request_ = false;
     pre_app_served_ = false;
     queue_.reset();
@@ -421,7 +433,11 @@ void Connection::check_deadline(std::int64_t now_ms) {
         log::warn("http", "request timed out method={} path={} request_id={}", request_.method,
                   log::quote(request_.path), info_.request_id);
         manager_.request_timed_out();
-        if (bytes_written_ == 0) send_best_effort(fd_, 504);
+        if (bytes_written_ == 0) {
+            send_best_effort(fd_, 504);
+            summary_.status = 504;
+            record_stats(now_ns() - request_started_ns_);
+        }
         return close();
     }
     if (now_ms < deadline_ms_) return;
@@ -431,7 +447,14 @@ void Connection::check_deadline(std::int64_t now_ms) {
 
 void Connection::drain() {
     draining_ = true;
-    if (state_ == State::head && !in_request_) close();
+    if (state_ != State::head || in_request_) return;
+    // An idle kept-alive connection is closed at once (a client retries a request that met
+    // a closed idle connection: RFC 9112 9.3.1). A connection accepted just before the drain
+    // has not sent its first request yet, but its client is sending it: closing it would fail
+    // a request on a fresh connection, so it gets a short while to arrive and is answered
+    // with `Connection: close` (a zero-downtime deploy drains the old workers this way).
+    if (served_any_) return close();
+    deadline_ms_ = std::min(deadline_ms_, monotonic_ms() + kDrainFirstRequestMs);
 }
 
 void Connection::force_close() { close(); }
@@ -457,9 +480,22 @@ void Connection::on_linger_read(const boost::system::error_code& ec, std::size_t
                             });
 }
 
+// Per completed response, where the access log is written; the stats update is a few
+// plain stores into the worker's shared stats page.
+void Connection::record_stats(std::uint64_t duration_ns) {
+    auto* stats = manager_.stats();
+    if (!stats) return;
+    stats->request_finished(summary_.status, duration_ns, counted_in_flight_);
+    counted_in_flight_ = false;
+}
+
 void Connection::close() {
     if (state_ == State::closed) return;
     state_ = State::closed;
+    if (counted_in_flight_) {  // the response never completed (client gone, timeout, stop)
+        counted_in_flight_ = false;
+        if (auto* stats = manager_.stats()) stats->request_abandoned();
+    }
     queue_.abort();  // wakes an app thread waiting for room; its next pump() abandons
     boost::system::error_code ignored;
     socket_.close(ignored);

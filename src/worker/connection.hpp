@@ -101,6 +101,7 @@ private:
     void wait_writable();
     void on_flushed();
     void finish_request();
+    void record_stats(std::uint64_t duration_ns);
     void next_request();
 
     // closing
@@ -123,9 +124,12 @@ private:
     bool app_running_ = false;   // the producer has not returned `done` yet
     bool pre_app_served_ = false;
     bool in_request_ = false;    // bytes of the current request have arrived
+    bool served_any_ = false;    // a request was answered on this connection (drain())
+    static constexpr std::int64_t kDrainFirstRequestMs = 2000;
     bool refused_ = false;       // an error response is queued; close after it
     bool timed_out_ = false;     // --request-timeout fired
     bool trusted_peer_ = false;  // the peer is in --forwarded-allow-ips
+    bool counted_in_flight_ = false;  // StatsWriter::request_started() was called for it
     std::atomic<bool> flush_posted_{false};
     std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
 

@@ -27,6 +27,7 @@
 #include "worker/connection.hpp"
 #include "worker/connection_config.hpp"
 #include "worker/response.hpp"
+#include "worker/stats_writer.hpp"
 
 namespace paasrun::worker {
 
@@ -64,6 +65,9 @@ public:
     [[nodiscard]] AppPool* pool() const { return pool_; }
     [[nodiscard]] PreAppRoute* pre_app() const { return pre_app_; }
     [[nodiscard]] boost::asio::io_context& io() { return io_; }
+    /// The worker's stats file, or null when PAASRUN_STATS_DIR is not set.
+    void set_stats(StatsWriter* stats) { stats_ = stats; }
+    [[nodiscard]] StatsWriter* stats() const { return stats_; }
 
     // Called by connections (loop thread).
     void link(Connection* c);
@@ -85,6 +89,7 @@ private:
     ProducerFactory factory_;
     AppPool* pool_;
     PreAppRoute* pre_app_;
+    StatsWriter* stats_ = nullptr;
     ManagerHooks hooks_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     boost::asio::steady_timer tick_;

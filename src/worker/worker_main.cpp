@@ -8,7 +8,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <random>
 
@@ -24,6 +23,7 @@
 #include "worker/notify_arbiter.hpp"
 #include "worker/response_wsgi.hpp"
 #include "worker/static_route.hpp"
+#include "worker/stats_writer.hpp"
 #include "wsgi/app.hpp"
 #include "wsgi/interpreter.hpp"
 
@@ -66,11 +66,17 @@ Result<int> open_access_log(const ServeOptions& o) {
     return fd;
 }
 
-std::uint64_t rss_mb() {
-    std::ifstream statm("/proc/self/statm");
-    std::uint64_t size = 0, resident = 0;
-    statm >> size >> resident;
-    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / (1024 * 1024);
+// The worker's stats file when PAASRUN_STATS_DIR is set; stats are optional, so a failure
+// is logged and the worker serves without them.
+std::optional<StatsWriter> open_stats() {
+    auto dir = stats_dir_from_environment();
+    if (!dir) return std::nullopt;
+    auto w = StatsWriter::create(*dir, ::getppid());
+    if (!w) {
+        log::warn("worker", "stats file unavailable error={}", log::quote(w.error().describe()));
+        return std::nullopt;
+    }
+    return std::move(*w);
 }
 
 // Counts requests and watches RSS; asks the arbiter for a replacement once (RECYCLE).
@@ -87,9 +93,9 @@ public:
         ++served_;
         if (limit_ > 0 && served_ >= limit_) ask("max-requests");
     }
-    void tick() {
-        if (opts_.max_rss_mb == 0 || ++ticks_ % 4 != 0) return;  // once a second
-        if (auto mb = rss_mb(); mb > opts_.max_rss_mb) ask("max-rss");
+    [[nodiscard]] bool watches_rss() const { return opts_.max_rss_mb > 0; }
+    void check_rss(std::uint64_t rss_bytes) {
+        if (opts_.max_rss_mb > 0 && rss_bytes / (1024 * 1024) > opts_.max_rss_mb) ask("max-rss");
     }
     void ask(std::string_view reason) {
         if (asked_) return;
@@ -103,14 +109,14 @@ private:
     int control_fd_;
     std::uint64_t limit_ = 0;
     std::uint64_t served_ = 0;
-    std::uint64_t ticks_ = 0;
     bool asked_ = false;
 };
 
 thread_local std::unique_ptr<wsgi::PythonThread> t_python_thread;
 
 // The event loop and everything it owns; runs with the GIL released.
-int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, HeartbeatWriter* heartbeat) {
+int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, HeartbeatWriter* heartbeat,
+          StatsWriter* stats) {
     const auto& o = ctx.options;
     auto config = make_connection_config(o, access_log_fd);
     if (!config) {
@@ -134,9 +140,16 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     asio::io_context io(1);
     Recycler recycler(o, ctx.control_fd);
     ManagerHooks hooks;
+    RssReader rss;
+    std::uint64_t ticks = 0;
     hooks.on_tick = [&] {
         if (heartbeat) heartbeat->beat();
-        recycler.tick();
+        // RSS once a second (every 4th 250 ms tick): for the stats file and --max-rss.
+        if ((stats || recycler.watches_rss()) && ticks++ % 4 == 0) {
+            auto bytes = rss.read();
+            if (stats) stats->set_rss(bytes);
+            recycler.check_rss(bytes);
+        }
     };
     hooks.on_request_done = [&] { recycler.request_done(); };
     hooks.on_request_timeout = [&] { recycler.ask("request-timeout"); };
@@ -145,6 +158,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     ConnectionManager manager(
         io, std::move(*config), [&app] { return std::make_unique<WsgiProducer>(app); }, pool.get(),
         static_route->get(), std::move(hooks));
+    manager.set_stats(stats);
     for (int fd : ctx.listen_fds) {
         if (auto st = manager.add_listener(fd); !st) {
             log::error("worker", "cannot use listen fd error={}", log::quote(st.error().describe()));
@@ -158,6 +172,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         if (ec) return;
         log::info("worker", "graceful stop signal={} worker={} connections={}", sig, ctx.index,
                   manager.connection_count());
+        if (stats) stats->set_ready(false);
         manager.begin_graceful_stop();
         graceful.expires_after(std::chrono::seconds(o.graceful_timeout));
         graceful.async_wait([&](const boost::system::error_code& e) {
@@ -172,9 +187,11 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     manager.start();
     if (heartbeat) heartbeat->beat();
     send_ready(ctx.control_fd);
+    if (stats) stats->set_ready(true);
     log::info("worker", "ready worker={} pid={} threads={}", ctx.index, ::getpid(), o.threads);
     io.run();
 
+    if (stats) stats->set_ready(false);
     manager.force_stop();
     if (pool) pool->stop();  // finishes what app threads are running
     return kExitOk;
@@ -197,6 +214,7 @@ int run_worker(const WorkerContext& ctx) {
         heartbeat.emplace(std::move(*hb));
         heartbeat->beat();
     }
+    auto stats = open_stats();
     auto access_log = open_access_log(o);
     if (!access_log) {
         log::error("worker", "access log error={}", log::quote(access_log.error().describe()));
@@ -229,7 +247,7 @@ int run_worker(const WorkerContext& ctx) {
     {
         // The loop thread runs without the GIL; producers take it per request.
         wsgi::GilRelease no_gil;
-        rc = serve(ctx, *app, *access_log, heartbeat ? &*heartbeat : nullptr);
+        rc = serve(ctx, *app, *access_log, heartbeat ? &*heartbeat : nullptr, stats ? &*stats : nullptr);
     }
     return rc;
 }

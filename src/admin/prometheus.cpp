@@ -1,0 +1,101 @@
+#include "admin/prometheus.hpp"
+
+#include <cmath>
+#include <iterator>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace paasrun::admin {
+
+namespace {
+
+// Process states as the supervisor reports them (supervisor::ProcessStatus::state). Each
+// process gets one series per state, 1 for the current one: an alert can then say
+// `paasrun_process_state{state="crashed"} == 1` and a vanished series means a vanished process.
+constexpr std::string_view kProcessStates[] = {"up", "crashed", "down", "stopping"};
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (char c : v) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string format_sample_value(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    return fmt::format("{}", v);
+}
+
+std::string format_prometheus(const Metrics& m, const std::optional<AppStatus>& status) {
+    std::string out;
+    auto it = std::back_inserter(out);
+
+    family(out, "paasrun_http_requests_total", "counter",
+           "HTTP requests answered by the app's web workers, by status class.");
+    std::set<std::string> classes{"1xx", "2xx", "3xx", "4xx", "5xx"};
+    for (const auto& [cls, n] : m.requests_by_class) classes.insert(cls);
+    for (const auto& cls : classes) {
+        auto found = m.requests_by_class.find(cls);
+        fmt::format_to(it, "paasrun_http_requests_total{{class=\"{}\"}} {}\n", escape_label_value(cls),
+                       found == m.requests_by_class.end() ? 0 : found->second);
+    }
+
+    family(out, "paasrun_http_request_duration_seconds", "histogram",
+           "Time from a request's first byte to its response's last byte, in the web workers.");
+    std::size_t buckets = std::min(m.latency_bounds.size(), m.latency_buckets.size());
+    for (std::size_t i = 0; i < buckets; ++i)
+        fmt::format_to(it, "paasrun_http_request_duration_seconds_bucket{{le=\"{}\"}} {}\n",
+                       format_sample_value(m.latency_bounds[i]), m.latency_buckets[i]);
+    fmt::format_to(it, "paasrun_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", m.latency_count);
+    fmt::format_to(it, "paasrun_http_request_duration_seconds_sum {}\n", format_sample_value(m.latency_sum_seconds));
+    fmt::format_to(it, "paasrun_http_request_duration_seconds_count {}\n", m.latency_count);
+
+    family(out, "paasrun_http_requests_in_flight", "gauge", "Requests the web workers are handling right now.");
+    fmt::format_to(it, "paasrun_http_requests_in_flight {}\n", m.in_flight);
+
+    family(out, "paasrun_worker_restarts_total", "counter",
+           "Web worker processes replaced by their arbiter (crash, timeout, max_requests, max_rss_mb).");
+    fmt::format_to(it, "paasrun_worker_restarts_total {}\n", m.worker_restarts);
+
+    family(out, "paasrun_process_restarts_total", "counter", "Procfile processes restarted by the supervisor, by type.");
+    for (const auto& [type, n] : m.process_restarts)
+        fmt::format_to(it, "paasrun_process_restarts_total{{type=\"{}\"}} {}\n", escape_label_value(type), n);
+
+    family(out, "paasrun_release_info", "gauge", "The current release (always 1; the version is the label).");
+    if (status && status->current_release > 0)
+        fmt::format_to(it, "paasrun_release_info{{version=\"v{}\"}} 1\n", status->current_release);
+
+    family(out, "paasrun_process_state", "gauge", "1 for the state each Procfile process is in, 0 for the others.");
+    if (status) {
+        for (const auto& p : status->processes) {
+            bool known = false;
+            for (auto s : kProcessStates) known = known || s == p.state;
+            for (auto s : kProcessStates)
+                fmt::format_to(it, "paasrun_process_state{{name=\"{}\",type=\"{}\",state=\"{}\"}} {}\n",
+                               escape_label_value(p.name), escape_label_value(p.type), s, p.state == s ? 1 : 0);
+            // A state this version does not know still shows up rather than vanishing.
+            if (!known)
+                fmt::format_to(it, "paasrun_process_state{{name=\"{}\",type=\"{}\",state=\"{}\"}} 1\n",
+                               escape_label_value(p.name), escape_label_value(p.type), escape_label_value(p.state));
+        }
+    }
+
+    family(out, "paasrun_ready", "gauge", "1 when the current release has a ready web worker and is not draining (/readyz).");
+    if (status) fmt::format_to(it, "paasrun_ready {}\n", status->ready && !status->draining ? 1 : 0);
+    return out;
+}
+
+}  // namespace paasrun::admin

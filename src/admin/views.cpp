@@ -1,0 +1,117 @@
+#include "admin/views.hpp"
+
+#include <fmt/format.h>
+
+namespace paasrun::admin {
+
+using nlohmann::json;
+
+namespace {
+
+json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+}  // namespace
+
+json version_json(int version) { return version > 0 ? json(fmt::format("v{}", version)) : json(nullptr); }
+
+json status_json(const AppStatus& s) {
+    json processes = json::array();
+    for (const auto& p : s.processes) {
+        processes.push_back({
+            {"name", p.name},
+            {"type", p.type},
+            {"index", p.index},
+            {"port", p.port},
+            {"pid", p.pid > 0 ? json(p.pid) : json(nullptr)},
+            {"state", p.state},
+            {"uptime_seconds", p.uptime},
+            {"restarts", p.restarts},
+            {"last_exit", string_or_null(p.last_exit)},
+        });
+    }
+    json workers = json::array();
+    for (const auto& w : s.web_workers) {
+        workers.push_back({
+            {"process", w.process},
+            {"pid", w.pid},
+            {"release", version_json(w.generation)},
+            {"requests", w.requests},
+            {"in_flight", w.in_flight},
+            {"rss_bytes", w.rss_bytes},
+            {"ready", w.ready},
+        });
+    }
+    return {
+        {"app", s.app},
+        {"release", version_json(s.current_release)},
+        {"formation", s.formation},
+        {"processes", std::move(processes)},
+        {"web_workers", std::move(workers)},
+        {"ready", s.ready},
+        {"started", s.started},
+        {"draining", s.draining},
+        {"running_job", s.running_job ? json(*s.running_job) : json(nullptr)},
+    };
+}
+
+json job_json(const Job& j, std::size_t since) {
+    json output = json::array();
+    for (std::size_t i = std::min(since, j.output.size()); i < j.output.size(); ++i) output.push_back(j.output[i]);
+    return {
+        {"id", j.id},
+        {"kind", j.kind},
+        {"state", to_string(j.state)},
+        {"step", j.step},
+        {"release", version_json(j.release)},
+        {"previous_release", version_json(j.previous_release)},
+        {"message", string_or_null(j.message)},
+        {"output", std::move(output)},
+        {"output_from", std::min(since, j.output.size())},
+        {"output_total", j.output.size()},
+        {"started_at", j.started_at},
+        {"finished_at", string_or_null(j.finished_at)},
+    };
+}
+
+json config_vars_json(const release::ConfigVars& vars, bool reveal) {
+    json out = json::object();
+    for (const auto& [k, v] : vars) out[k] = reveal ? v : std::string(kRedacted);
+    return out;
+}
+
+json release_json(const release::ReleaseInfo& info, bool reveal, int current_version,
+                  const std::vector<release::HistoryEvent>* events) {
+    const auto& r = info.release;
+    json types = json::object();
+    for (const auto& [name, cmd] : r.process_types) types[name] = cmd;
+    json out = {
+        {"version", version_json(r.version)},
+        {"status", std::string(release::to_string(info.status))},
+        {"current", r.version == current_version},
+        {"kind", std::string(release::to_string(r.kind))},
+        {"description", r.description},
+        {"created_at", r.created_at},
+        {"slug_id", string_or_null(r.slug_id)},
+        {"source_hash", string_or_null(r.source_hash)},
+        {"process_types", std::move(types)},
+        {"release_command", string_or_null(r.release_command)},
+        {"rollback_of", version_json(r.rollback_of)},
+        {"failure_reason", string_or_null(info.failure_reason)},
+        {"config", config_vars_json(r.config_vars, reveal)},
+        {"config_redacted", !reveal},
+    };
+    if (events) {
+        json h = json::array();
+        for (const auto& e : *events) {
+            if (e.version != r.version) continue;
+            json ev = {{"time", e.time}, {"event", e.event}};
+            if (!e.description.empty()) ev["description"] = e.description;
+            if (!e.reason.empty()) ev["reason"] = e.reason;
+            h.push_back(std::move(ev));
+        }
+        out["history"] = std::move(h);
+    }
+    return out;
+}
+
+}  // namespace paasrun::admin

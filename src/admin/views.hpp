@@ -1,0 +1,35 @@
+// JSON shapes of the admin API's resources (docs/admin-api.yaml has their schemas). Pure.
+//
+// Versions are strings "vN" everywhere (null when there is none), like the CLI prints them.
+// Config var values are secrets: unless `reveal` is set every value is replaced with
+// kRedacted, so names stay visible and values never leave the host by accident.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/app_control.hpp"
+#include "release/history.hpp"
+#include "release/store.hpp"
+
+namespace paasrun::admin {
+
+inline constexpr std::string_view kRedacted = "[redacted]";
+
+/// "v3", or null for 0.
+[[nodiscard]] nlohmann::json version_json(int version);
+
+[[nodiscard]] nlohmann::json status_json(const AppStatus& s);
+
+/// A job; `since` skips the first output lines (clients poll with ?since=<lines seen>).
+[[nodiscard]] nlohmann::json job_json(const Job& j, std::size_t since = 0);
+
+[[nodiscard]] nlohmann::json config_vars_json(const release::ConfigVars& vars, bool reveal);
+
+/// One release for the list and detail views; `events` (the detail view) are its history.
+[[nodiscard]] nlohmann::json release_json(const release::ReleaseInfo& info, bool reveal, int current_version,
+                                          const std::vector<release::HistoryEvent>* events = nullptr);
+
+}  // namespace paasrun::admin

@@ -1,0 +1,458 @@
+// `paasrun ps | logs | deploy` and the `--to URL` forms of `releases | rollback | config |
+// config:set | config:unset`: clients of a running instance's admin API (remote.hpp lists
+// the exit codes; docs/admin-api.md the API). Output is plain lines, flushed as they come,
+// for CI logs.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/client.hpp"
+#include "admin/source_archive.hpp"
+#include "app/commands.hpp"
+#include "app/remote.hpp"
+#include "release/release.hpp"
+#include "release/store.hpp"
+
+namespace paasrun::app {
+
+namespace remote {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kPollInterval = std::chrono::milliseconds(500);
+constexpr int kMaxTransportRetries = 10;  // consecutive poll failures tolerated (~5 s)
+
+void say(std::string_view line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+}
+
+int fail(std::string_view command, std::string_view message, int code) {
+    fmt::print(stderr, "paasrun {}: error: {}\n", command, message);
+    return code;
+}
+
+const char* env(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : nullptr;
+}
+
+// --token, $PAASRUN_ADMIN_TOKEN, else the token file of the app in the current directory
+// (the common case of a CLI on the same host as `paasrun start`).
+std::string resolve_token(const Target& t) {
+    if (!t.token.empty()) return t.token;
+    if (const char* e = env("PAASRUN_ADMIN_TOKEN")) return e;
+    std::error_code ec;
+    auto file = release::resolve_state_dir(fs::current_path(ec)) / "admin-token";
+    std::ifstream in(file);
+    std::string token;
+    if (in) in >> token;
+    return token;
+}
+
+std::string resolve_url(const Target& t) {
+    if (!t.url.empty()) return t.url;
+    const char* e = env("PAASRUN_URL");
+    return e ? e : "";
+}
+
+Result<std::unique_ptr<admin::Client>> connect(const Target& t) {
+    auto url = resolve_url(t);
+    if (url.empty()) return Error("no admin URL: pass --to URL or set PAASRUN_URL (the admin API of `paasrun start`)");
+    return admin::Client::create(url, resolve_token(t));
+}
+
+std::optional<json> parse_json(const std::string& body) {
+    try {
+        return json::parse(body);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::string str(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return "";
+    return it->get<std::string>();
+}
+
+// A GET that must answer 200 with JSON; prints the error and returns nullopt otherwise.
+std::optional<json> get_json(admin::Client& c, std::string_view command, const std::string& path, int& exit_code) {
+    auto r = c.get(path);
+    if (!r) {
+        exit_code = fail(command, r.error().message, kExitApi);
+        return std::nullopt;
+    }
+    if (r->status != 200) {
+        exit_code = fail(command, r->describe(), kExitApi);
+        return std::nullopt;
+    }
+    auto j = parse_json(r->body);
+    if (!j) exit_code = fail(command, fmt::format("the answer to GET {} is not JSON", path), kExitApi);
+    return j;
+}
+
+std::string step_label(const std::string& step) {
+    if (step == "receiving") return "Receiving the archive";
+    if (step == "building") return "Building";
+    if (step == "release_phase") return "Running the release phase";
+    if (step == "starting") return "Starting the new web generation";
+    if (step == "health_check") return "Health-checking the new release";
+    if (step == "switching") return "Switching traffic to the new release";
+    if (step == "draining") return "Draining the previous generation";
+    return step;
+}
+
+std::string human_duration(double seconds) {
+    auto s = static_cast<long>(seconds);
+    if (s < 60) return fmt::format("{}s", s);
+    if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+    return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+}
+
+std::string human_bytes(std::uint64_t b) {
+    if (b < 1024) return fmt::format("{} B", b);
+    if (b < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024);
+    return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024 * 1024));
+}
+
+// Waits until /readyz answers 200 and /v1/status reports `release` as current. Watches the
+// job meanwhile: an automatic rollback during the wait is reported as such.
+int wait_healthy(admin::Client& c, std::string_view command, const std::string& job_id, const std::string& release,
+                 Clock::time_point deadline) {
+    say(fmt::format("-----> Waiting for {} to be ready (/readyz)", release));
+    int failures = 0;
+    while (Clock::now() < deadline) {
+        auto job = c.get(fmt::format("/v1/jobs/{}?since=1000000000", job_id));
+        if (job && job->status == 200) {
+            if (auto j = parse_json(job->body); j && str(*j, "state") == "rolled_back") {
+                fmt::print(stderr, "paasrun {}: rolled back: {}\n", command, str(*j, "message"));
+                return kExitRolledBack;
+            }
+        }
+        auto ready = c.get("/readyz");
+        auto status = c.get("/v1/status");
+        if (!ready || !status) {
+            if (++failures > kMaxTransportRetries)
+                return fail(command, !ready ? ready.error().message : status.error().message, kExitApi);
+        } else {
+            failures = 0;
+            auto s = parse_json(status->body);
+            if (ready->status == 200 && s && str(*s, "release") == release) {
+                say(fmt::format("-----> {} is live and ready", release));
+                return kExitOk;
+            }
+        }
+        std::this_thread::sleep_for(kPollInterval);
+    }
+    return fail(command, fmt::format("{} was not ready before the timeout", release), kExitTimeout);
+}
+
+// Polls a job until it ends, printing its output lines and steps as they come.
+int follow_job(admin::Client& c, std::string_view command, const std::string& id, Clock::time_point deadline,
+               bool healthy) {
+    std::size_t seen = 0;
+    std::string step;
+    int failures = 0;
+    auto started = Clock::now();
+    for (;;) {
+        auto r = c.get(fmt::format("/v1/jobs/{}?since={}", id, seen));
+        if (!r) {
+            // The admin API lives in the supervisor, which outlives deploys; a blip is retried.
+            if (++failures > kMaxTransportRetries) return fail(command, r.error().message, kExitApi);
+            std::this_thread::sleep_for(kPollInterval);
+            continue;
+        }
+        failures = 0;
+        if (r->status != 200) return fail(command, r->describe(), kExitApi);
+        auto j = parse_json(r->body);
+        if (!j) return fail(command, "the job answer is not JSON", kExitApi);
+        // Output first: lines that arrived since the last poll mostly belong to the step
+        // that was running then. A finished job's last step is not announced.
+        for (const auto& line : j->value("output", json::array()))
+            if (line.is_string()) say(line.get<std::string>());
+        seen = j->value("output_total", seen);
+        auto state = str(*j, "state");
+        auto new_step = str(*j, "step");
+        if (state == "running" && new_step != step && !new_step.empty() && new_step != "done")
+            say(fmt::format("=====> {}", step_label(new_step)));
+        step = new_step;
+
+        auto release = str(*j, "release");
+        auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        if (state == "succeeded") {
+            say(fmt::format("-----> Job {} succeeded{} in {:.1f}s", id, release.empty() ? "" : ": " + release + " is current",
+                            elapsed));
+            if (healthy && !release.empty()) return wait_healthy(c, command, id, release, deadline);
+            return kExitOk;
+        }
+        if (state == "failed") {
+            fmt::print(stderr, "paasrun {}: failed: {}\n", command, str(*j, "message"));
+            auto prev = str(*j, "previous_release");
+            if (!prev.empty()) fmt::print(stderr, "paasrun {}: {} is still the current release\n", command, prev);
+            return kExitFailed;
+        }
+        if (state == "rolled_back") {
+            fmt::print(stderr, "paasrun {}: rolled back to {}: {}\n", command, str(*j, "previous_release"), str(*j, "message"));
+            return kExitRolledBack;
+        }
+        if (Clock::now() >= deadline)
+            return fail(command, fmt::format("job {} still running (step {}) at the timeout; it goes on on the server", id, step),
+                        kExitTimeout);
+        std::this_thread::sleep_for(kPollInterval);
+    }
+}
+
+Clock::time_point deadline_after(double seconds) {
+    return Clock::now() + std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+// A job-starting request: 202 -> follow the job; anything else is the API's refusal.
+int start_and_follow(std::string_view command, const Target& t, const std::string& method, const std::string& path,
+                     const json& body, double timeout_seconds) {
+    auto c = connect(t);
+    if (!c) return fail(command, c.error().message, kExitApi);
+    auto r = (*c)->send_json(method, path, body.dump());
+    if (!r) return fail(command, r.error().message, kExitApi);
+    if (r->status != 202) return fail(command, r->describe(), kExitApi);
+    auto j = parse_json(r->body);
+    if (!j) return fail(command, "the answer is not JSON", kExitApi);
+    say(fmt::format("-----> Job {} started ({})", str(*j, "id"), str(*j, "kind")));
+    return follow_job(**c, command, str(*j, "id"), deadline_after(timeout_seconds), false);
+}
+
+}  // namespace
+
+void add_options(CLI::App* sub, Target& t) {
+    sub->add_option("--to", t.url, "Talk to a running instance's admin API (http://HOST:PORT or unix:/path; env PAASRUN_URL)");
+    sub->add_option("--token", t.token, "Admin API token (env PAASRUN_ADMIN_TOKEN; default ./.paasrun/admin-token)");
+}
+
+bool requested(const Target& t) { return !t.url.empty() || env("PAASRUN_URL") != nullptr; }
+
+int releases(const Target& t) {
+    auto c = connect(t);
+    if (!c) return fail("releases", c.error().message, kExitApi);
+    int code = 0;
+    auto j = get_json(**c, "releases", "/v1/releases", code);
+    if (!j) return code;
+    const auto& list = (*j)["releases"];
+    if (list.empty()) {
+        say("no releases yet (deploy with `paasrun deploy --to URL DIR`)");
+        return 0;
+    }
+    say(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", "VERSION", "CREATED", "SOURCE", "STATUS", "DESCRIPTION"));
+    for (const auto& r : list) {
+        std::string desc = str(r, "description");
+        if (auto why = str(r, "failure_reason"); !why.empty()) desc += fmt::format(" ({})", why);
+        say(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", str(r, "version"), str(r, "created_at"),
+                        str(r, "source_hash").substr(0, 12), str(r, "status"), desc));
+    }
+    return 0;
+}
+
+int rollback(const Target& t, int to, double timeout_seconds) {
+    json body = json::object();
+    if (to > 0) body["to"] = fmt::format("v{}", to);
+    return start_and_follow("rollback", t, "POST", "/v1/rollback", body, timeout_seconds);
+}
+
+int config(const Target& t, bool reveal) {
+    auto c = connect(t);
+    if (!c) return fail("config", c.error().message, kExitApi);
+    int code = 0;
+    auto j = get_json(**c, "config", reveal ? "/v1/config?reveal=true" : "/v1/config", code);
+    if (!j) return code;
+    if ((*j)["release"].is_null()) {
+        say("no config vars (no release yet)");
+        return 0;
+    }
+    if (!reveal) say(fmt::format("=== {} config vars (values hidden; --reveal shows them)", str(*j, "release")));
+    for (const auto& [k, v] : (*j)["config"].items())
+        say(reveal ? fmt::format("{}={}", k, v.is_string() ? v.get<std::string>() : v.dump()) : k);
+    return 0;
+}
+
+int config_set(const Target& t, const std::vector<std::pair<std::string, std::string>>& vars, double timeout_seconds) {
+    json body = json::object();
+    for (const auto& [k, v] : vars) body[k] = v;
+    return start_and_follow("config:set", t, "PATCH", "/v1/config", body, timeout_seconds);
+}
+
+int config_unset(const Target& t, const std::vector<std::string>& keys, double timeout_seconds) {
+    json body = json::object();
+    for (const auto& k : keys) body[k] = nullptr;
+    return start_and_follow("config:unset", t, "PATCH", "/v1/config", body, timeout_seconds);
+}
+
+namespace {
+
+int run_ps(const Target& t) {
+    auto c = connect(t);
+    if (!c) return fail("ps", c.error().message, kExitApi);
+    int code = 0;
+    auto j = get_json(**c, "ps", "/v1/status", code);
+    if (!j) return code;
+    std::string release = (*j)["release"].is_null() ? "no release" : str(*j, "release");
+    std::string state = (*j).value("draining", false) ? "draining" : (*j).value("ready", false) ? "ready" : "not ready";
+    std::string job = (*j)["running_job"].is_null() ? "" : fmt::format(", job {} running", str(*j, "running_job"));
+    say(fmt::format("=== {}: {}, {}{}", str(*j, "app"), release, state, job));
+    say(fmt::format("{:<14} {:>8} {:<9} {:>8} {:>8}  {}", "PROCESS", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"));
+    for (const auto& p : (*j)["processes"]) {
+        say(fmt::format("{:<14} {:>8} {:<9} {:>8} {:>8}  {}", str(p, "name"), p["pid"].is_null() ? "-" : p["pid"].dump(),
+                        str(p, "state"), p["pid"].is_null() ? "-" : human_duration(p.value("uptime_seconds", 0.0)),
+                        p.value("restarts", 0), str(p, "last_exit")));
+    }
+    const auto& workers = (*j)["web_workers"];
+    if (!workers.empty()) {
+        say("");
+        say(fmt::format("{:<14} {:>8} {:<8} {:>10} {:>9} {:>10}  {}", "WEB WORKER", "PID", "RELEASE", "REQUESTS", "IN FLIGHT",
+                        "RSS", "READY"));
+        for (const auto& w : workers)
+            say(fmt::format("{:<14} {:>8} {:<8} {:>10} {:>9} {:>10}  {}", str(w, "process"), w.value("pid", 0),
+                            w["release"].is_null() ? "-" : str(w, "release"), w.value("requests", std::uint64_t{0}),
+                            w.value("in_flight", 0), human_bytes(w.value("rss_bytes", std::uint64_t{0})),
+                            w.value("ready", false) ? "yes" : "no"));
+    }
+    return 0;
+}
+
+int run_logs(const Target& t, int tail, bool follow) {
+    auto c = connect(t);
+    if (!c) return fail("logs", c.error().message, kExitApi);
+    if (!follow) {
+        int code = 0;
+        auto j = get_json(**c, "logs", fmt::format("/v1/logs?tail={}", tail), code);
+        if (!j) return code;
+        for (const auto& l : (*j)["lines"]) say(l.is_string() ? l.get<std::string>() : l.dump());
+        return 0;
+    }
+    auto r = (*c)->stream(fmt::format("/v1/logs?follow=true&tail={}", tail), [](std::string_view data) {
+        std::fwrite(data.data(), 1, data.size(), stdout);
+        std::fflush(stdout);
+        return true;
+    });
+    if (!r) return fail("logs", r.error().message, kExitApi);
+    if (r->status != 200) return fail("logs", r->describe(), kExitApi);
+    return 0;
+}
+
+std::string archive_content_type(const fs::path& p) {
+    auto name = p.filename().string();
+    if (name.ends_with(".tar")) return "application/x-tar";
+    return "application/gzip";
+}
+
+struct TempFile {
+    std::string path;
+    ~TempFile() {
+        if (!path.empty()) ::unlink(path.c_str());
+    }
+};
+
+struct DeployArgs {
+    Target target;
+    std::string source;
+    bool wait_healthy = false;
+    double timeout = 900;
+};
+
+int run_deploy(const DeployArgs& a) {
+    constexpr std::string_view cmd = "deploy";
+    if (!requested(a.target)) return fail(cmd, "no admin URL: pass --to URL or set PAASRUN_URL (to build locally, use `paasrun build`)", kExitUsage);
+    auto deadline = deadline_after(a.timeout);
+    std::error_code ec;
+    fs::path source = fs::absolute(a.source, ec);
+    if (!fs::exists(source, ec)) return fail(cmd, fmt::format("{} does not exist", a.source), kExitUsage);
+
+    TempFile packed;
+    fs::path upload = source;
+    if (fs::is_directory(source, ec)) {
+        const char* tmpdir = env("TMPDIR");
+        packed.path = fmt::format("{}/paasrun-deploy-XXXXXX.tar.gz", tmpdir ? tmpdir : "/tmp");
+        int fd = ::mkstemps(packed.path.data(), 7);
+        if (fd < 0) {
+            auto e = sys_error("create a temp file in {}", tmpdir ? tmpdir : "/tmp");
+            packed.path.clear();
+            return fail(cmd, e.message, kExitFailed);
+        }
+        ::close(fd);
+        // A $PAASRUN_STATE inside the app dir is state, not source.
+        std::vector<std::string> extra;
+        if (const char* st = env("PAASRUN_STATE")) {
+            auto rel = fs::absolute(st).lexically_relative(source);
+            if (!rel.empty() && !rel.string().starts_with("..")) extra.push_back(rel.string());
+        }
+        say(fmt::format("-----> Packing {} (leaving out .git, .venv, .paasrun, __pycache__)", source.string()));
+        if (auto s = admin::pack_source_dir(source, packed.path, extra); !s) return fail(cmd, s.error().describe(), kExitFailed);
+        upload = packed.path;
+    }
+
+    auto c = connect(a.target);
+    if (!c) return fail(cmd, c.error().message, kExitApi);
+    say(fmt::format("-----> Uploading {} to {}", human_bytes(fs::file_size(upload, ec)), (*c)->url()));
+    auto r = (*c)->upload("/v1/releases", upload, archive_content_type(upload));
+    if (!r) return fail(cmd, r.error().message, kExitApi);
+    if (r->status != 202) return fail(cmd, r->describe(), kExitApi);
+    auto j = parse_json(r->body);
+    if (!j) return fail(cmd, "the answer is not JSON", kExitApi);
+    auto id = str(*j, "id");
+    say(fmt::format("-----> Deploy job {} started", id));
+    return follow_job(**c, cmd, id, deadline, a.wait_healthy);
+}
+
+}  // namespace
+
+}  // namespace remote
+
+void register_remote(CLI::App& app, Commands& cmds) {
+    auto ps_target = std::make_shared<remote::Target>();
+    auto* ps = app.add_subcommand("ps", "Show a running instance's processes and web workers (admin API)");
+    remote::add_options(ps, *ps_target);
+    cmds.add(ps, [ps_target] { return remote::run_ps(*ps_target); });
+
+    struct LogsArgs {
+        remote::Target target;
+        int tail = 100;
+        bool follow = false;
+    };
+    auto logs_args = std::make_shared<LogsArgs>();
+    auto* logs = app.add_subcommand("logs", "Print a running instance's log (admin API); -f keeps following it");
+    remote::add_options(logs, logs_args->target);
+    logs->add_option("-n,--tail", logs_args->tail, "Lines of backlog (default 100, at most 10000)")
+        ->check(CLI::Range(0, 10000));
+    logs->add_flag("-f,--follow", logs_args->follow, "Keep printing new lines until interrupted");
+    cmds.add(logs, [logs_args] { return remote::run_logs(logs_args->target, logs_args->tail, logs_args->follow); });
+
+    auto deploy_args = std::make_shared<remote::DeployArgs>();
+    auto* deploy = app.add_subcommand(
+        "deploy", "Deploy DIR (packed as .tar.gz) or a TARBALL to a running instance (admin API) and follow the job");
+    deploy->footer(
+        "Exit codes: 0 deployed (and ready, with --wait-healthy); 1 failed (the current release is unchanged);\n"
+        "2 usage; 3 rolled back; 4 timed out (the job goes on); 5 refused by the API or unreachable");
+    remote::add_options(deploy, deploy_args->target);
+    deploy->add_option("source", deploy_args->source, "App directory or .tar.gz/.tgz/.tar archive")->required();
+    deploy->add_flag("--wait-healthy", deploy_args->wait_healthy,
+                     "After the switch, wait until /readyz is 200 on the new release");
+    deploy->add_option("--timeout", deploy_args->timeout, "Seconds to wait for the whole deploy (default 900)")
+        ->check(CLI::PositiveNumber);
+    cmds.add(deploy, [deploy_args] { return remote::run_deploy(*deploy_args); });
+}
+
+}  // namespace paasrun::app

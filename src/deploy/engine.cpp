@@ -1,0 +1,696 @@
+#include "deploy/engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "build/builder.hpp"
+#include "deploy/archive.hpp"
+#include "deploy/health_probe.hpp"
+#include "deploy/slug_import.hpp"
+#include "release/durable_fs.hpp"
+#include "release/publish.hpp"
+#include "supervisor/web_socket.hpp"
+#include "worker/stats.hpp"
+
+namespace paasrun::deploy {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using admin::ControlError;
+using admin::ErrorKind;
+using admin::JobState;
+using supervisor::ProcessStatus;
+using supervisor::RunSpec;
+using supervisor::Supervisor;
+
+namespace {
+
+// A web command that does not report READY=1 (gunicorn, ...) counts as ready once it has
+// stayed up this long (and passed the health check, when one is configured).
+constexpr auto kSettle = 2s;
+constexpr auto kPoll = 100ms;
+constexpr auto kLoopDeadline = 5s;  // a supervisor loop that does not answer in 5 s is stuck
+
+using Seconds = std::chrono::duration<double>;
+
+std::string exit_hint(const std::string& last_exit) {
+    if (last_exit == "exit=4") return ": the app could not be imported (MODULE:CALLABLE did not load; traceback in the log)";
+    if (last_exit == "exit=3") return ": a worker failed to boot (see the log)";
+    return "";
+}
+
+bool exited(const ProcessStatus& p) { return p.state == "down" || p.state == "crashed"; }
+
+}  // namespace
+
+struct Engine::Bake {
+    std::string job;
+    int version = 0;
+    int previous = 0;
+    int generation = 0;
+    int health_port = 0;
+    Clock::time_point until;
+    Clock::time_point next_probe;
+    int health_failures = 0;
+};
+
+Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
+    : sup_(sup), logs_(logs), opts_(std::move(options)) {
+    thread_ = std::thread([this] { thread_main(); });
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+template <typename F>
+auto Engine::on_loop(F&& fn) -> Result<std::invoke_result_t<F&, Supervisor&>> {
+    auto fut = sup_.submit(std::forward<F>(fn));
+    auto deadline = Clock::now() + kLoopDeadline;
+    while (fut.wait_for(50ms) != std::future_status::ready) {
+        if (stopping()) return Error("paasrun is stopping");
+        if (Clock::now() > deadline) return Error("the supervisor loop did not answer within 5s");
+    }
+    try {
+        if constexpr (std::is_void_v<std::invoke_result_t<F&, Supervisor&>>) {
+            fut.get();
+            return {};
+        } else {
+            return fut.get();
+        }
+    } catch (const std::future_error&) {
+        return Error("the supervisor has stopped");
+    }
+}
+
+void Engine::log(log::Level level, const std::string& text) {
+    // Output writes whole lines with one write(2); the loop thread is not needed for that,
+    // but the tap (LogHub) is thread-safe too.
+    sup_.output().system(level, text, "deploy");
+}
+
+void Engine::say(const std::string& job, const std::string& line) {
+    jobs_.add_output(job, line);
+    sup_.output().named_line("deploy", line);
+}
+
+void Engine::step(const std::string& job, const std::string& name) {
+    jobs_.update(job, [&](admin::Job& j) { j.step = name; });
+    log(log::Level::info, fmt::format("job step job={} step={}", job, name));
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine thread
+
+admin::ControlResult<std::string> Engine::submit(const std::string& kind,
+                                                 std::function<void(const std::string&)> body) {
+    if (stopping()) return ControlError{ErrorKind::conflict, "paasrun is stopping"};
+    std::lock_guard lock(mu_);
+    if (pending_) return ControlError{ErrorKind::conflict, "another job is about to start"};
+    auto id = jobs_.begin(kind);
+    if (auto* err = std::get_if<ControlError>(&id)) return *err;
+    std::string job = std::get<std::string>(id);
+    pending_ = [this, job, body = std::move(body)] { body(job); };
+    cv_.notify_all();
+    log(log::Level::info, fmt::format("job queued job={} kind={}", job, kind));
+    return job;
+}
+
+void Engine::thread_main() {
+    while (true) {
+        std::function<void()> task;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait_for(lock, 200ms, [&] { return stopping_.load() || pending_; });
+            if (stopping_) return;
+            task = std::exchange(pending_, nullptr);
+        }
+        if (task) {
+            // Builds and release phases wait for children of their own (ChildGuard).
+            Supervisor::ChildGuard guard(sup_);
+            task();
+            continue;
+        }
+        bake_tick();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+admin::ControlResult<admin::AppStatus> Engine::status() {
+    struct Snap {
+        std::vector<ProcessStatus> procs;
+        supervisor::Counts formation;
+        int release = 0;
+        bool draining = false;
+        std::string web_command;
+    };
+    auto snap = on_loop([](Supervisor& s) {
+        Snap out;
+        out.procs = s.snapshot();
+        out.formation = s.formation();
+        out.release = s.current_run()->release;
+        out.draining = s.draining();
+        if (auto* c = s.current_run()->command("web")) out.web_command = *c;
+        return out;
+    });
+    if (!snap) return ControlError{ErrorKind::internal, snap.error().message};
+    admin::AppStatus st;
+    st.app = opts_.app_name;
+    st.current_release = snap->release;
+    st.formation = snap->formation;
+    st.draining = snap->draining;
+    st.running_job = jobs_.running();
+    bool notify = supervisor::reports_ready(snap->web_command);
+    bool any_web = false;
+    for (const auto& p : snap->procs) {
+        if (p.type != "web" || p.phase != "active") continue;
+        any_web = true;
+        if (p.state == "up" && (notify ? p.ready : p.uptime >= Seconds(kSettle).count())) st.ready = true;
+    }
+    if (!any_web && snap->formation["web"] == 0)
+        st.ready = std::any_of(snap->procs.begin(), snap->procs.end(), [](const auto& p) { return p.state == "up"; });
+    st.ready = st.ready && !st.draining;
+    if (st.ready) started_ = true;
+    st.started = started_;
+    if (!opts_.stats_dir.empty()) {
+        for (const auto& w : worker::read_stats_dir(opts_.stats_dir)) {
+            if (w.retired) continue;
+            admin::WebWorker ww;
+            ww.pid = w.pid;
+            ww.requests = w.requests;
+            ww.in_flight = w.in_flight;
+            ww.rss_bytes = w.rss_bytes;
+            ww.ready = w.ready;
+            for (const auto& p : snap->procs)
+                if (p.pid == w.arbiter_pid) {
+                    ww.process = p.name;
+                    ww.generation = p.release;
+                }
+            st.web_workers.push_back(std::move(ww));
+        }
+    }
+    st.processes = std::move(snap->procs);
+    return st;
+}
+
+bool Engine::live(std::chrono::milliseconds deadline) {
+    auto fut = sup_.submit([](Supervisor&) { return true; });
+    if (fut.wait_for(deadline) != std::future_status::ready) return false;
+    try {
+        return fut.get();
+    } catch (const std::future_error&) {
+        return false;
+    }
+}
+
+admin::ControlResult<admin::Metrics> Engine::metrics() {
+    auto restarts = on_loop([](Supervisor& s) { return s.restart_totals(); });
+    if (!restarts) return ControlError{ErrorKind::internal, restarts.error().message};
+    admin::Metrics m;
+    for (const auto& [type, n] : *restarts) m.process_restarts[type] = n;
+    m.latency_bounds.assign(worker::kLatencyBounds.begin(), worker::kLatencyBounds.end());
+    m.latency_buckets.assign(m.latency_bounds.size(), 0);
+    static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    for (const auto* c : kClasses) m.requests_by_class[c] = 0;
+    if (!opts_.stats_dir.empty()) {
+        for (const auto& w : worker::read_stats_dir(opts_.stats_dir)) {
+            for (std::size_t i = 0; i < w.by_class.size(); ++i) m.requests_by_class[kClasses[i]] += w.by_class[i];
+            std::uint64_t cumulative = 0;
+            for (std::size_t i = 0; i < m.latency_bounds.size(); ++i) {
+                cumulative += w.latency[i];
+                m.latency_buckets[i] += cumulative;
+            }
+            for (auto n : w.latency) m.latency_count += n;
+            m.latency_sum_seconds += w.latency_sum_seconds;
+            if (!w.retired) m.in_flight += w.in_flight;
+            m.worker_restarts += w.worker_restarts;
+        }
+    }
+    return m;
+}
+
+// ---------------------------------------------------------------------------------------
+// Job entry points (admin threads): validate what can be validated at once, then queue.
+
+admin::ControlResult<std::string> Engine::deploy(fs::path archive) {
+    auto r = submit("deploy", [this, archive](const std::string& job) { run_deploy(job, archive); });
+    if (std::holds_alternative<ControlError>(r)) {
+        std::error_code ec;
+        fs::remove(archive, ec);  // ours to delete, whatever happens
+    }
+    return r;
+}
+
+admin::ControlResult<std::string> Engine::rollback(int to) {
+    release::ReleaseStore store(opts_.state_dir);
+    if (to != 0 && !store.load(to)) return ControlError{ErrorKind::not_found, fmt::format("there is no release v{}", to)};
+    return submit("rollback", [this, to](const std::string& job) {
+        run_release_job(job, [to](const release::ReleaseStore& s) { return release::draft_rollback(s, to); },
+                        "rollback");
+    });
+}
+
+admin::ControlResult<std::string> Engine::set_config(std::map<std::string, std::optional<std::string>> changes) {
+    std::vector<std::pair<std::string, std::string>> set;
+    std::vector<std::string> unset;
+    if (changes.empty()) return ControlError{ErrorKind::invalid, "no config vars to change"};
+    for (const auto& [k, v] : changes) {
+        if (!release::valid_config_key(k))
+            return ControlError{ErrorKind::invalid,
+                                fmt::format("\"{}\" is not a valid config var name ([A-Za-z_][A-Za-z0-9_]*)", k)};
+        if (v) set.emplace_back(k, *v);
+        else unset.push_back(k);
+    }
+    return submit("config", [this, set, unset](const std::string& job) {
+        run_release_job(job,
+                        [&](const release::ReleaseStore& s) { return release::draft_config_change(s, set, unset); },
+                        "config change");
+    });
+}
+
+admin::ControlResult<std::string> Engine::scale(std::map<std::string, int> counts) {
+    auto run = on_loop([](Supervisor& s) { return s.current_run(); });
+    if (!run) return ControlError{ErrorKind::internal, run.error().message};
+    if (counts.empty()) return ControlError{ErrorKind::invalid, "no process types to scale"};
+    for (const auto& [type, n] : counts) {
+        if (!(*run)->command(type))
+            return ControlError{ErrorKind::invalid,
+                                fmt::format("process type \"{}\" is not declared by the running release", type)};
+        if (n < 0 || n > config::max_formation_count)
+            return ControlError{ErrorKind::invalid,
+                                fmt::format("{}={}: a count is 0..{}", type, n, config::max_formation_count)};
+    }
+    return submit("formation", [this, counts](const std::string& job) { run_scale(job, counts); });
+}
+
+admin::ControlResult<std::string> Engine::restart(const std::string& type) {
+    auto run = on_loop([](Supervisor& s) { return s.current_run(); });
+    if (!run) return ControlError{ErrorKind::internal, run.error().message};
+    if (!(*run)->command(type))
+        return ControlError{ErrorKind::invalid,
+                            fmt::format("process type \"{}\" is not declared by the running release", type)};
+    return submit("restart", [this, type](const std::string& job) { run_restart(job, type); });
+}
+
+// ---------------------------------------------------------------------------------------
+// Jobs
+
+void Engine::run_deploy(const std::string& job, const fs::path& archive) {
+    bake_.reset();  // a new deploy supersedes the previous bake window
+    std::error_code ec;
+    auto finish_failed = [&](const std::string& why) {
+        log(log::Level::error, fmt::format("deploy failed job={} reason={}", job, log::quote(why)));
+        jobs_.finish(job, JobState::failed, why);
+    };
+    release::ReleaseStore store(opts_.state_dir);
+    auto lock = store.lock();
+    if (!lock) {
+        fs::remove(archive, ec);
+        return finish_failed(lock.error().message);
+    }
+    (void)store.clean_leftovers();
+    (void)store.init();
+    auto work = store.tmp_dir() / fmt::format("deploy-{}-{}", job, release::random_suffix());
+    struct Cleanup {
+        fs::path work, archive;
+        ~Cleanup() {
+            std::error_code e;
+            fs::remove_all(work, e);
+            fs::remove(archive, e);
+        }
+    } cleanup{work, archive};
+    fs::create_directories(work / "unpacked", ec);
+    if (ec) return finish_failed(fmt::format("cannot create {}: {}", work.string(), ec.message()));
+
+    step(job, "receiving");
+    auto unpacked = unpack_archive(archive, work / "unpacked");
+    if (!unpacked) return finish_failed("the archive was refused: " + unpacked.error().message);
+    say(job, fmt::format("-----> Unpacked {} files, {} bytes", unpacked->files, unpacked->bytes));
+    fs::remove(archive, ec);
+
+    step(job, "building");
+    Result<release::SlugMeta> slug = Error("unset");
+    if (is_slug_archive(work / "unpacked")) {
+        say(job, "-----> Importing slug archive");
+        slug = import_slug(store, work / "unpacked");
+    } else {
+        auto src = source_root(work / "unpacked");
+        auto bopts = opts_.pipeline.build;
+        bopts.on_output = [&](std::string_view line) { say(job, std::string(line)); };
+        auto built = build::build_slug(store, src, bopts);
+        if (built) slug = std::move(built->meta);
+        else slug = std::move(built).error();
+    }
+    if (!slug) return finish_failed("build failed: " + slug.error().message);
+
+    auto draft = release::draft_build_release(store, *slug);
+    if (!draft) return finish_failed(draft.error().message);
+    auto v = publish_and_switch(job, store, std::move(*draft));
+    if (!v) return finish_failed(v.error().message);
+}
+
+void Engine::run_release_job(const std::string& job,
+                             const std::function<Result<release::Release>(const release::ReleaseStore&)>& make,
+                             const std::string& what) {
+    bake_.reset();
+    release::ReleaseStore store(opts_.state_dir);
+    auto lock = store.lock();
+    if (!lock) return jobs_.finish(job, JobState::failed, lock.error().message);
+    auto draft = make(store);
+    if (!draft) return jobs_.finish(job, JobState::failed, draft.error().message);
+    auto v = publish_and_switch(job, store, std::move(*draft));
+    if (!v) {
+        log(log::Level::error, fmt::format("{} failed job={} reason={}", what, job, log::quote(v.error().message)));
+        jobs_.finish(job, JobState::failed, v.error().message);
+    }
+}
+
+Result<int> Engine::publish_and_switch(const std::string& job, const release::ReleaseStore& store,
+                                       release::Release draft) {
+    int previous = store.current_version() ? *store.current_version() : 0;
+    std::string description = draft.description;
+    auto v = store.create(std::move(draft));
+    if (!v) return std::move(v).error();
+    jobs_.update(job, [&](admin::Job& j) {
+        j.release = *v;
+        j.previous_release = previous;
+    });
+    say(job, fmt::format("-----> Created v{}: {}", *v, description));
+    auto fail = [&](const std::string& why) -> Error {
+        (void)store.mark_failed(*v, why);
+        return Error(fmt::format("v{} failed: {}; v{} is still serving", *v, why, previous));
+    };
+
+    step(job, "release_phase");
+    auto popts = opts_.pipeline.publish;
+    popts.on_output = [&](std::string_view line) { say(job, fmt::format("       release | {}", line)); };
+    auto phase = release::run_release_phase(store, *v, popts);
+    if (!phase) {
+        auto msg = phase.error().message;
+        return fail(msg.substr(0, msg.find('\n')));
+    }
+    if (phase->first) say(job, fmt::format("-----> Release phase succeeded in {:.1f}s", phase->second));
+
+    auto run = release_run_spec(store, *v, opts_.env);
+    if (!run) return fail(run.error().message);
+    if (auto s = switch_to(job, *run, true); !s) return fail(s.error().message);
+
+    if (auto s = store.activate(*v); !s) return fail(s.error().message);
+    if (auto pruned = store.prune(opts_.pipeline.publish.keep_releases))
+        for (int p : *pruned) say(job, fmt::format("-----> Removed old release v{} (keep_releases)", p));
+    say(job, fmt::format("-----> v{} is current", *v));
+    jobs_.update(job, [&](admin::Job& j) {
+        if (bake_ && bake_->job == job) j.step = "baking";
+    });
+    if (bake_ && bake_->job == job) {
+        bake_->version = *v;
+        bake_->previous = previous;
+    }
+    jobs_.finish(job, JobState::succeeded, "");
+    return *v;
+}
+
+void Engine::run_scale(const std::string& job, const std::map<std::string, int>& counts) {
+    step(job, "starting");
+    auto st = on_loop([counts](Supervisor& s) { return s.scale(counts); });
+    if (!st || !*st)
+        return jobs_.finish(job, JobState::failed, !st ? st.error().message : st->error().message);
+    // Wait for added web processes to be ready, so the caller knows the capacity is there.
+    step(job, "health_check");
+    auto deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.start_timeout));
+    while (!stopping() && Clock::now() < deadline) {
+        auto status = this->status();
+        if (auto* s = std::get_if<admin::AppStatus>(&status)) {
+            bool all = true;
+            for (const auto& p : s->processes)
+                if (p.phase == "active" && p.state != "up") all = false;
+            int web_ready = 0;
+            for (const auto& p : s->processes)
+                if (p.type == "web" && p.phase == "active" && p.state == "up") ++web_ready;
+            if (all && (!counts.count("web") || web_ready >= counts.at("web"))) break;
+        }
+        std::this_thread::sleep_for(kPoll);
+    }
+    jobs_.finish(job, JobState::succeeded, "");
+}
+
+void Engine::run_restart(const std::string& job, const std::string& type) {
+    auto run = on_loop([](Supervisor& s) { return s.current_run(); });
+    if (!run) return jobs_.finish(job, JobState::failed, run.error().message);
+    if (type == "web") {
+        auto s = switch_to(job, *run, false);
+        if (!s) return jobs_.finish(job, JobState::failed, s.error().message);
+        return jobs_.finish(job, JobState::succeeded, "");
+    }
+    step(job, "starting");
+    auto r = on_loop([type, run = *run](Supervisor& s) -> Status {
+        auto counts = s.counts_for(*run);
+        auto info = s.start_generation(run, {{type, counts[type]}});
+        if (!info) return std::move(info).error();
+        s.commit_generation(info->id, false);
+        return {};
+    });
+    if (!r || !*r) return jobs_.finish(job, JobState::failed, !r ? r.error().message : r->error().message);
+    jobs_.finish(job, JobState::succeeded, "");
+}
+
+// ---------------------------------------------------------------------------------------
+// The switch
+
+Status Engine::wait_ready(const std::string& job, int generation, const RunSpec& run, int health_port,
+                          Clock::time_point deadline) {
+    const std::string* web = run.command("web");
+    bool notify = web && supervisor::reports_ready(*web);
+    while (true) {
+        if (stopping()) return Error("paasrun is stopping");
+        auto procs = on_loop([generation](Supervisor& s) { return s.generation(generation); });
+        if (!procs) return std::move(procs).error();
+        bool all = !procs->empty();
+        for (const auto& p : *procs) {
+            if (exited(p))
+                return Error(fmt::format("{} of the new release exited before it was ready ({}){}", p.name, p.last_exit,
+                                         exit_hint(p.last_exit)));
+            if (p.type == "web" && !(notify ? p.ready : p.uptime >= Seconds(kSettle).count())) all = false;
+        }
+        if (all) break;
+        if (Clock::now() > deadline)
+            return Error(fmt::format("the new web processes were not ready within deploy.start_timeout ({}s)",
+                                     opts_.manifest.deploy.start_timeout));
+        std::this_thread::sleep_for(kPoll);
+    }
+    say(job, "-----> New web processes are ready");
+    const auto& h = opts_.manifest.health;
+    if (h.path.empty() || health_port == 0) return {};
+    step(job, "health_check");
+    int failures = 0;
+    while (true) {
+        if (stopping()) return Error("paasrun is stopping");
+        auto r = probe_http(health_port, h.path, Seconds(h.timeout));
+        if (r.healthy) {
+            say(job, fmt::format("-----> Health check passed: {}", r.detail));
+            return {};
+        }
+        ++failures;
+        say(job, fmt::format("-----> Health check failed ({}/{}): {}", failures, h.attempts, r.detail));
+        if (failures >= h.attempts)
+            return Error(fmt::format("health check {} failed {} times in a row (last: {})", h.path, failures, r.detail));
+        auto procs = on_loop([generation](Supervisor& s) { return s.generation(generation); });
+        if (procs)
+            for (const auto& p : *procs)
+                if (exited(p))
+                    return Error(fmt::format("{} of the new release exited during the health check ({}){}", p.name,
+                                             p.last_exit, exit_hint(p.last_exit)));
+        if (Clock::now() > deadline)
+            return Error(fmt::format("the health check did not pass within deploy.start_timeout ({}s)",
+                                     opts_.manifest.deploy.start_timeout));
+        std::this_thread::sleep_for(Seconds(h.interval));
+    }
+}
+
+void Engine::wait_drained(const std::string& job, int generation) {
+    step(job, "draining");
+    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(opts_.grace_period) + 5s;
+    while (!stopping() && Clock::now() < deadline) {
+        auto left = on_loop([generation](Supervisor& s) {
+            int n = 0;
+            for (const auto& p : s.snapshot())
+                if (p.phase == "retiring" && p.generation != generation) ++n;
+            return n;
+        });
+        if (!left || *left == 0) return;
+        std::this_thread::sleep_for(kPoll);
+    }
+}
+
+Status Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run, bool baking) {
+    auto deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.start_timeout));
+    auto plan = on_loop([run](Supervisor& s) {
+        return std::tuple{s.counts_for(*run), s.shared_web_socket(), s.current_run()};
+    });
+    if (!plan) return std::move(plan).error();
+    auto [counts, shared, old_run] = *plan;
+    int web = counts.count("web") ? counts["web"] : 0;
+    supervisor::Counts others = counts;
+    others.erase("web");
+
+    step(job, "starting");
+    int gen = 0, health_port = 0;
+    if (web > 0) {
+        if (!shared) {
+            // Per-process ports (a web command that binds $PORT itself): the old processes
+            // must release the port first. This is the one case with downtime (docs/deploys.md).
+            say(job, "-----> The web command binds its own port: stopping the old web processes first");
+            auto r = on_loop([](Supervisor& s) { s.retire_type("web"); });
+            if (!r) return std::move(r).error();
+            wait_drained(job, -1);
+        }
+        auto info = on_loop([run, web](Supervisor& s) { return s.start_generation(run, {{"web", web}}); });
+        if (!info) return std::move(info).error();
+        if (!*info) return std::move(*info).error();
+        gen = (*info)->id;
+        health_port = (*info)->health_port;
+        if (!shared) {
+            auto port = on_loop([gen](Supervisor& s) {
+                auto procs = s.generation(gen);
+                return procs.empty() ? 0 : procs.front().port;
+            });
+            health_port = port ? *port : 0;
+        }
+        say(job, fmt::format("-----> Started {} web process(es) of v{} (generation {})", web, run->release, gen));
+        auto ready = wait_ready(job, gen, *run, health_port, deadline);
+        if (!ready) {
+            (void)on_loop([gen](Supervisor& s) { s.abort_generation(gen); });
+            if (!shared) {
+                // Bring the old release back on its port.
+                (void)on_loop([old_run, web](Supervisor& s) {
+                    if (auto i = s.start_generation(old_run, {{"web", web}})) s.commit_generation(i->id, false);
+                });
+            }
+            return ready;
+        }
+    }
+
+    step(job, "switching");
+    auto switched = on_loop([gen, run, others, web](Supervisor& s) -> Status {
+        if (web > 0) s.commit_generation(gen, true);
+        supervisor::Counts start;
+        for (const auto& [type, n] : others)
+            if (n > 0) start[type] = n;
+        if (start.empty()) {
+            if (web == 0) {  // nothing to start, but the old types must still go
+                auto info = s.start_generation(run, {});
+                if (!info) return std::move(info).error();
+                s.commit_generation(info->id, true);
+            }
+            return {};
+        }
+        auto info = s.start_generation(run, start);
+        if (!info) return std::move(info).error();
+        s.commit_generation(info->id, web == 0);
+        return {};
+    });
+    if (!switched) return std::move(switched).error();
+    if (!*switched) return std::move(*switched).error();
+    say(job, fmt::format("-----> Switched to v{}; draining the old processes", run->release));
+    if (baking && web > 0 && opts_.manifest.deploy.bake_window > 0) {
+        auto b = std::make_unique<Bake>();
+        b->job = job;
+        b->generation = gen;
+        b->health_port = health_port;
+        b->until = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.bake_window));
+        b->next_probe = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.health.interval));
+        bake_ = std::move(b);
+    }
+    wait_drained(job, gen);
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Bake window and automatic rollback
+
+void Engine::bake_tick() {
+    if (!bake_) return;
+    auto& b = *bake_;
+    auto now = Clock::now();
+    if (now >= b.until) {
+        log(log::Level::info, fmt::format("bake window passed release=v{} job={}", b.version, b.job));
+        jobs_.update(b.job, [](admin::Job& j) {
+            if (j.step == "baking") j.step = "done";
+        });
+        bake_.reset();
+        return;
+    }
+    int generation = b.generation;
+    auto procs = on_loop([generation](Supervisor& s) { return s.generation(generation); });
+    if (!procs) return;
+    int crashes = 0;
+    for (const auto& p : *procs)
+        if (p.type == "web") crashes += p.exits;
+    const auto& d = opts_.manifest.deploy;
+    if (crashes >= d.max_crashes)
+        return auto_rollback(fmt::format("web processes of v{} crashed {} times within the bake window ({}s)", b.version,
+                                         crashes, d.bake_window));
+    const auto& h = opts_.manifest.health;
+    if (h.path.empty() || b.health_port == 0 || now < b.next_probe) return;
+    b.next_probe = now + std::chrono::duration_cast<Clock::duration>(Seconds(h.interval));
+    auto r = probe_http(b.health_port, h.path, Seconds(h.timeout));
+    if (r.healthy) return;
+    ++b.health_failures;
+    log(log::Level::warn, fmt::format("health check failed during the bake window release=v{} failures={} detail={}",
+                                      b.version, b.health_failures, log::quote(r.detail)));
+    if (b.health_failures >= d.max_health_failures)
+        auto_rollback(fmt::format("health check {} of v{} failed {} times within the bake window (last: {})", h.path,
+                                  b.version, b.health_failures, r.detail));
+}
+
+void Engine::auto_rollback(const std::string& reason) {
+    Supervisor::ChildGuard guard(sup_);
+    auto b = std::move(bake_);
+    if (!b) return;
+    log(log::Level::warn, fmt::format("automatic rollback release=v{} to=v{} reason={}", b->version, b->previous,
+                                      log::quote(reason)));
+    jobs_.update(b->job, [&](admin::Job& j) {
+        j.state = JobState::rolled_back;
+        j.message = "rolled back automatically: " + reason;
+        j.step = "done";
+    });
+    release::ReleaseStore store(opts_.state_dir);
+    (void)store.append_history({release::now_rfc3339(), b->version, "rolled_back", "", reason});
+    if (b->previous == 0) return;
+    std::string job;
+    {
+        std::lock_guard lock(mu_);
+        if (pending_) return;  // the operator's next job supersedes this rollback
+        auto id = jobs_.begin("rollback");
+        if (std::holds_alternative<ControlError>(id)) return;
+        job = std::get<std::string>(id);
+    }
+    say(job, fmt::format("-----> Automatic rollback of v{} to v{}: {}", b->version, b->previous, reason));
+    int previous = b->previous;
+    run_release_job(job,
+                    [previous](const release::ReleaseStore& s) -> Result<release::Release> {
+                        auto d = release::draft_rollback(s, previous);
+                        if (d) d->description = fmt::format("Automatic rollback to v{}", previous);
+                        return d;
+                    },
+                    "automatic rollback");
+    bake_.reset();  // a rollback is not baked again: there is nothing older to go back to
+    jobs_.update(job, [](admin::Job& j) {
+        if (j.step == "baking") j.step = "done";
+    });
+}
+
+}  // namespace paasrun::deploy

@@ -1,0 +1,124 @@
+// deploy::Engine: the AppControl behind the admin API (admin/app_control.hpp). It owns what
+// actually happens on a deploy, rollback, config change, scale or restart; the sequence and
+// every timeout are described in docs/deploys.md.
+//
+// Threads: jobs run one at a time on the engine's own thread, never on the supervisor loop.
+// The engine reads and changes supervisor state only through Supervisor::submit() (waiting
+// with a deadline), and writes the release store under its lock for the whole job. Between
+// jobs the same thread watches the bake window of the last switch (crash loop, failed
+// health checks) and rolls back by itself when it must.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "admin/app_control.hpp"
+#include "build/pipeline.hpp"
+#include "config/manifest.hpp"
+#include "deploy/job_table.hpp"
+#include "deploy/log_hub.hpp"
+#include "deploy/run_spec.hpp"
+#include "supervisor/supervisor.hpp"
+
+namespace paasrun::deploy {
+
+struct EngineOptions {
+    std::string app_name;
+    std::filesystem::path state_dir;
+    config::Manifest manifest;
+    build::PipelineOptions pipeline;  // build and release-phase options (manifest)
+    EnvInputs env;                    // layers below the release's config vars
+    std::filesystem::path stats_dir;  // PAASRUN_STATS_DIR of the web processes ("" = none)
+    std::chrono::duration<double> grace_period{30};
+};
+
+class Engine final : public admin::AppControl {
+public:
+    /// `logs` must be the hub the supervisor's log tap feeds. Starts the engine thread: create
+    /// it after Supervisor::create (which blocks the signals every thread must inherit).
+    Engine(supervisor::Supervisor& sup, LogHub& logs, EngineOptions options);
+    ~Engine() override;
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Stops the engine thread (a running job is abandoned at its next step). Call before the
+    /// supervisor is destroyed.
+    void stop();
+
+    // AppControl
+    [[nodiscard]] admin::ControlResult<admin::AppStatus> status() override;
+    [[nodiscard]] bool live(std::chrono::milliseconds deadline) override;
+    [[nodiscard]] const std::filesystem::path& state_dir() const override { return opts_.state_dir; }
+    [[nodiscard]] admin::ControlResult<admin::Metrics> metrics() override;
+    [[nodiscard]] std::optional<admin::Job> job(const std::string& id) override { return jobs_.get(id); }
+    [[nodiscard]] admin::ControlResult<std::string> deploy(std::filesystem::path archive) override;
+    [[nodiscard]] admin::ControlResult<std::string> rollback(int to) override;
+    [[nodiscard]] admin::ControlResult<std::string> set_config(
+        std::map<std::string, std::optional<std::string>> changes) override;
+    [[nodiscard]] admin::ControlResult<std::string> scale(std::map<std::string, int> counts) override;
+    [[nodiscard]] admin::ControlResult<std::string> restart(const std::string& type) override;
+    [[nodiscard]] std::vector<std::string> log_tail(std::size_t lines) override { return logs_.tail(lines); }
+    [[nodiscard]] int subscribe_logs(std::function<bool(std::string_view)> sink) override {
+        return logs_.subscribe(std::move(sink));
+    }
+    void unsubscribe_logs(int id) override { logs_.unsubscribe(id); }
+
+    struct Bake;  // the bake window after a switch (engine.cpp)
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    admin::ControlResult<std::string> submit(const std::string& kind, std::function<void(const std::string&)> body);
+    void thread_main();
+
+    // Runs fn(Supervisor&) on the loop and waits (in slices, so stop() is noticed).
+    template <typename F>
+    auto on_loop(F&& fn) -> Result<std::invoke_result_t<F&, supervisor::Supervisor&>>;
+
+    // Job bodies (engine thread).
+    void run_deploy(const std::string& job, const std::filesystem::path& archive);
+    void run_release_job(const std::string& job, const std::function<Result<release::Release>(const release::ReleaseStore&)>& draft,
+                         const std::string& what);
+    void run_scale(const std::string& job, const std::map<std::string, int>& counts);
+    void run_restart(const std::string& job, const std::string& type);
+
+    // create -> release phase -> switch -> activate; on failure the release is marked failed.
+    Result<int> publish_and_switch(const std::string& job, const release::ReleaseStore& store, release::Release draft);
+    // Starts the run's processes as a new generation, waits for readiness and health, makes it
+    // current. On failure the old processes keep running (shared socket) and the Error says why.
+    Status switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run, bool baking);
+    Status wait_ready(const std::string& job, int generation, const supervisor::RunSpec& run, int health_port,
+                      Clock::time_point deadline);
+    void wait_drained(const std::string& job, int generation);
+
+    void bake_tick();
+    void auto_rollback(const std::string& reason);
+
+    void step(const std::string& job, const std::string& name);
+    void say(const std::string& job, const std::string& line);  // job output + log
+    void log(log::Level level, const std::string& text);
+    [[nodiscard]] bool stopping() const { return stopping_.load(); }
+
+    supervisor::Supervisor& sup_;
+    LogHub& logs_;
+    EngineOptions opts_;
+    JobTable jobs_;
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::function<void()> pending_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> started_{false};
+    std::unique_ptr<Bake> bake_;  // engine thread only
+    std::thread thread_;
+};
+
+}  // namespace paasrun::deploy

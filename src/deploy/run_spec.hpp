@@ -1,0 +1,36 @@
+// What the processes of a release (or of the app dir as-is) run with: the supervisor's
+// RunSpec. Shared by `paasrun up/start` (the first generation) and the deploy engine (every
+// later one), so a deployed release runs exactly as it would after a restart.
+//
+// Environment, later wins per key (docs/releases.md, docs/configuration.md):
+//   manifest env:  <  .env (`up`, or -e)  <  buildpack config_vars  <  release config vars
+//   <  paasrun's own environment
+// then PAASRUN_RELEASE_VERSION=vN, the slug's venv (VIRTUAL_ENV, PATH) and the directory of
+// this paasrun first on PATH (supervisor/child_env.hpp). `.profile.d` is sourced at start.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "config/dotenv.hpp"
+#include "config/settings.hpp"
+#include "release/store.hpp"
+#include "supervisor/supervisor.hpp"
+#include "util/result.hpp"
+
+namespace paasrun::deploy {
+
+/// The environment layers that do not come from a release.
+struct EnvInputs {
+    config::EnvList manifest_env;
+    config::EnvList dotenv;
+    config::EnvMap process_env;  // the supervisor's own environment
+};
+
+/// RunSpec of release `version` of `store` (it must have a slug).
+[[nodiscard]] Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::ReleaseStore& store,
+                                                                           int version, const EnvInputs& env);
+
+}  // namespace paasrun::deploy

@@ -1,0 +1,40 @@
+// Turning an unpacked deploy archive into something to release.
+//
+// A slug archive (`paasrun build --output`) has slug.json, packages.txt and app/ at its top
+// level; anything else is a source tree. A source tree whose top level is a single directory
+// (as `tar czf app.tgz myapp/` or `git archive --prefix=myapp/` make) is that directory.
+//
+// Importing a slug moves app/ into a new slug dir of the store and commits it with the
+// archive's metadata (new id). A virtualenv holds absolute paths to where it was built
+// (`#!<old>/.venv/bin/python` shebangs, activate scripts, .profile.d/python.sh), so every
+// text file under app/.venv/bin, app/.venv/pyvenv.cfg and app/.profile.d naming the old
+// app dir is rewritten to the new one (the buildpack's own cache relocation does the same).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "release/store.hpp"
+#include "util/result.hpp"
+
+namespace paasrun::deploy {
+
+/// True when `dir` (an unpacked archive) is a slug archive.
+[[nodiscard]] bool is_slug_archive(const std::filesystem::path& dir);
+
+/// The source root of an unpacked source archive (see above).
+[[nodiscard]] std::filesystem::path source_root(const std::filesystem::path& dir);
+
+/// The app dir a slug's venv was built for, read from its .venv/bin shebangs ("" if none).
+[[nodiscard]] std::string built_app_dir(const std::filesystem::path& app_dir);
+
+/// Replaces every occurrence of `from` by `to` in the text files described above; returns
+/// how many files changed.
+[[nodiscard]] Result<int> relocate_app_paths(const std::filesystem::path& app_dir, const std::string& from,
+                                             const std::string& to);
+
+/// Imports the unpacked slug archive `dir` into `store` (lock held); returns its metadata.
+[[nodiscard]] Result<release::SlugMeta> import_slug(const release::ReleaseStore& store,
+                                                   const std::filesystem::path& dir);
+
+}  // namespace paasrun::deploy

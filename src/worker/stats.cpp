@@ -1,0 +1,135 @@
+// Reading stats files: read_stats_dir (stats.hpp) and read_file (stats_layout.hpp).
+#include "worker/stats.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <string_view>
+
+#include "util/unique_fd.hpp"
+#include "worker/stats_layout.hpp"
+
+namespace paasrun::worker {
+namespace stats_layout {
+
+std::optional<Snapshot> read_file(const std::filesystem::path& path) {
+    unique_fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)};
+    if (!fd) return std::nullopt;
+    struct stat st{};
+    if (::fstat(fd.get(), &st) == -1 || !S_ISREG(st.st_mode)) return std::nullopt;
+    if (static_cast<std::uint64_t>(st.st_size) < sizeof(StatsLayout)) return std::nullopt;
+    // Writers never shrink a file (stats_layout.hpp), so the mapping cannot fault.
+    void* p = ::mmap(nullptr, sizeof(StatsLayout), PROT_READ, MAP_SHARED, fd.get(), 0);
+    if (p == MAP_FAILED) return std::nullopt;
+    const auto& m = *static_cast<const StatsLayout*>(p);
+    std::optional<Snapshot> out;
+    if (m.magic.load(std::memory_order_acquire) == kMagic && m.version == kVersion &&
+        m.size == sizeof(StatsLayout)) {
+        constexpr auto r = std::memory_order_relaxed;
+        Snapshot s;
+        s.flags = m.flags;
+        s.pid = m.pid;
+        s.arbiter_pid = m.arbiter_pid;
+        s.started_unix = m.started_unix;
+        s.ready = m.ready.load(r) != 0;
+        s.in_flight = m.in_flight.load(r);
+        s.requests = m.requests.load(r);
+        for (std::size_t i = 0; i < s.by_class.size(); ++i) s.by_class[i] = m.by_class[i].load(r);
+        for (std::size_t i = 0; i < s.latency.size(); ++i) s.latency[i] = m.latency[i].load(r);
+        s.latency_sum_ns = m.latency_sum_ns.load(r);
+        s.rss_bytes = m.rss_bytes.load(r);
+        s.worker_restarts = m.worker_restarts.load(r);
+        for (auto pid : m.folded_pids)
+            if (pid > 0) s.folded_pids.push_back(pid);
+        out = std::move(s);
+    }
+    ::munmap(p, sizeof(StatsLayout));
+    return out;
+}
+
+WorkerStats to_worker_stats(const Snapshot& s) {
+    WorkerStats w;
+    w.pid = s.pid;
+    w.arbiter_pid = s.arbiter_pid;
+    w.retired = (s.flags & kFlagRetired) != 0;
+    w.ready = s.ready;
+    w.requests = s.requests;
+    w.in_flight = s.in_flight;
+    w.by_class = s.by_class;
+    w.latency = s.latency;
+    w.latency_sum_seconds = static_cast<double>(s.latency_sum_ns) / 1e9;
+    w.rss_bytes = s.rss_bytes;
+    w.worker_restarts = s.worker_restarts;
+    w.started_unix = s.started_unix;
+    return w;
+}
+
+}  // namespace stats_layout
+
+namespace {
+
+enum class Kind { none, worker, retired };
+
+// "<digits>.stats" or "<digits>.retired"; anything else (temp files, dotfiles) is skipped.
+Kind classify(std::string_view name) {
+    auto dot = name.find('.');
+    if (dot == 0 || dot == std::string_view::npos) return Kind::none;
+    int pid = 0;
+    auto digits = name.substr(0, dot);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || pid <= 0) return Kind::none;
+    auto ext = name.substr(dot);
+    if (ext == ".stats") return Kind::worker;
+    if (ext == ".retired") return Kind::retired;
+    return Kind::none;
+}
+
+bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+}  // namespace
+
+std::vector<WorkerStats> read_stats_dir(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> workers, retired;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        auto name = it->path().filename().string();
+        switch (classify(name)) {
+            case Kind::worker: workers.push_back(it->path()); break;
+            case Kind::retired: retired.push_back(it->path()); break;
+            case Kind::none: break;
+        }
+    }
+    // Workers' files first, then the .retired files: the arbiter rewrites .retired (listing
+    // the folded pid) before it unlinks the worker's file, so in this order a worker is
+    // counted exactly once, either in its own file or in its arbiter's sum.
+    std::vector<stats_layout::Snapshot> snaps;
+    for (const auto& p : workers)
+        if (auto s = stats_layout::read_file(p); s && (s->flags & stats_layout::kFlagRetired) == 0) snaps.push_back(*s);
+    std::size_t n_workers = snaps.size();
+    for (const auto& p : retired)
+        if (auto s = stats_layout::read_file(p); s && (s->flags & stats_layout::kFlagRetired) != 0) snaps.push_back(*s);
+
+    std::vector<WorkerStats> out;
+    for (std::size_t i = 0; i < snaps.size(); ++i) {
+        const auto& s = snaps[i];
+        // Left behind by a tree that was SIGKILLed (nobody alive to clean up): not live data.
+        if (!alive(s.pid) && !alive(s.arbiter_pid)) continue;
+        if (i < n_workers) {
+            bool folded = std::any_of(snaps.begin() + static_cast<std::ptrdiff_t>(n_workers), snaps.end(), [&](auto& r) {
+                return r.pid == s.arbiter_pid &&
+                       std::find(r.folded_pids.begin(), r.folded_pids.end(), s.pid) != r.folded_pids.end();
+            });
+            if (folded) continue;
+        }
+        out.push_back(stats_layout::to_worker_stats(s));
+    }
+    return out;
+}
+
+}  // namespace paasrun::worker

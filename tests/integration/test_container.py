@@ -1,0 +1,97 @@
+"""The container image (Dockerfile, docs/container.md).
+
+test_container_image runs scripts/container-test: podman builds the image (layers cached
+between runs), then its filesystem runs in its own PID namespace and the script checks PID 1,
+the app on $PORT, zombie reaping, the HEALTHCHECK and the SIGTERM drain. It is skipped, with
+the reason printed, when podman or the local base image is missing (making the base image
+takes minutes and network access to Debian: run ../shared/tools/container-base-image or
+scripts/container-test once by hand), or when PAASRUN_CONTAINER_TEST=0.
+
+The other tests check the Dockerfile against the rest of the repo and need no podman.
+"""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def dockerfile_arg(name):
+    text = DOCKERFILE.read_text()
+    m = re.search(rf'^ARG {name}="([^"]*)"', text, re.M | re.S)
+    assert m, f"ARG {name} not found in the Dockerfile"
+    return m.group(1).replace("\\\n", " ").split()
+
+
+def bootstrap_packages():
+    text = (ROOT / "scripts" / "bootstrap").read_text()
+    m = re.search(r"^packages=\((.*?)^\)", text, re.M | re.S)
+    assert m
+    return set(m.group(1).split())
+
+
+def test_build_stage_uses_bootstrap_packages():
+    # The image compiles with the same Debian packages as a developer machine.
+    missing = set(dockerfile_arg("BUILD_PACKAGES")) - bootstrap_packages()
+    assert not missing, f"Dockerfile BUILD_PACKAGES not in scripts/bootstrap: {sorted(missing)}"
+
+
+def test_dockerfile_contract():
+    text = DOCKERFILE.read_text()
+    assert 'ENTRYPOINT ["paasrun", "start"]' in text
+    assert re.search(r"^STOPSIGNAL SIGTERM$", text, re.M)
+    assert re.search(r"^EXPOSE 5000$", text, re.M)
+    assert re.search(r"^USER paasrun$", text, re.M)
+    hc = re.search(r"^HEALTHCHECK .*?CMD (.*)$", text, re.M | re.S)
+    assert hc and "paasrun healthcheck" in hc.group(1) and "/readyz" in hc.group(1)
+    assert "ONBUILD COPY" in text and "ONBUILD RUN paasrun build" in text
+
+
+def test_exported_pods_match_the_image(paasrun, tmp_path):
+    # `paasrun export kubernetes` must agree with the image: the uid runAsNonRoot needs, the
+    # ADMIN_PORT its probes target, the PORT the app listens on.
+    text = DOCKERFILE.read_text()
+    uid = re.search(r"useradd .*--uid (\d+)", text).group(1)
+    env = dict(re.findall(r"^\s*(?:ENV )?(PORT|ADMIN_PORT)=(\d+)", text, re.M))
+    out = subprocess.run([paasrun, "export", "kubernetes", str(ROOT / "examples" / "guestbook")],
+                         check=True, capture_output=True, text=True).stdout
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    web = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-web"))
+    c = web["spec"]["template"]["spec"]["containers"][0]
+    assert c["securityContext"]["runAsUser"] == int(uid)
+    pod_env = {e["name"]: e["value"] for e in c["env"]}
+    assert pod_env["ADMIN_PORT"] == env["ADMIN_PORT"]
+    assert pod_env["PORT"] == env["PORT"]
+
+
+def skip_reason():
+    if os.environ.get("PAASRUN_CONTAINER_TEST") == "0":
+        return "PAASRUN_CONTAINER_TEST=0"
+    if os.geteuid() != 0:
+        return "needs root (unshare --pid, chroot)"
+    if not shutil.which("podman"):
+        return "podman is not installed (scripts/container-test installs it with the base image)"
+    r = subprocess.run(["podman", "image", "exists", "docker.io/library/debian:bookworm-slim"])
+    if r.returncode != 0:
+        return ("no local debian:bookworm-slim base image: run ../shared/tools/container-base-image "
+                "(or scripts/container-test) once")
+    return None
+
+
+def test_container_image():
+    why = skip_reason()
+    if why:
+        print(f"skipping the container image test: {why}")
+        pytest.skip(why)
+    r = subprocess.run([str(ROOT / "scripts" / "container-test")], capture_output=True, text=True,
+                       timeout=1500)
+    print(r.stdout[-6000:])
+    print(r.stderr[-6000:])
+    assert r.returncode == 0, "scripts/container-test failed (output above)"
