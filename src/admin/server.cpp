@@ -126,6 +126,27 @@ void write_response(const ApiResponse& a, httplib::Response& res) {
     res.set_content(a.body, a.content_type);
 }
 
+// A refusal sent while the request's body is still unread (or half read): httplib 0.11 would
+// keep the connection and parse the rest of the body as the next request, whatever
+// `Connection: close` says. The body goes out through a content provider that reports
+// failure once it has written everything, which is the one way to make httplib close the
+// connection after a complete response.
+void write_and_close(const ApiResponse& a, httplib::Response& res) {
+    res.status = a.status;
+    for (const auto& [k, v] : a.headers) res.set_header(k, v);
+    res.set_header("Connection", "close");
+    auto body = std::make_shared<std::string>(a.body);
+    res.set_content_provider(body->size(), a.content_type, [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        sink.write(body->data() + offset, length);
+        return false;
+    });
+}
+
+bool body_pending(const httplib::Request& req) {
+    if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) return true;
+    return req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0";
+}
+
 bool write_all(int fd, const char* data, std::size_t n) {
     while (n > 0) {
         ssize_t w = ::write(fd, data, n);
@@ -188,9 +209,9 @@ void Server::Impl::install_handlers() {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         auto refused = api.precheck(to_api_request(req));
         if (!refused) return httplib::Server::HandlerResponse::Unhandled;
-        write_response(*refused, res);
         // The body (if any) was not read: the connection cannot carry another request.
-        res.set_header("Connection", "close");
+        if (body_pending(req)) write_and_close(*refused, res);
+        else write_response(*refused, res);
         return httplib::Server::HandlerResponse::Handled;
     });
     // `Expect: 100-continue` clients (curl for large uploads) get the refusal before they
@@ -198,8 +219,7 @@ void Server::Impl::install_handlers() {
     http.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
         auto refused = api.precheck(to_api_request(req));
         if (!refused) return 100;
-        write_response(*refused, res);
-        res.set_header("Connection", "close");
+        write_and_close(*refused, res);
         return refused->status;
     });
     http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
@@ -217,7 +237,7 @@ void Server::Impl::install_handlers() {
     // same JSON shape as ours; responses that already have a body are left alone.
     http.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request& req, httplib::Response& res) {
-            if (!res.body.empty() || res.is_chunked_content_provider_) return httplib::Server::HandlerResponse::Unhandled;
+            if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
             if (res.status == 413)
                 write_response(error_response(413, "payload_too_large", "the request body is too large"), res);
             else if (res.status == 404)
@@ -281,22 +301,15 @@ void Server::Impl::answer_with_body(const httplib::Request& req, httplib::Respon
             body.append(data, n);
             return true;
         });
-        if (too_big) {
-            write_response(error_response(413, "payload_too_large", fmt::format("the body is larger than {} bytes", limit)), res);
-            res.set_header("Connection", "close");
-            return;
-        }
+        if (too_big)
+            return write_and_close(error_response(413, "payload_too_large", fmt::format("the body is larger than {} bytes", limit)), res);
         if (!ok) return write_response(error_response(400, "bad_request", "the request body could not be read"), res);
     }
     answer(req, res, std::move(body));
 }
 
 void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    if (auto busy = api.deploy_precondition()) {
-        write_response(*busy, res);
-        res.set_header("Connection", "close");
-        return;
-    }
+    if (auto busy = api.deploy_precondition()) return write_and_close(*busy, res);
     bool has_body = req.has_header("Content-Length") || req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
     if (!has_body)
         return write_response(error_response(400, "bad_request", "the body must be the app's source as a .tar.gz (or a slug archive)"), res);
@@ -335,11 +348,9 @@ void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response&
         }
         return true;
     });
-    if (too_big) {
-        write_response(error_response(413, "payload_too_large", fmt::format("the archive is larger than {} bytes (admin.max_body)", limit)), res);
-        res.set_header("Connection", "close");
-        return;
-    }
+    if (too_big)
+        return write_and_close(
+            error_response(413, "payload_too_large", fmt::format("the archive is larger than {} bytes (admin.max_body)", limit)), res);
     if (write_failed) {
         auto e = sys_error("write {}", path);
         return write_response(error_response(500, "internal", e.message), res);

@@ -1,6 +1,7 @@
 // `paasrun serve MODULE:CALLABLE [options]`: the pre-forking WSGI server (gunicorn's option
 // names), and the hidden `paasrun __worker ...` the arbiter execs for each worker.
 // Argument wiring only: worker/arbiter.hpp and worker/worker_main.hpp do the work.
+#include <filesystem>
 #include <memory>
 
 #include "app/commands.hpp"
@@ -8,6 +9,7 @@
 #include "worker/arbiter.hpp"
 #include "worker/arbiter_handoff.hpp"
 #include "worker/cpu_count.hpp"
+#include "worker/serve_manifest.hpp"
 #include "worker/serve_options.hpp"
 #include "worker/worker_main.hpp"
 
@@ -22,7 +24,28 @@ struct ServeArgs {
     std::string access_log_format = "logfmt";
     std::string worker_cmd;  // tests only: exec this instead of `paasrun __worker`
     CLI::Option* forwarded = nullptr;
+    CLI::App* command = nullptr;
 };
+
+// paasrun.yaml in the app directory (--chdir, else the current one), below env and flags.
+bool apply_app_manifest(ServeArgs& a) {
+    auto m = worker::load_app_manifest(a.opts.chdir);
+    if (!m) {
+        log::error("arbiter", "bad manifest error={}", log::quote(m.error().describe()));
+        return false;
+    }
+    if (!*m) return true;
+    auto given = [&a](std::string_view name) {
+        auto* opt = a.command->get_option_no_throw("--" + std::string(name));
+        return opt && opt->count() > 0;
+    };
+    worker::apply_manifest(a.opts, **m, given, worker::process_env());
+    log::info("arbiter", "settings from manifest file={}",
+              log::quote((std::filesystem::path(a.opts.chdir.empty() ? "." : a.opts.chdir) /
+                          worker::kManifestFile)
+                             .string()));
+    return true;
+}
 
 int run_serve(ServeArgs& a) {
     ServeOptions& o = a.opts;
@@ -41,6 +64,7 @@ int run_serve(ServeArgs& a) {
         }
         o.static_mounts.push_back(std::move(*m));
     }
+    if (!apply_app_manifest(a)) return 2;
     bool auto_count = o.workers == 0;
     auto count = worker::auto_worker_count(worker::probe_cpu_facts());
     auto st =
@@ -131,9 +155,22 @@ void register_serve(CLI::App& app, Commands& cmds) {
     s->add_option("--static", a->statics,
                   "serve URL PREFIX from DIR without Python: PREFIX=DIR (repeatable)")
         ->allow_extra_args(false);
+    s->add_option("--static-root", o.static_root,
+                  "serve this directory at / (robots.txt, favicon.ico); misses go to the app");
+    s->add_option("--static-fallthrough", o.static_fallthrough,
+                  "true: a miss under a --static prefix goes to the app; false: 404")
+        ->capture_default_str();
+    s->add_option("--static-max-age", o.static_max_age,
+                  "Cache-Control max-age in seconds for static names without a content hash")
+        ->capture_default_str();
+    s->add_option("--static-immutable", o.static_immutable,
+                  "URL prefix whose files are cached for a year (repeatable)")
+        ->allow_extra_args(false);
+    s->add_flag("--static-cors", o.static_cors, "Access-Control-Allow-Origin: * on static files");
     s->add_option("--worker-cmd", a->worker_cmd,
                   "testing only: comma-separated command to exec as a worker")
         ->group("");
+    a->command = s;
     cmds.add(s, [a] { return run_serve(*a); });
 
     // The arbiter's fork+exec target; not for people (arbiter_handoff.hpp has the format).

@@ -3,12 +3,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "build/buildpacks.hpp"
 #include "build/runner.hpp"
 #include "build/source_tree.hpp"
 #include "release/child_process.hpp"
 #include "release/durable_fs.hpp"
 #include "release/test_hooks.hpp"
+#include "static_files/compress.hpp"
 
 namespace paasrun::build {
 
@@ -90,6 +93,43 @@ Error build_failure(Error e, bool disk_full, const fs::path& state_dir) {
 
 }  // namespace
 
+namespace {
+
+// The manifest's static dirs get precompressed siblings, as `paasrun compress DIR` writes
+// them (after the buildpacks, so collected/generated assets are included). Never fatal: a
+// missing dir or a file that cannot be compressed is reported and served uncompressed.
+void compress_static_dirs(const fs::path& build_dir, const std::vector<std::string>& dirs,
+                          const std::function<void(std::string_view)>& say) {
+    std::error_code ec;
+    auto root = fs::canonical(build_dir, ec);
+    if (ec) return;
+    for (const auto& d : dirs) {
+        auto dir = fs::weakly_canonical(build_dir / d, ec);
+        auto [end, _] = std::mismatch(root.begin(), root.end(), dir.begin(), dir.end());
+        if (ec || end != root.end()) {  // a symlink leading out of the slug: never write there
+            say(fmt::format("-----> Static dir {} is outside the app, not compressed", d));
+            continue;
+        }
+        if (!fs::is_directory(dir, ec)) {
+            say(fmt::format("-----> Static dir {} does not exist, nothing to compress", d));
+            continue;
+        }
+        auto t = Clock::now();
+        auto report = static_files::compress_tree(dir.string(), {});
+        if (!report) {
+            say(fmt::format("-----> Static dir {} not compressed: {}", d, report.error().describe()));
+            continue;
+        }
+        for (const auto& e : report->errors) say(fmt::format("       {}", e.describe()));
+        say(fmt::format("-----> Compressed static files in {}: files={} written={} up_to_date={} "
+                        "not_worth_it={} errors={} in {:.1f}s",
+                        d, report->files, report->written, report->up_to_date, report->not_worth_it,
+                        report->errors.size(), since(t)));
+    }
+}
+
+}  // namespace
+
 Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_in, const BuildOptions& opts) {
     auto started = Clock::now();
     auto say = [&](std::string_view line) {
@@ -153,6 +193,7 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     if (!ran) return fail(std::move(ran).error());
     disk_full = ran->disk_full;
     release::test_pause_point("build:after-compile");
+    compress_static_dirs(build_dir, opts.static_dirs, say);
 
     // 3. Metadata, then commit.
     release::SlugMeta meta;

@@ -32,6 +32,9 @@ struct BuildOptions {
     std::chrono::milliseconds compile_timeout{15 * 60'000};
     std::string paasrun_version;
     std::function<void(std::string_view)> on_output;  // progress lines
+    // Manifest static dirs (static.mappings dirs and static.root, relative to the app): after
+    // the buildpacks ran, their compressible files get .gz/.br siblings (`paasrun compress`).
+    std::vector<std::string> static_dirs;
 };
 
 struct SlugBuild {

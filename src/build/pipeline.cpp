@@ -41,6 +41,8 @@ Result<PipelineOptions> pipeline_options(const fs::path& app_dir) {
     PipelineOptions o;
     o.build.buildpacks = m->build.buildpacks;
     o.build.system_site_packages = m->build.system_site_packages;
+    for (const auto& mapping : m->static_files.mappings) o.build.static_dirs.push_back(mapping.dir);
+    if (!m->static_files.root.empty()) o.build.static_dirs.push_back(m->static_files.root);
 #ifdef PAASRUN_VERSION
     o.build.paasrun_version = PAASRUN_VERSION;
 #endif

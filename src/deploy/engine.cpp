@@ -119,7 +119,7 @@ admin::ControlResult<std::string> Engine::submit(const std::string& kind,
     auto id = jobs_.begin(kind);
     if (auto* err = std::get_if<ControlError>(&id)) return *err;
     std::string job = std::get<std::string>(id);
-    pending_ = [this, job, body = std::move(body)] { body(job); };
+    pending_ = [job, body = std::move(body)] { body(job); };
     cv_.notify_all();
     log(log::Level::info, fmt::format("job queued job={} kind={}", job, kind));
     return job;
@@ -215,10 +215,15 @@ bool Engine::live(std::chrono::milliseconds deadline) {
 }
 
 admin::ControlResult<admin::Metrics> Engine::metrics() {
-    auto restarts = on_loop([](Supervisor& s) { return s.restart_totals(); });
+    auto restarts = on_loop([](Supervisor& s) {
+        std::map<std::string, std::uint64_t> out;
+        for (const auto& [type, n] : s.formation()) out[type] = 0;  // counters exist from 0
+        for (const auto& [type, n] : s.restart_totals()) out[type] = n;
+        return out;
+    });
     if (!restarts) return ControlError{ErrorKind::internal, restarts.error().message};
     admin::Metrics m;
-    for (const auto& [type, n] : *restarts) m.process_restarts[type] = n;
+    m.process_restarts = std::move(*restarts);
     m.latency_bounds.assign(worker::kLatencyBounds.begin(), worker::kLatencyBounds.end());
     m.latency_buckets.assign(m.latency_bounds.size(), 0);
     static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -404,12 +409,14 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
 
     auto run = release_run_spec(store, *v, opts_.env);
     if (!run) return fail(run.error().message);
-    if (auto s = switch_to(job, *run, true); !s) return fail(s.error().message);
+    auto gen = switch_to(job, *run, true);
+    if (!gen) return fail(gen.error().message);
 
     if (auto s = store.activate(*v); !s) return fail(s.error().message);
     if (auto pruned = store.prune(opts_.pipeline.publish.keep_releases))
         for (int p : *pruned) say(job, fmt::format("-----> Removed old release v{} (keep_releases)", p));
     say(job, fmt::format("-----> v{} is current", *v));
+    wait_drained(job, *gen);
     jobs_.update(job, [&](admin::Job& j) {
         if (bake_ && bake_->job == job) j.step = "baking";
     });
@@ -450,8 +457,9 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
     auto run = on_loop([](Supervisor& s) { return s.current_run(); });
     if (!run) return jobs_.finish(job, JobState::failed, run.error().message);
     if (type == "web") {
-        auto s = switch_to(job, *run, false);
-        if (!s) return jobs_.finish(job, JobState::failed, s.error().message);
+        auto gen = switch_to(job, *run, false);
+        if (!gen) return jobs_.finish(job, JobState::failed, gen.error().message);
+        wait_drained(job, *gen);
         return jobs_.finish(job, JobState::succeeded, "");
     }
     step(job, "starting");
@@ -534,14 +542,16 @@ void Engine::wait_drained(const std::string& job, int generation) {
     }
 }
 
-Status Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run, bool baking) {
+Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run, bool baking) {
     auto deadline =
         Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.start_timeout));
     auto plan = on_loop([run](Supervisor& s) {
         return std::tuple{s.counts_for(*run), s.shared_web_socket(), s.current_run()};
     });
     if (!plan) return std::move(plan).error();
-    auto [counts, shared, old_run] = *plan;
+    auto counts = std::get<0>(*plan);
+    bool shared = std::get<1>(*plan);
+    auto old_run = std::get<2>(*plan);
     int web = counts.count("web") ? counts["web"] : 0;
     supervisor::Counts others = counts;
     others.erase("web");
@@ -556,6 +566,20 @@ Status Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> 
             auto r = on_loop([](Supervisor& s) { s.retire_type("web"); });
             if (!r) return std::move(r).error();
             wait_drained(job, -1);
+        } else if (!opts_.manifest.health.path.empty()) {
+            // A canary: one process with one worker on the generation's private socket only,
+            // so a release that fails its health check never answers a real request.
+            auto canary = std::make_shared<RunSpec>(*run);
+            canary->env["WEB_CONCURRENCY"] = "1";
+            auto c = on_loop([canary](Supervisor& s) { return s.start_generation(canary, {{"web", 1}}, false); });
+            if (!c) return std::move(c).error();
+            if (!*c) return std::move(*c).error();
+            int cid = (*c)->id;
+            say(job, fmt::format("-----> Started a canary of v{} on a private socket (generation {})", run->release, cid));
+            auto ok = wait_ready(job, cid, *canary, (*c)->health_port, deadline);
+            (void)on_loop([cid](Supervisor& s) { s.abort_generation(cid); });
+            if (!ok) return std::move(ok).error();
+            step(job, "starting");
         }
         auto info = on_loop([run, web](Supervisor& s) { return s.start_generation(run, {{"web", web}}); });
         if (!info) return std::move(info).error();
@@ -579,7 +603,7 @@ Status Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> 
                     if (auto i = s.start_generation(old_run, {{"web", web}})) s.commit_generation(i->id, false);
                 });
             }
-            return ready;
+            return std::move(ready).error();
         }
     }
 
@@ -614,8 +638,7 @@ Status Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> 
         b->next_probe = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.health.interval));
         bake_ = std::move(b);
     }
-    wait_drained(job, gen);
-    return {};
+    return gen;
 }
 
 // ---------------------------------------------------------------------------------------

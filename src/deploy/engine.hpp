@@ -94,7 +94,8 @@ private:
     Result<int> publish_and_switch(const std::string& job, const release::ReleaseStore& store, release::Release draft);
     // Starts the run's processes as a new generation, waits for readiness and health, makes it
     // current. On failure the old processes keep running (shared socket) and the Error says why.
-    Status switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run, bool baking);
+    // Returns the new web generation (0: none); the old processes are retiring (wait_drained).
+    Result<int> switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run, bool baking);
     Status wait_ready(const std::string& job, int generation, const supervisor::RunSpec& run, int health_port,
                       Clock::time_point deadline);
     void wait_drained(const std::string& job, int generation);

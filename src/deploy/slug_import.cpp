@@ -55,7 +55,30 @@ std::optional<std::string> read_text(const fs::path& p) {
 
 }  // namespace
 
+// The first absolute path ending in "/.venv" in `text` (a token delimited by quotes, blanks
+// or '='), without the "/.venv".
+static std::string venv_parent_in(std::string_view text) {
+    for (auto at = text.find("/.venv"); at != std::string_view::npos; at = text.find("/.venv", at + 1)) {
+        auto end = at + 6;
+        if (end < text.size() && text[end] != '"' && text[end] != '\'' && text[end] != '\n' && text[end] != '/' &&
+            text[end] != ' ')
+            continue;
+        auto begin = at;
+        while (begin > 0 && text[begin - 1] != '"' && text[begin - 1] != '\'' && text[begin - 1] != ' ' &&
+               text[begin - 1] != '=' && text[begin - 1] != '\n')
+            --begin;
+        if (text[begin] == '/') return std::string(text.substr(begin, at - begin));
+    }
+    return {};
+}
+
 std::string built_app_dir(const fs::path& app_dir) {
+    // Scripts with a shebang first; a venv made without pip has none, then the activate
+    // script, pyvenv.cfg (`command = ... -m venv <dir>`) and .profile.d name it.
+    for (const auto& p : {app_dir / ".venv" / "bin" / "activate", app_dir / ".venv" / "pyvenv.cfg",
+                          app_dir / ".profile.d" / "python.sh"})
+        if (auto text = read_text(p))
+            if (auto dir = venv_parent_in(*text); !dir.empty()) return dir;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(app_dir / ".venv" / "bin", ec)) {
         if (!fs::is_regular_file(e.symlink_status(ec))) continue;

@@ -53,6 +53,13 @@ void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_ven
     }
 }
 
+std::string parent_death_prefix() {
+    // setpriv(1) (util-linux, essential on Debian) sets PR_SET_PDEATHSIG and execs: the pid
+    // does not change, so the program is still our direct child.
+    static const bool has_setpriv = ::access("/usr/bin/setpriv", X_OK) == 0;
+    return has_setpriv ? "/usr/bin/setpriv --pdeathsig TERM -- " : "";
+}
+
 std::string command_shell() {
     // Heroku runs Procfile commands with bash. bash also execs the last simple command of
     // `-c` (dash does not), so for `web: gunicorn app:app` the program itself leads the
@@ -63,7 +70,7 @@ std::string command_shell() {
 std::vector<std::string> shell_command_argv(std::string_view command, bool export_listen_pid) {
     std::string script(kProfileLoop);
     if (export_listen_pid) script += "LISTEN_PID=$$; export LISTEN_PID; ";
-    script += "exec " + command_shell() + " -c \"$__paasrun_cmd\"";
+    script += "exec " + parent_death_prefix() + command_shell() + " -c \"$__paasrun_cmd\"";
     return {"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
 }
 

@@ -28,6 +28,12 @@ namespace paasrun::supervisor {
 void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_venv,
                    const std::string& exe_dir);
 
+/// "/usr/bin/setpriv --pdeathsig TERM -- " when setpriv is installed, else "": a process
+/// whose supervisor is killed (kill -9, a crash) gets SIGTERM instead of living on as an
+/// orphan that holds the web port. The kernel sends it when the thread that started the
+/// process exits: the supervisor's loop thread, which lives as long as the supervisor.
+[[nodiscard]] std::string parent_death_prefix();
+
 /// "/bin/bash" when it is installed, else "/bin/sh".
 [[nodiscard]] std::string command_shell();
 

@@ -187,8 +187,9 @@ void Supervisor::start(Slot& slot) {
     if (web) {
         // LISTEN_FDS: the shared socket at fd 3, the generation's health socket at fd 4.
         if (web_listener_) {
-            extra.emplace_back(web_listener_.get(), 3);
-            if (slot.gen->health_listener) extra.emplace_back(slot.gen->health_listener.get(), 4);
+            if (slot.gen->shared_socket) extra.emplace_back(web_listener_.get(), 3);
+            if (slot.gen->health_listener)
+                extra.emplace_back(slot.gen->health_listener.get(), 3 + static_cast<int>(extra.size()));
             env["LISTEN_FDS"] = std::to_string(extra.size());
             env.erase("LISTEN_FDNAMES");
         }
@@ -305,14 +306,17 @@ Supervisor::Slot* Supervisor::find_slot(std::uint64_t id) {
 }
 
 Result<GenerationInfo> Supervisor::start_generation(std::shared_ptr<const RunSpec> run,
-                                                    const Counts& counts) {
+                                                    const Counts& counts, bool shared_socket) {
     if (stop_cause_ != StopCause::none) return Error("the supervisor is stopping");
     for (const auto& [type, n] : counts)
         if (n > 0 && !run->command(type))
             return Error(fmt::format("process type \"{}\" is not declared by release v{}", type,
                                      run->release));
     bool has_web = counts.count("web") && counts.at("web") > 0;
+    if (!shared_socket && !web_listener_) return Error("a canary needs the shared web socket");
     auto gen = new_generation(std::move(run), has_web);
+    gen->shared_socket = shared_socket;
+    if (!shared_socket && !gen->health_listener) return Error("no private socket for the canary");
     GenerationInfo info;
     info.id = gen->id;
     info.health_port = gen->health_port;

@@ -169,8 +169,11 @@ public:
     /// Starts `counts` processes per type of `run` as a new generation in phase `starting`:
     /// they run beside the current processes, are not restarted when they exit, and do not
     /// stop `up`. Types missing from `counts` are not started.
+    /// `shared_socket` false: web processes get only the generation's private socket (a
+    /// canary that takes no traffic, docs/deploys.md).
     [[nodiscard]] Result<GenerationInfo> start_generation(std::shared_ptr<const RunSpec> run,
-                                                          const Counts& counts);
+                                                          const Counts& counts,
+                                                          bool shared_socket = true);
     /// The processes of a generation (retired ones that are gone are not listed).
     [[nodiscard]] std::vector<ProcessStatus> generation(int id) const;
     /// Makes a generation current: its processes become active (restart policy applies),
@@ -227,6 +230,7 @@ private:
         std::shared_ptr<const RunSpec> run;
         unique_fd health_listener;
         int health_port = 0;
+        bool shared_socket = true;  // web processes accept on the shared socket
     };
     struct Slot {
         std::uint64_t id = 0;

@@ -97,7 +97,11 @@ void ConnectionManager::do_accept(Listener& l) {
     l.accepting = true;
     l.acceptor.async_accept(io_, l.peer, [this, &l](const boost::system::error_code& ec, Protocol::socket sock) {
         l.accepting = false;
-        if (ec == asio::error::operation_aborted || draining_) return;
+        if (ec == asio::error::operation_aborted) return;
+        // A connection the kernel handed over just before a graceful stop closed the acceptor
+        // is served (its first request gets `Connection: close`): dropping it here would
+        // reset a client that did nothing wrong (zero-downtime deploys drain this way).
+        if (ec && draining_) return;
         if (ec) {
             // EMFILE/ENFILE and friends: retry on the next tick instead of spinning.
             log::warn("http", "accept failed error={}", log::quote(ec.message()));

@@ -17,7 +17,8 @@ namespace {
 using Member =
     std::variant<std::string ServeOptions::*, std::vector<std::string> ServeOptions::*,
                  int ServeOptions::*, std::uint64_t ServeOptions::*,
-                 AccessLogFormat ServeOptions::*, std::vector<StaticMount> ServeOptions::*>;
+                 AccessLogFormat ServeOptions::*, std::vector<StaticMount> ServeOptions::*,
+                 bool ServeOptions::*>;
 
 struct Field {
     std::string_view name;
@@ -51,6 +52,11 @@ const Field kFields[] = {
     {"access-log-format", &ServeOptions::access_log_format},
     {"access-log", &ServeOptions::access_log},
     {"static", &ServeOptions::static_mounts},
+    {"static-root", &ServeOptions::static_root},
+    {"static-fallthrough", &ServeOptions::static_fallthrough},
+    {"static-max-age", &ServeOptions::static_max_age},
+    {"static-immutable", &ServeOptions::static_immutable},
+    {"static-cors", &ServeOptions::static_cors},
 };
 
 template <typename Int>
@@ -146,6 +152,10 @@ Status validate(const ServeOptions& o) {
     if (!o.root_path.empty() && (o.root_path.front() != '/' || o.root_path.back() == '/'))
         return Error(fmt::format("--root-path must start with '/' and not end with '/' (got {})",
                                  log::quote(o.root_path)));
+    if (auto s = check_range("static-max-age", o.static_max_age, 0, 10 * 365 * kDay); !s) return s;
+    for (const auto& p : o.static_immutable)
+        if (p.empty() || p.front() != '/')
+            return Error(fmt::format("--static-immutable {}: a URL prefix starts with '/'", log::quote(p)));
     for (const auto& m : o.static_mounts)
         if (m.prefix.empty() || m.prefix.front() != '/' || m.dir.empty())
             return Error(fmt::format("--static {}={}: bad mount", m.prefix, m.dir));
@@ -216,6 +226,8 @@ std::vector<std::string> to_args(const ServeOptions& o) {
                     for (const auto& m : v) put(m.prefix + "=" + m.dir);
                 } else if constexpr (std::is_same_v<T, AccessLogFormat>) {
                     put(to_string(v));
+                } else if constexpr (std::is_same_v<T, bool>) {
+                    put(v ? "true" : "false");
                 } else {
                     put(std::to_string(v));
                 }
@@ -274,6 +286,11 @@ Result<ServeOptions> from_args(const std::vector<std::string>& args) {
                             return arg_error(
                                 i, fmt::format("--{}: unknown format {}", name, log::quote(value)));
                         v = *f;
+                    } else if constexpr (std::is_same_v<T, bool>) {
+                        if (value != "true" && value != "false")
+                            return arg_error(i, fmt::format("--{}: expected true or false, got {}", name,
+                                                            log::quote(value)));
+                        v = value == "true";
                     } else {
                         if (!parse_int(value, v))
                             return arg_error(

@@ -92,6 +92,14 @@ struct ServeOptions {
     std::string access_log = "stderr";       // --access-log: "stderr" (default), "stdout",
                                              // "-" = off, or a file path opened for append
     std::vector<StaticMount> static_mounts;  // --static PREFIX=DIR (repeatable)
+    std::string static_root;                 // --static-root DIR: served at "/", misses go to the app
+    bool static_fallthrough = true;          // --static-fallthrough false: a miss under a mount is 404
+    int static_max_age = 60;                 // --static-max-age S: Cache-Control max-age, non-hashed names
+    std::vector<std::string> static_immutable;  // --static-immutable PREFIX: cached for a year
+    bool static_cors = false;                // --static-cors: Access-Control-Allow-Origin: *
+
+    // (paasrun.yaml's `web:` and `static:` sections fill these below the environment and the
+    // flags: serve_manifest.hpp.)
 
     [[nodiscard]] bool access_log_enabled() const { return access_log != "-"; }
 

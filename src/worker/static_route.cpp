@@ -3,9 +3,14 @@
 namespace paasrun::worker {
 
 Result<std::unique_ptr<StaticRoute>> StaticRoute::create(const ServeOptions& o) {
-    if (o.static_mounts.empty()) return std::unique_ptr<StaticRoute>{};
+    if (o.static_mounts.empty() && o.static_root.empty()) return std::unique_ptr<StaticRoute>{};
     static_files::StaticConfig cfg;
     for (const auto& m : o.static_mounts) cfg.mounts.push_back({m.prefix, m.dir});
+    cfg.root = o.static_root;
+    cfg.fallthrough = o.static_fallthrough;
+    cfg.max_age = o.static_max_age;
+    cfg.immutable_prefixes = o.static_immutable;
+    cfg.cors = o.static_cors;
     auto files = static_files::StaticFiles::open(cfg);
     if (!files) return std::move(files).error();
     return std::unique_ptr<StaticRoute>(new StaticRoute(std::move(*files)));

