@@ -182,6 +182,16 @@ struct Server::Impl {
 
     [[nodiscard]] fs::path uploads_dir() const { return control.state_dir() / "uploads"; }
 
+    // Every admin log line goes through here: to options.log_sink when set (the
+    // supervisor's output, hence /v1/logs), else to stderr.
+    template <typename... Args>
+    void log_line(log::Level level, fmt::format_string<Args...> f, Args&&... args) const {
+        if (log::level() > level) return;
+        auto text = fmt::format(f, std::forward<Args>(args)...);
+        if (options.log_sink) options.log_sink(level, text);
+        else log::write(level, "admin", text);
+    }
+
     void install_handlers();
     void answer(const httplib::Request& req, httplib::Response& res, std::string body);
     void answer_with_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
@@ -222,7 +232,7 @@ void Server::Impl::install_handlers() {
         write_and_close(*refused, res);
         return refused->status;
     });
-    http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    http.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown exception";
         try {
             if (ep) std::rethrow_exception(ep);
@@ -230,7 +240,7 @@ void Server::Impl::install_handlers() {
             what = e.what();
         } catch (...) {
         }
-        log::error("admin", "request failed method={} path={} error={}", req.method, log::quote(req.path), log::quote(what));
+        log_line(log::Level::error, "request failed method={} path={} error={}", req.method, log::quote(req.path), log::quote(what));
         write_response(error_response(500, "internal", what), res);
     });
     // Errors httplib produces itself (unparsable request line, body over its ceiling) get the
@@ -247,14 +257,12 @@ void Server::Impl::install_handlers() {
                                               fmt::format("the request could not be handled (HTTP {})", res.status)), res);
             return httplib::Server::HandlerResponse::Handled;
         }));
-    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
         auto level = res.status >= 500 ? log::Level::warn
                      : (req.method != "GET" && req.method != "HEAD") || res.status == 401 ? log::Level::info
                                                                                           : log::Level::debug;
-        if (log::level() > level) return;
-        log::write(level, "admin",
-                   fmt::format("request method={} path={} status={} peer={}", req.method, log::quote(req.path), res.status,
-                               req.remote_addr.empty() ? "unix" : req.remote_addr));
+        log_line(level, "request method={} path={} status={} peer={}", req.method, log::quote(req.path), res.status,
+                 req.remote_addr.empty() ? "unix" : req.remote_addr);
     });
 
     http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { answer(req, res, {}); });
@@ -364,7 +372,7 @@ void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response&
         return write_response(error_response(500, "internal", e.message), res);
     }
     fd.reset();
-    log::info("admin", "deploy archive received bytes={} file={}", total, log::quote(path));
+    log_line(log::Level::info, "deploy archive received bytes={} file={}", total, log::quote(path));
     guard.keep = true;  // Api::deploy hands it to AppControl, or removes it on refusal
     write_response(api.deploy(path), res);
 }

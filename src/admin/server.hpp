@@ -7,11 +7,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "admin/app_control.hpp"
+#include "util/log.hpp"
 #include "util/result.hpp"
 
 namespace paasrun::admin {
@@ -24,6 +27,11 @@ struct ServerOptions {
     std::string token;
     std::size_t max_body_bytes = 512u << 20;  // deploy archives
     std::size_t max_json_bytes = 64u << 10;   // every other body
+    /// Where the server's own log lines go (requests, uploads, errors; logfmt text without
+    /// time/level/component, component is "admin"). `paasrun start`/`up` point it at the
+    /// supervisor's multiplexed output so the lines are also in GET /v1/logs. Called from the
+    /// server's threads, only for lines at or above log::level(). Empty: util/log (stderr).
+    std::function<void(log::Level, std::string_view text)> log_sink;
 };
 
 class Server {

@@ -27,6 +27,11 @@ json status_json(const AppStatus& s) {
             {"uptime_seconds", p.uptime},
             {"restarts", p.restarts},
             {"last_exit", string_or_null(p.last_exit)},
+            {"release", version_json(p.release)},
+            {"generation", p.generation},
+            {"phase", p.phase},
+            {"ready", p.ready},
+            {"exits", p.exits},
         });
     }
     json workers = json::array();

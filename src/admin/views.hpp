@@ -21,6 +21,9 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 /// "v3", or null for 0.
 [[nodiscard]] nlohmann::json version_json(int version);
 
+/// GET /v1/status. While a deploy switches, processes of two generations share a name (web.1
+/// twice): each carries its `release`, `generation` and `phase` (starting | active |
+/// retiring) so clients can tell them apart.
 [[nodiscard]] nlohmann::json status_json(const AppStatus& s);
 
 /// A job; `since` skips the first output lines (clients poll with ?since=<lines seen>).

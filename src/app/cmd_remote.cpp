@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -116,6 +117,7 @@ std::string step_label(const std::string& step) {
     if (step == "health_check") return "Health-checking the new release";
     if (step == "switching") return "Switching traffic to the new release";
     if (step == "draining") return "Draining the previous generation";
+    if (step == "baking") return "Watching the new release during the bake window (it is rolled back if it turns unhealthy)";
     return step;
 }
 
@@ -132,43 +134,42 @@ std::string human_bytes(std::uint64_t b) {
     return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024 * 1024));
 }
 
-// Waits until /readyz answers 200 and /v1/status reports `release` as current. Watches the
-// job meanwhile: an automatic rollback during the wait is reported as such.
-int wait_healthy(admin::Client& c, std::string_view command, const std::string& job_id, const std::string& release,
-                 Clock::time_point deadline) {
-    say(fmt::format("-----> Waiting for {} to be ready (/readyz)", release));
+// After a job's outcome is final: waits until /readyz answers 200 (the current release has a
+// ready web worker and paasrun is not draining).
+int wait_ready(admin::Client& c, std::string_view command, const std::string& release, Clock::time_point deadline) {
     int failures = 0;
     while (Clock::now() < deadline) {
-        auto job = c.get(fmt::format("/v1/jobs/{}?since=1000000000", job_id));
-        if (job && job->status == 200) {
-            if (auto j = parse_json(job->body); j && str(*j, "state") == "rolled_back") {
-                fmt::print(stderr, "paasrun {}: rolled back: {}\n", command, str(*j, "message"));
-                return kExitRolledBack;
-            }
-        }
         auto ready = c.get("/readyz");
-        auto status = c.get("/v1/status");
-        if (!ready || !status) {
-            if (++failures > kMaxTransportRetries)
-                return fail(command, !ready ? ready.error().message : status.error().message, kExitApi);
+        if (!ready) {
+            if (++failures > kMaxTransportRetries) return fail(command, ready.error().message, kExitApi);
+        } else if (ready->status == 200) {
+            auto j = parse_json(ready->body);
+            auto current = j ? str(*j, "release") : "";
+            if (!current.empty() && current != release)
+                say(fmt::format("-----> {} is ready; the current release is {} (a later job replaced {})", current, current,
+                                release));
+            else
+                say(fmt::format("-----> {} is live and ready", release));
+            return kExitOk;
         } else {
             failures = 0;
-            auto s = parse_json(status->body);
-            if (ready->status == 200 && s && str(*s, "release") == release) {
-                say(fmt::format("-----> {} is live and ready", release));
-                return kExitOk;
-            }
         }
         std::this_thread::sleep_for(kPollInterval);
     }
-    return fail(command, fmt::format("{} was not ready before the timeout", release), kExitTimeout);
+    return fail(command, fmt::format("{} succeeded but /readyz did not answer 200 before the timeout", release), kExitTimeout);
 }
 
-// Polls a job until it ends, printing its output lines and steps as they come.
+// Polls a job, printing its output lines (each once: `since` is the number already printed)
+// and its steps as they come, until its outcome is known:
+// - without `healthy`: when it leaves `running` (succeeded 0, failed 1, rolled_back 3);
+// - with `healthy` (deploy --wait-healthy): a job that switched stays `succeeded` with step
+//   `baking` while the bake window runs and may still turn `rolled_back`, so the wait goes
+//   on until the step is `done`; then /readyz must answer 200 (wait_ready).
 int follow_job(admin::Client& c, std::string_view command, const std::string& id, Clock::time_point deadline,
                bool healthy) {
     std::size_t seen = 0;
     std::string step;
+    bool success_told = false;
     int failures = 0;
     auto started = Clock::now();
     for (;;) {
@@ -184,24 +185,14 @@ int follow_job(admin::Client& c, std::string_view command, const std::string& id
         auto j = parse_json(r->body);
         if (!j) return fail(command, "the job answer is not JSON", kExitApi);
         // Output first: lines that arrived since the last poll mostly belong to the step
-        // that was running then. A finished job's last step is not announced.
+        // that was running then. Only lines from `seen` on come back, so none repeats.
         for (const auto& line : j->value("output", json::array()))
             if (line.is_string()) say(line.get<std::string>());
-        seen = j->value("output_total", seen);
+        seen = std::max(seen, j->value("output_total", seen));
         auto state = str(*j, "state");
         auto new_step = str(*j, "step");
-        if (state == "running" && new_step != step && !new_step.empty() && new_step != "done")
-            say(fmt::format("=====> {}", step_label(new_step)));
-        step = new_step;
-
         auto release = str(*j, "release");
-        auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-        if (state == "succeeded") {
-            say(fmt::format("-----> Job {} succeeded{} in {:.1f}s", id, release.empty() ? "" : ": " + release + " is current",
-                            elapsed));
-            if (healthy && !release.empty()) return wait_healthy(c, command, id, release, deadline);
-            return kExitOk;
-        }
+
         if (state == "failed") {
             fmt::print(stderr, "paasrun {}: failed: {}\n", command, str(*j, "message"));
             auto prev = str(*j, "previous_release");
@@ -212,9 +203,28 @@ int follow_job(admin::Client& c, std::string_view command, const std::string& id
             fmt::print(stderr, "paasrun {}: rolled back to {}: {}\n", command, str(*j, "previous_release"), str(*j, "message"));
             return kExitRolledBack;
         }
-        if (Clock::now() >= deadline)
-            return fail(command, fmt::format("job {} still running (step {}) at the timeout; it goes on on the server", id, step),
-                        kExitTimeout);
+        if (state == "succeeded" && !success_told) {
+            success_told = true;
+            auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+            say(fmt::format("-----> Job {} succeeded{} in {:.1f}s", id, release.empty() ? "" : ": " + release + " is current",
+                            elapsed));
+            if (!healthy) return kExitOk;
+        }
+        // Steps of a running job, and the bake window of a succeeded one. A finished job's
+        // last step ("done") is not announced.
+        if (new_step != step && !new_step.empty() && new_step != "done" && (state == "running" || new_step == "baking"))
+            say(fmt::format("=====> {}", step_label(new_step)));
+        step = new_step;
+
+        if (state == "succeeded" && step == "done") {
+            if (release.empty()) return kExitOk;  // nothing was switched (scaling)
+            return wait_ready(c, command, release, deadline);
+        }
+        if (Clock::now() >= deadline) {
+            auto what = state == "running" ? fmt::format("job {} still running (step {}) at the timeout; it goes on on the server", id, step)
+                                           : fmt::format("job {} still in its bake window at the timeout (it may still roll back)", id);
+            return fail(command, what, kExitTimeout);
+        }
         std::this_thread::sleep_for(kPollInterval);
     }
 }
@@ -313,11 +323,16 @@ int run_ps(const Target& t) {
     std::string state = (*j).value("draining", false) ? "draining" : (*j).value("ready", false) ? "ready" : "not ready";
     std::string job = (*j)["running_job"].is_null() ? "" : fmt::format(", job {} running", str(*j, "running_job"));
     say(fmt::format("=== {}: {}, {}{}", str(*j, "app"), release, state, job));
-    say(fmt::format("{:<14} {:>8} {:<9} {:>8} {:>8}  {}", "PROCESS", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"));
+    // During a switch a name appears once per generation: RELEASE and PHASE tell them apart.
+    say(fmt::format("{:<14} {:<8} {:<9} {:>8} {:<9} {:>8} {:>8}  {}", "PROCESS", "RELEASE", "PHASE", "PID", "STATE", "UPTIME",
+                    "RESTARTS", "LAST EXIT"));
     for (const auto& p : (*j)["processes"]) {
-        say(fmt::format("{:<14} {:>8} {:<9} {:>8} {:>8}  {}", str(p, "name"), p["pid"].is_null() ? "-" : p["pid"].dump(),
-                        str(p, "state"), p["pid"].is_null() ? "-" : human_duration(p.value("uptime_seconds", 0.0)),
-                        p.value("restarts", 0), str(p, "last_exit")));
+        auto rel = p.value("release", json()).is_string() ? str(p, "release") : "-";
+        auto phase = str(p, "phase");
+        say(fmt::format("{:<14} {:<8} {:<9} {:>8} {:<9} {:>8} {:>8}  {}", str(p, "name"), rel, phase.empty() ? "-" : phase,
+                        p["pid"].is_null() ? "-" : p["pid"].dump(), str(p, "state"),
+                        p["pid"].is_null() ? "-" : human_duration(p.value("uptime_seconds", 0.0)), p.value("restarts", 0),
+                        str(p, "last_exit")));
     }
     const auto& workers = (*j)["web_workers"];
     if (!workers.empty()) {
@@ -444,12 +459,12 @@ void register_remote(CLI::App& app, Commands& cmds) {
     auto* deploy = app.add_subcommand(
         "deploy", "Deploy DIR (packed as .tar.gz) or a TARBALL to a running instance (admin API) and follow the job");
     deploy->footer(
-        "Exit codes: 0 deployed (and ready, with --wait-healthy); 1 failed (the current release is unchanged);\n"
+        "Exit codes: 0 deployed (with --wait-healthy: baked and ready); 1 failed (the current release is unchanged);\n"
         "2 usage; 3 rolled back; 4 timed out (the job goes on); 5 refused by the API or unreachable");
     remote::add_options(deploy, deploy_args->target);
     deploy->add_option("source", deploy_args->source, "App directory or .tar.gz/.tgz/.tar archive")->required();
     deploy->add_flag("--wait-healthy", deploy_args->wait_healthy,
-                     "After the switch, wait until /readyz is 200 on the new release");
+                     "Wait through the bake window (exit 3 if the release is rolled back), then until /readyz is 200");
     deploy->add_option("--timeout", deploy_args->timeout, "Seconds to wait for the whole deploy (default 900)")
         ->check(CLI::PositiveNumber);
     cmds.add(deploy, [deploy_args] { return remote::run_deploy(*deploy_args); });

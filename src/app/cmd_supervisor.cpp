@@ -185,6 +185,7 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         admin::ServerOptions sopts;
         sopts.bind = admin_bind(manifest, process_env);
         sopts.max_body_bytes = static_cast<std::size_t>(manifest.admin.max_body);
+        sopts.log_sink = [out = &(*sup)->output()](log::Level l, std::string_view t) { out->system(l, t, "admin"); };
         auto started = admin::Server::start(engine, std::move(sopts));
         if (!started) {
             engine.stop();

@@ -3,7 +3,8 @@
 // rollback, config, config:set, config:unset) and cmd_remote.cpp (ps, logs, deploy) use it.
 //
 // Exit codes of the commands that start a job (deploy, rollback, config:set/unset):
-//   0 the job succeeded (deploy --wait-healthy: and /readyz answered 200 on the new release)
+//   0 the job succeeded (deploy --wait-healthy: its bake window passed without a rollback and
+//     /readyz answered 200)
 //   1 the job failed (build, release phase or health check); the current release is unchanged
 //   2 usage error
 //   3 the deploy was rolled back (automatically, after the switch)

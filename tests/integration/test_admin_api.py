@@ -276,3 +276,82 @@ def test_admin_api_on_a_unix_socket(paasrun, tmp_path):
                 data += chunk
         assert data.startswith(b"HTTP/1.1 200") and b'"release": "v1"' in data
     wait_until(lambda: not sock.exists(), 10, what="the socket file removed on stop")
+
+
+def test_admin_request_log_lines_are_in_the_multiplexed_log(inst):
+    # A refused request is logged at info level (component=admin), after its answer is sent.
+    status, _, _ = raw(inst, "GET", "/v1/jobs/jlogmarker")
+    assert status == 401
+
+    def in_logs():
+        s, j = inst.api("GET", "/v1/logs?tail=1000")
+        assert s == 200, j
+        return [l for l in j["lines"] if "component=admin" in l and "path=/v1/jobs/jlogmarker" in l]
+    (line,) = wait_until(in_logs, 10, interval=0.1, what="the admin request line in /v1/logs")
+    assert 'msg="request"' in line or "msg=request" in line, line
+    assert "status=401" in line and "at=info" in line, line
+    # The same line went out on paasrun's multiplexed output under the `system` name, not as
+    # a bare line on stderr.
+    printed = [l for l in inst.proc.output() if "path=/v1/jobs/jlogmarker" in l]
+    assert len(printed) == 1 and printed[0].split("|", 1)[0].split()[-1] == "system", printed
+
+
+HEALTH_MANIFEST = """\
+health:
+  path: /healthz
+  interval: 0.2
+  timeout: 2
+  attempts: 15
+deploy:
+  bake_window: 0
+"""
+
+
+def web_processes(inst):
+    s, st = inst.api("GET", "/v1/status")
+    assert s == 200, st
+    return [p for p in st["processes"] if p["type"] == "web"], st
+
+
+def test_status_tells_generations_apart_during_and_after_a_deploy(paasrun, tmp_path):
+    app = write_app(tmp_path / "app", "v1", manifest=HEALTH_MANIFEST)
+    with Instance(paasrun, app, web_concurrency=1) as inst:
+        (web,), _ = web_processes(inst)
+        assert (web["release"], web["phase"], web["ready"], web["exits"]) == ("v1", "active", True, 0), web
+        first_generation = web["generation"]
+
+        # v2 never passes its health check: its canary (READY=1, then 15 failed probes 0.2 s
+        # apart) runs beside v1 for ~3 s, under the same process name.
+        job = inst.deploy(write_app(tmp_path / "v2", "v2", manifest=HEALTH_MANIFEST, flags=["unhealthy"]))
+
+        def canary_ready():
+            procs, _ = web_processes(inst)
+            new = [p for p in procs if p["release"] == "v2" and p["ready"]]
+            return (procs, new[0]) if new else None
+        procs, canary = wait_until(canary_ready, 15, interval=0.05, what="v2's canary, ready, in /v1/status")
+        assert canary["phase"] == "starting" and canary["generation"] > first_generation, canary
+        assert canary["state"] == "up" and canary["pid"] > 0 and canary["exits"] == 0, canary
+        (old,) = [p for p in procs if p["release"] == "v1"]
+        assert old["phase"] == "active" and old["pid"] == web["pid"], old
+        assert old["name"] == canary["name"] == "web.1", procs
+
+        assert inst.wait_job(job, timeout=30)["state"] == "failed"
+        wait_until(lambda: all(p["release"] == "v1" for p in web_processes(inst)[0]), 10,
+                   what="the abandoned canary to leave /v1/status")
+
+        # A good release: after the switch only its generation is left, active and ready, and
+        # the web workers serve it.
+        job = inst.deploy(write_app(tmp_path / "v3", "v3", manifest=HEALTH_MANIFEST))
+        assert inst.wait_job(job, timeout=30)["state"] == "succeeded"
+
+        def switched():
+            procs, st = web_processes(inst)
+            workers = st["web_workers"]
+            if len(procs) != 1 or not workers or any(w["release"] != "v3" for w in workers):
+                return None
+            return procs[0], st
+        new, st = wait_until(switched, 15, interval=0.1, what="only v3's web process and workers left")
+        assert (new["release"], new["phase"], new["ready"], new["state"]) == ("v3", "active", True, "up"), new
+        assert new["generation"] > canary["generation"] and new["pid"] != web["pid"], new
+        assert st["release"] == "v3" and st["ready"] is True
+        assert all(w["process"] == "web.1" and w["ready"] for w in st["web_workers"]), st["web_workers"]

@@ -95,7 +95,10 @@ def test_ps_and_logs(paasrun, inst):
     r = cli(paasrun, inst, "ps")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("=== ")
-    assert any(l.split()[:1] == ["web.1"] and " up " in l for l in r.stdout.splitlines()), r.stdout
+    lines = r.stdout.splitlines()
+    assert lines[1].split()[:3] == ["PROCESS", "RELEASE", "PHASE"], r.stdout
+    current = lines[0].split(": ", 1)[1].split(",")[0]  # "=== app: v3, ready"
+    assert any(l.split()[:3] == ["web.1", current, "active"] and " up " in l for l in lines), r.stdout
     assert "WEB WORKER" in r.stdout
 
     inst.get("/logged-for-cli")
@@ -141,4 +144,44 @@ def test_cli_over_a_unix_socket(paasrun, tmp_path):
         r = subprocess.run([paasrun, "deploy", "--to", f"unix:{sock}", "--wait-healthy", str(src)], env=env,
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr
+        i.wait_serving("v2", timeout=15)
+
+
+BAKE_MANIFEST = """\
+health:
+  path: /healthz
+  interval: 0.3
+  timeout: 2
+  attempts: 2
+deploy:
+  bake_window: 4
+  max_health_failures: 2
+"""
+
+
+def test_deploy_wait_healthy_waits_out_the_bake_window_and_exits_3_on_rollback(paasrun, tmp_path):
+    app = write_app(tmp_path / "app", "v1", manifest=BAKE_MANIFEST)
+    with Instance(paasrun, app, web_concurrency=1) as i:
+        # A healthy release: the CLI answers only once the 4 s bake window is over.
+        good = write_app(tmp_path / "v2", "v2", manifest=BAKE_MANIFEST)
+        r = cli(paasrun, i, "deploy", "--wait-healthy", "--timeout", "60", str(good))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "bake window" in r.stdout and "is live and ready" in r.stdout, r.stdout
+        job = r.stdout.split("Deploy job ", 1)[1].split()[0]
+        s, j = i.api("GET", f"/v1/jobs/{job}")
+        assert (j["state"], j["step"]) == ("succeeded", "done"), j
+        # The job's output printed as often as the job has it (some lines recur, e.g. the
+        # canary's and the generation's "ready"): polling with ?since= repeats nothing.
+        printed = r.stdout.splitlines()
+        assert j["output"] and all(printed.count(line) == j["output"].count(line) for line in j["output"]), r.stdout
+
+        # Healthy for 1 s after the switch, then two failed probes within the bake window:
+        # rolled back automatically to v2, and the CLI says so with exit 3.
+        bad = write_app(tmp_path / "v3", "v3", manifest=BAKE_MANIFEST, flags=["unhealthy-after=1"])
+        r = cli(paasrun, i, "deploy", "--wait-healthy", "--timeout", "60", str(bad))
+        assert r.returncode == 3, r.stdout + r.stderr
+        assert "rolled back to v2" in r.stderr and "health check /healthz of v3 failed" in r.stderr, r.stderr
+        assert "is live and ready" not in r.stdout
+        printed = r.stdout.splitlines()
+        assert sum("Hello app detected" in line for line in printed) == 1, r.stdout
         i.wait_serving("v2", timeout=15)

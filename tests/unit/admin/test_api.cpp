@@ -159,6 +159,8 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     CHECK(b.at("web_workers").at(0).at("release") == "v2");
     CHECK(b.at("ready") == true);
     CHECK(b.at("running_job").is_null());
+    // Before any release: the process runs the app dir as-is.
+    CHECK(b.at("processes").at(0).at("release").is_null());
 
     control.status_answer = ControlError{ErrorKind::internal, "supervisor did not answer within 1s"};
     require_error(api.handle(req("GET", "/v1/status")), 500, "internal");
@@ -433,4 +435,40 @@ TEST_CASE_METHOD(Fixture, "admin api: metrics are Prometheus text", "[admin][api
     CHECK(r.body.find("paasrun_release_info{version=\"v2\"} 1\n") != std::string::npos);
     control.metrics_answer = ControlError{ErrorKind::internal, "no stats"};
     require_error(api.handle(req("GET", "/metrics")), 500, "internal");
+}
+
+TEST_CASE_METHOD(Fixture, "admin api: /v1/status tells the generations of a switch apart", "[admin][api]") {
+    auto& s = std::get<AppStatus>(control.status_answer);
+    paasrun::supervisor::ProcessStatus old_web;
+    old_web.name = "web.1";
+    old_web.type = "web";
+    old_web.pid = 42;
+    old_web.state = "up";
+    old_web.release = 2;
+    old_web.generation = 1;
+    old_web.phase = "active";
+    old_web.ready = true;
+    old_web.exits = 3;
+    auto new_web = old_web;
+    new_web.pid = 50;
+    new_web.release = 3;
+    new_web.generation = 2;
+    new_web.phase = "starting";
+    new_web.ready = false;
+    new_web.exits = 0;
+    s.processes = {old_web, new_web};
+    auto b = body_of(api.handle(req("GET", "/v1/status")));
+    const auto& procs = b.at("processes");
+    REQUIRE(procs.size() == 2);
+    CHECK(procs.at(0).at("name") == procs.at(1).at("name"));
+    CHECK(procs.at(0).at("release") == "v2");
+    CHECK(procs.at(0).at("generation") == 1);
+    CHECK(procs.at(0).at("phase") == "active");
+    CHECK(procs.at(0).at("ready") == true);
+    CHECK(procs.at(0).at("exits") == 3);
+    CHECK(procs.at(1).at("release") == "v3");
+    CHECK(procs.at(1).at("generation") == 2);
+    CHECK(procs.at(1).at("phase") == "starting");
+    CHECK(procs.at(1).at("ready") == false);
+    CHECK(procs.at(1).at("exits") == 0);
 }

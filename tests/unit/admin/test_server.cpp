@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <httplib.h>
@@ -385,4 +387,36 @@ TEST_CASE("admin server: after refusing an unread body the connection is closed,
     auto brace = res.find('{');
     REQUIRE(brace != std::string::npos);
     CHECK(json::parse(res.substr(brace)).at("error") == "payload_too_large");
+}
+
+TEST_CASE("admin server: its request log lines go to the log sink when one is set", "[admin][server][logs]") {
+    struct Sink {
+        std::mutex mu;
+        std::vector<std::pair<paasrun::log::Level, std::string>> lines;
+    };
+    auto sink = std::make_shared<Sink>();
+    ServerOptions o;
+    o.log_sink = [sink](paasrun::log::Level level, std::string_view text) {
+        std::lock_guard lk(sink->mu);
+        sink->lines.emplace_back(level, std::string(text));
+    };
+    Running r(o);
+    httplib::Client anon("127.0.0.1", r.port);
+    auto res = anon.Get("/v1/status");  // a 401: logged at info
+    REQUIRE(res);
+    REQUIRE(res->status == 401);
+    // httplib calls its logger after the response is written: wait for the line (bounded).
+    auto logged = [&] {
+        std::lock_guard lk(sink->mu);
+        for (const auto& [level, text] : sink->lines)
+            if (level == paasrun::log::Level::info && text.find("request method=GET path=/v1/status status=401") != std::string::npos)
+                return true;
+        return false;
+    };
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!logged() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(logged());
+    // The component is the sink's to add: the text carries neither time nor level.
+    std::lock_guard lk(sink->mu);
+    for (const auto& [level, text] : sink->lines) CHECK(text.find("at=") == std::string::npos);
 }
