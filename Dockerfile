@@ -47,10 +47,11 @@ FROM ${BASE} AS runtime
 # python3 + python3-venv: the interpreter paasrun embeds (libpython3.11 must match it) and the
 # app's virtualenv. python3-pip: the bundled buildpack runs the system pip, for builds done in
 # the container (admin API deploys). The rest: the shared libraries `paasrun` links (ldd):
-# yaml-cpp, fmt, brotli's encoder (Boost is header-only here); zlib, expat (with python3)
-# and libstdc++ come with the base.
+# yaml-cpp, fmt, cpp-httplib (a shared library in Debian), OpenSSL (httplib's https client),
+# brotli's encoder (Boost is header-only here); zlib, expat (with python3) and libstdc++ come
+# with the base. tests/integration/test_container.py checks this list against `ldd paasrun`.
 ARG RUNTIME_PACKAGES="python3 python3-venv python3-pip libpython3.11 \
-  libyaml-cpp0.7 libfmt9 libbrotli1"
+  libyaml-cpp0.7 libfmt9 libcpp-httplib0.11 libssl3 libbrotli1"
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${RUNTIME_PACKAGES} >/dev/null \
  && rm -rf /var/lib/apt/lists/* \

@@ -71,6 +71,28 @@ def test_exported_pods_match_the_image(paasrun, tmp_path):
     assert pod_env["PORT"] == env["PORT"]
 
 
+# In debian:bookworm-slim already, or pulled in by python3.
+BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libexpat1"}
+
+
+def test_runtime_stage_has_every_shared_library_paasrun_links(paasrun):
+    # A library missing from RUNTIME_PACKAGES makes `paasrun build` fail inside the image with
+    # "cannot open shared object file" (it happened with cpp-httplib): check against ldd.
+    libs = [line.split("=>")[1].split()[0] for line in
+            subprocess.run(["ldd", paasrun], check=True, capture_output=True, text=True).stdout.splitlines()
+            if "=>" in line and "/" in line.split("=>")[1]]
+    needed = set()
+    for lib in libs:
+        real = os.path.realpath(lib)
+        r = subprocess.run(["dpkg", "-S", real], capture_output=True, text=True)
+        if r.returncode != 0:
+            r = subprocess.run(["dpkg", "-S", lib], capture_output=True, text=True)
+        assert r.returncode == 0, f"no Debian package owns {lib}"
+        needed.add(r.stdout.split(":")[0])
+    missing = needed - set(dockerfile_arg("RUNTIME_PACKAGES")) - BASE_IMAGE_PACKAGES
+    assert not missing, f"Dockerfile RUNTIME_PACKAGES lacks {sorted(missing)} (ldd {paasrun})"
+
+
 def skip_reason():
     if os.environ.get("PAASRUN_CONTAINER_TEST") == "0":
         return "PAASRUN_CONTAINER_TEST=0"
