@@ -5,14 +5,13 @@
                        form refilled and a message per invalid field
   GET  /api/entries    the visible entries as JSON
   GET  /healthz        200 "ok" when the database answers with the current schema, else 503
-  GET  /static/<file>  temporary, see serve_static() below
+  /static/...          served by paasrun, not by this app (paasrun.yaml `static:`)
 HEAD is answered wherever GET is. Unknown paths get 404, known paths with another method
 405 with an Allow header.
 
 The database is DATABASE_PATH (see guestbook/db.py). If it has not been migrated yet (the
 release phase has not run), the first request migrates it and logs that it did.
 """
-import email.utils
 import json
 import pathlib
 import sqlite3
@@ -91,8 +90,6 @@ class Guestbook:
     def dispatch(self, environ) -> Response:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "") or "/"
-        if path.startswith(STATIC_PREFIX):  # temporary, with serve_static()
-            return serve_static(method, path[len(STATIC_PREFIX):])
         handlers = self.routes.get(path)
         if handlers is None:
             return error_response(404, "There is nothing at this address.")
@@ -177,52 +174,6 @@ class Guestbook:
         print(f"guestbook: {message}", file=sys.stderr, flush=True)
 
 
-# ---------------------------------------------------------------------------------------
-# TEMPORARY: the app serves its own /static/ until paasrun's static file server exists
-# (paasrun.yaml maps "/static/" to static/ for it). To remove: delete this block and the
-# two lines in Guestbook.dispatch() that call serve_static().
-STATIC_PREFIX = "/static/"
-STATIC_DIR = pathlib.Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",  # RFC 9239
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".txt": "text/plain; charset=utf-8",
-}
-
-
-def serve_static(method: str, relative: str) -> Response:
-    """A file under STATIC_DIR, never anything outside it: no empty, `.`/`..` or hidden
-    segments, no backslashes or NULs, and the resolved path (symlinks followed) must still
-    be inside STATIC_DIR."""
-    if method not in ("GET", "HEAD"):
-        return method_not_allowed(["GET", "HEAD"])
-    not_found = error_response(404, "There is no such file.")
-    try:
-        # PEP 3333: PATH_INFO carries the URL's bytes decoded as latin-1.
-        relative = relative.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return not_found
-    segments = relative.split("/")
-    if any(s in ("", ".", "..") or s.startswith(".") or "\\" in s or "\0" in s for s in segments):
-        return not_found
-    root = STATIC_DIR.resolve()
-    try:
-        path = root.joinpath(*segments).resolve(strict=True)
-    except (OSError, RuntimeError):
-        return not_found
-    if not path.is_relative_to(root) or not path.is_file():
-        return not_found
-    content_type = STATIC_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    stat = path.stat()
-    return Response(200, path.read_bytes(), content_type, [
-        ("Cache-Control", "public, max-age=60"),
-        ("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True)),
-    ])
-# End of the temporary static file handler.
-# ---------------------------------------------------------------------------------------
-
-
+# /static/ is not routed here: paasrun serves it from C++ (paasrun.yaml `static:`), with
+# ETags, ranges, precompressed siblings and cache headers, without taking the GIL.
 application = Guestbook(db.database_path())
