@@ -84,6 +84,9 @@ ENTRYPOINT ["paasrun", "start"]
 FROM runtime AS onbuild
 # Users' images: a Dockerfile holding only `FROM paasrun:onbuild` builds the app in its
 # context into a release at image build time.
+# HEALTHCHECK repeated from `runtime` for the same buildah reason as in `app` below.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD paasrun healthcheck --quiet --timeout 2 "http://127.0.0.1:${ADMIN_PORT}/readyz"
 ONBUILD COPY --chown=paasrun:paasrun . /app
 ONBUILD RUN paasrun build /app
 
@@ -94,3 +97,7 @@ FROM runtime AS app
 ARG APP=examples/guestbook
 COPY --chown=paasrun:paasrun ${APP} /app
 RUN paasrun build /app
+# Repeated from `runtime`: buildah (podman build) does not carry HEALTHCHECK over from an
+# earlier stage of the same build, so without this line the final image would have none.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD paasrun healthcheck --quiet --timeout 2 "http://127.0.0.1:${ADMIN_PORT}/readyz"

@@ -51,6 +51,9 @@ def test_dockerfile_contract():
     assert re.search(r"^USER paasrun$", text, re.M)
     hc = re.search(r"^HEALTHCHECK .*?CMD (.*)$", text, re.M | re.S)
     assert hc and "paasrun healthcheck" in hc.group(1) and "/readyz" in hc.group(1)
+    # Repeated per final stage (buildah drops it across stages): the copies must not drift.
+    checks = re.findall(r"^HEALTHCHECK (.*?\n.*?)$", text, re.M)
+    assert len(checks) == 3 and len(set(checks)) == 1, checks
     assert "ONBUILD COPY" in text and "ONBUILD RUN paasrun build" in text
 
 
