@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -173,6 +174,7 @@ struct Server::Impl {
 
     std::mutex followers_mu;
     std::set<std::shared_ptr<LogFollower>> followers;
+    std::condition_variable followers_cv;  // signalled when a follower's stream has ended
 
     Impl(AppControl& c, ServerOptions o, ResolvedToken token)
         : control(c),
@@ -434,14 +436,19 @@ void Server::Impl::follow_logs(const LogsQuery& q, httplib::Response& res) {
             follower->close();
             std::lock_guard lk(followers_mu);
             followers.erase(follower);
+            followers_cv.notify_all();
         });
 }
 
 void Server::Impl::stop() {
     if (stopped.exchange(true)) return;
     {
-        std::lock_guard lk(followers_mu);
+        // Close every log stream, then let each one write its last lines and the terminating
+        // chunk before the listener stops: httplib abandons a chunked response mid-stream once
+        // stop() has run, so a follower would see a truncated response instead of a clean end.
+        std::unique_lock lk(followers_mu);
         for (const auto& f : followers) f->close();
+        followers_cv.wait_for(lk, std::chrono::seconds(2), [&] { return followers.empty(); });
     }
     http.stop();
     if (thread.joinable()) thread.join();

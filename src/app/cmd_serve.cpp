@@ -1,5 +1,6 @@
 // `paasrun serve MODULE:CALLABLE [options]`: the pre-forking WSGI server (gunicorn's option
-// names), and the hidden `paasrun __worker ...` the arbiter execs for each worker.
+// names), and the hidden `paasrun __worker ...` the arbiter execs for each worker when the
+// lean `paasrun-worker` is not installed next to `paasrun` (worker/worker_command.hpp).
 // Argument wiring only: worker/arbiter.hpp and worker/worker_main.hpp do the work.
 #include <filesystem>
 #include <memory>
@@ -7,11 +8,10 @@
 #include "app/commands.hpp"
 #include "util/log.hpp"
 #include "worker/arbiter.hpp"
-#include "worker/arbiter_handoff.hpp"
 #include "worker/cpu_count.hpp"
 #include "worker/serve_manifest.hpp"
 #include "worker/serve_options.hpp"
-#include "worker/worker_main.hpp"
+#include "worker/worker_entry.hpp"
 
 namespace paasrun::app {
 namespace {
@@ -77,22 +77,11 @@ int run_serve(ServeArgs& a) {
         log::info("arbiter", "worker count derived from the machine workers={} {}", o.workers,
                   count.reason);
 
-    worker::ArbiterConfig cfg{o, worker::self_worker_command()};
-    if (!a.worker_cmd.empty()) {
-        cfg.worker_command.command = worker::split_list(a.worker_cmd);  // "argv0,arg,..." (tests)
-        cfg.worker_command.argv0.clear();
-    }
+    worker::ArbiterConfig cfg{o, a.worker_cmd.empty()
+                                     ? worker::self_worker_command()
+                                     : worker::WorkerCommand{worker::split_list(a.worker_cmd),
+                                                             ""}};  // "argv0,arg,..." (tests)
     return worker::run_arbiter(cfg);
-}
-
-int run_hidden_worker(const std::vector<std::string>& args) {
-    auto ctx = worker::parse_handoff_args(args);
-    if (!ctx) {
-        log::error("worker", "bad hand-off from the arbiter error={}",
-                   log::quote(ctx.error().describe()));
-        return worker::kExitBootError;
-    }
-    return worker::run_worker(*ctx);
 }
 
 }  // namespace
@@ -177,7 +166,8 @@ void register_serve(CLI::App& app, Commands& cmds) {
     auto* w = app.add_subcommand("__worker", "internal: one worker of `paasrun serve`");
     w->group("");
     w->prefix_command();
-    cmds.add(w, [w] { return run_hidden_worker(w->remaining()); });
+    // Same entry as the lean paasrun-worker executable (src/worker_exe/main.cpp).
+    cmds.add(w, [w] { return worker::run_worker_from_handoff(w->remaining()); });
 }
 
 }  // namespace paasrun::app

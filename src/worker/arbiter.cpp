@@ -22,6 +22,7 @@
 #include "worker/notify_arbiter.hpp"
 #include "worker/notify_parent.hpp"
 #include "worker/stats_writer.hpp"
+#include "worker/worker_command.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -490,10 +491,11 @@ Result<std::vector<Listener>> open_listeners(const ServeOptions& opts) {
 }  // namespace
 
 WorkerCommand self_worker_command() {
+    // The lean paasrun-worker next to this binary, else `/proc/self/exe __worker`
+    // (worker_command.hpp explains both and why the fallback exists).
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return WorkerCommand{{"/proc/self/exe", "__worker"},
-                         ec ? std::string("paasrun") : exe.string()};
+    return worker_command_for(ec ? std::filesystem::path() : exe);
 }
 
 int run_arbiter(const ArbiterConfig& config) {

@@ -21,7 +21,8 @@ struct ArbiterConfig {
     WorkerCommand worker_command;
 };
 
-/// The default worker command: this executable's `__worker` subcommand.
+/// The default worker command: the lean `paasrun-worker` next to this executable, else this
+/// executable's `__worker` subcommand (worker_command_for in worker_command.hpp).
 [[nodiscard]] WorkerCommand self_worker_command();
 
 /// Runs the arbiter until it stops; returns the process exit code.

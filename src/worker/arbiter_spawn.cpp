@@ -23,7 +23,7 @@ namespace {
     ::_exit(kExitBootError);
 }
 
-[[noreturn]] void exec_child(pid_t arbiter, const char* file, char* const argv[],
+[[noreturn]] void exec_child(pid_t arbiter, const char* file, int exe, char* const argv[],
                              const std::vector<int>& sources) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
@@ -39,6 +39,9 @@ namespace {
 
     // Move every source above the target range first so no dup2 clobbers a later source.
     const int first_free = 3 + static_cast<int>(sources.size());
+    // The pinned program goes above the target range too (CLOEXEC: gone once exec succeeds).
+    if (exe >= 0 && (exe = ::fcntl(exe, F_DUPFD_CLOEXEC, first_free)) == -1)
+        child_fail("fcntl(F_DUPFD_CLOEXEC) of the worker program");
     int high[64];
     for (std::size_t i = 0; i < sources.size(); ++i) {
         high[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, first_free);
@@ -46,9 +49,21 @@ namespace {
     }
     for (std::size_t i = 0; i < sources.size(); ++i)
         if (::dup2(high[i], 3 + static_cast<int>(i)) == -1) child_fail("dup2");  // clears CLOEXEC
-    if (::close_range(static_cast<unsigned>(first_free), ~0U, 0) == -1) child_fail("close_range");
+    // Close everything above the layout, except the pinned program, which exec closes.
+    auto close_from = [](int lo, unsigned hi) {
+        if (::close_range(static_cast<unsigned>(lo), hi, 0) == -1) child_fail("close_range");
+    };
+    if (exe < 0) {
+        close_from(first_free, ~0U);
+    } else {
+        if (exe > first_free) close_from(first_free, static_cast<unsigned>(exe - 1));
+        close_from(exe + 1, ~0U);
+    }
 
-    ::execv(file, argv);
+    if (exe >= 0)
+        ::fexecve(exe, argv, environ);
+    else
+        ::execv(file, argv);
     child_fail(file);
 }
 
@@ -82,10 +97,11 @@ Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent
     sources.push_back(parent.control_fd);
     sources.push_back(parent.heartbeat_fd);
 
+    const int exe = cmd.exe ? cmd.exe->get() : -1;
     pid_t arbiter = ::getpid();
     pid_t pid = ::fork();
     if (pid == -1) return sys_error("fork");
-    if (pid == 0) exec_child(arbiter, cmd.command[0].c_str(), argv.data(), sources);
+    if (pid == 0) exec_child(arbiter, cmd.command[0].c_str(), exe, argv.data(), sources);
     return pid;
 }
 

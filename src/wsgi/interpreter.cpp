@@ -200,16 +200,29 @@ Result<Interpreter> Interpreter::initialize(const InterpreterOptions& options) {
 
 Interpreter::Interpreter(Interpreter&& o) noexcept : owns_(std::exchange(o.owns_, false)) {}
 
+namespace {
+
+// The app loader moves import-time objects to gc's permanent generation (gc.freeze, see
+// app.cpp); finalization never collects that generation, so objects in it (and the C++ state
+// they own, such as wsgi.errors' handler) would never be freed. Unfreeze first.
+void finalize() {
+    if (PyRef gc{PyImport_ImportModule("gc")}) PyRef{PyObject_CallMethod(gc.get(), "unfreeze", nullptr)};
+    PyErr_Clear();
+    Py_FinalizeEx();
+}
+
+}  // namespace
+
 Interpreter& Interpreter::operator=(Interpreter&& o) noexcept {
     if (this != &o) {
-        if (owns_) Py_FinalizeEx();
+        if (owns_) finalize();
         owns_ = std::exchange(o.owns_, false);
     }
     return *this;
 }
 
 Interpreter::~Interpreter() {
-    if (owns_) Py_FinalizeEx();
+    if (owns_) finalize();
 }
 
 std::string Interpreter::executable() const {

@@ -1,0 +1,19 @@
+#include "worker/worker_entry.hpp"
+
+#include "util/log.hpp"
+#include "worker/arbiter_handoff.hpp"
+#include "worker/worker_main.hpp"
+
+namespace paasrun::worker {
+
+int run_worker_from_handoff(const std::vector<std::string>& args) {
+    auto ctx = parse_handoff_args(args);
+    if (!ctx) {
+        log::error("worker", "bad hand-off from the arbiter error={}",
+                   log::quote(ctx.error().describe()));
+        return kExitBootError;
+    }
+    return run_worker(*ctx);
+}
+
+}  // namespace paasrun::worker
