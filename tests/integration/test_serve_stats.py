@@ -19,7 +19,12 @@ MAGIC, VERSION = 0x54535250, 1
 
 
 def read_stats(path):
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None  # removed between listing and reading (a worker folded by the arbiter)
+    if len(data) < LAYOUT.size and path.suffix == ".stats":
+        return None  # a worker that is still creating its file (the C++ reader skips it too)
     assert len(data) == LAYOUT.size, (path, len(data))
     v = LAYOUT.unpack(data)
     assert v[0] == MAGIC and v[1] == VERSION and v[2] == LAYOUT.size
@@ -29,7 +34,8 @@ def read_stats(path):
 
 
 def snapshot(d):
-    return {p.name: read_stats(p) for p in d.iterdir() if p.suffix in (".stats", ".retired")}
+    files = {p.name: read_stats(p) for p in d.iterdir() if p.suffix in (".stats", ".retired")}
+    return {name: f for name, f in files.items() if f is not None}
 
 
 def total(files, key):
