@@ -33,10 +33,10 @@ struct TempDir {
 };
 
 // A child process that writes a stats file like a worker would, reports "written" on a pipe
-// and then waits until the parent closes the other pipe. Returns its pid.
+// and then waits for one byte on the other pipe before it exits. Returns its pid.
 struct Child {
     pid_t pid = -1;
-    int go = -1;  // parent closes this to let the child exit
+    int go = -1;  // parent writes a byte here to let the child exit
 };
 
 Child fork_writer(const fs::path& dir, void (*work)(StatsWriter&)) {
@@ -55,9 +55,10 @@ Child fork_writer(const fs::path& dir, void (*work)(StatsWriter&)) {
         work(*w);
         char c = 'x';
         if (::write(ready[1], &c, 1) != 1) ::_exit(11);
-        while (::read(release[0], &c, 1) > 0) {
-        }
-        ::_exit(0);
+        // One byte from the parent means "exit now". A byte rather than EOF: EOF would also
+        // need every other copy of the write end closed, and a sibling forked later holds one
+        // (under ASan the fd-closing loop above did not reliably drop it).
+        ::_exit(::read(release[0], &c, 1) == 1 ? 0 : 12);
     }
     ::close(ready[1]);
     ::close(release[0]);
@@ -68,6 +69,8 @@ Child fork_writer(const fs::path& dir, void (*work)(StatsWriter&)) {
 }
 
 void finish(Child& c) {
+    char go = 'x';
+    REQUIRE(::write(c.go, &go, 1) == 1);
     ::close(c.go);
     int status = 0;
     REQUIRE(::waitpid(c.pid, &status, 0) == c.pid);
