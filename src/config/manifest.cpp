@@ -9,6 +9,7 @@
 #include "config/scalars.hpp"
 #include "config/text_file.hpp"
 #include "config/yaml_checker.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace paasrun::config {
 
@@ -110,6 +111,13 @@ public:
     explicit ManifestReader(std::string_view file) : y_(file) {}
 
     ManifestReport read(std::string_view text) {
+        if (auto stuck = find_stuck_document(text)) {
+            YAML::Mark at;  // 0-based, as yaml-cpp reports positions
+            at.line = stuck->line - 1;
+            at.column = stuck->column - 1;
+            y_.error(at, "YAML syntax error: a document cannot start with ',' (outside [ ] or { })");
+            return ManifestReport{std::move(m_), std::move(y_.errors())};
+        }
         try {
             auto docs = YAML::LoadAll(std::string(text));
             if (docs.size() > 1)

@@ -301,13 +301,25 @@ Decision StaticFiles::redirect_to_dir(const RequestView& req, bool is_head) cons
     d.plan.status = 302;
     d.plan.head_request = is_head;
     // The raw path passed check_relative_path, so it holds no CTL, space or "//" and is safe
-    // to echo; relative Location values are allowed (RFC 9110 10.2.2).
+    // to echo; relative Location values are allowed (RFC 9110 10.2.2). The query was not
+    // checked here: any byte outside visible ASCII is percent-encoded, so a Location header
+    // can never carry a control byte, whatever the front end let through (found by
+    // fuzz_static_path).
     d.plan.location.reserve(req.path.size() + req.query.size() + 2);
     d.plan.location += req.path;
     d.plan.location += '/';
     if (!req.query.empty()) {
         d.plan.location += '?';
-        d.plan.location += req.query;
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        for (unsigned char c : req.query) {
+            if (c > 0x20 && c < 0x7f) {
+                d.plan.location += static_cast<char>(c);
+                continue;
+            }
+            d.plan.location += '%';
+            d.plan.location += kHex[c >> 4];
+            d.plan.location += kHex[c & 0xf];
+        }
     }
     d.plan.cache_control = cache_control_;
     d.plan.cors = config_.cors;

@@ -256,6 +256,9 @@ TEST_CASE("tree: directory index and the redirect to dir/", "[static][tree][inde
     CHECK(d.plan.content_length == 0u);
     d = files->resolve(get("/static/with-index?a=1&b=2"));
     CHECK(d.plan.header("Location") == "/static/with-index/?a=1&b=2");
+    // Bytes outside visible ASCII in the query are percent-encoded, never echoed raw.
+    d = files->resolve(get("/static/with-index?a=\x02\xff b"));
+    CHECK(d.plan.header("Location") == "/static/with-index/?a=%02%FF%20b");
     d = files->resolve(get("/assets/with-index", "HEAD"));
     CHECK(d.plan.status == 302);
 
