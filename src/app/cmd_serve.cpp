@@ -102,6 +102,10 @@ void register_serve(CLI::App& app, Commands& cmds) {
     s->add_option("-w,--workers", o.workers,
                   "worker processes (default $WEB_CONCURRENCY, else from CPUs/cgroup)");
     s->add_option("--threads", o.threads, "app threads per worker")->capture_default_str();
+    s->add_option("--loop-yield-us", o.loop_yield_us,
+                  "microseconds of busy event loop between CPU yields, so workers sharing a "
+                  "core take turns finely (0=never)")
+        ->capture_default_str();
     s->add_option("-t,--timeout", o.timeout,
                   "seconds a worker may miss its heartbeat before it is killed (0=off)")
         ->capture_default_str();

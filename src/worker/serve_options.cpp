@@ -36,6 +36,7 @@ const Field kFields[] = {
     {"backlog", &ServeOptions::backlog},
     {"workers", &ServeOptions::workers},
     {"threads", &ServeOptions::threads},
+    {"loop-yield-us", &ServeOptions::loop_yield_us},
     {"timeout", &ServeOptions::timeout},
     {"graceful-timeout", &ServeOptions::graceful_timeout},
     {"keep-alive", &ServeOptions::keep_alive},
@@ -138,6 +139,7 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("workers", o.workers, 0, 1024); !s) return s;
     if (auto s = check_range("threads", o.threads, 1, 1024); !s) return s;
     if (auto s = check_range("timeout", o.timeout, 0, kDay); !s) return s;
+    if (auto s = check_range("loop-yield-us", o.loop_yield_us, 0, 1000000); !s) return s;
     if (auto s = check_range("graceful-timeout", o.graceful_timeout, 0, kDay); !s) return s;
     if (auto s = check_range("keep-alive", o.keep_alive, 0, kDay); !s) return s;
     if (auto s = check_range("request-timeout", o.request_timeout, 0, kDay); !s) return s;

@@ -64,6 +64,8 @@ struct ServeOptions {
     int backlog = 2048;             // --backlog: listen(2) queue length
     int workers = 0;                // --workers N; 0 = WEB_CONCURRENCY else cpu/cgroup derived
     int threads = 1;                // --threads T: app threads per worker
+    int loop_yield_us = 500;        // --loop-yield-us: event loop yields its CPU this often
+                                    // while busy (event_loop.hpp); 0 = never
 
     // --- timeouts, seconds ---------------------------------------------------------------
     int timeout = 30;           // --timeout: heartbeat silence before stack dump + SIGKILL; 0 = off

@@ -19,6 +19,7 @@
 #include "worker/app_pool.hpp"
 #include "worker/connection_config.hpp"
 #include "worker/connection_manager.hpp"
+#include "worker/event_loop.hpp"
 #include "worker/heartbeat.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/response_wsgi.hpp"
@@ -189,7 +190,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     send_ready(ctx.control_fd);
     if (stats) stats->set_ready(true);
     log::info("worker", "ready worker={} pid={} threads={}", ctx.index, ::getpid(), o.threads);
-    io.run();
+    run_event_loop(io, std::chrono::microseconds(o.loop_yield_us));
 
     if (stats) stats->set_ready(false);
     manager.force_stop();

@@ -26,6 +26,7 @@ ServeOptions every_field_set() {
     o.backlog = 17;
     o.workers = 3;
     o.threads = 8;
+    o.loop_yield_us = 0;
     o.timeout = 0;
     o.graceful_timeout = 7;
     o.keep_alive = 2;
@@ -174,6 +175,9 @@ TEST_CASE("options: validate names the bad option", "[worker][options]") {
     CHECK_FALSE(validate(o));
     o = base();
     o.root_path = "prefix/";
+    CHECK_FALSE(validate(o));
+    o = base();
+    o.loop_yield_us = -1;
     CHECK_FALSE(validate(o));
     o = base();
     o.graceful_timeout = -1;
