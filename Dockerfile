@@ -38,9 +38,10 @@ COPY src src
 # change recompiles one file, not the whole tree.
 RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
- && cmake --build /build --target paasrun paasrun-worker -- -j"$(nproc)" \
+ && cmake --build /build --target paasrun paasrun-worker paasrun-arbiter -- -j"$(nproc)" \
  && install -D -s -m 0755 /build/paasrun /out/usr/local/bin/paasrun \
- && install -D -s -m 0755 /build/paasrun-worker /out/usr/local/bin/paasrun-worker
+ && install -D -s -m 0755 /build/paasrun-worker /out/usr/local/bin/paasrun-worker \
+ && install -D -s -m 0755 /build/paasrun-arbiter /out/usr/local/bin/paasrun-arbiter
 COPY buildpacks /out/usr/local/share/paasrun/buildpacks
 
 # ---------------------------------------------------------------------------------------------

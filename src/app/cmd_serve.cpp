@@ -8,6 +8,7 @@
 #include "app/commands.hpp"
 #include "util/log.hpp"
 #include "worker/arbiter.hpp"
+#include "worker/arbiter_exec.hpp"
 #include "worker/cpu_count.hpp"
 #include "worker/serve_manifest.hpp"
 #include "worker/serve_options.hpp"
@@ -77,6 +78,16 @@ int run_serve(ServeArgs& a) {
         log::info("arbiter", "worker count derived from the machine workers={} {}", o.workers,
                   count.reason);
 
+    if (a.worker_cmd.empty()) {
+        // Hand the arbiter role to the lean paasrun-arbiter (worker/arbiter_exec.hpp); on
+        // success this does not return. Without it this process stays the arbiter.
+        std::error_code ec;
+        auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        if (auto lean = worker::lean_arbiter_for(ec ? std::filesystem::path() : exe)) {
+            auto err = worker::exec_lean_arbiter(*lean, o);
+            log::warn("arbiter", "staying the arbiter error={}", log::quote(err.describe()));
+        }
+    }
     worker::ArbiterConfig cfg{o, a.worker_cmd.empty()
                                      ? worker::self_worker_command()
                                      : worker::WorkerCommand{worker::split_list(a.worker_cmd),
