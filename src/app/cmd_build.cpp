@@ -39,6 +39,10 @@ struct AppArgs {
     double timeout = 900;      // --timeout: how long a remote job is followed
 };
 
+// Where a release command goes (remote::route): --to / $PAASRUN_URL; else a running
+// `paasrun up/start` of the app in DIR, so the change goes through it and its processes restart
+// with the new release (as `heroku config:set` restarts the dynos); else DIR's own store.
+//
 // DIR names a local app; with --to the instance's own app is meant, so a DIR is a mistake.
 bool remote_with_dir(std::string_view command, const AppArgs& a) {
     if (a.dir == ".") return false;
@@ -50,7 +54,7 @@ bool remote_with_dir(std::string_view command, const AppArgs& a) {
 void add_remote_options(CLI::App* sub, AppArgs& a, bool job) {
     remote::add_options(sub, a.target);
     if (job)
-        sub->add_option("--timeout", a.timeout, "With --to: seconds to follow the job (default 900)")->check(CLI::PositiveNumber);
+        sub->add_option("--timeout", a.timeout, "With a running instance (--to, or found in DIR): seconds to follow the job (default 900)")->check(CLI::PositiveNumber);
 }
 
 release::PublishOptions publish_options(const fs::path& app_dir, Result<build::PipelineOptions>& opts) {
@@ -148,8 +152,9 @@ void register_build(CLI::App& app, Commands& cmds) {
     releases->add_option("dir", args->dir, "App directory (default: .)");
     add_remote_options(releases, *args, false);
     cmds.add(releases, [args] {
-        if (!remote::requested(args->target)) return run_releases(*args);
-        if (remote_with_dir("releases", *args)) return remote::kExitUsage;
+        auto route = remote::route(args->target, args->dir);
+        if (route == remote::Route::local) return run_releases(*args);
+        if (route == remote::Route::named && remote_with_dir("releases", *args)) return remote::kExitUsage;
         return remote::releases(args->target);
     });
 
@@ -166,10 +171,10 @@ void register_build(CLI::App& app, Commands& cmds) {
             if (looks_like_version && target == 0) target = *v;
             else dir = a;
         }
-        if (remote::requested(args->target)) {
+        if (auto route = remote::route(args->target, dir); route != remote::Route::local) {
             AppArgs with_dir = *args;
             with_dir.dir = dir;
-            if (remote_with_dir("rollback", with_dir)) return remote::kExitUsage;
+            if (route == remote::Route::named && remote_with_dir("rollback", with_dir)) return remote::kExitUsage;
             return remote::rollback(args->target, target, args->timeout);
         }
         return publish_draft("rollback", fs::absolute(dir),
@@ -195,8 +200,8 @@ void register_build(CLI::App& app, Commands& cmds) {
                 return fail("config:set", Error(fmt::format("\"{}\" is not KEY=VALUE", p.substr(0, p.find('=')))));
             set_vars.emplace_back(p.substr(0, eq), p.substr(eq + 1));
         }
-        if (remote::requested(args->target)) {
-            if (remote_with_dir("config:set", *args)) return remote::kExitUsage;
+        if (auto route = remote::route(args->target, args->dir); route != remote::Route::local) {
+            if (route == remote::Route::named && remote_with_dir("config:set", *args)) return remote::kExitUsage;
             return remote::config_set(args->target, set_vars, args->timeout);
         }
         return publish_draft("config:set", fs::absolute(args->dir), [&set_vars](const release::ReleaseStore& s) {
@@ -210,8 +215,8 @@ void register_build(CLI::App& app, Commands& cmds) {
     unset->add_option("-a,--app", args->dir, "App directory (default: .)");
     add_remote_options(unset, *args, true);
     cmds.add(unset, [args, keys] {
-        if (remote::requested(args->target)) {
-            if (remote_with_dir("config:unset", *args)) return remote::kExitUsage;
+        if (auto route = remote::route(args->target, args->dir); route != remote::Route::local) {
+            if (route == remote::Route::named && remote_with_dir("config:unset", *args)) return remote::kExitUsage;
             return remote::config_unset(args->target, *keys, args->timeout);
         }
         return publish_draft("config:unset", fs::absolute(args->dir), [keys](const release::ReleaseStore& s) {
@@ -221,8 +226,9 @@ void register_build(CLI::App& app, Commands& cmds) {
     // After set/unset: Commands::selected() takes the first parsed entry, and `config` is
     // parsed too when `config set` is.
     cmds.add(config, [args, reveal] {
-        if (!remote::requested(args->target)) return run_config(*args, *reveal);
-        if (remote_with_dir("config", *args)) return remote::kExitUsage;
+        auto route = remote::route(args->target, args->dir);
+        if (route == remote::Route::local) return run_config(*args, *reveal);
+        if (route == remote::Route::named && remote_with_dir("config", *args)) return remote::kExitUsage;
         return remote::config(args->target, *reveal);
     });
 }

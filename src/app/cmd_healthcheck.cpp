@@ -1,5 +1,5 @@
 // `paasrun healthcheck URL`: one HTTP GET, exit 0 on a 2xx answer. For a container
-// HEALTHCHECK or a Kubernetes exec probe, in images that have no curl (src/export/http_probe.hpp).
+// HEALTHCHECK or a Kubernetes exec probe, in images that have no curl (src/http/probe.hpp).
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
-#include "export/http_probe.hpp"
+#include "http/probe.hpp"
 
 namespace paasrun::app {
 
@@ -26,13 +26,13 @@ void register_healthcheck(CLI::App& app, Commands& cmds) {
         ->check(CLI::Range(0.001, 3600.0));
     sub->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
     cmds.add(sub, [a]() -> int {
-        auto url = exporting::parse_probe_url(a->url);
+        auto url = http::parse_probe_url(a->url);
         if (!url) {
             fmt::print(stderr, "paasrun healthcheck: error: {}\n", url.error().describe());
             return 2;
         }
         auto deadline = std::chrono::milliseconds(static_cast<long long>(std::ceil(a->timeout * 1000)));
-        auto status = exporting::probe(*url, deadline);
+        auto status = http::probe(*url, deadline);
         if (!status) {
             fmt::print(stderr, "paasrun healthcheck: {}: unhealthy: {}\n", a->url, status.error().describe());
             return 1;

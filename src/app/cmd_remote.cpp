@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/client.hpp"
+#include "admin/instance_file.hpp"
 #include "admin/source_archive.hpp"
 #include "app/commands.hpp"
 #include "app/remote.hpp"
@@ -60,7 +61,8 @@ std::string resolve_token(const Target& t) {
     if (!t.token.empty()) return t.token;
     if (const char* e = env("PAASRUN_ADMIN_TOKEN")) return e;
     std::error_code ec;
-    auto file = release::resolve_state_dir(fs::current_path(ec)) / "admin-token";
+    fs::path file = !t.token_file.empty() ? fs::path(t.token_file)
+                                          : release::resolve_state_dir(fs::current_path(ec)) / "admin-token";
     std::ifstream in(file);
     std::string token;
     if (in) in >> token;
@@ -75,7 +77,9 @@ std::string resolve_url(const Target& t) {
 
 Result<std::unique_ptr<admin::Client>> connect(const Target& t) {
     auto url = resolve_url(t);
-    if (url.empty()) return Error("no admin URL: pass --to URL or set PAASRUN_URL (the admin API of `paasrun start`)");
+    if (url.empty())
+        return Error("no running instance of the app in this directory and no admin URL: run `paasrun up` "
+                     "here, or pass --to URL / set PAASRUN_URL (the admin API of `paasrun start`)");
     return admin::Client::create(url, resolve_token(t));
 }
 
@@ -254,7 +258,17 @@ void add_options(CLI::App* sub, Target& t) {
     sub->add_option("--token", t.token, "Admin API token (env PAASRUN_ADMIN_TOKEN; default ./.paasrun/admin-token)");
 }
 
-bool requested(const Target& t) { return !t.url.empty() || env("PAASRUN_URL") != nullptr; }
+Route route(Target& t, const fs::path& app_dir) {
+    if (!t.url.empty() || env("PAASRUN_URL") != nullptr) return Route::named;
+    std::error_code ec;
+    auto state_dir = release::resolve_state_dir(fs::absolute(app_dir, ec));
+    auto found = admin::find_live_instance(state_dir);
+    if (!found) return Route::local;
+    t.url = found->url;
+    t.token_file = (state_dir / "admin-token").string();
+    fmt::print(stderr, "paasrun: using the running instance of this app (pid {}, {})\n", found->pid, found->url);
+    return Route::discovered;
+}
 
 int releases(const Target& t) {
     auto c = connect(t);
@@ -313,7 +327,8 @@ int config_unset(const Target& t, const std::vector<std::string>& keys, double t
 
 namespace {
 
-int run_ps(const Target& t) {
+int run_ps(Target t) {
+    (void)route(t, ".");
     auto c = connect(t);
     if (!c) return fail("ps", c.error().message, kExitApi);
     int code = 0;
@@ -348,7 +363,8 @@ int run_ps(const Target& t) {
     return 0;
 }
 
-int run_logs(const Target& t, int tail, bool follow) {
+int run_logs(Target t, int tail, bool follow) {
+    (void)route(t, ".");
     auto c = connect(t);
     if (!c) return fail("logs", c.error().message, kExitApi);
     if (!follow) {
@@ -388,13 +404,19 @@ struct DeployArgs {
     double timeout = 900;
 };
 
-int run_deploy(const DeployArgs& a) {
+int run_deploy(DeployArgs a) {
     constexpr std::string_view cmd = "deploy";
-    if (!requested(a.target)) return fail(cmd, "no admin URL: pass --to URL or set PAASRUN_URL (to build locally, use `paasrun build`)", kExitUsage);
     auto deadline = deadline_after(a.timeout);
     std::error_code ec;
     fs::path source = fs::absolute(a.source, ec);
     if (!fs::exists(source, ec)) return fail(cmd, fmt::format("{} does not exist", a.source), kExitUsage);
+    // Without --to: the running instance of the app being deployed (DIR), or of the app in
+    // the current directory (TARBALL).
+    if (route(a.target, fs::is_directory(source, ec) ? source : fs::path(".")) == Route::local)
+        return fail(cmd,
+                    "no running instance of this app and no admin URL: start it with `paasrun up`, or pass --to URL "
+                    "/ set PAASRUN_URL (to build locally, use `paasrun build`)",
+                    kExitUsage);
 
     TempFile packed;
     fs::path upload = source;

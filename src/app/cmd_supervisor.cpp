@@ -6,7 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
+#include <unistd.h>
+
+#include "admin/instance_file.hpp"
 #include "admin/server.hpp"
 #include "app/commands.hpp"
 #include "build/pipeline.hpp"
@@ -181,6 +185,7 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     // they inherit the blocked signal mask and only the loop reads the signals.
     deploy::Engine engine(**sup, *hub, std::move(eopts));
     std::unique_ptr<admin::Server> server;
+    std::optional<admin::InstanceFileGuard> instance;
     if (manifest.admin.enabled) {
         admin::ServerOptions sopts;
         sopts.bind = admin_bind(manifest, process_env);
@@ -194,6 +199,12 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         server = std::move(*started);
         (*sup)->output().info("admin api listening addr={} token_source={}", server->address(),
                               log::quote(server->token_source()));
+        // Lets `paasrun config:set` / `ps` / `logs` in the app dir find this instance without
+        // --to (admin/instance_file.hpp); removed when we exit.
+        instance.emplace(state_dir, admin::InstanceEntry{admin::client_url(server->address()), ::getpid()});
+        if (!instance->status())
+            (*sup)->output().warn("cannot record the admin address for the CLI error={}",
+                                  log::quote(instance->status().error().describe()));
     }
     int code = (*sup)->run();
     if (server) server->stop();

@@ -12,6 +12,7 @@
 //   5 the API refused the request or could not be reached (auth, 409, 413, network)
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,14 +29,26 @@ inline constexpr int kExitTimeout = 4;
 inline constexpr int kExitApi = 5;
 
 struct Target {
-    std::string url;    // --to, else $PAASRUN_URL
-    std::string token;  // --token, else $PAASRUN_ADMIN_TOKEN, else ./.paasrun/admin-token
+    std::string url;         // --to, else $PAASRUN_URL, else a running local instance's
+    std::string token;       // --token, else $PAASRUN_ADMIN_TOKEN, else token_file
+    std::string token_file;  // the admin-token of the app whose instance was found; "" =
+                             // ./.paasrun/admin-token
 };
 
 /// Adds --to and --token to a subcommand.
 void add_options(CLI::App* sub, Target& t);
-/// True when the command should go remote (--to or $PAASRUN_URL given).
-[[nodiscard]] bool requested(const Target& t);
+
+/// How a command reaches its app.
+enum class Route {
+    local,       // no --to, no $PAASRUN_URL, no running instance: the app dir's own store
+    named,       // --to or $PAASRUN_URL
+    discovered,  // a running `paasrun up/start` of the app in the given directory
+};
+
+/// --to / $PAASRUN_URL first; else the instance recorded in `app_dir`'s state dir
+/// (admin/instance_file.hpp), when it still runs: then t.url and t.token_file are filled in
+/// and a line on stderr says which instance the command talks to. Else local.
+[[nodiscard]] Route route(Target& t, const std::filesystem::path& app_dir);
 
 [[nodiscard]] int releases(const Target& t);
 [[nodiscard]] int rollback(const Target& t, int to, double timeout_seconds);

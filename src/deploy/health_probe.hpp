@@ -1,4 +1,5 @@
-// One HTTP health probe: GET http://127.0.0.1:PORT/PATH within a timeout; healthy on 2xx.
+// One HTTP health probe: GET http://127.0.0.1:PORT/PATH within a timeout (one deadline for the
+// whole exchange: http/probe.hpp); healthy on 2xx.
 #pragma once
 
 #include <chrono>

@@ -8,13 +8,13 @@
 #include <string>
 #include <thread>
 
-#include "export/http_probe.hpp"
+#include "http/probe.hpp"
 #include "util/unique_fd.hpp"
 
-namespace ex = paasrun::exporting;
+namespace ex = paasrun::http;
 using namespace std::chrono_literals;
 
-TEST_CASE("http probe: URL parsing", "[export][probe]") {
+TEST_CASE("http probe: URL parsing", "[http][probe]") {
     auto u = ex::parse_probe_url("http://127.0.0.1:5900/readyz");
     REQUIRE(u);
     CHECK(u->host == "127.0.0.1");
@@ -33,7 +33,7 @@ TEST_CASE("http probe: URL parsing", "[export][probe]") {
         CHECK_FALSE(ex::parse_probe_url(bad));
 }
 
-TEST_CASE("http probe: status lines", "[export][probe]") {
+TEST_CASE("http probe: status lines", "[http][probe]") {
     CHECK(*ex::parse_status_line("HTTP/1.1 200 OK") == 200);
     CHECK(*ex::parse_status_line("HTTP/1.0 503 Service Unavailable") == 503);
     CHECK(*ex::parse_status_line("HTTP/1.1 204 ") == 204);
@@ -51,7 +51,8 @@ struct OneShotServer {
     std::string request;
     std::thread thread;
 
-    explicit OneShotServer(std::string reply, bool answer = true) {
+    // trickle_ms > 0: the reply goes out one byte every trickle_ms (until the client leaves).
+    explicit OneShotServer(std::string reply, bool answer = true, int trickle_ms = 0) {
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -60,7 +61,7 @@ struct OneShotServer {
         socklen_t len = sizeof a;
         ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len);
         port = ntohs(a.sin_port);
-        thread = std::thread([this, reply = std::move(reply), answer] {
+        thread = std::thread([this, reply = std::move(reply), answer, trickle_ms] {
             paasrun::unique_fd c(::accept(listener.get(), nullptr, nullptr));
             char buf[4096];
             while (request.find("\r\n\r\n") == std::string::npos) {
@@ -68,8 +69,14 @@ struct OneShotServer {
                 if (n <= 0) return;
                 request.append(buf, static_cast<std::size_t>(n));
             }
-            if (answer) (void)!::write(c.get(), reply.data(), reply.size());
-            else {
+            if (answer && trickle_ms > 0) {
+                for (char ch : reply) {
+                    if (::send(c.get(), &ch, 1, MSG_NOSIGNAL) != 1) return;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(trickle_ms));
+                }
+            } else if (answer) {
+                (void)!::write(c.get(), reply.data(), reply.size());
+            } else {
                 // Hold the connection open without answering until the client gives up.
                 while (::read(c.get(), buf, sizeof buf) > 0) {
                 }
@@ -81,7 +88,7 @@ struct OneShotServer {
 
 }  // namespace
 
-TEST_CASE("http probe: returns the status of a real server and sends a proper request", "[export][probe]") {
+TEST_CASE("http probe: returns the status of a real server and sends a proper request", "[http][probe]") {
     OneShotServer s("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
     auto st = ex::probe({"127.0.0.1", s.port, "/readyz"}, 2s);
     REQUIRE(st);
@@ -93,7 +100,7 @@ TEST_CASE("http probe: returns the status of a real server and sends a proper re
     CHECK(s.request.find("\r\nConnection: close\r\n") != std::string::npos);
 }
 
-TEST_CASE("http probe: a refused connection and a silent server are errors", "[export][probe]") {
+TEST_CASE("http probe: a refused connection and a silent server are errors", "[http][probe]") {
     int port = 0;
     {
         OneShotServer s("HTTP/1.1 200 OK\r\n\r\n");
@@ -111,4 +118,17 @@ TEST_CASE("http probe: a refused connection and a silent server are errors", "[e
     REQUIRE_FALSE(timed_out);
     CHECK(took >= 250ms);
     CHECK(took < 2s);
+}
+
+TEST_CASE("http probe: a server trickling its status line cannot hold the probe past its deadline",
+          "[http][probe]") {
+    // Each byte arrives well within any per-read timeout; only an overall deadline stops this.
+    OneShotServer slow("HTTP/1.1 200 OK" + std::string(20, ' '), true, 50);
+    auto start = std::chrono::steady_clock::now();
+    auto r = ex::probe({"127.0.0.1", slow.port, "/"}, 300ms);
+    auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("deadline") != std::string::npos);
+    CHECK(took >= 250ms);
+    CHECK(took < 1s);
 }

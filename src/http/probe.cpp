@@ -1,4 +1,4 @@
-#include "export/http_probe.hpp"
+#include "http/probe.hpp"
 
 #include <netdb.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 
 #include "util/unique_fd.hpp"
 
-namespace paasrun::exporting {
+namespace paasrun::http {
 
 namespace {
 
@@ -172,4 +172,4 @@ Result<int> probe(const ProbeUrl& url, std::chrono::milliseconds deadline_in) {
     return parse_status_line(head.substr(0, head.find("\r\n")));
 }
 
-}  // namespace paasrun::exporting
+}  // namespace paasrun::http

@@ -1,11 +1,15 @@
-// The HTTP probe behind `paasrun healthcheck URL`: what a container HEALTHCHECK or a
-// Kubernetes exec probe runs. The images paasrun makes have no curl or wget, and the admin
-// API (with /livez /readyz /startupz) listens on loopback, where only a probe run inside the
-// container can reach it.
+// paasrun's one HTTP health probe, used by
+//   - `paasrun healthcheck URL` (app/cmd_healthcheck.cpp): what a container HEALTHCHECK or a
+//     Kubernetes exec probe runs; the images paasrun makes have no curl or wget, and the admin
+//     API (/livez /readyz /startupz) listens on loopback, where only a probe run inside the
+//     container can reach it;
+//   - the deploy engine's canary, readiness and bake-window checks (deploy/health_probe.hpp).
 //
-// One GET, `Connection: close`, a deadline covering resolve + connect + send + the status
-// line. Only the status code matters: 2xx is healthy (Kubernetes' and Docker's rule for HTTP
-// checks). No TLS, no redirects: probes target a local port.
+// One GET, `Connection: close`, ONE deadline covering resolve + connect + send + the status
+// line: per-operation timeouts (an HTTP client library's) let an app that trickles a byte at a
+// time hold a probe far past its timeout. Only the status code matters: 2xx is healthy
+// (Kubernetes' and Docker's rule for HTTP checks). No TLS, no redirects: probes target a local
+// port.
 #pragma once
 
 #include <chrono>
@@ -14,7 +18,7 @@
 
 #include "util/result.hpp"
 
-namespace paasrun::exporting {
+namespace paasrun::http {
 
 struct ProbeUrl {
     std::string host;  // name, IPv4, or IPv6 without brackets
@@ -34,4 +38,4 @@ struct ProbeUrl {
 /// timed out), a reply that is not HTTP, the deadline.
 [[nodiscard]] Result<int> probe(const ProbeUrl& url, std::chrono::milliseconds deadline);
 
-}  // namespace paasrun::exporting
+}  // namespace paasrun::http

@@ -1,0 +1,104 @@
+#include "admin/instance_file.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace paasrun::admin {
+
+namespace fs = std::filesystem;
+
+fs::path instance_file(const fs::path& state_dir) { return state_dir / "run" / "admin"; }
+
+std::string client_url(std::string_view address) {
+    if (address.substr(0, 5) == "unix:") return std::string(address);
+    return "http://" + std::string(address);
+}
+
+Result<InstanceEntry> parse_instance_entry(std::string_view text) {
+    InstanceEntry e;
+    bool have_pid = false;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        auto line = text.substr(0, nl);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        auto eq = line.find('=');
+        if (eq == std::string_view::npos) continue;
+        auto key = line.substr(0, eq), value = line.substr(eq + 1);
+        if (key == "url") {
+            e.url = std::string(value);
+        } else if (key == "pid") {
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), e.pid);
+            if (ec != std::errc{} || end != value.data() + value.size() || e.pid <= 0)
+                return Error(fmt::format("bad pid \"{}\"", value));
+            have_pid = true;
+        }
+    }
+    if (e.url.empty()) return Error("no url");
+    if (!have_pid) return Error("no pid");
+    return e;
+}
+
+Status write_instance_file(const fs::path& state_dir, const InstanceEntry& e) {
+    auto file = instance_file(state_dir);
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return Error(fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
+    auto tmp = file;
+    tmp += fmt::format(".{}.tmp", ::getpid());
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << "url=" << e.url << "\npid=" << e.pid << "\n";
+        if (!out.flush()) return Error(fmt::format("cannot write {}", tmp.string()));
+    }
+    fs::rename(tmp, file, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        return Error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
+    }
+    return {};
+}
+
+namespace {
+
+std::optional<InstanceEntry> read_entry(const fs::path& state_dir) {
+    std::ifstream in(instance_file(state_dir));
+    if (!in) return std::nullopt;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto e = parse_instance_entry(ss.str());
+    if (!e) return std::nullopt;
+    return *e;
+}
+
+}  // namespace
+
+std::optional<InstanceEntry> find_live_instance(const fs::path& state_dir) {
+    auto e = read_entry(state_dir);
+    if (!e) return std::nullopt;
+    // EPERM: alive, but another user's (the CLI may run as someone else than the instance).
+    if (::kill(e->pid, 0) != 0 && errno != EPERM) return std::nullopt;
+    return e;
+}
+
+void remove_instance_file(const fs::path& state_dir, pid_t pid) {
+    auto e = read_entry(state_dir);
+    if (!e || e->pid != pid) return;
+    std::error_code ec;
+    fs::remove(instance_file(state_dir), ec);
+}
+
+InstanceFileGuard::InstanceFileGuard(fs::path state_dir, InstanceEntry e)
+    : state_dir_(std::move(state_dir)), pid_(e.pid), status_(write_instance_file(state_dir_, e)) {}
+
+InstanceFileGuard::~InstanceFileGuard() {
+    if (status_) remove_instance_file(state_dir_, pid_);
+}
+
+}  // namespace paasrun::admin
