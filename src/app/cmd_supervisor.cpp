@@ -103,8 +103,8 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         return sv::kExitConfigError;
     }
 
-    deploy::EnvInputs env_inputs{base->manifest.env, dotenv_layer(a.load, base->app_dir),
-                                 config::current_environment()};
+    // A release's manifest `env:` comes from its own paasrun.yaml (deploy/run_spec.hpp).
+    deploy::EnvInputs env_inputs{dotenv_layer(a.load, base->app_dir), config::current_environment()};
     sv::SupervisorOptions opts;
     std::vector<std::string> warnings;
     if (outcome->version > 0) {

@@ -35,6 +35,11 @@ constexpr auto kLoopDeadline = 5s;  // a supervisor loop that does not answer in
 
 using Seconds = std::chrono::duration<double>;
 
+template <typename D>
+auto to_clock(D d) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
 std::string exit_hint(const std::string& last_exit) {
     if (last_exit == "exit=4") return ": the app could not be imported (MODULE:CALLABLE did not load; traceback in the log)";
     if (last_exit == "exit=3") return ": a worker failed to boot (see the log)";
@@ -54,6 +59,8 @@ struct Engine::Bake {
     Clock::time_point until;
     Clock::time_point next_probe;
     int health_failures = 0;
+    config::HealthCheck health;     // the baking release's own (release_settings.hpp)
+    config::DeploySettings deploy;
 };
 
 Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
@@ -397,8 +404,16 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
         return Error(fmt::format("v{} failed: {}; v{} is still serving", *v, why, previous));
     };
 
+    // The release's own paasrun.yaml decides how it is released, checked and baked.
+    auto run = release_run_spec(store, *v, opts_.env);
+    if (!run) return fail(run.error().message);
+    auto settings = settings_for(**run);
+    if (!settings) return fail(settings.error().message);
+
     step(job, "release_phase");
     auto popts = opts_.pipeline.publish;
+    popts.release_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(settings->release_timeout));
+    popts.manifest_env = settings->env;
     popts.on_output = [&](std::string_view line) { say(job, fmt::format("       release | {}", line)); };
     auto phase = release::run_release_phase(store, *v, popts);
     if (!phase) {
@@ -407,9 +422,7 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
     }
     if (phase->first) say(job, fmt::format("-----> Release phase succeeded in {:.1f}s", phase->second));
 
-    auto run = release_run_spec(store, *v, opts_.env);
-    if (!run) return fail(run.error().message);
-    auto gen = switch_to(job, *run, true);
+    auto gen = switch_to(job, *run, *settings, true);
     if (!gen) return fail(gen.error().message);
 
     if (auto s = store.activate(*v); !s) return fail(s.error().message);
@@ -429,14 +442,17 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
 }
 
 void Engine::run_scale(const std::string& job, const std::map<std::string, int>& counts) {
+    auto run = on_loop([](Supervisor& s) { return s.current_run(); });
+    if (!run) return jobs_.finish(job, JobState::failed, run.error().message);
+    auto settings = settings_for(**run);
+    if (!settings) return jobs_.finish(job, JobState::failed, settings.error().message);
     step(job, "starting");
     auto st = on_loop([counts](Supervisor& s) { return s.scale(counts); });
     if (!st || !*st)
         return jobs_.finish(job, JobState::failed, !st ? st.error().message : st->error().message);
     // Wait for added web processes to be ready, so the caller knows the capacity is there.
     step(job, "health_check");
-    auto deadline =
-        Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.start_timeout));
+    auto deadline = Clock::now() + to_clock(Seconds(settings->deploy.start_timeout));
     while (!stopping() && Clock::now() < deadline) {
         auto status = this->status();
         if (auto* s = std::get_if<admin::AppStatus>(&status)) {
@@ -457,7 +473,9 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
     auto run = on_loop([](Supervisor& s) { return s.current_run(); });
     if (!run) return jobs_.finish(job, JobState::failed, run.error().message);
     if (type == "web") {
-        auto gen = switch_to(job, *run, false);
+        auto settings = settings_for(**run);
+        if (!settings) return jobs_.finish(job, JobState::failed, settings.error().message);
+        auto gen = switch_to(job, *run, *settings, false);
         if (!gen) return jobs_.finish(job, JobState::failed, gen.error().message);
         wait_drained(job, *gen);
         return jobs_.finish(job, JobState::succeeded, "");
@@ -477,8 +495,13 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
 // ---------------------------------------------------------------------------------------
 // The switch
 
-Status Engine::wait_ready(const std::string& job, int generation, const RunSpec& run, int health_port,
-                          Clock::time_point deadline) {
+Result<ReleaseSettings> Engine::settings_for(const RunSpec& run) const {
+    if (run.release == 0) return settings_of(opts_.manifest);
+    return release_settings(run.app_dir, opts_.manifest);
+}
+
+Status Engine::wait_ready(const std::string& job, int generation, const RunSpec& run, const ReleaseSettings& settings,
+                          int health_port, Clock::time_point deadline) {
     const std::string* web = run.command("web");
     bool notify = web && supervisor::reports_ready(*web);
     while (true) {
@@ -495,11 +518,11 @@ Status Engine::wait_ready(const std::string& job, int generation, const RunSpec&
         if (all) break;
         if (Clock::now() > deadline)
             return Error(fmt::format("the new web processes were not ready within deploy.start_timeout ({}s)",
-                                     opts_.manifest.deploy.start_timeout));
+                                     settings.deploy.start_timeout));
         std::this_thread::sleep_for(kPoll);
     }
     say(job, "-----> New web processes are ready");
-    const auto& h = opts_.manifest.health;
+    const auto& h = settings.health;
     if (h.path.empty() || health_port == 0) return {};
     step(job, "health_check");
     int failures = 0;
@@ -522,7 +545,7 @@ Status Engine::wait_ready(const std::string& job, int generation, const RunSpec&
                                              p.last_exit, exit_hint(p.last_exit)));
         if (Clock::now() > deadline)
             return Error(fmt::format("the health check did not pass within deploy.start_timeout ({}s)",
-                                     opts_.manifest.deploy.start_timeout));
+                                     settings.deploy.start_timeout));
         std::this_thread::sleep_for(Seconds(h.interval));
     }
 }
@@ -542,9 +565,9 @@ void Engine::wait_drained(const std::string& job, int generation) {
     }
 }
 
-Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run, bool baking) {
-    auto deadline =
-        Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.start_timeout));
+Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run,
+                              const ReleaseSettings& settings, bool baking) {
+    auto deadline = Clock::now() + to_clock(Seconds(settings.deploy.start_timeout));
     auto plan = on_loop([run](Supervisor& s) {
         return std::tuple{s.counts_for(*run), s.shared_web_socket(), s.current_run()};
     });
@@ -566,7 +589,7 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             auto r = on_loop([](Supervisor& s) { s.retire_type("web"); });
             if (!r) return std::move(r).error();
             wait_drained(job, -1);
-        } else if (!opts_.manifest.health.path.empty()) {
+        } else if (!settings.health.path.empty()) {
             // A canary: one process with one worker on the generation's private socket only,
             // so a release that fails its health check never answers a real request.
             auto canary = std::make_shared<RunSpec>(*run);
@@ -576,7 +599,7 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             if (!*c) return std::move(*c).error();
             int cid = (*c)->id;
             say(job, fmt::format("-----> Started a canary of v{} on a private socket (generation {})", run->release, cid));
-            auto ok = wait_ready(job, cid, *canary, (*c)->health_port, deadline);
+            auto ok = wait_ready(job, cid, *canary, settings, (*c)->health_port, deadline);
             (void)on_loop([cid](Supervisor& s) { s.abort_generation(cid); });
             if (!ok) return std::move(ok).error();
             step(job, "starting");
@@ -594,7 +617,7 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             health_port = port ? *port : 0;
         }
         say(job, fmt::format("-----> Started {} web process(es) of v{} (generation {})", web, run->release, gen));
-        auto ready = wait_ready(job, gen, *run, health_port, deadline);
+        auto ready = wait_ready(job, gen, *run, settings, health_port, deadline);
         if (!ready) {
             (void)on_loop([gen](Supervisor& s) { s.abort_generation(gen); });
             if (!shared) {
@@ -629,13 +652,15 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
     if (!switched) return std::move(switched).error();
     if (!*switched) return std::move(*switched).error();
     say(job, fmt::format("-----> Switched to v{}; draining the old processes", run->release));
-    if (baking && web > 0 && opts_.manifest.deploy.bake_window > 0) {
+    if (baking && web > 0 && settings.deploy.bake_window > 0) {
         auto b = std::make_unique<Bake>();
         b->job = job;
         b->generation = gen;
         b->health_port = health_port;
-        b->until = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.deploy.bake_window));
-        b->next_probe = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(opts_.manifest.health.interval));
+        b->health = settings.health;
+        b->deploy = settings.deploy;
+        b->until = Clock::now() + to_clock(Seconds(b->deploy.bake_window));
+        b->next_probe = Clock::now() + to_clock(Seconds(b->health.interval));
         bake_ = std::move(b);
     }
     return gen;
@@ -662,13 +687,13 @@ void Engine::bake_tick() {
     int crashes = 0;
     for (const auto& p : *procs)
         if (p.type == "web") crashes += p.exits;
-    const auto& d = opts_.manifest.deploy;
+    const auto& d = b.deploy;
     if (crashes >= d.max_crashes)
         return auto_rollback(fmt::format("web processes of v{} crashed {} times within the bake window ({}s)", b.version,
                                          crashes, d.bake_window));
-    const auto& h = opts_.manifest.health;
+    const auto& h = b.health;
     if (h.path.empty() || b.health_port == 0 || now < b.next_probe) return;
-    b.next_probe = now + std::chrono::duration_cast<Clock::duration>(Seconds(h.interval));
+    b.next_probe = now + to_clock(Seconds(h.interval));
     auto r = probe_http(b.health_port, h.path, Seconds(h.timeout));
     if (r.healthy) return;
     ++b.health_failures;

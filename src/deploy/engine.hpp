@@ -7,6 +7,11 @@
 // with a deadline), and writes the release store under its lock for the whole job. Between
 // jobs the same thread watches the bake window of the last switch (crash loop, failed
 // health checks) and rolls back by itself when it must.
+//
+// Settings: each release is checked and baked with the health:/deploy: sections of its own
+// paasrun.yaml (deploy/release_settings.hpp), loaded when a job switches to it; what
+// configures the supervisor itself (shared socket, shutdown delay, restart policy, grace
+// period, admin API, build options) is EngineOptions::manifest, read once at start.
 #pragma once
 
 #include <atomic>
@@ -25,6 +30,7 @@
 #include "config/manifest.hpp"
 #include "deploy/job_table.hpp"
 #include "deploy/log_hub.hpp"
+#include "deploy/release_settings.hpp"
 #include "deploy/run_spec.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -33,9 +39,11 @@ namespace paasrun::deploy {
 struct EngineOptions {
     std::string app_name;
     std::filesystem::path state_dir;
+    // paasrun.yaml as read at start: the process-wide settings, the settings of the directory
+    // run as-is (no release), and the fallback for a release without paasrun.yaml.
     config::Manifest manifest;
     build::PipelineOptions pipeline;  // build and release-phase options (manifest)
-    EnvInputs env;                    // layers below the release's config vars
+    EnvInputs env;                    // .env and process env (run_spec.hpp)
     std::filesystem::path stats_dir;  // PAASRUN_STATS_DIR of the web processes ("" = none)
     std::chrono::duration<double> grace_period{30};
 };
@@ -95,10 +103,15 @@ private:
     // Starts the run's processes as a new generation, waits for readiness and health, makes it
     // current. On failure the old processes keep running (shared socket) and the Error says why.
     // Returns the new web generation (0: none); the old processes are retiring (wait_drained).
-    Result<int> switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run, bool baking);
-    Status wait_ready(const std::string& job, int generation, const supervisor::RunSpec& run, int health_port,
-                      Clock::time_point deadline);
+    // `settings` are the run's own (settings_for); the bake window keeps them.
+    Result<int> switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run,
+                          const ReleaseSettings& settings, bool baking);
+    Status wait_ready(const std::string& job, int generation, const supervisor::RunSpec& run,
+                      const ReleaseSettings& settings, int health_port, Clock::time_point deadline);
     void wait_drained(const std::string& job, int generation);
+    // The settings a run is checked with: its release's paasrun.yaml (release_settings), or
+    // the startup manifest for the directory run as-is.
+    [[nodiscard]] Result<ReleaseSettings> settings_for(const supervisor::RunSpec& run) const;
 
     void bake_tick();
     void auto_rollback(const std::string& reason);

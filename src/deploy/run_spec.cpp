@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "deploy/release_settings.hpp"
 #include "supervisor/child_env.hpp"
 
 namespace paasrun::deploy {
@@ -20,7 +21,10 @@ Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::Rel
     auto run = std::make_shared<supervisor::RunSpec>();
     run->release = version;
     run->app_dir = store.slug_app_dir(r->slug_id).string();
-    for (const auto& [k, v] : in.manifest_env) run->env[k] = v;
+    auto manifest = load_release_manifest(run->app_dir);
+    if (!manifest) return std::move(manifest).error();
+    if (*manifest)
+        for (const auto& [k, v] : (*manifest)->env) run->env[k] = v;
     for (const auto& [k, v] : in.dotenv) run->env[k] = v;
     for (const auto& [k, v] : slug->default_config_vars) run->env[k] = v;
     for (const auto& [k, v] : r->config_vars) run->env[k] = v;

@@ -5,6 +5,9 @@
 // Environment, later wins per key (docs/releases.md, docs/configuration.md):
 //   manifest env:  <  .env (`up`, or -e)  <  buildpack config_vars  <  release config vars
 //   <  paasrun's own environment
+// where "manifest env:" is the `env:` of the RELEASE's own paasrun.yaml (the one in its slug,
+// deploy/release_settings.hpp), not the one paasrun started with: a release that adds an
+// `env:` var runs with it. A slug without paasrun.yaml has no manifest layer.
 // then PAASRUN_RELEASE_VERSION=vN, the slug's venv (VIRTUAL_ENV, PATH) and the directory of
 // this paasrun first on PATH (supervisor/child_env.hpp). `.profile.d` is sourced at start.
 #pragma once
@@ -22,14 +25,14 @@
 
 namespace paasrun::deploy {
 
-/// The environment layers that do not come from a release.
+/// The environment layers that do not come from a release (the same for every release).
 struct EnvInputs {
-    config::EnvList manifest_env;
     config::EnvList dotenv;
     config::EnvMap process_env;  // the supervisor's own environment
 };
 
-/// RunSpec of release `version` of `store` (it must have a slug).
+/// RunSpec of release `version` of `store` (it must have a slug). An unreadable or invalid
+/// paasrun.yaml in the slug is an Error naming the file.
 [[nodiscard]] Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::ReleaseStore& store,
                                                                            int version, const EnvInputs& env);
 
