@@ -9,29 +9,16 @@
 #include <iterator>
 #include <stdexcept>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "admin/app_control.hpp"
 #include "release/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace paasrun::admin::testing {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::random_device rd;
-        path = std::filesystem::temp_directory_path() / ("paasrun-admin-test-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using TempDir = ::paasrun::testing::TempDir;  // tests name it through this namespace
 
 class FakeControl : public AppControl {
 public:

@@ -9,24 +9,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::admin;
 namespace fs = std::filesystem;
 
-namespace {
+using paasrun::testing::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "paasrun-inst-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+namespace {
 
 // A pid that certainly does not run: a child that has exited and been reaped.
 pid_t dead_pid() {

@@ -7,20 +7,14 @@
 #include "release/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::release;
 namespace fs = std::filesystem;
 
-namespace {
+using paasrun::testing::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("paasrun-store-test-" + random_suffix());
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+namespace {
 
 SlugMeta fake_slug(const ReleaseStore& store, const std::string& hash) {
     auto id = store.new_slug_dir();

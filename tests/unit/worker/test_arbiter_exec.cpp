@@ -13,24 +13,14 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::worker;
 namespace fs = std::filesystem;
 
-namespace {
+using paasrun::testing::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "paasrun-aexec-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+namespace {
 
 void write_file(const fs::path& p, const std::string& text, fs::perms perms) {
     std::ofstream(p) << text;

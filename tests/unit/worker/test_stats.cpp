@@ -13,24 +13,14 @@
 #include "worker/stats.hpp"
 #include "worker/stats_layout.hpp"
 #include "worker/stats_writer.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::worker;
 namespace fs = std::filesystem;
 
-namespace {
+using paasrun::testing::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "paasrun-stats-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+namespace {
 
 // A child process that writes a stats file like a worker would, reports "written" on a pipe
 // and then waits for one byte on the other pipe before it exits. Returns its pid.

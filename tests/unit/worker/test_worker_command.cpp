@@ -15,25 +15,15 @@
 
 #include "worker/arbiter_spawn.hpp"
 #include "worker/heartbeat.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::worker;
 using paasrun::unique_fd;
 namespace fs = std::filesystem;
 
-namespace {
+using paasrun::testing::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "paasrun-wcmd-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+namespace {
 
 void write_file(const fs::path& p, fs::perms perms) {
     std::ofstream(p) << "#!/bin/sh\n";

@@ -20,10 +20,13 @@
 #include "support.hpp"
 #include "wsgi/interpreter.hpp"
 #include "wsgi/py_ref.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::wsgi;
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+using paasrun::testing::TempDir;
 
 namespace {
 
@@ -116,19 +119,6 @@ json report(const std::string& env_words) {
     REQUIRE(last_line_start != std::string::npos);
     return json::parse(r.output.substr(last_line_start));
 }
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char name[] = "/tmp/paasrun-wsgi-venv-XXXXXX";
-        REQUIRE(::mkdtemp(name) != nullptr);
-        path = name;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // A real venv made by Debian's python3, with one module only it provides.
 void make_venv(const fs::path& dir, bool system_site_packages) {
