@@ -38,17 +38,21 @@ Status write_last_build(const fs::path& state_dir, const LastBuild& b) {
 Result<PipelineOptions> pipeline_options(const fs::path& app_dir) {
     auto m = config::load_manifest(app_dir.string());
     if (!m) return std::move(m).error();
+    return pipeline_options(*m);
+}
+
+PipelineOptions pipeline_options(const config::Manifest& m) {
     PipelineOptions o;
-    o.build.buildpacks = m->build.buildpacks;
-    o.build.system_site_packages = m->build.system_site_packages;
-    for (const auto& mapping : m->static_files.mappings) o.build.static_dirs.push_back(mapping.dir);
-    if (!m->static_files.root.empty()) o.build.static_dirs.push_back(m->static_files.root);
+    o.build.buildpacks = m.build.buildpacks;
+    o.build.system_site_packages = m.build.system_site_packages;
+    for (const auto& mapping : m.static_files.mappings) o.build.static_dirs.push_back(mapping.dir);
+    if (!m.static_files.root.empty()) o.build.static_dirs.push_back(m.static_files.root);
 #ifdef PAASRUN_VERSION
     o.build.paasrun_version = PAASRUN_VERSION;
 #endif
-    o.publish.release_timeout = std::chrono::milliseconds(static_cast<long long>(m->release_timeout * 1000));
-    o.publish.keep_releases = m->build.keep_releases;
-    o.publish.manifest_env = m->env;
+    o.publish.release_timeout = std::chrono::milliseconds(static_cast<long long>(m.release_timeout * 1000));
+    o.publish.keep_releases = m.build.keep_releases;
+    o.publish.manifest_env = m.env;
     return o;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "build/builder.hpp"
+#include "config/manifest.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
 #include "util/result.hpp"
@@ -34,6 +35,10 @@ struct PipelineOptions {
 
 /// Options from the app's paasrun.yaml (defaults when absent). Output sinks are left empty.
 [[nodiscard]] Result<PipelineOptions> pipeline_options(const std::filesystem::path& app_dir);
+
+/// The same from a manifest already parsed: the one rule by which `paasrun build` and a
+/// deployed source tree (deploy/build_settings.hpp) turn a paasrun.yaml into build options.
+[[nodiscard]] PipelineOptions pipeline_options(const config::Manifest& m);
 
 struct BuildOutcome {
     bool built = false;               // false: ensure_built found nothing to do

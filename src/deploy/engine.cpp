@@ -7,6 +7,7 @@
 
 #include "build/builder.hpp"
 #include "deploy/archive.hpp"
+#include "deploy/build_settings.hpp"
 #include "deploy/health_probe.hpp"
 #include "deploy/slug_import.hpp"
 #include "release/durable_fs.hpp"
@@ -357,8 +358,21 @@ void Engine::run_deploy(const std::string& job, const fs::path& archive) {
         say(job, "-----> Importing slug archive");
         slug = import_slug(store, work / "unpacked");
     } else {
+        // Built with the tree's own paasrun.yaml (build_settings.hpp), checked before anything
+        // is built: an invalid one refuses the deploy and creates no release.
         auto src = source_root(work / "unpacked");
-        auto bopts = opts_.pipeline.build;
+        auto shown = (src / "paasrun.yaml").lexically_relative(work / "unpacked").string();
+        auto tree = tree_build_options(src, shown, opts_.pipeline.build);
+        if (!tree) {
+            auto current = store.current_version();
+            int serving = current ? *current : 0;
+            return finish_failed(tree.error().message + "; nothing was built" +
+                                 (serving > 0 ? fmt::format(", v{} is still serving", serving) : ""));
+        }
+        say(job, tree->own_manifest
+                     ? fmt::format("-----> Build settings from the deployed {}", shown)
+                     : std::string("-----> No paasrun.yaml in the deployed tree: default build settings"));
+        auto bopts = std::move(tree->options);
         bopts.on_output = [&](std::string_view line) { say(job, std::string(line)); };
         auto built = build::build_slug(store, src, bopts);
         if (built) slug = std::move(built->meta);

@@ -9,9 +9,11 @@
 // health checks) and rolls back by itself when it must.
 //
 // Settings: each release is checked and baked with the health:/deploy: sections of its own
-// paasrun.yaml (deploy/release_settings.hpp), loaded when a job switches to it; what
-// configures the supervisor itself (shared socket, shutdown delay, restart policy, grace
-// period, admin API, build options) is EngineOptions::manifest, read once at start.
+// paasrun.yaml (deploy/release_settings.hpp), loaded when a job switches to it; a deployed
+// source tree is built with the build settings of its own paasrun.yaml
+// (deploy/build_settings.hpp); what configures the supervisor itself (shared socket,
+// shutdown delay, restart policy, grace period, admin API, keep_releases) is
+// EngineOptions::manifest, read once at start.
 #pragma once
 
 #include <atomic>
@@ -42,7 +44,10 @@ struct EngineOptions {
     // paasrun.yaml as read at start: the process-wide settings, the settings of the directory
     // run as-is (no release), and the fallback for a release without paasrun.yaml.
     config::Manifest manifest;
-    build::PipelineOptions pipeline;  // build and release-phase options (manifest)
+    // Startup pipeline options: only their process-level parts are used (build compile
+    // timeout and paasrun version, publish.keep_releases); a deployed tree's buildpacks and
+    // static dirs come from its own paasrun.yaml, release_timeout/env from the release's.
+    build::PipelineOptions pipeline;
     EnvInputs env;                    // .env and process env (run_spec.hpp)
     std::filesystem::path stats_dir;  // PAASRUN_STATS_DIR of the web processes ("" = none)
     std::chrono::duration<double> grace_period{30};

@@ -6,8 +6,11 @@
 //   per release (this file)          health.*, deploy.start_timeout, deploy.bake_window,
 //                                    deploy.max_crashes, deploy.max_health_failures,
 //                                    release_timeout, env:
+//   per deployed source tree, when   build.buildpacks, python.system_site_packages, static
+//   it is built (build_settings.hpp)  dirs to precompress
 //   process-wide (read once at start) deploy.shared_socket, deploy.shutdown_delay, restart.*,
-//                                    grace_period, admin.*, build.* (docs/deploys.md)
+//                                    grace_period, admin.*, build.keep_releases
+//                                    (docs/deploys.md)
 //
 // `shared_socket` and `shutdown_delay` configure the supervisor itself (one listening socket,
 // one SIGTERM sequence for every generation), so no single release can change them.
@@ -23,8 +26,8 @@ namespace paasrun::deploy {
 
 /// The paasrun.yaml of a release's app tree; nullopt when the tree has none. A file that
 /// cannot be read or parsed is an Error whose message names the file and the position (a
-/// build refuses such a tree, so this means a slug archive imported as-is or a slug edited
-/// on disk). The message is self-contained: callers may show only Error::message.
+/// deploy refuses such a source tree before building it, so this means a slug archive
+/// imported as-is or a slug edited on disk). The message is self-contained: callers may show only Error::message.
 [[nodiscard]] Result<std::optional<config::Manifest>> load_release_manifest(const std::filesystem::path& app_dir);
 
 /// How the engine releases, checks and watches one release.

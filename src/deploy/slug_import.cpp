@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "release/durable_fs.hpp"
 
@@ -91,31 +96,120 @@ std::string built_app_dir(const fs::path& app_dir) {
     return {};
 }
 
+namespace {
+
+// A character that continues a file name: "/old/app" followed or preceded by one is part of
+// another path ("/old/app2", "/x/old/app"), not the app dir.
+bool name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("._-+~@%").find(c) != std::string_view::npos;
+}
+
+// `text` with every occurrence of `from` that is a whole path (or a path prefix) replaced by
+// `to`; nullopt when there is none.
+std::optional<std::string> replace_path(const std::string& text, const std::string& from, const std::string& to) {
+    std::string out;
+    std::size_t pos = 0;
+    bool any = false;
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 1)) {
+        auto after = at + from.size();
+        if ((at > 0 && name_char(text[at - 1])) || (after < text.size() && name_char(text[after]))) continue;
+        if (at < pos) continue;  // inside the previous replacement's source
+        out.append(text, pos, at - pos);
+        out += to;
+        pos = after;
+        any = true;
+    }
+    if (!any) return std::nullopt;
+    out.append(text, pos);
+    return out;
+}
+
+// A path as pip writes it in a file: URL (urllib.parse.quote with "/" safe).
+std::string url_path(std::string_view path) {
+    std::string out;
+    for (char c : path) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || std::string_view("_.-~/").find(c) != std::string_view::npos) out += c;
+        else out += fmt::format("%{:02X}", u);
+    }
+    return out;
+}
+
+bool real_dir(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_directory(fs::symlink_status(p, ec));
+}
+
+// The files of a venv's site-packages in which pip's editable installs keep absolute paths:
+// *.pth (`__editable__.pkg-1.0.pth` listing a source dir, legacy easy-install.pth),
+// *.egg-link, setuptools' `__editable___pkg_1_0_finder.py` (its MAPPING of absolute paths),
+// and *.dist-info/direct_url.json (`"url": "file:///old/app"`). Nothing else there is
+// touched: package data that happens to contain the old path is the package's business.
+std::vector<fs::path> editable_install_files(const fs::path& venv) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& lib : fs::directory_iterator(venv / "lib", ec)) {
+        auto site = lib.path() / "site-packages";
+        if (lib.path().filename().string().rfind("python", 0) != 0 || !real_dir(lib.path()) || !real_dir(site))
+            continue;
+        for (const auto& e : fs::directory_iterator(site, ec)) {
+            auto name = e.path().filename().string();
+            auto ext = e.path().extension().string();
+            bool finder = name.rfind("__editable__", 0) == 0 && name.size() > 10 &&
+                          name.compare(name.size() - 10, 10, "_finder.py") == 0;
+            if (ext == ".pth" || ext == ".egg-link" || finder) out.push_back(e.path());
+            else if (ext == ".dist-info" && real_dir(e.path())) out.push_back(e.path() / "direct_url.json");
+        }
+    }
+    return out;
+}
+
+// Compiled copies of a rewritten module would still hold the old paths until Python notices
+// the source changed (by mtime and size: a same-length path rewritten within the second of
+// the original mtime would go unnoticed), so they go.
+void remove_compiled(const fs::path& py) {
+    std::error_code ec;
+    auto prefix = py.stem().string() + ".";
+    for (const auto& e : fs::directory_iterator(py.parent_path() / "__pycache__", ec)) {
+        auto name = e.path().filename().string();
+        if (name.rfind(prefix, 0) == 0 && e.path().extension() == ".pyc") fs::remove(e.path(), ec);
+    }
+}
+
+}  // namespace
+
 Result<int> relocate_app_paths(const fs::path& app_dir, const std::string& from, const std::string& to) {
     if (from.empty() || from == to) return 0;
     int changed = 0;
-    auto fix = [&](const fs::path& p) -> Status {
+    // Each (from, to) pair in turn; a file is written once, atomically, with its mode kept.
+    auto fix = [&](const fs::path& p, const std::vector<std::pair<std::string, std::string>>& pairs) -> Status {
         auto text = read_text(p);
-        if (!text || text->find(from) == std::string::npos) return {};
-        std::string out;
-        std::size_t pos = 0;
-        for (auto at = text->find(from); at != std::string::npos; at = text->find(from, pos)) {
-            out.append(*text, pos, at - pos);
-            out += to;
-            pos = at + from.size();
-        }
-        out.append(*text, pos);
+        if (!text) return {};
+        bool any = false;
+        for (const auto& [a, b] : pairs)
+            if (auto out = replace_path(*text, a, b)) {
+                *text = std::move(*out);
+                any = true;
+            }
+        if (!any) return {};
         struct stat st {};
         if (::stat(p.c_str(), &st) == -1) return sys_error("stat {}", p.string());
-        if (auto s = release::write_file_atomic(p, out, static_cast<int>(st.st_mode & 07777)); !s) return s;
+        if (auto s = release::write_file_atomic(p, *text, static_cast<int>(st.st_mode & 07777)); !s) return s;
+        if (p.extension() == ".py") remove_compiled(p);
         ++changed;
         return {};
     };
+    const std::vector<std::pair<std::string, std::string>> plain{{from, to}};
     std::error_code ec;
     for (const auto& dir : {app_dir / ".venv" / "bin", app_dir / ".profile.d"})
         for (const auto& e : fs::directory_iterator(dir, ec))
-            if (auto s = fix(e.path()); !s) return std::move(s).error();
-    if (auto s = fix(app_dir / ".venv" / "pyvenv.cfg"); !s) return std::move(s).error();
+            if (auto s = fix(e.path(), plain); !s) return std::move(s).error();
+    if (auto s = fix(app_dir / ".venv" / "pyvenv.cfg", plain); !s) return std::move(s).error();
+    // direct_url.json holds a file: URL, percent-encoded where the path needs it.
+    auto with_url = plain;
+    if (url_path(from) != from || url_path(to) != to) with_url.insert(with_url.begin(), {url_path(from), url_path(to)});
+    for (const auto& p : editable_install_files(app_dir / ".venv"))
+        if (auto s = fix(p, p.filename() == "direct_url.json" ? with_url : plain); !s) return std::move(s).error();
     return changed;
 }
 

@@ -5,10 +5,20 @@
 // (as `tar czf app.tgz myapp/` or `git archive --prefix=myapp/` make) is that directory.
 //
 // Importing a slug moves app/ into a new slug dir of the store and commits it with the
-// archive's metadata (new id). A virtualenv holds absolute paths to where it was built
-// (`#!<old>/.venv/bin/python` shebangs, activate scripts, .profile.d/python.sh), so every
-// text file under app/.venv/bin, app/.venv/pyvenv.cfg and app/.profile.d naming the old
-// app dir is rewritten to the new one (the buildpack's own cache relocation does the same).
+// archive's metadata (new id). A virtualenv holds absolute paths to where it was built, so
+// the old app dir is rewritten to the new one (the buildpack's own cache relocation does the
+// same) in these text files, and no others:
+//
+//   app/.venv/bin/*, app/.venv/pyvenv.cfg   `#!<old>/.venv/bin/python` shebangs, activate
+//   app/.profile.d/*                        VIRTUAL_ENV, PATH
+//   app/.venv/lib/python*/site-packages/    pip editable installs (`pip install -e .`):
+//     *.pth, *.egg-link                     the source dirs put on sys.path
+//     __editable___*_finder.py              setuptools' MAPPING of package -> source dir
+//     *.dist-info/direct_url.json           "url": "file:///<old>" (percent-encoded)
+//
+// Other site-packages files (package data, RECORD) are never rewritten. Only whole paths are
+// replaced: "/old/app" in "/old/app2" or "/x/old/app" is left alone. Files are rewritten
+// atomically with their modes kept; a rewritten finder's __pycache__/*.pyc is removed.
 #pragma once
 
 #include <filesystem>
@@ -28,8 +38,8 @@ namespace paasrun::deploy {
 /// The app dir a slug's venv was built for, read from its .venv/bin shebangs ("" if none).
 [[nodiscard]] std::string built_app_dir(const std::filesystem::path& app_dir);
 
-/// Replaces every occurrence of `from` by `to` in the text files described above; returns
-/// how many files changed.
+/// Replaces every whole-path occurrence of `from` by `to` in the text files listed above;
+/// returns how many files changed.
 [[nodiscard]] Result<int> relocate_app_paths(const std::filesystem::path& app_dir, const std::string& from,
                                              const std::string& to);
 

@@ -2,9 +2,14 @@
 engine checks it with that file's `health:` and `deploy:` sections and runs its processes
 (and its release phase) with that file's `env:`, not with the paasrun.yaml `paasrun start`
 read at start. A rollback goes back to the target release's settings. A release whose
-paasrun.yaml is invalid fails with a message naming the file; the old release keeps serving.
+paasrun.yaml is invalid (a slug archive imported as-is) fails with a message naming the file;
+the old release keeps serving.
 """
+import io
+import os
 import pathlib
+import subprocess
+import tarfile
 
 from deploy_harness import Instance, releases, write_app
 
@@ -101,11 +106,32 @@ def test_deploy_and_rollback_use_each_releases_own_settings(paasrun, tmp_path):
         assert releases(inst)["v3"]["status"] == "current"
 
 
+def slug_archive_with_manifest(paasrun, tmp_path, src, manifest):
+    """`paasrun build --output` of `src` elsewhere, then its app/paasrun.yaml replaced: a slug
+    archive is imported as-is (a source tree's paasrun.yaml is checked before its build,
+    test_deploy_build_settings.py)."""
+    slug = tmp_path / "slug.tgz"
+    r = subprocess.run([paasrun, "build", str(src), "--output", str(slug)], capture_output=True, text=True,
+                       env={**os.environ, "PAASRUN_STATE": str(tmp_path / "ci-state")}, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = io.BytesIO()
+    with tarfile.open(slug) as old, tarfile.open(fileobj=out, mode="w:gz") as new:
+        for m in old.getmembers():
+            if m.name == "app/paasrun.yaml":
+                m.size = len(manifest)
+                new.addfile(m, io.BytesIO(manifest))
+            else:
+                new.addfile(m, old.extractfile(m) if m.isfile() else None)
+    return out.getvalue()
+
+
 def test_invalid_paasrun_yaml_in_a_release_fails_naming_the_file(paasrun, tmp_path):
     with start(paasrun, tmp_path) as inst:
-        bad = app_tree(tmp_path / "v2", "v2", V1, "/healthz")
-        (bad / "paasrun.yaml").write_text("health:\n  path: /healthz\n  atempts: 2\n")
-        job = inst.wait_job(inst.deploy(bad))
+        src = app_tree(tmp_path / "v2", "v2", V1, "/healthz")
+        archive = slug_archive_with_manifest(paasrun, tmp_path, src, b"health:\n  path: /healthz\n  atempts: 2\n")
+        status, body = inst.api("POST", "/v1/releases", archive, "application/gzip")
+        assert status == 202, (status, body)
+        job = inst.wait_job(body["id"])
         assert job["state"] == "failed", job
         msg = job["message"]
         assert "the release's paasrun.yaml is invalid" in msg and "/app/paasrun.yaml:3:" in msg, msg

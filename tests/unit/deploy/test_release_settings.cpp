@@ -10,21 +10,15 @@
 #include "release/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace paasrun;
 using namespace paasrun::deploy;
 namespace fs = std::filesystem;
 
-namespace {
+using paasrun::testing::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("paasrun-unit-settings-" + release::random_suffix());
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+namespace {
 
 void write(const fs::path& p, const std::string& s) {
     fs::create_directories(p.parent_path());

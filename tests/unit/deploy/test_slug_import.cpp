@@ -7,19 +7,14 @@
 #include <sstream>
 
 #include "deploy/slug_import.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace paasrun::deploy;
 namespace fs = std::filesystem;
 
+using paasrun::testing::TempDir;
+
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/paasrun-unit-slug-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 void write(const fs::path& p, const std::string& s) {
     fs::create_directories(p.parent_path());
     std::ofstream(p) << s;
@@ -73,4 +68,108 @@ TEST_CASE("a venv without pip is found through pyvenv.cfg", "[deploy][slug]") {
     write(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv --without-pip /ci/s9/app/.venv\n");
     CHECK(built_app_dir(app) == "/ci/s9/app");
     CHECK(built_app_dir(t.path / "nothing") == "");
+}
+
+namespace {
+// A venv as `pip install -e .` leaves it in /old/slugs/s1/app: a path-based editable
+// install (src layout), a finder-based one (flat layout), a legacy egg-link, and files that
+// merely mention the old path and must not change.
+struct EditableVenv {
+    TempDir t;
+    fs::path app = t.path / "new/app";
+    fs::path site = app / ".venv/lib/python3.11/site-packages";
+    EditableVenv() {
+        write(app / ".venv/bin/python3", "");
+        write(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\n");
+        write(site / "__editable__.pkg-1.0.pth", "/old/slugs/s1/app/src\n");
+        write(site / "easy-install.pth", "/old/slugs/s1/app\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
+        write(site / "distutils-precedence.pth", "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n");
+        write(site / "__editable__.flat-1.0.pth", "import __editable___flat_1_0_finder; __editable___flat_1_0_finder.install()");
+        write(site / "__editable___flat_1_0_finder.py",
+              "MAPPING = {'flat': '/old/slugs/s1/app/flat', 'flat2': '/old/slugs/s1/app/other/flat2'}\nNAMESPACES = {}\n");
+        write(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc", "stale MAPPING /old/slugs/s1/app/flat");
+        write(site / "__pycache__/unrelated.cpython-311.pyc", "keep");
+        write(site / "flat.egg-link", "/old/slugs/s1/app\n.");
+        write(site / "flat-1.0.dist-info/direct_url.json", R"({"dir_info": {"editable": true}, "url": "file:///old/slugs/s1/app"})");
+        write(site / "flat-1.0.dist-info/RECORD", "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
+        write(site / "somepkg/__init__.py", "DEFAULT = '/old/slugs/s1/app/data'\n");
+        write(site / "somepkg/data.txt", "/old/slugs/s1/app\n");
+        write(site / "notes.txt", "/old/slugs/s1/app\n");
+    }
+};
+}  // namespace
+
+TEST_CASE("editable installs in site-packages are relocated", "[deploy][slug]") {
+    EditableVenv v;
+    const auto& app = v.app;
+    const auto& site = v.site;
+    fs::permissions(site / "__editable___flat_1_0_finder.py", fs::perms(0640));
+    fs::permissions(site / "__editable__.pkg-1.0.pth", fs::perms(0600));
+    auto before_precedence = slurp(site / "distutils-precedence.pth");
+    CHECK(built_app_dir(app) == "/old/slugs/s1/app");
+
+    auto n = relocate_app_paths(app, "/old/slugs/s1/app", app.string());
+    REQUIRE(n);
+    // bin/pip, the two .pth naming the app, the finder, the egg-link, direct_url.json.
+    CHECK(*n == 6);
+    const auto a = app.string();
+    CHECK(slurp(site / "__editable__.pkg-1.0.pth") == a + "/src\n");
+    CHECK(slurp(site / "easy-install.pth") == a + "\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
+    CHECK(slurp(site / "__editable___flat_1_0_finder.py") ==
+          "MAPPING = {'flat': '" + a + "/flat', 'flat2': '" + a + "/other/flat2'}\nNAMESPACES = {}\n");
+    CHECK(slurp(site / "flat.egg-link") == a + "\n.");
+    CHECK(slurp(site / "flat-1.0.dist-info/direct_url.json") ==
+          R"({"dir_info": {"editable": true}, "url": "file://)" + a + R"("})");
+    // Modes are kept.
+    CHECK((fs::status(site / "__editable___flat_1_0_finder.py").permissions() & fs::perms::all) == fs::perms(0640));
+    CHECK((fs::status(site / "__editable__.pkg-1.0.pth").permissions() & fs::perms::all) == fs::perms(0600));
+    // The finder's stale bytecode is gone; other bytecode stays.
+    CHECK(!fs::exists(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc"));
+    CHECK(fs::exists(site / "__pycache__/unrelated.cpython-311.pyc"));
+    // Everything else in site-packages is package data: untouched.
+    CHECK(slurp(site / "distutils-precedence.pth") == before_precedence);
+    CHECK(slurp(site / "flat-1.0.dist-info/RECORD") == "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
+    CHECK(slurp(site / "somepkg/__init__.py") == "DEFAULT = '/old/slugs/s1/app/data'\n");
+    CHECK(slurp(site / "somepkg/data.txt") == "/old/slugs/s1/app\n");
+    CHECK(slurp(site / "notes.txt") == "/old/slugs/s1/app\n");
+    // A second pass finds nothing left to do.
+    CHECK(*relocate_app_paths(app, "/old/slugs/s1/app", a) == 0);
+}
+
+TEST_CASE("relocation replaces whole paths only", "[deploy][slug]") {
+    TempDir t;
+    auto app = t.path / "app";
+    auto site = app / ".venv/lib/python3.11/site-packages";
+    write(site / "x.pth", "/old/app2\n/x/old/app\n/old/app.bak\n/old/app\n/old/app/src\n");
+    auto n = relocate_app_paths(app, "/old/app", "/new/place");
+    REQUIRE(n);
+    CHECK(*n == 1);
+    CHECK(slurp(site / "x.pth") == "/old/app2\n/x/old/app\n/old/app.bak\n/new/place\n/new/place/src\n");
+}
+
+TEST_CASE("direct_url.json is relocated in its percent-encoded form", "[deploy][slug]") {
+    TempDir t;
+    auto app = t.path / "app";
+    auto site = app / ".venv/lib/python3.12/site-packages";
+    write(site / "p-1.0.dist-info/direct_url.json", R"({"url": "file:///old/my%20app", "dir_info": {"editable": true}})");
+    write(site / "__editable__.p-1.0.pth", "/old/my app/src\n");
+    auto n = relocate_app_paths(app, "/old/my app", "/new/app+x");
+    REQUIRE(n);
+    CHECK(*n == 2);
+    CHECK(slurp(site / "p-1.0.dist-info/direct_url.json") ==
+          R"({"url": "file:///new/app%2Bx", "dir_info": {"editable": true}})");
+    CHECK(slurp(site / "__editable__.p-1.0.pth") == "/new/app+x/src\n");
+}
+
+TEST_CASE("site-packages reached through a symlink is not rewritten", "[deploy][slug]") {
+    TempDir t;
+    auto outside = t.path / "outside";
+    write(outside / "site-packages/e.pth", "/old/app/src\n");
+    auto app = t.path / "app";
+    fs::create_directories(app / ".venv/lib");
+    fs::create_directory_symlink(outside, app / ".venv/lib/python3.11");
+    auto n = relocate_app_paths(app, "/old/app", "/new/app");
+    REQUIRE(n);
+    CHECK(*n == 0);
+    CHECK(slurp(outside / "site-packages/e.pth") == "/old/app/src\n");
 }
