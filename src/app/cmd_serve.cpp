@@ -117,6 +117,10 @@ void register_serve(CLI::App& app, Commands& cmds) {
                   "microseconds of busy event loop between CPU yields, so workers sharing a "
                   "core take turns finely (0=never)")
         ->capture_default_str();
+    s->add_option("--sched-slice-us", o.sched_slice_us,
+                  "scheduler slice asked for each worker thread (Linux >= 6.12, 100-100000; "
+                  "0=kernel default)")
+        ->capture_default_str();
     s->add_option("-t,--timeout", o.timeout,
                   "seconds a worker may miss its heartbeat before it is killed (0=off)")
         ->capture_default_str();

@@ -37,6 +37,7 @@ const Field kFields[] = {
     {"workers", &ServeOptions::workers},
     {"threads", &ServeOptions::threads},
     {"loop-yield-us", &ServeOptions::loop_yield_us},
+    {"sched-slice-us", &ServeOptions::sched_slice_us},
     {"timeout", &ServeOptions::timeout},
     {"graceful-timeout", &ServeOptions::graceful_timeout},
     {"keep-alive", &ServeOptions::keep_alive},
@@ -140,6 +141,7 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("threads", o.threads, 1, 1024); !s) return s;
     if (auto s = check_range("timeout", o.timeout, 0, kDay); !s) return s;
     if (auto s = check_range("loop-yield-us", o.loop_yield_us, 0, 1000000); !s) return s;
+    if (auto s = check_range("sched-slice-us", o.sched_slice_us, 0, 100000); !s) return s;
     if (auto s = check_range("graceful-timeout", o.graceful_timeout, 0, kDay); !s) return s;
     if (auto s = check_range("keep-alive", o.keep_alive, 0, kDay); !s) return s;
     if (auto s = check_range("request-timeout", o.request_timeout, 0, kDay); !s) return s;

@@ -66,6 +66,8 @@ struct ServeOptions {
     int threads = 1;                // --threads T: app threads per worker
     int loop_yield_us = 500;        // --loop-yield-us: event loop yields its CPU this often
                                     // while busy (event_loop.hpp); 0 = never
+    int sched_slice_us = 300;       // --sched-slice-us: EEVDF slice asked for the worker's
+                                    // threads (sched_slice.hpp); 0 = the kernel's default
 
     // --- timeouts, seconds ---------------------------------------------------------------
     int timeout = 30;           // --timeout: heartbeat silence before stack dump + SIGKILL; 0 = off

@@ -20,6 +20,7 @@
 #include "worker/connection_config.hpp"
 #include "worker/connection_manager.hpp"
 #include "worker/event_loop.hpp"
+#include "worker/sched_slice.hpp"
 #include "worker/heartbeat.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/response_wsgi.hpp"
@@ -132,10 +133,19 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         return kExitBootError;
     }
 
+    // A shorter EEVDF slice for the loop thread and the app threads (sched_slice.hpp).
+    const auto slice = std::chrono::microseconds(o.sched_slice_us);
+    if (auto st = request_sched_slice(slice); !st)
+        log::debug("worker", "scheduler slice not changed error={}", log::quote(st.error().describe()));
+
     std::unique_ptr<AppPool> pool;
     if (o.threads > 1)
         pool = std::make_unique<AppPool>(
-            static_cast<std::size_t>(o.threads), [] { t_python_thread = std::make_unique<wsgi::PythonThread>(); },
+            static_cast<std::size_t>(o.threads),
+            [slice] {
+                (void)request_sched_slice(slice);  // reported once, above
+                t_python_thread = std::make_unique<wsgi::PythonThread>();
+            },
             [] { t_python_thread.reset(); });
 
     asio::io_context io(1);

@@ -27,6 +27,7 @@ ServeOptions every_field_set() {
     o.workers = 3;
     o.threads = 8;
     o.loop_yield_us = 0;
+    o.sched_slice_us = 1000;
     o.timeout = 0;
     o.graceful_timeout = 7;
     o.keep_alive = 2;
@@ -178,6 +179,9 @@ TEST_CASE("options: validate names the bad option", "[worker][options]") {
     CHECK_FALSE(validate(o));
     o = base();
     o.loop_yield_us = -1;
+    CHECK_FALSE(validate(o));
+    o = base();
+    o.sched_slice_us = 100001;
     CHECK_FALSE(validate(o));
     o = base();
     o.graceful_timeout = -1;
