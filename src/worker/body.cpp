@@ -45,8 +45,25 @@ std::error_code write_all(int fd, const char* p, std::size_t n) {
 
 }  // namespace
 
-RequestBody::RequestBody(std::size_t memory_limit, std::string spool_dir)
-    : memory_limit_(memory_limit), spool_dir_(std::move(spool_dir)) {}
+bool BodyMemoryBudget::try_charge(std::size_t n) {
+    auto used = used_.load(std::memory_order_relaxed);
+    do {
+        if (n > limit_ || used > limit_ - n) return false;
+    } while (!used_.compare_exchange_weak(used, used + n, std::memory_order_relaxed));
+    return true;
+}
+
+void BodyMemoryBudget::release(std::size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+
+BodyMemoryBudget& BodyMemoryBudget::process() {
+    static BodyMemoryBudget budget;
+    return budget;
+}
+
+RequestBody::RequestBody(std::size_t memory_limit, std::string spool_dir, BodyMemoryBudget& budget)
+    : memory_limit_(memory_limit), spool_dir_(std::move(spool_dir)), budget_(&budget) {}
+
+RequestBody::~RequestBody() { budget_->release(std::exchange(charged_, 0)); }
 
 std::string RequestBody::default_spool_dir() {
     const char* t = std::getenv("TMPDIR");
@@ -54,6 +71,7 @@ std::string RequestBody::default_spool_dir() {
 }
 
 void RequestBody::reset() {
+    budget_->release(std::exchange(charged_, 0));
     spool_.reset();
     size_ = 0;
     mem_.clear();
@@ -67,13 +85,17 @@ std::error_code RequestBody::spill() {
     auto ec = write_all(fd, mem_.data(), mem_.size());
     mem_.clear();
     mem_.shrink_to_fit();
+    budget_->release(std::exchange(charged_, 0));
     return ec;
 }
 
 std::error_code RequestBody::append(std::string_view bytes) {
     if (bytes.empty()) return {};
-    if (!spooled() && mem_.size() + bytes.size() > memory_limit_) {
+    if (!spooled() &&
+        (mem_.size() + bytes.size() > memory_limit_ || !budget_->try_charge(bytes.size()))) {
         if (auto ec = spill()) return ec;
+    } else if (!spooled()) {
+        charged_ += bytes.size();
     }
     size_ += bytes.size();
     if (spooled()) return write_all(spool_.get(), bytes.data(), bytes.size());

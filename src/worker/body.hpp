@@ -6,6 +6,11 @@
 // to `memory_limit` bytes stay in memory and larger ones are spooled to an anonymous temp file
 // (O_TMPFILE, or mkstemp+unlink where O_TMPFILE is unsupported) that disappears with its fd.
 //
+// A second bound covers the worker as a whole: bodies held in memory share a BodyMemoryBudget
+// (64 MiB per worker by default), and a body that does not fit in it is spooled even when it
+// is under its own limit. Without it, N slow uploads of 1 MiB each held N MiB: a burst of
+// uploads could get a worker OOM-killed, and every request on it lost.
+//
 // A RequestBody is reused across the requests of one connection: reset() keeps a bounded
 // amount of capacity so the hot path does not allocate, and drops the spool file.
 //
@@ -14,6 +19,7 @@
 // (read_at) until the response is done; the two never overlap.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,6 +30,30 @@
 
 namespace paasrun::worker {
 
+/// Bytes of request bodies held in memory by one worker (all its connections). Thread-safe:
+/// the loop charges and releases, and a body may be released from an app thread's last
+/// reference.
+class BodyMemoryBudget {
+public:
+    static constexpr std::size_t kDefaultLimit = 64 * 1024 * 1024;
+
+    explicit BodyMemoryBudget(std::size_t limit = kDefaultLimit) : limit_(limit) {}
+    BodyMemoryBudget(const BodyMemoryBudget&) = delete;
+    BodyMemoryBudget& operator=(const BodyMemoryBudget&) = delete;
+
+    /// Charges n bytes if they fit; false (nothing charged) otherwise.
+    [[nodiscard]] bool try_charge(std::size_t n);
+    void release(std::size_t n);
+    [[nodiscard]] std::size_t in_use() const { return used_.load(std::memory_order_relaxed); }
+
+    /// The budget every RequestBody of this process uses unless given another.
+    [[nodiscard]] static BodyMemoryBudget& process();
+
+private:
+    std::size_t limit_;
+    std::atomic<std::size_t> used_{0};
+};
+
 class RequestBody {
 public:
     /// Bodies larger than this go to a temp file in `spool_dir`.
@@ -32,13 +62,18 @@ public:
     static constexpr std::size_t kRetainedCapacity = 64 * 1024;
 
     explicit RequestBody(std::size_t memory_limit = kDefaultMemoryLimit,
-                         std::string spool_dir = default_spool_dir());
+                         std::string spool_dir = default_spool_dir(),
+                         BodyMemoryBudget& budget = BodyMemoryBudget::process());
+    ~RequestBody();
+    RequestBody(const RequestBody&) = delete;
+    RequestBody& operator=(const RequestBody&) = delete;
 
     /// Empties the body for the next request (closes the spool file, if any).
     void reset();
 
     /// Appends bytes; moves everything to a spool file once the total exceeds the memory
-    /// limit. On error the body is unusable until reset().
+    /// limit or the worker's budget has no room for them. On error the body is unusable
+    /// until reset().
     [[nodiscard]] std::error_code append(std::string_view bytes);
 
     [[nodiscard]] std::uint64_t size() const { return size_; }
@@ -61,6 +96,8 @@ private:
 
     std::size_t memory_limit_;
     std::string spool_dir_;
+    BodyMemoryBudget* budget_;
+    std::size_t charged_ = 0;  // bytes of mem_ charged to budget_
     std::string mem_;
     unique_fd spool_;
     std::uint64_t size_ = 0;

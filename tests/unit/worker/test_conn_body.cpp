@@ -70,3 +70,39 @@ TEST_CASE("conn body: reset empties the body and drops the spool file", "[worker
     REQUIRE_FALSE(b.append("ab"));
     CHECK(b.memory() == "ab");
 }
+
+TEST_CASE("conn body: bodies share the worker's memory budget; past it they are spooled",
+          "[worker][body]") {
+    paasrun::worker::BodyMemoryBudget budget(100);
+    std::string sixty(60, 'x');
+    {
+        RequestBody a(1000, RequestBody::default_spool_dir(), budget);
+        RequestBody b(1000, RequestBody::default_spool_dir(), budget);
+        REQUIRE_FALSE(a.append(sixty));
+        CHECK_FALSE(a.spooled());
+        CHECK(budget.in_use() == 60);
+        REQUIRE_FALSE(b.append(sixty));  // 120 > 100: b goes to disk although it is small
+        CHECK(b.spooled());
+        CHECK(budget.in_use() == 60);
+        std::error_code ec;
+        char buf[64];
+        CHECK(b.read_at(0, buf, sizeof buf, ec) == 60);
+        CHECK(std::string(buf, 60) == sixty);
+
+        a.reset();  // a finished: its bytes are free again
+        CHECK(budget.in_use() == 0);
+        b.reset();
+        REQUIRE_FALSE(b.append(sixty));
+        CHECK_FALSE(b.spooled());
+        CHECK(budget.in_use() == 60);
+
+        // Growing past the budget mid-body spools what was in memory and gives it back.
+        REQUIRE_FALSE(b.append(sixty));
+        CHECK(b.spooled());
+        CHECK(budget.in_use() == 0);
+        CHECK(b.size() == 120);
+        REQUIRE_FALSE(a.append(sixty));
+        CHECK(budget.in_use() == 60);
+    }
+    CHECK(budget.in_use() == 0);  // destruction releases too
+}
