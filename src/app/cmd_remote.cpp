@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <charconv>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -363,6 +364,61 @@ int run_ps(Target t) {
     return 0;
 }
 
+// `paasrun ps:scale web=3 worker=0`: one formation job (Heroku's ps:scale).
+int run_scale(Target t, const std::vector<std::string>& pairs, double timeout_seconds) {
+    constexpr std::string_view cmd = "ps:scale";
+    json body = json::object();
+    for (const auto& p : pairs) {
+        auto eq = p.find('=');
+        int n = -1;
+        if (eq != std::string::npos && eq > 0) {
+            auto digits = std::string_view(p).substr(eq + 1);
+            auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+            if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty()) n = -1;
+        }
+        if (n < 0) return fail(cmd, fmt::format("\"{}\" is not TYPE=COUNT (e.g. web=2)", p), kExitUsage);
+        body[p.substr(0, eq)] = n;
+    }
+    if (route(t, ".") == Route::local)
+        return fail(cmd, "no running instance of the app in this directory and no admin URL: scaling changes running "
+                         "processes (start them with `paasrun up`, or pass --to URL); set `formation:` in "
+                         "paasrun.yaml for the next start", kExitUsage);
+    return start_and_follow(cmd, t, "PUT", "/v1/formation", body, timeout_seconds);
+}
+
+// `paasrun restart [TYPE]`: a rolling restart of one type, or of every running type in turn
+// (one job at a time: the API runs one job at once).
+int run_restart(Target t, const std::string& type, double timeout_seconds) {
+    constexpr std::string_view cmd = "restart";
+    if (route(t, ".") == Route::local)
+        return fail(cmd, "no running instance of the app in this directory and no admin URL: start it with "
+                         "`paasrun up`, or pass --to URL", kExitUsage);
+    std::vector<std::string> types;
+    if (!type.empty()) {
+        types.push_back(type);
+    } else {
+        auto c = connect(t);
+        if (!c) return fail(cmd, c.error().message, kExitApi);
+        int code = 0;
+        auto j = get_json(**c, cmd, "/v1/status", code);
+        if (!j) return code;
+        for (const auto& [name, count] : (*j)["formation"].items())
+            if (count.is_number_integer() && count.get<int>() > 0) types.push_back(name);
+        if (types.empty()) {
+            say("nothing is running: every process type is scaled to 0");
+            return 0;
+        }
+    }
+    for (const auto& ty : types) {
+        say(fmt::format("-----> Restarting {}", ty));
+        if (int code = start_and_follow(cmd, t, "POST", fmt::format("/v1/processes/{}/restart", ty), json::object(),
+                                        timeout_seconds);
+            code != kExitOk)
+            return code;
+    }
+    return 0;
+}
+
 int run_logs(Target t, int tail, bool follow) {
     (void)route(t, ".");
     auto c = connect(t);
@@ -462,7 +518,37 @@ void register_remote(CLI::App& app, Commands& cmds) {
     auto ps_target = std::make_shared<remote::Target>();
     auto* ps = app.add_subcommand("ps", "Show a running instance's processes and web workers (admin API)");
     remote::add_options(ps, *ps_target);
+
+    struct ScaleArgs {
+        remote::Target target;
+        std::vector<std::string> pairs;
+        double timeout = 300;
+    };
+    auto scale_args = std::make_shared<ScaleArgs>();
+    auto* scale = ps->add_subcommand("scale", "ps:scale TYPE=N ...: change a running instance's process counts");
+    scale->add_option("pairs", scale_args->pairs, "TYPE=COUNT ... (e.g. web=3 worker=0)")->required();
+    remote::add_options(scale, scale_args->target);
+    scale->add_option("--timeout", scale_args->timeout, "Seconds to follow the job (default 300)")
+        ->check(CLI::PositiveNumber);
+    // Before `ps`: Commands::selected() takes the first parsed entry, and `ps` is parsed too.
+    cmds.add(scale, [scale_args] { return remote::run_scale(scale_args->target, scale_args->pairs, scale_args->timeout); });
     cmds.add(ps, [ps_target] { return remote::run_ps(*ps_target); });
+
+    struct RestartArgs {
+        remote::Target target;
+        std::string type;
+        double timeout = 300;
+    };
+    auto restart_args = std::make_shared<RestartArgs>();
+    auto* restart = app.add_subcommand(
+        "restart", "Rolling restart of a running instance's TYPE processes, or of every type (like heroku restart)");
+    restart->add_option("type", restart_args->type, "Process type (default: all)");
+    remote::add_options(restart, restart_args->target);
+    restart->add_option("--timeout", restart_args->timeout, "Seconds to follow each job (default 300)")
+        ->check(CLI::PositiveNumber);
+    cmds.add(restart, [restart_args] {
+        return remote::run_restart(restart_args->target, restart_args->type, restart_args->timeout);
+    });
 
     struct LogsArgs {
         remote::Target target;

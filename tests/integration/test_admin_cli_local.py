@@ -80,6 +80,27 @@ def test_commands_in_the_app_dir_reach_the_running_instance(paasrun, tmp_path):
         r = cli(paasrun, "rollback", cwd=app)
         assert r.returncode == 0, r.stdout + r.stderr
         wait_until(lambda: get(port, "/")[1] == "v1", 30, what="v1 serving after the rollback")
+        # Heroku's ps:scale and restart, through the same instance.
+        r = cli(paasrun, "ps:scale", "web=2", cwd=app)
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = cli(paasrun, "ps", cwd=app)
+        assert "web.2" in r.stdout, r.stdout
+        pids_before = {l.split()[0]: l.split()[3] for l in r.stdout.splitlines() if l.startswith("web.")}
+        r = cli(paasrun, "restart", "web", cwd=app)
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = cli(paasrun, "restart", cwd=app)  # every running type, one job after another
+        assert r.returncode == 0 and "-----> Restarting web" in r.stdout, r.stdout + r.stderr
+        r = cli(paasrun, "ps", cwd=app)
+        after = {l.split()[0]: l.split()[3] for l in r.stdout.splitlines()
+                 if l.startswith("web.") and " active " in l}
+        assert set(after) == {"web.1", "web.2"} and not set(after.values()) & set(pids_before.values()), r.stdout
+        assert get(port, "/")[0] == 200
+        r = cli(paasrun, "ps:scale", "web=two", cwd=app)
+        assert r.returncode == 2 and "TYPE=COUNT" in r.stderr, r.stderr
+        r = cli(paasrun, "ps:scale", "nosuchtype=1", cwd=app)
+        assert r.returncode == 5, r.stdout + r.stderr
+        r = cli(paasrun, "ps:scale", "web=1", cwd=app)
+        assert r.returncode == 0, r.stdout + r.stderr
         # Nothing for an app that has no instance: ps says how to get one.
         r = cli(paasrun, "ps", cwd=other)
         assert r.returncode == 5 and "no running instance" in r.stderr, r.stdout + r.stderr
@@ -94,6 +115,11 @@ def test_commands_in_the_app_dir_reach_the_running_instance(paasrun, tmp_path):
     assert "using the running instance" not in r.stderr
     r = cli(paasrun, "config", "--reveal", cwd=app)
     assert "AFTER=1" in r.stdout.splitlines(), r.stdout + r.stderr
+    # Scaling and restarting need running processes: a usage error that says so.
+    r = cli(paasrun, "ps:scale", "web=2", cwd=app)
+    assert r.returncode == 2 and "no running instance" in r.stderr, r.stdout + r.stderr
+    r = cli(paasrun, "restart", cwd=app)
+    assert r.returncode == 2 and "no running instance" in r.stderr, r.stdout + r.stderr
 
 
 def test_a_stale_entry_of_a_killed_instance_is_ignored(paasrun, tmp_path):
