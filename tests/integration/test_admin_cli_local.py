@@ -8,7 +8,7 @@ import pathlib
 import signal
 import subprocess
 
-from conftest import Proc, free_port, wait_until
+from conftest import Proc, free_port, http_get, wait_until
 from deploy_harness import write_app
 
 MANIFEST = "deploy:\n  bake_window: 0\n"
@@ -25,14 +25,8 @@ def cli(paasrun, *args, cwd, timeout=120):
 
 
 def get(port, path="/"):
-    import http.client
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        c.close()
+    status, _, body = http_get(port, path)
+    return status, body.decode()
 
 
 def start(paasrun, app):

@@ -8,6 +8,7 @@
 #include "build/pipeline.hpp"
 #include "deploy/build_settings.hpp"
 #include "release/durable_fs.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun;
@@ -15,14 +16,11 @@ using namespace paasrun::deploy;
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
+using paasrun::testing::read_text;
 using paasrun::testing::TempDir;
+using paasrun::testing::write_text;
 
 namespace {
-
-void write(const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << s;
-}
 
 // The options paasrun started with: every app-chosen setting differs from the tree's.
 build::BuildOptions startup_options() {
@@ -39,7 +37,7 @@ build::BuildOptions startup_options() {
 
 TEST_CASE("a deployed tree is built with its own paasrun.yaml's build settings", "[deploy][build_settings]") {
     TempDir t;
-    write(t.path / "paasrun.yaml",
+    write_text(t.path / "paasrun.yaml",
           "build:\n  buildpacks: [/tree/bp, python]\n"
           "python:\n  system_site_packages: false\n"
           "static:\n  mappings:\n    /static/: assets\n  root: public\n");
@@ -63,7 +61,7 @@ TEST_CASE("a deployed tree is built with its own paasrun.yaml's build settings",
 TEST_CASE("a tree without paasrun.yaml builds with the defaults, not the startup settings",
           "[deploy][build_settings]") {
     TempDir t;
-    write(t.path / ".buildpacks", "/tree/bp\n");
+    write_text(t.path / ".buildpacks", "/tree/bp\n");
     auto o = tree_build_options(t.path, "paasrun.yaml", startup_options());
     REQUIRE(o);
     CHECK(!o->own_manifest);
@@ -76,7 +74,7 @@ TEST_CASE("a tree without paasrun.yaml builds with the defaults, not the startup
 TEST_CASE("an invalid paasrun.yaml is an error naming the file as deployed and the position",
           "[deploy][build_settings]") {
     TempDir t;
-    write(t.path / "paasrun.yaml", "build:\n  buildpacks: [a]\n  bildpacks: [b]\n");
+    write_text(t.path / "paasrun.yaml", "build:\n  buildpacks: [a]\n  bildpacks: [b]\n");
     auto o = tree_build_options(t.path, "myapp/paasrun.yaml", startup_options());
     REQUIRE(!o);
     CHECK_THAT(o.error().message, Contains("the deployed paasrun.yaml is invalid: myapp/paasrun.yaml:3:3:"));

@@ -10,20 +10,18 @@
 #include "release/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun;
 using namespace paasrun::deploy;
 namespace fs = std::filesystem;
 
+using paasrun::testing::read_text;
 using paasrun::testing::TempDir;
+using paasrun::testing::write_text;
 
 namespace {
-
-void write(const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << s;
-}
 
 // What paasrun started with: every setting the engine reads differs from the defaults.
 config::Manifest startup_manifest() {
@@ -48,7 +46,7 @@ int make_release(const release::ReleaseStore& store, const std::string& manifest
     auto id = store.new_slug_dir();
     REQUIRE(id);
     fs::create_directories(store.slug_app_dir(*id));
-    if (!manifest.empty()) write(store.slug_app_dir(*id) / "paasrun.yaml", manifest);
+    if (!manifest.empty()) write_text(store.slug_app_dir(*id) / "paasrun.yaml", manifest);
     release::SlugMeta meta;
     meta.id = *id;
     meta.source_hash = "h";
@@ -67,7 +65,7 @@ int make_release(const release::ReleaseStore& store, const std::string& manifest
 
 TEST_CASE("release_settings: the release's own health and deploy sections win", "[deploy][settings]") {
     TempDir t;
-    write(t.path / "paasrun.yaml",
+    write_text(t.path / "paasrun.yaml",
           "env:\n  FOO: bar\n"
           "health:\n  path: /health\n  interval: 0.5\n  timeout: 1\n  attempts: 2\n"
           "deploy:\n  bake_window: 3\n  start_timeout: 4\n  max_crashes: 1\n  max_health_failures: 8\n"
@@ -91,7 +89,7 @@ TEST_CASE("release_settings: a key the release leaves out is the default, not th
           "[deploy][settings]") {
     // The release's file is the whole truth: removing `health.path` turns the check off.
     TempDir t;
-    write(t.path / "paasrun.yaml", "deploy:\n  bake_window: 0\n");
+    write_text(t.path / "paasrun.yaml", "deploy:\n  bake_window: 0\n");
     auto s = release_settings(t.path, startup_manifest());
     REQUIRE(s);
     config::Manifest defaults;
@@ -124,7 +122,7 @@ TEST_CASE("release_settings: a tree without paasrun.yaml falls back to the start
 
 TEST_CASE("release_settings: an invalid paasrun.yaml is an error naming the file and position", "[deploy][settings]") {
     TempDir t;
-    write(t.path / "paasrun.yaml", "health:\n  path: /ok\n  atempts: 2\n");
+    write_text(t.path / "paasrun.yaml", "health:\n  path: /ok\n  atempts: 2\n");
     auto s = release_settings(t.path, startup_manifest());
     REQUIRE_FALSE(s);
     const auto& msg = s.error().message;

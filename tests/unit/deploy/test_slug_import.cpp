@@ -7,38 +7,31 @@
 #include <sstream>
 
 #include "deploy/slug_import.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun::deploy;
 namespace fs = std::filesystem;
 
+using paasrun::testing::read_text;
 using paasrun::testing::TempDir;
+using paasrun::testing::write_text;
 
 namespace {
-void write(const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << s;
-}
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 }  // namespace
 
 TEST_CASE("source_root descends into a single top-level directory", "[deploy][slug]") {
     TempDir t;
-    write(t.path / "myapp/Procfile", "web: x\n");
+    write_text(t.path / "myapp/Procfile", "web: x\n");
     CHECK(source_root(t.path) == t.path / "myapp");
-    write(t.path / "README", "two entries now");
+    write_text(t.path / "README", "two entries now");
     CHECK(source_root(t.path) == t.path);
 }
 
 TEST_CASE("is_slug_archive needs slug.json and app/", "[deploy][slug]") {
     TempDir t;
     CHECK(!is_slug_archive(t.path));
-    write(t.path / "slug.json", "{}");
+    write_text(t.path / "slug.json", "{}");
     CHECK(!is_slug_archive(t.path));
     fs::create_directories(t.path / "app");
     CHECK(is_slug_archive(t.path));
@@ -47,25 +40,25 @@ TEST_CASE("is_slug_archive needs slug.json and app/", "[deploy][slug]") {
 TEST_CASE("a slug's venv is relocated to its new app dir", "[deploy][slug]") {
     TempDir t;
     auto app = t.path / "new/app";
-    write(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\nimport pip\n");
-    write(app / ".venv/bin/activate", "VIRTUAL_ENV=\"/old/slugs/s1/app/.venv\"\n");
-    write(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv /old/slugs/s1/app/.venv\n");
-    write(app / ".profile.d/python.sh", "export VIRTUAL_ENV=\"/old/slugs/s1/app/.venv\"\n");
-    write(app / "app.py", "# /old/slugs/s1/app is not touched outside the venv and .profile.d\n");
+    write_text(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\nimport pip\n");
+    write_text(app / ".venv/bin/activate", "VIRTUAL_ENV=\"/old/slugs/s1/app/.venv\"\n");
+    write_text(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv /old/slugs/s1/app/.venv\n");
+    write_text(app / ".profile.d/python.sh", "export VIRTUAL_ENV=\"/old/slugs/s1/app/.venv\"\n");
+    write_text(app / "app.py", "# /old/slugs/s1/app is not touched outside the venv and .profile.d\n");
     CHECK(built_app_dir(app) == "/old/slugs/s1/app");
     auto n = relocate_app_paths(app, "/old/slugs/s1/app", app.string());
     REQUIRE(n);
     CHECK(*n == 4);
-    CHECK(slurp(app / ".venv/bin/pip") == "#!" + app.string() + "/.venv/bin/python3\nimport pip\n");
-    CHECK(slurp(app / ".profile.d/python.sh") == "export VIRTUAL_ENV=\"" + app.string() + "/.venv\"\n");
-    CHECK(slurp(app / "app.py").find("/old/slugs/s1/app") != std::string::npos);
+    CHECK(read_text(app / ".venv/bin/pip") == "#!" + app.string() + "/.venv/bin/python3\nimport pip\n");
+    CHECK(read_text(app / ".profile.d/python.sh") == "export VIRTUAL_ENV=\"" + app.string() + "/.venv\"\n");
+    CHECK(read_text(app / "app.py").find("/old/slugs/s1/app") != std::string::npos);
     CHECK(*relocate_app_paths(app, app.string(), app.string()) == 0);
 }
 
 TEST_CASE("a venv without pip is found through pyvenv.cfg", "[deploy][slug]") {
     TempDir t;
     auto app = t.path / "app";
-    write(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv --without-pip /ci/s9/app/.venv\n");
+    write_text(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv --without-pip /ci/s9/app/.venv\n");
     CHECK(built_app_dir(app) == "/ci/s9/app");
     CHECK(built_app_dir(t.path / "nothing") == "");
 }
@@ -79,22 +72,22 @@ struct EditableVenv {
     fs::path app = t.path / "new/app";
     fs::path site = app / ".venv/lib/python3.11/site-packages";
     EditableVenv() {
-        write(app / ".venv/bin/python3", "");
-        write(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\n");
-        write(site / "__editable__.pkg-1.0.pth", "/old/slugs/s1/app/src\n");
-        write(site / "easy-install.pth", "/old/slugs/s1/app\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
-        write(site / "distutils-precedence.pth", "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n");
-        write(site / "__editable__.flat-1.0.pth", "import __editable___flat_1_0_finder; __editable___flat_1_0_finder.install()");
-        write(site / "__editable___flat_1_0_finder.py",
+        write_text(app / ".venv/bin/python3", "");
+        write_text(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\n");
+        write_text(site / "__editable__.pkg-1.0.pth", "/old/slugs/s1/app/src\n");
+        write_text(site / "easy-install.pth", "/old/slugs/s1/app\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
+        write_text(site / "distutils-precedence.pth", "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n");
+        write_text(site / "__editable__.flat-1.0.pth", "import __editable___flat_1_0_finder; __editable___flat_1_0_finder.install()");
+        write_text(site / "__editable___flat_1_0_finder.py",
               "MAPPING = {'flat': '/old/slugs/s1/app/flat', 'flat2': '/old/slugs/s1/app/other/flat2'}\nNAMESPACES = {}\n");
-        write(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc", "stale MAPPING /old/slugs/s1/app/flat");
-        write(site / "__pycache__/unrelated.cpython-311.pyc", "keep");
-        write(site / "flat.egg-link", "/old/slugs/s1/app\n.");
-        write(site / "flat-1.0.dist-info/direct_url.json", R"({"dir_info": {"editable": true}, "url": "file:///old/slugs/s1/app"})");
-        write(site / "flat-1.0.dist-info/RECORD", "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
-        write(site / "somepkg/__init__.py", "DEFAULT = '/old/slugs/s1/app/data'\n");
-        write(site / "somepkg/data.txt", "/old/slugs/s1/app\n");
-        write(site / "notes.txt", "/old/slugs/s1/app\n");
+        write_text(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc", "stale MAPPING /old/slugs/s1/app/flat");
+        write_text(site / "__pycache__/unrelated.cpython-311.pyc", "keep");
+        write_text(site / "flat.egg-link", "/old/slugs/s1/app\n.");
+        write_text(site / "flat-1.0.dist-info/direct_url.json", R"({"dir_info": {"editable": true}, "url": "file:///old/slugs/s1/app"})");
+        write_text(site / "flat-1.0.dist-info/RECORD", "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
+        write_text(site / "somepkg/__init__.py", "DEFAULT = '/old/slugs/s1/app/data'\n");
+        write_text(site / "somepkg/data.txt", "/old/slugs/s1/app\n");
+        write_text(site / "notes.txt", "/old/slugs/s1/app\n");
     }
 };
 }  // namespace
@@ -105,7 +98,7 @@ TEST_CASE("editable installs in site-packages are relocated", "[deploy][slug]") 
     const auto& site = v.site;
     fs::permissions(site / "__editable___flat_1_0_finder.py", fs::perms(0640));
     fs::permissions(site / "__editable__.pkg-1.0.pth", fs::perms(0600));
-    auto before_precedence = slurp(site / "distutils-precedence.pth");
+    auto before_precedence = read_text(site / "distutils-precedence.pth");
     CHECK(built_app_dir(app) == "/old/slugs/s1/app");
 
     auto n = relocate_app_paths(app, "/old/slugs/s1/app", app.string());
@@ -113,12 +106,12 @@ TEST_CASE("editable installs in site-packages are relocated", "[deploy][slug]") 
     // bin/pip, the two .pth naming the app, the finder, the egg-link, direct_url.json.
     CHECK(*n == 6);
     const auto a = app.string();
-    CHECK(slurp(site / "__editable__.pkg-1.0.pth") == a + "/src\n");
-    CHECK(slurp(site / "easy-install.pth") == a + "\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
-    CHECK(slurp(site / "__editable___flat_1_0_finder.py") ==
+    CHECK(read_text(site / "__editable__.pkg-1.0.pth") == a + "/src\n");
+    CHECK(read_text(site / "easy-install.pth") == a + "\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
+    CHECK(read_text(site / "__editable___flat_1_0_finder.py") ==
           "MAPPING = {'flat': '" + a + "/flat', 'flat2': '" + a + "/other/flat2'}\nNAMESPACES = {}\n");
-    CHECK(slurp(site / "flat.egg-link") == a + "\n.");
-    CHECK(slurp(site / "flat-1.0.dist-info/direct_url.json") ==
+    CHECK(read_text(site / "flat.egg-link") == a + "\n.");
+    CHECK(read_text(site / "flat-1.0.dist-info/direct_url.json") ==
           R"({"dir_info": {"editable": true}, "url": "file://)" + a + R"("})");
     // Modes are kept.
     CHECK((fs::status(site / "__editable___flat_1_0_finder.py").permissions() & fs::perms::all) == fs::perms(0640));
@@ -127,11 +120,11 @@ TEST_CASE("editable installs in site-packages are relocated", "[deploy][slug]") 
     CHECK(!fs::exists(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc"));
     CHECK(fs::exists(site / "__pycache__/unrelated.cpython-311.pyc"));
     // Everything else in site-packages is package data: untouched.
-    CHECK(slurp(site / "distutils-precedence.pth") == before_precedence);
-    CHECK(slurp(site / "flat-1.0.dist-info/RECORD") == "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
-    CHECK(slurp(site / "somepkg/__init__.py") == "DEFAULT = '/old/slugs/s1/app/data'\n");
-    CHECK(slurp(site / "somepkg/data.txt") == "/old/slugs/s1/app\n");
-    CHECK(slurp(site / "notes.txt") == "/old/slugs/s1/app\n");
+    CHECK(read_text(site / "distutils-precedence.pth") == before_precedence);
+    CHECK(read_text(site / "flat-1.0.dist-info/RECORD") == "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
+    CHECK(read_text(site / "somepkg/__init__.py") == "DEFAULT = '/old/slugs/s1/app/data'\n");
+    CHECK(read_text(site / "somepkg/data.txt") == "/old/slugs/s1/app\n");
+    CHECK(read_text(site / "notes.txt") == "/old/slugs/s1/app\n");
     // A second pass finds nothing left to do.
     CHECK(*relocate_app_paths(app, "/old/slugs/s1/app", a) == 0);
 }
@@ -140,36 +133,36 @@ TEST_CASE("relocation replaces whole paths only", "[deploy][slug]") {
     TempDir t;
     auto app = t.path / "app";
     auto site = app / ".venv/lib/python3.11/site-packages";
-    write(site / "x.pth", "/old/app2\n/x/old/app\n/old/app.bak\n/old/app\n/old/app/src\n");
+    write_text(site / "x.pth", "/old/app2\n/x/old/app\n/old/app.bak\n/old/app\n/old/app/src\n");
     auto n = relocate_app_paths(app, "/old/app", "/new/place");
     REQUIRE(n);
     CHECK(*n == 1);
-    CHECK(slurp(site / "x.pth") == "/old/app2\n/x/old/app\n/old/app.bak\n/new/place\n/new/place/src\n");
+    CHECK(read_text(site / "x.pth") == "/old/app2\n/x/old/app\n/old/app.bak\n/new/place\n/new/place/src\n");
 }
 
 TEST_CASE("direct_url.json is relocated in its percent-encoded form", "[deploy][slug]") {
     TempDir t;
     auto app = t.path / "app";
     auto site = app / ".venv/lib/python3.12/site-packages";
-    write(site / "p-1.0.dist-info/direct_url.json", R"({"url": "file:///old/my%20app", "dir_info": {"editable": true}})");
-    write(site / "__editable__.p-1.0.pth", "/old/my app/src\n");
+    write_text(site / "p-1.0.dist-info/direct_url.json", R"({"url": "file:///old/my%20app", "dir_info": {"editable": true}})");
+    write_text(site / "__editable__.p-1.0.pth", "/old/my app/src\n");
     auto n = relocate_app_paths(app, "/old/my app", "/new/app+x");
     REQUIRE(n);
     CHECK(*n == 2);
-    CHECK(slurp(site / "p-1.0.dist-info/direct_url.json") ==
+    CHECK(read_text(site / "p-1.0.dist-info/direct_url.json") ==
           R"({"url": "file:///new/app%2Bx", "dir_info": {"editable": true}})");
-    CHECK(slurp(site / "__editable__.p-1.0.pth") == "/new/app+x/src\n");
+    CHECK(read_text(site / "__editable__.p-1.0.pth") == "/new/app+x/src\n");
 }
 
 TEST_CASE("site-packages reached through a symlink is not rewritten", "[deploy][slug]") {
     TempDir t;
     auto outside = t.path / "outside";
-    write(outside / "site-packages/e.pth", "/old/app/src\n");
+    write_text(outside / "site-packages/e.pth", "/old/app/src\n");
     auto app = t.path / "app";
     fs::create_directories(app / ".venv/lib");
     fs::create_directory_symlink(outside, app / ".venv/lib/python3.11");
     auto n = relocate_app_paths(app, "/old/app", "/new/app");
     REQUIRE(n);
     CHECK(*n == 0);
-    CHECK(slurp(outside / "site-packages/e.pth") == "/old/app/src\n");
+    CHECK(read_text(outside / "site-packages/e.pth") == "/old/app/src\n");
 }
