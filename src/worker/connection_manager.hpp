@@ -81,6 +81,7 @@ public:
 private:
     struct Listener;
     void do_accept(Listener& l);
+    void adopt(Listener& l, boost::asio::generic::stream_protocol::socket sock);
     void on_tick();
     void maybe_drained();
 
