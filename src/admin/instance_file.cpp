@@ -1,6 +1,7 @@
 #include "admin/instance_file.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,6 +58,9 @@ Status write_instance_file(const fs::path& state_dir, const InstanceEntry& e) {
         out << "url=" << e.url << "\npid=" << e.pid << "\n";
         if (!out.flush()) return Error(fmt::format("cannot write {}", tmp.string()));
     }
+    // 0644 whatever the umask: readers refuse a group/world-writable entry (read_entry).
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read,
+                    ec);
     fs::rename(tmp, file, ec);
     if (ec) {
         fs::remove(tmp, ec);
@@ -67,8 +71,19 @@ Status write_instance_file(const fs::path& state_dir, const InstanceEntry& e) {
 
 namespace {
 
+// Only an entry this user (or root) wrote, and nobody else can rewrite: the reader sends its
+// admin token to the URL in it.
+bool trustworthy(const fs::path& file) {
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    if (st.st_uid != ::geteuid() && st.st_uid != 0) return false;
+    return (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
 std::optional<InstanceEntry> read_entry(const fs::path& state_dir) {
-    std::ifstream in(instance_file(state_dir));
+    auto file = instance_file(state_dir);
+    if (!trustworthy(file)) return std::nullopt;
+    std::ifstream in(file);
     if (!in) return std::nullopt;
     std::stringstream ss;
     ss << in.rdbuf();

@@ -11,7 +11,8 @@
 //   url=http://127.0.0.1:5900       the admin API (or url=unix:/path)
 //   pid=1234                        the instance
 // An entry whose pid no longer runs (a crash or kill -9 skipped the removal) is stale and is
-// ignored by readers.
+// ignored by readers. So is one that someone else could have written (not owned by this user
+// or root, or writable by group/others): the CLI sends the admin token to that URL.
 #pragma once
 
 #include <sys/types.h>

@@ -90,3 +90,17 @@ TEST_CASE("instance file: an unwritable state dir is reported, not fatal", "[adm
     InstanceFileGuard guard(state.path, {"http://127.0.0.1:1", ::getpid()});
     CHECK_FALSE(guard.status());
 }
+
+TEST_CASE("instance file: an entry others could have written is not trusted", "[admin][instance]") {
+    TempDir state;
+    REQUIRE(write_instance_file(state.path, {"http://127.0.0.1:5900", ::getpid()}));
+    REQUIRE(find_live_instance(state.path));
+    auto file = state.path / "run" / "admin";
+    fs::permissions(file, fs::perms::group_write, fs::perm_options::add);
+    CHECK_FALSE(find_live_instance(state.path));  // the CLI would send its token there
+    fs::permissions(file, fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
+    CHECK(find_live_instance(state.path));
+    fs::remove(file);
+    fs::create_symlink("/etc/hostname", file);
+    CHECK_FALSE(find_live_instance(state.path));
+}
