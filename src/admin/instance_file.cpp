@@ -6,10 +6,10 @@
 
 #include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "release/durable_fs.hpp"
 
 namespace paasrun::admin {
 
@@ -51,22 +51,9 @@ Status write_instance_file(const fs::path& state_dir, const InstanceEntry& e) {
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
     if (ec) return Error(fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
-    auto tmp = file;
-    tmp += fmt::format(".{}.tmp", ::getpid());
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << "url=" << e.url << "\npid=" << e.pid << "\n";
-        if (!out.flush()) return Error(fmt::format("cannot write {}", tmp.string()));
-    }
-    // 0644 whatever the umask: readers refuse a group/world-writable entry (read_entry).
-    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read,
-                    ec);
-    fs::rename(tmp, file, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        return Error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
-    }
-    return {};
+    // 0644 at most whatever the umask (it only removes bits): readers refuse a group- or
+    // world-writable entry (read_entry).
+    return release::write_file_atomic(file, fmt::format("url={}\npid={}\n", e.url, e.pid), 0644);
 }
 
 namespace {
@@ -83,11 +70,9 @@ bool trustworthy(const fs::path& file) {
 std::optional<InstanceEntry> read_entry(const fs::path& state_dir) {
     auto file = instance_file(state_dir);
     if (!trustworthy(file)) return std::nullopt;
-    std::ifstream in(file);
-    if (!in) return std::nullopt;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto e = parse_instance_entry(ss.str());
+    auto text = release::read_file(file);
+    if (!text) return std::nullopt;
+    auto e = parse_instance_entry(*text);
     if (!e) return std::nullopt;
     return *e;
 }

@@ -28,6 +28,7 @@
 #include "admin/auth.hpp"
 #include "admin/bind_address.hpp"
 #include "admin/log_follower.hpp"
+#include "util/fd_io.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
 
@@ -146,17 +147,6 @@ void write_and_close(const ApiResponse& a, httplib::Response& res) {
 bool body_pending(const httplib::Request& req) {
     if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) return true;
     return req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0";
-}
-
-bool write_all(int fd, const char* data, std::size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, data, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        data += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return true;
 }
 
 }  // namespace
@@ -352,7 +342,7 @@ void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response&
             return false;
         }
         if (head.size() < 512) head.append(data, std::min<std::size_t>(n, 512 - head.size()));
-        if (!write_all(fd.get(), data, n)) {
+        if (write_all(fd.get(), std::string_view(data, n))) {
             write_failed = true;
             return false;
         }

@@ -7,24 +7,12 @@
 #include <cerrno>
 #include <random>
 
+#include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 
 namespace paasrun::release {
 
 namespace {
-
-Status write_all(int fd, std::string_view data, const fs::path& path) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n == -1) {
-            if (errno == EINTR) continue;
-            return sys_error("write {}", path.string());
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return {};
-}
 
 }  // namespace
 
@@ -42,9 +30,10 @@ Status write_file_atomic(const fs::path& path, std::string_view data, int mode) 
     unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (!fd) return sys_error("create {}", tmp.string());
     auto cleanup = [&] { ::unlink(tmp.c_str()); };
-    if (auto s = write_all(fd.get(), data, tmp); !s) {
+    if (write_all(fd.get(), data)) {
+        auto e = sys_error("write {}", tmp.string());
         cleanup();
-        return s;
+        return e;
     }
     if (::fsync(fd.get()) == -1) {
         auto e = sys_error("fsync {}", tmp.string());
@@ -92,7 +81,7 @@ Status append_line_durable(const fs::path& path, std::string_view line, int mode
     std::string buf(line);
     buf += '\n';
     // One write(2): O_APPEND makes it land at the end as a unit, even with concurrent appenders.
-    if (auto s = write_all(fd.get(), buf, path); !s) return s;
+    if (write_all(fd.get(), buf)) return sys_error("write {}", path.string());
     if (::fsync(fd.get()) == -1) return sys_error("fsync {}", path.string());
     return {};
 }

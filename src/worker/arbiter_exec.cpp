@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 #include "worker/worker_command.hpp"
 
@@ -22,16 +23,6 @@ namespace {
 bool is_executable_file(const std::filesystem::path& p) {
     struct stat st {};
     return ::access(p.c_str(), X_OK) == 0 && ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-Status write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        auto n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return sys_error("write(options memfd)");
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
 }
 
 // NUL-separated words: argv entries and to_args() values cannot contain NUL.
@@ -83,7 +74,7 @@ Error exec_lean_arbiter(const std::filesystem::path& arbiter, const ServeOptions
         payload += a;
         payload += '\0';
     }
-    if (auto st = write_all(memfd.get(), payload); !st) return st.error();
+    if (write_all(memfd.get(), payload)) return sys_error("write(arbiter options memfd)");
 
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <utility>
 
+#include "util/fd_io.hpp"
+
 namespace paasrun::worker {
 namespace {
 
@@ -28,19 +30,6 @@ int open_anonymous(const std::string& dir) {
     if (tfd < 0) return -1;
     ::unlink(path.c_str());
     return tfd;
-}
-
-std::error_code write_all(int fd, const char* p, std::size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return last_error();
-        }
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return {};
 }
 
 }  // namespace
@@ -82,7 +71,7 @@ std::error_code RequestBody::spill() {
     int fd = open_anonymous(spool_dir_);
     if (fd < 0) return last_error();
     spool_.reset(fd);
-    auto ec = write_all(fd, mem_.data(), mem_.size());
+    auto ec = write_all(fd, mem_);
     mem_.clear();
     mem_.shrink_to_fit();
     budget_->release(std::exchange(charged_, 0));
@@ -98,7 +87,7 @@ std::error_code RequestBody::append(std::string_view bytes) {
         charged_ += bytes.size();
     }
     size_ += bytes.size();
-    if (spooled()) return write_all(spool_.get(), bytes.data(), bytes.size());
+    if (spooled()) return write_all(spool_.get(), bytes);
     mem_.append(bytes);
     return {};
 }
