@@ -13,6 +13,7 @@
 #include "config/manifest.hpp"
 #include "config/procfile.hpp"
 #include "config/settings.hpp"
+#include "export/config_vars.hpp"
 #include "export/kubernetes.hpp"
 #include "export/output.hpp"
 #include "export/plan.hpp"
@@ -37,6 +38,8 @@ struct ExportArgs {
     std::string app_dir;
     std::string user;
     std::string paasrun_bin;
+    std::string env_file;
+    ex::DataVolume data;
 };
 
 int fail(const Error& e) {
@@ -84,7 +87,11 @@ int run_export(const ExportArgs& a) {
     if (a.kind == "kubernetes") {
         auto res = ex::parse_resources(a.cpu, a.memory);
         if (!res) return fail(res.error());
-        return emit(a, ex::kubernetes_manifests(*plan, {a.image, *res}), true);
+        auto vars = ex::load_config_vars(fs::absolute(a.dir).lexically_normal(), a.env_file);
+        if (!vars) return fail(vars.error());
+        auto objects = ex::kubernetes_manifests(*plan, {a.image, *res, std::move(*vars), a.data});
+        if (!objects) return fail(objects.error());
+        return emit(a, *objects, true);
     }
     ex::SystemdOptions opts;
     opts.app_dir = a.app_dir.empty() ? fs::absolute(a.dir).lexically_normal().string() : a.app_dir;
@@ -112,6 +119,13 @@ void register_export(CLI::App& app, Commands& cmds) {
     sub->add_option("--image", a->image, "kubernetes: container image (default: APP:latest)");
     sub->add_option("--cpu", a->cpu, "kubernetes: CPU request and limit per pod (default 1)");
     sub->add_option("--memory", a->memory, "kubernetes: memory request and limit per pod (default 512Mi)");
+    sub->add_option("-e,--env", a->env_file,
+                    "kubernetes: .env file for the config Secret (default: DIR/.env; the current release's config vars win)");
+    sub->add_option("--data-volume-claim", a->data.claim,
+                    "kubernetes: PersistentVolumeClaim to create and mount; PAASRUN_DATA_DIR points at it");
+    sub->add_option("--data-volume-size", a->data.size, "kubernetes: the claim's size (default 1Gi)");
+    sub->add_option("--data-volume-access-mode", a->data.access_mode,
+                    "kubernetes: ReadWriteOnce (default; Deployments use Recreate), ReadWriteMany or ReadWriteOncePod");
     sub->add_option("--app-dir", a->app_dir, "systemd: the app's absolute path on the host (default: DIR)");
     sub->add_option("-u,--user", a->user, "systemd: user to run as (default: the app name)");
     sub->add_option("--paasrun", a->paasrun_bin, "systemd: absolute path of paasrun on the host (default: this binary)");

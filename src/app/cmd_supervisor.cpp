@@ -24,6 +24,7 @@
 #include "supervisor/app_config.hpp"
 #include "supervisor/oneoff.hpp"
 #include "supervisor/prefix.hpp"
+#include "supervisor/sd_notify.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace paasrun::app {
@@ -86,6 +87,7 @@ std::string admin_bind(const config::Manifest& m, const config::EnvMap& env) {
 }
 
 int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit) {
+    sv::take_notify_socket();  // before anything reads the environment: no child inherits it
     a.load.port = a.port;
     a.load.grace_period = a.grace;
     // First the directory without requiring a Procfile: a release brings its own.
@@ -184,6 +186,10 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     // The engine's thread and the admin server's threads start after Supervisor::create, so
     // they inherit the blocked signal mask and only the loop reads the signals.
     deploy::Engine engine(**sup, *hub, std::move(eopts));
+    sv::ReadyAnnouncer announce_ready([&engine] {  // READY=1 when /readyz first answers 200
+        auto st = engine.status();
+        return std::holds_alternative<admin::AppStatus>(st) && std::get<admin::AppStatus>(st).ready;
+    });
     std::unique_ptr<admin::Server> server;
     std::optional<admin::InstanceFileGuard> instance;
     if (manifest.admin.enabled) {

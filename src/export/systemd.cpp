@@ -1,5 +1,7 @@
 #include "export/systemd.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "supervisor/formation.hpp"
@@ -13,6 +15,13 @@ std::string restart_setting(const std::string& policy) {
     if (policy == "on-failure") return "on-failure";
     if (policy == "never") return "no";
     return "always";
+}
+
+// systemd 252 (Debian 12) restarts after a fixed RestartSec (RestartSteps= and
+// RestartMaxDelaySec=, an exponential backoff like paasrun's, came in 254): the manifest's
+// first backoff, but at least kMinRestartSeconds, so a crash loop costs little.
+std::int64_t restart_seconds(const config::RestartPolicy& r) {
+    return std::max<std::int64_t>(kMinRestartSeconds, ceil_seconds(r.initial_delay));
 }
 
 std::string instances(const Plan& plan, const ProcessPlan& p, std::size_t index, std::string_view suffix) {
@@ -50,6 +59,13 @@ std::string service_unit(const Plan& plan, const ProcessPlan& p, const SystemdOp
                                    opts.paasrun_bin, systemd_quote(opts.app_dir), systemd_quote(p.command));
     std::string socket_deps =
         socket ? fmt::format("Requires={0}-{1}@%i.socket\nAfter={0}-{1}@%i.socket\n", plan.app, p.type) : "";
+    // Readiness exists where the command is `paasrun serve`: its arbiter sends READY=1 to
+    // NOTIFY_SOCKET once every worker imported the app, and STOPPING=1. It is a child of the
+    // main process (`paasrun run`), hence NotifyAccess=all (the service's cgroup).
+    std::string type = p.serve
+                           ? fmt::format("Type=notify\nNotifyAccess=all\nTimeoutStartSec={}\n",
+                                         std::max<std::int64_t>(1, ceil_seconds(m.deploy.start_timeout)))
+                           : std::string("Type=exec\n");
     return fmt::format(
         "# {app} {type}: one instance per port (`{app}-{type}@5000.service`).\n"
         "[Unit]\n"
@@ -57,23 +73,29 @@ std::string service_unit(const Plan& plan, const ProcessPlan& p, const SystemdOp
         "PartOf={app}.target\n"
         "After=network.target\n"
         "{socket_deps}"
+        "# Never give up on a crash loop: retry every RestartSec, as paasrun start keeps retrying.\n"
+        "StartLimitIntervalSec=0\n"
         "\n"
         "[Service]\n"
-        "Type=simple\n"
+        "{service_type}"
         "User={user}\n"
         "WorkingDirectory={dir}\n"
         "Environment=PORT=%i\n"
         "ExecStart={exec}\n"
         "Restart={restart}\n"
-        "RestartSec={restart_sec}ms\n"
+        "RestartSec={restart_sec}\n"
         "KillMode=mixed\n"
         "KillSignal=SIGTERM\n"
         "TimeoutStopSec={stop}\n"
+        "NoNewPrivileges=yes\n"
+        "PrivateTmp=yes\n"
+        "ProtectSystem=full\n"
         "SyslogIdentifier={app}-{type}-%i\n",
         fmt::arg("app", plan.app), fmt::arg("type", p.type), fmt::arg("socket_deps", socket_deps),
-        fmt::arg("user", user), fmt::arg("dir", systemd_quote(opts.app_dir)), fmt::arg("exec", exec),
+        fmt::arg("service_type", type), fmt::arg("user", user),
+        fmt::arg("dir", systemd_escape_specifiers(opts.app_dir)), fmt::arg("exec", exec),
         fmt::arg("restart", restart_setting(m.restart.policy)),
-        fmt::arg("restart_sec", static_cast<long long>(m.restart.initial_delay * 1000)),
+        fmt::arg("restart_sec", restart_seconds(m.restart)),
         fmt::arg("stop", std::max<std::int64_t>(1, ceil_seconds(m.grace_period))));
 }
 
@@ -97,6 +119,15 @@ std::string socket_unit(const Plan& plan, const ProcessPlan& p) {
 
 }  // namespace
 
+std::string systemd_escape_specifiers(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '%') out += '%';
+        out += c;
+    }
+    return out;
+}
+
 std::string systemd_quote(std::string_view arg) {
     std::string out = "\"";
     for (char c : arg) {
@@ -116,6 +147,11 @@ std::string systemd_quote(std::string_view arg) {
 Result<std::vector<GeneratedFile>> systemd_units(const Plan& plan, const SystemdOptions& opts) {
     if (opts.app_dir.empty() || opts.app_dir.front() != '/')
         return Error(fmt::format("the app directory \"{}\" must be an absolute path", opts.app_dir));
+    // A unit file value is one line; WorkingDirectory= takes the path as written (no quotes).
+    if (std::any_of(opts.app_dir.begin(), opts.app_dir.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+        return Error(fmt::format("the app directory \"{}\" contains a control character", opts.app_dir));
+    if (opts.user.find_first_of(" \t\n\"'\\%$") != std::string::npos)
+        return Error(fmt::format("the user \"{}\" is not a valid user name", opts.user));
     if (opts.paasrun_bin.empty() || opts.paasrun_bin.front() != '/' ||
         opts.paasrun_bin.find_first_of(" \t\"'\\%$") != std::string::npos)
         return Error(fmt::format("the paasrun path \"{}\" must be absolute, without spaces, quotes, % or $",

@@ -17,6 +17,18 @@
 // (docs/serve.md) but refuses a LISTEN_PID that is not its own, and systemd sets it to
 // paasrun run's pid: the socket-activated ExecStart therefore starts with
 // `/usr/bin/env -u LISTEN_PID`.
+//
+// Readiness: a `paasrun serve` service is Type=notify. Its arbiter (a child of `paasrun
+// run`, the main process) sends READY=1 to NOTIFY_SOCKET when every worker has imported the
+// app, and STOPPING=1, so NotifyAccess=all; TimeoutStartSec = deploy.start_timeout. Other
+// commands have no readiness: Type=exec (a missing program fails the start).
+//
+// Restarts: Restart= from restart.policy, RestartSec = restart.initial_delay but at least
+// kMinRestartSeconds, and StartLimitIntervalSec=0: a crash loop is retried forever, as
+// `paasrun start` does (systemd 252 has no growing backoff). Hardening: NoNewPrivileges,
+// PrivateTmp, ProtectSystem=full (/usr, /boot, /etc read-only; the app dir stays writable).
+//
+// Every unit passes `systemd-analyze verify` (tests/integration/test_export.py).
 #pragma once
 
 #include <string>
@@ -36,6 +48,13 @@ struct SystemdOptions {
 
 /// The unit files, target first. Errors: a relative app dir or paasrun path. Pure.
 [[nodiscard]] Result<std::vector<GeneratedFile>> systemd_units(const Plan& plan, const SystemdOptions& opts);
+
+/// RestartSec= is never shorter than this (seconds); see systemd.cpp restart_seconds().
+inline constexpr int kMinRestartSeconds = 5;
+
+/// A value systemd reads raw (WorkingDirectory=): only `%` is special (specifiers), doubled.
+/// Quotes would be taken literally there. Pure.
+[[nodiscard]] std::string systemd_escape_specifiers(std::string_view value);
 
 /// One ExecStart argument, quoted for systemd: double quotes with `\` and `"` escaped, `%`
 /// doubled (specifiers) and `$` doubled (systemd's own variable expansion). Pure.

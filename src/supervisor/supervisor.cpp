@@ -12,6 +12,7 @@
 #include "supervisor/child_env.hpp"
 #include "supervisor/exit_status.hpp"
 #include "supervisor/prefix.hpp"
+#include "supervisor/sd_notify.hpp"
 #include "supervisor/signals.hpp"
 #include "supervisor/spawn.hpp"
 #include "supervisor/web_socket.hpp"
@@ -635,6 +636,7 @@ void Supervisor::begin_stop(StopCause cause, int code, std::string_view why) {
     if (stop_cause_ != StopCause::none) return;
     stop_cause_ = cause;
     exit_code_ = code;
+    sd_notify("STOPPING=1");  // systemd Type=notify (sd_notify.hpp)
     output_.info("stopping all processes reason={} grace_period={}s", log::quote(why),
                  options_.grace_period.count());
     for (auto& slot : slots_) {

@@ -86,6 +86,17 @@ TEST_CASE("systemd: services run paasrun run with the manifest's stop and restar
     CHECK(one(worker, "Service.TimeoutStopSec") == std::to_string(static_cast<int>(Manifest{}.grace_period)));
     CHECK(one(worker, "Service.Restart") == "always");
     CHECK(one(worker, "Unit.PartOf") == "gb.target");
+    // systemd takes WorkingDirectory= raw: quotes would be part of the path.
+    CHECK(one(worker, "Service.WorkingDirectory") == "/srv/my app");
+    // No readiness to report: Type=exec (a missing program fails the start).
+    CHECK(one(worker, "Service.Type") == "exec");
+    CHECK(worker.count("Service.NotifyAccess") == 0);
+    // A crash loop keeps being retried, a few seconds apart, as paasrun start does.
+    CHECK(one(worker, "Service.RestartSec") == std::to_string(ex::kMinRestartSeconds));
+    CHECK(one(worker, "Unit.StartLimitIntervalSec") == "0");
+    CHECK(one(worker, "Service.NoNewPrivileges") == "yes");
+    CHECK(one(worker, "Service.PrivateTmp") == "yes");
+    CHECK(one(worker, "Service.ProtectSystem") == "full");
 
     m.restart.policy = "on-failure";
     m.grace_period = 7.2;
@@ -93,6 +104,37 @@ TEST_CASE("systemd: services run paasrun run with the manifest's stop and restar
     auto web = parse_unit(units["gb-web@.service"]);
     CHECK(one(web, "Service.Restart") == "on-failure");
     CHECK(one(web, "Service.TimeoutStopSec") == "8");
+
+    m.restart.initial_delay = 12.5;  // a longer first backoff than the minimum is kept
+    units = generate("web: paasrun serve app:application\n", m);
+    CHECK(one(parse_unit(units["gb-web@.service"]), "Service.RestartSec") == "13");
+}
+
+TEST_CASE("systemd: paasrun serve is Type=notify; its arbiter is the one that notifies", "[export][systemd]") {
+    Manifest m;
+    m.app_name = "gb";
+    m.deploy.start_timeout = 45;
+    auto units = generate("web: paasrun serve app:application\nqueue: exec paasrun serve q:app\n", m);
+    for (const char* name : {"gb-web@.service", "gb-queue@.service"}) {
+        auto u = parse_unit(units[name]);
+        CHECK(one(u, "Service.Type") == "notify");
+        // The main process is `paasrun run`; READY=1 comes from its child, serve's arbiter.
+        CHECK(one(u, "Service.NotifyAccess") == "all");
+        CHECK(one(u, "Service.TimeoutStartSec") == "45");
+    }
+}
+
+TEST_CASE("systemd: % in the app dir is escaped, control characters are refused", "[export][systemd]") {
+    auto pf = paasrun::config::parse_procfile("web: a\n");
+    auto plan = ex::make_plan(*pf, Manifest{}, {}, ex::kAdminPort);
+    REQUIRE(plan);
+    auto units = ex::systemd_units(*plan, {"/srv/100%", "", "/usr/bin/paasrun"});
+    REQUIRE(units);
+    for (const auto& f : *units)
+        if (f.name.find(".service") != std::string::npos)
+            CHECK(one(parse_unit(f.content), "Service.WorkingDirectory") == "/srv/100%%");
+    CHECK_FALSE(ex::systemd_units(*plan, {"/srv/a\nb", "", "/usr/bin/paasrun"}));
+    CHECK_FALSE(ex::systemd_units(*plan, {"/srv/app", "bad user", "/usr/bin/paasrun"}));
 }
 
 TEST_CASE("systemd: socket activation only for a web type that runs paasrun serve", "[export][systemd]") {
