@@ -219,7 +219,7 @@ def test_procfile_example_is_valid_and_exports(paasrun, tmp_path):
     r = subprocess.run([paasrun, "check", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     docs = [d for d in yaml.safe_load_all(export(paasrun, "kubernetes", tmp_path)) if d]
-    names = {(d["kind"], d["metadata"]["name"].split("-")[1]) for d in docs}
+    names = {(d["kind"], d["metadata"]["labels"]["app.kubernetes.io/component"]) for d in docs}
     assert names == {("Secret", "config"), ("Job", "release"), ("Deployment", "web"), ("Deployment", "worker"),
                      ("Deployment", "clock"), ("Service", "web")}
 
@@ -309,7 +309,7 @@ def test_systemd_units_pass_systemd_analyze_verify(paasrun, tmp_path):
                             "release: python3 -c 'print(1)'\n",
                    manifest="app: hello\nformation:\n  web: 2\n")
     out = tmp_path / "units"
-    export(paasrun, "systemd", app, "-o", out, "--user", "nobody", "--paasrun", os.path.realpath(paasrun))
+    export(paasrun, "systemd", app, "-o", out, "--paasrun", os.path.realpath(paasrun))  # User=hello
     units = instantiated_units(out, "hello")
     assert [u.name for u in units] == ["hello.target", "hello-web@5000.socket", "hello-web@5001.socket",
                                        "hello-web@5000.service", "hello-web@5001.service",

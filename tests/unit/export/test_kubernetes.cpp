@@ -88,7 +88,9 @@ TEST_CASE("kubernetes: a Deployment per process type, a Service for web, the rel
 TEST_CASE("kubernetes: each pod runs paasrun start with exactly one process of its type", "[export][kubernetes]") {
     auto pf = paasrun::config::parse_procfile(kProcfile);
     REQUIRE(pf);
-    auto o = generate(kProcfile, Manifest{});
+    Manifest m;
+    m.app_name = "a";
+    auto o = generate(kProcfile, m);
     int deployments = 0;
     for (const auto& [key, doc] : o.by_name) {
         if (doc["kind"].as<std::string>() != "Deployment") continue;
@@ -215,7 +217,8 @@ TEST_CASE("kubernetes: every pod meets Pod Security restricted", "[export][kuber
     auto o = generate(kProcfile, m);
     int pods = 0;
     for (const auto& [key, doc] : o.by_name) {
-        if (!doc["spec"]["template"].IsDefined()) continue;
+        auto kind = doc["kind"].as<std::string>();
+        if (kind != "Deployment" && kind != "Job") continue;
         ++pods;
         auto pod = doc["spec"]["template"]["spec"];
         CHECK(pod["securityContext"]["runAsNonRoot"].as<bool>());
