@@ -527,11 +527,10 @@ Result<std::unique_ptr<Server>> Server::start(AppControl& control, ServerOptions
     } else {
         impl->address = bound_tcp_address(fd->get());
         if (!is_loopback_address(impl->address))
-            impl->log_line(log::Level::warn,
-                           "admin api reachable beyond this host addr={} (admin.bind is not a loopback address: any "
-                           "local process and any network peer that can route to it can connect; every endpoint but "
-                           "/livez, /readyz and /startupz requires the token; prefer 127.0.0.1 or a unix: socket)",
-                           impl->address);
+            impl->log_line(log::Level::warn, "admin api reachable beyond this host addr={} note={}", impl->address,
+                           log::quote("admin.bind is not a loopback address: any local process and any network peer "
+                                      "that can route to it can connect; every endpoint but /livez, /readyz and "
+                                      "/startupz requires the token; prefer 127.0.0.1 or a unix: socket"));
     }
     impl->http.running(fd->get());
     impl->front_end = std::make_unique<FrontEnd>(std::move(*fd), Impl::front_end_options(impl->options), impl->front_end_handlers());
