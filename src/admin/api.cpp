@@ -169,17 +169,22 @@ std::size_t Api::body_limit(BodyKind kind) const {
 
 std::optional<ApiResponse> Api::precheck(const ApiRequest& r) const {
     auto m = match_route(r.method, r.path);
-    if (!m) return error_response(404, "not_found", fmt::format("no such endpoint: {}", r.path));
-    if (!m->route) return method_not_allowed(*m, r.method, r.path);
-    const Route& route = *m->route;
+    // Only the health paths answer without the token; anything else, known or not, is 401
+    // first, so a client without the token cannot map the API (which paths exist, which
+    // methods they take).
+    auto get = match_route("GET", r.path);
+    const bool public_path = get && get->route && !get->route->needs_auth;
     if (query_has_token(r.query))
         return error_response(400, "token_in_query",
                               "a token in the query string is refused (it ends up in logs): send "
                               "`Authorization: Bearer <token>` instead");
-    if (route.needs_auth) {
+    if (!public_path) {
         auto a = check_bearer(r.authorization, token_);
         if (a != AuthResult::ok) return unauthorized(a);
     }
+    if (!m) return error_response(404, "not_found", fmt::format("no such endpoint: {}", r.path));
+    if (!m->route) return method_not_allowed(*m, r.method, r.path);
+    const Route& route = *m->route;
     bool has_body = (r.content_length && *r.content_length > 0) || r.chunked;
     if (!has_body) return std::nullopt;
     auto limit = body_limit(route.body);

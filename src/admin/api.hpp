@@ -3,9 +3,10 @@
 // needs a socket: streaming a deploy archive to disk and streaming logs.
 //
 // Order of checks for every request (precheck):
-//   404 no such path / 405 path without this method (Allow lists the methods)
 //   400 a token in the query string (even a correct one), before any auth
-//   401 missing/malformed/wrong bearer token (WWW-Authenticate: Bearer ...)
+//   401 missing/malformed/wrong bearer token (WWW-Authenticate: Bearer ...), on every path
+//       but the health probes', known or not (a client without the token learns nothing)
+//   404 no such path / 405 path without this method (Allow lists the methods)
 //   413 Content-Length above the route's limit (checked before any byte of body is read)
 //   415 a body with the wrong Content-Type; 400 a chunked body on a route that takes none
 // then the handler: 400 malformed JSON or query parameter, 422 well-formed but wrong

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <arpa/inet.h>
 #include <sys/un.h>
 
 #include <fmt/format.h>
@@ -43,6 +44,17 @@ Result<BindAddress> parse_bind_address(std::string_view text) {
     a.host = std::string(host);
     a.port = p;
     return a;
+}
+
+bool is_loopback_address(std::string_view bound) {
+    auto a = parse_bind_address(bound);
+    if (!a || a->unix_socket) return false;
+    in_addr v4{};
+    if (::inet_pton(AF_INET, a->host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, a->host.c_str(), &v6) != 1) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
 std::string format_bind_address(const BindAddress& a) {

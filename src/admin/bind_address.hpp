@@ -18,6 +18,10 @@ struct BindAddress {
 /// Errors name what is wrong ("admin bind \"x\": ..."). Port 0 is allowed.
 [[nodiscard]] Result<BindAddress> parse_bind_address(std::string_view text);
 
+/// Whether a bound TCP address ("127.0.0.1:8080", "[::1]:8080"; numeric hosts) is a loopback
+/// one (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). Unix sockets and names are not.
+[[nodiscard]] bool is_loopback_address(std::string_view bound);
+
 /// "127.0.0.1:8080", "[::1]:8080", "unix:/run/paasrun.sock".
 [[nodiscard]] std::string format_bind_address(const BindAddress& a);
 

@@ -1,4 +1,6 @@
-// The admin API's sockets (cpp-httplib 0.11): converts httplib's requests to ApiRequest and
+// The admin API's sockets: front_end.hpp accepts connections and reads every request head
+// (strict parser, deadlines, limits, probes on their own threads); cpp-httplib 0.11 runs the
+// handlers of the requests it lets through: converts httplib's requests to ApiRequest and
 // back, streams deploy uploads to disk and log lines to followers. Every decision about
 // status codes is in api.cpp.
 #include "admin/server.hpp"
@@ -27,6 +29,7 @@
 #include "admin/api.hpp"
 #include "admin/auth.hpp"
 #include "admin/bind_address.hpp"
+#include "admin/front_end.hpp"
 #include "admin/log_follower.hpp"
 #include "util/fd_io.hpp"
 #include "util/log.hpp"
@@ -38,7 +41,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Worker threads: each following log stream holds one, so they are capped below this.
+// Request threads (front_end.hpp): each following log stream holds one, so they are capped
+// below this.
 constexpr std::size_t kThreads = 16;
 constexpr std::size_t kMaxFollowers = 8;
 // How often an idle log stream wakes up to notice a stopping server (and, for
@@ -46,14 +50,42 @@ constexpr std::size_t kMaxFollowers = 8;
 constexpr auto kFollowPoll = std::chrono::milliseconds(500);
 constexpr auto kSseKeepalive = std::chrono::seconds(15);
 
-// httplib::Server with one addition: adopting a listening socket it did not create, which
-// is how it serves a unix socket (0.11 only binds TCP). Its accept loop, request parsing
-// and shutdown work on any stream socket.
+// httplib::Server used without its accept loop: the front end hands it one request at a time
+// on a stream of its own. httplib ends a streamed (chunked) response once it believes it is
+// shutting down, which it reads from its listening socket being invalid: `running` marks it
+// as serving (the descriptor is the front end's, never used by httplib) and `shutting_down`
+// ends the streams.
 class HttpServer : public httplib::Server {
 public:
-    void adopt_listening_socket(int fd) { svr_sock_ = fd; }
-    [[nodiscard]] int listening_socket() const { return svr_sock_; }
+    void running(int listening_fd) { svr_sock_ = listening_fd; }
+    void shutting_down() { svr_sock_ = INVALID_SOCKET; }
+    bool serve_one(httplib::Stream& strm, bool close, bool& closed) { return process_request(strm, close, closed, nullptr); }
 };
+
+Result<unique_fd> listen_tcp(const BindAddress& bind) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* res = nullptr;
+    auto port = std::to_string(bind.port);
+    auto fail = [&] {
+        return Error(fmt::format("admin bind {}: cannot listen there (address in use, or not an address of this host)",
+                                 format_bind_address(bind)));
+    };
+    if (::getaddrinfo(bind.host.c_str(), port.c_str(), &hints, &res) != 0) return fail();
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, ::freeaddrinfo);
+    for (auto* ai = res; ai; ai = ai->ai_next) {
+        unique_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+        if (!fd.valid()) continue;
+        // SO_REUSEADDR only: SO_REUSEPORT would let a second paasrun bind the same admin port
+        // and silently share its connections.
+        int yes = 1;
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd.get(), SOMAXCONN) == 0) return fd;
+    }
+    return fail();
+}
 
 Result<unique_fd> listen_unix(const std::string& path) {
     sockaddr_un addr{};
@@ -159,7 +191,7 @@ struct Server::Impl {
     std::string token_source;
     std::string unix_path;  // removed on stop
     HttpServer http;
-    std::thread thread;
+    std::unique_ptr<FrontEnd> front_end;
     std::atomic<bool> stopped{false};
 
     std::mutex followers_mu;
@@ -185,6 +217,9 @@ struct Server::Impl {
     }
 
     void install_handlers();
+    [[nodiscard]] FrontEndHandlers front_end_handlers();
+    [[nodiscard]] static FrontEndOptions front_end_options(const ServerOptions& o);
+    void log_request(std::string_view method, std::string_view path, int status, std::string_view peer) const;
     void answer(const httplib::Request& req, httplib::Response& res, std::string body);
     void answer_with_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
     void deploy_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
@@ -193,19 +228,10 @@ struct Server::Impl {
 };
 
 void Server::Impl::install_handlers() {
-    http.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
     // Limits are enforced per route by Api::precheck and the body readers below; this is
-    // only httplib's own ceiling.
+    // only httplib's own ceiling. Connections, deadlines and head limits are the front end's.
     http.set_payload_max_length(std::max(options.max_body_bytes, options.max_json_bytes));
-    // httplib's default also sets SO_REUSEPORT, which would let a second paasrun bind the
-    // same admin port and silently share its connections: only SO_REUSEADDR here.
-    http.set_socket_options([](int sock) {
-        int yes = 1;
-        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    http.set_keep_alive_timeout(2);  // also bounds how long stop() waits for idle connections
-    http.set_read_timeout(30);
-    http.set_write_timeout(30);
+    http.set_keep_alive_timeout(5);  // only what the Keep-Alive header announces (front_end.hpp)
 
     // Before the body is read: 404/405, token in the query, auth, Content-Length, media type.
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -250,11 +276,7 @@ void Server::Impl::install_handlers() {
             return httplib::Server::HandlerResponse::Handled;
         }));
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-        auto level = res.status >= 500 ? log::Level::warn
-                     : (req.method != "GET" && req.method != "HEAD") || res.status == 401 ? log::Level::info
-                                                                                          : log::Level::debug;
-        log_line(level, "request method={} path={} status={} peer={}", req.method, log::quote(req.path), res.status,
-                 req.remote_addr.empty() ? "unix" : req.remote_addr);
+        log_request(req.method, req.path, res.status, req.remote_addr.empty() ? "unix" : req.remote_addr);
     });
 
     http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { answer(req, res, {}); });
@@ -266,6 +288,45 @@ void Server::Impl::install_handlers() {
     http.Put(".*", with_body);
     http.Patch(".*", with_body);
     http.Delete(".*", with_body);
+}
+
+void Server::Impl::log_request(std::string_view method, std::string_view path, int status, std::string_view peer) const {
+    auto level = status >= 500                                              ? log::Level::warn
+                 : (method != "GET" && method != "HEAD") || status == 401 ? log::Level::info
+                                                                           : log::Level::debug;
+    log_line(level, "request method={} path={} status={} peer={}", method, log::quote(path), status, peer);
+}
+
+FrontEndOptions Server::Impl::front_end_options(const ServerOptions& o) {
+    FrontEndOptions f;
+    // A Content-Length above what any route takes is refused (413) before the head is passed on.
+    f.limits.max_body = std::max(o.max_body_bytes, o.max_json_bytes);
+    f.request_threads = kThreads;
+    return f;
+}
+
+// Which requests the front end answers without a request thread: every refusal Api::precheck
+// makes (before any body byte is read: clients without the token never reach httplib) and the
+// health probes (on their own pool).
+FrontEndHandlers Server::Impl::front_end_handlers() {
+    FrontEndHandlers f;
+    f.decide = [this](const ApiRequest& r, const http::Request&) {
+        Verdict v;
+        if (auto refused = api.precheck(r)) {
+            v.kind = Verdict::Kind::respond;
+            v.response = std::move(*refused);
+            return v;
+        }
+        auto m = match_route(r.method, r.path);
+        v.kind = m && m->route && !m->route->needs_auth ? Verdict::Kind::probe : Verdict::Kind::serve;
+        return v;
+    };
+    f.answer_probe = [this](const ApiRequest& r) { return api.handle(r); };
+    f.serve = [this](httplib::Stream& strm, bool close, bool& closed) { return http.serve_one(strm, close, closed); };
+    f.log_request = [this](std::string_view method, std::string_view path, int status, std::string_view peer) {
+        log_request(method, path, status, peer);
+    };
+    return f;
 }
 
 void Server::Impl::answer(const httplib::Request& req, httplib::Response& res, std::string body) {
@@ -440,8 +501,8 @@ void Server::Impl::stop() {
         for (const auto& f : followers) f->close();
         followers_cv.wait_for(lk, std::chrono::seconds(2), [&] { return followers.empty(); });
     }
-    http.stop();
-    if (thread.joinable()) thread.join();
+    http.shutting_down();
+    if (front_end) front_end->stop();
     if (!unix_path.empty()) ::unlink(unix_path.c_str());
 }
 
@@ -458,31 +519,21 @@ Result<std::unique_ptr<Server>> Server::start(AppControl& control, ServerOptions
         if (e.path().filename().string().starts_with("upload-")) fs::remove(e.path(), ec);
 
     impl->install_handlers();
+    auto fd = bind->unix_socket ? listen_unix(bind->path) : listen_tcp(*bind);
+    if (!fd) return std::move(fd).error();
     if (bind->unix_socket) {
-        auto fd = listen_unix(bind->path);
-        if (!fd) return std::move(fd).error();
-        impl->http.adopt_listening_socket(fd->release());
         impl->unix_path = bind->path;
         impl->address = format_bind_address(*bind);
     } else {
-        bool bound = bind->port == 0 ? impl->http.bind_to_any_port(bind->host) > 0
-                                     : impl->http.bind_to_port(bind->host, bind->port);
-        if (!bound)
-            return Error(fmt::format("admin bind {}: cannot listen there (address in use, or not an address of this host)",
-                                     format_bind_address(*bind)));
-        impl->address = bound_tcp_address(impl->http.listening_socket());
+        impl->address = bound_tcp_address(fd->get());
+        if (!is_loopback_address(impl->address))
+            impl->log_line(log::Level::warn, "admin api reachable beyond this host addr={} note={}", impl->address,
+                           log::quote("admin.bind is not a loopback address: any local process and any network peer "
+                                      "that can route to it can connect; every endpoint but /livez, /readyz and "
+                                      "/startupz requires the token; prefer 127.0.0.1 or a unix: socket"));
     }
-
-    Impl* raw = impl.get();
-    impl->thread = std::thread([raw] { raw->http.listen_after_bind(); });
-    // stop() is a no-op until the accept loop runs, so wait for it (bounded).
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!impl->http.is_running() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (!impl->http.is_running()) {
-        impl->stop();
-        return Error(fmt::format("admin api on {}: the accept loop did not start", impl->address));
-    }
+    impl->http.running(fd->get());
+    impl->front_end = std::make_unique<FrontEnd>(std::move(*fd), Impl::front_end_options(impl->options), impl->front_end_handlers());
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -472,3 +472,17 @@ TEST_CASE_METHOD(Fixture, "admin api: /v1/status tells the generations of a swit
     CHECK(procs.at(1).at("ready") == false);
     CHECK(procs.at(1).at("exits") == 0);
 }
+
+TEST_CASE_METHOD(Fixture, "admin api: without the token, unknown paths and wrong methods are 401, not 404/405", "[admin][api][auth]") {
+    for (auto [method, path] : {std::pair{"GET", "/v1/nope"}, std::pair{"GET", "/nothing"}, std::pair{"DELETE", "/v1/status"},
+                                std::pair{"POST", "/v1/config"}, std::pair{"GET", "/v1/status/"}}) {
+        auto r = req(method, path);
+        r.authorization.clear();
+        INFO(method << " " << path);
+        require_error(api.handle(r), 401, "unauthorized");
+    }
+    // The health paths keep answering without a token, a wrong method there is still 405.
+    auto probe = req("POST", "/livez");
+    probe.authorization.clear();
+    require_error(api.handle(probe), 405, "method_not_allowed");
+}
