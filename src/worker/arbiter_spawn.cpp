@@ -29,9 +29,15 @@ namespace {
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig)
         ::sigaction(sig, &dfl, nullptr);  // SIGKILL/STOP: EINVAL, fine
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Every signal unblocked except SIGTERM and SIGINT: those stay blocked across exec (and
+    // pending, if one arrives) until the worker has installed its handler
+    // (install_stop_signals), so a stop of the whole process group while a worker is being
+    // spawned makes it exit 0 instead of killing it with the default disposition.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    ::sigprocmask(SIG_SETMASK, &stop, nullptr);
 
     // The worker must not outlive the arbiter (nobody would reap or supervise it).
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) child_fail("prctl(PR_SET_PDEATHSIG)");

@@ -158,6 +158,7 @@ void ConnectionManager::unlink(Connection* c) {
     if (c->next_) c->next_->prev_ = c->prev_;
     c->prev_ = c->next_ = nullptr;
     --count_;
+    trimmer_.connection_closed();
     if (accept_paused_ && !draining_ && count_ < config_.max_connections) {
         accept_paused_ = false;
         for (auto& l : listeners_)
@@ -178,6 +179,7 @@ void ConnectionManager::on_tick() {
         for (auto& l : listeners_)
             if (!l->accepting) do_accept(*l);
     }
+    trimmer_.on_tick();
     if (hooks_.on_tick) hooks_.on_tick();
     tick_.expires_after(kTick);
     tick_.async_wait([this](const boost::system::error_code& ec) {
