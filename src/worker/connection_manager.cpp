@@ -92,6 +92,7 @@ Status ConnectionManager::add_listener(int fd) {
 }
 
 void ConnectionManager::start() {
+    descriptor_states_.ensure(io_, 0);
     for (auto& l : listeners_) do_accept(*l);
     on_tick();
 }
@@ -140,6 +141,7 @@ void ConnectionManager::adopt(Listener& l, Protocol::socket sock) {
     describe_address(static_cast<const sockaddr*>(l.peer.data()), addr, port);
     auto conn = std::make_shared<Connection>(*this, std::move(sock), l.info, std::move(addr), port, factory_());
     conn->start();
+    descriptor_states_.ensure(io_, count_);  // for the next accepts (connection_memory.hpp)
 }
 
 void ConnectionManager::link(Connection* c) {

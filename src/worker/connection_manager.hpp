@@ -104,6 +104,7 @@ private:
     ReadBufferPool read_buffers_;
     ScratchBuffer scratch_;
     HeapTrimmer trimmer_;
+    DescriptorStateReserve descriptor_states_;
 };
 
 }  // namespace paasrun::worker

@@ -1,6 +1,10 @@
 #include "worker/connection_memory.hpp"
 
 #include <malloc.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 namespace paasrun::worker {
 
@@ -19,9 +23,32 @@ void ReadBufferPool::give(std::string&& buf) {
     spare_.push_back(std::move(buf));
 }
 
+void DescriptorStateReserve::ensure(boost::asio::io_context& io, std::size_t live) {
+    while (reserved_ < live + kBatch) {
+        // Registering a descriptor allocates its state; closing it returns the state to
+        // asio's free list, where the next accepted sockets find it.
+        std::vector<boost::asio::posix::stream_descriptor> batch;
+        batch.reserve(kBatch);
+        for (std::size_t i = 0; i < kBatch; ++i) {
+            int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+            if (fd < 0) return;  // out of fds: the batch's states are still reserved
+            boost::system::error_code ec;
+            batch.emplace_back(io);
+            batch.back().assign(fd, ec);
+            if (ec) {
+                ::close(fd);
+                return;
+            }
+            ++reserved_;
+        }
+    }
+}
+
 bool HeapTrimmer::on_tick() {
-    if (closed_ < kTrimAfterCloses) return false;
-    closed_ = 0;
+    bool burst_over = closed_ == closed_at_last_tick_;
+    closed_at_last_tick_ = closed_;
+    if (closed_ < kTrimAfterCloses && !(burst_over && closed_ >= kMinCloses)) return false;
+    closed_ = closed_at_last_tick_ = 0;
     // glibc frees to the kernel only from the top of the heap (and mmap'd chunks). Freed
     // connections sit below long-lived allocations, so without this their pages stay
     // resident until the process exits. malloc_trim(0) madvises every free page away, in

@@ -77,8 +77,8 @@ def test_idle_connections_memory_returns_after_they_close(nofile):
         worker = int(kids[0])
         for _ in range(100):  # warm-up: the app and Python reach their steady state
             assert s.get("/warm").status == 200
-        base_fds = fds(worker)
         baseline = steady_rss(worker)
+        base_fds = fds(worker)  # after the warm-up's last connection is gone
 
         for round_ in range(2):
             conns = []
