@@ -7,7 +7,10 @@ int status_for(ParseError e) noexcept {
         case ParseError::none:
             return 0;
         case ParseError::unsupported_transfer_encoding:
+        case ParseError::method_too_long:
             return 501;
+        case ParseError::connect_refused:
+            return 405;
         case ParseError::unsupported_version:
             return 505;
         case ParseError::request_line_too_long:
@@ -61,6 +64,12 @@ std::string_view describe(ParseError e) noexcept {
             return "duplicate_host";
         case ParseError::bad_host:
             return "bad_host";
+        case ParseError::missing_host:
+            return "missing_host";
+        case ParseError::method_too_long:
+            return "method_too_long";
+        case ParseError::connect_refused:
+            return "connect_refused";
         case ParseError::duplicate_content_type:
             return "duplicate_content_type";
         case ParseError::unsupported_transfer_encoding:

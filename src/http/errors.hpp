@@ -33,9 +33,12 @@ enum class ParseError : std::uint8_t {
     duplicate_host,          // more than one Host field (RFC 9112 3.2)
     duplicate_content_type,  // two Content-Type fields: CONTENT_TYPE would be ambiguous
     bad_host,                // Host value with bytes not allowed in an authority
+    missing_host,            // an HTTP/1.1 request without Host (RFC 9112 3.2: MUST be 400)
     // other statuses
     unsupported_transfer_encoding,  // 501: a coding other than chunked (RFC 9112 6.1)
-    unsupported_version,            // 505: HTTP/0.9, 2.0, 1.2 ...
+    method_too_long,                // 501: longer than kMaxMethodLength: no server implements it
+    connect_refused,                // 405: CONNECT (paasrun is not a proxy; see docs/http.md)
+    unsupported_version,            // 505: another major version (HTTP/0.9, HTTP/2.0, ...)
     request_line_too_long,          // 414
     too_many_headers,               // 431
     header_too_large,               // 431
@@ -50,7 +53,7 @@ enum class ParseError : std::uint8_t {
     trailer_too_large,    // 431: trailer section over Limits::max_trailer_size
 };
 
-/// The response status for a parse error: 400, 413, 414, 431, 501 or 505 (0 for none).
+/// The response status for a parse error: 400, 405, 413, 414, 431, 501 or 505 (0 for none).
 [[nodiscard]] int status_for(ParseError e) noexcept;
 /// A short lower_snake name for logs ("obs_fold"), static storage.
 [[nodiscard]] std::string_view describe(ParseError e) noexcept;

@@ -18,6 +18,11 @@ namespace paasrun::http {
 /// max_header_fields above this is clamped to it.
 inline constexpr std::size_t kHeaderCapacity = 128;
 
+/// Longest method accepted, in bytes. The longest registered method is 17 bytes
+/// ("UPDATEREDIRECTREF"); a longer one is answered 501 as soon as it is seen, not buffered up
+/// to max_request_line and answered 414 (which would blame the URI).
+inline constexpr std::size_t kMaxMethodLength = 32;
+
 struct Limits {
     /// Bytes of "METHOD SP target SP HTTP/x.y", without the CRLF. (nginx/gunicorn: 8 KiB)
     std::size_t max_request_line = 8 * 1024;

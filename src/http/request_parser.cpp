@@ -238,6 +238,9 @@ ParseError split_target(Request& r) {
 ParseError finish(Request& r, const FieldFacts& f, const Limits& limits) {
     if (f.host_fields > 1) return ParseError::duplicate_host;
     if (f.host_invalid) return ParseError::bad_host;
+    // RFC 9112 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    // HTTP/1.1 request message that lacks a Host header field" (absolute-form included).
+    if (r.version == Version::http11 && f.host_fields == 0) return ParseError::missing_host;
     if (f.content_type_fields > 1) return ParseError::duplicate_content_type;
     r.has_host = f.host_fields == 1;
     if (!r.absolute_form && r.host.empty()) r.host = f.host;
@@ -268,14 +271,20 @@ ParseError finish(Request& r, const FieldFacts& f, const Limits& limits) {
         r.keep_alive = f.conn_keep_alive && !f.conn_close;
     r.expect_continue = f.expect_continue && r.framing != BodyFraming::none;
     r.upgrade = f.conn_upgrade && f.has_upgrade_field;
+    // CONNECT asks for a tunnel, which only a proxy provides; a 2xx answer to it would also
+    // have to be sent without Content-Length or body framing (RFC 9110 9.3.6), which a WSGI
+    // app cannot express. The head is still parsed in full (a malformed one gets its 400).
+    if (r.method == "CONNECT") return ParseError::connect_refused;
     return ParseError::none;
 }
 
-// Parses "HTTP/" DIGIT "." DIGIT at p (8 bytes available).
+// Parses "HTTP/" DIGIT "." DIGIT at p (8 bytes available). RFC 9110 6.2: a higher minor
+// version of HTTP/1 (1.2 ... 1.9) is processed as 1.1, the highest we speak; another major
+// version (0.9, 2.0, ...) gets 505.
 ParseError parse_version(const char* p, Version& v) {
     if (std::string_view(p, 5) != "HTTP/" || p[6] != '.') return ParseError::bad_version;
     if (p[5] < '0' || p[5] > '9' || p[7] < '0' || p[7] > '9') return ParseError::bad_version;
-    if (p[5] != '1' || (p[7] != '0' && p[7] != '1')) return ParseError::unsupported_version;
+    if (p[5] != '1') return ParseError::unsupported_version;
     v = p[7] == '0' ? Version::http10 : Version::http11;
     return ParseError::none;
 }
@@ -332,6 +341,7 @@ ParseResult parse_request_head(std::string_view buffer, Request& out,
 
     // method = token (uppercase, see chars::kMethod), then exactly one SP.
     while (p < end && chars::kMethod[uc(*p)]) ++p;
+    if (static_cast<std::size_t>(p - line_start) > kMaxMethodLength) return error(ParseError::method_too_long);
     if (p == end) return partial_line();
     if (p == line_start || *p != ' ') {
         if (p != line_start && (*p == '\r' || *p == '\n'))

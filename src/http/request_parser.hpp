@@ -14,15 +14,17 @@
 // least one empty line"), and counted in `consumed`.
 //
 // Rejected (see errors.hpp for the status of each): bare CR, bare LF, obs-fold, whitespace
-// between a field name and its colon, NUL/CTL in the head, methods that are not uppercase
-// tokens, invalid field-name tokens, more than one SP between request-line parts, versions
-// other than HTTP/1.0 and HTTP/1.1, Content-Length with Transfer-Encoding,
-// duplicate/list/invalid Content-Length, chunked not the final coding (400) or preceded by
-// another coding (501), Transfer-Encoding in HTTP/1.0, two Host or two Content-Type fields,
-// userinfo in an absolute-form target, "*" with a method other than OPTIONS, a target that is
-// not origin-, absolute-, asterisk- or (for CONNECT) authority-form, a Content-Length over
-// Limits::max_body. Fields with '_' in the name are dropped, not rejected (Request::dropped_*).
-// Host is not required for HTTP/1.1 (the gunicorn corpus and many clients omit it).
+// between a field name and its colon, NUL/CTL in the head, bytes >= 0x80 in the target (a URI
+// is ASCII), methods that are not uppercase tokens or are longer than kMaxMethodLength (501),
+// invalid field-name tokens, more than one SP between request-line parts, a major version
+// other than 1 (505; HTTP/1.2 .. 1.9 are processed as 1.1, RFC 9110 6.2), an HTTP/1.1 request
+// without Host (RFC 9112 3.2), Content-Length with Transfer-Encoding, duplicate/list/invalid
+// Content-Length, chunked not the final coding (400) or preceded by another coding (501),
+// Transfer-Encoding in HTTP/1.0, two Host or two Content-Type fields, userinfo in an
+// absolute-form target, "*" with a method other than OPTIONS, a target that is not origin-,
+// absolute-, asterisk- or (for CONNECT) authority-form, a Content-Length over
+// Limits::max_body, and CONNECT itself (405 once the head is valid: not a proxy). Fields with
+// '_' in the name are dropped, not rejected (Request::dropped_*).
 #pragma once
 
 #include <cstddef>

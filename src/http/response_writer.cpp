@@ -344,7 +344,7 @@ ResponseError write_response_head(const ResponseSpec& spec, std::string& out, Re
     return ResponseError::none;
 }
 
-void write_error_response(int status, std::string& out) {
+void write_error_response(int status, std::string& out, bool head_request) {
     std::string_view reason = reason_phrase(status);
     if (reason.empty()) reason = "Error";
     out += "HTTP/1.1 ";
@@ -353,9 +353,11 @@ void write_error_response(int status, std::string& out) {
     out += reason;
     out += "\r\nServer: paasrun\r\n";
     append_field(out, "Date", http_date());
+    if (status == 405) append_field(out, "Allow", kAllowedMethods);
     out += "Content-Type: text/plain; charset=utf-8\r\nContent-Length: ";
     append_decimal(out, reason.size() + 1);
     out += "\r\nConnection: close\r\n\r\n";
+    if (head_request) return;
     out += reason;
     out += '\n';
 }

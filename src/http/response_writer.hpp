@@ -83,8 +83,14 @@ struct ResponsePlan {
                                                 ResponsePlan& plan);
 
 /// Appends a complete short response for a refused request ("400 Bad Request" etc.) with a
-/// text/plain body, Date, Server and "Connection: close".
-void write_error_response(int status, std::string& out);
+/// text/plain body, Date, Server and "Connection: close". `head_request`: the request's
+/// method was HEAD, so the body is left out (RFC 9110 9.3.2; Content-Length still says what a
+/// GET would get). A 405 carries `Allow` (RFC 9110 15.5.6) with the methods paasrun passes
+/// on to the app (every method but CONNECT; the app may refuse some itself).
+void write_error_response(int status, std::string& out, bool head_request = false);
+
+/// The Allow value of a 405 from the front end.
+inline constexpr std::string_view kAllowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /// "HTTP/1.1 100 Continue\r\n\r\n", sent before reading a body when expect_continue is set.
 inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -24,14 +24,22 @@ namespace {
 }
 
 [[noreturn]] void exec_child(pid_t arbiter, const char* file, int exe, char* const argv[],
-                             const std::vector<int>& sources) {
+                             const std::vector<int>& sources, bool paasrun_worker) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig)
         ::sigaction(sig, &dfl, nullptr);  // SIGKILL/STOP: EINVAL, fine
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Every signal unblocked, except, for paasrun's own worker, SIGTERM and SIGINT: those stay
+    // blocked across exec (and pending, if one arrives) until the worker has installed its
+    // handler (install_stop_signals), so a stop of the whole process group while a worker is
+    // being spawned makes it exit 0 instead of killing it with the default disposition.
+    sigset_t mask;
+    sigemptyset(&mask);
+    if (paasrun_worker) {
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+    }
+    ::sigprocmask(SIG_SETMASK, &mask, nullptr);
 
     // The worker must not outlive the arbiter (nobody would reap or supervise it).
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) child_fail("prctl(PR_SET_PDEATHSIG)");
@@ -101,7 +109,7 @@ Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent
     pid_t arbiter = ::getpid();
     pid_t pid = ::fork();
     if (pid == -1) return sys_error("fork");
-    if (pid == 0) exec_child(arbiter, cmd.command[0].c_str(), exe, argv.data(), sources);
+    if (pid == 0) exec_child(arbiter, cmd.command[0].c_str(), exe, argv.data(), sources, cmd.paasrun_worker);
     return pid;
 }
 

@@ -36,6 +36,10 @@ struct WorkerCommand {
     std::vector<std::string> command;
     std::string argv0;               // argv[0] shown in ps; "" = command[0]
     std::shared_ptr<unique_fd> exe;  // O_PATH fd pinning the program's inode; null = by path
+    /// paasrun's own worker: exec'd with SIGTERM/SIGINT blocked, which it unblocks once its
+    /// handler is in place (stop_signal.hpp), so a stop during exec cannot kill it. Any other
+    /// program (--worker-cmd) gets an empty mask, as it could not know to unblock them.
+    bool paasrun_worker = false;
 };
 
 /// The fd numbers the worker will see for a context whose fds are `parent` (pure).

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -20,8 +21,6 @@
 namespace paasrun::worker {
 namespace {
 
-constexpr std::size_t kInitialReadBuffer = 8 * 1024;
-
 std::uint64_t now_ns() {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                           std::chrono::steady_clock::now().time_since_epoch())
@@ -30,9 +29,9 @@ std::uint64_t now_ns() {
 
 // Best effort for a response we are about to close after anyway (408/504): one send, no
 // waiting. The connection is closed right after, so a short write only loses the message.
-void send_best_effort(int fd, int status) {
+void send_best_effort(int fd, int status, bool head_request) {
     std::string out;
-    http::write_error_response(status, out);
+    http::write_error_response(status, out, head_request);
     [[maybe_unused]] auto n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
@@ -57,7 +56,6 @@ Connection::~Connection() = default;
 
 void Connection::start() {
     manager_.link(this);
-    rbuf_.resize(kInitialReadBuffer);
     deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
     if (manager_.draining()) draining_ = true;
     do_read();
@@ -65,34 +63,64 @@ void Connection::start() {
 
 // ---- read side ------------------------------------------------------------------------
 
+Connection::Recv Connection::recv_some(char* buf, std::size_t size, std::size_t& n) {
+    for (;;) {
+        ssize_t r = ::recv(fd_, buf, size, MSG_DONTWAIT);
+        if (r > 0) {
+            n = static_cast<std::size_t>(r);
+            return Recv::data;
+        }
+        if (r == -1 && errno == EINTR) continue;
+        if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Recv::would_block;
+        return Recv::closed;  // EOF or an error: either way the client is gone
+    }
+}
+
+void Connection::wait_readable(void (Connection::*next)()) {
+    socket_.async_wait(Socket::wait_read, [self = shared_from_this(), next](const boost::system::error_code& ec) {
+        if (self->state_ == State::closed) return;
+        if (ec) return self->close();
+        ((*self).*next)();
+    });
+}
+
+void Connection::release_read_buffer() {
+    manager_.read_buffers().give(std::move(rbuf_));
+    rbuf_.clear();
+    read_pos_ = read_end_ = 0;
+}
+
 void Connection::do_read() {
-    if (read_end_ == rbuf_.size()) {
-        // No request views are alive in the head state, so compacting is safe here. The
-        // parser enforces the head limits on partial input, which bounds the growth.
-        if (read_pos_ > 0) {
-            std::memmove(rbuf_.data(), rbuf_.data() + read_pos_, read_end_ - read_pos_);
-            read_end_ -= read_pos_;
-            read_pos_ = 0;
-        } else {
-            rbuf_.resize(rbuf_.size() * 2);
+    if (state_ != State::head) return;
+    for (;;) {
+        if (rbuf_.empty()) rbuf_ = manager_.read_buffers().take();
+        if (read_end_ == rbuf_.size()) {
+            // No request views are alive in the head state, so compacting is safe here. The
+            // parser enforces the head limits on partial input, which bounds the growth.
+            if (read_pos_ > 0) {
+                std::memmove(rbuf_.data(), rbuf_.data() + read_pos_, read_end_ - read_pos_);
+                read_end_ -= read_pos_;
+                read_pos_ = 0;
+            } else {
+                rbuf_.resize(rbuf_.size() * 2);
+            }
+        }
+        std::size_t n = 0;
+        switch (recv_some(rbuf_.data() + read_end_, rbuf_.size() - read_end_, n)) {
+            case Recv::closed: return close();
+            case Recv::would_block:
+                // Waiting with nothing buffered: the buffer goes back to the pool.
+                if (read_pos_ == read_end_) release_read_buffer();
+                return wait_readable(&Connection::do_read);
+            case Recv::data:
+                read_end_ += n;
+                if (!parse_available()) return;
         }
     }
-    socket_.async_read_some(
-        boost::asio::buffer(rbuf_.data() + read_end_, rbuf_.size() - read_end_),
-        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-            self->on_read(ec, n);
-        });
 }
 
-void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
-    if (state_ == State::closed) return;
-    if (ec) return close();
-    read_end_ += n;
-    parse_head();
-}
-
-void Connection::parse_head() {
-    if (state_ != State::head) return;
+bool Connection::parse_available() {
+    if (state_ != State::head) return false;
     std::string_view input(rbuf_.data() + read_pos_, read_end_ - read_pos_);
     if (!in_request_ && !input.empty()) {
         in_request_ = true;
@@ -100,10 +128,18 @@ void Connection::parse_head() {
         deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
     }
     auto r = http::parse_request_head(input, request_, manager_.config().limits);
-    if (r.status == http::ParseStatus::incomplete) return do_read();
-    if (r.status == http::ParseStatus::error) return refuse(http::status_for(r.error), http::describe(r.error));
+    if (r.status == http::ParseStatus::incomplete) return true;
+    if (r.status == http::ParseStatus::error) {
+        refuse(http::status_for(r.error), http::describe(r.error));
+        return false;
+    }
     read_pos_ += r.consumed;
     start_body();
+    return false;
+}
+
+void Connection::parse_head() {
+    if (parse_available()) do_read();
 }
 
 void Connection::start_body() {
@@ -128,10 +164,10 @@ void Connection::start_body() {
         std::error_code wec;
         if (queue_.flush(fd_, continue_bytes_, wec) == OutputQueue::FlushResult::error) return close();
     }
-    feed_body(std::string_view(rbuf_.data() + read_pos_, read_end_ - read_pos_), true);
+    if (feed_body(std::string_view(rbuf_.data() + read_pos_, read_end_ - read_pos_), true)) read_body();
 }
 
-void Connection::feed_body(std::string_view input, bool from_read_buffer) {
+bool Connection::feed_body(std::string_view input, bool from_read_buffer) {
     std::size_t consumed = 0;
     bool complete = false;
     std::error_code ec;
@@ -147,43 +183,57 @@ void Connection::feed_body(std::string_view input, bool from_read_buffer) {
             consumed += step.consumed;
             if (!step.data.empty()) ec = body_.append(step.data);
             if (ec) break;
-            if (step.status == http::ParseStatus::error)
-                return refuse(http::status_for(step.error), http::describe(step.error));
+            if (step.status == http::ParseStatus::error) {
+                refuse(http::status_for(step.error), http::describe(step.error));
+                return false;
+            }
             if (step.status == http::ParseStatus::complete) complete = true;
             if (step.consumed == 0 && !complete) break;
         }
     }
     if (ec) {
         log::error("http", "request body spool failed error={}", log::quote(ec.message()));
-        return refuse(500, "body spool failed");
+        refuse(500, "body spool failed");
+        return false;
     }
     if (from_read_buffer) {
         read_pos_ += consumed;
     } else if (complete && consumed < input.size()) {
         carry_.append(input.substr(consumed));  // the next pipelined request(s)
     }
-    if (complete) return dispatch();
-    read_body();
+    if (complete) {
+        dispatch();
+        return false;
+    }
+    return true;
 }
 
+// Body bytes go through the worker's scratch buffer straight into the RequestBody.
 void Connection::read_body() {
-    socket_.async_read_some(boost::asio::buffer(body_buf_),
-                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                self->on_body_read(ec, n);
-                            });
-}
-
-void Connection::on_body_read(const boost::system::error_code& ec, std::size_t n) {
-    if (state_ == State::closed) return;
-    if (ec) return close();
-    body_raw_ += n;
-    const auto& cfg = manager_.config();
-    // Minimum body rate: after the grace period the client must have sent body_min_rate
-    // bytes for every second; and no single read may stall longer than body_idle_ms.
-    auto by_rate = body_start_ms_ + cfg.body_grace_ms +
-                   static_cast<std::int64_t>(body_raw_ * 1000 / std::max<std::uint64_t>(cfg.body_min_rate, 1));
-    deadline_ms_ = std::min(monotonic_ms() + cfg.body_idle_ms, by_rate);
-    feed_body(std::string_view(body_buf_.data(), n), false);
+    // A fast client could keep this loop busy for a whole upload: after kBodyReadsPerTurn
+    // reads, let the other connections' handlers run first.
+    constexpr int kBodyReadsPerTurn = 8;
+    auto& scratch = manager_.scratch();
+    for (int turn = 0; turn < kBodyReadsPerTurn; ++turn) {
+        if (state_ != State::body) return;
+        std::size_t n = 0;
+        switch (recv_some(scratch.data(), scratch.size(), n)) {
+            case Recv::closed: return close();
+            case Recv::would_block: return wait_readable(&Connection::read_body);
+            case Recv::data: break;
+        }
+        body_raw_ += n;
+        const auto& cfg = manager_.config();
+        // Minimum body rate: after the grace period the client must have sent body_min_rate
+        // bytes for every second; and no single read may stall longer than body_idle_ms.
+        auto by_rate = body_start_ms_ + cfg.body_grace_ms +
+                       static_cast<std::int64_t>(body_raw_ * 1000 / std::max<std::uint64_t>(cfg.body_min_rate, 1));
+        deadline_ms_ = std::min(monotonic_ms() + cfg.body_idle_ms, by_rate);
+        if (!feed_body(std::string_view(scratch.data(), n), false)) return;
+    }
+    boost::asio::post(manager_.io(), [self = shared_from_this()] {
+        if (self->state_ == State::body) self->read_body();
+    });
 }
 
 void Connection::refuse(int status, std::string_view why) {
@@ -193,7 +243,9 @@ void Connection::refuse(int status, std::string_view why) {
     state_ = State::app;
     summary_ = ResponseSummary{status, 0, false, true};
     std::string out;
-    http::write_error_response(status, out);
+    // A HEAD request refused while parsing still gets no body (RFC 9110 9.3.2): the method
+    // is known as soon as the request line's first SP was seen.
+    http::write_error_response(status, out, request_.method == "HEAD");
     queue_.append(out);
     flush();
 }
@@ -404,7 +456,7 @@ void Connection::next_request() {
         if (rbuf_.size() < read_end_ + carry_.size()) rbuf_.resize(read_end_ + carry_.size());
         std::memcpy(rbuf_.data() + read_end_, carry_.data(), carry_.size());
         read_end_ += carry_.size();
-        carry_.clear();
+        std::string().swap(carry_);  // rare (pipelining after a body): do not keep its memory
     }
     if (read_end_ > 0) {
         // Pipelined input is already here. Parse it from the loop, not recursively, so a
@@ -434,14 +486,14 @@ void Connection::check_deadline(std::int64_t now_ms) {
                   log::quote(request_.path), info_.request_id);
         manager_.request_timed_out();
         if (bytes_written_ == 0) {
-            send_best_effort(fd_, 504);
+            send_best_effort(fd_, 504, request_.method == "HEAD");
             summary_.status = 504;
             record_stats(now_ns() - request_started_ns_);
         }
         return close();
     }
     if (now_ms < deadline_ms_) return;
-    if (state_ == State::head && in_request_) send_best_effort(fd_, 408);
+    if (state_ == State::head && in_request_) send_best_effort(fd_, 408, request_.method == "HEAD");
     close();
 }
 
@@ -465,19 +517,22 @@ void Connection::linger_close() {
     state_ = State::linger;
     ::shutdown(fd_, SHUT_WR);
     deadline_ms_ = monotonic_ms() + manager_.config().linger_ms;
-    socket_.async_read_some(boost::asio::buffer(body_buf_),
-                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                self->on_linger_read(ec, n);
-                            });
+    linger_read();
 }
 
-void Connection::on_linger_read(const boost::system::error_code& ec, std::size_t) {
-    if (state_ == State::closed) return;
-    if (ec) return close();
-    socket_.async_read_some(boost::asio::buffer(body_buf_),
-                            [self = shared_from_this()](const boost::system::error_code& e, std::size_t n) {
-                                self->on_linger_read(e, n);
-                            });
+void Connection::linger_read() {
+    // Bytes are dropped; the deadline bounds how long (and so how much) this reads.
+    auto& scratch = manager_.scratch();
+    for (int turn = 0; turn < 8; ++turn) {
+        if (state_ != State::linger) return;
+        std::size_t n = 0;
+        switch (recv_some(scratch.data(), scratch.size(), n)) {
+            case Recv::closed: return close();
+            case Recv::would_block: return wait_readable(&Connection::linger_read);
+            case Recv::data: break;
+        }
+    }
+    boost::asio::post(manager_.io(), [self = shared_from_this()] { self->linger_read(); });
 }
 
 // Per completed response, where the access log is written; the stats update is a few

@@ -1,7 +1,8 @@
 // Connection: one accepted HTTP/1.1 client, driven by the worker's event loop.
 //
 // Life of a request on a connection (see docs/serve.md, "HTTP front end"):
-//   head   read into a reused buffer and parse strictly (src/http). Errors answer 400/414/431/
+//   head   read into a pooled buffer and parse strictly (src/http); an idle connection holds
+//          no buffer (connection_memory.hpp). Errors answer 400/414/431/
 //          413/501/505 with "Connection: close" and end the connection: a request whose
 //          framing is in doubt is never followed by another (RFC 9112 11.2, smuggling).
 //   body   Expect: 100-continue answered just before reading the body; the whole body is
@@ -75,14 +76,19 @@ public:
 private:
     enum class State { head, body, app, linger, closed };
 
-    // read side
+    // read side. Reads are non-blocking recv() until EAGAIN, then an async wait for
+    // readability: no buffer has to be lent to a pending read, so an idle connection owns
+    // none (connection_memory.hpp).
+    enum class Recv { data, would_block, closed };
+    Recv recv_some(char* buf, std::size_t size, std::size_t& n);
+    void wait_readable(void (Connection::*next)());
     void do_read();
-    void on_read(const boost::system::error_code& ec, std::size_t n);
+    [[nodiscard]] bool parse_available();  // true: the head needs more input
     void parse_head();
+    void release_read_buffer();
     void start_body();
-    void feed_body(std::string_view input, bool from_read_buffer);
+    [[nodiscard]] bool feed_body(std::string_view input, bool from_read_buffer);  // true: more body wanted
     void read_body();
-    void on_body_read(const boost::system::error_code& ec, std::size_t n);
     void refuse(int status, std::string_view why);
 
     // app side
@@ -106,7 +112,7 @@ private:
 
     // closing
     void linger_close();
-    void on_linger_read(const boost::system::error_code& ec, std::size_t n);
+    void linger_read();
     void close();
 
     ConnectionManager& manager_;
@@ -134,12 +140,12 @@ private:
     std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
 
     // read buffer: [read_pos_, read_end_) unparsed input; head views point into it while a
-    // request is in flight, so it is compacted/grown only between requests.
+    // request is in flight, so it is compacted/grown only between requests, and given back
+    // to the pool (empty) while the connection waits for a request with nothing buffered.
     std::string rbuf_;
     std::size_t read_pos_ = 0;
     std::size_t read_end_ = 0;
     std::string carry_;  // input that arrived after the body, for the next request
-    std::array<char, 16 * 1024> body_buf_{};
 
     http::Request request_;
     http::ChunkedDecoder chunked_;

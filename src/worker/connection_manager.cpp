@@ -92,6 +92,7 @@ Status ConnectionManager::add_listener(int fd) {
 }
 
 void ConnectionManager::start() {
+    descriptor_states_.ensure(io_, 0);
     for (auto& l : listeners_) do_accept(*l);
     on_tick();
 }
@@ -140,6 +141,7 @@ void ConnectionManager::adopt(Listener& l, Protocol::socket sock) {
     describe_address(static_cast<const sockaddr*>(l.peer.data()), addr, port);
     auto conn = std::make_shared<Connection>(*this, std::move(sock), l.info, std::move(addr), port, factory_());
     conn->start();
+    descriptor_states_.ensure(io_, count_);  // for the next accepts (connection_memory.hpp)
 }
 
 void ConnectionManager::link(Connection* c) {
@@ -158,6 +160,7 @@ void ConnectionManager::unlink(Connection* c) {
     if (c->next_) c->next_->prev_ = c->prev_;
     c->prev_ = c->next_ = nullptr;
     --count_;
+    trimmer_.connection_closed();
     if (accept_paused_ && !draining_ && count_ < config_.max_connections) {
         accept_paused_ = false;
         for (auto& l : listeners_)
@@ -178,6 +181,7 @@ void ConnectionManager::on_tick() {
         for (auto& l : listeners_)
             if (!l->accepting) do_accept(*l);
     }
+    trimmer_.on_tick();
     if (hooks_.on_tick) hooks_.on_tick();
     tick_.expires_after(kTick);
     tick_.async_wait([this](const boost::system::error_code& ec) {

@@ -26,6 +26,7 @@
 #include "worker/app_pool.hpp"
 #include "worker/connection.hpp"
 #include "worker/connection_config.hpp"
+#include "worker/connection_memory.hpp"
 #include "worker/response.hpp"
 #include "worker/stats_writer.hpp"
 
@@ -70,6 +71,8 @@ public:
     [[nodiscard]] StatsWriter* stats() const { return stats_; }
 
     // Called by connections (loop thread).
+    [[nodiscard]] ReadBufferPool& read_buffers() { return read_buffers_; }
+    [[nodiscard]] ScratchBuffer& scratch() { return scratch_; }
     void link(Connection* c);
     void unlink(Connection* c);
     void request_done();
@@ -98,6 +101,10 @@ private:
     std::size_t count_ = 0;
     bool draining_ = false;
     bool accept_paused_ = false;
+    ReadBufferPool read_buffers_;
+    ScratchBuffer scratch_;
+    HeapTrimmer trimmer_;
+    DescriptorStateReserve descriptor_states_;
 };
 
 }  // namespace paasrun::worker

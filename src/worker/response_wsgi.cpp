@@ -133,7 +133,7 @@ bool WsgiProducer::commit_head(const wsgi::ResponseHead& head, std::optional<std
     log::error("wsgi", "invalid response head from the app error={} status={} request_id={}",
                http::describe(err), log::quote(head.status), info_->request_id);
     head_buf_.clear();
-    http::write_error_response(500, head_buf_);
+    http::write_error_response(500, head_buf_, info_->head->method == "HEAD");
     queue_->append(head_buf_);
     summary_ = ResponseSummary{500, 0, false, true};
     broken_ = true;
@@ -236,7 +236,7 @@ ResponseProducer::Step WsgiProducer::fail(bool head_sent) {
     if (!head_sent) {
         head_buf_.clear();
         head_pending_ = false;
-        http::write_error_response(500, head_buf_);
+        http::write_error_response(500, head_buf_, req.method == "HEAD");
         queue_->append(head_buf_);
         summary_ = ResponseSummary{500, 0, false, true};
     }

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,10 +23,22 @@ std::optional<Snapshot> read_file(const std::filesystem::path& path) {
     struct stat st{};
     if (::fstat(fd.get(), &st) == -1 || !S_ISREG(st.st_mode)) return std::nullopt;
     if (static_cast<std::uint64_t>(st.st_size) < sizeof(StatsLayout)) return std::nullopt;
-    // Writers never shrink a file (stats_layout.hpp), so the mapping cannot fault.
-    void* p = ::mmap(nullptr, sizeof(StatsLayout), PROT_READ, MAP_SHARED, fd.get(), 0);
-    if (p == MAP_FAILED) return std::nullopt;
-    const auto& m = *static_cast<const StatsLayout*>(p);
+    // A copy with pread, not a mapping: touching a mapped page that the filesystem cannot
+    // back (a hole of a sparse file on a full tmpfs, or a file shrunk after fstat) raises
+    // SIGBUS, and this runs in the supervisor (/readyz, /metrics) and the arbiter. pread
+    // reports such a file as short or as zeros (magic 0: skipped). Every field is naturally
+    // aligned in the page and in this buffer; the kernel's copy routines move aligned data
+    // in units of a word or wider, so in practice each counter reads as a value the writer
+    // stored, as a relaxed load from a mapping would.
+    alignas(StatsLayout) unsigned char buf[sizeof(StatsLayout)];
+    std::size_t got = 0;
+    while (got < sizeof buf) {
+        ssize_t n = ::pread(fd.get(), buf + got, sizeof buf - got, static_cast<off_t>(got));
+        if (n == -1 && errno == EINTR) continue;
+        if (n <= 0) return std::nullopt;  // shrunk since fstat, or an I/O error
+        got += static_cast<std::size_t>(n);
+    }
+    const auto& m = *reinterpret_cast<const StatsLayout*>(buf);
     std::optional<Snapshot> out;
     if (m.magic.load(std::memory_order_acquire) == kMagic && m.version == kVersion &&
         m.size == sizeof(StatsLayout)) {
@@ -49,7 +60,6 @@ std::optional<Snapshot> read_file(const std::filesystem::path& path) {
             if (pid > 0) s.folded_pids.push_back(pid);
         out = std::move(s);
     }
-    ::munmap(p, sizeof(StatsLayout));
     return out;
 }
 

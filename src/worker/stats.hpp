@@ -3,10 +3,11 @@
 // When PAASRUN_STATS_DIR is set in its environment (the supervisor sets it for `web`
 // processes), every `paasrun serve` worker creates `<dir>/<pid>.stats`, maps it, and updates
 // it in place with relaxed atomics: no syscalls and no locks on the request path. Readers
-// (the supervisor's /metrics and /v1/status, through read_stats_dir) map the files read-only
-// and copy a snapshot. The arbiter removes a worker's file after reaping it, first adding the
-// dead worker's counters to `<dir>/<arbiter-pid>.retired` so cumulative counters never go
-// backwards when workers are recycled.
+// (the supervisor's /metrics and /v1/status, through read_stats_dir) copy each file with
+// pread, which no file on a full or shrinking filesystem can turn into a SIGBUS. The
+// arbiter removes a worker's file after reaping it, first adding the dead worker's counters
+// to `<dir>/<arbiter-pid>.retired` so cumulative counters never go backwards when workers
+// are recycled. A worker whose file cannot be allocated (full disk) serves without one.
 //
 // Layout: a fixed struct with a magic and version field; a reader skips files whose magic or
 // version it does not know, or whose size is short (a worker that is still creating it).

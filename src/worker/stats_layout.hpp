@@ -2,11 +2,13 @@
 // process that writes it and any number of readers through MAP_SHARED mappings.
 //
 // Rules that keep readers safe without locks:
-// - a writer creates the file, sizes it to sizeof(StatsLayout), fills every field, and only
-//   then stores `magic` (release); a reader that sees a wrong magic/version or a short size
+// - a writer creates the file, allocates its blocks (posix_fallocate: a store into an
+//   unallocated page of a mapping is a SIGBUS when the filesystem is full), writes every
+//   field, maps it, and only then stores `magic` (release); when the blocks cannot be
+//   allocated it removes the file and the process runs without stats;
+// - readers copy a file with pread, never map it, so no file (sparse, shrunk, truncated by
+//   someone else) can fault them; a reader that sees a wrong magic/version or a short size
 //   skips the file (it is still being created, or belongs to another format);
-// - a file is never shrunk while it exists (workers' files are unlinked; the arbiter's
-//   `.retired` file is replaced by rename), so a mapping of it never faults;
 // - every counter is a lock-free atomic written by one thread of one process (the worker's
 //   event loop, or the arbiter), so the writer uses plain load+store (no locked
 //   read-modify-write) and readers use relaxed loads: each value is exact, the snapshot of
@@ -97,7 +99,7 @@ struct Snapshot {
     std::vector<std::int32_t> folded_pids;  // .retired only
 };
 
-/// Maps `path` read-only and copies it. Empty when the file is missing, short, not a regular
+/// Copies `path` (pread). Empty when the file is missing, short, not a regular
 /// file, or has an unknown magic/version (being created, or another format).
 [[nodiscard]] std::optional<Snapshot> read_file(const std::filesystem::path& path);
 

@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <new>
 #include <utility>
 
+#include "util/fd_io.hpp"
 #include "util/log.hpp"
 
 namespace paasrun::worker {
@@ -64,14 +66,30 @@ std::uint64_t RssReader::read() const noexcept {
 Result<StatsWriter> StatsWriter::create(const fs::path& dir, pid_t arbiter_pid) {
     pid_t pid = ::getpid();
     auto path = dir / (std::to_string(pid) + ".stats");
-    // O_TRUNC: a file with our pid can only be a leftover of a dead process.
+    // O_TRUNC: a file with our pid can only be a leftover of a dead process. Readers copy
+    // files with pread (stats.cpp), so shrinking one under a reader cannot fault it.
     unique_fd fd{::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)};
     if (!fd) return sys_error("create stats file {}", path.string());
-    if (::ftruncate(fd.get(), sizeof(StatsLayout)) == -1) return sys_error("size stats file {}", path.string());
+    auto fail = [&](Error e) {
+        ::unlink(path.c_str());  // no half-made file for readers to list
+        return e;
+    };
+    // Allocate the blocks before mapping: ftruncate alone makes a sparse file, and the first
+    // store into a page the filesystem then cannot back (a full tmpfs or disk) is a SIGBUS
+    // that kills the worker at boot. posix_fallocate turns "no space" into an error here.
+    if (int e = ::posix_fallocate(fd.get(), 0, sizeof(StatsLayout)); e != 0) {
+        errno = e;
+        return fail(sys_error("allocate stats file {}", path.string()));
+    }
+    // Write every byte once through the file (magic still 0, so readers skip it): the blocks
+    // are then written, not merely reserved, before anything touches them through the map.
+    StatsLayout initial;
+    init_layout(initial, 0, pid, arbiter_pid);
+    if (auto ec = write_all(fd.get(), {reinterpret_cast<const char*>(&initial), sizeof initial}))
+        return fail(sys_error("write stats file {}", path.string()));
     void* p = ::mmap(nullptr, sizeof(StatsLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
-    if (p == MAP_FAILED) return sys_error("map stats file {}", path.string());
+    if (p == MAP_FAILED) return fail(sys_error("map stats file {}", path.string()));
     auto* m = static_cast<StatsLayout*>(p);
-    init_layout(*m, 0, pid, arbiter_pid);
     m->magic.store(stats_layout::kMagic, std::memory_order_release);
     return StatsWriter(std::move(path), m);
 }
@@ -151,17 +169,10 @@ Status RetiredStats::write_file() const {
     auto tmp = dir_ / ("." + path_.filename().string() + ".tmp");
     unique_fd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)};
     if (!fd) return sys_error("create {}", tmp.string());
-    const auto* bytes = reinterpret_cast<const char*>(sum_.get());
-    std::size_t done = 0;
-    while (done < sizeof(StatsLayout)) {
-        ssize_t n = ::write(fd.get(), bytes + done, sizeof(StatsLayout) - done);
-        if (n == -1 && errno == EINTR) continue;
-        if (n <= 0) {
-            auto e = sys_error("write {}", tmp.string());
-            ::unlink(tmp.c_str());
-            return e;
-        }
-        done += static_cast<std::size_t>(n);
+    if (auto ec = write_all(fd.get(), {reinterpret_cast<const char*>(sum_.get()), sizeof(StatsLayout)})) {
+        auto e = sys_error("write {}", tmp.string());
+        ::unlink(tmp.c_str());
+        return e;
     }
     fd.reset();
     if (::rename(tmp.c_str(), path_.c_str()) == -1) {

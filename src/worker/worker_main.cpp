@@ -12,7 +12,6 @@
 #include <random>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "util/log.hpp"
@@ -26,6 +25,7 @@
 #include "worker/response_wsgi.hpp"
 #include "worker/static_route.hpp"
 #include "worker/stats_writer.hpp"
+#include "worker/stop_signal.hpp"
 #include "wsgi/app.hpp"
 #include "wsgi/interpreter.hpp"
 
@@ -36,7 +36,8 @@ namespace asio = boost::asio;
 
 extern "C" void quit_now(int) { ::_exit(kExitOk); }
 
-// SIGTERM/SIGINT are handled by the loop (asio::signal_set); the rest per worker_main.hpp.
+// SIGTERM/SIGINT: stop_signal.hpp (installed first, in run_worker); the rest per
+// worker_main.hpp.
 void install_signal_dispositions() {
     for (int sig : {SIGPIPE, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1}) std::signal(sig, SIG_IGN);
     // SIGQUIT: exit at once, even while the loop thread runs a stuck app (a C handler, not
@@ -178,9 +179,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     }
 
     asio::steady_timer graceful(io);
-    asio::signal_set stop_signals(io, SIGTERM, SIGINT);
-    stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
+    auto stop_watch = StopWatch::start(io, [&](int sig) {
         log::info("worker", "graceful stop signal={} worker={} connections={}", sig, ctx.index,
                   manager.connection_count());
         if (stats) stats->set_ready(false);
@@ -194,6 +193,10 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
             io.stop();
         });
     });
+    if (!stop_watch) {
+        log::error("worker", "stop signals error={}", log::quote(stop_watch.error().describe()));
+        return kExitBootError;
+    }
 
     manager.start();
     if (heartbeat) heartbeat->beat();
@@ -212,6 +215,10 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
 
 int run_worker(const WorkerContext& ctx) {
     const auto& o = ctx.options;
+    if (auto st = install_stop_signals(); !st) {
+        log::error("worker", "stop signals error={}", log::quote(st.error().describe()));
+        return kExitBootError;
+    }
     install_signal_dispositions();
     raise_fd_limit();
 

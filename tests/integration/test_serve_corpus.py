@@ -128,6 +128,20 @@ def split_target(uri):
     return urllib.parse.unquote_to_bytes(path or b"/").decode("latin-1"), query.decode("latin-1")
 
 
+def rfc_refusal(want):
+    """The status RFC 9110/9112 rules require for a request gunicorn accepts, or None (the
+    same rules as rfc_refusal in tests/unit/http/test_gunicorn_corpus.cpp): raw bytes >= 0x80
+    in the target (a URI is ASCII) and HTTP/1.1 without Host (RFC 9112 3.2: MUST) get 400,
+    CONNECT gets 405 (paasrun is not a proxy; docs/http.md)."""
+    if any(ord(c) >= 0x80 for c in want["uri"]):
+        return 400
+    if want["version"] == [1, 1] and not any(n.upper() == "HOST" for n, _ in want["headers"]):
+        return 400
+    if want["method"] == "CONNECT":
+        return 405
+    return None
+
+
 def echo_mismatch(r, want):
     if not 200 <= r.status < 300:
         return f"status {r.status}"
@@ -169,13 +183,21 @@ def test_gunicorn_corpus_against_a_live_server(paasrun):
                 if name.startswith("valid/") and name not in STRICTER:
                     wants = exp["requests"]
                     rs = send(s.port, data, len(wants))
+                    refused_at = next((i for i, w in enumerate(wants) if rfc_refusal(w)), None)
+                    if refused_at is not None:
+                        wants = wants[:refused_at + 1]
+                        rs = rs[:refused_at + 1]
                     if len(rs) != len(wants):
                         failures.append(f"{name}: {len(rs)} of {len(wants)} responses")
                         continue
                     for r, want in zip(rs, wants):
-                        why = echo_mismatch(r, want)
+                        refusal = rfc_refusal(want)
+                        why = (f"status {r.status}, not {refusal}" if refusal and r.status != refusal
+                               else None if refusal else echo_mismatch(r, want))
                         if why:
                             failures.append(f"{name}: {why}")
+                        if refusal:
+                            break  # a refused request closes the connection
                 else:
                     rs = send(s.port, data, 4)
                     if any(200 <= r.status < 300 for r in rs[:1]):

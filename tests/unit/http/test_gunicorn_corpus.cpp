@@ -78,13 +78,33 @@ std::string upper(std::string_view s) {
     return out;
 }
 
+// Valid in gunicorn, refused by RFC 9110/9112 rules that apply to every case alike (so they
+// are rules, not a list): an HTTP/1.1 request without Host (RFC 9112 3.2: MUST be 400; 26
+// cases), raw bytes >= 0x80 in the target (a URI is ASCII; valid/027), and CONNECT (405: not a
+// proxy; the two authority-form cases). The case must be refused with exactly that error.
+ParseError rfc_refusal(const nlohmann::json& want) {
+    auto uri = latin1_bytes(want["uri"]);
+    if (std::any_of(uri.begin(), uri.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        return ParseError::bad_target;
+    bool host = std::any_of(want["headers"].begin(), want["headers"].end(),
+                            [](const nlohmann::json& h) { return h[0] == "HOST"; });
+    if (want["version"][0] == 1 && want["version"][1] == 1 && !host) return ParseError::missing_host;
+    if (want["method"] == "CONNECT") return ParseError::connect_refused;
+    return ParseError::none;
+}
+
 // Parses every request in `bytes` and compares with gunicorn's expectation; returns an
-// empty string on success, else what differed.
+// empty string on success, else what differed. A request that rfc_refusal() refuses must be
+// refused with that error; the connection ends there.
 std::string check_valid(const std::string& bytes, const nlohmann::json& expected,
                         const Limits& limits) {
     std::string_view rest = bytes;
     for (const auto& want : expected) {
         auto got = parse_one(rest, limits);
+        if (auto refusal = rfc_refusal(want); refusal != ParseError::none) {
+            if (got.status == ParseStatus::error && got.error == refusal) return {};
+            return "not refused with " + std::string(describe(refusal)) + ": " + std::string(describe(got.error));
+        }
         if (got.status != ParseStatus::complete)
             return "not complete: " + std::string(describe(got.error));
         const Request& r = got.request;

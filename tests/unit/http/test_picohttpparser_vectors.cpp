@@ -26,6 +26,8 @@ ParseStatus status_from(const std::string& expect) {
 const std::map<std::string, ParseStatus> kStricterRequests = {
     {"parse multiline", ParseStatus::error},  // obs-fold is refused (RFC 9112 5.2)
     {"accept multiple spaces between tokens", ParseStatus::error},  // exactly one SP (3)
+    // "GET /\xa0": a raw byte >= 0x80 in the target; a URI is ASCII (RFC 3986, RFC 9112 3.2)
+    {"accept MSB chars", ParseStatus::error},
 };
 
 }  // namespace

@@ -204,6 +204,23 @@ TEST_CASE("response: error responses close the connection", "[http][response]") 
     std::string body = "Request Header Fields Too Large\n";
     CHECK(has_line(out, "Content-Length: " + std::to_string(body.size())));
     CHECK(out.substr(out.size() - body.size()) == body);
+    CHECK_FALSE(has_line(out, "Allow: " + std::string(kAllowedMethods)));
+}
+
+TEST_CASE("response: an error response to HEAD has no body (RFC 9110 9.3.2)", "[http][response]") {
+    std::string out;
+    write_error_response(400, out, true);
+    CHECK(out.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+    CHECK(has_line(out, "Content-Length: 12"));  // what a GET would get
+    CHECK(out.size() >= 4);
+    CHECK(out.substr(out.size() - 4) == "\r\n\r\n");  // the head ends the message
+}
+
+TEST_CASE("response: a 405 from the front end lists Allow (RFC 9110 15.5.6)", "[http][response]") {
+    std::string out;
+    write_error_response(405, out);
+    CHECK(out.rfind("HTTP/1.1 405 Method Not Allowed\r\n", 0) == 0);
+    CHECK(has_line(out, "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"));
 }
 
 TEST_CASE("response: chunk framing", "[http][response]") {

@@ -33,7 +33,7 @@ TEST_CASE("conn forwarded: X-Forwarded-For takes the rightmost untrusted address
 
 TEST_CASE("conn forwarded: garbage values are ignored", "[worker][forwarded]") {
     static const std::string raw =
-        "GET / HTTP/1.1\r\nX-Forwarded-For: not-an-ip\r\nX-Forwarded-Proto: gopher\r\n"
+        "GET / HTTP/1.1\r\nHost: orig\r\nX-Forwarded-For: not-an-ip\r\nX-Forwarded-Proto: gopher\r\n"
         "X-Forwarded-Host: bad host\r\n\r\n";
     auto req = parse(raw);
     auto trusted = http::CidrList::parse("*").value();
