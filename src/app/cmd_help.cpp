@@ -71,15 +71,17 @@ void register_help(CLI::App& app, Commands& cmds) {
     auto* help = app.add_subcommand("help", "Show the commands, or one command's options (help config:set)");
     help->add_option("command", *words, "COMMAND (config:set, or the words: config set)");
     cmds.add(help, [root, words]() -> int {
+        // Through the formatter: App::help() would describe the selected subcommand (help).
+        auto formatter = root->get_formatter();
         if (words->empty()) {
-            fmt::print("{}", root->help());
+            fmt::print("{}", formatter->make_help(root, root->get_name(), CLI::AppFormatMode::Normal));
             return 0;
         }
         std::string name;
         for (const auto& w : *words) name += (name.empty() ? "" : ":") + w;
         const CLI::App* sub = find_command(*root, name);
         if (!sub) return unknown_command(*root, name);
-        fmt::print("{}", sub->help());
+        fmt::print("{}", formatter->make_help(sub, sub->get_name(), CLI::AppFormatMode::Normal));
         return 0;
     });
 

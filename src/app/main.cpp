@@ -40,7 +40,6 @@ int main(int argc, char** argv) {
     app.formatter(std::make_shared<HelpFormatter>());  // before the subcommands: they copy it
     app.require_subcommand(1);
     app.set_version_flag("--version", version_string());
-    app.footer("`paasrun help COMMAND` shows a command's options. Docs: docs/cli.md.");
 
     Commands cmds;
     register_check(app, cmds);
@@ -53,6 +52,7 @@ int main(int argc, char** argv) {
     register_remote(app, cmds);
     register_help(app, cmds);
     assign_groups(app);
+    app.footer("`paasrun help COMMAND` shows a command's options. Docs: docs/cli.md.");  // root only
 
     std::vector<std::string> words(argv + 1, argv + argc);
     // A first word that names no command: say so and suggest the nearest one, instead of
