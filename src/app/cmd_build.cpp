@@ -1,4 +1,5 @@
-// `paasrun build | releases | rollback | config | config:set | config:unset`: argument wiring
+// `paasrun build | releases | releases:info | rollback | config | config:get | config:set |
+// config:unset`: argument wiring
 // only; the work is in src/build (pipeline.hpp) and src/release (store.hpp, publish.hpp).
 // With --to URL (or $PAASRUN_URL) the release commands talk to a running instance's admin
 // API instead (remote.hpp); without it they work on the local state dir.
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "admin/views.hpp"
 #include "app/commands.hpp"
 #include "app/remote.hpp"
 #include "build/pipeline.hpp"
@@ -137,6 +139,51 @@ int run_config(const AppArgs& a, bool reveal) {
     return 0;
 }
 
+int run_config_get(const AppArgs& a, const std::string& key) {
+    release::ReleaseStore store(release::resolve_state_dir(fs::absolute(a.dir)));
+    auto cur = store.current_version();
+    if (!cur) return fail("config:get", cur.error());
+    if (*cur == 0) {
+        fmt::print(stderr, "paasrun config:get: {} is not set (no release yet)\n", key);
+        return 1;
+    }
+    auto r = store.load(*cur);
+    if (!r) return fail("config:get", r.error());
+    auto it = r->config_vars.find(key);
+    if (it == r->config_vars.end()) {
+        fmt::print(stderr, "paasrun config:get: {} is not set (v{})\n", key, *cur);
+        return 1;
+    }
+    print_line(it->second);
+    return 0;
+}
+
+int run_release_info(const AppArgs& a, int version) {
+    release::ReleaseStore store(release::resolve_state_dir(fs::absolute(a.dir)));
+    auto cur = store.current_version();
+    if (!cur) return fail("releases:info", cur.error());
+    auto list = store.list();
+    if (!list) return fail("releases:info", list.error());
+    int want = version > 0 ? version : *cur;
+    if (want == 0) return fail("releases:info", Error("no releases yet (run `paasrun build`)"));
+    for (const auto& info : *list)
+        if (info.release.version == want) {
+            remote::print_release_info(admin::release_json(info, false, *cur, nullptr));
+            return 0;
+        }
+    return fail("releases:info", Error(fmt::format("there is no release v{}", want)));
+}
+
+// [vN] [DIR] in either order (rollback, releases:info): a word that parses as a version
+// and is not a directory is the version.
+void split_version_and_dir(const std::vector<std::string>& words, int& version, std::string& dir) {
+    for (const auto& w : words) {
+        auto v = release::parse_version(w);
+        if (v && !fs::is_directory(w) && version == 0) version = *v;
+        else dir = w;
+    }
+}
+
 }  // namespace
 
 void register_build(CLI::App& app, Commands& cmds) {
@@ -144,13 +191,30 @@ void register_build(CLI::App& app, Commands& cmds) {
 
     auto output = std::make_shared<std::string>();
     auto* build = app.add_subcommand("build", "Build the app into a slug with its buildpacks and release it");
-    build->add_option("dir", args->dir, "App directory (default: .)");
+    add_app_option(build, args->dir, build->add_option("dir", args->dir, "App directory (default: .)"));
     build->add_option("-o,--output", *output, "Also write the slug as a .tgz archive");
     cmds.add(build, [args, output] { return run_build(*args, *output); });
 
     auto* releases = app.add_subcommand("releases", "List releases: version, created, source hash, status, description");
-    releases->add_option("dir", args->dir, "App directory (default: .)");
+    add_app_option(releases, args->dir, releases->add_option("dir", args->dir, "App directory (default: .)"));
     add_remote_options(releases, *args, false);
+
+    auto info_args = std::make_shared<std::vector<std::string>>();
+    auto* info = releases->add_subcommand(
+        "info", "releases:info [vN]: one release's details (default: the current one)");
+    info->add_option("args", *info_args, "[vN] [DIR]")->expected(0, 2);
+    add_app_option(info, args->dir);
+    add_remote_options(info, *args, false);
+    cmds.add(info, [args, info_args] {
+        int version = 0;
+        AppArgs a = *args;
+        split_version_and_dir(*info_args, version, a.dir);
+        auto route = remote::route(a.target, a.dir);
+        if (route == remote::Route::local) return run_release_info(a, version);
+        if (route == remote::Route::named && remote_with_dir("releases:info", a)) return remote::kExitUsage;
+        return remote::release_info(a.target, version);
+    });
+    // After releases:info: Commands::selected() takes the first parsed entry.
     cmds.add(releases, [args] {
         auto route = remote::route(args->target, args->dir);
         if (route == remote::Route::local) return run_releases(*args);
@@ -161,16 +225,12 @@ void register_build(CLI::App& app, Commands& cmds) {
     auto rb_args = std::make_shared<std::vector<std::string>>();
     auto* rollback = app.add_subcommand("rollback", "Make a new release from an earlier release's slug and config (default: the previous one)");
     rollback->add_option("args", *rb_args, "[vN] [DIR]")->expected(0, 2);
+    add_app_option(rollback, args->dir);
     add_remote_options(rollback, *args, true);
     cmds.add(rollback, [args, rb_args] {
         int target = 0;
         std::string dir = args->dir;
-        for (const auto& a : *rb_args) {
-            auto v = release::parse_version(a);
-            bool looks_like_version = v && !fs::is_directory(a);
-            if (looks_like_version && target == 0) target = *v;
-            else dir = a;
-        }
+        split_version_and_dir(*rb_args, target, dir);
         if (auto route = remote::route(args->target, dir); route != remote::Route::local) {
             AppArgs with_dir = *args;
             with_dir.dir = dir;
@@ -183,14 +243,26 @@ void register_build(CLI::App& app, Commands& cmds) {
 
     auto reveal = std::make_shared<bool>(false);
     auto* config = app.add_subcommand("config", "Show the current release's config var names (values with --reveal)");
-    config->add_option("dir", args->dir, "App directory (default: .)");
+    add_app_option(config, args->dir, config->add_option("dir", args->dir, "App directory (default: .)"));
     config->add_flag("--reveal", *reveal, "Print the values too");
     add_remote_options(config, *args, false);
+
+    auto key = std::make_shared<std::string>();
+    auto* get = config->add_subcommand("get", "config:get KEY: print one config var's value (exit 1 when it is not set)");
+    get->add_option("key", *key, "KEY")->required();
+    add_app_option(get, args->dir);
+    add_remote_options(get, *args, false);
+    cmds.add(get, [args, key] {
+        auto route = remote::route(args->target, args->dir);
+        if (route == remote::Route::local) return run_config_get(*args, *key);
+        if (route == remote::Route::named && remote_with_dir("config:get", *args)) return remote::kExitUsage;
+        return remote::config_get(args->target, *key);
+    });
 
     auto pairs = std::make_shared<std::vector<std::string>>();
     auto* set = config->add_subcommand("set", "config:set KEY=VALUE ...: set config vars (makes a new release)");
     set->add_option("pairs", *pairs, "KEY=VALUE ...")->required();
-    set->add_option("-a,--app", args->dir, "App directory (default: .)");
+    add_app_option(set, args->dir);
     add_remote_options(set, *args, true);
     cmds.add(set, [args, pairs] {
         std::vector<std::pair<std::string, std::string>> set_vars;
@@ -212,7 +284,7 @@ void register_build(CLI::App& app, Commands& cmds) {
     auto keys = std::make_shared<std::vector<std::string>>();
     auto* unset = config->add_subcommand("unset", "config:unset KEY ...: remove config vars (makes a new release)");
     unset->add_option("keys", *keys, "KEY ...")->required();
-    unset->add_option("-a,--app", args->dir, "App directory (default: .)");
+    add_app_option(unset, args->dir);
     add_remote_options(unset, *args, true);
     cmds.add(unset, [args, keys] {
         if (auto route = remote::route(args->target, args->dir); route != remote::Route::local) {
@@ -223,7 +295,7 @@ void register_build(CLI::App& app, Commands& cmds) {
             return release::draft_config_change(s, {}, *keys);
         });
     });
-    // After set/unset: Commands::selected() takes the first parsed entry, and `config` is
+    // After get/set/unset: Commands::selected() takes the first parsed entry, and `config` is
     // parsed too when `config set` is.
     cmds.add(config, [args, reveal] {
         auto route = remote::route(args->target, args->dir);

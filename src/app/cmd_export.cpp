@@ -112,7 +112,7 @@ void register_export(CLI::App& app, Commands& cmds) {
     sub->add_option("kind", a->kind, "kubernetes | systemd")
         ->required()
         ->check(CLI::IsMember({"kubernetes", "systemd"}));
-    sub->add_option("dir", a->dir, "App directory (default: .)");
+    add_app_option(sub, a->dir, sub->add_option("dir", a->dir, "App directory (default: .)"));
     sub->add_option("-o,--output", a->output, "Write one file per object/unit into this directory (default: stdout)");
     sub->add_option("-f,--procfile", a->procfile, "Procfile to use (default: DIR/Procfile)");
     sub->add_option("-c,--formation", a->formation, "Process counts, e.g. web=2,worker=1 (default: the manifest's)");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <charconv>
 #include <fstream>
 #include <memory>
@@ -22,6 +23,7 @@
 
 #include "admin/client.hpp"
 #include "admin/instance_file.hpp"
+#include "admin/log_record.hpp"
 #include "admin/source_archive.hpp"
 #include "app/commands.hpp"
 #include "app/remote.hpp"
@@ -40,6 +42,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
 constexpr int kMaxTransportRetries = 10;  // consecutive poll failures tolerated (~5 s)
+constexpr int kMaxLogFetch = 10000;       // GET /v1/logs?tail= accepts at most this
 
 void say(std::string_view line) {
     fmt::print("{}\n", line);
@@ -260,9 +263,12 @@ void add_options(CLI::App* sub, Target& t) {
 }
 
 Route route(Target& t, const fs::path& app_dir) {
-    if (!t.url.empty() || env("PAASRUN_URL") != nullptr) return Route::named;
     std::error_code ec;
     auto state_dir = release::resolve_state_dir(fs::absolute(app_dir, ec));
+    if (!t.url.empty() || env("PAASRUN_URL") != nullptr) {
+        if (t.token_file.empty()) t.token_file = (state_dir / "admin-token").string();  // -a DIR's token
+        return Route::named;
+    }
     auto found = admin::find_live_instance(state_dir);
     if (!found) return Route::local;
     t.url = found->url;
@@ -314,6 +320,67 @@ int config(const Target& t, bool reveal) {
     return 0;
 }
 
+int config_get(const Target& t, const std::string& key) {
+    auto c = connect(t);
+    if (!c) return fail("config:get", c.error().message, kExitApi);
+    int code = 0;
+    auto j = get_json(**c, "config:get", "/v1/config?reveal=true", code);
+    if (!j) return code;
+    const auto& vars = (*j)["config"];
+    auto it = vars.is_object() ? vars.find(key) : vars.end();
+    if (it == vars.end() || !it->is_string())
+        return fail("config:get", fmt::format("{} is not set ({})", key, (*j)["release"].is_null() ? "no release yet" : str(*j, "release")),
+                    kExitFailed);
+    say(it->get<std::string>());
+    return 0;
+}
+
+void print_release_info(const json& r) {
+    auto field = [](std::string_view label, const std::string& value) {
+        say(fmt::format("{:<17}{}", fmt::format("{}:", label), value.empty() ? "-" : value));
+    };
+    auto names = [](const json& obj) {
+        std::string out;
+        if (obj.is_object())
+            for (const auto& [k, v] : obj.items()) out += (out.empty() ? "" : ", ") + k;
+        return out;
+    };
+    say(fmt::format("=== Release {}{}", str(r, "version"), r.value("current", false) ? " (current)" : ""));
+    field("Version", str(r, "version"));
+    field("Created", str(r, "created_at"));
+    field("Kind", str(r, "kind"));
+    field("Description", str(r, "description"));
+    field("Status", str(r, "status"));
+    if (auto why = str(r, "failure_reason"); !why.empty()) field("Failure", why);
+    if (auto of = str(r, "rollback_of"); !of.empty()) field("Rollback of", of);
+    field("Source hash", str(r, "source_hash"));
+    field("Slug", str(r, "slug_id"));
+    field("Process types", names(r.value("process_types", json::object())));
+    field("Release command", str(r, "release_command"));
+    field("Config vars", names(r.value("config", json::object())));
+}
+
+int release_info(const Target& t, int version) {
+    constexpr std::string_view cmd = "releases:info";
+    auto c = connect(t);
+    if (!c) return fail(cmd, c.error().message, kExitApi);
+    int code = 0;
+    if (version > 0) {
+        auto j = get_json(**c, cmd, fmt::format("/v1/releases/v{}", version), code);
+        if (!j) return code;
+        print_release_info(*j);
+        return 0;
+    }
+    auto list = get_json(**c, cmd, "/v1/releases", code);
+    if (!list) return code;
+    for (const auto& r : (*list)["releases"])
+        if (r.value("current", false)) {
+            print_release_info(r);
+            return 0;
+        }
+    return fail(cmd, "no current release yet", kExitFailed);
+}
+
 int config_set(const Target& t, const std::vector<std::pair<std::string, std::string>>& vars, double timeout_seconds) {
     json body = json::object();
     for (const auto& [k, v] : vars) body[k] = v;
@@ -328,8 +395,8 @@ int config_unset(const Target& t, const std::vector<std::string>& keys, double t
 
 namespace {
 
-int run_ps(Target t) {
-    (void)route(t, ".");
+int run_ps(Target t, const std::string& app) {
+    (void)route(t, app);
     auto c = connect(t);
     if (!c) return fail("ps", c.error().message, kExitApi);
     int code = 0;
@@ -365,7 +432,7 @@ int run_ps(Target t) {
 }
 
 // `paasrun ps:scale web=3 worker=0`: one formation job (Heroku's ps:scale).
-int run_scale(Target t, const std::vector<std::string>& pairs, double timeout_seconds) {
+int run_scale(Target t, const std::string& app, const std::vector<std::string>& pairs, double timeout_seconds) {
     constexpr std::string_view cmd = "ps:scale";
     json body = json::object();
     for (const auto& p : pairs) {
@@ -379,21 +446,38 @@ int run_scale(Target t, const std::vector<std::string>& pairs, double timeout_se
         if (n < 0) return fail(cmd, fmt::format("\"{}\" is not TYPE=COUNT (e.g. web=2)", p), kExitUsage);
         body[p.substr(0, eq)] = n;
     }
-    if (route(t, ".") == Route::local)
+    if (route(t, app) == Route::local)
         return fail(cmd, "no running instance of the app in this directory and no admin URL: scaling changes running "
                          "processes (start them with `paasrun up`, or pass --to URL); set `formation:` in "
                          "paasrun.yaml for the next start", kExitUsage);
     return start_and_follow(cmd, t, "PUT", "/v1/formation", body, timeout_seconds);
 }
 
-// `paasrun restart [TYPE]`: a rolling restart of one type, or of every running type in turn
-// (one job at a time: the API runs one job at once).
-int run_restart(Target t, const std::string& type, double timeout_seconds) {
-    constexpr std::string_view cmd = "restart";
-    if (route(t, ".") == Route::local)
+// `paasrun restart [TYPE]` / `ps:restart [TYPE]`: a rolling restart of one type, or of every
+// running type in turn (one job at a time: the API runs one job at once). Heroku's
+// `ps:restart web.2` (one process) has no admin API counterpart: restarts are per type (a web
+// restart is a new generation, then a drain), so a process name is refused, naming the type
+// and its processes.
+int run_restart(Target t, std::string_view cmd, const std::string& app, const std::string& type, double timeout_seconds) {
+    if (route(t, app) == Route::local)
         return fail(cmd, "no running instance of the app in this directory and no admin URL: start it with "
                          "`paasrun up`, or pass --to URL", kExitUsage);
     std::vector<std::string> types;
+    if (auto dot = type.find('.'); dot != std::string::npos) {
+        auto ty = type.substr(0, dot);
+        std::string names;
+        if (auto c = connect(t)) {
+            int code = 0;
+            if (auto j = get_json(**c, cmd, "/v1/status", code))
+                for (const auto& p : (*j)["processes"])
+                    if (str(p, "type") == ty) names += (names.empty() ? "" : ", ") + str(p, "name");
+        }
+        return fail(cmd,
+                    fmt::format("restarting one process ({}) is not supported: the admin API restarts every process "
+                                "of a type, one after the other; `paasrun {} {}` restarts {}",
+                                type, cmd, ty, names.empty() ? fmt::format("the {} processes (none is running)", ty) : names),
+                    kExitUsage);
+    }
     if (!type.empty()) {
         types.push_back(type);
     } else {
@@ -419,24 +503,76 @@ int run_restart(Target t, const std::string& type, double timeout_seconds) {
     return 0;
 }
 
-int run_logs(Target t, int tail, bool follow) {
-    (void)route(t, ".");
-    auto c = connect(t);
-    if (!c) return fail("logs", c.error().message, kExitApi);
-    if (!follow) {
+struct LogsArgs {
+    Target target;
+    std::string app = ".";
+    int num = 100;
+    bool follow = false;
+    admin::LogFilter filter;
+};
+
+// Prints one hub line the way `heroku logs` does, if it passes the filter.
+bool print_log_line(std::string_view line, const admin::LogFilter& filter) {
+    auto rec = admin::parse_log_record(line);
+    if (!admin::log_matches(rec, filter)) return false;
+    say(rec ? admin::heroku_log_line(*rec) : std::string(line));
+    return true;
+}
+
+int run_logs(LogsArgs a) {
+    constexpr std::string_view cmd = "logs";
+    (void)route(a.target, a.app);
+    auto c = connect(a.target);
+    if (!c) return fail(cmd, c.error().message, kExitApi);
+    bool filtered = !a.filter.ps.empty() || !a.filter.source.empty();
+    // The API filters nothing: with --ps/--source the whole buffer is fetched and the last N
+    // matching lines are kept.
+    std::string last_fetched;  // the newest line of the backlog: following starts after it
+    if (!a.follow || filtered) {
         int code = 0;
-        auto j = get_json(**c, "logs", fmt::format("/v1/logs?tail={}", tail), code);
+        auto j = get_json(**c, cmd, fmt::format("/v1/logs?tail={}", filtered ? kMaxLogFetch : a.num), code);
         if (!j) return code;
-        for (const auto& l : (*j)["lines"]) say(l.is_string() ? l.get<std::string>() : l.dump());
-        return 0;
+        std::vector<std::string> kept;
+        for (const auto& l : (*j)["lines"]) {
+            last_fetched = l.is_string() ? l.get<std::string>() : l.dump();
+            if (admin::log_matches(admin::parse_log_record(last_fetched), a.filter)) kept.push_back(last_fetched);
+        }
+        auto first = kept.size() > static_cast<std::size_t>(a.num) ? kept.end() - a.num : kept.begin();
+        for (auto it = first; it != kept.end(); ++it) print_log_line(*it, a.filter);
+        if (!a.follow) return 0;
     }
-    auto r = (*c)->stream(fmt::format("/v1/logs?follow=true&tail={}", tail), [](std::string_view data) {
-        std::fwrite(data.data(), 1, data.size(), stdout);
-        std::fflush(stdout);
+    // Following: the server sends `tail` backlog lines, then new ones, as one text stream.
+    // Unfiltered, the backlog is the last N lines. Filtered, the backlog was printed above:
+    // the stream's own backlog is skipped up to the newest line already seen (by its
+    // timestamp, and the line itself), so nothing is printed twice and nothing is lost.
+    auto after = last_fetched.empty() ? std::nullopt : admin::parse_log_record(last_fetched);
+    bool skipping = filtered && after.has_value();
+    std::string partial;
+    auto on_line = [&](std::string_view line) {
+        if (skipping) {
+            auto rec = admin::parse_log_record(line);
+            if (line == last_fetched) {
+                skipping = false;
+                return;
+            }
+            if (!rec || rec->time <= after->time) return;
+            skipping = false;
+        }
+        print_log_line(line, a.filter);
+    };
+    auto path = fmt::format("/v1/logs?follow=true&tail={}", filtered ? kMaxLogFetch : a.num);
+    auto r = (*c)->stream(path, [&](std::string_view data) {
+        partial.append(data);
+        std::size_t start = 0;
+        for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
+            on_line(std::string_view(partial).substr(start, nl - start));
+            start = nl + 1;
+        }
+        partial.erase(0, start);
         return true;
     });
-    if (!r) return fail("logs", r.error().message, kExitApi);
-    if (r->status != 200) return fail("logs", r->describe(), kExitApi);
+    if (!r) return fail(cmd, r.error().message, kExitApi);
+    if (r->status != 200) return fail(cmd, r->describe(), kExitApi);
     return 0;
 }
 
@@ -456,6 +592,7 @@ struct TempFile {
 struct DeployArgs {
     Target target;
     std::string source;
+    std::string app;  // -a: the app whose instance is meant; default SOURCE (a dir) or .
     bool wait_healthy = false;
     double timeout = 900;
 };
@@ -468,7 +605,8 @@ int run_deploy(DeployArgs a) {
     if (!fs::exists(source, ec)) return fail(cmd, fmt::format("{} does not exist", a.source), kExitUsage);
     // Without --to: the running instance of the app being deployed (DIR), or of the app in
     // the current directory (TARBALL).
-    if (route(a.target, fs::is_directory(source, ec) ? source : fs::path(".")) == Route::local)
+    fs::path app = !a.app.empty() ? fs::path(a.app) : fs::is_directory(source, ec) ? source : fs::path(".");
+    if (route(a.target, app) == Route::local)
         return fail(cmd,
                     "no running instance of this app and no admin URL: start it with `paasrun up`, or pass --to URL "
                     "/ set PAASRUN_URL (to build locally, use `paasrun build`)",
@@ -515,53 +653,65 @@ int run_deploy(DeployArgs a) {
 }  // namespace remote
 
 void register_remote(CLI::App& app, Commands& cmds) {
-    auto ps_target = std::make_shared<remote::Target>();
+    struct PsArgs {
+        remote::Target target;
+        std::string app = ".";
+    };
+    auto ps_args = std::make_shared<PsArgs>();
     auto* ps = app.add_subcommand("ps", "Show a running instance's processes and web workers (admin API)");
-    remote::add_options(ps, *ps_target);
+    add_app_option(ps, ps_args->app);
+    remote::add_options(ps, ps_args->target);
 
     struct ScaleArgs {
         remote::Target target;
+        std::string app = ".";
         std::vector<std::string> pairs;
         double timeout = 300;
     };
     auto scale_args = std::make_shared<ScaleArgs>();
     auto* scale = ps->add_subcommand("scale", "ps:scale TYPE=N ...: change a running instance's process counts");
     scale->add_option("pairs", scale_args->pairs, "TYPE=COUNT ... (e.g. web=3 worker=0)")->required();
+    add_app_option(scale, scale_args->app);
     remote::add_options(scale, scale_args->target);
     scale->add_option("--timeout", scale_args->timeout, "Seconds to follow the job (default 300)")
         ->check(CLI::PositiveNumber);
     // Before `ps`: Commands::selected() takes the first parsed entry, and `ps` is parsed too.
-    cmds.add(scale, [scale_args] { return remote::run_scale(scale_args->target, scale_args->pairs, scale_args->timeout); });
-    cmds.add(ps, [ps_target] { return remote::run_ps(*ps_target); });
+    cmds.add(scale, [scale_args] {
+        return remote::run_scale(scale_args->target, scale_args->app, scale_args->pairs, scale_args->timeout);
+    });
 
     struct RestartArgs {
         remote::Target target;
+        std::string app = ".";
         std::string type;
         double timeout = 300;
     };
-    auto restart_args = std::make_shared<RestartArgs>();
-    auto* restart = app.add_subcommand(
-        "restart", "Rolling restart of a running instance's TYPE processes, or of every type (like heroku restart)");
-    restart->add_option("type", restart_args->type, "Process type (default: all)");
-    remote::add_options(restart, restart_args->target);
-    restart->add_option("--timeout", restart_args->timeout, "Seconds to follow each job (default 300)")
-        ->check(CLI::PositiveNumber);
-    cmds.add(restart, [restart_args] {
-        return remote::run_restart(restart_args->target, restart_args->type, restart_args->timeout);
-    });
-
-    struct LogsArgs {
-        remote::Target target;
-        int tail = 100;
-        bool follow = false;
+    // `restart` and `ps:restart` are the same command (Heroku has both names).
+    auto add_restart = [&cmds](CLI::App* parent, const std::string& name, const std::string& shown) {
+        auto a = std::make_shared<RestartArgs>();
+        auto* sub = parent->add_subcommand(
+            name, "Rolling restart of a running instance's TYPE processes, or of every type (like heroku ps:restart)");
+        sub->add_option("type", a->type, "Process type (default: all); a process name (web.2) is refused: restarts are per type");
+        add_app_option(sub, a->app);
+        remote::add_options(sub, a->target);
+        sub->add_option("--timeout", a->timeout, "Seconds to follow each job (default 300)")->check(CLI::PositiveNumber);
+        cmds.add(sub, [a, shown] { return remote::run_restart(a->target, shown, a->app, a->type, a->timeout); });
     };
-    auto logs_args = std::make_shared<LogsArgs>();
-    auto* logs = app.add_subcommand("logs", "Print a running instance's log (admin API); -f keeps following it");
+    add_restart(ps, "restart", "ps:restart");
+    cmds.add(ps, [ps_args] { return remote::run_ps(ps_args->target, ps_args->app); });
+    add_restart(&app, "restart", "restart");
+
+    auto logs_args = std::make_shared<remote::LogsArgs>();
+    auto* logs = app.add_subcommand(
+        "logs", "Print a running instance's log like heroku logs (ISO 8601 times, app[web.1]); -t keeps following it");
+    add_app_option(logs, logs_args->app);
     remote::add_options(logs, logs_args->target);
-    logs->add_option("-n,--tail", logs_args->tail, "Lines of backlog (default 100, at most 10000)")
-        ->check(CLI::Range(0, 10000));
-    logs->add_flag("-f,--follow", logs_args->follow, "Keep printing new lines until interrupted");
-    cmds.add(logs, [logs_args] { return remote::run_logs(logs_args->target, logs_args->tail, logs_args->follow); });
+    logs->add_option("-n,--num", logs_args->num, "Lines to print (default 100, at most 10000)")->check(CLI::Range(0, 10000));
+    logs->add_flag("-t,--tail,-f,--follow", logs_args->follow, "Keep printing new lines until interrupted");
+    logs->add_option("-p,--ps", logs_args->filter.ps, "Only this process type (web) or process (web.1)");
+    logs->add_option("-s,--source", logs_args->filter.source, "Only app (the processes) or system (paasrun's own) lines")
+        ->check(CLI::IsMember({"app", "system"}));
+    cmds.add(logs, [logs_args] { return remote::run_logs(*logs_args); });
 
     auto deploy_args = std::make_shared<remote::DeployArgs>();
     auto* deploy = app.add_subcommand(
@@ -571,6 +721,8 @@ void register_remote(CLI::App& app, Commands& cmds) {
         "2 usage; 3 rolled back; 4 timed out (the job goes on); 5 refused by the API or unreachable");
     remote::add_options(deploy, deploy_args->target);
     deploy->add_option("source", deploy_args->source, "App directory or .tar.gz/.tgz/.tar archive")->required();
+    deploy->add_option("-a,--app", deploy_args->app,
+                       "The app whose running instance gets the deploy (default: SOURCE if a directory, else .)");
     deploy->add_flag("--wait-healthy", deploy_args->wait_healthy,
                      "Wait through the bake window (exit 3 if the release is rolled back), then until /readyz is 200");
     deploy->add_option("--timeout", deploy_args->timeout, "Seconds to wait for the whole deploy (default 900)")

@@ -41,7 +41,7 @@ struct FormationArgs {
 };
 
 void add_formation_options(CLI::App* sub, FormationArgs& a) {
-    sub->add_option("dir", a.load.dir, "App directory (default: .)");
+    add_app_option(sub, a.load.dir, sub->add_option("dir", a.load.dir, "App directory (default: .)"));
     sub->add_option("-f,--procfile", a.load.procfile, "Procfile to use (default: DIR/Procfile)");
     sub->add_option("-e,--env", a.load.env_file, "Load this .env file");
     sub->add_option("-c,--formation", a.load.formation,
@@ -246,6 +246,8 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
     auto* run = app.add_subcommand(
         "run", "Run a one-off command in the app's environment (like heroku run)");
     run->add_option("-e,--env", run_args->load.env_file, "Load this .env file");
+    // With -a the first word is CMD (`paasrun run -a DIR python x.py`), as with heroku run -a.
+    auto* app_opt = add_app_option(run, run_args->load.dir);
     // CLI11 forgets where `--` was, so DIR is told apart from CMD while parsing: with
     // validate_positionals() a word failing DIR's check goes to the next positional (CMD),
     // and `--` is already in remaining() when a word after it is checked. `dir_taken` keeps
@@ -255,8 +257,9 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
     RunArgs* ra = run_args.get();
     run->add_option("dir", ra->load.dir, "App directory (default: .)")
         ->check(CLI::Validator(
-            [run, ra](std::string&) -> std::string {
+            [run, ra, app_opt](std::string&) -> std::string {
                 if (ra->dir_taken) return {};
+                if (app_opt->count() > 0) return "the app is named by -a";
                 for (const auto& r : run->remaining())
                     if (r == "--") return "DIR must come before --";
                 ra->dir_taken = true;

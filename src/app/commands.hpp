@@ -6,6 +6,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -33,6 +35,15 @@ private:
     std::vector<Entry> entries_;
 };
 
+/// `-a,--app DIR`, Heroku's way of naming the app a command acts on (here its directory;
+/// default: the current one). A command that also takes DIR as a positional binds both to
+/// the same string and passes that positional as `dir` so the two exclude each other.
+inline CLI::Option* add_app_option(CLI::App* sub, std::string& app_dir, CLI::Option* dir = nullptr) {
+    auto* o = sub->add_option("-a,--app", app_dir, "App directory (default: the current directory)");
+    if (dir) o->excludes(dir);
+    return o;
+}
+
 // One per cmd_*.cpp. Each may add several subcommands.
 void register_check(CLI::App& app, Commands& cmds);       // check
 void register_supervisor(CLI::App& app, Commands& cmds);  // up, start, run
@@ -42,5 +53,11 @@ void register_compress(CLI::App& app, Commands& cmds);    // compress (static as
 void register_export(CLI::App& app, Commands& cmds);      // export kubernetes|systemd
 void register_healthcheck(CLI::App& app, Commands& cmds); // healthcheck URL (probes)
 void register_remote(CLI::App& app, Commands& cmds);      // ps, logs, deploy (admin API clients)
+void register_help(CLI::App& app, Commands& cmds);        // help, version, __manpage, __completion
+
+/// "paasrun/0.1.0 commit 1a2b3c4d5e6f linux-x86_64 python-3.11.2" (cmd_help.cpp).
+[[nodiscard]] std::string version_string();
+/// Prints "'WORD' is not a paasrun command. Did you mean ...?" on stderr; returns 2.
+int unknown_command(const CLI::App& root, std::string_view word);
 
 }  // namespace paasrun::app

@@ -1,6 +1,7 @@
 // The CLI's `--to URL` mode: commands that talk to a running `paasrun start` through its
 // admin API (docs/admin-api.md) instead of the local state dir. cmd_build.cpp (releases,
-// rollback, config, config:set, config:unset) and cmd_remote.cpp (ps, logs, deploy) use it.
+// releases:info, rollback, config, config:get, config:set, config:unset) and cmd_remote.cpp
+// (ps, ps:scale, ps:restart, restart, logs, deploy) use it.
 //
 // Exit codes of the commands that start a job (deploy, rollback, config:set/unset):
 //   0 the job succeeded (deploy --wait-healthy: its bake window passed without a rollback and
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace paasrun::app::remote {
 
@@ -31,8 +33,8 @@ inline constexpr int kExitApi = 5;
 struct Target {
     std::string url;         // --to, else $PAASRUN_URL, else a running local instance's
     std::string token;       // --token, else $PAASRUN_ADMIN_TOKEN, else token_file
-    std::string token_file;  // the admin-token of the app whose instance was found; "" =
-                             // ./.paasrun/admin-token
+    std::string token_file;  // the admin-token of the app named by -a/DIR (set by route());
+                             // "" = ./.paasrun/admin-token
 };
 
 /// Adds --to and --token to a subcommand.
@@ -53,6 +55,13 @@ enum class Route {
 [[nodiscard]] int releases(const Target& t);
 [[nodiscard]] int rollback(const Target& t, int to, double timeout_seconds);
 [[nodiscard]] int config(const Target& t, bool reveal);
+/// Prints KEY's value; exit 1 when it is not set.
+[[nodiscard]] int config_get(const Target& t, const std::string& key);
+/// One release's details (version 0: the current one).
+[[nodiscard]] int release_info(const Target& t, int version);
+/// Prints a release as `releases:info` shows it, from its admin API JSON (admin/views.hpp:
+/// release_json): the local store's releases are shown through the same function.
+void print_release_info(const nlohmann::json& r);
 [[nodiscard]] int config_set(const Target& t, const std::vector<std::pair<std::string, std::string>>& vars,
                              double timeout_seconds);
 [[nodiscard]] int config_unset(const Target& t, const std::vector<std::string>& keys, double timeout_seconds);

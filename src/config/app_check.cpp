@@ -1,4 +1,5 @@
 #include "config/app_check.hpp"
+#include "config/app_json.hpp"
 
 #include <filesystem>
 
@@ -105,6 +106,18 @@ Result<CheckReport> check_app(const CheckRequest& req) {
         append(errors, std::move(checked.errors));
     } else if (req.manifest.empty()) {
         report.summary.push_back(fmt::format("{}: absent (defaults apply)", manifest_path));
+    }
+
+    // app.json: its formation and healthchecks apply where paasrun.yaml is silent.
+    std::string app_json_path = in_dir(req.dir, "app.json");
+    if (auto text = read(app_json_path, false, "", errors)) {
+        if (auto parsed = parse_app_json(*text, app_json_path)) {
+            apply_app_json(manifest, *parsed, app_json_path);
+            report.summary.push_back(fmt::format("{}: valid (formation and healthchecks used where paasrun.yaml is silent)",
+                                                 app_json_path));
+        } else {
+            errors.push_back(parsed.error());
+        }
     }
 
     // Cross-checks. Formation entries are checked even when other manifest keys are wrong:

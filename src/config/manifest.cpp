@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "config/app_json.hpp"
 #include "config/scalars.hpp"
 #include "config/text_file.hpp"
 #include "config/yaml_checker.hpp"
@@ -600,6 +601,8 @@ Result<Manifest> load_manifest(const std::string& path) {
         if (!parsed) return std::move(parsed).error();
         m = std::move(*parsed);
     }
+    // app.json's formation and web health check, where paasrun.yaml is silent.
+    if (auto merged = merge_app_json(m, app_dir.string()); !merged) return std::move(merged).error();
     if (m.app_name.empty()) {
         fs::path abs = fs::absolute(app_dir, ec).lexically_normal();
         if (!abs.has_filename()) abs = abs.parent_path();  // "/srv/app/" -> "/srv/app"

@@ -125,6 +125,8 @@ struct ManifestReport {
 /// Reads a manifest. `path` is an app dir (its paasrun.yaml is read) or the manifest file
 /// itself. A missing file yields the defaults. An empty app_name defaults to the app
 /// directory's name (the parse_* functions leave it empty: they know no directory).
+/// The app dir's app.json fills formation and health where the manifest is silent
+/// (config/app_json.hpp).
 [[nodiscard]] Result<Manifest> load_manifest(const std::string& path);
 
 }  // namespace paasrun::config

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/app_json.hpp"
 #include "config/text_file.hpp"
 
 namespace paasrun::deploy {
@@ -15,6 +16,9 @@ Result<std::optional<config::Manifest>> load_release_manifest(const fs::path& ap
     if (!text->has_value()) return std::optional<config::Manifest>{};
     auto m = config::parse_manifest(**text, file.string());
     if (!m) return Error(fmt::format("the release's paasrun.yaml is invalid: {}", m.error().describe()));
+    // Its app.json fills what the paasrun.yaml leaves unset (config/app_json.hpp).
+    if (auto merged = config::merge_app_json(*m, app_dir.string()); !merged)
+        return Error(fmt::format("the release's app.json is invalid: {}", merged.error().describe()));
     return std::optional<config::Manifest>{std::move(*m)};
 }
 
@@ -33,6 +37,12 @@ Result<ReleaseSettings> release_settings(const fs::path& app_dir, const config::
     if (!*own) {
         auto s = settings_of(fallback);
         s.env.clear();
+        // No paasrun.yaml: the release's app.json can still name its health check.
+        config::Manifest from_app_json;
+        from_app_json.health = s.health;
+        if (auto merged = config::merge_app_json(from_app_json, app_dir.string()); !merged)
+            return Error(fmt::format("the release's app.json is invalid: {}", merged.error().describe()));
+        s.health = from_app_json.health;
         return s;
     }
     auto s = settings_of(**own);

@@ -30,6 +30,9 @@ bool valid_config_key(std::string_view key) {
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
+constexpr int kFailureTailLines = 3;             // output lines quoted in a failure
+constexpr std::size_t kFailureLineChars = 200;  // each cut to this many characters
+
 Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int version, const PublishOptions& opts) {
     auto r = store.load(version);
     if (!r) return std::move(r).error();
@@ -56,10 +59,17 @@ Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int
                           ? fmt::format("release command `{}` did not finish within the release_timeout ({:.0f}s) and was killed",
                                         r->release_command, std::chrono::duration<double>(opts.release_timeout).count())
                           : fmt::format("release command `{}` {}", r->release_command, res->describe());
+    // One line: the release history and a deploy job keep a failure's first line only, so
+    // the output's last lines go on it (the whole output was streamed through on_output).
     std::string last;
-    for (const auto& l : tail) last += "\n    " + l;
+    int shown = 0;
+    for (auto it = tail.rbegin(); it != tail.rend() && shown < kFailureTailLines; ++it) {
+        if (it->find_first_not_of(" \t\r") == std::string::npos) continue;
+        auto line = it->size() > kFailureLineChars ? it->substr(0, kFailureLineChars) + "..." : *it;
+        last = shown++ == 0 ? line : line + " | " + last;
+    }
     return Error(fmt::format("release phase of v{} failed: {}{}", version, why,
-                             last.empty() ? "" : "; last output:" + last));
+                             last.empty() ? "; it printed nothing" : "; last output: " + last));
 }
 
 Result<PublishResult> publish(const ReleaseStore& store, Release draft, const PublishOptions& opts) {

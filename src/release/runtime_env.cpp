@@ -25,9 +25,11 @@ std::vector<std::string> release_environment(const Release& r, const SlugMeta& s
 
 std::vector<std::string> profile_wrapped_argv(const std::string& command) {
     // $1 is the command line; the wrapper sources every .profile.d script in name order,
-    // as Heroku's dyno manager does, then replaces itself with the command's shell.
+    // then the app's .profile, as Heroku's dyno manager does (supervisor/child_env.cpp does
+    // the same for processes), then replaces itself with the command's shell.
     static const std::string wrapper =
-        "for f in .profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; exec bash -c \"$1\"";
+        "for f in .profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
+        "if [ -r ./.profile ]; then . ./.profile; fi; exec bash -c \"$1\"";
     return {"/bin/bash", "-c", wrapper, "paasrun-profile", command};
 }
 

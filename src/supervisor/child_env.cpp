@@ -9,15 +9,18 @@ namespace paasrun::supervisor {
 namespace {
 
 // Sources every readable .profile.d/*.sh in the current directory (the app dir), in the
-// glob's (name) order, as Heroku's dyno manager does before running the command. The
-// command is copied out of $1 first so a profile script that uses `set --` cannot lose it;
-// the copy is a shell variable, not exported, so the program does not see it.
+// glob's (name) order, then the app's own .profile, as Heroku's dyno manager does before
+// running the command (buildpacks write .profile.d; .profile is the app's, so it can override
+// what they set). The command is copied out of $1 first so a profile script that uses
+// `set --` cannot lose it; the copy is a shell variable, not exported, so the program does
+// not see it.
 constexpr std::string_view kProfileLoop =
     "__paasrun_cmd=$1; "
     "for __paasrun_f in .profile.d/*.sh; do "
     "if [ -r \"$__paasrun_f\" ]; then . \"./$__paasrun_f\"; fi; "
     "done; "
-    "unset __paasrun_f; ";
+    "unset __paasrun_f; "
+    "if [ -r ./.profile ]; then . ./.profile; fi; ";
 
 bool path_contains(std::string_view path, std::string_view dir) {
     while (true) {

@@ -9,8 +9,9 @@
 //   paasrun even when it is not installed.
 //
 // Command line: Heroku runs every command through bash after sourcing the app's
-// `.profile.d/*.sh` scripts (in name order, cwd = the app dir). We do the same with
-//     /bin/sh -c '<source .profile.d/*.sh>; exec /bin/bash -c "$cmd"' paasrun CMD
+// `.profile.d/*.sh` scripts (in name order, cwd = the app dir), then its `.profile`. We do
+// the same with
+//     /bin/sh -c '<source .profile.d/*.sh, then .profile>; exec /bin/bash -c "$cmd"' paasrun CMD
 // (/bin/sh when there is no bash) so the profile scripts can export variables. Both
 // shells exec: for a simple command the program itself ends up as the child, leading its
 // process group; for a compound one bash stays as the leader and the group is signalled.

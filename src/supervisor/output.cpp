@@ -18,9 +18,9 @@ void Output::format_line(std::string& batch, std::string_view name, std::string_
     batch += line;
     batch += '\n';
     if (tap_) {
-        std::string plain = format_prefix(local, name, width_, {});
-        plain += line;
-        tap_(plain);
+        std::timespec utc{};
+        clock_gettime(CLOCK_REALTIME, &utc);
+        tap_(format_log_record(utc, name, line));
     }
 }
 

@@ -26,8 +26,9 @@ public:
 
     [[nodiscard]] bool color() const { return color_; }
 
-    /// Called with every line written (prefix included, never coloured): the admin API's
-    /// log buffer. Set before the loop runs.
+    /// Called with every line written, as a timestamped record (prefix.hpp:
+    /// format_log_record, never coloured): the admin API's log buffer. Set before the loop
+    /// runs.
     void set_tap(std::function<void(std::string_view)> tap) { tap_ = std::move(tap); }
 
     /// Appends one prefixed line to `batch` (name's colour applied when enabled).
