@@ -42,7 +42,8 @@ struct FormationArgs {
 
 void add_formation_options(CLI::App* sub, FormationArgs& a) {
     sub->add_option("dir", a.load.dir, "App directory (default: .)");
-    sub->add_option("-f,--procfile", a.load.procfile, "Procfile to use (default: DIR/Procfile)");
+    sub->add_option("-f,--procfile", a.load.procfile,
+                    "Ignored, with a warning: a release takes its process types from DIR/Procfile");
     sub->add_option("-e,--env", a.load.env_file, "Load this .env file");
     sub->add_option("-c,--formation", a.load.formation,
                     "Process counts, e.g. web=2,worker=1 (all=N for every type)");
@@ -97,6 +98,15 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     if (!base) return fail(command, base.error());
     fs::path state_dir = release::resolve_state_dir(base->app_dir);
     if (auto st = config::ensure_data_dir(base->data_dir); !st) return fail(command, st.error());
+    if (auto current = release::ReleaseStore(state_dir).current_version(); !current) {
+        return fail(command, current.error());
+    } else if (*current == 0) {
+        // The first release will take its process types from DIR/Procfile: check it and -c
+        // now, before a build and its release phase run for nothing.
+        sv::LoadRequest first = a.load;
+        first.procfile.clear();
+        if (auto cfg = sv::load_app(first); !cfg) return fail(command, cfg.error());
+    }
 
     // The release phase of every build and deploy gets the processes' layers (.env, data dir).
     auto pipeline = build::pipeline_options(base->app_dir);
@@ -134,7 +144,8 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         with_counts.formation = a.load.formation;
         auto settings_cfg = sv::load_app(with_counts);
         if (!settings_cfg) return fail(command, settings_cfg.error());
-        if (!a.load.procfile.empty()) warnings.push_back("-f is ignored: the current release brings its process types");
+        if (!a.load.procfile.empty())
+            warnings.push_back("-f is ignored: the release brings its process types (from DIR/Procfile when built)");
         opts.formation = sv::expand_formation(procfile, settings_cfg->settings.formation, settings_cfg->settings.base_port);
         if (opts.formation.empty()) return fail(command, Error("nothing to run: every process type is scaled to 0"));
         opts.app_dir = (*run)->app_dir;

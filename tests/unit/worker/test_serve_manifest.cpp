@@ -98,7 +98,7 @@ TEST_CASE("serve manifest: flags win over the manifest", "[worker][manifest]") {
     o.root_path = "/cli";
     o.static_mounts = {{"/static", "cli-static"}, {"/extra/", "extra"}};
     apply_manifest(o, manifest(kFull),
-                   flags({"threads", "static-max-age", "root-path", "static", "access-log-format"})));
+                   flags({"threads", "static-max-age", "root-path", "static", "access-log-format"}));
     CHECK(o.threads == 8);
     CHECK(o.static_max_age == 5);
     CHECK(o.root_path == "/cli");
