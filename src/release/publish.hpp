@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "release/store.hpp"
-#include "release/runtime_env.hpp"
 
 namespace paasrun::release {
 
