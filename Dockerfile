@@ -59,19 +59,23 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 paasrun \
  && useradd --system --uid 10001 --gid paasrun --home-dir /app --shell /usr/sbin/nologin paasrun \
- && install -d -o paasrun -g paasrun -m 0755 /app
+ && install -d -o paasrun -g paasrun -m 0755 /app \
+ && install -d -o paasrun -g paasrun -m 0700 /data
 COPY --from=build /out/ /
 # The process environment is the highest env layer (docs/configuration.md): these are
 # defaults a `run -e` or a Kubernetes env entry replaces.
 #   PORT          base port; web.1 listens on it (foreman's port rule, docs/supervisor.md)
 #   ADMIN_PORT    the admin API and /livez /readyz /startupz, on 127.0.0.1 (admin.bind)
 #   PAASRUN_STATE releases, slugs and the admin token; a volume here keeps deploys
+#   PAASRUN_DATA_DIR the app's persistent data (docs/storage.md), given to every process
 ENV PORT=5000 \
     ADMIN_PORT=5900 \
     PAASRUN_STATE=/app/.paasrun \
+    PAASRUN_DATA_DIR=/data \
     LANG=C.UTF-8 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
+VOLUME /data
 USER paasrun
 EXPOSE 5000
 # paasrun start is PID 1: it reaps orphans, and on SIGTERM turns readiness off, waits

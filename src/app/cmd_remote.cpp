@@ -25,6 +25,9 @@
 #include "admin/instance_file.hpp"
 #include "admin/log_record.hpp"
 #include "admin/source_archive.hpp"
+#include "build/source_tree.hpp"
+#include "config/data_dir.hpp"
+#include "config/manifest.hpp"
 #include "app/commands.hpp"
 #include "app/remote.hpp"
 #include "release/release.hpp"
@@ -624,14 +627,23 @@ int run_deploy(DeployArgs a) {
             return fail(cmd, e.message, kExitFailed);
         }
         ::close(fd);
-        // A $PAASRUN_STATE inside the app dir is state, not source.
-        std::vector<std::string> extra;
-        if (const char* st = env("PAASRUN_STATE")) {
-            auto rel = fs::absolute(st).lexically_relative(source);
-            if (!rel.empty() && !rel.string().starts_with("..")) extra.push_back(rel.string());
-        }
-        say(fmt::format("-----> Packing {} (leaving out .git, .venv, .paasrun, __pycache__)", source.string()));
-        if (auto s = admin::pack_source_dir(source, packed.path, extra); !s) return fail(cmd, s.error().describe(), kExitFailed);
+        // The source as `git push` would send it: no .env, VCS data, venv, state or data dir,
+        // nothing .gitignore names (build/source_tree.hpp). The server applies .slugignore.
+        auto root = fs::absolute(source).lexically_normal();
+        if (!root.has_filename()) root = root.parent_path();
+        auto manifest = config::load_manifest(root.string());
+        if (!manifest) return fail(cmd, manifest.error().describe(), kExitFailed);
+        auto state_dir = config::state_dir_for(root);
+        auto data_dir = config::resolve_data_dir(*manifest, root, state_dir, config::current_environment());
+        auto entries = build::list_source(root, {state_dir, data_dir}, build::SourceUse::upload);
+        if (!entries) return fail(cmd, entries.error().describe(), kExitFailed);
+        std::vector<std::string> members;
+        for (const auto& e : *entries) members.push_back(e.rel.string());
+        say(fmt::format("-----> Packing {} ({} entries; leaving out .env, .git, .venv, .paasrun, __pycache__, the data "
+                        "dir and what .gitignore names)",
+                        source.string(), members.size()));
+        if (auto s = admin::pack_source_dir(root, packed.path, members); !s)
+            return fail(cmd, s.error().describe(), kExitFailed);
         upload = packed.path;
     }
 

@@ -40,7 +40,7 @@ bool apply_app_manifest(ServeArgs& a) {
         auto* opt = a.command->get_option_no_throw("--" + std::string(name));
         return opt && opt->count() > 0;
     };
-    worker::apply_manifest(a.opts, **m, given, worker::process_env());
+    worker::apply_manifest(a.opts, **m, given);
     log::info("arbiter", "settings from manifest file={}",
               log::quote((std::filesystem::path(a.opts.chdir.empty() ? "." : a.opts.chdir) /
                           worker::kManifestFile)

@@ -14,6 +14,7 @@
 #include "admin/server.hpp"
 #include "app/commands.hpp"
 #include "build/pipeline.hpp"
+#include "config/data_dir.hpp"
 #include "config/dotenv.hpp"
 #include "deploy/engine.hpp"
 #include "deploy/log_hub.hpp"
@@ -42,7 +43,8 @@ struct FormationArgs {
 
 void add_formation_options(CLI::App* sub, FormationArgs& a) {
     add_app_option(sub, a.load.dir, sub->add_option("dir", a.load.dir, "App directory (default: .)"));
-    sub->add_option("-f,--procfile", a.load.procfile, "Procfile to use (default: DIR/Procfile)");
+    sub->add_option("-f,--procfile", a.load.procfile,
+                    "Ignored, with a warning: a release takes its process types from DIR/Procfile");
     sub->add_option("-e,--env", a.load.env_file, "Load this .env file");
     sub->add_option("-c,--formation", a.load.formation,
                     "Process counts, e.g. web=2,worker=1 (all=N for every type)");
@@ -97,8 +99,23 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     auto base = sv::load_app(probe);
     if (!base) return fail(command, base.error());
     fs::path state_dir = release::resolve_state_dir(base->app_dir);
+    if (auto st = config::ensure_data_dir(base->data_dir); !st) return fail(command, st.error());
+    if (auto current = release::ReleaseStore(state_dir).current_version(); !current) {
+        return fail(command, current.error());
+    } else if (*current == 0) {
+        // The first release will take its process types from DIR/Procfile: check it and -c
+        // now, before a build and its release phase run for nothing.
+        sv::LoadRequest first = a.load;
+        first.procfile.clear();
+        if (auto cfg = sv::load_app(first); !cfg) return fail(command, cfg.error());
+    }
 
-    auto outcome = deploy::prepare_startup(base->app_dir, state_dir, base->manifest, print_line);
+    // The release phase of every build and deploy gets the processes' layers (.env, data dir).
+    auto pipeline = build::pipeline_options(base->app_dir);
+    if (!pipeline) return fail(command, pipeline.error());
+    auto dotenv = dotenv_layer(a.load, base->app_dir);
+    pipeline->publish.dotenv = dotenv;
+    auto outcome = deploy::prepare_startup(base->app_dir, state_dir, *pipeline, print_line);
     if (!outcome) {
         fmt::print(stderr, "paasrun {}: error: {}\npaasrun {}: build failed; nothing was started\n", command,
                    outcome.error().describe(), command);
@@ -106,13 +123,17 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     }
 
     // A release's manifest `env:` comes from its own paasrun.yaml (deploy/run_spec.hpp).
-    deploy::EnvInputs env_inputs{dotenv_layer(a.load, base->app_dir), config::current_environment()};
+    deploy::EnvInputs env_inputs{std::move(dotenv), config::current_environment(), base->data_dir};
     sv::SupervisorOptions opts;
     std::vector<std::string> warnings;
     if (outcome->version > 0) {
         release::ReleaseStore store(state_dir);
         auto run = deploy::release_run_spec(store, outcome->version, env_inputs);
         if (!run) return fail(command, run.error());
+        if ((*run)->process_types.empty())
+            return fail(command, Error(fmt::format("nothing to run: release v{} has no process types (add a Procfile "
+                                                   "to the app and build again)",
+                                                   outcome->version)));
         config::Procfile procfile;
         for (const auto& [name, cmd] : (*run)->process_types) procfile.processes.push_back({name, cmd, 0});
         if (!a.load.formation.empty()) {
@@ -125,7 +146,8 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         with_counts.formation = a.load.formation;
         auto settings_cfg = sv::load_app(with_counts);
         if (!settings_cfg) return fail(command, settings_cfg.error());
-        if (!a.load.procfile.empty()) warnings.push_back("-f is ignored: the current release brings its process types");
+        if (!a.load.procfile.empty())
+            warnings.push_back("-f is ignored: the release brings its process types (from DIR/Procfile when built)");
         opts.formation = sv::expand_formation(procfile, settings_cfg->settings.formation, settings_cfg->settings.base_port);
         if (opts.formation.empty()) return fail(command, Error("nothing to run: every process type is scaled to 0"));
         opts.app_dir = (*run)->app_dir;
@@ -175,7 +197,7 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     eopts.app_name = manifest.app_name;
     eopts.state_dir = state_dir;
     eopts.manifest = manifest;
-    if (auto p = build::pipeline_options(base->app_dir)) eopts.pipeline = std::move(*p);
+    eopts.pipeline = std::move(*pipeline);
     eopts.env = std::move(env_inputs);
     eopts.stats_dir = opts.stats_dir;
     eopts.grace_period = opts.grace_period;
@@ -216,6 +238,45 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     if (server) server->stop();
     engine.stop();
     return code;
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+    return out;
+}
+
+// `paasrun run`: like `heroku run`, a one-off process of the CURRENT release (its slug,
+// config vars, .profile.d; DYNO=run.N) whenever the app has one; the source dir as it is
+// otherwise. The environment is the processes' (config/app_env.hpp), without `.env` unless
+// -e names one.
+int run_oneoff_command(const sv::LoadRequest& load, const std::vector<std::string>& command) {
+    auto cfg = sv::load_app(load);
+    if (!cfg) return fail("run", cfg.error());
+    if (auto st = config::ensure_data_dir(cfg->data_dir); !st) return fail("run", st.error());
+    std::string dyno = fmt::format("run.{}", ::getpid());
+    fs::path state_dir = release::resolve_state_dir(cfg->app_dir);
+    release::ReleaseStore store(state_dir);
+    auto version = store.current_version();
+    if (!version) return fail("run", version.error());
+    if (*version > 0) {
+        auto r = store.load(*version);
+        if (!r) return fail("run", r.error());
+        if (!r->slug_id.empty()) {
+            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir};
+            auto spec = deploy::release_run_spec(store, *version, in);
+            if (!spec) return fail("run", spec.error());
+            auto changed = deploy::source_changed(cfg->app_dir, state_dir, {fs::path(cfg->data_dir)});
+            if (changed && *changed)
+                fmt::print(stderr,
+                           "paasrun run: warning: {} changed since its last build; v{} runs the code it was built "
+                           "from (`paasrun build` or `paasrun up` makes a new release)\n",
+                           cfg->app_dir, *version);
+            fmt::print(stderr, "Running {} on v{} ({})\n", join_words(command), *version, dyno);
+            return sv::run_oneoff((*spec)->app_dir, (*spec)->env, command, dyno);
+        }
+    }
+    return sv::run_oneoff(cfg->app_dir, cfg->child_env, command, dyno);
 }
 
 }  // namespace
@@ -277,9 +338,7 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
         auto first = rest.begin();
         if (first != rest.end() && *first == "--") ++first;
         command.insert(command.end(), first, rest.end());
-        auto cfg = sv::load_app(run_args->load);
-        if (!cfg) return fail("run", cfg.error());
-        return sv::run_oneoff(cfg->app_dir, cfg->child_env, command);
+        return run_oneoff_command(run_args->load, command);
     });
 }
 

@@ -140,7 +140,9 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     if (!fs::is_directory(app_dir)) return Error(fmt::format("{} is not a directory", app_dir.string()));
 
     // 1. What to build.
-    auto entries = list_source(app_dir, {store.root()});
+    std::vector<fs::path> skip{store.root()};
+    skip.insert(skip.end(), opts.exclude.begin(), opts.exclude.end());
+    auto entries = list_source(app_dir, skip);
     if (!entries) return std::move(entries).error();
     auto hash = source_hash(app_dir, *entries);
     if (!hash) return std::move(hash).error();

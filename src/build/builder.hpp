@@ -35,6 +35,9 @@ struct BuildOptions {
     // Manifest static dirs (static.mappings dirs and static.root, relative to the app): after
     // the buildpacks ran, their compressible files get .gz/.br siblings (`paasrun compress`).
     std::vector<std::string> static_dirs;
+    // Absolute paths left out of the source besides the state dir: the data dir when it lies
+    // inside the app dir (config/data_dir.hpp).
+    std::vector<fs::path> exclude;
 };
 
 struct SlugBuild {

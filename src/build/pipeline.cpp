@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "build/source_tree.hpp"
+#include "config/data_dir.hpp"
 #include "config/manifest.hpp"
 #include "release/current.hpp"
 #include "release/durable_fs.hpp"
@@ -38,7 +39,11 @@ Status write_last_build(const fs::path& state_dir, const LastBuild& b) {
 Result<PipelineOptions> pipeline_options(const fs::path& app_dir) {
     auto m = config::load_manifest(app_dir.string());
     if (!m) return std::move(m).error();
-    return pipeline_options(*m);
+    auto o = pipeline_options(*m);
+    auto data = config::resolve_data_dir(*m, app_dir, config::state_dir_for(app_dir), config::current_environment());
+    o.build.exclude.push_back(data);
+    o.publish.data_dir = data.string();
+    return o;
 }
 
 PipelineOptions pipeline_options(const config::Manifest& m) {
@@ -92,7 +97,9 @@ Result<BuildOutcome> ensure_built(const fs::path& app_dir, const fs::path& state
         const auto& current = **cur;
         auto root = fs::absolute(app_dir).lexically_normal();
         if (!root.has_filename()) root = root.parent_path();
-        auto entries = list_source(root, {state_dir});
+        std::vector<fs::path> skip{state_dir};
+        skip.insert(skip.end(), opts.build.exclude.begin(), opts.build.exclude.end());
+        auto entries = list_source(root, skip);
         if (!entries) return std::move(entries).error();
         auto fingerprint = stat_fingerprint(*entries);
         auto last = read_last_build(state_dir);

@@ -33,7 +33,9 @@ struct PipelineOptions {
     std::string output_archive;       // `paasrun build --output`: also write the slug here
 };
 
-/// Options from the app's paasrun.yaml (defaults when absent). Output sinks are left empty.
+/// Options from the app's paasrun.yaml (defaults when absent), with the app's data dir
+/// (config/data_dir.hpp) left out of the source and given to the release phase. Output
+/// sinks are left empty.
 [[nodiscard]] Result<PipelineOptions> pipeline_options(const std::filesystem::path& app_dir);
 
 /// The same from a manifest already parsed: the one rule by which `paasrun build` and a

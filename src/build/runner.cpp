@@ -147,12 +147,15 @@ Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,
         if (auto st = compile_and_release(s, bp, *copy, **name, 0); !st) return std::move(st).error();
         return std::move(s.result);
     }
+    // Heroku's "no build needed": an app no buildpack recognises (a plain app.py and a
+    // Procfile) still gets a slug, the source as it is, so config vars, rollbacks and the
+    // release history work the same for every app.
     std::string list;
     for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
-    return Error(fmt::format("no buildpack detected this app (tried: {}). A Python app needs one of requirements.txt, "
-                             "pyproject.toml, setup.py, Pipfile.lock; or name buildpacks in paasrun.yaml build.buildpacks "
-                             "or .buildpacks",
-                             list.empty() ? "none found" : list));
+    s.say(fmt::format("-----> No buildpack detected this app (tried: {}): no build needed, the slug is the source "
+                      "as it is",
+                      list.empty() ? "none found" : list));
+    return std::move(s.result);
 }
 
 }  // namespace paasrun::build

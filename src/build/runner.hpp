@@ -54,7 +54,8 @@ struct RunnerResult {
 };
 
 /// Runs `explicit_list` in order (each must detect, as on Heroku), or, when it is empty,
-/// the first of `candidates` whose bin/detect succeeds. Fails on the first error; the
+/// the first of `candidates` whose bin/detect succeeds; when none does, nothing runs and the
+/// result lists no buildpack (the slug is the source as it is: "no build needed"). Fails on the first error; the
 /// message names the buildpack, the step and the reason (status, signal, timeout, not
 /// executable).
 [[nodiscard]] Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,

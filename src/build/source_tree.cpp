@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <array>
 
+#include "build/ignore_rules.hpp"
 #include "build/sha256.hpp"
+#include "release/durable_fs.hpp"
 #include "util/unique_fd.hpp"
 
 namespace paasrun::build {
@@ -40,12 +42,20 @@ bool is_exec(fs::perms p) { return (p & fs::perms::owner_exec) != fs::perms::non
 
 bool is_excluded_name(std::string_view name, bool top_level) {
     if (name == ".git" || name == ".hg" || name == ".svn" || name == "__pycache__") return true;
-    return top_level && (name == ".paasrun" || name == ".venv");
+    return top_level && (name == ".paasrun" || name == ".venv" || name == ".env");
 }
 
-Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std::vector<fs::path>& also_exclude) {
+Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std::vector<fs::path>& also_exclude,
+                                             SourceUse use) {
     std::vector<SourceEntry> out;
     std::error_code ec;
+    IgnoreRules ignore;
+    auto ignore_file = app_dir / (use == SourceUse::slug ? ".slugignore" : ".gitignore");
+    if (fs::is_regular_file(ignore_file, ec)) {
+        auto text = release::read_file(ignore_file);
+        if (!text) return std::move(text).error();
+        ignore = IgnoreRules(*text);
+    }
     auto it = fs::recursive_directory_iterator(app_dir, fs::directory_options::none, ec);
     if (ec) return fs_error("read directory", app_dir, ec);
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -56,6 +66,8 @@ Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std:
                         std::find(also_exclude.begin(), also_exclude.end(), p) != also_exclude.end();
         auto st = it->symlink_status(ec);
         if (ec) return fs_error("stat", p, ec);
+        if (!excluded && !ignore.empty())
+            excluded = ignore.excluded(p.lexically_relative(app_dir).generic_string(), fs::is_directory(st));
         if (excluded) {
             if (fs::is_directory(st)) it.disable_recursion_pending();
             continue;

@@ -166,11 +166,20 @@ private:
                         [this](const Node& v, const Path& p) {
                             y_.duration(v, p, m_.release_timeout, 0, true);
                         }},
+                      F{"data_dir", [this](const Node& v, const Path& p) { data_dir(v, p); }},
                       F{"build", [this](const Node& v, const Path& p) { build(v, p); }},
                       F{"python", [this](const Node& v, const Path& p) { python(v, p); }},
                       F{"admin", [this](const Node& v, const Path& p) { admin(v, p); }},
                       F{"deploy", [this](const Node& v, const Path& p) { deploy(v, p); }},
                   });
+    }
+
+    void data_dir(const Node& v, const Path& p) {
+        std::string dir;
+        if (!y_.string(v, p, dir)) return;
+        if (dir.empty()) return y_.error(v, p, "must be a directory path, got an empty string");
+        if (dir.find('\0') != std::string::npos) return y_.error(v, p, "must not contain a NUL byte");
+        m_.data_dir = dir;
     }
 
     void app(const Node& v, const Path& p) {

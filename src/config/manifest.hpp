@@ -100,6 +100,7 @@ struct Manifest {
     RestartPolicy restart;
     double grace_period = 30;                // s from SIGTERM to SIGKILL
     double release_timeout = 600;            // s for the release phase
+    std::string data_dir;                    // relative to the app dir; empty: STATE/data (data_dir.hpp)
     BuildSettings build;
     AdminSettings admin;
     DeploySettings deploy;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "config/app_env.hpp"
 #include "config/scalars.hpp"
 
 extern char** environ;  // POSIX: the process environment
@@ -38,13 +39,12 @@ bool valid_type_name(std::string_view name) {
 }  // namespace
 
 EnvMap merge_env(const Layers& layers) {
-    EnvMap env;
-    if (layers.manifest)
-        for (const auto& [k, v] : layers.manifest->env) env[k] = v;
-    for (const auto& [k, v] : layers.dotenv) env[k] = v;
-    for (const auto& [k, v] : layers.config_vars) env[k] = v;
-    for (const auto& [k, v] : layers.process_env) env[k] = v;
-    return env;
+    EnvLayers l;
+    if (layers.manifest) l.manifest_env = layers.manifest->env;
+    l.dotenv = layers.dotenv;
+    l.config_vars = layers.config_vars;
+    l.process_env = layers.process_env;
+    return merge_layers(l);
 }
 
 Result<EffectiveSettings> resolve_settings(const Layers& layers, const FlagOverrides& flags) {

@@ -3,11 +3,9 @@
 #include <fmt/format.h>
 
 #include "deploy/release_settings.hpp"
-#include "supervisor/child_env.hpp"
+#include "config/app_env.hpp"
 
 namespace paasrun::deploy {
-
-namespace fs = std::filesystem;
 
 Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::ReleaseStore& store, int version,
                                                              const EnvInputs& in) {
@@ -23,16 +21,13 @@ Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::Rel
     run->app_dir = store.slug_app_dir(r->slug_id).string();
     auto manifest = load_release_manifest(run->app_dir);
     if (!manifest) return std::move(manifest).error();
-    if (*manifest)
-        for (const auto& [k, v] : (*manifest)->env) run->env[k] = v;
-    for (const auto& [k, v] : in.dotenv) run->env[k] = v;
-    for (const auto& [k, v] : slug->default_config_vars) run->env[k] = v;
-    for (const auto& [k, v] : r->config_vars) run->env[k] = v;
-    for (const auto& [k, v] : in.process_env) run->env[k] = v;
-    run->env["PAASRUN_RELEASE_VERSION"] = fmt::format("v{}", version);
-    std::error_code ec;
-    bool has_venv = fs::is_directory(fs::path(run->app_dir) / ".venv", ec);
-    supervisor::add_app_paths(run->env, run->app_dir, has_venv, supervisor::self_exe_dir());
+    config::EnvLayers layers;
+    if (*manifest) layers.manifest_env = (*manifest)->env;
+    layers.dotenv = in.dotenv;
+    layers.buildpack_vars.assign(slug->default_config_vars.begin(), slug->default_config_vars.end());
+    layers.config_vars.assign(r->config_vars.begin(), r->config_vars.end());
+    layers.process_env = in.process_env;
+    run->env = config::app_environment(layers, {version, run->app_dir, in.data_dir, config::self_exe_dir()});
     run->process_types = r->process_types;
     return run;
 }

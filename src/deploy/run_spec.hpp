@@ -2,14 +2,11 @@
 // RunSpec. Shared by `paasrun up/start` (the first generation) and the deploy engine (every
 // later one), so a deployed release runs exactly as it would after a restart.
 //
-// Environment, later wins per key (docs/releases.md, docs/configuration.md):
-//   manifest env:  <  .env (`up`, or -e)  <  buildpack config_vars  <  release config vars
-//   <  paasrun's own environment
-// where "manifest env:" is the `env:` of the RELEASE's own paasrun.yaml (the one in its slug,
-// deploy/release_settings.hpp), not the one paasrun started with: a release that adds an
-// `env:` var runs with it. A slug without paasrun.yaml has no manifest layer.
-// then PAASRUN_RELEASE_VERSION=vN, the slug's venv (VIRTUAL_ENV, PATH) and the directory of
-// this paasrun first on PATH (supervisor/child_env.hpp). `.profile.d` is sourced at start.
+// Environment: config::app_environment (config/app_env.hpp, the one merge for processes,
+// release phase and `run`), where the manifest layer is the `env:` of the RELEASE's own
+// paasrun.yaml (the one in its slug, deploy/release_settings.hpp), not the one paasrun
+// started with: a release that adds an `env:` var runs with it. A slug without paasrun.yaml
+// has no manifest layer. `.profile.d` is sourced at start.
 #pragma once
 
 #include <filesystem>
@@ -29,6 +26,7 @@ namespace paasrun::deploy {
 struct EnvInputs {
     config::EnvList dotenv;
     config::EnvMap process_env;  // the supervisor's own environment
+    std::string data_dir;        // PAASRUN_DATA_DIR (config/data_dir.hpp); empty: not set
 };
 
 /// RunSpec of release `version` of `store` (it must have a slug). An unreadable or invalid

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "config/data_dir.hpp"
 #include "config/procfile.hpp"
 #include "release/child_process.hpp"
 #include "release/runtime_env.hpp"
@@ -40,12 +41,14 @@ Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int
     auto slug = store.load_slug(r->slug_id);
     if (!slug) return std::move(slug).error();
 
+    if (!opts.data_dir.empty())
+        if (auto s = config::ensure_data_dir(opts.data_dir); !s) return std::move(s).error();
     // Keep the tail of the output for the error message: the full output was streamed.
     std::deque<std::string> tail;
     ChildSpec spec;
     spec.argv = profile_wrapped_argv(r->release_command);
-    spec.env = release_environment(*r, *slug, opts.manifest_env, environ_entries());
     spec.cwd = store.slug_app_dir(r->slug_id).string();
+    spec.env = release_environment(*r, *slug, opts.manifest_env, environ_entries(), {opts.dotenv, opts.data_dir, spec.cwd});
     spec.timeout = opts.release_timeout;
     spec.on_line = [&](std::string_view line) {
         if (opts.on_output) opts.on_output(line);

@@ -29,6 +29,8 @@ struct PublishOptions {
     std::chrono::milliseconds release_timeout{600'000};        // manifest release_timeout
     int keep_releases = 10;                                    // manifest build.keep_releases
     std::vector<std::pair<std::string, std::string>> manifest_env;  // manifest `env:`
+    std::vector<std::pair<std::string, std::string>> dotenv;        // `.env` layer (`up`, -e)
+    std::string data_dir;                                      // PAASRUN_DATA_DIR
     std::function<void(std::string_view)> on_output;           // release-phase output lines
 };
 

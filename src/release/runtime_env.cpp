@@ -1,22 +1,23 @@
 #include "release/runtime_env.hpp"
 
-#include <map>
+#include "config/app_env.hpp"
 
 namespace paasrun::release {
 
 std::vector<std::string> release_environment(const Release& r, const SlugMeta& slug,
                                              const std::vector<std::pair<std::string, std::string>>& manifest_env,
-                                             const std::vector<std::string>& process_env) {
-    std::map<std::string, std::string> env;
-    for (const auto& [k, v] : manifest_env) env[k] = v;
-    for (const auto& [k, v] : slug.default_config_vars) env[k] = v;
-    for (const auto& [k, v] : r.config_vars) env[k] = v;
+                                             const std::vector<std::string>& process_env, const HostEnv& host) {
+    config::EnvLayers layers;
+    layers.manifest_env = manifest_env;
+    layers.dotenv = host.dotenv;
+    layers.buildpack_vars.assign(slug.default_config_vars.begin(), slug.default_config_vars.end());
+    layers.config_vars.assign(r.config_vars.begin(), r.config_vars.end());
     for (const auto& e : process_env) {
         auto eq = e.find('=');
         if (eq == std::string::npos || eq == 0) continue;
-        env[e.substr(0, eq)] = e.substr(eq + 1);
+        layers.process_env[e.substr(0, eq)] = e.substr(eq + 1);
     }
-    env["PAASRUN_RELEASE_VERSION"] = fmt::format("v{}", r.version);
+    auto env = config::app_environment(layers, {r.version, host.app_dir, host.data_dir, config::self_exe_dir()});
     std::vector<std::string> out;
     out.reserve(env.size());
     for (const auto& [k, v] : env) out.push_back(k + "=" + v);

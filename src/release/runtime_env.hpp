@@ -1,11 +1,9 @@
 // The environment a release's processes (and its release phase) run with, and how a command
 // is started inside a slug the way a Heroku dyno does it.
 //
-// Precedence (docs/configuration.md), later wins per key:
-//   manifest `env:`  <  buildpack config_vars (bin/release)  <  release config vars
-//   <  the environment paasrun itself was started with
-// plus PAASRUN_RELEASE_VERSION=vN. Then `.profile.d/*.sh` of the slug are sourced by bash
-// in the slug dir before the command runs (PATH and VIRTUAL_ENV of the venv come from there).
+// The environment is config::app_environment's (config/app_env.hpp: the one merge for
+// processes, release phase and `run`). Then `.profile.d/*.sh` of the slug are sourced by
+// bash in the slug dir before the command runs.
 #pragma once
 
 #include <filesystem>
@@ -17,10 +15,19 @@
 
 namespace paasrun::release {
 
+/// What does not come from the release: the `.env` layer (when the instance reads one), the
+/// data dir and the slug's app dir (whose .venv is activated).
+struct HostEnv {
+    std::vector<std::pair<std::string, std::string>> dotenv;
+    std::string data_dir;
+    std::string app_dir;
+};
+
 /// "K=V" entries for a release's processes. `process_env` is usually environ_entries().
 [[nodiscard]] std::vector<std::string> release_environment(const Release& r, const SlugMeta& slug,
                                                            const std::vector<std::pair<std::string, std::string>>& manifest_env,
-                                                           const std::vector<std::string>& process_env);
+                                                           const std::vector<std::string>& process_env,
+                                                           const HostEnv& host = {});
 
 /// argv that runs `command` with bash in `slug_app_dir` after sourcing .profile.d/*.sh
 /// (Heroku's dyno start-up). The command is a shell command line, as in a Procfile.

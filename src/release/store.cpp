@@ -1,5 +1,7 @@
 #include "release/store.hpp"
 
+#include "config/data_dir.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -35,10 +37,7 @@ Status mkdir_p(const fs::path& p) {
 
 }  // namespace
 
-fs::path resolve_state_dir(const fs::path& app_dir) {
-    if (const char* s = std::getenv("PAASRUN_STATE"); s && *s) return fs::absolute(s).lexically_normal();
-    return (fs::absolute(app_dir) / ".paasrun").lexically_normal();
-}
+fs::path resolve_state_dir(const fs::path& app_dir) { return config::state_dir_for(app_dir); }
 
 ReleaseStore::ReleaseStore(fs::path state_dir) : root_(std::move(state_dir)) {}
 

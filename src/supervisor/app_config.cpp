@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "config/app_env.hpp"
+#include "config/data_dir.hpp"
 #include "config/dotenv.hpp"
 #include "supervisor/child_env.hpp"
 
@@ -79,16 +81,20 @@ Result<AppConfig> load_app(const LoadRequest& req) {
 
     config::Layers layers;
     layers.manifest = &cfg.manifest;
-    layers.dotenv = std::move(*dotenv);
+    layers.dotenv = *dotenv;
     layers.process_env = config::current_environment();
     auto settings = config::resolve_settings(layers, flags);
     if (!settings) return settings.error();
     cfg.settings = std::move(*settings);
 
-    cfg.child_env = cfg.settings.env;
-    std::error_code ec;
-    bool has_venv = fs::is_directory(cfg.app_dir + "/.venv", ec);
-    add_app_paths(cfg.child_env, cfg.app_dir, has_venv, self_exe_dir());
+    config::EnvLayers env_layers;
+    env_layers.manifest_env = cfg.manifest.env;
+    env_layers.dotenv = std::move(*dotenv);
+    env_layers.process_env = std::move(layers.process_env);
+    cfg.data_dir = config::resolve_data_dir(cfg.manifest, cfg.app_dir, config::state_dir_for(cfg.app_dir),
+                                            env_layers.process_env)
+                       .string();
+    cfg.child_env = config::app_environment(env_layers, {0, cfg.app_dir, cfg.data_dir, config::self_exe_dir()});
 
     if (!req.need_procfile) return cfg;
     if (auto st = check_counts(cfg.procfile, cfg.manifest.formation); !st)

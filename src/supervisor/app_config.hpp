@@ -32,7 +32,8 @@ struct AppConfig {
     config::Manifest manifest;
     config::Procfile procfile;           // empty when !need_procfile and there is none
     config::EffectiveSettings settings;  // merged env, formation counts, base port, grace
-    config::EnvMap child_env;            // settings.env + venv/paasrun PATH (no PORT/DYNO)
+    config::EnvMap child_env;            // config::app_environment (no PORT/DYNO)
+    std::string data_dir;                // PAASRUN_DATA_DIR (config/data_dir.hpp), not created here
     std::vector<ProcessSpec> formation;  // empty when !need_procfile
     std::vector<std::string> warnings;   // e.g. manifest formation naming unknown types
 };

@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-#include <filesystem>
-#include <system_error>
-
 namespace paasrun::supervisor {
 namespace {
 
@@ -22,39 +19,7 @@ constexpr std::string_view kProfileLoop =
     "unset __paasrun_f; "
     "if [ -r ./.profile ]; then . ./.profile; fi; ";
 
-bool path_contains(std::string_view path, std::string_view dir) {
-    while (true) {
-        auto colon = path.find(':');
-        if (path.substr(0, colon) == dir) return true;
-        if (colon == std::string_view::npos) return false;
-        path.remove_prefix(colon + 1);
-    }
-}
-
-void prepend_path(config::EnvMap& env, const std::string& dir) {
-    auto it = env.find("PATH");
-    if (it == env.end() || it->second.empty()) {
-        env["PATH"] = dir + ":/usr/local/bin:/usr/bin:/bin";
-        return;
-    }
-    it->second = dir + ":" + it->second;
-}
-
 }  // namespace
-
-void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_venv,
-                   const std::string& exe_dir) {
-    if (!exe_dir.empty()) {
-        auto it = env.find("PATH");
-        if (it == env.end() || !path_contains(it->second, exe_dir)) prepend_path(env, exe_dir);
-    }
-    if (has_venv) {
-        auto venv = app_dir + "/.venv";
-        prepend_path(env, venv + "/bin");
-        env["VIRTUAL_ENV"] = venv;
-        env.erase("PYTHONHOME");
-    }
-}
 
 std::string parent_death_prefix() {
     // setpriv(1) (util-linux, essential on Debian) sets PR_SET_PDEATHSIG and execs: the pid
@@ -91,13 +56,6 @@ std::vector<std::string> to_envp(const config::EnvMap& env) {
     out.reserve(env.size());
     for (const auto& [k, v] : env) out.push_back(k + "=" + v);
     return out;
-}
-
-std::string self_exe_dir() {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return {};
-    return exe.parent_path().string();
 }
 
 }  // namespace paasrun::supervisor

@@ -1,12 +1,7 @@
 // What a child process sees: its environment and the shell line that starts it.
 //
-// Environment (on top of the merged settings env, see config/settings.hpp):
-// - PORT, DYNO=name.N and PS=name.N (foreman's name for the same thing);
-// - when APP_DIR/.venv exists (a build made it): VIRTUAL_ENV=APP_DIR/.venv and its bin/
-//   first on PATH, PYTHONHOME removed, as the venv's `activate` script does;
-// - the directory of the running paasrun binary is put in front of PATH when PATH does not
-//   already contain it, so a Procfile line `web: paasrun serve app:application` runs this
-//   paasrun even when it is not installed.
+// Environment: the app's (config/app_env.hpp: layers, PAASRUN_*, venv and PATH), plus per
+// process PORT, DYNO=name.N and PS=name.N (foreman's name for the same thing).
 //
 // Command line: Heroku runs every command through bash after sourcing the app's
 // `.profile.d/*.sh` scripts (in name order, cwd = the app dir), then its `.profile`. We do
@@ -24,10 +19,6 @@
 #include "config/settings.hpp"
 
 namespace paasrun::supervisor {
-
-/// Adds the venv and the paasrun directory to `env` (see above). `exe_dir` may be empty.
-void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_venv,
-                   const std::string& exe_dir);
 
 /// "/usr/bin/setpriv --pdeathsig TERM -- " when setpriv is installed, else "": a process
 /// whose supervisor is killed (kill -9, a crash) gets SIGTERM instead of living on as an
@@ -50,8 +41,5 @@ void add_app_paths(config::EnvMap& env, const std::string& app_dir, bool has_ven
 
 /// "KEY=VALUE" strings for execve.
 [[nodiscard]] std::vector<std::string> to_envp(const config::EnvMap& env);
-
-/// Directory of /proc/self/exe, or "" when it cannot be read.
-[[nodiscard]] std::string self_exe_dir();
 
 }  // namespace paasrun::supervisor

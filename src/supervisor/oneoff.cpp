@@ -49,7 +49,7 @@ int wait_for(pid_t child, const sigset_t& set) {
 }  // namespace
 
 int run_oneoff(const std::string& app_dir, config::EnvMap env,
-               const std::vector<std::string>& args) {
+               const std::vector<std::string>& args, const std::string& dyno) {
     if (args.empty()) {
         std::fputs("paasrun run: no command given\n", stderr);
         return 2;
@@ -59,7 +59,7 @@ int run_oneoff(const std::string& app_dir, config::EnvMap env,
     for (int s : kSignals) sigaddset(&set, s);
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
 
-    env["DYNO"] = fmt::format("run.{}", ::getpid());
+    env["DYNO"] = dyno;
     SpawnRequest req{args.size() == 1 ? shell_command_argv(args[0]) : exec_argv(args),
                      to_envp(env),
                      app_dir,

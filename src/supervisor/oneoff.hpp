@@ -1,7 +1,8 @@
 // `paasrun run`: a one-off command in the app's environment, like `heroku run`.
 //
-// The command runs in the app dir after the .profile.d scripts, with the app's env (see
-// child_env.hpp) and DYNO=run.<pid>. One argument is a shell command line
+// The command runs in `app_dir` (the current release's slug, or the source dir when there is
+// no release) after its .profile.d scripts, with `env` (config/app_env.hpp) and DYNO=`dyno`
+// (run.<pid> by default, as Heroku's run.N). One argument is a shell command line
 // (`paasrun run -- 'echo $PORT'`); several are exec'd as given (`paasrun run -- python x.py`).
 //
 // It stays in paasrun's process group, with stdio inherited, so it can be interactive:
@@ -21,6 +22,6 @@
 namespace paasrun::supervisor {
 
 [[nodiscard]] int run_oneoff(const std::string& app_dir, config::EnvMap env,
-                             const std::vector<std::string>& args);
+                             const std::vector<std::string>& args, const std::string& dyno);
 
 }  // namespace paasrun::supervisor

@@ -32,8 +32,7 @@ Result<std::optional<config::Manifest>> load_app_manifest(const std::string& app
     return std::optional<config::Manifest>(std::move(*m));
 }
 
-void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven& given,
-                    const EnvLookup& env) {
+void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven& given) {
     const auto& w = m.web;
     const config::WebSettings wd;
     const config::StaticSettings sd;
@@ -44,8 +43,9 @@ void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven&
     };
     auto num = [](auto& field, auto value) { field = static_cast<std::remove_reference_t<decltype(field)>>(value); };
 
-    auto concurrency = env("WEB_CONCURRENCY");  // empty = unset, as in resolve_defaults()
-    if (w.workers > 0 && (!concurrency || concurrency->empty()) && !given("workers")) o.workers = w.workers;
+    // An explicit web.workers is the app's own choice: it beats WEB_CONCURRENCY (which
+    // resolve_defaults() reads only when no count is set), a flag beats both.
+    if (w.workers > 0 && !given("workers")) o.workers = w.workers;
     if (use("threads", w.threads, wd.threads)) o.threads = w.threads;
     if (use("timeout", w.timeout, wd.timeout)) o.timeout = whole_seconds(w.timeout);
     if (use("graceful-timeout", w.graceful_timeout, wd.graceful_timeout))

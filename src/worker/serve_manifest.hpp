@@ -3,9 +3,12 @@
 //
 // Precedence (docs/configuration.md): manifest < environment < flags. Concretely, a manifest
 // value is used only when no flag set that option and it differs from the manifest's own
-// default (a key left at its default does not override serve's default); `web.workers` also gives way to
-// WEB_CONCURRENCY and `web.forwarded_allow_ips` to FORWARDED_ALLOW_IPS (resolve_defaults()
-// reads those variables afterwards). `--static` mounts are added to the manifest's mappings;
+// default (a key left at its default does not override serve's default);
+// `web.forwarded_allow_ips` gives way to FORWARDED_ALLOW_IPS (resolve_defaults() reads it
+// afterwards). The worker count is the exception (docs/serve.md, "Worker count"):
+//   --workers  >  web.workers in paasrun.yaml  >  WEB_CONCURRENCY  >  serve's CPU/memory rule
+// web.workers is a deliberate choice written in the app; WEB_CONCURRENCY is often a platform
+// default (Heroku sets it per dyno size) that should not override it. `--static` mounts are added to the manifest's mappings;
 // a flag for the same prefix replaces the manifest's mapping.
 #pragma once
 
@@ -31,8 +34,7 @@ inline constexpr std::string_view kManifestFile = "paasrun.yaml";
 /// not parse or validate is an error (with file:line:column).
 [[nodiscard]] Result<std::optional<config::Manifest>> load_app_manifest(const std::string& app_dir);
 
-/// Applies `m` to every option of `o` that `given` says no flag set. Pure (env is injected).
-void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven& given,
-                    const EnvLookup& env);
+/// Applies `m` to every option of `o` that `given` says no flag set. Pure.
+void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven& given);
 
 }  // namespace paasrun::worker

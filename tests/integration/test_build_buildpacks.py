@@ -49,13 +49,15 @@ def test_buildpacks_from_manifest_and_detect_failure(paasrun, tmp_path):
     assert "bin/detect says this app is not compatible" in r.stderr
 
 
-def test_nothing_detected(paasrun, tmp_path):
+def test_nothing_detected_is_no_build_needed(paasrun, tmp_path):
+    # Heroku's "no build needed": the slug is the source as it is (docs/build.md).
     app = tmp_path / "app"
     app.mkdir()
     (app / "index.html").write_text("hi")
     r = run(paasrun, "build", app)
-    assert r.returncode != 0
-    assert "no buildpack detected this app (tried: bundled:python)" in r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "No buildpack detected this app (tried: bundled:python): no build needed" in r.stdout
+    assert (slug_app_dir(app, 1) / "index.html").read_text() == "hi"
 
 
 def test_source_hash_ignores_state_git_and_venv(paasrun, tmp_path):

@@ -45,15 +45,15 @@ def test_start_keeps_a_release_deployed_through_the_api(paasrun, tmp_path):
         assert releases(again)["v2"]["status"] == "current"
 
 
-def test_a_directory_with_nothing_to_build_runs_as_is(paasrun, tmp_path):
+def test_a_directory_with_nothing_to_build_gets_a_release_of_its_source(paasrun, tmp_path):
     app = write_app(tmp_path / "app", "plain")
     (app / ".buildpacks").unlink()
     with Instance(paasrun, app) as inst:
         assert inst.get() == (200, "plain")
-        assert "Running release" not in inst.proc.text()
+        assert "no build needed" in inst.proc.text() and "Running release v1" in inst.proc.text()
         s, st = inst.api("GET", "/v1/status")
-        assert st["release"] is None
-        # A deploy through the API turns it into a released app.
+        assert st["release"] == "v1"
+        # A deploy through the API makes the next release.
         job = inst.wait_job(inst.deploy(write_app(tmp_path / "v2", "v2")))
         assert job["state"] == "succeeded", job
         inst.wait_serving("v2", timeout=5)

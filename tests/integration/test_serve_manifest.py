@@ -84,7 +84,7 @@ def test_environment_beats_manifest_and_flags_beat_both(paasrun, tmp_path):
     app = make_app(tmp_path)
     p, port, workers = serve(paasrun, tmp_path, "--chdir", str(app), env={"WEB_CONCURRENCY": "2"})
     with p:
-        assert workers == 2  # WEB_CONCURRENCY over web.workers
+        assert workers == 3  # an explicit web.workers over WEB_CONCURRENCY (docs/serve.md)
         assert get(port, "/static/site.css")[1]["cache-control"] == "public, max-age=300"
 
     p, port, workers = serve(paasrun, tmp_path, "--chdir", str(app), "--workers", "1",

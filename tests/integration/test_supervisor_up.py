@@ -21,10 +21,17 @@ def write(app_dir, name, text):
     return path
 
 
+# `up` builds the app into a release first (docs/supervisor.md, "What runs"): its own
+# progress lines ("-----> ..." and indented buildpack output) come before the formation's.
+BUILD_LINE = re.compile(r"^(-----> |       )")
+
+
 def relayed(proc):
     """(name, text) for every prefixed line; fails on any line without a valid prefix."""
     out = []
     for line in proc.output():
+        if BUILD_LINE.match(line):
+            continue
         m = LINE.match(line)
         assert m, f"line without the HH:MM:SS name | prefix: {line!r}"
         out.append((m.group(2), m.group(3)))
@@ -161,17 +168,21 @@ def test_dotenv_loading_and_precedence(paasrun, app_dir):
 def test_profile_d_venv_and_paasrun_on_path(paasrun, app_dir):
     write(app_dir, ".profile.d/10-first.sh", "export FROM_PROFILE=one\n")
     write(app_dir, ".profile.d/20-second.sh", "export FROM_PROFILE=\"$FROM_PROFILE two\"\n")
+    # A developer's local .venv is not source: the release (a slug of the source as it is)
+    # runs without it; `run` in a directory without a release still uses it.
     tool = write(app_dir, ".venv/bin/apptool", "#!/bin/sh\necho apptool from venv\n")
     tool.chmod(0o755)
     write(app_dir, "Procfile", textwrap.dedent("""\
-        web: echo "profile=$FROM_PROFILE venv=$VIRTUAL_ENV cwd=$(pwd)"; apptool; paasrun --version
+        web: echo "profile=$FROM_PROFILE venv=${VIRTUAL_ENV:-none} cwd=$(pwd)"; paasrun --version
         """))
+    r = subprocess.run([paasrun, "run", str(app_dir), "--", "apptool"], env=dict(os.environ, PATH="/usr/bin:/bin"),
+                       capture_output=True, text=True, timeout=30)
+    assert r.stdout == "apptool from venv\n", r.stdout + r.stderr
     with Proc([paasrun, "up", str(app_dir)], env={"PATH": "/usr/bin:/bin"}) as p:
-        assert p.wait(10) == 0
+        assert p.wait(30) == 0
     texts = lines_of(p, "web.1")
-    assert texts[0] == f"profile=one two venv={app_dir}/.venv cwd={app_dir}"
-    assert texts[1] == "apptool from venv"
-    assert texts[2].startswith("paasrun/"), texts  # paasrun --version found through PATH
+    assert re.fullmatch(rf"profile=one two venv=none cwd={re.escape(str(app_dir))}/\.paasrun/slugs/[^/]+/app", texts[0])
+    assert texts[1].startswith("paasrun/"), texts  # paasrun --version found through PATH
 
 
 def test_sigterm_stops_everything_cleanly(paasrun, app_dir):

@@ -1,5 +1,7 @@
 # .profile.d/python.sh: sourced by bash before every process of the release (Heroku's dyno
 # start-up). Absolute paths are right here: the slug is built at its final path.
+# No WEB_CONCURRENCY here: exported before every process it would outrank web.workers in
+# paasrun.yaml and bypass paasrun serve's CPU/memory-aware default (docs/serve.md).
 write_profile() {
   local dir=$1
   mkdir -p "$dir/.profile.d"
@@ -10,7 +12,5 @@ export PATH="\$VIRTUAL_ENV/bin:\$PATH"
 export PYTHONUNBUFFERED=1
 export PYTHONDONTWRITEBYTECODE=\${PYTHONDONTWRITEBYTECODE:-1}
 export LANG=\${LANG:-C.UTF-8}
-# Gunicorn's rule of thumb (2 x CPUs + 1) unless set by config vars or the environment.
-export WEB_CONCURRENCY=\${WEB_CONCURRENCY:-\$(( \$(nproc 2>/dev/null || echo 1) * 2 + 1 ))}
 SH
 }

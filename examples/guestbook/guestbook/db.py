@@ -25,11 +25,14 @@ VISIBLE_STATUSES = ("published", "pending")  # flagged entries are hidden from v
 
 def database_path(env=None) -> pathlib.Path:
     """DATABASE_PATH from the environment; a relative path is relative to the app dir.
-    Unset or empty: guestbook.sqlite3 in the app dir."""
+    Unset or empty: guestbook.sqlite3 in $PAASRUN_DATA_DIR, the persistent directory paasrun
+    gives every process (it outlives builds, deploys and rollbacks; docs/storage.md), or in
+    the app dir when that is unset (the app run without paasrun)."""
     env = os.environ if env is None else env
     raw = env.get("DATABASE_PATH", "").strip()
     if not raw:
-        return APP_DIR / DEFAULT_FILE_NAME
+        data_dir = env.get("PAASRUN_DATA_DIR", "").strip()
+        return (pathlib.Path(data_dir) if data_dir else APP_DIR) / DEFAULT_FILE_NAME
     path = pathlib.Path(raw).expanduser()
     return path if path.is_absolute() else APP_DIR / path
 

@@ -126,7 +126,7 @@ TEST_CASE("manifest: a key with no value keeps its default", "[config][manifest]
 TEST_CASE("manifest: unknown keys are reported with line and column", "[config][manifest]") {
     CHECK(error_of("app: x\ncolour: blue\n") ==
           "2:1: unknown key \"colour\" at the top level (allowed: app, formation, env, web, "
-          "static, health, restart, grace_period, release_timeout, build, python, admin, "
+          "static, health, restart, grace_period, release_timeout, data_dir, build, python, admin, "
           "deploy)");
     CHECK(error_of("web:\n  treads: 4\n") ==
           "2:3: unknown key \"treads\" in web (did you mean \"threads\"?)");

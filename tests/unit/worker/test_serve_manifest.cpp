@@ -62,7 +62,7 @@ static:
 
 TEST_CASE("serve manifest: every web and static key reaches the options", "[worker][manifest]") {
     ServeOptions o;
-    apply_manifest(o, manifest(kFull), flags({}), env({}));
+    apply_manifest(o, manifest(kFull), flags({}));
     CHECK(o.workers == 3);
     CHECK(o.threads == 4);
     CHECK(o.timeout == 1);  // 0.5 s rounds up: never to 0 ("off")
@@ -98,7 +98,7 @@ TEST_CASE("serve manifest: flags win over the manifest", "[worker][manifest]") {
     o.root_path = "/cli";
     o.static_mounts = {{"/static", "cli-static"}, {"/extra/", "extra"}};
     apply_manifest(o, manifest(kFull),
-                   flags({"threads", "static-max-age", "root-path", "static", "access-log-format"}), env({}));
+                   flags({"threads", "static-max-age", "root-path", "static", "access-log-format"}));
     CHECK(o.threads == 8);
     CHECK(o.static_max_age == 5);
     CHECK(o.root_path == "/cli");
@@ -109,20 +109,33 @@ TEST_CASE("serve manifest: flags win over the manifest", "[worker][manifest]") {
     CHECK(o.static_mounts == want);
 }
 
-TEST_CASE("serve manifest: WEB_CONCURRENCY beats web.workers, then resolve_defaults reads it",
+TEST_CASE("serve manifest: an explicit web.workers beats WEB_CONCURRENCY, a flag beats both",
           "[worker][manifest]") {
     ServeOptions o;
     o.app = "app:application";
     auto e = env({{"WEB_CONCURRENCY", "5"}, {"FORWARDED_ALLOW_IPS", "192.168.0.0/16"}});
-    apply_manifest(o, manifest(kFull), flags({}), e);
-    CHECK(o.workers == 0);
+    apply_manifest(o, manifest(kFull), flags({}));
+    CHECK(o.workers == 3);
     REQUIRE(resolve_defaults(o, e, false, 2));
-    CHECK(o.workers == 5);
+    CHECK(o.workers == 3);
+
+    ServeOptions unset;  // no web.workers in the manifest: WEB_CONCURRENCY, then the machine
+    unset.app = "app:application";
+    apply_manifest(unset, manifest("web:\n  threads: 2\n"), flags({}));
+    REQUIRE(resolve_defaults(unset, e, false, 2));
+    CHECK(unset.workers == 5);
+
+    ServeOptions flag;
+    flag.app = "app:application";
+    flag.workers = 7;
+    apply_manifest(flag, manifest(kFull), flags({"workers"}));
+    REQUIRE(resolve_defaults(flag, e, false, 2));
+    CHECK(flag.workers == 7);
     CHECK(o.forwarded_allow_ips == std::vector<std::string>{"192.168.0.0/16"});
 
     ServeOptions without_env;
     without_env.app = "app:application";
-    apply_manifest(without_env, manifest(kFull), flags({}), env({}));
+    apply_manifest(without_env, manifest(kFull), flags({}));
     REQUIRE(resolve_defaults(without_env, env({}), false, 2));
     CHECK(without_env.workers == 3);
     CHECK(without_env.forwarded_allow_ips == std::vector<std::string>{"10.0.0.0/8"});
@@ -130,15 +143,15 @@ TEST_CASE("serve manifest: WEB_CONCURRENCY beats web.workers, then resolve_defau
 
 TEST_CASE("serve manifest: defaults change nothing, access_log off is '-'", "[worker][manifest]") {
     ServeOptions o, fresh;
-    apply_manifest(o, manifest("formation: {web: 1}\n"), flags({}), env({}));
+    apply_manifest(o, manifest("formation: {web: 1}\n"), flags({}));
     // Keys the manifest leaves at its defaults leave serve's defaults alone (they differ:
     // limit_request_line is 8192 there, 8190 here).
     CHECK(o == fresh);
 
-    apply_manifest(o, manifest("web:\n  access_log: off\n"), flags({}), env({}));
+    apply_manifest(o, manifest("web:\n  access_log: off\n"), flags({}));
     CHECK(o.access_log == "-");
     ServeOptions kept;
-    apply_manifest(kept, manifest("web:\n  access_log: off\n"), flags({"access-log"}), env({}));
+    apply_manifest(kept, manifest("web:\n  access_log: off\n"), flags({"access-log"}));
     CHECK(kept.access_log == "stderr");
 }
 
@@ -146,7 +159,7 @@ TEST_CASE("serve manifest: static options survive the hand-off to workers", "[wo
     ServeOptions o;
     o.app = "app:application";
     o.bind = {"127.0.0.1:0"};
-    apply_manifest(o, manifest(kFull), flags({}), env({}));
+    apply_manifest(o, manifest(kFull), flags({}));
     auto back = from_args(to_args(o));
     REQUIRE(back);
     CHECK(*back == o);
