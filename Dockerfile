@@ -35,13 +35,17 @@ COPY CMakeLists.txt ./
 COPY tests/unit/catch_main.cpp tests/unit/catch_main.cpp
 COPY src src
 # The ccache cache mount survives between image builds, so a rebuild after a small source
-# change recompiles one file, not the whole tree.
+# change recompiles one file, not the whole tree. CCACHE_DIR may name another cache instead:
+# scripts/container-test mounts the host's (podman build -v) there, and since the build tree
+# sits where a checkout's does (build/ next to src/; CMakeLists.txt sets CCACHE_BASEDIR and
+# NOHASHDIR), the image's compile is then mostly cache hits from the host's build.
+ARG CCACHE_DIR=/root/.cache/ccache
 RUN --mount=type=cache,target=/root/.cache/ccache \
-    cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
- && cmake --build /build --target paasrun paasrun-worker paasrun-arbiter -- -j"$(nproc)" \
- && install -D -s -m 0755 /build/paasrun /out/usr/local/bin/paasrun \
- && install -D -s -m 0755 /build/paasrun-worker /out/usr/local/bin/paasrun-worker \
- && install -D -s -m 0755 /build/paasrun-arbiter /out/usr/local/bin/paasrun-arbiter
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
+ && cmake --build build --target paasrun paasrun-worker paasrun-arbiter -- -j"$(nproc)" \
+ && install -D -s -m 0755 build/paasrun /out/usr/local/bin/paasrun \
+ && install -D -s -m 0755 build/paasrun-worker /out/usr/local/bin/paasrun-worker \
+ && install -D -s -m 0755 build/paasrun-arbiter /out/usr/local/bin/paasrun-arbiter
 COPY buildpacks /out/usr/local/share/paasrun/buildpacks
 
 # ---------------------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ import os
 import shutil
 import subprocess
 
-import pytest
-
 from conftest import ROOT, Proc, free_port, http_get, wait_until
 
 APP = '''
@@ -44,11 +42,6 @@ def write_app(d, version, healthy=True):
     return d
 
 
-def has_deploy(paasrun):
-    r = subprocess.run([paasrun, "deploy", "--help"], capture_output=True, text=True)
-    return r.returncode == 0 and "--wait-healthy" in r.stdout
-
-
 def body(port):
     try:
         status, _, b = http_get(port, "/", timeout=3)
@@ -65,8 +58,6 @@ def ci_deploy(paasrun, app, admin, token, timeout=240):
 
 
 def test_ci_deploy_good_then_broken_release(paasrun, tmp_path):
-    if not has_deploy(paasrun):
-        pytest.skip("this paasrun has no `deploy --wait-healthy` yet (admin API client)")
     token = "ci-deploy-test-token-0123456789abcdef"
     port, admin = free_port(), free_port()
     live = write_app(tmp_path / "live", "1")

@@ -41,7 +41,8 @@ inline std::string latin1_bytes(const std::string& utf8) {
     return out;
 }
 
-/// gunicorn's .http encoding (see /work/shared/corpora/README.md): drop every real newline,
+/// gunicorn's .http encoding (tests/requests/ in benoitc/gunicorn; tests/fixtures/corpora/
+/// gunicorn-requests/SOURCE.txt): drop every real newline,
 /// then turn the literal escapes \r \n \t \0 \xHH (and \\) into bytes.
 inline std::string decode_gunicorn_http(std::string_view raw) {
     std::string text;
