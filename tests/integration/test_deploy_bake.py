@@ -61,7 +61,7 @@ def test_kill_9_inside_the_bake_window_still_rolls_back(paasrun, tmp_path):
     with Instance(paasrun, app) as again:
         # It starts with v2 (current), watches it again, and rolls back when it turns unhealthy.
         assert again.get() == (200, "v2")
-        again.proc.wait_for_line(r"resuming the bake window interrupted by a restart release=v2 previous=v1",
+        again.proc.wait_for_line(r"resuming the bake window interrupted by a restart\" release=v2 previous=v1",
                                  timeout=30)
         wait_until(lambda: releases(again).get("v3", {}).get("status") == "current", 60,
                    what="the automatic rollback after the restart")
