@@ -67,6 +67,9 @@ struct Engine::Bake {
 
 Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
     : sup_(sup), logs_(logs), opts_(std::move(options)) {
+    // Read before the thread (and so before any job) starts: a job's own record is never
+    // mistaken for an interrupted one.
+    interrupted_bake_ = read_bake_record(opts_.state_dir);
     thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -149,7 +152,7 @@ void Engine::thread_main() {
             task();
             continue;
         }
-        if (!resume_checked_) resume_checked_ = resume_bake();
+        if (interrupted_bake_) resume_bake();
         bake_tick();
     }
 }
@@ -323,6 +326,7 @@ admin::ControlResult<std::string> Engine::restart(const std::string& type) {
 
 void Engine::end_bake() {
     bake_.reset();
+    interrupted_bake_.reset();
     if (auto s = clear_bake_record(opts_.state_dir); !s)
         log(log::Level::warn, fmt::format("cannot remove the bake record error={}", log::quote(s.error().describe())));
 }
@@ -763,16 +767,14 @@ void Engine::bake_tick() {
                                   b.version, b.health_failures, r.detail));
 }
 
-bool Engine::resume_bake() {
-    auto rec = read_bake_record(opts_.state_dir);
-    if (!rec) return true;
+void Engine::resume_bake() {
+    if (bake_ || !interrupted_bake_) return interrupted_bake_.reset();
+    auto rec = *interrupted_bake_;
     auto run = on_loop([](Supervisor& s) { return s.current_run(); });
-    if (!run) return false;  // the supervisor loop is not running yet
+    if (!run) return;  // the supervisor loop is not running yet
     auto settings = settings_for(**run);
-    if ((*run)->release != rec->version || !settings || settings->deploy.bake_window <= 0) {
-        end_bake();  // stale: never activated, or another release is current
-        return true;
-    }
+    if ((*run)->release != rec.version || !settings || settings->deploy.bake_window <= 0)
+        return end_bake();  // stale: never activated, or another release is current
     // Watched as a deploy watches it: once its web processes are ready (or start_timeout
     // passed: then crashes count), probes through the shared socket, which only they serve.
     struct Web {
@@ -792,15 +794,13 @@ bool Engine::resume_bake() {
         }
         return w;
     });
-    if (!web) return false;
-    if (web->count == 0) {
-        end_bake();  // scaled to 0 web: nothing to watch
-        return true;
-    }
-    if (!web->ready && Clock::now() - created_ < to_clock(Seconds(settings->deploy.start_timeout))) return false;
+    if (!web) return;
+    if (web->count == 0) return end_bake();  // scaled to 0 web: nothing to watch
+    if (!web->ready && Clock::now() - created_ < to_clock(Seconds(settings->deploy.start_timeout))) return;
+    interrupted_bake_.reset();
     auto b = std::make_unique<Bake>();
-    b->version = rec->version;
-    b->previous = rec->previous;
+    b->version = rec.version;
+    b->previous = rec.previous;
     b->generation = web->generation;
     b->health_port = web->port;
     b->health = settings->health;
@@ -811,8 +811,7 @@ bool Engine::resume_bake() {
     bake_ = std::move(b);
     log(log::Level::warn, fmt::format("resuming the bake window interrupted by a restart release=v{} previous=v{} "
                                       "bake_window={}s",
-                                      rec->version, rec->previous, settings->deploy.bake_window));
-    return true;
+                                      rec.version, rec.previous, settings->deploy.bake_window));
 }
 
 void Engine::auto_rollback(const std::string& reason) {

@@ -30,6 +30,7 @@
 #include "admin/app_control.hpp"
 #include "build/pipeline.hpp"
 #include "config/manifest.hpp"
+#include "deploy/bake_state.hpp"
 #include "deploy/job_table.hpp"
 #include "deploy/log_hub.hpp"
 #include "deploy/release_settings.hpp"
@@ -125,10 +126,11 @@ private:
     void auto_rollback(const std::string& reason);
     // Ends the bake window and removes its record (deploy/bake_state.hpp).
     void end_bake();
-    // At start: a bake window interrupted by a crash (bake.json names the current release)
-    // is watched again, from the start, once the web processes are ready. Returns true when
-    // there is nothing more to do (resumed, or nothing to resume); false: try again later.
-    bool resume_bake();
+    // At start: a bake window interrupted by a crash (bake.json, read by the constructor,
+    // names the current release) is watched again, from the start, once the web processes
+    // are ready; until then it is tried again on each idle tick. A job that ends bake
+    // windows (deploy, rollback, config) drops it.
+    void resume_bake();
 
     void step(const std::string& job, const std::string& name);
     void say(const std::string& job, const std::string& line);  // job output + log
@@ -146,7 +148,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};
     std::unique_ptr<Bake> bake_;  // engine thread only
-    bool resume_checked_ = false;  // engine thread only: resume_bake() is done
+    std::optional<BakeRecord> interrupted_bake_;  // engine thread only (after the constructor)
     Clock::time_point created_ = Clock::now();
     std::thread thread_;
 };
