@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin/instance_file.hpp"
+#include "admin/instance_lock.hpp"
 #include "admin/server.hpp"
 #include "app/commands.hpp"
 #include "build/pipeline.hpp"
@@ -99,6 +100,10 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     auto base = sv::load_app(probe);
     if (!base) return fail(command, base.error());
     fs::path state_dir = release::resolve_state_dir(base->app_dir);
+    // One instance per app, refused before anything is built, cleaned or bound.
+    auto instance_lock = admin::InstanceLock::acquire(state_dir);
+    if (!instance_lock) return fail(command, instance_lock.error());
+    if (!instance_lock->warning().empty()) fmt::print(stderr, "paasrun {}: warning: {}\n", command, instance_lock->warning());
     if (auto st = config::ensure_data_dir(base->data_dir); !st) return fail(command, st.error());
     if (auto current = release::ReleaseStore(state_dir).current_version(); !current) {
         return fail(command, current.error());

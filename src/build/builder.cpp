@@ -7,6 +7,7 @@
 
 #include "build/buildpacks.hpp"
 #include "build/runner.hpp"
+#include "build/slug_checks.hpp"
 #include "build/source_tree.hpp"
 #include "release/child_process.hpp"
 #include "release/durable_fs.hpp"
@@ -174,6 +175,7 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     auto t = Clock::now();
     if (auto s = copy_source(app_dir, *entries, build_dir); !s) return fail(std::move(s).error());
     say(fmt::format("-----> Copied {} source entries in {:.1f}s", entries->size(), since(t)));
+    if (auto s = check_write_paths(build_dir); !s) return fail(std::move(s).error());
 
     release::ConfigVars config;
     if (auto cur = store.current_version(); cur && *cur > 0)
@@ -195,6 +197,7 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     if (!ran) return fail(std::move(ran).error());
     disk_full = ran->disk_full;
     release::test_pause_point("build:after-compile");
+    if (auto s = check_static_inside(build_dir, opts.static_dirs); !s) return fail(std::move(s).error());
     compress_static_dirs(build_dir, opts.static_dirs, say);
 
     // 3. Metadata, then commit.

@@ -7,6 +7,7 @@
 
 #include "build/builder.hpp"
 #include "deploy/archive.hpp"
+#include "deploy/bake_state.hpp"
 #include "deploy/build_settings.hpp"
 #include "deploy/health_probe.hpp"
 #include "deploy/slug_import.hpp"
@@ -66,6 +67,9 @@ struct Engine::Bake {
 
 Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
     : sup_(sup), logs_(logs), opts_(std::move(options)) {
+    // Read before the thread (and so before any job) starts: a job's own record is never
+    // mistaken for an interrupted one.
+    interrupted_bake_ = read_bake_record(opts_.state_dir);
     thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -148,6 +152,7 @@ void Engine::thread_main() {
             task();
             continue;
         }
+        if (interrupted_bake_) resume_bake();
         bake_tick();
     }
 }
@@ -319,8 +324,15 @@ admin::ControlResult<std::string> Engine::restart(const std::string& type) {
 // ---------------------------------------------------------------------------------------
 // Jobs
 
+void Engine::end_bake() {
+    bake_.reset();
+    interrupted_bake_.reset();
+    if (auto s = clear_bake_record(opts_.state_dir); !s)
+        log(log::Level::warn, fmt::format("cannot remove the bake record error={}", log::quote(s.error().describe())));
+}
+
 void Engine::run_deploy(const std::string& job, const fs::path& archive) {
-    bake_.reset();  // a new deploy supersedes the previous bake window
+    end_bake();  // a new deploy supersedes the previous bake window
     std::error_code ec;
     auto finish_failed = [&](const std::string& why) {
         log(log::Level::error, fmt::format("deploy failed job={} reason={}", job, log::quote(why)));
@@ -388,14 +400,17 @@ void Engine::run_deploy(const std::string& job, const fs::path& archive) {
 
 void Engine::run_release_job(const std::string& job,
                              const std::function<Result<release::Release>(const release::ReleaseStore&)>& make,
-                             const std::string& what) {
-    bake_.reset();
+                             const std::string& what, bool automatic) {
+    // An automatic rollback keeps the bake record until it has made another release current:
+    // a crash before that must find the bad release still marked as being watched.
+    if (automatic) bake_.reset();
+    else end_bake();
     release::ReleaseStore store(opts_.state_dir);
     auto lock = store.lock();
     if (!lock) return jobs_.finish(job, JobState::failed, lock.error().message);
     auto draft = make(store);
     if (!draft) return jobs_.finish(job, JobState::failed, draft.error().message);
-    auto v = publish_and_switch(job, store, std::move(*draft));
+    auto v = publish_and_switch(job, store, std::move(*draft), !automatic);
     if (!v) {
         log(log::Level::error, fmt::format("{} failed job={} reason={}", what, job, log::quote(v.error().message)));
         jobs_.finish(job, JobState::failed, v.error().message);
@@ -403,7 +418,7 @@ void Engine::run_release_job(const std::string& job,
 }
 
 Result<int> Engine::publish_and_switch(const std::string& job, const release::ReleaseStore& store,
-                                       release::Release draft) {
+                                       release::Release draft, bool bake) {
     int previous = store.current_version() ? *store.current_version() : 0;
     std::string description = draft.description;
     auto v = store.create(std::move(draft));
@@ -436,9 +451,15 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
     }
     if (phase->first) say(job, fmt::format("-----> Release phase succeeded in {:.1f}s", phase->second));
 
-    auto gen = switch_to(job, *run, *settings, true);
+    auto gen = switch_to(job, *run, *settings, bake);
     if (!gen) return fail(gen.error().message);
 
+    // The bake window must outlive a crash: recorded before `current` moves (bake_state.hpp).
+    if (bake_ && bake_->job == job)
+        if (auto s = write_bake_record(opts_.state_dir, {*v, previous}); !s)
+            log(log::Level::warn, fmt::format("cannot record the bake window; a restart inside it will not resume it "
+                                              "error={}",
+                                              log::quote(s.error().describe())));
     if (auto s = store.activate(*v); !s) return fail(s.error().message);
     if (auto pruned = store.prune(opts_.pipeline.publish.keep_releases))
         for (int p : *pruned) say(job, fmt::format("-----> Removed old release v{} (keep_releases)", p));
@@ -461,25 +482,53 @@ void Engine::run_scale(const std::string& job, const std::map<std::string, int>&
     auto settings = settings_for(**run);
     if (!settings) return jobs_.finish(job, JobState::failed, settings.error().message);
     step(job, "starting");
-    auto st = on_loop([counts](Supervisor& s) { return s.scale(counts); });
-    if (!st || !*st)
-        return jobs_.finish(job, JobState::failed, !st ? st.error().message : st->error().message);
-    // Wait for added web processes to be ready, so the caller knows the capacity is there.
+    // Exits per process before the change: a process of a scaled type that exits after it
+    // (a new one crash-looping, typically) fails the job, as a deploy's would.
+    auto st = on_loop([counts](Supervisor& s) {
+        std::map<std::string, int> exits;
+        for (const auto& p : s.snapshot()) exits[p.name] = p.exits;
+        auto r = s.scale(counts);
+        return std::pair{std::move(exits), std::move(r)};
+    });
+    if (!st) return jobs_.finish(job, JobState::failed, st.error().message);
+    if (!st->second) return jobs_.finish(job, JobState::failed, st->second.error().message);
+    const auto& exits_before = st->first;
+    // Report only once the capacity is there: every process of a scaled type up and ready
+    // (web: READY=1, or up for 2 s for a server that does not report; others: up for 2 s).
     step(job, "health_check");
+    const std::string* web = (*run)->command("web");
+    bool notify = web && supervisor::reports_ready(*web);
     auto deadline = Clock::now() + to_clock(Seconds(settings->deploy.start_timeout));
-    while (!stopping() && Clock::now() < deadline) {
-        auto status = this->status();
-        if (auto* s = std::get_if<admin::AppStatus>(&status)) {
-            bool all = true;
-            for (const auto& p : s->processes)
-                if (p.phase == "active" && p.state != "up") all = false;
-            int web_ready = 0;
-            for (const auto& p : s->processes)
-                if (p.type == "web" && p.phase == "active" && p.state == "up") ++web_ready;
-            if (all && (!counts.count("web") || web_ready >= counts.at("web"))) break;
+    std::string waiting;
+    while (true) {
+        if (stopping()) return jobs_.finish(job, JobState::failed, "paasrun is stopping");
+        auto procs = on_loop([](Supervisor& s) { return s.snapshot(); });
+        if (!procs) return jobs_.finish(job, JobState::failed, procs.error().message);
+        std::map<std::string, int> ready;
+        waiting.clear();
+        for (const auto& p : *procs) {
+            if (p.phase != "active" || !counts.count(p.type)) continue;
+            auto before = exits_before.find(p.name);
+            if (p.exits > (before == exits_before.end() ? 0 : before->second))
+                return jobs_.finish(job, JobState::failed,
+                                    fmt::format("{} exited ({}) after scaling{}; it is restarted with backoff, the "
+                                                "formation stays as asked (scale it down to stop it)",
+                                                p.name, p.last_exit, exit_hint(p.last_exit)));
+            bool up = p.state == "up" && (p.type == "web" && notify ? p.ready : p.uptime >= Seconds(kSettle).count());
+            if (up) ++ready[p.type];
+            else if (waiting.empty()) waiting = p.name;
         }
+        bool all = waiting.empty();
+        for (const auto& [type, n] : counts)
+            if (ready[type] < n) all = false;
+        if (all) break;
+        if (Clock::now() > deadline)
+            return jobs_.finish(job, JobState::failed,
+                                fmt::format("{} was not ready within deploy.start_timeout ({}s)",
+                                            waiting.empty() ? "a new process" : waiting, settings->deploy.start_timeout));
         std::this_thread::sleep_for(kPoll);
     }
+    say(job, "-----> Every process of the new formation is up and ready");
     jobs_.finish(job, JobState::succeeded, "");
 }
 
@@ -692,7 +741,7 @@ void Engine::bake_tick() {
         jobs_.update(b.job, [](admin::Job& j) {
             if (j.step == "baking") j.step = "done";
         });
-        bake_.reset();
+        end_bake();
         return;
     }
     int generation = b.generation;
@@ -718,41 +767,104 @@ void Engine::bake_tick() {
                                   b.version, b.health_failures, r.detail));
 }
 
+void Engine::resume_bake() {
+    if (bake_ || !interrupted_bake_) return interrupted_bake_.reset();
+    auto rec = *interrupted_bake_;
+    auto run = on_loop([](Supervisor& s) { return s.current_run(); });
+    if (!run) return;  // the supervisor loop is not running yet
+    auto settings = settings_for(**run);
+    if ((*run)->release != rec.version || !settings || settings->deploy.bake_window <= 0)
+        return end_bake();  // stale: never activated, or another release is current
+    // Watched as a deploy watches it: once its web processes are ready (or start_timeout
+    // passed: then crashes count), probes through the shared socket, which only they serve.
+    struct Web {
+        int count = 0, generation = 0, port = 0;
+        bool ready = true;
+    };
+    const std::string* command = (*run)->command("web");
+    bool notify = command && supervisor::reports_ready(*command);
+    auto web = on_loop([notify](Supervisor& s) {
+        Web w;
+        for (const auto& p : s.snapshot()) {
+            if (p.type != "web" || p.phase != "active") continue;
+            ++w.count;
+            w.generation = p.generation;
+            w.port = s.shared_web_socket() ? s.web_port() : p.port;
+            if (p.state != "up" || !(notify ? p.ready : p.uptime >= Seconds(kSettle).count())) w.ready = false;
+        }
+        return w;
+    });
+    if (!web) return;
+    if (web->count == 0) return end_bake();  // scaled to 0 web: nothing to watch
+    if (!web->ready && Clock::now() - created_ < to_clock(Seconds(settings->deploy.start_timeout))) return;
+    interrupted_bake_.reset();
+    auto b = std::make_unique<Bake>();
+    b->version = rec.version;
+    b->previous = rec.previous;
+    b->generation = web->generation;
+    b->health_port = web->port;
+    b->health = settings->health;
+    b->deploy = settings->deploy;
+    auto now = Clock::now();
+    b->until = now + to_clock(Seconds(b->deploy.bake_window));
+    b->next_probe = now;
+    bake_ = std::move(b);
+    log(log::Level::warn, fmt::format("resuming the bake window interrupted by a restart release=v{} previous=v{} "
+                                      "bake_window={}s",
+                                      rec.version, rec.previous, settings->deploy.bake_window));
+}
+
 void Engine::auto_rollback(const std::string& reason) {
     Supervisor::ChildGuard guard(sup_);
     auto b = std::move(bake_);
     if (!b) return;
     log(log::Level::warn, fmt::format("automatic rollback release=v{} to=v{} reason={}", b->version, b->previous,
                                       log::quote(reason)));
-    jobs_.update(b->job, [&](admin::Job& j) {
-        j.state = JobState::rolled_back;
-        j.message = "rolled back automatically: " + reason;
-        j.step = "done";
-    });
+    // The job that switched to the bad release turns `rolled_back` only once the rollback's
+    // outcome is known (the rollback release is current): until then its step says so, and
+    // a client that sees `rolled_back` is never answered 409 by the rollback still running.
+    jobs_.update(b->job, [](admin::Job& j) { j.step = "rolling_back"; });
+    std::string why = "rolled back automatically: " + reason;
+    auto tell = [&](const std::string& message) {
+        jobs_.update(b->job, [&](admin::Job& j) {
+            j.state = JobState::rolled_back;
+            j.message = message;
+            j.step = "done";
+        });
+    };
     release::ReleaseStore store(opts_.state_dir);
     (void)store.append_history({release::now_rfc3339(), b->version, "rolled_back", "", reason});
-    if (b->previous == 0) return;
+    if (b->previous == 0) {
+        end_bake();
+        return tell(fmt::format("{}; there is no earlier release to go back to: v{} stays current", why, b->version));
+    }
     std::string job;
     {
         std::lock_guard lock(mu_);
-        if (pending_) return;  // the operator's next job supersedes this rollback
+        // The operator's next job supersedes this rollback (and ends the window).
+        if (pending_) return tell(why + "; not rolled back: a new job was submitted");
         auto id = jobs_.begin("rollback");
-        if (std::holds_alternative<ControlError>(id)) return;
+        if (auto* err = std::get_if<ControlError>(&id)) return tell(why + "; not rolled back: " + err->message);
         job = std::get<std::string>(id);
     }
     say(job, fmt::format("-----> Automatic rollback of v{} to v{}: {}", b->version, b->previous, reason));
     int previous = b->previous;
+    // A rollback is not baked again: there is nothing older to go back to.
     run_release_job(job,
                     [previous](const release::ReleaseStore& s) -> Result<release::Release> {
                         auto d = release::draft_rollback(s, previous);
                         if (d) d->description = fmt::format("Automatic rollback to v{}", previous);
                         return d;
                     },
-                    "automatic rollback");
-    bake_.reset();  // a rollback is not baked again: there is nothing older to go back to
-    jobs_.update(job, [](admin::Job& j) {
-        if (j.step == "baking") j.step = "done";
-    });
+                    "automatic rollback", true);
+    auto cur = store.current_version();
+    if (cur && *cur != b->version) {
+        end_bake();
+        return tell(fmt::format("{}; v{} (a rollback to v{}) is current", why, *cur, previous));
+    }
+    // The bad release is still current: the bake record stays, so a restart tries again.
+    auto rj = jobs_.get(job);
+    tell(fmt::format("{}; the rollback to v{} failed: {}", why, previous, rj ? rj->message : "unknown error"));
 }
 
 }  // namespace paasrun::deploy

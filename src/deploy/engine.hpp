@@ -30,6 +30,7 @@
 #include "admin/app_control.hpp"
 #include "build/pipeline.hpp"
 #include "config/manifest.hpp"
+#include "deploy/bake_state.hpp"
 #include "deploy/job_table.hpp"
 #include "deploy/log_hub.hpp"
 #include "deploy/release_settings.hpp"
@@ -98,13 +99,16 @@ private:
 
     // Job bodies (engine thread).
     void run_deploy(const std::string& job, const std::filesystem::path& archive);
+    // `automatic`: the bake window's own rollback (not baked; keeps the bake record until done).
     void run_release_job(const std::string& job, const std::function<Result<release::Release>(const release::ReleaseStore&)>& draft,
-                         const std::string& what);
+                         const std::string& what, bool automatic = false);
     void run_scale(const std::string& job, const std::map<std::string, int>& counts);
     void run_restart(const std::string& job, const std::string& type);
 
     // create -> release phase -> switch -> activate; on failure the release is marked failed.
-    Result<int> publish_and_switch(const std::string& job, const release::ReleaseStore& store, release::Release draft);
+    // `bake`: watch the release for its bake window afterwards (recorded in bake.json).
+    Result<int> publish_and_switch(const std::string& job, const release::ReleaseStore& store, release::Release draft,
+                                   bool bake = true);
     // Starts the run's processes as a new generation, waits for readiness and health, makes it
     // current. On failure the old processes keep running (shared socket) and the Error says why.
     // Returns the new web generation (0: none); the old processes are retiring (wait_drained).
@@ -120,6 +124,13 @@ private:
 
     void bake_tick();
     void auto_rollback(const std::string& reason);
+    // Ends the bake window and removes its record (deploy/bake_state.hpp).
+    void end_bake();
+    // At start: a bake window interrupted by a crash (bake.json, read by the constructor,
+    // names the current release) is watched again, from the start, once the web processes
+    // are ready; until then it is tried again on each idle tick. A job that ends bake
+    // windows (deploy, rollback, config) drops it.
+    void resume_bake();
 
     void step(const std::string& job, const std::string& name);
     void say(const std::string& job, const std::string& line);  // job output + log
@@ -137,6 +148,8 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};
     std::unique_ptr<Bake> bake_;  // engine thread only
+    std::optional<BakeRecord> interrupted_bake_;  // engine thread only (after the constructor)
+    Clock::time_point created_ = Clock::now();
     std::thread thread_;
 };
 

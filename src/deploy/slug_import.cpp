@@ -4,14 +4,13 @@
 #include <sys/stat.h>
 
 #include <cctype>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "deploy/slug_file.hpp"
 #include "release/durable_fs.hpp"
 
 namespace paasrun::deploy {
@@ -35,30 +34,6 @@ fs::path source_root(const fs::path& dir) {
     return dir;
 }
 
-namespace {
-
-std::string first_line(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::string line;
-    std::getline(in, line);
-    return line;
-}
-
-// Small text files only: a NUL in the first 8 KiB means binary.
-std::optional<std::string> read_text(const fs::path& p) {
-    std::error_code ec;
-    auto st = fs::symlink_status(p, ec);
-    if (ec || !fs::is_regular_file(st)) return std::nullopt;
-    if (fs::file_size(p, ec) > (4u << 20)) return std::nullopt;
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto text = ss.str();
-    if (text.substr(0, 8192).find('\0') != std::string::npos) return std::nullopt;
-    return text;
-}
-
-}  // namespace
 
 // The first absolute path ending in "/.venv" in `text` (a token delimited by quotes, blanks
 // or '='), without the "/.venv".
@@ -78,16 +53,19 @@ static std::string venv_parent_in(std::string_view text) {
 }
 
 std::string built_app_dir(const fs::path& app_dir) {
+    // Read without following any symlink (slug_file.hpp): the archive is not trusted.
+    auto app = open_slug_app(app_dir);
+    if (!app) return {};
     // Scripts with a shebang first; a venv made without pip has none, then the activate
     // script, pyvenv.cfg (`command = ... -m venv <dir>`) and .profile.d name it.
-    for (const auto& p : {app_dir / ".venv" / "bin" / "activate", app_dir / ".venv" / "pyvenv.cfg",
-                          app_dir / ".profile.d" / "python.sh"})
-        if (auto text = read_text(p))
-            if (auto dir = venv_parent_in(*text); !dir.empty()) return dir;
+    for (const auto& p : {fs::path(".venv/bin/activate"), fs::path(".venv/pyvenv.cfg"), fs::path(".profile.d/python.sh")})
+        if (auto f = read_slug_text(app->get(), p))
+            if (auto dir = venv_parent_in(f->text); !dir.empty()) return dir;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(app_dir / ".venv" / "bin", ec)) {
-        if (!fs::is_regular_file(e.symlink_status(ec))) continue;
-        auto line = first_line(e.path());
+        auto f = read_slug_text(app->get(), fs::path(".venv/bin") / e.path().filename());
+        if (!f) continue;
+        auto line = f->text.substr(0, f->text.find('\n'));
         const std::string marker = "/.venv/bin/python";
         auto at = line.find(marker);
         if (line.rfind("#!", 0) != 0 || at == std::string::npos) continue;
@@ -164,38 +142,29 @@ std::vector<fs::path> editable_install_files(const fs::path& venv) {
     return out;
 }
 
-// Compiled copies of a rewritten module would still hold the old paths until Python notices
-// the source changed (by mtime and size: a same-length path rewritten within the second of
-// the original mtime would go unnoticed), so they go.
-void remove_compiled(const fs::path& py) {
-    std::error_code ec;
-    auto prefix = py.stem().string() + ".";
-    for (const auto& e : fs::directory_iterator(py.parent_path() / "__pycache__", ec)) {
-        auto name = e.path().filename().string();
-        if (name.rfind(prefix, 0) == 0 && e.path().extension() == ".pyc") fs::remove(e.path(), ec);
-    }
-}
-
 }  // namespace
 
 Result<int> relocate_app_paths(const fs::path& app_dir, const std::string& from, const std::string& to) {
     if (from.empty() || from == to) return 0;
     int changed = 0;
+    auto app = open_slug_app(app_dir);
+    if (!app) return std::move(app).error();
     // Each (from, to) pair in turn; a file is written once, atomically, with its mode kept.
+    // Files are opened relative to the app dir with no symlink followed (slug_file.hpp):
+    // listing a symlinked dir below may name files outside the slug, opening them fails.
     auto fix = [&](const fs::path& p, const std::vector<std::pair<std::string, std::string>>& pairs) -> Status {
-        auto text = read_text(p);
-        if (!text) return {};
+        auto f = read_slug_text(app->get(), p.lexically_relative(app_dir));
+        if (!f) return {};
+        std::string text = f->text;
         bool any = false;
         for (const auto& [a, b] : pairs)
-            if (auto out = replace_path(*text, a, b)) {
-                *text = std::move(*out);
+            if (auto out = replace_path(text, a, b)) {
+                text = std::move(*out);
                 any = true;
             }
         if (!any) return {};
-        struct stat st {};
-        if (::stat(p.c_str(), &st) == -1) return sys_error("stat {}", p.string());
-        if (auto s = release::write_file_atomic(p, *text, static_cast<int>(st.st_mode & 07777)); !s) return s;
-        if (p.extension() == ".py") remove_compiled(p);
+        if (auto s = rewrite_slug_text(*f, text); !s) return s;
+        if (p.extension() == ".py") remove_compiled(*f);
         ++changed;
         return {};
     };
@@ -226,6 +195,13 @@ Result<release::SlugMeta> import_slug(const release::ReleaseStore& store, const 
     if (ec) return Error(fmt::format("import slug: move app/ into {}: {}", slug_dir.string(), ec.message()));
     if (fs::exists(dir / "packages.txt", ec)) fs::rename(dir / "packages.txt", slug_dir / "packages.txt", ec);
     auto app = store.slug_app_dir(*id);
+    // The slug's own virtualenv and start-up scripts are written and run from inside it;
+    // a symlink there would point the relocation (and every process) at another tree.
+    for (const char* d : {".venv", ".profile.d"})
+        if (fs::is_symlink(fs::symlink_status(app / d, ec)))
+            return Error(fmt::format("the slug archive's app/{} is a symlink (to {}): a slug's {} must be a directory "
+                                     "inside it; nothing was imported",
+                                     d, fs::read_symlink(app / d, ec).string(), d));
     auto old = built_app_dir(app);
     if (!old.empty() && old != app.string()) {
         auto n = relocate_app_paths(app, old, app.string());

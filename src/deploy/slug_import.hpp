@@ -19,6 +19,10 @@
 // Other site-packages files (package data, RECORD) are never rewritten. Only whole paths are
 // replaced: "/old/app" in "/old/app2" or "/x/old/app" is left alone. Files are rewritten
 // atomically with their modes kept; a rewritten finder's __pycache__/*.pyc is removed.
+//
+// The archive is not trusted: an `app/.venv` or `app/.profile.d` that is a symlink refuses
+// the import, and every file is read and rewritten with no symlink followed on its way
+// (slug_file.hpp), so nothing outside the slug is ever read, rewritten or removed.
 #pragma once
 
 #include <filesystem>

@@ -7,14 +7,11 @@
 #include <cerrno>
 #include <random>
 
+#include "release/test_hooks.hpp"
 #include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 
 namespace paasrun::release {
-
-namespace {
-
-}  // namespace
 
 Status fsync_path(const fs::path& path) {
     unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
@@ -62,16 +59,18 @@ Status fsync_tree(const fs::path& root) {
     return fsync_path(root);
 }
 
-Status replace_symlink(const fs::path& link, const fs::path& target) {
+Status replace_symlink(const fs::path& link, const fs::path& target, std::string_view pause_tag) {
     fs::path tmp = link;
     tmp += ".tmp-" + random_suffix();
     if (::symlink(target.c_str(), tmp.c_str()) == -1)
         return sys_error("symlink {} -> {}", tmp.string(), target.string());
+    if (!pause_tag.empty()) test_pause_point(fmt::format("{}:after-link", pause_tag));
     if (::rename(tmp.c_str(), link.c_str()) == -1) {
         auto e = sys_error("rename {} to {}", tmp.string(), link.string());
         ::unlink(tmp.c_str());
         return e;
     }
+    if (!pause_tag.empty()) test_pause_point(fmt::format("{}:after-rename", pause_tag));
     return fsync_path(link.parent_path());
 }
 

@@ -35,7 +35,10 @@ namespace fs = std::filesystem;
 [[nodiscard]] Status fsync_tree(const fs::path& root);
 
 /// Points the symlink `link` at `target` atomically (new symlink + rename over the old one).
-[[nodiscard]] Status replace_symlink(const fs::path& link, const fs::path& target);
+/// With a `pause_tag`, the test pause points `<tag>:after-link` (the new link exists under
+/// its temporary name) and `<tag>:after-rename` (renamed, directory not yet fsync'd) are
+/// offered (test_hooks.hpp), so crash tests can kill between the steps.
+[[nodiscard]] Status replace_symlink(const fs::path& link, const fs::path& target, std::string_view pause_tag = {});
 
 /// Appends one line (a '\n' is added) with a single write(2) on an O_APPEND fd, then fsyncs.
 [[nodiscard]] Status append_line_durable(const fs::path& path, std::string_view line, int mode = 0644);

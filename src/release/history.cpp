@@ -73,15 +73,16 @@ std::string failure_reason(const std::vector<HistoryEvent>& events, int version)
 int previous_release(const std::vector<HistoryEvent>& events, int current_version) {
     // Walk activations backwards: skip the latest run of `current_version`, return the one
     // before it.
-    bool seen_current = false;
-    for (auto it = events.rbegin(); it != events.rend(); ++it) {
-        if (it->event != "activated") continue;
-        if (it->version == current_version) {
-            seen_current = true;
-            continue;
-        }
-        if (seen_current) return it->version;
-    }
+    // A latest activation of another version means current_version's own event was lost:
+    // that other version is the one it replaced.
+    for (auto it = events.rbegin(); it != events.rend(); ++it)
+        if (it->event == "activated" && it->version != current_version) return it->version;
+    return 0;
+}
+
+int last_activated(const std::vector<HistoryEvent>& events) {
+    for (auto it = events.rbegin(); it != events.rend(); ++it)
+        if (it->event == "activated") return it->version;
     return 0;
 }
 

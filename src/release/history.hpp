@@ -45,7 +45,13 @@ enum class ReleaseStatus { pending, succeeded, failed, current };
 [[nodiscard]] std::string failure_reason(const std::vector<HistoryEvent>& events, int version);
 
 /// The release that was current before `current_version` (the last `activated` event of
-/// another version that precedes the latest activation of current_version), or 0.
+/// another version that precedes the latest activation of current_version), or 0. When the
+/// last activation in the history is of another version (a crash between the `current`
+/// swap and the history append lost current_version's event), that version is the one
+/// that was current before.
 [[nodiscard]] int previous_release(const std::vector<HistoryEvent>& events, int current_version);
+
+/// The version of the last `activated` event, or 0.
+[[nodiscard]] int last_activated(const std::vector<HistoryEvent>& events);
 
 }  // namespace paasrun::release

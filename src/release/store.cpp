@@ -35,6 +35,29 @@ Status mkdir_p(const fs::path& p) {
     return {};
 }
 
+// A slug is code every process of the app runs: nobody but its owner may change it, whatever
+// modes the archive or the build left (tar keeps 0777, a careless umask makes 0666). Drops
+// group and world write from every file and directory; symlinks are not followed (a
+// symlink's own mode means nothing) and setuid/setgid bits go too.
+Status drop_shared_write(const fs::path& root) {
+    std::error_code ec;
+    auto fix = [](const fs::path& p) -> Status {
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) == -1) return sys_error("stat {}", p.string());
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return {};
+        mode_t mode = st.st_mode & 07777;
+        mode_t want = mode & ~static_cast<mode_t>(S_IWGRP | S_IWOTH | S_ISUID | S_ISGID);
+        if (want != mode && ::chmod(p.c_str(), want) == -1) return sys_error("chmod {}", p.string());
+        return {};
+    };
+    if (auto s = fix(root); !s) return s;
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+        if (auto s = fix(it->path()); !s) return s;
+    if (ec) return Error(fmt::format("walk {}: {}", root.string(), ec.message()), {}, ec.value());
+    return {};
+}
+
 }  // namespace
 
 fs::path resolve_state_dir(const fs::path& app_dir) { return config::state_dir_for(app_dir); }
@@ -67,6 +90,10 @@ Result<StoreLock> ReleaseStore::lock() const {
         auto pid = fmt::format("{}\n", ::getpid());
         [[maybe_unused]] auto n = ::pwrite(fd.get(), pid.data(), pid.size(), 0);
     }
+    // Every activation happens under this lock, so repairing here means no writer ever
+    // builds on a history that lost its last activation. Best effort: a full disk must not
+    // stop a writer that frees space, and readers already read around the gap.
+    (void)reconcile_history();
     return StoreLock(std::move(fd));
 }
 
@@ -158,6 +185,7 @@ Result<std::string> ReleaseStore::new_slug_dir() const {
 
 Status ReleaseStore::commit_slug(const SlugMeta& meta) const {
     auto dir = slug_dir(meta.id);
+    if (auto s = drop_shared_write(dir); !s) return s;
     if (auto s = fsync_tree(dir); !s) return explain_disk_error(std::move(s).error(), root_);
     test_pause_point("slug:before-commit");
     if (auto s = write_file_atomic(dir / "slug.json", slug_meta_to_json(meta)); !s)
@@ -196,10 +224,24 @@ Status ReleaseStore::activate(int version) const {
     if (!fs::is_directory(release_dir(version))) return Error(fmt::format("release v{} does not exist", version), {}, ENOENT);
     test_pause_point("activate:before-swap");
     // Relative target: the state dir can be moved or mounted elsewhere as a whole.
-    if (auto s = replace_symlink(current_link(), fs::path("releases") / fmt::format("v{}", version)); !s)
+    if (auto s = replace_symlink(current_link(), fs::path("releases") / fmt::format("v{}", version), "activate"); !s)
         return explain_disk_error(std::move(s).error(), root_);
     test_pause_point("activate:after-swap");
-    return append_history({now_rfc3339(), version, "activated", {}, {}});
+    // The link is the truth; a crash before this line lands is repaired by the next writer
+    // (reconcile_history, called by lock()) and read around by previous_release().
+    auto s = append_history({now_rfc3339(), version, "activated", {}, {}});
+    test_pause_point("activate:after-history");
+    return s;
+}
+
+Result<bool> ReleaseStore::reconcile_history() const {
+    auto cur = current_version();
+    if (!cur) return std::move(cur).error();
+    if (*cur == 0 || last_activated(history()) == *cur) return false;
+    HistoryEvent ev{now_rfc3339(), *cur, "activated", {}, {}};
+    ev.reason = "recorded late: paasrun stopped between making this release current and writing the history";
+    if (auto s = append_history(ev); !s) return std::move(s).error();
+    return true;
 }
 
 Status ReleaseStore::mark_failed(int version, const std::string& reason) const {

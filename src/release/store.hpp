@@ -75,7 +75,8 @@ public:
     [[nodiscard]] Status init() const;
 
     /// Takes the writer lock. Fails at once (does not wait) when another process holds it:
-    /// the message names that process (its pid is written into the lock file).
+    /// the message names that process (its pid is written into the lock file). Then repairs
+    /// the history (reconcile_history) if a writer died mid-activation.
     [[nodiscard]] Result<StoreLock> lock() const;
 
     /// Removes leftovers of writers that died: releases/.tmp-*, unfinished slugs (no
@@ -97,15 +98,21 @@ public:
     /// A new unique slug id ("s<time>-<random>"); its dir is created empty at its final path
     /// (the venv inside must be built where it will run: its paths are absolute).
     [[nodiscard]] Result<std::string> new_slug_dir() const;
-    /// Marks a slug finished: fsyncs its tree, then writes slug.json atomically.
+    /// Marks a slug finished: drops group/world write (and setuid/setgid) from every file and
+    /// directory in it, fsyncs its tree, then writes slug.json atomically.
     [[nodiscard]] Status commit_slug(const SlugMeta& meta) const;
 
     /// Writes release.json for the next version (r.version is assigned and returned) into a
     /// temporary dir, fsyncs it, renames it into releases/vN and records `created`. The
     /// release is NOT current yet.
     [[nodiscard]] Result<int> create(Release r) const;
-    /// Makes vN current (symlink swap by rename(2)) and records `activated`.
+    /// Makes vN current (symlink swap by rename(2)) and records `activated`. Killed between
+    /// the two, vN is current and the history lacks the event: see reconcile_history().
     [[nodiscard]] Status activate(int version) const;
+    /// Makes the history agree with `current`: when the last `activated` event is not the
+    /// current release (a writer died between the swap and the append), appends it. Returns
+    /// whether it did. lock() calls it, so every writer starts from a truthful history.
+    [[nodiscard]] Result<bool> reconcile_history() const;
     /// Records `failed` with a reason (the release stays on disk for `paasrun releases`).
     [[nodiscard]] Status mark_failed(int version, const std::string& reason) const;
     /// Appends any event (the admin API records auto-rollbacks with this).

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "static_files/conditional.hpp"
+#include "static_files/confine.hpp"
 #include "static_files/path_check.hpp"
 #include "static_files/range.hpp"
 
@@ -108,9 +109,10 @@ Result<std::unique_ptr<StaticFiles>> StaticFiles::open(const StaticConfig& confi
         int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) return sys_error("static {}: cannot open directory {}", prefix, dir);
         Root r;
+        r.fd.reset(fd);
+        if (auto st = confine_relative_mount(fd, prefix, dir); !st) return st;
         r.prefix = std::move(prefix);
         r.dir = dir;
-        r.fd.reset(fd);
         r.is_root = is_root;
         roots.push_back(std::move(r));
         return {};

@@ -84,3 +84,41 @@ def test_kill9_after_swap_before_history(paasrun, tmp_path):
     assert_current_intact(app, 2)
     table = run(paasrun, "releases", app).stdout.splitlines()
     assert table[1].startswith("v2") and "current" in table[1]
+
+
+ACTIVATION_STEPS = ["activate:before-swap", "activate:after-link", "activate:after-rename",
+                    "activate:after-swap", "activate:after-history"]
+
+
+@pytest.mark.parametrize("point", ACTIVATION_STEPS)
+def test_kill9_at_every_activation_step_keeps_the_history_truthful(paasrun, tmp_path, point):
+    """ALICE-style: `paasrun build` of v2 is killed at each step of its activation. Whatever
+    the step, once the next writer ran: current == the last `activated` in the history, a
+    release that served is `succeeded` (never `pending` or "interrupted"), and the default
+    rollback goes back to the release that really served before the current one."""
+    from buildtest import history, release_json
+    app = hello_app(tmp_path / "app")
+    assert run(paasrun, "build", app).returncode == 0                                  # v1
+    (app / "hello.txt").write_text("v2\n")
+    with start_build(paasrun, app, PAASRUN_TEST_PAUSE_AT=point) as p:
+        p.wait_for_line(f"paused at {point}", timeout=30)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+    served = 2 if point in ("activate:after-rename", "activate:after-swap", "activate:after-history") else 1
+    assert_current_intact(app, served)
+
+    (app / "hello.txt").write_text("v3\n")
+    r = run(paasrun, "build", app)                                                      # v3
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def last_activated():
+        return [e["version"] for e in history(app) if e["event"] == "activated"][-1]
+    assert last_activated() == 3
+    table = run(paasrun, "releases", app).stdout
+    v2_line = next(l for l in table.splitlines() if l.startswith("v2 "))
+    if served == 2:
+        assert "succeeded" in v2_line, table
+    r = run(paasrun, "rollback", app)                                                   # v4
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert release_json(app, 4)["rollback_of"] == served
+    assert last_activated() == 4

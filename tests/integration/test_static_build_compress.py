@@ -48,6 +48,16 @@ def test_build_writes_compressed_siblings_for_static_dirs(paasrun, tmp_path):
         f"build:\n  buildpacks: [{bp}]\n"
         "static:\n  mappings:\n    /static/: assets\n    /escape/: escape\n    /gone/: gone\n"
         "  root: public\n")
+    # A static dir leading out of the app fails the build (it would be served to everyone),
+    # before anything is compressed or written through it.
+    r = run(paasrun, "build", app)
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "static dir escape resolves to" in r.stderr and "outside the app" in r.stderr, r.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.css"]
+    (app / "paasrun.yaml").write_text(
+        f"build:\n  buildpacks: [{bp}]\n"
+        "static:\n  mappings:\n    /static/: assets\n    /gone/: gone\n"
+        "  root: public\n")
     r = run(paasrun, "build", app)
     assert r.returncode == 0, r.stdout + r.stderr
     slug = slug_app_dir(app, 1)
@@ -63,5 +73,4 @@ def test_build_writes_compressed_siblings_for_static_dirs(paasrun, tmp_path):
     assert sorted(p.name for p in outside.iterdir()) == ["victim.css"]
     out = r.stdout + r.stderr
     assert "Compressed static files in assets:" in out
-    assert "Static dir escape is outside the app, not compressed" in out
     assert "Static dir gone does not exist, nothing to compress" in out

@@ -5,6 +5,8 @@
 write_profile() {
   local dir=$1
   mkdir -p "$dir/.profile.d"
+  # A python.sh symlink from the source would be written through: replace it, never follow it.
+  rm -f "$dir/.profile.d/python.sh"
   cat > "$dir/.profile.d/python.sh" <<SH
 # Written by the paasrun Python buildpack.
 export VIRTUAL_ENV="$VENV"

@@ -166,3 +166,75 @@ TEST_CASE("site-packages reached through a symlink is not rewritten", "[deploy][
     CHECK(*n == 0);
     CHECK(read_text(outside / "site-packages/e.pth") == "/old/app/src\n");
 }
+
+TEST_CASE("a symlinked .venv or .profile.d never makes relocation touch files outside the slug",
+          "[deploy][slug][symlink]") {
+    TempDir t;
+    // Canaries outside the slug, in the shapes the relocation rewrites.
+    auto outside = t.path / "outside";
+    const std::string canary = "#!/old/app/.venv/bin/python\nVIRTUAL_ENV=\"/old/app/.venv\"\n";
+    write_text(outside / "bin/activate", canary);
+    write_text(outside / "bin/tool", canary);
+    write_text(outside / "pyvenv.cfg", "command = /usr/bin/python3 -m venv /old/app/.venv\n");
+    write_text(outside / "python.sh", canary);
+    write_text(outside / "lib/python3.11/site-packages/e.pth", "/old/app/src\n");
+    auto app = t.path / "app";
+    fs::create_directories(app);
+    fs::create_directory_symlink(outside, app / ".venv");
+    fs::create_directory_symlink(outside, app / ".profile.d");
+    auto n = relocate_app_paths(app, "/old/app", "/new/app");
+    REQUIRE(n);
+    CHECK(*n == 0);
+    CHECK(read_text(outside / "bin/activate") == canary);
+    CHECK(read_text(outside / "bin/tool") == canary);
+    CHECK(read_text(outside / "python.sh") == canary);
+    CHECK(read_text(outside / "pyvenv.cfg") == "command = /usr/bin/python3 -m venv /old/app/.venv\n");
+    CHECK(read_text(outside / "lib/python3.11/site-packages/e.pth") == "/old/app/src\n");
+    // Not even read to find the old app dir.
+    CHECK(built_app_dir(app).empty());
+    // And a file symlink inside a real .profile.d is not written through either.
+    fs::remove(app / ".profile.d");
+    fs::create_directories(app / ".profile.d");
+    fs::create_symlink(outside / "python.sh", app / ".profile.d/python.sh");
+    n = relocate_app_paths(app, "/old/app", "/new/app");
+    REQUIRE(n);
+    CHECK(*n == 0);
+    CHECK(read_text(outside / "python.sh") == canary);
+    // No temporary file was left next to the canaries either.
+    int files = 0;
+    for (auto& e : fs::recursive_directory_iterator(outside)) files += e.is_regular_file() ? 1 : 0;
+    CHECK(files == 5);
+}
+
+TEST_CASE("a rewritten file keeps its mode and loses its compiled copies only", "[deploy][slug]") {
+    TempDir t;
+    auto app = t.path / "app";
+    auto site = app / ".venv/lib/python3.11/site-packages";
+    write_text(site / "__editable___p_1_0_finder.py", "MAPPING = {'p': '/old/app/src/p'}\n");
+    write_text(site / "__pycache__/__editable___p_1_0_finder.cpython-311.pyc", "x");
+    write_text(site / "__pycache__/other.cpython-311.pyc", "x");
+    fs::permissions(site / "__editable___p_1_0_finder.py", fs::perms(0640));
+    auto n = relocate_app_paths(app, "/old/app", "/new/app");
+    REQUIRE(n);
+    CHECK(*n == 1);
+    CHECK(read_text(site / "__editable___p_1_0_finder.py") == "MAPPING = {'p': '/new/app/src/p'}\n");
+    CHECK((fs::status(site / "__editable___p_1_0_finder.py").permissions() & fs::perms::all) == fs::perms(0640));
+    CHECK_FALSE(fs::exists(site / "__pycache__/__editable___p_1_0_finder.cpython-311.pyc"));
+    CHECK(fs::exists(site / "__pycache__/other.cpython-311.pyc"));
+}
+
+TEST_CASE("a slug archive whose app/.venv is a symlink is refused", "[deploy][slug][symlink]") {
+    TempDir t;
+    paasrun::release::ReleaseStore store(t.path / "state");
+    REQUIRE(store.init());
+    auto outside = t.path / "outside";
+    write_text(outside / "bin/activate", "VIRTUAL_ENV=\"/old/app/.venv\"\n");
+    auto dir = t.path / "unpacked";
+    write_text(dir / "slug.json", R"({"id":"s1","source_hash":"abc"})");
+    write_text(dir / "app/Procfile", "web: x\n");
+    fs::create_directory_symlink(outside, dir / "app/.venv");
+    auto r = import_slug(store, dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("app/.venv is a symlink") != std::string::npos);
+    CHECK(read_text(outside / "bin/activate") == "VIRTUAL_ENV=\"/old/app/.venv\"\n");
+}

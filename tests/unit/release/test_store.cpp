@@ -110,3 +110,29 @@ TEST_CASE("config drafts: set/unset, names only in descriptions, no empty releas
     CHECK(u->description == "Remove A config var");
     CHECK_FALSE(draft_rollback(store, 0));  // only one release was ever current
 }
+
+TEST_CASE("store: a committed slug has no group/world-writable file or directory", "[release][store][modes]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    REQUIRE(store.init());
+    auto id = store.new_slug_dir();
+    REQUIRE(id);
+    auto app = store.slug_app_dir(*id);
+    fs::create_directories(app / "pkg");
+    { std::FILE* f = std::fopen((app / "pkg/mod.py").c_str(), "w"); REQUIRE(f); std::fclose(f); }
+    { std::FILE* f = std::fopen((app / "run.sh").c_str(), "w"); REQUIRE(f); std::fclose(f); }
+    fs::create_symlink("/usr/bin/python3", app / "python");
+    fs::permissions(app / "pkg", fs::perms(0777));
+    fs::permissions(app / "pkg/mod.py", fs::perms(0666));
+    fs::permissions(app / "run.sh", fs::perms(06777));
+    fs::permissions(app, fs::perms(0775));
+    SlugMeta m;
+    m.id = *id;
+    REQUIRE(store.commit_slug(m));
+    auto mode = [](const fs::path& p) { return fs::symlink_status(p).permissions() & fs::perms::mask; };
+    CHECK(mode(app / "pkg") == fs::perms(0755));
+    CHECK(mode(app / "pkg/mod.py") == fs::perms(0644));
+    CHECK(mode(app / "run.sh") == fs::perms(0755));
+    CHECK(mode(app) == fs::perms(0755));
+    CHECK(fs::is_symlink(app / "python"));
+}
