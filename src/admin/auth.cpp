@@ -9,6 +9,9 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "util/unique_fd.hpp"
 
@@ -24,17 +27,11 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+// `bytes` bytes from OpenSSL's CSPRNG (seeded from getrandom(2)), as lowercase hex.
 Result<std::string> random_hex(std::size_t bytes) {
-    unique_fd fd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return sys_error("open /dev/urandom");
     std::string raw(bytes, '\0');
-    std::size_t got = 0;
-    while (got < bytes) {
-        ssize_t n = ::read(fd.get(), raw.data() + got, bytes - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return sys_error("read /dev/urandom");
-        got += static_cast<std::size_t>(n);
-    }
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+        return Error(fmt::format("cannot generate a token: RAND_bytes failed (error {:x})", ERR_get_error()));
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(bytes * 2);
@@ -87,13 +84,14 @@ bool valid_token_syntax(std::string_view token) {
 }
 
 bool constant_time_equals(std::string_view given, std::string_view expected) {
-    // Walk `given` whole, comparing with `expected` cyclically: the loop count and the memory
-    // touched depend on given.size() only. A length mismatch is folded into the same result.
-    if (expected.empty()) return false;
-    volatile unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (std::size_t i = 0; i < given.size(); ++i)
-        diff = diff | static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
-    return given.size() > 0 && diff == 0;
+    if (given.empty() || expected.empty()) return false;
+    // CRYPTO_memcmp compares two buffers of one length in constant time. On a length mismatch
+    // compare `given` with itself, so the work still depends on given.size() alone (never on
+    // expected's length or content) and the mismatch alone decides the answer.
+    bool same_size = given.size() == expected.size();
+    const char* other = same_size ? expected.data() : given.data();
+    bool same_bytes = CRYPTO_memcmp(given.data(), other, given.size()) == 0;
+    return same_size & same_bytes;
 }
 
 AuthResult check_bearer(std::string_view authorization, std::string_view expected) {
