@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "util/unique_fd.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::admin {
 
@@ -21,11 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    return s;
-}
+// What surrounds a token in its file (the trailing newline) or in the header (OWS).
+constexpr std::string_view kTokenPadding = " \t\r\n";
 
 // `bytes` bytes from OpenSSL's CSPRNG (seeded from getrandom(2)), as lowercase hex.
 Result<std::string> random_hex(std::size_t bytes) {
@@ -62,7 +60,7 @@ Result<std::string> read_token_file(const fs::path& file) {
         text.append(buf.data(), static_cast<std::size_t>(n));
         if (text.size() > 4096) return Error(fmt::format("{}: too long for a token", file.string()));
     }
-    auto token = std::string(trim(text));
+    auto token = std::string(trim(text, kTokenPadding));
     if (token.empty()) return Error(fmt::format("{} is empty (delete it to have a new token generated)", file.string()));
     if (!valid_token_syntax(token))
         return Error(fmt::format("{}: the token may only hold letters, digits and -._~+/= ", file.string()));
@@ -95,14 +93,14 @@ bool constant_time_equals(std::string_view given, std::string_view expected) {
 }
 
 AuthResult check_bearer(std::string_view authorization, std::string_view expected) {
-    auto h = trim(authorization);
+    auto h = trim(authorization, kTokenPadding);
     if (h.empty()) return AuthResult::missing;
     constexpr std::string_view kScheme = "bearer";
     if (h.size() <= kScheme.size()) return AuthResult::malformed;
     for (std::size_t i = 0; i < kScheme.size(); ++i)
         if ((h[i] | 0x20) != kScheme[i]) return AuthResult::malformed;
     if (h[kScheme.size()] != ' ') return AuthResult::malformed;
-    auto token = trim(h.substr(kScheme.size() + 1));
+    auto token = trim(h.substr(kScheme.size() + 1), kTokenPadding);
     if (!valid_token_syntax(token)) return AuthResult::malformed;
     return constant_time_equals(token, expected) ? AuthResult::ok : AuthResult::wrong;
 }

@@ -25,8 +25,14 @@ inline constexpr std::string_view kWhitespace = " \t\n\v\f\r";
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-/// ASCII case-insensitive equality (field names, tokens, config words); no locale.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive equality (field names, tokens, config words); no locale. Inline:
+/// the HTTP parser calls it for every header field.
+[[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
+}
 
 /// The whole of `s` as a decimal integer of type Int: no sign for an unsigned Int, an optional
 /// '-' for a signed one, never '+', spaces or a trailing byte; nullopt when it does not fit.
@@ -37,6 +43,15 @@ template <std::integral Int>
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
     return value;
+}
+
+/// The same, into `out` (left unchanged on failure): for struct fields parsed in a row,
+/// `if (!parse_int(text, opts.port) || opts.port == 0) return error;`.
+template <std::integral Int>
+[[nodiscard]] bool parse_int(std::string_view s, Int& out) noexcept {
+    auto value = parse_int<Int>(s);
+    if (value) out = *value;
+    return value.has_value();
 }
 
 }  // namespace paasrun

@@ -2,18 +2,14 @@
 
 #include <charconv>
 
+#include "util/strings.hpp"
+
 namespace paasrun::worker {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::string_view last_entry(std::string_view list) {
     auto comma = list.rfind(',');
-    return trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+    return trim(comma == std::string_view::npos ? list : list.substr(comma + 1), kOws);
 }
 
 // "1.2.3.4:5678" and "[::1]:80" appear in some proxies' X-Forwarded-For: keep the address.
@@ -48,7 +44,7 @@ void apply_forwarded(const http::Request& request, const http::CidrList& trusted
             std::string_view list = h.value;
             while (!list.empty()) {
                 auto comma = list.rfind(',');
-                auto entry = strip_port(trim(comma == std::string_view::npos ? list : list.substr(comma + 1)));
+                auto entry = strip_port(trim(comma == std::string_view::npos ? list : list.substr(comma + 1), kOws));
                 list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
                 http::IpAddress ip;
                 if (!http::parse_ip(entry, ip)) break;  // garbage: stop trusting the list

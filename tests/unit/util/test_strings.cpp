@@ -57,6 +57,12 @@ TEST_CASE("strings: parse_int takes the whole string or nothing", "[util][string
     CHECK(parse_int<std::uint64_t>("18446744073709551615") == UINT64_MAX);
     CHECK_FALSE(parse_int<std::uint64_t>("18446744073709551616"));
     CHECK(parse_int<long long>("-9223372036854775808") == INT64_MIN);
+
+    int field = 9;
+    CHECK(parse_int("12", field));
+    CHECK(field == 12);
+    CHECK_FALSE(parse_int("13x", field));  // from_chars would have stored 13 here
+    CHECK(field == 12);
 }
 
 TEST_CASE("read_file: whole contents, or an error naming the path", "[util][read_file]") {
