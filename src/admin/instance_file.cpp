@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "release/durable_fs.hpp"
+#include "util/read_file.hpp"
 
 namespace paasrun::admin {
 
@@ -70,7 +71,7 @@ bool trustworthy(const fs::path& file) {
 std::optional<InstanceEntry> read_entry(const fs::path& state_dir) {
     auto file = instance_file(state_dir);
     if (!trustworthy(file)) return std::nullopt;
-    auto text = release::read_file(file);
+    auto text = read_file(file);
     if (!text) return std::nullopt;
     auto e = parse_instance_entry(*text);
     if (!e) return std::nullopt;
