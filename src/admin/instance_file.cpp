@@ -11,6 +11,7 @@
 
 #include "release/durable_fs.hpp"
 #include "util/read_file.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::admin {
 
@@ -36,8 +37,7 @@ Result<InstanceEntry> parse_instance_entry(std::string_view text) {
         if (key == "url") {
             e.url = std::string(value);
         } else if (key == "pid") {
-            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), e.pid);
-            if (ec != std::errc{} || end != value.data() + value.size() || e.pid <= 0)
+            if (!parse_int(value, e.pid) || e.pid <= 0)
                 return Error(fmt::format("bad pid \"{}\"", value));
             have_pid = true;
         }

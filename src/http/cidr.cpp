@@ -79,9 +79,7 @@ Result<CidrList> CidrList::parse(std::string_view list) {
             net.prefix = max;
             if (slash != std::string_view::npos) {
                 auto bits = entry.substr(slash + 1);
-                auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), net.prefix);
-                if (bits.empty() || ec != std::errc() || p != bits.data() + bits.size() ||
-                    net.prefix > max)
+                if (!parse_int(bits, net.prefix) || net.prefix > max)
                     return fail("bad prefix length in");
                 if (!host_bits_zero(net.base, net.prefix))
                     return fail("host bits set after the prefix in");

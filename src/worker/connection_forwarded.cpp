@@ -90,10 +90,7 @@ void split_host(std::string_view host, std::string_view scheme, std::string_view
     }
     port = default_port;
     if (!port_text.empty()) {
-        unsigned value = 0;
-        auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (ec == std::errc{} && p == port_text.data() + port_text.size() && value <= 65535)
-            port = static_cast<std::uint16_t>(value);
+        if (auto value = parse_int<std::uint16_t>(port_text)) port = *value;
     }
 }
 
