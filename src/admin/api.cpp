@@ -11,6 +11,7 @@
 #include "admin/views.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::admin {
 
@@ -67,13 +68,6 @@ std::optional<bool> bool_param(const ApiRequest& r, const std::string& name) {
     if (s == "true" || s == "1" || s == "yes" || s.empty()) return true;
     if (s == "false" || s == "0" || s == "no") return false;
     return std::nullopt;
-}
-
-std::optional<std::size_t> size_param(std::string_view s) {
-    std::size_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
 }
 
 ApiResponse bad_param(std::string_view name, std::string_view why) {
@@ -315,7 +309,7 @@ ApiResponse Api::releases_get(const std::string& version, const ApiRequest& r) {
 ApiResponse Api::job_get(const std::string& id, const ApiRequest& r) {
     std::size_t since = 0;
     if (const auto* s = query_value(r, "since")) {
-        auto n = size_param(*s);
+        auto n = parse_int<std::size_t>(*s);
         if (!n) return bad_param("since", "expected a non-negative integer (output lines already seen)");
         since = *n;
     }
@@ -430,7 +424,7 @@ ApiResponse Api::process_restart(const std::string& type) {
 std::variant<LogsQuery, ApiResponse> Api::parse_logs_query(const ApiRequest& r) {
     LogsQuery q;
     if (const auto* t = query_value(r, "tail")) {
-        auto n = size_param(*t);
+        auto n = parse_int<std::size_t>(*t);
         if (!n || *n > kMaxLogTail) return bad_param("tail", fmt::format("expected an integer from 0 to {}", kMaxLogTail));
         q.tail = *n;
     }

@@ -9,8 +9,12 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "util/unique_fd.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::admin {
 
@@ -18,23 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    return s;
-}
+// What surrounds a token in its file (the trailing newline) or in the header (OWS).
+constexpr std::string_view kTokenPadding = " \t\r\n";
 
+// `bytes` bytes from OpenSSL's CSPRNG (seeded from getrandom(2)), as lowercase hex.
 Result<std::string> random_hex(std::size_t bytes) {
-    unique_fd fd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return sys_error("open /dev/urandom");
     std::string raw(bytes, '\0');
-    std::size_t got = 0;
-    while (got < bytes) {
-        ssize_t n = ::read(fd.get(), raw.data() + got, bytes - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return sys_error("read /dev/urandom");
-        got += static_cast<std::size_t>(n);
-    }
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+        return Error(fmt::format("cannot generate a token: RAND_bytes failed (error {:x})", ERR_get_error()));
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(bytes * 2);
@@ -65,7 +60,7 @@ Result<std::string> read_token_file(const fs::path& file) {
         text.append(buf.data(), static_cast<std::size_t>(n));
         if (text.size() > 4096) return Error(fmt::format("{}: too long for a token", file.string()));
     }
-    auto token = std::string(trim(text));
+    auto token = std::string(trim(text, kTokenPadding));
     if (token.empty()) return Error(fmt::format("{} is empty (delete it to have a new token generated)", file.string()));
     if (!valid_token_syntax(token))
         return Error(fmt::format("{}: the token may only hold letters, digits and -._~+/= ", file.string()));
@@ -87,24 +82,25 @@ bool valid_token_syntax(std::string_view token) {
 }
 
 bool constant_time_equals(std::string_view given, std::string_view expected) {
-    // Walk `given` whole, comparing with `expected` cyclically: the loop count and the memory
-    // touched depend on given.size() only. A length mismatch is folded into the same result.
-    if (expected.empty()) return false;
-    volatile unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (std::size_t i = 0; i < given.size(); ++i)
-        diff = diff | static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
-    return given.size() > 0 && diff == 0;
+    if (given.empty() || expected.empty()) return false;
+    // CRYPTO_memcmp compares two buffers of one length in constant time. On a length mismatch
+    // compare `given` with itself, so the work still depends on given.size() alone (never on
+    // expected's length or content) and the mismatch alone decides the answer.
+    bool same_size = given.size() == expected.size();
+    const char* other = same_size ? expected.data() : given.data();
+    bool same_bytes = CRYPTO_memcmp(given.data(), other, given.size()) == 0;
+    return same_size & same_bytes;
 }
 
 AuthResult check_bearer(std::string_view authorization, std::string_view expected) {
-    auto h = trim(authorization);
+    auto h = trim(authorization, kTokenPadding);
     if (h.empty()) return AuthResult::missing;
     constexpr std::string_view kScheme = "bearer";
     if (h.size() <= kScheme.size()) return AuthResult::malformed;
     for (std::size_t i = 0; i < kScheme.size(); ++i)
         if ((h[i] | 0x20) != kScheme[i]) return AuthResult::malformed;
     if (h[kScheme.size()] != ' ') return AuthResult::malformed;
-    auto token = trim(h.substr(kScheme.size() + 1));
+    auto token = trim(h.substr(kScheme.size() + 1), kTokenPadding);
     if (!valid_token_syntax(token)) return AuthResult::malformed;
     return constant_time_equals(token, expected) ? AuthResult::ok : AuthResult::wrong;
 }

@@ -1,11 +1,11 @@
 // Bearer-token authentication for the admin API (RFC 6750).
 //
 // The token comes from ServerOptions::token, else $PAASRUN_ADMIN_TOKEN, else the file
-// <state_dir>/admin-token (mode 0600), created atomically (link(2), which fails if it exists: O_EXCL's
-// semantics without a window where the file is empty) from 32 bytes of /dev/urandom
-// (64 hex digits) the first time. It is compared in constant time, and only accepted in the
-// Authorization header: a token in the query string ends up in proxy and shell logs, so it is
-// refused (400) even when it is right.
+// <state_dir>/admin-token (mode 0600), created atomically (link(2), which fails if it exists:
+// O_EXCL's semantics without a window where the file is empty) from 32 bytes of OpenSSL's
+// RAND_bytes (64 hex digits) the first time. It is compared in constant time (CRYPTO_memcmp),
+// and only accepted in the Authorization header: a token in the query string ends up in proxy
+// and shell logs, so it is refused (400) even when it is right.
 #pragma once
 
 #include <filesystem>

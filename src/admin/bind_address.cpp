@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.hpp"
+
 namespace paasrun::admin {
 
 Result<BindAddress> parse_bind_address(std::string_view text) {
@@ -38,8 +40,7 @@ Result<BindAddress> parse_bind_address(std::string_view text) {
     }
     if (host.empty()) return fail("the host is empty (use 127.0.0.1 for loopback, 0.0.0.0 for every interface)");
     int p = -1;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 0 || p > 65535)
+    if (!parse_int(port, p) || p < 0 || p > 65535)
         return fail("the port must be a number from 0 to 65535");
     a.host = std::string(host);
     a.port = p;

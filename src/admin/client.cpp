@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/unique_fd.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::admin {
 
@@ -120,8 +121,7 @@ Result<AdminUrl> parse_admin_url(std::string_view url) {
     u.port = default_port;
     if (!port.empty() || rest.ends_with(":")) {
         int p = 0;
-        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-        if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535)
+        if (!parse_int(port, p) || p < 1 || p > 65535)
             return fail("the port must be a number from 1 to 65535");
         u.port = p;
     }

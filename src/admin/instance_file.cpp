@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "release/durable_fs.hpp"
+#include "util/read_file.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::admin {
 
@@ -35,8 +37,7 @@ Result<InstanceEntry> parse_instance_entry(std::string_view text) {
         if (key == "url") {
             e.url = std::string(value);
         } else if (key == "pid") {
-            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), e.pid);
-            if (ec != std::errc{} || end != value.data() + value.size() || e.pid <= 0)
+            if (!parse_int(value, e.pid) || e.pid <= 0)
                 return Error(fmt::format("bad pid \"{}\"", value));
             have_pid = true;
         }
@@ -70,7 +71,7 @@ bool trustworthy(const fs::path& file) {
 std::optional<InstanceEntry> read_entry(const fs::path& state_dir) {
     auto file = instance_file(state_dir);
     if (!trustworthy(file)) return std::nullopt;
-    auto text = release::read_file(file);
+    auto text = read_file(file);
     if (!text) return std::nullopt;
     auto e = parse_instance_entry(*text);
     if (!e) return std::nullopt;

@@ -32,6 +32,7 @@
 #include "app/remote.hpp"
 #include "release/release.hpp"
 #include "release/store.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::app {
 
@@ -442,9 +443,7 @@ int run_scale(Target t, const std::string& app, const std::vector<std::string>& 
         auto eq = p.find('=');
         int n = -1;
         if (eq != std::string::npos && eq > 0) {
-            auto digits = std::string_view(p).substr(eq + 1);
-            auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-            if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty()) n = -1;
+            if (!parse_int(std::string_view(p).substr(eq + 1), n)) n = -1;
         }
         if (n < 0) return fail(cmd, fmt::format("\"{}\" is not TYPE=COUNT (e.g. web=2)", p), kExitUsage);
         body[p.substr(0, eq)] = n;

@@ -13,6 +13,7 @@
 #include "release/durable_fs.hpp"
 #include "release/test_hooks.hpp"
 #include "static_files/compress.hpp"
+#include "util/read_file.hpp"
 
 namespace paasrun::build {
 
@@ -41,7 +42,7 @@ Status write_env_dir(const fs::path& env_dir, const release::ConfigVars& vars) {
 
 // "version = 3.11.2" (or version_info in newer Pythons) from pyvenv.cfg.
 std::string venv_python_version(const fs::path& venv) {
-    auto text = release::read_file(venv / "pyvenv.cfg");
+    auto text = read_file(venv / "pyvenv.cfg");
     if (!text) return {};
     std::string_view t = *text;
     for (std::string_view key : {"version_info", "version"}) {

@@ -8,16 +8,11 @@
 
 #include "build/sha256.hpp"
 #include "config/text_file.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::build {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
 
 std::string first_line(const std::string& text) { return std::string(trim(text.substr(0, text.find('\n')))); }
 

@@ -7,6 +7,7 @@
 #include "config/manifest.hpp"
 #include "release/current.hpp"
 #include "release/durable_fs.hpp"
+#include "util/read_file.hpp"
 
 namespace paasrun::build {
 
@@ -22,7 +23,7 @@ struct LastBuild {
 };
 
 LastBuild read_last_build(const fs::path& state_dir) {
-    auto text = release::read_file(state_dir / "last_build.json");
+    auto text = read_file(state_dir / "last_build.json");
     if (!text) return {};
     auto j = json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return {};

@@ -11,6 +11,7 @@
 #include "build/sha256.hpp"
 #include "release/durable_fs.hpp"
 #include "util/unique_fd.hpp"
+#include "util/read_file.hpp"
 
 namespace paasrun::build {
 
@@ -52,7 +53,7 @@ Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std:
     IgnoreRules ignore;
     auto ignore_file = app_dir / (use == SourceUse::slug ? ".slugignore" : ".gitignore");
     if (fs::is_regular_file(ignore_file, ec)) {
-        auto text = release::read_file(ignore_file);
+        auto text = read_file(ignore_file);
         if (!text) return std::move(text).error();
         ignore = IgnoreRules(*text);
     }

@@ -4,24 +4,11 @@
 #include <cmath>
 #include <string>
 
+#include "util/strings.hpp"
+
 namespace paasrun::config {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-        if (x != b[i]) return false;
-    }
-    return true;
-}
 
 // Splits "10MB" / "1.5 h" into the number and the unit.
 std::pair<std::string_view, std::string_view> split_unit(std::string_view text) {
@@ -30,7 +17,7 @@ std::pair<std::string_view, std::string_view> split_unit(std::string_view text) 
                      (text[i - 1] >= 'A' && text[i - 1] <= 'Z')))
         --i;
     // "1e3" is a number, not 1 with unit "e3": only letters after the last digit count.
-    return {trim(text.substr(0, i)), text.substr(i)};
+    return {trim(text.substr(0, i), kOws), text.substr(i)};
 }
 
 }  // namespace
@@ -66,7 +53,7 @@ std::optional<double> parse_number(std::string_view text) {
 }
 
 std::optional<double> parse_duration(std::string_view text) {
-    auto [number, unit] = split_unit(trim(text));
+    auto [number, unit] = split_unit(trim(text, kOws));
     auto v = parse_number(number);
     if (!v) return std::nullopt;
     double scale = unit.empty() || iequals(unit, "s") ? 1.0
@@ -79,7 +66,7 @@ std::optional<double> parse_duration(std::string_view text) {
 }
 
 std::optional<long long> parse_size(std::string_view text) {
-    auto [number, unit] = split_unit(trim(text));
+    auto [number, unit] = split_unit(trim(text, kOws));
     long long scale = 0;
     if (unit.empty() || iequals(unit, "b"))
         scale = 1;

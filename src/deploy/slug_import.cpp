@@ -12,6 +12,7 @@
 
 #include "deploy/slug_file.hpp"
 #include "release/durable_fs.hpp"
+#include "util/read_file.hpp"
 
 namespace paasrun::deploy {
 
@@ -183,7 +184,7 @@ Result<int> relocate_app_paths(const fs::path& app_dir, const std::string& from,
 }
 
 Result<release::SlugMeta> import_slug(const release::ReleaseStore& store, const fs::path& dir) {
-    auto text = release::read_file(dir / "slug.json");
+    auto text = read_file(dir / "slug.json");
     if (!text) return std::move(text).error();
     auto meta = release::parse_slug_meta_json(*text, "slug.json (in the archive)");
     if (!meta) return std::move(meta).error();

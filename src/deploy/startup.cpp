@@ -8,13 +8,14 @@
 #include "build/source_tree.hpp"
 #include "release/child_process.hpp"
 #include "release/durable_fs.hpp"
+#include "util/read_file.hpp"
 
 namespace paasrun::deploy {
 
 namespace fs = std::filesystem;
 
 Result<bool> source_changed(const fs::path& app_dir, const fs::path& state_dir, const std::vector<fs::path>& exclude) {
-    auto text = release::read_file(state_dir / "last_build.json");
+    auto text = read_file(state_dir / "last_build.json");
     if (!text) return true;
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return true;

@@ -1,10 +1,10 @@
-// A small block-style YAML writer for the manifests `paasrun export` generates.
-//
-// src/config is the only module that includes yaml-cpp (docs/architecture.md), so export
-// builds documents as a tree of Node values and prints them here. Every string is written
-// double-quoted with JSON-compatible escapes, so no value can turn into another type
-// ("on", "0755", "1e3", "null") or break the structure (": ", "#", newlines), whatever
-// the Procfile or manifest holds. Keys are written plain when they are simple identifiers.
+// Block-style YAML for the manifests `paasrun export` generates: export builds documents as a
+// tree of Node values (kubernetes.cpp reads like the manifest it makes) and yaml-cpp's
+// YAML::Emitter prints them. Every string is written double-quoted, so no value can turn into
+// another type ("on", "0755", "1e3", "null") or break the structure (": ", "#", newlines),
+// whatever the Procfile or manifest holds; the output is plain ASCII (non-ASCII characters and
+// DEL as \x/\u escapes, a byte that is not UTF-8 as \ufffd). Keys are written plain when they
+// are simple identifiers that YAML 1.1 would not read as a boolean or null.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,7 @@ private:
     std::variant<Map, List, std::string, std::int64_t, bool> v_;
 };
 
-/// JSON-style double-quoted scalar (valid YAML 1.2 and 1.1).
+/// Double-quoted YAML scalar (valid YAML 1.2 and 1.1), escaped as described above.
 [[nodiscard]] std::string yaml_quote(std::string_view s);
 
 /// One YAML document (no leading `---`), block style, two-space indent, ending in a newline.

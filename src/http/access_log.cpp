@@ -42,44 +42,9 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-// logfmt value, quoted when needed like util/log's quote(), and with every byte that is not
-// printable ASCII escaped (\xNN) so a line stays one line of text whatever the client sent.
-std::string logfmt_value(std::string_view s) {
-    bool needs_quotes = s.empty();
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '=' || c == '\\') needs_quotes = true;
-    }
-    if (!needs_quotes) return std::string(s);
-    std::string out = "\"";
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c >= 0x7f)
-                    out += fmt::format("\\x{:02x}", c);
-                else
-                    out += ch;
-        }
-    }
-    out += '"';
-    return out;
-}
+// logfmt value: util/log's quoter, with every byte that is not printable ASCII escaped (\xNN)
+// so a line stays one line of text whatever the client sent.
+std::string logfmt_value(std::string_view s) { return log::quote(s, log::NonAscii::escape); }
 
 std::string iso_time_now() {
     using namespace std::chrono;

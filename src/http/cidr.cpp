@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "util/strings.hpp"
+
 namespace paasrun::http {
 namespace {
 
@@ -35,12 +37,6 @@ bool host_bits_zero(const IpAddress& a, unsigned prefix) {
     return true;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 }  // namespace
 
 bool parse_ip(std::string_view text, IpAddress& out) noexcept {
@@ -64,7 +60,7 @@ Result<CidrList> CidrList::parse(std::string_view list) {
         auto comma = list.find(',', pos);
         if (comma == std::string_view::npos) comma = list.size();
         auto raw = list.substr(pos, comma - pos);
-        auto entry = trim(raw);
+        auto entry = trim(raw, kOws);
         int column =
             static_cast<int>(pos + static_cast<std::size_t>(entry.data() - raw.data())) + 1;
         auto fail = [&](std::string_view why) {
@@ -83,9 +79,7 @@ Result<CidrList> CidrList::parse(std::string_view list) {
             net.prefix = max;
             if (slash != std::string_view::npos) {
                 auto bits = entry.substr(slash + 1);
-                auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), net.prefix);
-                if (bits.empty() || ec != std::errc() || p != bits.data() + bits.size() ||
-                    net.prefix > max)
+                if (!parse_int(bits, net.prefix) || net.prefix > max)
                     return fail("bad prefix length in");
                 if (!host_bits_zero(net.base, net.prefix))
                     return fail("host bits set after the prefix in");

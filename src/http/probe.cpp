@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "util/unique_fd.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::http {
 
@@ -105,8 +106,7 @@ Result<ProbeUrl> parse_probe_url(std::string_view url) {
     if (out.host.empty()) return Error(fmt::format("\"{}\": no host", url));
     if (!port_text.empty()) {
         int port = 0;
-        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < 1 || port > 65535)
+        if (!parse_int(port_text, port) || port < 1 || port > 65535)
             return Error(fmt::format("\"{}\": port \"{}\" is not 1-65535", url, port_text));
         out.port = port;
     }

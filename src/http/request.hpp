@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "http/limits.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::http {
 
@@ -80,7 +81,7 @@ struct Request {
     [[nodiscard]] bool has_body() const noexcept { return framing != BodyFraming::none; }
 };
 
-/// ASCII case-insensitive equality (field names, tokens).
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive equality (field names, tokens): util/strings.hpp's.
+using paasrun::iequals;
 
 }  // namespace paasrun::http

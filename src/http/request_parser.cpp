@@ -303,13 +303,6 @@ bool version_prefix_ok(const char* p, std::size_t have) {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (chars::lower(a[i]) != chars::lower(b[i])) return false;
-    return true;
-}
-
 std::string_view Request::find(std::string_view name) const noexcept {
     for (const auto& h : headers())
         if (iequals(h.name, name)) return h.value;

@@ -1,26 +1,9 @@
 #include "static_files/accept_encoding.hpp"
 
+#include "util/strings.hpp"
+
 namespace paasrun::static_files {
 namespace {
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
 
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )  -> thousandths, -1 if invalid
 int parse_qvalue(std::string_view s) {
@@ -73,22 +56,22 @@ CodingWeights parse_accept_encoding(std::string_view field) noexcept {
     int q[5] = {-1, -1, -1, -1, -1};  // -1: not listed
     while (!field.empty()) {
         auto comma = field.find(',');
-        auto element = trim(field.substr(0, comma));
+        auto element = trim(field.substr(0, comma), kOws);
         field = comma == std::string_view::npos ? std::string_view{} : field.substr(comma + 1);
         if (element.empty()) continue;
         auto semi = element.find(';');
-        auto coding = trim(element.substr(0, semi));
+        auto coding = trim(element.substr(0, semi), kOws);
         int weight = 1000;
         bool bad = false;
         auto params = semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
         while (!params.empty()) {
             auto next = params.find(';');
-            auto param = trim(params.substr(0, next));
+            auto param = trim(params.substr(0, next), kOws);
             params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
             auto eq = param.find('=');
             if (eq == std::string_view::npos) continue;
-            if (!iequals(trim(param.substr(0, eq)), "q")) continue;
-            weight = parse_qvalue(trim(param.substr(eq + 1)));
+            if (!iequals(trim(param.substr(0, eq), kOws), "q")) continue;
+            weight = parse_qvalue(trim(param.substr(eq + 1), kOws));
             bad = weight < 0;
         }
         if (bad || coding.empty()) continue;

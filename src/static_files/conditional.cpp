@@ -4,16 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.hpp"
+
 namespace paasrun::static_files {
 namespace {
 
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 // ---- dates ------------------------------------------------------------------------------
 
@@ -174,7 +170,7 @@ std::string make_etag(std::int64_t mtime_seconds, std::uint64_t size) {
 }
 
 std::optional<std::int64_t> parse_http_date(std::string_view text) noexcept {
-    text = trim(text);
+    text = trim(text, kOws);
     if (text.size() < 24 || text.size() > 40) return std::nullopt;
     if (text[3] == ',') return parse_imf(text);
     if (text[3] == ' ') return parse_asctime(text);
@@ -182,7 +178,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) noexcept {
 }
 
 bool if_none_match_matches(std::string_view field, std::string_view etag) noexcept {
-    field = trim(field);
+    field = trim(field, kOws);
     if (field == "*") return true;
     std::string_view ours = etag;
     if (ours.size() >= 2 && ours[0] == 'W' && ours[1] == '/') ours.remove_prefix(2);
@@ -194,7 +190,7 @@ bool if_none_match_matches(std::string_view field, std::string_view etag) noexce
         Tag tag;
         if (!take_tag(field, tag)) return false;
         if (tag.opaque == ours) return true;  // weak comparison: W/ does not matter
-        field = trim(field);
+        field = trim(field, kOws);
         if (!field.empty() && field.front() != ',') return false;
     }
 }
@@ -205,12 +201,12 @@ bool not_modified_since(std::string_view field, std::int64_t mtime) noexcept {
 }
 
 bool if_range_allows(std::string_view field, std::string_view etag, std::int64_t mtime) noexcept {
-    field = trim(field);
+    field = trim(field, kOws);
     if (field.empty()) return true;
     if (field[0] == '"' || (field.size() > 2 && field[0] == 'W' && field[1] == '/')) {
         Tag tag;
         std::string_view rest = field;
-        if (!take_tag(rest, tag) || !trim(rest).empty()) return false;
+        if (!take_tag(rest, tag) || !trim(rest, kOws).empty()) return false;
         return !tag.weak && tag.opaque == etag;  // strong comparison (RFC 9110 8.8.3.2)
     }
     auto date = parse_http_date(field);

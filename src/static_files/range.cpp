@@ -2,18 +2,12 @@
 
 #include <limits>
 
+#include "util/strings.hpp"
+
 namespace paasrun::static_files {
 namespace {
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 // 1*DIGIT, saturating at UINT64_MAX (a huge first-pos is valid syntax, just unsatisfiable).
 bool parse_digits(std::string_view s, std::uint64_t& out) {
@@ -80,13 +74,13 @@ RangeResult evaluate_range(std::string_view header, std::uint64_t length) noexce
     // rather than 416, which clients may retry forever.
     if (length == 0) return result;
     auto eq = header.find('=');
-    if (eq == std::string_view::npos || !unit_is_bytes(trim(header.substr(0, eq)))) return result;
+    if (eq == std::string_view::npos || !unit_is_bytes(trim(header.substr(0, eq), kOws))) return result;
     std::string_view set = header.substr(eq + 1);
     int specs = 0, satisfiable = 0;
     ByteRange only;
     while (true) {
         auto comma = set.find(',');
-        auto item = trim(set.substr(0, comma));
+        auto item = trim(set.substr(0, comma), kOws);
         if (!item.empty()) {  // RFC 9110 5.6.1: empty list elements are ignored
             auto spec = parse_spec(item, length);
             if (!spec.valid) return result;

@@ -34,13 +34,6 @@ const char* level_name(Level l) {
     return "info";
 }
 
-bool needs_quoting(std::string_view v) {
-    if (v.empty()) return true;
-    for (char c : v)
-        if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return true;
-    return false;
-}
-
 // Splits "words words key=value ..." into the message and the key=value tail.
 std::pair<std::string_view, std::string_view> split_message(std::string_view text) {
     std::size_t pos = 0;
@@ -65,10 +58,18 @@ void set_level(Level l) { g_level = l; }
 Level level() { return g_level; }
 void set_fd(int fd) { g_fd = fd; }
 
-std::string quote(std::string_view v) {
-    if (!needs_quoting(v)) return std::string(v);
+std::string quote(std::string_view v, NonAscii non_ascii) {
+    bool escape_high = non_ascii == NonAscii::escape;
+    auto escaped = [&](unsigned char c) { return c < 0x20 || (escape_high && c >= 0x7f); };
+    bool needs_quotes = v.empty();
+    for (char ch : v) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == ' ' || c == '"' || c == '=' || c == '\\' || escaped(c)) needs_quotes = true;
+    }
+    if (!needs_quotes) return std::string(v);
     std::string out = "\"";
-    for (char c : v) {
+    for (char ch : v) {
+        auto c = static_cast<unsigned char>(ch);
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -76,10 +77,10 @@ std::string quote(std::string_view v) {
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+                if (escaped(c))
+                    out += fmt::format("\\x{:02x}", c);
                 else
-                    out += c;
+                    out += ch;
         }
     }
     out += '"';

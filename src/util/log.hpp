@@ -24,8 +24,16 @@ void set_level(Level level);
 /// Redirect to another fd (default 2).
 void set_fd(int fd);
 
-/// Quotes a value for logfmt when it needs it (spaces, quotes, '=', empty).
-[[nodiscard]] std::string quote(std::string_view value);
+/// What quote() does with bytes 0x7f-0xff (control bytes below 0x20 are always escaped).
+enum class NonAscii {
+    keep,    // written as they are: our own messages, paths and names, often UTF-8
+    escape,  // written as \xNN: bytes a client sent (access log), so a line stays plain text
+};
+
+/// The one logfmt quoter: `value` as is when it can stand bare, else in double quotes with
+/// `"`, `\`, \n, \r, \t and control bytes escaped. Quoted when empty or holding a space, `"`,
+/// `=`, `\`, a control byte, or (NonAscii::escape) a byte 0x7f-0xff.
+[[nodiscard]] std::string quote(std::string_view value, NonAscii non_ascii = NonAscii::keep);
 
 void write(Level level, std::string_view component, std::string_view text);
 

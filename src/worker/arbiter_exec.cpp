@@ -16,6 +16,7 @@
 #include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 #include "worker/worker_command.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -94,8 +95,7 @@ Result<ServeOptions> take_handed_options() {
                                  kArbiterOptionsEnv));
     std::string_view sv(text);
     int fd = -1;
-    auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), fd);
-    bool ok = ec == std::errc{} && end == sv.data() + sv.size() && fd > 2;
+    bool ok = parse_int(sv, fd) && fd > 2;
     ::unsetenv(kArbiterOptionsEnv);
     if (!ok) return Error(fmt::format("{}: not a descriptor number", kArbiterOptionsEnv));
     unique_fd owned{fd};

@@ -3,16 +3,10 @@
 #include <charconv>
 
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
 namespace {
-
-template <typename Int>
-bool parse_num(std::string_view s, Int& out) {
-    if (s.empty()) return false;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc{} && end == s.data() + s.size();
-}
 
 constexpr std::string_view kOptionsMarker = "--serve-options";
 
@@ -49,20 +43,20 @@ Result<WorkerContext> parse_handoff_args(const std::vector<std::string>& args) {
         auto name = a.substr(2, eq - 2);
         auto value = a.substr(eq + 1);
         if (name == "index") {
-            if (!parse_num(value, ctx.index) || ctx.index < 1) return bad(a);
+            if (!parse_int(value, ctx.index) || ctx.index < 1) return bad(a);
             have_index = true;
         } else if (name == "serial") {
-            if (!parse_num(value, ctx.serial)) return bad(a);
+            if (!parse_int(value, ctx.serial)) return bad(a);
         } else if (name == "control-fd") {
-            if (!parse_num(value, ctx.control_fd) || ctx.control_fd < 0) return bad(a);
+            if (!parse_int(value, ctx.control_fd) || ctx.control_fd < 0) return bad(a);
             have_control = true;
         } else if (name == "heartbeat-fd") {
-            if (!parse_num(value, ctx.heartbeat_fd) || ctx.heartbeat_fd < 0) return bad(a);
+            if (!parse_int(value, ctx.heartbeat_fd) || ctx.heartbeat_fd < 0) return bad(a);
             have_heartbeat = true;
         } else if (name == "listen-fds") {
             for (auto& item : split_list(value)) {
                 int fd = -1;
-                if (!parse_num(std::string_view(item), fd) || fd < 0) return bad(a);
+                if (!parse_int(std::string_view(item), fd) || fd < 0) return bad(a);
                 ctx.listen_fds.push_back(fd);
             }
             have_listen = true;

@@ -2,18 +2,14 @@
 
 #include <charconv>
 
+#include "util/strings.hpp"
+
 namespace paasrun::worker {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::string_view last_entry(std::string_view list) {
     auto comma = list.rfind(',');
-    return trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+    return trim(comma == std::string_view::npos ? list : list.substr(comma + 1), kOws);
 }
 
 // "1.2.3.4:5678" and "[::1]:80" appear in some proxies' X-Forwarded-For: keep the address.
@@ -48,7 +44,7 @@ void apply_forwarded(const http::Request& request, const http::CidrList& trusted
             std::string_view list = h.value;
             while (!list.empty()) {
                 auto comma = list.rfind(',');
-                auto entry = strip_port(trim(comma == std::string_view::npos ? list : list.substr(comma + 1)));
+                auto entry = strip_port(trim(comma == std::string_view::npos ? list : list.substr(comma + 1), kOws));
                 list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
                 http::IpAddress ip;
                 if (!http::parse_ip(entry, ip)) break;  // garbage: stop trusting the list
@@ -94,10 +90,7 @@ void split_host(std::string_view host, std::string_view scheme, std::string_view
     }
     port = default_port;
     if (!port_text.empty()) {
-        unsigned value = 0;
-        auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (ec == std::errc{} && p == port_text.data() + port_text.size() && value <= 65535)
-            port = static_cast<std::uint16_t>(value);
+        if (auto value = parse_int<std::uint16_t>(port_text)) port = *value;
     }
 }
 

@@ -5,50 +5,23 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
+
+#include "util/read_file.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
-namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-    std::uint64_t v = 0;
-    if (s.empty()) return std::nullopt;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
-std::optional<std::string> read_small_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-}  // namespace
 
 std::optional<double> parse_cpu_max(std::string_view text) {
     text = trim(text);
     auto sp = text.find(' ');
     auto quota = text.substr(0, sp);
     if (quota == "max") return std::nullopt;
-    auto q = parse_u64(quota);
+    auto q = parse_int<std::uint64_t>(quota);
     // The period is optional in writes but always present when read; default 100000 us.
     std::uint64_t period = 100000;
     if (sp != std::string_view::npos) {
-        auto p = parse_u64(trim(text.substr(sp + 1)));
+        auto p = parse_int<std::uint64_t>(trim(text.substr(sp + 1)));
         if (!p) return std::nullopt;
         period = *p;
     }
@@ -59,7 +32,7 @@ std::optional<double> parse_cpu_max(std::string_view text) {
 std::optional<std::uint64_t> parse_memory_max(std::string_view text) {
     text = trim(text);
     if (text == "max") return std::nullopt;
-    return parse_u64(text);
+    return parse_int<std::uint64_t>(text);
 }
 
 std::optional<std::string> parse_proc_cgroup(std::string_view text) {
@@ -98,10 +71,10 @@ void read_cgroup_limits(const std::filesystem::path& root, std::string_view cgro
     std::filesystem::path rel = std::filesystem::path(std::string(cgroup_path)).relative_path();
     while (true) {
         auto dir = root / rel;
-        if (auto t = read_small_file(dir / "cpu.max"))
+        if (auto t = read_file(dir / "cpu.max"))
             if (auto v = parse_cpu_max(*t); v && (!f.cpu_limit || *v < *f.cpu_limit))
                 f.cpu_limit = v;
-        if (auto t = read_small_file(dir / "memory.max"))
+        if (auto t = read_file(dir / "memory.max"))
             if (auto v = parse_memory_max(*t); v && (!f.memory_limit || *v < *f.memory_limit))
                 f.memory_limit = v;
         if (rel.empty()) break;
@@ -116,7 +89,7 @@ CpuFacts probe_cpu_facts() {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (::sched_getaffinity(0, sizeof set, &set) == 0) f.affinity_cpus = CPU_COUNT(&set);
-    if (auto text = read_small_file("/proc/self/cgroup"))
+    if (auto text = read_file("/proc/self/cgroup"))
         if (auto path = parse_proc_cgroup(*text)) read_cgroup_limits("/sys/fs/cgroup", *path, f);
     return f;
 }

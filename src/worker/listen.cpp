@@ -16,20 +16,14 @@
 #include <memory>
 
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
 namespace {
 
-template <typename Int>
-bool parse_num(std::string_view s, Int& out) {
-    if (s.empty()) return false;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc{} && end == s.data() + s.size();
-}
-
 Result<std::uint16_t> parse_port(std::string_view s, std::string_view whole) {
     unsigned p = 0;
-    if (!parse_num(s, p) || p > 65535)
+    if (!parse_int(s, p) || p > 65535)
         return Error(fmt::format("--bind {}: bad port {}", log::quote(whole), log::quote(s)));
     return static_cast<std::uint16_t>(p);
 }
@@ -130,7 +124,7 @@ Result<BindAddress> parse_bind(std::string_view text) {
     }
     if (text.starts_with("fd://")) {
         int fd = -1;
-        if (!parse_num(text.substr(5), fd) || fd < 0)
+        if (!parse_int(text.substr(5), fd) || fd < 0)
             return Error(fmt::format("--bind {}: bad fd number", log::quote(text)));
         a.kind = BindAddress::Kind::fd;
         a.fd = fd;
@@ -174,12 +168,12 @@ Result<int> parse_listen_fds(std::optional<std::string_view> listen_pid,
     if (!listen_fds) return 0;
     if (listen_pid) {
         int pid = 0;
-        if (!parse_num(*listen_pid, pid))
+        if (!parse_int(*listen_pid, pid))
             return Error(fmt::format("LISTEN_PID={} is not a pid", log::quote(*listen_pid)));
         if (pid != self_pid) return 0;  // meant for another process (sd_listen_fds(3))
     }
     int n = 0;
-    if (!parse_num(*listen_fds, n) || n < 0 || n > 1024)
+    if (!parse_int(*listen_fds, n) || n < 0 || n > 1024)
         return Error(fmt::format("LISTEN_FDS={} is not a small count", log::quote(*listen_fds)));
     return n;
 }

@@ -11,13 +11,13 @@
 #include <cstring>
 
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
 
 Result<int> parse_notify_fd(std::string_view text) {
     int fd = -1;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || fd < 0)
+    if (!parse_int(text, fd) || fd < 0)
         return Error(fmt::format("PAASRUN_NOTIFY_FD={} is not an fd number", log::quote(text)));
     return fd;
 }

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -60,13 +61,6 @@ const Field kFields[] = {
     {"static-immutable", &ServeOptions::static_immutable},
     {"static-cors", &ServeOptions::static_cors},
 };
-
-template <typename Int>
-bool parse_int(std::string_view s, Int& out) {
-    if (s.empty()) return false;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc{} && end == s.data() + s.size();
-}
 
 Error arg_error(std::size_t index, std::string msg) {
     return Error(std::move(msg), Where{"worker args", 0, static_cast<int>(index + 1)});

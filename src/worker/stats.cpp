@@ -13,6 +13,7 @@
 
 #include "util/unique_fd.hpp"
 #include "worker/stats_layout.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::worker {
 namespace stats_layout {
@@ -92,8 +93,7 @@ Kind classify(std::string_view name) {
     if (dot == 0 || dot == std::string_view::npos) return Kind::none;
     int pid = 0;
     auto digits = name.substr(0, dot);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-    if (ec != std::errc{} || end != digits.data() + digits.size() || pid <= 0) return Kind::none;
+    if (!parse_int(digits, pid) || pid <= 0) return Kind::none;
     auto ext = name.substr(dot);
     if (ext == ".stats") return Kind::worker;
     if (ext == ".retired") return Kind::retired;

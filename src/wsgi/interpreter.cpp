@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "wsgi/py_ref.hpp"
+#include "util/strings.hpp"
 
 namespace paasrun::wsgi {
 namespace {
@@ -42,13 +43,6 @@ std::vector<std::string> split(std::string_view text, char sep) {
         start = end + 1;
     }
     return out;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return std::string(s);
 }
 
 std::string utf8_of(PyObject* o) {
@@ -124,9 +118,9 @@ Status check_venv_version(const std::string& python_executable) {
         while (std::getline(in, line)) {
             auto eq = line.find('=');
             if (eq == std::string::npos) continue;
-            std::string key = trim(std::string_view(line).substr(0, eq));
+            auto key = trim(std::string_view(line).substr(0, eq));
             if (key != "version" && key != "version_info") continue;
-            std::string value = trim(std::string_view(line).substr(eq + 1));
+            std::string value(trim(std::string_view(line).substr(eq + 1)));
             // "3.11.2" must start with "3.11." (or be exactly "3.11").
             std::string want = fmt::format("{}.{}", PY_MAJOR_VERSION, PY_MINOR_VERSION);
             if (value == want || value.starts_with(want + ".")) return {};

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/strings.hpp"
+
 namespace paasrun::wsgi {
 
 /// Percent-decodes a raw request path into `out` (cleared first) byte for byte: "%2F"
@@ -47,7 +49,7 @@ void environ_key(std::string_view header_name, std::string& out);
 /// A Content-Length value: 1*DIGIT that fits in uint64.
 [[nodiscard]] std::optional<std::uint64_t> parse_content_length(std::string_view s);
 
-/// ASCII case-insensitive equality.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+/// ASCII case-insensitive equality: util/strings.hpp's.
+using paasrun::iequals;
 
 }  // namespace paasrun::wsgi

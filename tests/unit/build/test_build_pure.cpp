@@ -22,6 +22,20 @@ TEST_CASE("sha256: FIPS 180-4 test vectors", "[build][sha256]") {
     for (int i = 0; i < 1001; ++i) h.update(chunk);
     h.update(std::string(1000000 - 999 * 1001, 'a'));
     CHECK(h.hex_digest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    // The 896-bit message (two blocks after padding) and an input of exactly one block.
+    CHECK(sha256_hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
+                     "mnopqrstnopqrstu") == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    CHECK(sha256_hex(std::string(64, 'a')) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+
+TEST_CASE("sha256: independent objects and a moved-from hash keep their own state", "[build][sha256]") {
+    Sha256 a, b;
+    a.update("ab");
+    b.update("xyz");
+    Sha256 moved = std::move(a);
+    moved.update("c");
+    CHECK(moved.hex_digest() == sha256_hex("abc"));
+    CHECK(b.hex_digest() == sha256_hex("xyz"));
 }
 
 TEST_CASE("bin/release YAML: process types in order, config vars, errors with position", "[build][yaml]") {

@@ -54,3 +54,16 @@ TEST_CASE("yaml writer: quoting escapes control characters JSON-style", "[export
     CHECK(yaml_quote("\x1b") == "\"\\x1b\"");
     CHECK(yaml_quote("x\ny") == "\"x\\ny\"");
 }
+
+TEST_CASE("yaml writer: the output is ASCII; non-ASCII text comes back unchanged", "[export][yaml]") {
+    Node doc;
+    doc.set("text", "caf\xc3\xa9 \xe2\x82\xac del\x7f");
+    doc.set("broken", "bad\xff");  // not UTF-8: YAML cannot hold it, so it becomes U+FFFD
+    auto text = to_yaml(doc);
+    for (unsigned char c : text) CHECK((c == '\n' || (c >= 0x20 && c < 0x7f)));
+    CHECK(text.find("del\\x7f") != std::string::npos);
+    auto y = YAML::Load(text);
+    CHECK(y["text"].as<std::string>() == "caf\xc3\xa9 \xe2\x82\xac del\x7f");
+    CHECK(y["broken"].as<std::string>() == "bad\xef\xbf\xbd");
+    CHECK(text.back() == '\n');
+}
