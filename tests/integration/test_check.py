@@ -57,7 +57,7 @@ def test_bad_dir_reports_every_error_with_positions(paasrun, app_dir):
         "app/paasrun.yaml:3:8: formation.web: must be an integer from 0 to 1000, got -1",
         "app/paasrun.yaml:5:3: formation.release: the release phase",
         'app/paasrun.yaml:8:3: env: invalid variable name "1BAD"',
-        'app/paasrun.yaml:10:8: web.app: "guestbook.wsgi" is not "module:callable"',
+        'app/paasrun.yaml:10:8: web.app: "guestbook-wsgi:application" is not "module:callable"',
         'app/paasrun.yaml:11:12: web.workers: expected an integer, got "many"',
         "app/paasrun.yaml:12:12: web.timeout: must be > 0 seconds, got 0",
         'app/paasrun.yaml:13:3: unknown key "treads" in web (did you mean "threads"?)',
