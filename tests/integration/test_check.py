@@ -147,3 +147,15 @@ def test_missing_dir_is_a_usage_error(paasrun, app_dir):
 def test_unknown_option_is_a_usage_error(paasrun, app_dir):
     out = run_check(paasrun, "--bogus", cwd=app_dir)
     assert out.returncode == 2
+
+
+def test_web_app_factory_is_accepted_as_serve_accepts_it(paasrun, app_dir):
+    # paasrun.yaml's web.app uses serve's own parser (docs/manifest.md, docs/wsgi.md).
+    write(app_dir / "Procfile", "web: paasrun serve\n")
+    write(app_dir / "paasrun.yaml", "web:\n  app: \"app:create_app('prod', debug=False)\"\n")
+    out = run_check(paasrun, cwd=app_dir)
+    assert out.returncode == 0, out.stderr
+    write(app_dir / "paasrun.yaml", "web:\n  app: \"app:create_app(\"\n")
+    out = run_check(paasrun, cwd=app_dir)
+    assert out.returncode == 1
+    assert "a factory call must end with ')'" in out.stderr, out.stderr
