@@ -130,6 +130,7 @@ std::string step_label(const std::string& step) {
     if (step == "switching") return "Switching traffic to the new release";
     if (step == "draining") return "Draining the previous generation";
     if (step == "baking") return "Watching the new release during the bake window (it is rolled back if it turns unhealthy)";
+    if (step == "rolling_back") return "Rolling back automatically: the new release turned unhealthy in its bake window";
     return step;
 }
 
@@ -175,8 +176,9 @@ int wait_ready(admin::Client& c, std::string_view command, const std::string& re
 // and its steps as they come, until its outcome is known:
 // - without `healthy`: when it leaves `running` (succeeded 0, failed 1, rolled_back 3);
 // - with `healthy` (deploy --wait-healthy): a job that switched stays `succeeded` with step
-//   `baking` while the bake window runs and may still turn `rolled_back`, so the wait goes
-//   on until the step is `done`; then /readyz must answer 200 (wait_ready).
+//   `baking` while the bake window runs and may still turn `rolled_back` (step
+//   `rolling_back` while the automatic rollback runs), so the wait goes on until the step is
+//   `done`; then /readyz must answer 200 (wait_ready).
 int follow_job(admin::Client& c, std::string_view command, const std::string& id, Clock::time_point deadline,
                bool healthy) {
     std::size_t seen = 0;
@@ -222,9 +224,10 @@ int follow_job(admin::Client& c, std::string_view command, const std::string& id
                             elapsed));
             if (!healthy) return kExitOk;
         }
-        // Steps of a running job, and the bake window of a succeeded one. A finished job's
-        // last step ("done") is not announced.
-        if (new_step != step && !new_step.empty() && new_step != "done" && (state == "running" || new_step == "baking"))
+        // Steps of a running job, and the bake window (and automatic rollback) of a succeeded
+        // one. A finished job's last step ("done") is not announced.
+        if (new_step != step && !new_step.empty() && new_step != "done" &&
+            (state == "running" || new_step == "baking" || new_step == "rolling_back"))
             say(fmt::format("=====> {}", step_label(new_step)));
         step = new_step;
 

@@ -45,7 +45,8 @@ struct FormationArgs {
 void add_formation_options(CLI::App* sub, FormationArgs& a) {
     add_app_option(sub, a.load.dir, sub->add_option("dir", a.load.dir, "App directory (default: .)"));
     sub->add_option("-f,--procfile", a.load.procfile,
-                    "Ignored, with a warning: a release takes its process types from DIR/Procfile");
+                    "Run the process types of this file (inside DIR; each release reads it from its slug) "
+                    "instead of DIR/Procfile's");
     sub->add_option("-e,--env", a.load.env_file, "Load this .env file");
     sub->add_option("-c,--formation", a.load.formation,
                     "Process counts, e.g. web=2,worker=1 (all=N for every type)");
@@ -89,6 +90,22 @@ std::string admin_bind(const config::Manifest& m, const config::EnvMap& env) {
     return fmt::format("127.0.0.1:{}", it != env.end() && !it->second.empty() ? it->second : "0");
 }
 
+// `-f FILE` as a path relative to the app dir: every release reads it from its own slug
+// (deploy/run_spec.hpp), so it must be inside the app. Empty when -f is not given.
+Result<std::string> procfile_in_app(const std::string& procfile, const std::string& app_dir) {
+    if (procfile.empty()) return std::string{};
+    std::error_code ec;
+    fs::path file = fs::weakly_canonical(fs::absolute(procfile, ec), ec);
+    fs::path dir = fs::weakly_canonical(fs::absolute(app_dir, ec), ec);
+    if (!ec && fs::is_regular_file(file, ec)) {
+        fs::path rel = file.lexically_relative(dir);
+        if (!rel.empty() && *rel.begin() != "..") return rel.string();
+    }
+    if (!fs::is_regular_file(procfile, ec)) return Error(fmt::format("-f {}: no such file", procfile));
+    return Error(fmt::format("-f {}: must be a file inside the app directory {} (every release reads it from its slug)",
+                             procfile, app_dir));
+}
+
 int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit) {
     sv::take_notify_socket();  // before anything reads the environment: no child inherits it
     a.load.port = a.port;
@@ -99,6 +116,8 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     probe.formation.clear();
     auto base = sv::load_app(probe);
     if (!base) return fail(command, base.error());
+    auto procfile_rel = procfile_in_app(a.load.procfile, base->app_dir);
+    if (!procfile_rel) return fail(command, procfile_rel.error());
     fs::path state_dir = release::resolve_state_dir(base->app_dir);
     // One instance per app, refused before anything is built, cleaned or bound.
     auto instance_lock = admin::InstanceLock::acquire(state_dir);
@@ -108,10 +127,9 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     if (auto current = release::ReleaseStore(state_dir).current_version(); !current) {
         return fail(command, current.error());
     } else if (*current == 0) {
-        // The first release will take its process types from DIR/Procfile: check it and -c
-        // now, before a build and its release phase run for nothing.
+        // The first release will take its process types from DIR/Procfile (or -f): check it
+        // and -c now, before a build and its release phase run for nothing.
         sv::LoadRequest first = a.load;
-        first.procfile.clear();
         if (auto cfg = sv::load_app(first); !cfg) return fail(command, cfg.error());
     }
 
@@ -128,7 +146,7 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     }
 
     // A release's manifest `env:` comes from its own paasrun.yaml (deploy/run_spec.hpp).
-    deploy::EnvInputs env_inputs{std::move(dotenv), config::current_environment(), base->data_dir};
+    deploy::EnvInputs env_inputs{std::move(dotenv), config::current_environment(), base->data_dir, *procfile_rel};
     sv::SupervisorOptions opts;
     std::vector<std::string> warnings;
     if (outcome->version > 0) {
@@ -151,8 +169,6 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         with_counts.formation = a.load.formation;
         auto settings_cfg = sv::load_app(with_counts);
         if (!settings_cfg) return fail(command, settings_cfg.error());
-        if (!a.load.procfile.empty())
-            warnings.push_back("-f is ignored: the release brings its process types (from DIR/Procfile when built)");
         opts.formation = sv::expand_formation(procfile, settings_cfg->settings.formation, settings_cfg->settings.base_port);
         if (opts.formation.empty()) return fail(command, Error("nothing to run: every process type is scaled to 0"));
         opts.app_dir = (*run)->app_dir;
@@ -268,7 +284,7 @@ int run_oneoff_command(const sv::LoadRequest& load, const std::vector<std::strin
         auto r = store.load(*version);
         if (!r) return fail("run", r.error());
         if (!r->slug_id.empty()) {
-            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir};
+            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir, {}};
             auto spec = deploy::release_run_spec(store, *version, in);
             if (!spec) return fail("run", spec.error());
             auto changed = deploy::source_changed(cfg->app_dir, state_dir, {fs::path(cfg->data_dir)});

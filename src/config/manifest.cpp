@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/app_json.hpp"
+#include "config/app_spec.hpp"
 #include "config/scalars.hpp"
 #include "config/text_file.hpp"
 #include "config/yaml_checker.hpp"
@@ -41,28 +42,6 @@ bool valid_app_name(std::string_view s) {
     return !s.empty() && s.size() <= 63 && is_alnum(s[0]) &&
            std::all_of(s.begin(), s.end(),
                        [](char c) { return is_alnum(c) || c == '_' || c == '.' || c == '-'; });
-}
-
-bool valid_identifier(std::string_view s) {
-    return !s.empty() && !(s[0] >= '0' && s[0] <= '9') &&
-           std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '_'; });
-}
-
-// "a.b.c": dot-separated Python identifiers.
-bool valid_dotted(std::string_view s) {
-    while (true) {
-        std::size_t dot = s.find('.');
-        if (!valid_identifier(s.substr(0, dot))) return false;
-        if (dot == std::string_view::npos) return true;
-        s.remove_prefix(dot + 1);
-    }
-}
-
-// gunicorn's APP_MODULE syntax without the expression forms: "pkg.module:name[.attr]".
-bool valid_app_spec(std::string_view s) {
-    std::size_t colon = s.find(':');
-    if (colon == std::string_view::npos) return false;
-    return valid_dotted(s.substr(0, colon)) && valid_dotted(s.substr(colon + 1));
 }
 
 // A path inside the app directory: relative, no "..", not empty.
@@ -251,11 +230,12 @@ private:
                   [this, &w](const Node& v, const Path& path) {
                       std::string s;
                       if (!y_.string(v, path, s)) return;
-                      if (!valid_app_spec(s))
+                      // serve's own parser: what `paasrun serve` accepts, factories included.
+                      if (auto spec = parse_app_spec(s); !spec)
                           return y_.error(v, path,
                                           fmt::format("\"{}\" is not \"module:callable\" (e.g. "
-                                                      "app:application, pkg.wsgi:app)",
-                                                      s));
+                                                      "app:application, pkg.wsgi:app, app:create_app()): {}",
+                                                      s, spec.error().message));
                       w.app = s;
                   }},
                 F{"workers", num(w.workers, 0, max_web_workers)},

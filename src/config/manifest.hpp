@@ -32,9 +32,10 @@ struct WebSettings {
     int max_requests_jitter = 0;
     int max_rss_mb = 0;              // 0 = off
     long long max_body = 100LL * 1024 * 1024;  // bytes; larger bodies get 413
-    int limit_request_line = 8192;   // bytes; longer request lines get 414
+    // serve's defaults (worker/serve_options.hpp): one value for both.
+    int limit_request_line = 8190;   // bytes without the CRLF; longer request lines get 414
     int limit_request_fields = 100;  // header count; more get 431
-    int limit_request_field_size = 8192;  // bytes per header line; longer get 431
+    int limit_request_field_size = 8190;  // bytes per header line without the CRLF; longer get 431
     std::vector<std::string> forwarded_allow_ips{"127.0.0.1", "::1"};  // CIDRs
     std::string root_path;           // SCRIPT_NAME
     std::string access_log = "logfmt";  // logfmt | json | off

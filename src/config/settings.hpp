@@ -5,7 +5,8 @@
 // The child environment is built from the first four layers (later wins per key). Structured
 // settings (web workers, grace period, ...) start from the manifest and are overridden by
 // their environment variable when any env layer sets it (WEB_CONCURRENCY, PAASRUN_GRACE_PERIOD,
-// ...), then by a flag.
+// ...), then by a flag. One exception, serve's order for the worker count: an explicit
+// `web.workers` (> 0) beats WEB_CONCURRENCY (flag > web.workers > WEB_CONCURRENCY > auto).
 #pragma once
 
 #include <map>

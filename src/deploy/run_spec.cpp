@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "deploy/release_settings.hpp"
 #include "config/app_env.hpp"
+#include "config/procfile.hpp"
 
 namespace paasrun::deploy {
 
@@ -29,6 +32,16 @@ Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::Rel
     layers.process_env = in.process_env;
     run->env = config::app_environment(layers, {version, run->app_dir, in.data_dir, config::self_exe_dir()});
     run->process_types = r->process_types;
+    if (!in.procfile.empty()) {
+        auto path = std::filesystem::path(run->app_dir) / in.procfile;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec))
+            return Error(fmt::format("-f {}: v{}'s slug has no such file (is it in .slugignore?)", in.procfile, version));
+        auto pf = config::load_procfile(path.string());
+        if (!pf) return std::move(pf).error();
+        run->process_types.clear();
+        for (const auto& p : pf->processes) run->process_types.emplace_back(p.name, p.command);
+    }
     return run;
 }
 

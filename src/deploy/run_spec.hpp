@@ -22,15 +22,21 @@
 
 namespace paasrun::deploy {
 
-/// The environment layers that do not come from a release (the same for every release).
+/// What the processes of every release get that does not come from the release itself.
 struct EnvInputs {
     config::EnvList dotenv;
     config::EnvMap process_env;  // the supervisor's own environment
     std::string data_dir;        // PAASRUN_DATA_DIR (config/data_dir.hpp); empty: not set
+    // `up/start -f FILE` (foreman's option): FILE's path relative to the app dir. Every
+    // release then runs the process types of that file in ITS slug, instead of the ones
+    // recorded at build time (from the slug's Procfile); the release command stays the
+    // release's own. Empty: the release's process types.
+    std::string procfile;
 };
 
 /// RunSpec of release `version` of `store` (it must have a slug). An unreadable or invalid
-/// paasrun.yaml in the slug is an Error naming the file.
+/// paasrun.yaml in the slug, or a missing/invalid `procfile` (EnvInputs) in it, is an Error naming
+/// the file.
 [[nodiscard]] Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::ReleaseStore& store,
                                                                            int version, const EnvInputs& env);
 

@@ -37,7 +37,7 @@ void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven&
     const config::WebSettings wd;
     const config::StaticSettings sd;
     // A manifest value equal to the manifest's own default counts as "not set": serve's
-    // defaults stay (they differ in places, e.g. limit_request_line 8190 vs 8192).
+    // defaults stay (where the two could differ, serve's own value is the one that applies).
     auto use = [&](std::string_view flag, const auto& value, const auto& manifest_default) {
         return !given(flag) && !(value == manifest_default);
     };

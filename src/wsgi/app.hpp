@@ -14,28 +14,15 @@
 #include <string>
 #include <string_view>
 
+#include "config/app_spec.hpp"
 #include "util/result.hpp"
 
 namespace paasrun::wsgi {
 
-/// A parsed "module[:expression]".
-///   "pkg.mod"                 -> module "pkg.mod", attribute "application"
-///   "pkg.mod:app"             -> attribute "app" (dotted "a.b" walks attributes)
-///   "pkg.mod:create_app()"    -> call with no arguments
-///   "pkg.mod:create_app('x', debug=True)" -> call with literal args (ast.literal_eval rules)
-struct AppSpec {
-    std::string module;
-    std::string attribute;  // dotted name; never empty
-    std::string call_args;  // text inside the parentheses ("" = no call or an empty call)
-    bool is_call = false;
-
-    bool operator==(const AppSpec&) const = default;
-};
-
-/// Parses the spec. Pure: checks the shape (module path of identifiers separated by '.',
-/// attribute likewise, optional balanced "(...)" at the end); the literals inside the
-/// parentheses are checked by Python at load time. Error column = 1-based offset.
-[[nodiscard]] Result<AppSpec> parse_app_spec(std::string_view text);
+// The "module[:expression]" grammar is config's (config/app_spec.hpp): paasrun.yaml's
+// `web.app` is checked with the same parser that serve loads with.
+using config::AppSpec;
+using config::parse_app_spec;
 
 /// Receives one line written to wsgi.errors (without its '\n'). Called with the GIL held;
 /// must not call into Python. Default: the line plus '\n' to fd 2 in one write(2).

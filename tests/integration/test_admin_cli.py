@@ -162,8 +162,10 @@ deploy:
 def test_deploy_wait_healthy_waits_out_the_bake_window_and_exits_3_on_rollback(paasrun, tmp_path):
     app = write_app(tmp_path / "app", "v1", manifest=BAKE_MANIFEST)
     with Instance(paasrun, app, web_concurrency=1) as i:
-        # A healthy release: the CLI answers only once the 4 s bake window is over.
-        good = write_app(tmp_path / "v2", "v2", manifest=BAKE_MANIFEST)
+        # A healthy release: the CLI answers only once the 4 s bake window is over. It takes
+        # 1 s to import, so the automatic rollback to it below (step `rolling_back`) lasts
+        # longer than the CLI's 0.5 s poll and is seen.
+        good = write_app(tmp_path / "v2", "v2", manifest=BAKE_MANIFEST, flags=["import-delay=1"])
         r = cli(paasrun, i, "deploy", "--wait-healthy", "--timeout", "60", str(good))
         assert r.returncode == 0, r.stdout + r.stderr
         assert "bake window" in r.stdout and "is live and ready" in r.stdout, r.stdout
@@ -181,6 +183,9 @@ def test_deploy_wait_healthy_waits_out_the_bake_window_and_exits_3_on_rollback(p
         r = cli(paasrun, i, "deploy", "--wait-healthy", "--timeout", "60", str(bad))
         assert r.returncode == 3, r.stdout + r.stderr
         assert "rolled back to v2" in r.stderr and "health check /healthz of v3 failed" in r.stderr, r.stderr
+        assert r.stderr.count("rolled back to v2") == 1, r.stderr
+        assert r.stdout.count("=====> Rolling back automatically") == 1, r.stdout
+        assert "=====> rolling_back" not in r.stdout, r.stdout
         assert "is live and ready" not in r.stdout
         printed = r.stdout.splitlines()
         assert sum("Hello app detected" in line for line in printed) == 1, r.stdout

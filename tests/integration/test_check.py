@@ -57,7 +57,7 @@ def test_bad_dir_reports_every_error_with_positions(paasrun, app_dir):
         "app/paasrun.yaml:3:8: formation.web: must be an integer from 0 to 1000, got -1",
         "app/paasrun.yaml:5:3: formation.release: the release phase",
         'app/paasrun.yaml:8:3: env: invalid variable name "1BAD"',
-        'app/paasrun.yaml:10:8: web.app: "guestbook.wsgi" is not "module:callable"',
+        'app/paasrun.yaml:10:8: web.app: "guestbook-wsgi:application" is not "module:callable"',
         'app/paasrun.yaml:11:12: web.workers: expected an integer, got "many"',
         "app/paasrun.yaml:12:12: web.timeout: must be > 0 seconds, got 0",
         'app/paasrun.yaml:13:3: unknown key "treads" in web (did you mean "threads"?)',
@@ -147,3 +147,15 @@ def test_missing_dir_is_a_usage_error(paasrun, app_dir):
 def test_unknown_option_is_a_usage_error(paasrun, app_dir):
     out = run_check(paasrun, "--bogus", cwd=app_dir)
     assert out.returncode == 2
+
+
+def test_web_app_factory_is_accepted_as_serve_accepts_it(paasrun, app_dir):
+    # paasrun.yaml's web.app uses serve's own parser (docs/manifest.md, docs/wsgi.md).
+    write(app_dir / "Procfile", "web: paasrun serve\n")
+    write(app_dir / "paasrun.yaml", "web:\n  app: \"app:create_app('prod', debug=False)\"\n")
+    out = run_check(paasrun, cwd=app_dir)
+    assert out.returncode == 0, out.stderr
+    write(app_dir / "paasrun.yaml", "web:\n  app: \"app:create_app(\"\n")
+    out = run_check(paasrun, cwd=app_dir)
+    assert out.returncode == 1
+    assert "a factory call must end with ')'" in out.stderr, out.stderr

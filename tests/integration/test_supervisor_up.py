@@ -263,3 +263,40 @@ def test_hup_usr1_usr2_are_forwarded(paasrun, app_dir):
         assert p.p.poll() is None
         p.signal(signal.SIGTERM)
         assert p.wait(10) == 0
+
+
+def test_procfile_option_runs_that_files_process_types(paasrun, app_dir):
+    # foreman's `-f Procfile.dev`: the dev file's types run, not DIR/Procfile's, also in
+    # the release `up` builds (docs/supervisor.md, "-f FILE").
+    write(app_dir, "Procfile", "web: echo from-procfile; exec sleep 30\n")
+    write(app_dir, "Procfile.dev", "web: echo from-dev; exec sleep 30\ndevworker: echo dev-worker; exec sleep 30\n")
+    with Proc([paasrun, "up", "-f", "Procfile.dev"], cwd=app_dir) as p:
+        p.wait_for_line(r"^\S+ web\.1 +\| from-dev$")
+        p.wait_for_line(r"^\S+ devworker\.1 +\| dev-worker$")
+        p.signal(signal.SIGTERM)
+        assert p.wait(10) == 0
+    assert "from-procfile" not in p.text()
+    assert "-f is ignored" not in p.text()
+    # A second run without -f (same release) runs DIR/Procfile again.
+    with Proc([paasrun, "up", str(app_dir)]) as p:
+        p.wait_for_line(r"^\S+ web\.1 +\| from-procfile$")
+        p.signal(signal.SIGTERM)
+        assert p.wait(10) == 0
+    assert "devworker" not in p.text()
+
+
+def test_procfile_option_outside_the_app_or_missing_is_refused(paasrun, tmp_path):
+    app_dir = tmp_path / "app"
+    write(app_dir, "Procfile", "web: exec sleep 30\n")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    write(other, "Procfile.dev", "web: exec sleep 30\n")
+    r = subprocess.run([paasrun, "up", str(app_dir), "-f", str(other / "Procfile.dev")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert "must be a file inside the app directory" in r.stderr
+    r = subprocess.run([paasrun, "up", str(app_dir), "-f", str(app_dir / "Procfile.nope")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert "Procfile.nope: no such file" in r.stderr
+    assert not (app_dir / ".paasrun").exists(), "refused before anything was built"

@@ -52,10 +52,9 @@ TEST_CASE("settings: defaults without any layer", "[config][settings]") {
 }
 
 TEST_CASE("settings: web workers follow every precedence step", "[config][settings]") {
+    // serve's order (docs/configuration.md "Web worker count"): without web.workers the env
+    // layers rank as usual...
     Stack s;
-    s.manifest.web.workers = 2;
-    CHECK(resolve_settings(s.layers, {})->web_workers == 2);
-
     s.manifest.env = {{"WEB_CONCURRENCY", "3"}};
     CHECK(resolve_settings(s.layers, {})->web_workers == 3);
 
@@ -71,6 +70,27 @@ TEST_CASE("settings: web workers follow every precedence step", "[config][settin
     FlagOverrides flags;
     flags.workers = 7;
     CHECK(resolve_settings(s.layers, flags)->web_workers == 7);
+}
+
+TEST_CASE("settings: an explicit web.workers beats WEB_CONCURRENCY, the flag beats both",
+          "[config][settings]") {
+    Stack s;
+    s.manifest.web.workers = 2;
+    CHECK(resolve_settings(s.layers, {})->web_workers == 2);
+
+    s.manifest.env = {{"WEB_CONCURRENCY", "3"}};
+    s.layers.dotenv = {{"WEB_CONCURRENCY", "4"}};
+    s.layers.config_vars = {{"WEB_CONCURRENCY", "5"}};
+    s.layers.process_env = {{"WEB_CONCURRENCY", "6"}};
+    CHECK(resolve_settings(s.layers, {})->web_workers == 2);
+
+    FlagOverrides flags;
+    flags.workers = 7;
+    CHECK(resolve_settings(s.layers, flags)->web_workers == 7);
+
+    // A WEB_CONCURRENCY that does not parse is still an error, as serve's is.
+    s.layers.process_env = {{"WEB_CONCURRENCY", "lots"}};
+    CHECK_FALSE(resolve_settings(s.layers, {}));
 }
 
 TEST_CASE("settings: grace period follows every precedence step", "[config][settings]") {

@@ -144,8 +144,7 @@ TEST_CASE("serve manifest: an explicit web.workers beats WEB_CONCURRENCY, a flag
 TEST_CASE("serve manifest: defaults change nothing, access_log off is '-'", "[worker][manifest]") {
     ServeOptions o, fresh;
     apply_manifest(o, manifest("formation: {web: 1}\n"), flags({}));
-    // Keys the manifest leaves at its defaults leave serve's defaults alone (they differ:
-    // limit_request_line is 8192 there, 8190 here).
+    // Keys the manifest leaves at its defaults leave serve's defaults alone.
     CHECK(o == fresh);
 
     apply_manifest(o, manifest("web:\n  access_log: off\n"), flags({}));
@@ -153,6 +152,19 @@ TEST_CASE("serve manifest: defaults change nothing, access_log off is '-'", "[wo
     ServeOptions kept;
     apply_manifest(kept, manifest("web:\n  access_log: off\n"), flags({"access-log"}));
     CHECK(kept.access_log == "stderr");
+}
+
+TEST_CASE("serve manifest: the request limits have one default, and any other value applies", "[worker][manifest]") {
+    const config::WebSettings wd;
+    const ServeOptions sd;
+    CHECK(wd.limit_request_line == sd.limit_request_line);
+    CHECK(wd.limit_request_fields == sd.limit_request_fields);
+    CHECK(wd.limit_request_field_size == sd.limit_request_field_size);
+    // 8192 (the manifest's old default) written explicitly is a setting, not "unset".
+    ServeOptions o;
+    apply_manifest(o, manifest("web:\n  limit_request_line: 8192\n  limit_request_field_size: 8192\n"), flags({}));
+    CHECK(o.limit_request_line == 8192);
+    CHECK(o.limit_request_field_size == 8192);
 }
 
 TEST_CASE("serve manifest: static options survive the hand-off to workers", "[worker][manifest]") {

@@ -1,7 +1,9 @@
 // parse_app_spec: gunicorn's "module:callable" grammar, checked without Python.
-#include "wsgi/app.hpp"
+#include "config/app_spec.hpp"
 
-namespace paasrun::wsgi {
+#include <fmt/format.h>
+
+namespace paasrun::config {
 namespace {
 
 bool ident_start(char c) {
@@ -62,4 +64,4 @@ Result<AppSpec> parse_app_spec(std::string_view text) {
     return spec;
 }
 
-}  // namespace paasrun::wsgi
+}  // namespace paasrun::config
