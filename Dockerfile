@@ -32,6 +32,7 @@ WORKDIR /src
 # Only what the compile needs, so editing tests, docs or examples reuses this layer.
 # (CMakeLists.txt builds the Catch2 main unconditionally; the unit test sources are not needed.)
 COPY CMakeLists.txt ./
+COPY cmake cmake
 COPY tests/unit/catch_main.cpp tests/unit/catch_main.cpp
 COPY src src
 # The ccache cache mount survives between image builds, so a rebuild after a small source
