@@ -56,6 +56,16 @@ Connection::~Connection() = default;
 
 void Connection::start() {
     manager_.link(this);
+    // Every read, write and sendfile on this socket must return EAGAIN rather than block the
+    // worker's one loop thread (a slow client would stall every other connection). asio only
+    // switches a socket to non-blocking inside its own read/write operations; this loop reads
+    // with recv() after async_wait and writes with send()/sendfile(), so set it here, once.
+    boost::system::error_code nb_ec;
+    socket_.non_blocking(true, nb_ec);
+    if (nb_ec) {
+        log::error("http", "cannot make a connection non-blocking error={}", log::quote(nb_ec.message()));
+        return close();
+    }
     deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
     if (manager_.draining()) draining_ = true;
     do_read();
