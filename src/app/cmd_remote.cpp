@@ -32,6 +32,7 @@
 #include "app/remote.hpp"
 #include "release/release.hpp"
 #include "release/store.hpp"
+#include "supervisor/line_splitter.hpp"
 #include "util/strings.hpp"
 
 namespace paasrun::app {
@@ -552,7 +553,7 @@ int run_logs(LogsArgs a) {
     // timestamp, and the line itself), so nothing is printed twice and nothing is lost.
     auto after = last_fetched.empty() ? std::nullopt : admin::parse_log_record(last_fetched);
     bool skipping = filtered && after.has_value();
-    std::string partial;
+    supervisor::LineSplitter lines;  // the stream arrives in arbitrary chunks
     auto on_line = [&](std::string_view line) {
         if (skipping) {
             auto rec = admin::parse_log_record(line);
@@ -567,13 +568,7 @@ int run_logs(LogsArgs a) {
     };
     auto path = fmt::format("/v1/logs?follow=true&tail={}", filtered ? kMaxLogFetch : a.num);
     auto r = (*c)->stream(path, [&](std::string_view data) {
-        partial.append(data);
-        std::size_t start = 0;
-        for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
-            on_line(std::string_view(partial).substr(start, nl - start));
-            start = nl + 1;
-        }
-        partial.erase(0, start);
+        lines.feed(data, on_line);
         return true;
     });
     if (!r) return fail(cmd, r.error().message, kExitApi);

@@ -1,15 +1,10 @@
 #include "release/current.hpp"
 
-#include "release/runtime_env.hpp"
+#include <fmt/format.h>
+
 #include "release/store.hpp"
 
 namespace paasrun::release {
-
-std::vector<std::string> CurrentRelease::environment(
-    const std::vector<std::pair<std::string, std::string>>& manifest_env,
-    const std::vector<std::string>& process_env) const {
-    return release_environment(release, slug, manifest_env, process_env);
-}
 
 Result<std::optional<CurrentRelease>> current_release(const std::filesystem::path& state_dir) {
     ReleaseStore store(state_dir);

@@ -5,7 +5,7 @@
 //   if (!*cur) ...                                // nothing released yet: build first
 //   (*cur)->app_dir        cwd of every process (the slug's app tree)
 //   (*cur)->release        config vars, process types, release command
-//   (*cur)->environment(manifest_env, environ_entries())   the processes' env ("K=V")
+//   the processes' env: config/app_env.hpp (the one environment merge), from (*cur)->release
 //   release::profile_wrapped_argv(command)        argv that sources .profile.d, then runs it
 //
 // Lock-free and read-only: it follows the `current` symlink once and reads that release, so
@@ -29,11 +29,6 @@ struct CurrentRelease {
     SlugMeta slug;
     std::filesystem::path state_dir;
     std::filesystem::path app_dir;  // <state>/slugs/<id>/app
-
-    /// The processes' environment (see runtime_env.hpp for the precedence).
-    [[nodiscard]] std::vector<std::string> environment(
-        const std::vector<std::pair<std::string, std::string>>& manifest_env,
-        const std::vector<std::string>& process_env) const;
 };
 
 /// The current release, std::nullopt when there is none, or an Error when the store is

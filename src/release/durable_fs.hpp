@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/read_file.hpp"
 #include "util/result.hpp"
 
 namespace paasrun::release {
@@ -43,8 +44,9 @@ namespace fs = std::filesystem;
 /// Appends one line (a '\n' is added) with a single write(2) on an O_APPEND fd, then fsyncs.
 [[nodiscard]] Status append_line_durable(const fs::path& path, std::string_view line, int mode = 0644);
 
-/// Reads a whole file (small metadata files only).
-[[nodiscard]] Result<std::string> read_file(const fs::path& path);
+/// Reads a whole file (small metadata files only): util's one read_file, named here too so
+/// release's callers keep `release::read_file`.
+using paasrun::read_file;
 
 /// Removes a tree; a missing tree is not an error.
 [[nodiscard]] Status remove_tree(const fs::path& path);

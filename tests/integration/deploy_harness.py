@@ -25,6 +25,13 @@ HELLO_BUILDPACK = FIXTURES / "buildpacks" / "hello"
 TOKEN = "test-token-0123456789"
 
 
+def bake_manifest(bake_window):
+    """paasrun.yaml for the bake-window tests: a fast health check (0.3 s apart, 2 attempts)
+    and an automatic rollback after 2 failed checks within `bake_window` seconds."""
+    return ("health:\n  path: /healthz\n  interval: 0.3\n  timeout: 2\n  attempts: 2\n"
+            f"deploy:\n  bake_window: {bake_window}\n  max_health_failures: 2\n")
+
+
 def write_app(dest, version="v1", procfile="web: paasrun serve app:application\n", manifest="", flags=()):
     """A source tree of the fixture app: VERSION, Procfile, paasrun.yaml, and flag files
     (import-error, unhealthy, unhealthy-after=N...)."""

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import Proc, free_port, wait_until
-from deploy_harness import TOKEN, Instance, tarball, write_app
+from deploy_harness import TOKEN, Instance, bake_manifest, tarball, write_app
 
 MANIFEST = "deploy:\n  bake_window: 0\n"
 
@@ -147,16 +147,7 @@ def test_cli_over_a_unix_socket(paasrun, tmp_path):
         i.wait_serving("v2", timeout=15)
 
 
-BAKE_MANIFEST = """\
-health:
-  path: /healthz
-  interval: 0.3
-  timeout: 2
-  attempts: 2
-deploy:
-  bake_window: 4
-  max_health_failures: 2
-"""
+BAKE_MANIFEST = bake_manifest(4)
 
 
 def test_deploy_wait_healthy_waits_out_the_bake_window_and_exits_3_on_rollback(paasrun, tmp_path):

@@ -3,18 +3,9 @@ instance (the release that turns unhealthy after the restart is still rolled bac
 job is reported `rolled_back` only once the rollback release is current, so nothing the
 client does next is refused with 409 by the rollback still running."""
 from conftest import wait_until
-from deploy_harness import Instance, kill_session, releases, write_app
+from deploy_harness import Instance, bake_manifest, kill_session, releases, write_app
 
-MANIFEST = """\
-health:
-  path: /healthz
-  interval: 0.3
-  timeout: 2
-  attempts: 2
-deploy:
-  bake_window: 60
-  max_health_failures: 2
-"""
+MANIFEST = bake_manifest(60)
 
 
 def test_rolled_back_is_reported_once_the_rollback_is_current(paasrun, tmp_path):

@@ -3,18 +3,9 @@ failing release phase, an app that cannot be imported, a failing health check, a
 deploy while one runs (409), and a release that turns unhealthy after the switch (automatic
 rollback, recorded in the history). In every case the old release keeps serving."""
 from conftest import wait_until
-from deploy_harness import Instance, Load, releases, tarball, write_app
+from deploy_harness import Instance, Load, bake_manifest, releases, tarball, write_app
 
-MANIFEST = """\
-health:
-  path: /healthz
-  interval: 0.3
-  timeout: 2
-  attempts: 2
-deploy:
-  bake_window: 20
-  max_health_failures: 2
-"""
+MANIFEST = bake_manifest(20)
 
 
 def start(paasrun, tmp_path):

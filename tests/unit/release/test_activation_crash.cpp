@@ -14,6 +14,7 @@
 
 #include "release/publish.hpp"
 #include "release/store.hpp"
+#include "support/fake_slug.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun::release;
@@ -22,13 +23,7 @@ using paasrun::testing::TempDir;
 namespace {
 
 int make_release(const ReleaseStore& store, const std::string& hash) {
-    auto id = store.new_slug_dir();
-    REQUIRE(id);
-    SlugMeta m;
-    m.id = *id;
-    m.source_hash = hash;
-    REQUIRE(store.commit_slug(m));
-    auto draft = draft_build_release(store, m);
+    auto draft = draft_build_release(store, paasrun::testing::fake_slug(store, hash));
     REQUIRE(draft);
     auto v = store.create(*draft);
     REQUIRE(v);

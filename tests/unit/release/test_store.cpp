@@ -7,26 +7,14 @@
 #include "release/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
+#include "support/fake_slug.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun::release;
 namespace fs = std::filesystem;
 
+using paasrun::testing::fake_slug;
 using paasrun::testing::TempDir;
-
-namespace {
-
-SlugMeta fake_slug(const ReleaseStore& store, const std::string& hash) {
-    auto id = store.new_slug_dir();
-    REQUIRE(id);
-    SlugMeta m;
-    m.id = *id;
-    m.source_hash = hash;
-    REQUIRE(store.commit_slug(m));
-    return m;
-}
-
-}  // namespace
 
 TEST_CASE("store: create does not activate; activate swaps current", "[release][store]") {
     TempDir tmp;
