@@ -106,11 +106,10 @@ void ConnectionManager::do_accept(Listener& l) {
     l.accepting = true;
     l.acceptor.async_accept(io_, l.peer, [this, &l](const boost::system::error_code& ec, Protocol::socket sock) {
         l.accepting = false;
-        if (ec == asio::error::operation_aborted) return;
+        if (ec == asio::error::operation_aborted || (ec && draining_)) return maybe_drained();
         // A connection the kernel handed over just before a graceful stop closed the acceptor
         // is served (its first request gets `Connection: close`): dropping it here would
         // reset a client that did nothing wrong (zero-downtime deploys drain this way).
-        if (ec && draining_) return;
         if (ec) {
             // EMFILE/ENFILE and friends: retry on the next tick instead of spinning.
             log::warn("http", "accept failed error={}", log::quote(ec.message()));
@@ -225,6 +224,12 @@ void ConnectionManager::force_stop() {
 }
 
 void ConnectionManager::maybe_drained() {
+    // An accept still outstanding may already hold a connection: asio accepts speculatively
+    // when async_accept starts and queues only the completion, which closing the acceptor
+    // does not cancel. Stopping the loop before it runs would close that socket unread and
+    // reset its client; its handler runs soon (success or operation_aborted) and calls here.
+    for (const auto& l : listeners_)
+        if (l->accepting) return;
     if (draining_ && count_ == 0 && hooks_.on_drained) {
         auto done = std::move(hooks_.on_drained);
         hooks_.on_drained = nullptr;

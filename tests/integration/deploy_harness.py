@@ -141,8 +141,18 @@ class Instance:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.stop()
+        if exc_type is not None:
+            # A failed test shows what the instance logged (pytest prints captured stdout).
+            print("---- paasrun start output ----")
+            print("\n".join(self.proc.output()))
+
+
+def _now():
+    """Wall-clock time as the server's log lines print it, to place a failure among them."""
+    t = time.time()
+    return time.strftime("%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}"
 
 
 class Load:
@@ -224,7 +234,7 @@ class Load:
                     with self._lock:
                         self.stale_retries += 1
                     continue  # the retry is the next loop round, on a new connection
-                self._record(False, f"{type(e).__name__} on a new connection: {e}")
+                self._record(False, f"{type(e).__name__} on a new connection: {e} (at {_now()})")
                 continue
             except Exception as e:  # timeouts and anything else
                 conn.close()
