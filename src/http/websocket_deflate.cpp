@@ -220,7 +220,7 @@ Deflater::Deflater(int window_bits, bool no_context_takeover, int mem_level, int
     : window_bits_(clamp_bits(window_bits)),
       no_context_takeover_(no_context_takeover),
       mem_level_(std::clamp(mem_level, 1, 9)),
-      level_(std::clamp(level, 0, 9)) {}
+      level_(std::clamp(level, -1, 9)) {}
 
 Deflater::~Deflater() = default;
 

@@ -14,7 +14,7 @@ std::uint64_t compressed_limit(std::size_t max_message) {
 
 }  // namespace
 
-MessageReader::MessageReader(const Limits& limits, Inflater* inflater) noexcept
+MessageReader::MessageReader(const MessageLimits& limits, Inflater* inflater) noexcept
     : limits_(limits), inflater_(inflater), frames_(true, inflater != nullptr) {}
 
 MessageReader::Event MessageReader::fail(WsError e, std::size_t consumed) {

@@ -19,7 +19,8 @@
 // Rules across frames, on top of FrameParser's (websocket_frame.hpp):
 // - a continuation frame needs a message in progress, and a text/binary frame needs none
 //   (5.4) -> 1002; control frames may come between the fragments of a message (5.4);
-// - a message larger than Limits::max_message is refused when a frame header announces it,
+// - a message larger than MessageLimits::max_message is refused when a frame header
+// announces it,
 //   before its payload is read, or for a compressed message when inflating passes the limit
 //   -> 1009;
 // - text is validated as it arrives, across frames and reads, and refused at the first
@@ -49,7 +50,7 @@
 
 namespace paasrun::http::ws {
 
-struct Limits {
+struct MessageLimits {
     /// Largest message, in bytes, after decompression (uvicorn's --ws-max-size default).
     std::size_t max_message = 16 * 1024 * 1024;
 };
@@ -61,7 +62,7 @@ class MessageReader {
 public:
     /// `inflater`: permessage-deflate was negotiated (RSV1 then marks compressed messages);
     /// nullptr when not. The reader does not own it.
-    explicit MessageReader(const Limits& limits = {}, Inflater* inflater = nullptr) noexcept;
+    explicit MessageReader(const MessageLimits& limits = {}, Inflater* inflater = nullptr) noexcept;
 
     enum class Kind : std::uint8_t { need_more, message, ping, pong, close, error };
 
@@ -93,7 +94,7 @@ private:
     Event finish_message(std::size_t consumed);
     Event finish_control(std::size_t consumed);
 
-    Limits limits_;
+    MessageLimits limits_;
     Inflater* inflater_;
     FrameParser frames_;
     MessageBuffer message_;

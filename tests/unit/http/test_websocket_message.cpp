@@ -20,7 +20,7 @@ namespace {
 const std::vector<std::size_t> kChops = {0, 1, 2, 3, 7, 64, 1000};
 
 // Runs `input` through a fresh reader with every chop size; all must agree with chop 0.
-test::Run run_all(const std::string& input, const Limits& limits = {}) {
+test::Run run_all(const std::string& input, const MessageLimits& limits = {}) {
     MessageReader first(limits);
     auto reference = feed(first, input);
     for (auto chop : kChops) {
@@ -37,7 +37,7 @@ test::Run run_all(const std::string& input, const Limits& limits = {}) {
     return reference;
 }
 
-WsError error_of(const std::string& input, const Limits& limits = {}) {
+WsError error_of(const std::string& input, const MessageLimits& limits = {}) {
     return run_all(input, limits).error();
 }
 
@@ -291,7 +291,7 @@ TEST_CASE("ws message: close frames (Autobahn 7.x)", "[http][websocket]") {
 }
 
 TEST_CASE("ws message: message size limit (Autobahn 9.x, 1009)", "[http][websocket]") {
-    Limits limits;
+    MessageLimits limits;
     limits.max_message = 1000;
     SECTION("exactly the limit passes, one byte over does not") {
         auto ok = run_all(client_frame(Opcode::binary, std::string(1000, 'b')), limits);
