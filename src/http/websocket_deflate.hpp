@@ -26,6 +26,12 @@
 // Decompression stops at max_size output bytes (a zip bomb: a few KiB that inflate to GiB)
 // with WsError::inflated_too_big, checked while inflating, so never more than the limit is
 // held.
+//
+// A zlib quirk: with a window under 15 bits, inflate() accepts a back-reference past the
+// window when the bytes it points at were written by the same call. A client that breaks its
+// client_max_window_bits promise may therefore have a message accepted or refused depending
+// on how its bytes arrived. Both outcomes are safe (the output limit holds either way); with
+// 15 bits (the format's maximum distance) the outcome never depends on the reads.
 #pragma once
 
 #include <cstddef>

@@ -64,10 +64,11 @@ WsError MessageReader::on_data(std::string_view chunk) {
     const bool text = message_opcode_ == Opcode::text;
     if (compressed_) {
         const std::size_t before = message_.size();
-        if (WsError e = inflater_->feed(chunk, message_, limits_.max_message); e != WsError::none)
-            return e;
+        const WsError e = inflater_->feed(chunk, message_, limits_.max_message);
+        // The text inflated before a zlib error is checked first, so the error does not
+        // depend on how the reads split the message (zlib stops at the same byte either way).
         if (text && !utf8_.feed(message_.view().substr(before))) return WsError::invalid_utf8;
-        return WsError::none;
+        return e;
     }
     // Validate before copying: an invalid byte fails the connection without buffering more.
     if (text && !utf8_.feed(chunk)) return WsError::invalid_utf8;
@@ -79,10 +80,10 @@ MessageReader::Event MessageReader::finish_message(std::size_t consumed) {
     const bool text = message_opcode_ == Opcode::text;
     if (compressed_) {
         const std::size_t before = message_.size();
-        if (WsError e = inflater_->finish(message_, limits_.max_message); e != WsError::none)
-            return fail(e, consumed);
+        const WsError e = inflater_->finish(message_, limits_.max_message);
         if (text && !utf8_.feed(message_.view().substr(before)))
             return fail(WsError::invalid_utf8, consumed);
+        if (e != WsError::none) return fail(e, consumed);
     }
     if (text && !utf8_.complete()) return fail(WsError::invalid_utf8, consumed);
     in_message_ = false;

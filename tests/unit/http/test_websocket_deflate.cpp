@@ -329,6 +329,17 @@ TEST_CASE("ws deflate: protocol errors in compressed messages", "[http][websocke
         CHECK(feed(reader, client_frame(Opcode::binary, deflated, true, true)).messages().size() ==
               1);
     }
+    SECTION("the error does not depend on how the reads split the message") {
+        // Found by fuzz_websocket_frame: this inflates to 0x85 (not UTF-8), then zlib fails.
+        // Whole, zlib's error came first; byte by byte, the UTF-8 check did.
+        auto input = compressed_frame(hex("6a 05 00 3d 5d f5 d6 fa 95 48 65"));
+        for (std::size_t chop : {0, 1, 7}) {
+            INFO("chop " << chop);
+            Inflater inflater(15, false);
+            MessageReader reader({}, &inflater);
+            CHECK(feed(reader, input, chop).error() == WsError::invalid_utf8);
+        }
+    }
     SECTION("RSV1 on a continuation or a control frame is 1002 (RFC 7692 6.1)") {
         auto e = error_of(compressed_frame(hex("f2 48 cd"), false) +
                           client_frame(Opcode::continuation, hex("c9 c9 07 00"), true, true));
