@@ -48,6 +48,22 @@ bool Utf8Validator::feed(std::string_view bytes) noexcept {
                 failed_ = true;  // 80..C1 (stray continuation, overlong 2-byte), F5..FF
                 return false;
             }
+            // The whole sequence is here (the usual case): check it at once rather than
+            // a byte per loop turn.
+            if (end - p >= need) {
+                if (p[0] < lo || p[0] > hi) {
+                    failed_ = true;
+                    return false;
+                }
+                for (std::uint8_t k = 1; k < need; ++k) {
+                    if ((p[k] & 0xc0) != 0x80) {
+                        failed_ = true;
+                        return false;
+                    }
+                }
+                p += need;
+                need = 0;
+            }
             continue;
         }
         unsigned char c = *p++;
