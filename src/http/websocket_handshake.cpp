@@ -168,8 +168,8 @@ HandshakeError check_handshake(const Request& req, Handshake& out) noexcept {
                 ++versions;
                 version = h.value;
             } else if (iequals(rest, "protocol")) {
-                // An empty field value is a list with no elements: refused (1#token).
-                if (h.value.empty()) bad_protocols = true;
+                // An empty value is taken as an empty list (RFC 9110 5.6.1 asks recipients to
+                // ignore empty elements; python3-websockets sends empty fields).
                 for_each_list_element(h.value, [&](std::string_view p) {
                     if (!is_token_string(p)) {
                         bad_protocols = true;
@@ -180,12 +180,14 @@ HandshakeError check_handshake(const Request& req, Handshake& out) noexcept {
                     }
                 });
             } else if (iequals(rest, "extensions")) {
-                out.has_extensions = true;
                 ExtensionParser parser(h.value);
                 Extension e;
                 std::size_t count = 0;
                 while (parser.next(e)) ++count;
-                if (parser.failed() || count == 0) bad_extensions = true;
+                // An empty field (python3-websockets 10 sends one when it offers nothing)
+                // offers nothing, as an empty list.
+                if (parser.failed()) bad_extensions = true;
+                if (count != 0) out.has_extensions = true;
             }
         }
     }

@@ -17,8 +17,10 @@
 // base64 of 16 bytes, Sec-WebSocket-Version 13 (any other or none: 426 with
 // "Sec-WebSocket-Version: 13", 4.4); no request body (bytes after the head are frames, so a
 // body would make the framing ambiguous); Sec-WebSocket-Protocol a list of tokens and
-// Sec-WebSocket-Extensions well-formed (9.1), else 400. Nothing is allocated: the results are
-// views into the request's buffer.
+// Sec-WebSocket-Extensions well-formed (9.1), else 400 (an empty value of either is an empty
+// list, as RFC 9110 5.6.1 has recipients ignore empty elements: python3-websockets 10 sends
+// an empty Sec-WebSocket-Extensions when it offers no extension). Nothing is allocated: the results
+// are views into the request's buffer.
 #pragma once
 
 #include <array>
@@ -64,7 +66,7 @@ struct Handshake {
     std::string_view origin;  // Origin, empty when absent (browsers always send it)
     std::array<std::string_view, kMaxSubprotocols> subprotocol_storage{};
     std::size_t subprotocol_count = 0;
-    bool has_extensions = false;  // some Sec-WebSocket-Extensions field came
+    bool has_extensions = false;  // some Sec-WebSocket-Extensions field offered an extension
 
     /// Offered subprotocols in order of preference (the ASGI scope's "subprotocols").
     [[nodiscard]] std::span<const std::string_view> subprotocols() const noexcept {
