@@ -11,7 +11,8 @@ namespace paasrun::http::ws {
 namespace {
 
 constexpr std::string_view kTail("\x00\x00\xff\xff", 4);
-constexpr std::size_t kInflateStep = 16 * 1024;  // output bytes asked of zlib per call
+constexpr std::size_t kInflateStep = 16 * 1024;              // output bytes asked of zlib per call
+constexpr std::size_t kMaxZlibPiece = std::size_t{1} << 30;  // input per call (uInt counts)
 
 int clamp_bits(int bits) {
     return std::clamp(bits, 9, 15);
@@ -186,8 +187,14 @@ WsError Inflater::run(std::string_view in, MessageBuffer& out, std::size_t max_s
 }
 
 WsError Inflater::feed(std::string_view compressed, MessageBuffer& out, std::size_t max_size) {
-    if (compressed.empty()) return WsError::none;
-    return run(compressed, out, max_size);
+    // zlib counts input in 32-bit units: larger pieces go in parts.
+    while (!compressed.empty()) {
+        const std::size_t piece = std::min(compressed.size(), kMaxZlibPiece);
+        if (WsError e = run(compressed.substr(0, piece), out, max_size); e != WsError::none)
+            return e;
+        compressed.remove_prefix(piece);
+    }
+    return WsError::none;
 }
 
 WsError Inflater::finish(MessageBuffer& out, std::size_t max_size) {
@@ -240,25 +247,32 @@ WsError Deflater::compress(std::string_view message, std::string& out) {
         stream_ = std::move(s);
     }
     z_stream& z = stream_->z;
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(message.data()));
-    z.avail_in = static_cast<uInt>(message.size());
     const std::size_t start = out.size();
-    for (;;) {
-        // deflateBound() covers the input left; the flush markers need a few bytes more.
-        const std::size_t room = deflateBound(&z, z.avail_in) + 16;
-        const std::size_t old = out.size();
-        out.resize(old + room);
-        z.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-        z.avail_out = static_cast<uInt>(room);
-        const int ret = deflate(&z, Z_SYNC_FLUSH);
-        out.resize(old + room - z.avail_out);
-        if (ret != Z_OK && ret != Z_BUF_ERROR) {
-            out.resize(start);
-            return WsError::out_of_memory;
+    std::string_view rest = message;
+    do {
+        // zlib counts input in 32-bit units: a larger message goes in parts, flushed once.
+        const std::size_t piece = std::min(rest.size(), kMaxZlibPiece);
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(rest.data()));
+        z.avail_in = static_cast<uInt>(piece);
+        rest.remove_prefix(piece);
+        const int flush = rest.empty() ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+        for (;;) {
+            // deflateBound() covers the input left; the flush markers need a few bytes more.
+            const std::size_t room = deflateBound(&z, z.avail_in) + 16;
+            const std::size_t old = out.size();
+            out.resize(old + room);
+            z.next_out = reinterpret_cast<Bytef*>(out.data() + old);
+            z.avail_out = static_cast<uInt>(room);
+            const int ret = deflate(&z, flush);
+            out.resize(old + room - z.avail_out);
+            if (ret != Z_OK && ret != Z_BUF_ERROR) {
+                out.resize(start);
+                return WsError::out_of_memory;
+            }
+            // Done when all input is in and the flush fit (zlib: avail_out left over).
+            if (z.avail_in == 0 && z.avail_out != 0) break;
         }
-        // Done when all input is in and the flush fit (zlib: avail_out left over).
-        if (z.avail_in == 0 && z.avail_out != 0) break;
-    }
+    } while (!rest.empty());
     // A sync flush ends with an empty stored block, 0x00 0x00 0xff 0xff: not sent (7.2.1).
     if (out.size() - start >= kTail.size() &&
         std::string_view(out).substr(out.size() - kTail.size()) == kTail)

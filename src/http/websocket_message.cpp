@@ -123,6 +123,7 @@ MessageReader::Event MessageReader::finish_control(std::size_t consumed) {
         if (!is_valid_utf8(ev.payload)) return fail(WsError::invalid_utf8, consumed);
     }
     closed_ = true;
+    in_message_ = false;  // an unfinished message ends with the exchange: release() frees it
     return ev;
 }
 

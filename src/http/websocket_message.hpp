@@ -116,9 +116,9 @@ private:
     std::size_t control_size_ = 0;
 };
 
-/// Appends one whole message as a single frame (FIN set). With a deflater (permessage-deflate
-/// negotiated) the payload is compressed and RSV1 set. Errors: out_of_memory (nothing
-/// appended).
+/// Appends one whole data message (`opcode` text or binary) as a single frame (FIN set). With a
+/// deflater (permessage-deflate negotiated) the payload is compressed and RSV1 set. Errors:
+/// out_of_memory (nothing appended).
 [[nodiscard]] WsError append_message(std::string& out, Opcode opcode, std::string_view payload,
                                      Deflater* deflater = nullptr);
 

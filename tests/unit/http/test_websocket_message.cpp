@@ -359,6 +359,17 @@ TEST_CASE("ws message: release() frees the buffer between messages only", "[http
     CHECK(ev.payload == "part-rest");
     CHECK_FALSE(r.in_message());
     r.release();
+    // A close frame in the middle of a message ends it: nothing is kept for it.
+    std::string unfinished =
+        client_frame(Opcode::text, "never finished", false) + client_frame(Opcode::close, "");
+    MessageReader c;
+    const std::size_t first_frame = 6 + 14;  // header, mask, "never finished"
+    ev = c.next(unfinished.data(), first_frame);
+    CHECK(ev.kind == Kind::need_more);
+    CHECK(c.in_message());
+    ev = c.next(unfinished.data() + ev.consumed, unfinished.size() - ev.consumed);
+    CHECK(ev.kind == Kind::close);
+    CHECK_FALSE(c.in_message());
 }
 
 TEST_CASE("ws message: append_message frames a whole server message", "[http][websocket]") {
