@@ -45,8 +45,6 @@ std::string_view describe(WsError e) noexcept {
             return "bad_close_payload";
         case WsError::invalid_close_code:
             return "invalid_close_code";
-        case WsError::frame_after_close:
-            return "frame_after_close";
         case WsError::invalid_utf8:
             return "invalid_utf8";
         case WsError::bad_compressed_data:

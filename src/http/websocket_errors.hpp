@@ -53,13 +53,12 @@ enum class WsError : std::uint8_t {
     expected_continuation,    // new text/binary frame while a message is unfinished (5.4)
     bad_close_payload,        // close frame with a 1-byte payload (5.5.1)
     invalid_close_code,       // a code is_valid_close_code() refuses (7.4)
-    frame_after_close,        // data after the peer's close frame (5.5.1)
     // 1007 invalid payload data
     invalid_utf8,         // text message or close reason that is not UTF-8 (8.1)
     bad_compressed_data,  // permessage-deflate data zlib cannot inflate (RFC 7692 8)
     // 1009 message too big
-    message_too_big,   // over Limits::max_message (announced or assembled size)
-    inflated_too_big,  // decompresses past Limits::max_message (zip bomb)
+    message_too_big,   // over MessageLimits::max_message (announced or assembled size)
+    inflated_too_big,  // decompresses past MessageLimits::max_message (zip bomb)
     // 1011 internal error
     out_of_memory,  // zlib could not allocate its state
 };

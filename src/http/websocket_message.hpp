@@ -20,9 +20,8 @@
 // - a continuation frame needs a message in progress, and a text/binary frame needs none
 //   (5.4) -> 1002; control frames may come between the fragments of a message (5.4);
 // - a message larger than MessageLimits::max_message is refused when a frame header
-// announces it,
-//   before its payload is read, or for a compressed message when inflating passes the limit
-//   -> 1009;
+//   announces it, before its payload is read, or for a compressed message when inflating
+//   passes the limit -> 1009;
 // - text is validated as it arrives, across frames and reads, and refused at the first
 //   invalid byte -> 1007 (fail fast, Autobahn 6.x); a compressed text message is validated
 //   as it inflates;
