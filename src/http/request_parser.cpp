@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "http/chars.hpp"
+#include "http/field_list.hpp"
 
 namespace paasrun::http {
 namespace {
@@ -87,21 +88,6 @@ void note_content_length(std::string_view v, FieldFacts& f) {
         n = n * 10 + static_cast<std::uint64_t>(c - '0');
     }
     f.content_length = n;
-}
-
-// Calls fn(element) for each non-empty element of a comma-separated list, OWS trimmed.
-// Empty elements are skipped (RFC 9110 5.6.1).
-template <typename Fn>
-void for_each_list_element(std::string_view v, Fn&& fn) {
-    while (!v.empty()) {
-        auto comma = v.find(',');
-        auto elem = v.substr(0, comma);
-        while (!elem.empty() && is_ows(elem.front())) elem.remove_prefix(1);
-        while (!elem.empty() && is_ows(elem.back())) elem.remove_suffix(1);
-        if (!elem.empty()) fn(elem);
-        if (comma == std::string_view::npos) break;
-        v.remove_prefix(comma + 1);
-    }
 }
 
 // transfer-coding = token *( OWS ";" OWS transfer-parameter ); only the name matters here.
