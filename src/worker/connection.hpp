@@ -95,12 +95,15 @@ private:
     void dispatch();
     void prepare_info();
     void run_inline();
+    void run_async();
+    void watch_disconnect();
     void run_app_job() override;  // app thread
     void on_app_done();           // loop thread, posted by run_app_job
 
     // OutputChannel (the producer calls these)
     void output_ready() override;
     bool wait_for_room() override;
+    void response_complete() override;  // asyncio thread (ASGI)
 
     // write side
     void flush();
