@@ -10,7 +10,6 @@ namespace paasrun::asgi {
 inline constexpr const char* kGlueSource = R"PY(
 import asyncio
 import inspect
-import io
 import traceback
 
 
@@ -78,10 +77,16 @@ class Channel:
         task = self.task
         if task is None or task.done():
             return ""
-        out = io.StringIO()
-        task.print_stack(file=out)
+        # Task.print_stack() shows only the outermost coroutine: follow the await chain
+        # down to where the app is actually waiting.
+        frames, coro = [], task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is not None:
+                frames.append((frame, frame.f_lineno))
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
         task.cancel()
-        return out.getvalue()
+        return "".join(traceback.StackSummary.extract(frames).format())
 
 
 class Server:
