@@ -193,24 +193,21 @@ class Lifespan:
             raise RuntimeError(f"unexpected ASGI message {kind!r} in the lifespan protocol")
 
 
-def run_loop(loop, inbox_fd, drain, tick):
+def run_loop(loop, fd, on_readable):
     asyncio.set_event_loop(loop)
-    loop.add_reader(inbox_fd, drain)
-
-    def ticker():
-        tick()
-        loop.call_later(0.25, ticker)
-
-    loop.call_soon(ticker)
-    loop.run_forever()
+    loop.add_reader(fd, on_readable)
+    loop.call_soon(on_readable)
+    try:
+        loop.run_forever()
+    finally:
+        loop.remove_reader(fd)
 
 
-def call_in_loop(loop, coro, timeout):
-    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
-
-
-def stop_loop(loop):
-    loop.call_soon_threadsafe(loop.stop)
+def run_until(loop, coro, timeout):
+    asyncio.set_event_loop(loop)
+    if timeout is not None:
+        coro = asyncio.wait_for(coro, timeout)
+    return loop.run_until_complete(coro)
 )PY";
 
 }  // namespace paasrun::asgi

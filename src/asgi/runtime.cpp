@@ -1,11 +1,6 @@
 #include "asgi/runtime.hpp"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <ctime>
 
 #include "asgi/glue_source.hpp"
 #include "asgi/runtime_impl.hpp"
@@ -15,12 +10,6 @@
 
 namespace paasrun::asgi {
 namespace {
-
-std::int64_t now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
 
 // The glue module, compiled once per process.
 PyRef glue_namespace() {
@@ -42,18 +31,26 @@ Runtime::Impl* impl_of(PyObject* capsule) {
     return static_cast<Runtime::Impl*>(PyCapsule_GetPointer(capsule, "paasrun.asgi.runtime"));
 }
 
-PyObject* drain_builtin(PyObject* capsule, PyObject*) {
-    impl_of(capsule)->drain();
+PyObject* poll_builtin(PyObject* capsule, PyObject*) {
+    auto* im = impl_of(capsule);
+    im->poll_scheduled = false;
+    if (im->on_readable) im->on_readable();
     Py_RETURN_NONE;
 }
 
-PyObject* tick_builtin(PyObject* capsule, PyObject*) {
-    impl_of(capsule)->tick(now_ms());
-    Py_RETURN_NONE;
-}
+PyMethodDef kPollDef = {"poll_front_end", poll_builtin, METH_NOARGS,
+                        "run the C++ front end's ready handlers"};
 
-PyMethodDef kDrainDef = {"drain", drain_builtin, METH_NOARGS, "drain the request inbox"};
-PyMethodDef kTickDef = {"tick", tick_builtin, METH_NOARGS, "stamp the loop's liveness"};
+// ("kind", "message") -> StartupResult-ish pair; false with an error set on a bad shape.
+bool kind_and_message(PyObject* pair, std::string& kind, std::string& message) {
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) return false;
+    const char* k = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0));
+    const char* m = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 1));
+    if (k == nullptr || m == nullptr) return false;
+    kind = k;
+    message = m;
+    return true;
+}
 
 }  // namespace
 
@@ -74,11 +71,9 @@ bool looks_like_asgi(const wsgi::App& app) {
     return yes;
 }
 
-Result<std::unique_ptr<Runtime>> Runtime::start(const wsgi::App& app,
-                                                const RuntimeOptions& options) {
+Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
+                                                 const RuntimeOptions& options) {
     std::unique_ptr<Runtime> rt(new Runtime());
-    rt->wake_fd_ = unique_fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
-    if (!rt->wake_fd_) return sys_error("eventfd");
     rt->impl_ = std::make_unique<Impl>();
     Impl& im = *rt->impl_;
     im.owner = rt.get();
@@ -109,118 +104,95 @@ Result<std::unique_ptr<Runtime>> Runtime::start(const wsgi::App& app,
     if (!im.lifespan) return fail("lifespan");
     im.capsule = PyRef(PyCapsule_New(&im, "paasrun.asgi.runtime", nullptr));
     if (!im.capsule) return fail("capsule");
-    im.drain_fn = PyRef(PyCFunction_New(&kDrainDef, im.capsule.get()));
-    im.tick_fn = PyRef(PyCFunction_New(&kTickDef, im.capsule.get()));
-    if (!im.drain_fn || !im.tick_fn) return fail("builtins");
-
-    rt->last_tick_ms_.store(now_ms());
-    Runtime* self = rt.get();
-    self->thread_ = std::thread([self] {
-        wsgi::PythonThread python;
-        wsgi::GilGuard gil;
-        Impl& i = *self->impl_;
-        PyRef r(PyObject_CallFunction(i.glue_fn("run_loop").get(), "OiOO", i.loop.get(),
-                                      self->wake_fd_.get(), i.drain_fn.get(), i.tick_fn.get()));
-        if (!r)
-            log::error("asgi", "event loop failed error={}", log::quote(wsgi::take_python_error()));
-    });
+    im.poll_fn = PyRef(PyCFunction_New(&kPollDef, im.capsule.get()));
+    if (!im.poll_fn) return fail("builtins");
     return rt;
 }
 
 Runtime::~Runtime() {
-    if (thread_.joinable()) {
-        wsgi::GilRelease unlocked;  // the loop thread needs the GIL to stop
-        stop();
-    }
     if (impl_ && impl_->loop) {
         PyRef closed(PyObject_CallMethod(impl_->loop.get(), "close", nullptr));
         PyErr_Clear();
     }
 }
 
-void Runtime::push(Event e, std::shared_ptr<Exchange> ex) {
-    bool signal = false;
-    {
-        std::lock_guard lock(mu_);
-        items_.push_back(Item{e, std::move(ex)});
-        signal = !signalled_;
-        signalled_ = true;
-    }
-    if (signal) {
-        std::uint64_t one = 1;
-        while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
-        }
-    }
-}
-
-void Runtime::Impl::drain() {
-    std::uint64_t count = 0;
-    [[maybe_unused]] auto n = ::read(owner->wake_fd_.get(), &count, sizeof count);
-    std::vector<Item> items;
-    {
-        std::lock_guard lock(owner->mu_);
-        items.swap(owner->items_);
-        owner->signalled_ = false;
-    }
-    for (auto& item : items) {
-        auto& ex = item.exchange;
-        switch (item.event) {
-            case Event::request:
-                start_request(ex);
-                break;
-            case Event::wake:
-                if (ex->channel != nullptr) {
-                    PyRef r(PyObject_CallMethod(ex->channel, "wake", nullptr));
-                    if (!r)
-                        log::error("asgi", "wake failed error={}",
-                                   log::quote(wsgi::take_python_error()));
-                }
-                break;
-            case Event::cancel:
-                if (ex->channel != nullptr) {
-                    PyRef stack(PyObject_CallMethod(ex->channel, "cancel_with_stack", nullptr));
-                    const char* text = stack ? PyUnicode_AsUTF8(stack.get()) : nullptr;
-                    log::warn("asgi", "request timed out, task cancelled request_id={} stack={}",
-                              ex->request.request_id,
-                              log::quote(text != nullptr ? text : wsgi::take_python_error()));
-                    PyErr_Clear();
-                }
-                break;
-        }
-    }
-    // Swap the (empty) vector back so its capacity is reused by the next batch.
-    items.clear();
-    std::lock_guard lock(owner->mu_);
-    if (owner->items_.empty()) owner->items_.swap(items);
-}
-
 Result<StartupResult> Runtime::startup() {
     Impl& im = *impl_;
     PyRef coro(PyObject_CallMethod(im.lifespan.get(), "startup", nullptr));
-    PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("call_in_loop").get(), "OOO",
+    PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOO",
                                                  im.loop.get(), coro.get(), Py_None))
                    : PyRef{};
-    if (!r) return Error("lifespan startup: " + wsgi::take_python_error());
-    const char* kind = PyUnicode_AsUTF8(PyTuple_GetItem(r.get(), 0));
-    const char* message = PyUnicode_AsUTF8(PyTuple_GetItem(r.get(), 1));
-    if (kind == nullptr || message == nullptr)
+    std::string kind, message;
+    if (!r || !kind_and_message(r.get(), kind, message))
         return Error("lifespan startup: " + wsgi::take_python_error());
     StartupResult out;
-    out.message = message;
-    std::string_view k(kind);
-    out.kind = k == "ok"       ? StartupResult::Kind::ok
-               : k == "failed" ? StartupResult::Kind::failed
-                               : StartupResult::Kind::unsupported;
+    out.message = std::move(message);
+    out.kind = kind == "ok"       ? StartupResult::Kind::ok
+               : kind == "failed" ? StartupResult::Kind::failed
+                                  : StartupResult::Kind::unsupported;
     return out;
 }
 
-void Runtime::shutdown(std::chrono::milliseconds grace) {
-    wsgi::GilGuard gil;
+Status Runtime::run(int fd, std::function<void()> on_readable) {
     Impl& im = *impl_;
-    auto started = std::chrono::steady_clock::now();
+    im.on_readable = std::move(on_readable);
+    PyRef r(PyObject_CallFunction(im.glue_fn("run_loop").get(), "OiO", im.loop.get(), fd,
+                                  im.poll_fn.get()));
+    im.on_readable = nullptr;
+    if (!r) return Error("asgi event loop: " + wsgi::take_python_error());
+    return {};
+}
+
+void Runtime::stop_soon() {
+    PyRef r(PyObject_CallMethod(impl_->loop.get(), "stop", nullptr));
+    if (!r)
+        log::error("asgi", "stopping the loop failed error={}",
+                   log::quote(wsgi::take_python_error()));
+}
+
+void Runtime::schedule_poll() {
+    Impl& im = *impl_;
+    if (im.poll_scheduled || !im.on_readable) return;
+    PyRef r(PyObject_CallMethod(im.loop.get(), "call_soon", "O", im.poll_fn.get()));
+    if (!r) {
+        log::error("asgi", "scheduling the front end failed error={}", log::quote(wsgi::take_python_error()));
+        return;
+    }
+    im.poll_scheduled = true;
+}
+
+void Runtime::submit(const std::shared_ptr<Exchange>& ex) {
+    impl_->start_request(ex);
+}
+
+void Runtime::notify(const std::shared_ptr<Exchange>& ex, Event e) {
+    if (ex->channel == nullptr) return;  // the task already ended
+    switch (e) {
+        case Event::wake: {
+            PyRef r(PyObject_CallMethod(ex->channel, "wake", nullptr));
+            if (!r)
+                log::error("asgi", "wake failed error={}", log::quote(wsgi::take_python_error()));
+            break;
+        }
+        case Event::cancel: {
+            PyRef stack(PyObject_CallMethod(ex->channel, "cancel_with_stack", nullptr));
+            const char* text = stack ? PyUnicode_AsUTF8(stack.get()) : nullptr;
+            std::string err = text != nullptr ? std::string() : wsgi::take_python_error();
+            log::warn("asgi", "request timed out, task cancelled request_id={} stack={}",
+                      ex->request.request_id,
+                      log::quote(text != nullptr ? std::string_view(text) : std::string_view(err)));
+            PyErr_Clear();
+            break;
+        }
+    }
+}
+
+void Runtime::shutdown(std::chrono::milliseconds grace) {
+    Impl& im = *impl_;
+    auto began = std::chrono::steady_clock::now();
     double seconds = static_cast<double>(grace.count()) / 1000.0;
     PyRef coro(PyObject_CallMethod(im.server.get(), "drain", "d", seconds));
-    PyRef left = coro ? PyRef(PyObject_CallFunction(im.glue_fn("call_in_loop").get(), "OOd",
+    PyRef left = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
                                                     im.loop.get(), coro.get(), seconds + 2.0))
                       : PyRef{};
     if (!left) {
@@ -230,39 +202,22 @@ void Runtime::shutdown(std::chrono::milliseconds grace) {
         log::warn("asgi", "tasks cancelled at shutdown count={}", n);
     }
     auto used = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
+        std::chrono::steady_clock::now() - began);
     double rest = std::max(1.0, static_cast<double>((grace - used).count()) / 1000.0);
     coro = PyRef(PyObject_CallMethod(im.lifespan.get(), "shutdown", nullptr));
-    PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("call_in_loop").get(), "OOd",
+    PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
                                                  im.loop.get(), coro.get(), rest))
                    : PyRef{};
-    if (!r) {
+    std::string kind, message;
+    if (!r || !kind_and_message(r.get(), kind, message)) {
         log::error("asgi", "lifespan shutdown did not complete error={}",
                    log::quote(wsgi::take_python_error()));
         return;
     }
-    const char* kind = PyUnicode_AsUTF8(PyTuple_GetItem(r.get(), 0));
-    const char* message = PyUnicode_AsUTF8(PyTuple_GetItem(r.get(), 1));
-    std::string_view k = kind != nullptr ? kind : "";
-    if (k == "ok")
+    if (kind == "ok")
         log::info("asgi", "lifespan shutdown complete");
-    else if (k == "failed")
-        log::error("asgi", "lifespan shutdown failed message={}",
-                   log::quote(message != nullptr ? message : ""));
-    PyErr_Clear();
-}
-
-void Runtime::stop() {
-    if (stopped_) return;
-    stopped_ = true;
-    {
-        wsgi::GilGuard gil;
-        PyRef r(PyObject_CallFunction(impl_->glue_fn("stop_loop").get(), "O", impl_->loop.get()));
-        if (!r)
-            log::error("asgi", "stopping the loop failed error={}",
-                       log::quote(wsgi::take_python_error()));
-    }
-    if (thread_.joinable()) thread_.join();
+    else if (kind == "failed")
+        log::error("asgi", "lifespan shutdown failed message={}", log::quote(message));
 }
 
 }  // namespace paasrun::asgi

@@ -1,36 +1,28 @@
 // Runtime: the ASGI side of a worker: one asyncio event loop (uvloop when the app's
-// environment has it) on its own thread, the app's lifespan, and the hand-over of requests
-// from the front end's loop thread. docs/asgi.md has the threading model and the cost of
-// each hop.
+// environment has it) that runs on the worker's main thread and DRIVES the C++ front end:
+// the loop watches the Boost.Asio reactor's epoll fd and runs io_context::poll() when it is
+// readable. So the front end and the app share one thread and the GIL is held throughout:
+// a request goes from the C++ parser to the app's task with a direct call, and the response
+// back through the connection's OutputQueue and an asio::post on the same thread. No thread
+// hop, no GIL hand-over per request. docs/asgi.md has the model and the measured costs.
 //
-//   front end (asio thread, never the GIL)        event loop thread (holds the GIL while
-//                                                 it runs Python; uvloop drops it in epoll)
-//   submit(ex) / notify(ex, ...) -> Inbox: mutex + vector + eventfd  -> drain(): scopes,
-//                                                                       tasks, wake-ups
-//   <- ResponseSink calls (OutputQueue append, asio::post)           <- the app's send()
+//   uvloop run_forever (GIL held; released only inside epoll_wait)
+//     ├─ reader on asio's epoll fd -> io.poll(): accept, parse, read bodies, write, static
+//     │     files; a complete request -> submit() -> scope + Port + task (no await yet)
+//     └─ tasks: app(scope, receive, send); send() -> ResponseSink (encode, queue, post)
 //
-// The inbox coalesces wake-ups: the eventfd is written only when the loop thread is not
-// already about to drain, so a busy worker pays one eventfd write per batch of requests.
-//
-// Lifecycle (worker_main): load the app (wsgi::App) -> Runtime::start() (main thread, GIL
-// held) -> startup() -> serve -> shutdown() -> stop(). The heartbeat: the loop thread stamps
-// last_tick_ms() every 250 ms; the worker beats the arbiter's heartbeat only while that is
-// fresh, so an app that blocks the event loop (a sync call in an async view) gets the same
-// stack dump and replacement as a stuck WSGI worker.
+// Lifecycle (worker_main): load the app (wsgi::App) -> create() -> startup() (lifespan,
+// before READY) -> run(fd, poll) until stop_soon() -> shutdown() (background tasks, then
+// lifespan shutdown). Every member needs the GIL and the thread that created the runtime.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "asgi/exchange.hpp"
 #include "util/result.hpp"
-#include "util/unique_fd.hpp"
 #include "wsgi/app.hpp"
 
 namespace paasrun::asgi {
@@ -52,12 +44,11 @@ struct StartupResult {
 
 class Runtime {
 public:
-    enum class Event : std::uint8_t { request, wake, cancel };
+    enum class Event : std::uint8_t { wake, cancel };
 
-    /// Creates the event loop and starts its thread. Main thread, GIL held; `app` outlives
-    /// the runtime.
-    [[nodiscard]] static Result<std::unique_ptr<Runtime>> start(const wsgi::App& app,
-                                                                const RuntimeOptions& options);
+    /// Creates the event loop. `app` outlives the runtime.
+    [[nodiscard]] static Result<std::unique_ptr<Runtime>> create(const wsgi::App& app,
+                                                                 const RuntimeOptions& options);
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -65,47 +56,35 @@ public:
     /// "uvloop" or "asyncio".
     [[nodiscard]] const std::string& loop_name() const { return loop_name_; }
 
-    /// Runs the lifespan startup on the loop and waits for it. Main thread, GIL held (it is
-    /// released while waiting). An Error means the runtime itself failed.
+    /// Runs the lifespan startup to completion. An Error means the runtime itself failed.
     [[nodiscard]] Result<StartupResult> startup();
-    /// Lets request tasks still running (background tasks) finish within `grace`, cancels
-    /// the rest, then runs the lifespan shutdown (when startup ran it) within what is left.
-    /// Main thread, GIL NOT held.
+    /// Runs the loop until stop_soon(); `on_readable` is called whenever `fd` (the asio
+    /// reactor's epoll fd) is readable, and once at the start.
+    [[nodiscard]] Status run(int fd, std::function<void()> on_readable);
+    /// Makes run() return after the current callback (call from inside it).
+    void stop_soon();
+    /// After run(): lets request tasks still running (background tasks) finish within
+    /// `grace`, cancels the rest, then runs the lifespan shutdown (when startup ran it).
     void shutdown(std::chrono::milliseconds grace);
-    /// Stops the loop and joins its thread. Main thread, GIL NOT held. Idempotent.
-    void stop();
 
-    // ---- front end side (any thread, no GIL) -------------------------------------------
-    void submit(std::shared_ptr<Exchange> ex) { push(Event::request, std::move(ex)); }
+    // ---- the front end (inside run(), GIL held) ----------------------------------------
+    /// Runs the front end's ready handlers on the loop's next turn (once, however often it
+    /// is called before that). Asio cannot know that a handler was posted from outside
+    /// io_context::poll(): after a poll its reactor does not signal posts, so the app side
+    /// calls this after every asio::post it makes (response bytes, response complete).
+    void schedule_poll();
+    /// Starts the app's task for a request (the task runs on the loop's next turn).
+    void submit(const std::shared_ptr<Exchange>& ex);
     /// Wakes the task's waiters (disconnect, room in the output), or cancels it (timeout:
     /// its stack is logged first).
-    void notify(std::shared_ptr<Exchange> ex, Event e) { push(e, std::move(ex)); }
-    /// CLOCK_MONOTONIC ms of the loop's last 250 ms tick.
-    [[nodiscard]] std::int64_t last_tick_ms() const {
-        return last_tick_ms_.load(std::memory_order_relaxed);
-    }
+    void notify(const std::shared_ptr<Exchange>& ex, Event e);
 
-    struct Impl;  // Python state, private to runtime.cpp
+    struct Impl;  // Python state, private to src/asgi
 
 private:
     Runtime() = default;
-    void push(Event e, std::shared_ptr<Exchange> ex);
-
-    struct Item {
-        Event event;
-        std::shared_ptr<Exchange> exchange;
-    };
-    friend struct Impl;
-
-    std::mutex mu_;
-    std::vector<Item> items_;
-    bool signalled_ = false;  // an eventfd write is pending the loop's drain
-    unique_fd wake_fd_;
-    std::atomic<std::int64_t> last_tick_ms_{0};
     std::string loop_name_;
     std::unique_ptr<Impl> impl_;
-    std::thread thread_;
-    bool stopped_ = false;
 };
 
 }  // namespace paasrun::asgi

@@ -2,6 +2,7 @@
 // calls (the Port type, scope building). Private to src/asgi; every member needs the GIL.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,21 +25,19 @@ struct Names {
 
 struct Runtime::Impl {
     Runtime* owner = nullptr;
-    PyRef glue;               // the glue module's namespace (dict)
-    PyRef loop;               // the asyncio (or uvloop) loop
-    PyRef server;             // glue.Server
-    PyRef lifespan;           // glue.Lifespan
-    PyRef drain_fn;           // builtin: Runtime::Impl::drain, the inbox fd's reader
-    PyRef tick_fn;            // builtin: stamps last_tick_ms
+    PyRef glue;      // the glue module's namespace (dict)
+    PyRef loop;      // the asyncio (or uvloop) loop
+    PyRef server;    // glue.Server
+    PyRef lifespan;  // glue.Lifespan
+    PyRef poll_fn;   // builtin: calls on_readable (the asio reactor's fd is readable)
+    std::function<void()> on_readable;
+    bool poll_scheduled = false;  // a call_soon(poll_fn) is pending
     PyRef port_type;          // the Port heap type
     PyRef disconnected_type;  // glue.ClientDisconnected
     PyRef capsule;            // holds this Impl* for the builtins
     Names names;
     std::string scratch;  // path decoding, header lowercasing
 
-    /// Drains the inbox (loop thread, GIL held).
-    void drain();
-    void tick(std::int64_t now) { owner->last_tick_ms_.store(now, std::memory_order_relaxed); }
     void start_request(const std::shared_ptr<Exchange>& ex);
     [[nodiscard]] PyRef build_scope(const RequestView& r);
     [[nodiscard]] PyRef glue_fn(const char* name) const;

@@ -164,6 +164,7 @@ AsgiProducer::SinkStep AsgiProducer::after_append(bool more_body) {
     if (queue_->aborted())
         return SinkStep::ok;  // the client is gone; the Port raises on the next send
     channel_->output_ready();
+    runtime_.schedule_poll();
     // Backpressure: announce the wait before looking at the queue, so a drain that happens in
     // between still sees the flag (output_drained) and wakes us.
     exchange_->wants_room.store(true);
@@ -232,6 +233,7 @@ AsgiProducer::SinkStep AsgiProducer::complete() {
     }
     if (broken_) summary_.keep_alive = false;
     channel_->response_complete();
+    runtime_.schedule_poll();
     return SinkStep::complete;
 }
 

@@ -23,6 +23,7 @@
 #include "worker/sched_slice.hpp"
 #include "worker/heartbeat.hpp"
 #include "worker/notify_arbiter.hpp"
+#include "worker/reactor_fd.hpp"
 #include "worker/response_asgi.hpp"
 #include "worker/response_wsgi.hpp"
 #include "worker/static_route.hpp"
@@ -119,16 +120,12 @@ private:
 
 thread_local std::unique_ptr<wsgi::PythonThread> t_python_thread;
 
-// The asyncio loop must stamp its tick (every 250 ms) at least this often for the worker to
-// keep beating its heartbeat.
-constexpr std::int64_t kAsgiLoopSilenceMs = 2000;
-
 // Starts the ASGI runtime and runs the lifespan startup (GIL held). The error is the exit
 // code: a failed startup is the app's failure to load (kExitAppLoadError, message on stderr),
 // so the arbiter halts and a deploy's health gate sees it; an app that does not support
 // lifespan (raises on that scope) is served without it.
 int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
-    auto rt = asgi::Runtime::start(app, asgi::RuntimeOptions{});
+    auto rt = asgi::Runtime::create(app, asgi::RuntimeOptions{});
     if (!rt) {
         log::error("worker", "asgi runtime error={}", log::quote(rt.error().describe()));
         return kExitBootError;
@@ -188,15 +185,20 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
             },
             [] { t_python_thread.reset(); });
 
+    // ASGI: this whole function holds the GIL; the asyncio loop drives the io_context below
+    // (asgi/runtime.hpp), so C++ handlers call into the app directly.
+    std::optional<wsgi::GilGuard> gil;
+    if (asgi) gil.emplace();
+    const auto epolls_before = asgi ? epoll_fds() : std::set<int>{};
     asio::io_context io(1);
     Recycler recycler(o, ctx.control_fd);
     ManagerHooks hooks;
     RssReader rss;
     std::uint64_t ticks = 0;
     hooks.on_tick = [&] {
-        // ASGI: beat only while the asyncio loop is alive too (its tick is 250 ms), so an app
-        // that blocks the event loop is detected like a stuck WSGI worker.
-        if (heartbeat && (!asgi || monotonic_ms() - asgi->last_tick_ms() < kAsgiLoopSilenceMs)) heartbeat->beat();
+        // ASGI: this tick runs inside the asyncio loop's thread, so an app that blocks the
+        // event loop stops the heartbeat exactly like a stuck --threads 1 WSGI worker.
+        if (heartbeat) heartbeat->beat();
         // RSS once a second (every 4th 250 ms tick): for the stats file and --max-rss.
         if ((stats || recycler.watches_rss()) && ticks++ % 4 == 0) {
             auto bytes = rss.read();
@@ -250,7 +252,20 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         log::info("worker", "ready worker={} pid={} interface=asgi loop={}", ctx.index, ::getpid(), asgi->loop_name());
     else
         log::info("worker", "ready worker={} pid={} threads={}", ctx.index, ::getpid(), o.threads);
-    run_event_loop(io, std::chrono::microseconds(o.loop_yield_us));
+    if (asgi) {
+        auto reactor = new_epoll_fd(epolls_before, epoll_fds());
+        if (!reactor) {
+            log::error("worker", "asgi front end error={}", log::quote(reactor.error().describe()));
+            return kExitBootError;
+        }
+        auto ran = asgi->run(*reactor, [&] {
+            io.poll();
+            if (io.stopped()) asgi->stop_soon();
+        });
+        if (!ran) log::error("worker", "asgi loop error={}", log::quote(ran.error().describe()));
+    } else {
+        run_event_loop(io, std::chrono::microseconds(o.loop_yield_us));
+    }
 
     if (stats) stats->set_ready(false);
     manager.force_stop();
@@ -261,7 +276,6 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         if (stop_began)
             grace -= std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *stop_began);
         asgi->shutdown(std::max(grace, std::chrono::milliseconds(1000)));
-        asgi->stop();
     }
     return kExitOk;
 }
