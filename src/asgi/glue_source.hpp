@@ -49,7 +49,9 @@ class Channel:
         self.recv_waiter = None
         self.send_waiter = None
         self.receive = self._receive
-        self.send = self._send
+        # C: returns an awaitable (a shared done future, or send_waiter when the output is
+        # above its high-water mark), so a send costs no coroutine.
+        self.send = port.send
 
     async def _receive(self):
         port = self.port
@@ -59,11 +61,6 @@ class Channel:
             await waiter
             message = port.receive()
         return message
-
-    async def _send(self, message):
-        if self.port.send(message):
-            self.send_waiter = waiter = self.loop.create_future()
-            await waiter
 
     def wake(self):
         for name in ("recv_waiter", "send_waiter"):
@@ -94,15 +91,12 @@ class Server:
         self.app = app
         self.loop = loop
         self.state = None  # the lifespan state, when the app supports lifespan
-        self.tasks = set()
 
     def start(self, port, scope):
         if self.state is not None:
             scope["state"] = self.state.copy()
         channel = Channel(port, self.loop)
         task = channel.task = self.loop.create_task(self._run(channel, scope))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
         return channel
 
     async def _run(self, channel, scope):
@@ -114,9 +108,12 @@ class Server:
             channel.port.finish(None, False)
 
     async def drain(self, grace):
-        if self.tasks:
-            await asyncio.wait(set(self.tasks), timeout=grace)
-        left = set(self.tasks)
+        # Request tasks are the ones running _run (no registry on the hot path).
+        code = Server._run.__code__
+        tasks = {t for t in asyncio.all_tasks() if getattr(t.get_coro(), "cr_code", None) is code}
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        left = {t for t in tasks if not t.done()}
         for task in left:
             task.cancel()
         if left:

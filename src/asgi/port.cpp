@@ -164,20 +164,19 @@ PyObject* do_start(PortObject* p, PyObject* message) {
     }
     p->started = true;
     p->sink->start(static_cast<int>(status), headers);
-    Py_RETURN_FALSE;
+    return Py_NewRef(p->impl->ready.get());
 }
 
+PyObject* ready(PortObject* p) { return Py_NewRef(p->impl->ready.get()); }
+
+// What send() returns: the shared done future, or a new future the task awaits until the
+// connection drained its output (Channel.wake resolves channel.send_waiter).
 PyObject* step_result(PortObject* p, ResponseSink::Step step) {
-    switch (step) {
-        case ResponseSink::Step::ok:
-            Py_RETURN_FALSE;
-        case ResponseSink::Step::wait:
-            Py_RETURN_TRUE;
-        case ResponseSink::Step::complete:
-            p->sink = nullptr;
-            Py_RETURN_FALSE;
-    }
-    Py_RETURN_FALSE;
+    if (step == ResponseSink::Step::complete) p->sink = nullptr;
+    if (step != ResponseSink::Step::wait || !p->ex || p->ex->channel == nullptr) return ready(p);
+    PyRef waiter(PyObject_CallMethod(p->impl->loop.get(), "create_future", nullptr));
+    if (!waiter || PyObject_SetAttrString(p->ex->channel, "send_waiter", waiter.get()) != 0) return nullptr;
+    return waiter.release();
 }
 
 PyObject* do_body(PortObject* p, PyObject* message) {
@@ -223,7 +222,7 @@ PyObject* do_pathsend(PortObject* p, PyObject* message) {
     return step_result(p, p->sink->file(fd.get(), static_cast<std::uint64_t>(st.st_size)));
 }
 
-// send(message) -> True when the caller must wait for a wake-up before sending more.
+// send(message) -> an awaitable (see step_result).
 PyObject* port_send(PyObject* self, PyObject* message) {
     auto* p = as_port(self);
     Names& n = p->impl->names;

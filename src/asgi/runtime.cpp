@@ -95,6 +95,9 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     const char* name = PyUnicode_AsUTF8(PyTuple_GetItem(made.get(), 1));
     rt->loop_name_ = name != nullptr ? name : "?";
 
+    im.ready = PyRef(PyObject_CallMethod(im.loop.get(), "create_future", nullptr));
+    PyRef set(im.ready ? PyObject_CallMethod(im.ready.get(), "set_result", "O", Py_None) : nullptr);
+    if (!set) return fail("ready future");
     PyObject* callable = app.state().callable.get();
     im.server = PyRef(
         PyObject_CallFunctionObjArgs(im.glue_fn("Server").get(), callable, im.loop.get(), nullptr));

@@ -33,6 +33,7 @@ struct Runtime::Impl {
     std::function<void()> on_readable;
     bool poll_scheduled = false;  // a call_soon(poll_fn) is pending
     PyRef port_type;          // the Port heap type
+    PyRef ready;              // a done future: what send() returns when it need not wait
     PyRef disconnected_type;  // glue.ClientDisconnected
     PyRef capsule;            // holds this Impl* for the builtins
     Names names;
