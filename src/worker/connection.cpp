@@ -323,7 +323,6 @@ void Connection::run_inline() {
 void Connection::run_async() {
     self_ = shared_from_this();
     producer_->begin(info_, queue_, *this);
-    watch_disconnect();
 }
 
 void Connection::response_complete() {
@@ -334,9 +333,12 @@ void Connection::response_complete() {
 // While an async app runs, the connection reads nothing (pipelined requests wait), so a
 // client that goes away would only be noticed by a failed write. Watch for EOF meanwhile:
 // the app gets http.disconnect (an SSE or long-poll view ends). Bytes that arrive instead
-// are a pipelined request: left alone.
+// are a pipelined request: left alone. Armed by the tick once a request has run for a
+// while (check_deadline), so the common short request pays nothing for it.
 void Connection::watch_disconnect() {
+    watching_disconnect_ = true;
     socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+        self->watching_disconnect_ = false;
         if (self->state_ != State::app || !self->app_running_) return;
         if (ec) return self->close();
         char byte = 0;
@@ -517,6 +519,7 @@ void Connection::check_deadline(std::int64_t now_ms) {
     const auto& cfg = manager_.config();
     if (state_ == State::app) {
         if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
+        if (app_running_ && !watching_disconnect_ && producer_->asynchronous()) watch_disconnect();
         if (!app_running_ || cfg.request_timeout_ms <= 0 || timed_out_) return;
         if (now_ms - app_started_ms_ < cfg.request_timeout_ms) return;
         // --request-timeout with app threads: Python cannot interrupt a running thread, so

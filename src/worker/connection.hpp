@@ -139,6 +139,7 @@ private:
     bool timed_out_ = false;     // --request-timeout fired
     bool trusted_peer_ = false;  // the peer is in --forwarded-allow-ips
     bool counted_in_flight_ = false;  // StatsWriter::request_started() was called for it
+    bool watching_disconnect_ = false;  // an EOF watch is pending (ASGI, watch_disconnect)
     std::atomic<bool> flush_posted_{false};
     std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
 
