@@ -51,12 +51,14 @@ def test_app_without_lifespan_is_served():
 
 
 def test_blocked_event_loop_stops_the_heartbeat(tmp_path):
-    with serve(paasrun_path(), "asgi_raw:app", extra=["--timeout", "2"],
+    # --timeout 4, not less: the replacement's boot (import + lifespan) counts against it
+    # too, and takes seconds on a loaded machine.
+    with serve(paasrun_path(), "asgi_raw:app", extra=["--timeout", "4"],
                env={"ASGI_MARKER_DIR": str(tmp_path)}) as s:
         s.proc.wait_for_line(r"msg=ready worker=1 pid=(\d+)", timeout=10)
         with s.connect(timeout=30) as c:
             c.sendall(b"GET /block?s=30 HTTP/1.1\r\nHost: t\r\n\r\n")
-            s.proc.wait_for_line(r"worker timeout, dumping stacks", timeout=20)
+            s.proc.wait_for_line(r"worker timeout, dumping stacks", timeout=30)
             s.proc.wait_for_line(r"in block", timeout=10)  # faulthandler's dump names the view
             s.proc.wait_for_line(r"killing worker.*reason=timeout", timeout=10)
         wait_until(lambda: len(list(tmp_path.glob("startup-*"))) == 2, timeout=20, what="replacement worker")
