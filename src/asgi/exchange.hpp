@@ -1,15 +1,17 @@
-// Exchange: one HTTP request handed from the worker's front end (the Boost.Asio loop thread,
-// no GIL) to the ASGI event loop thread (asyncio, GIL), and the sink its response goes to.
+// Exchange: one HTTP request handed from the worker's front end (AsgiProducer) to the ASGI
+// runtime, and the sink its response goes to. Front end and event loop share one thread
+// (asgi/runtime.hpp), so nothing here is cross-thread except by history: the atomics cost
+// nothing and keep the contract explicit.
 //
 // The worker fills `request` and `sink`, then Runtime::submit()s the exchange. From then on:
-//   - the loop thread builds the `http` scope from `request` and runs the app's task; its
-//     send() calls go to `sink` (on the loop thread, GIL held, never blocking);
+//   - the runtime builds the `http` scope from `request` and runs the app's task; its send()
+//     calls go to `sink` (never blocking);
 //   - the worker may set `disconnected` or ask for a wake-up (Runtime::notify) at any time;
 //   - once the sink reported the response complete (ResponseSink::Step::complete, or after
-//     fail()), the loop thread never touches `request` or `sink` again: the connection may
+//     fail()), the runtime never touches `request` or `sink` again: the connection may
 //     already be serving its next request. A task that keeps running (a background task)
 //     only sees http.disconnect from receive() and an error from send().
-// Shared by both threads through std::shared_ptr; the fields say which thread owns them.
+// Shared through std::shared_ptr by the producer and the task's Port.
 #pragma once
 
 #include <atomic>

@@ -8,7 +8,8 @@
 //   body   Expect: 100-continue answered just before reading the body; the whole body is
 //          read (de-chunked) into a RequestBody, still without the GIL.
 //   app    the ResponseProducer (WSGI) runs on the loop thread (--threads 1) or on an app
-//          thread; it queues encoded response bytes with backpressure.
+//          thread; it queues encoded response bytes with backpressure. An asynchronous
+//          producer (ASGI) starts a task and reports the end with response_complete().
 //   write  the loop flushes the queue (writev/sendfile on the non-blocking socket).
 //   next   access-log line, then keep-alive: bytes already received (pipelining) are parsed
 //          at once, in order; otherwise wait for the next request within --keep-alive.

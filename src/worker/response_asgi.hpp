@@ -1,7 +1,7 @@
 // AsgiProducer: the ResponseProducer of an ASGI worker. It hands each request to the
-// worker's asyncio loop thread (asgi::Runtime) and encodes what the app sends for the wire,
-// from that thread, into the connection's OutputQueue (thread-safe); the connection's loop
-// thread writes it. docs/asgi.md has the threading model.
+// worker's asyncio loop (asgi::Runtime, which drives this same thread's io_context) and
+// encodes what the app sends for the wire into the connection's OutputQueue; the connection
+// writes it on the next poll. docs/asgi.md has the threading model.
 //
 // One per connection, reused for its requests; each request gets a fresh asgi::Exchange
 // shared with the loop thread, so a task that outlives its response (a background task)
@@ -15,9 +15,8 @@
 // before its response is complete gets a 500 when nothing was sent, else the connection is
 // cut so the client sees a truncated response.
 //
-// Threads: begin/abandon/output_drained/cancel/summary run on the connection's loop thread
-// (no GIL); the ResponseSink methods run on the asyncio thread (GIL held). summary() is read
-// only after response_complete() was posted, which orders it after the sink's writes.
+// Threads: one. begin/abandon/output_drained/cancel/summary run in asio handlers, the
+// ResponseSink methods in the app's task; the GIL is held for both (docs/asgi.md).
 #pragma once
 
 #include <memory>
