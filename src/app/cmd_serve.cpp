@@ -101,9 +101,9 @@ void register_serve(CLI::App& app, Commands& cmds) {
     auto a = std::make_shared<ServeArgs>();
     ServeOptions& o = a->opts;
     auto* s = app.add_subcommand("serve",
-                                 "Serve a WSGI app with pre-forked embedded-CPython workers "
+                                 "Serve a WSGI or ASGI app with pre-forked embedded-CPython workers "
                                  "(gunicorn-compatible options; see docs/serve.md)");
-    s->add_option("app", o.app, "WSGI app as MODULE:CALLABLE (callable defaults to application)")
+    s->add_option("app", o.app, "WSGI or ASGI app as MODULE:CALLABLE (callable defaults to application)")
         ->required();
     s->add_option("-b,--bind", o.bind,
                   "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable (default 0.0.0.0:$PORT, "
@@ -113,6 +113,9 @@ void register_serve(CLI::App& app, Commands& cmds) {
     s->add_option("-w,--workers", o.workers,
                   "worker processes (default $WEB_CONCURRENCY, else from CPUs/cgroup)");
     s->add_option("--threads", o.threads, "app threads per worker")->capture_default_str();
+    s->add_option("--interface", o.interface,
+                  "auto (ASGI when the callable is a coroutine function, else WSGI), asgi or wsgi")
+        ->capture_default_str();
     s->add_option("--loop-yield-us", o.loop_yield_us,
                   "microseconds of busy event loop between CPU yields, so workers sharing a "
                   "core take turns finely (0=never)")

@@ -284,6 +284,8 @@ void Connection::prepare_info() {
         info_.request_id = std::string_view(generated_id_.data(), generated_id_.size());
     }
     info_.script_name = cfg.root_path;
+    info_.local_addr = listener_.address;
+    info_.local_port = listener_.port;
     info_.keep_alive = request_.keep_alive && !draining_;
 }
 
@@ -300,6 +302,7 @@ void Connection::dispatch() {
         return flush();
     }
     app_running_ = true;
+    if (producer_->asynchronous()) return run_async();
     if (manager_.config().inline_app) return run_inline();
     self_ = shared_from_this();
     if (!manager_.pool()->post(*this)) {
@@ -313,6 +316,36 @@ void Connection::run_inline() {
     producer_->begin(info_, queue_, *this);
     if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
     flush();
+}
+
+// ASGI: the request goes to the worker's event loop thread; the producer calls
+// response_complete() from there when the response is whole.
+void Connection::run_async() {
+    self_ = shared_from_this();
+    producer_->begin(info_, queue_, *this);
+}
+
+void Connection::response_complete() {
+    auto self = std::move(self_);
+    boost::asio::post(manager_.io(), [self = std::move(self)] { self->on_app_done(); });
+}
+
+// While an async app runs, the connection reads nothing (pipelined requests wait), so a
+// client that goes away would only be noticed by a failed write. Watch for EOF meanwhile:
+// the app gets http.disconnect (an SSE or long-poll view ends). Bytes that arrive instead
+// are a pipelined request: left alone. Armed by the tick once a request has run for a
+// while (check_deadline), so the common short request pays nothing for it.
+void Connection::watch_disconnect() {
+    watching_disconnect_ = true;
+    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+        self->watching_disconnect_ = false;
+        if (self->state_ != State::app || !self->app_running_) return;
+        if (ec) return self->close();
+        char byte = 0;
+        ssize_t n = ::recv(self->fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return self->close();
+        if (n < 0) self->watch_disconnect();
+    });
 }
 
 void Connection::run_app_job() {
@@ -413,6 +446,7 @@ void Connection::flush() {
 
 void Connection::on_flushed() {
     if (!app_running_) return finish_request();
+    if (producer_->asynchronous()) return producer_->output_drained();
     if (!manager_.config().inline_app) return;  // the app thread posts more or on_app_done
     // --threads 1 and the producer paused at the high-water mark: pull the next slice.
     if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
@@ -485,6 +519,7 @@ void Connection::check_deadline(std::int64_t now_ms) {
     const auto& cfg = manager_.config();
     if (state_ == State::app) {
         if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
+        if (app_running_ && !watching_disconnect_ && producer_->asynchronous()) watch_disconnect();
         if (!app_running_ || cfg.request_timeout_ms <= 0 || timed_out_) return;
         if (now_ms - app_started_ms_ < cfg.request_timeout_ms) return;
         // --request-timeout with app threads: Python cannot interrupt a running thread, so
@@ -494,7 +529,9 @@ void Connection::check_deadline(std::int64_t now_ms) {
         timed_out_ = true;
         log::warn("http", "request timed out method={} path={} request_id={}", request_.method,
                   log::quote(request_.path), info_.request_id);
-        manager_.request_timed_out();
+        // An async (ASGI) task is cancelled, its stack logged; nothing is left stuck, so no
+        // recycle. A WSGI app thread cannot be stopped: the worker asks to be replaced.
+        if (!producer_->cancel()) manager_.request_timed_out();
         if (bytes_written_ == 0) {
             send_best_effort(fd_, 504, request_.method == "HEAD");
             summary_.status = 504;
@@ -562,6 +599,7 @@ void Connection::close() {
         if (auto* stats = manager_.stats()) stats->request_abandoned();
     }
     queue_.abort();  // wakes an app thread waiting for room; its next pump() abandons
+    if (app_running_ && producer_->asynchronous()) producer_->abandon();  // http.disconnect
     boost::system::error_code ignored;
     socket_.close(ignored);
     manager_.unlink(this);

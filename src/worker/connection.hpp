@@ -8,7 +8,8 @@
 //   body   Expect: 100-continue answered just before reading the body; the whole body is
 //          read (de-chunked) into a RequestBody, still without the GIL.
 //   app    the ResponseProducer (WSGI) runs on the loop thread (--threads 1) or on an app
-//          thread; it queues encoded response bytes with backpressure.
+//          thread; it queues encoded response bytes with backpressure. An asynchronous
+//          producer (ASGI) starts a task and reports the end with response_complete().
 //   write  the loop flushes the queue (writev/sendfile on the non-blocking socket).
 //   next   access-log line, then keep-alive: bytes already received (pipelining) are parsed
 //          at once, in order; otherwise wait for the next request within --keep-alive.
@@ -95,12 +96,15 @@ private:
     void dispatch();
     void prepare_info();
     void run_inline();
+    void run_async();
+    void watch_disconnect();
     void run_app_job() override;  // app thread
     void on_app_done();           // loop thread, posted by run_app_job
 
     // OutputChannel (the producer calls these)
     void output_ready() override;
     bool wait_for_room() override;
+    void response_complete() override;  // asyncio thread (ASGI)
 
     // write side
     void flush();
@@ -136,6 +140,7 @@ private:
     bool timed_out_ = false;     // --request-timeout fired
     bool trusted_peer_ = false;  // the peer is in --forwarded-allow-ips
     bool counted_in_flight_ = false;  // StatsWriter::request_started() was called for it
+    bool watching_disconnect_ = false;  // an EOF watch is pending (ASGI, watch_disconnect)
     std::atomic<bool> flush_posted_{false};
     std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
 

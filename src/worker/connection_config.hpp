@@ -33,7 +33,7 @@ struct ConnectionConfig {
     std::int64_t linger_ms = 2'000;
     std::int64_t request_timeout_ms = 0;  // --request-timeout; 0 = off
 
-    bool inline_app = true;  // --threads 1: the app runs on the loop thread
+    bool inline_app = true;  // --threads 1: the app runs on the loop thread (false for ASGI)
     http::CidrList forwarded_allow;
     std::string root_path;  // SCRIPT_NAME, no trailing '/'
 

@@ -43,6 +43,8 @@ struct RequestInfo {
     std::string_view host;                 // HTTP_HOST (after trusted X-Forwarded-Host); may be empty
     std::string_view request_id;           // validated or generated X-Request-Id
     std::string_view script_name;          // --root-path ("" = none)
+    std::string_view local_addr;           // the listening socket's address ("" = unix socket)
+    std::uint16_t local_port = 0;
     bool keep_alive = true;                // the connection may stay open after this response
 };
 
@@ -56,6 +58,9 @@ public:
     /// loop (the app's write() callable): block until it drained below kLowWater. Called
     /// WITHOUT the GIL. False when the client is gone.
     virtual bool wait_for_room() = 0;
+    /// An asynchronous producer (ASGI) finished the response from its own thread: the
+    /// connection takes over (flush, access log, next request). Called once per request.
+    virtual void response_complete() {}
 
 protected:
     virtual ~OutputChannel() = default;
@@ -77,6 +82,16 @@ public:
     virtual Step pump() = 0;
     virtual void abandon() = 0;
     [[nodiscard]] virtual ResponseSummary summary() const = 0;
+
+    // ---- asynchronous producers (ASGI) only; loop thread ------------------------------
+    /// True: begin() hands the request to another thread and the producer reports the end
+    /// through OutputChannel::response_complete(); pump() is never called.
+    [[nodiscard]] virtual bool asynchronous() const { return false; }
+    /// The connection wrote everything queued so far (the app may be waiting for room).
+    virtual void output_drained() {}
+    /// The request overran --request-timeout: stop it if possible. True when it was
+    /// stopped (no stuck thread is left behind, so the worker need not be recycled).
+    virtual bool cancel() { return false; }
 };
 
 /// The static-files hook: called on the loop thread, without the GIL, before the app. Returns

@@ -33,6 +33,7 @@ const Field kFields[] = {
     {"chdir", &ServeOptions::chdir},
     {"pythonpath", &ServeOptions::pythonpath},
     {"venv", &ServeOptions::venv},
+    {"interface", &ServeOptions::interface},
     {"bind", &ServeOptions::bind},
     {"backlog", &ServeOptions::backlog},
     {"workers", &ServeOptions::workers},
@@ -126,6 +127,8 @@ Status validate(const ServeOptions& o) {
     if (module.empty()) return Error(fmt::format("APP {}: empty module name", log::quote(o.app)));
     if (colon != std::string::npos && colon + 1 == o.app.size())
         return Error(fmt::format("APP {}: empty callable after ':'", log::quote(o.app)));
+    if (o.interface != "auto" && o.interface != "asgi" && o.interface != "wsgi")
+        return Error(fmt::format("--interface must be auto, asgi or wsgi (got {})", log::quote(o.interface)));
     if (o.bind.empty()) return Error("no --bind address");
     for (const auto& b : o.bind)
         if (b.empty()) return Error("--bind: empty address");

@@ -57,6 +57,8 @@ struct ServeOptions {
     std::vector<std::string>
         pythonpath;    // --pythonpath DIR[,DIR] (repeatable), prepended to sys.path
     std::string venv;  // --venv DIR ("" = VIRTUAL_ENV, else .venv in the app dir)
+    std::string interface = "auto";  // --interface auto|asgi|wsgi: auto = ASGI when the callable is
+                                     // a coroutine function (or its __call__ is), else WSGI
 
     // --- sockets and processes (arbiter) -------------------------------------------------
     std::vector<std::string> bind;  // --bind HOST:PORT | [V6]:PORT | unix:PATH (repeatable);

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "asgi/runtime.hpp"
 #include "util/log.hpp"
 #include "worker/app_pool.hpp"
 #include "worker/connection_config.hpp"
@@ -22,6 +23,8 @@
 #include "worker/sched_slice.hpp"
 #include "worker/heartbeat.hpp"
 #include "worker/notify_arbiter.hpp"
+#include "worker/reactor_fd.hpp"
+#include "worker/response_asgi.hpp"
 #include "worker/response_wsgi.hpp"
 #include "worker/static_route.hpp"
 #include "worker/stats_writer.hpp"
@@ -117,9 +120,41 @@ private:
 
 thread_local std::unique_ptr<wsgi::PythonThread> t_python_thread;
 
+// Starts the ASGI runtime and runs the lifespan startup (GIL held). The error is the exit
+// code: a failed startup is the app's failure to load (kExitAppLoadError, message on stderr),
+// so the arbiter halts and a deploy's health gate sees it; an app that does not support
+// lifespan (raises on that scope) is served without it.
+int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
+    auto rt = asgi::Runtime::create(app, asgi::RuntimeOptions{});
+    if (!rt) {
+        log::error("worker", "asgi runtime error={}", log::quote(rt.error().describe()));
+        return kExitBootError;
+    }
+    auto started = (*rt)->startup();
+    if (!started) {
+        std::fprintf(stderr, "%s\n", started.error().describe().c_str());
+        return kExitAppLoadError;
+    }
+    switch (started->kind) {
+        case asgi::StartupResult::Kind::ok: log::info("asgi", "lifespan startup complete"); break;
+        case asgi::StartupResult::Kind::unsupported:
+            log::info("asgi", "lifespan not supported by the app, serving without it reason={}",
+                      log::quote(started->message));
+            break;
+        case asgi::StartupResult::Kind::failed:
+            log::error("asgi", "lifespan startup failed message={}", log::quote(started->message));
+            std::fprintf(stderr, "ASGI lifespan startup failed: %s\n", started->message.c_str());
+            std::fflush(stderr);
+            return kExitAppLoadError;
+    }
+    out = std::move(*rt);
+    return kExitOk;
+}
+
 // The event loop and everything it owns; runs with the GIL released.
+// `asgi`: the ASGI runtime when the app is ASGI (null for WSGI).
 int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, HeartbeatWriter* heartbeat,
-          StatsWriter* stats) {
+          StatsWriter* stats, asgi::Runtime* asgi) {
     const auto& o = ctx.options;
     auto config = make_connection_config(o, access_log_fd);
     if (!config) {
@@ -127,6 +162,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         return kExitBootError;
     }
     config->max_connections = connection_cap();
+    if (asgi) config->inline_app = false;  // requests go to the asyncio thread, never the loop's
     // --static mounts are served on the loop, before the app and without the GIL.
     auto static_route = StaticRoute::create(o);
     if (!static_route) {
@@ -140,7 +176,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         log::debug("worker", "scheduler slice not changed error={}", log::quote(st.error().describe()));
 
     std::unique_ptr<AppPool> pool;
-    if (o.threads > 1)
+    if (o.threads > 1 && !asgi)
         pool = std::make_unique<AppPool>(
             static_cast<std::size_t>(o.threads),
             [slice] {
@@ -149,12 +185,19 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
             },
             [] { t_python_thread.reset(); });
 
+    // ASGI: this whole function holds the GIL; the asyncio loop drives the io_context below
+    // (asgi/runtime.hpp), so C++ handlers call into the app directly.
+    std::optional<wsgi::GilGuard> gil;
+    if (asgi) gil.emplace();
+    const auto epolls_before = asgi ? epoll_fds() : std::set<int>{};
     asio::io_context io(1);
     Recycler recycler(o, ctx.control_fd);
     ManagerHooks hooks;
     RssReader rss;
     std::uint64_t ticks = 0;
     hooks.on_tick = [&] {
+        // ASGI: this tick runs inside the asyncio loop's thread, so an app that blocks the
+        // event loop stops the heartbeat exactly like a stuck --threads 1 WSGI worker.
         if (heartbeat) heartbeat->beat();
         // RSS once a second (every 4th 250 ms tick): for the stats file and --max-rss.
         if ((stats || recycler.watches_rss()) && ticks++ % 4 == 0) {
@@ -167,9 +210,10 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     hooks.on_request_timeout = [&] { recycler.ask("request-timeout"); };
     hooks.on_drained = [&] { io.stop(); };
 
-    ConnectionManager manager(
-        io, std::move(*config), [&app] { return std::make_unique<WsgiProducer>(app); }, pool.get(),
-        static_route->get(), std::move(hooks));
+    ProducerFactory factory = [&app] { return std::make_unique<WsgiProducer>(app); };
+    if (asgi) factory = [asgi] { return std::make_unique<AsgiProducer>(*asgi); };
+    ConnectionManager manager(io, std::move(*config), std::move(factory), pool.get(), static_route->get(),
+                              std::move(hooks));
     manager.set_stats(stats);
     for (int fd : ctx.listen_fds) {
         if (auto st = manager.add_listener(fd); !st) {
@@ -179,7 +223,9 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     }
 
     asio::steady_timer graceful(io);
+    std::optional<std::chrono::steady_clock::time_point> stop_began;
     auto stop_watch = StopWatch::start(io, [&](int sig) {
+        stop_began = std::chrono::steady_clock::now();
         log::info("worker", "graceful stop signal={} worker={} connections={}", sig, ctx.index,
                   manager.connection_count());
         if (stats) stats->set_ready(false);
@@ -202,12 +248,35 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     if (heartbeat) heartbeat->beat();
     send_ready(ctx.control_fd);
     if (stats) stats->set_ready(true);
-    log::info("worker", "ready worker={} pid={} threads={}", ctx.index, ::getpid(), o.threads);
-    run_event_loop(io, std::chrono::microseconds(o.loop_yield_us));
+    if (asgi)
+        log::info("worker", "ready worker={} pid={} interface=asgi loop={}", ctx.index, ::getpid(), asgi->loop_name());
+    else
+        log::info("worker", "ready worker={} pid={} threads={}", ctx.index, ::getpid(), o.threads);
+    if (asgi) {
+        auto reactor = new_epoll_fd(epolls_before, epoll_fds());
+        if (!reactor) {
+            log::error("worker", "asgi front end error={}", log::quote(reactor.error().describe()));
+            return kExitBootError;
+        }
+        auto ran = asgi->run(*reactor, [&] {
+            io.poll();
+            if (io.stopped()) asgi->stop_soon();
+        });
+        if (!ran) log::error("worker", "asgi loop error={}", log::quote(ran.error().describe()));
+    } else {
+        run_event_loop(io, std::chrono::microseconds(o.loop_yield_us));
+    }
 
     if (stats) stats->set_ready(false);
     manager.force_stop();
     if (pool) pool->stop();  // finishes what app threads are running
+    if (asgi) {
+        // Background tasks and the lifespan shutdown get what is left of the grace period.
+        auto grace = std::chrono::milliseconds(std::int64_t{o.graceful_timeout} * 1000);
+        if (stop_began)
+            grace -= std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *stop_began);
+        asgi->shutdown(std::max(grace, std::chrono::milliseconds(1000)));
+    }
     return kExitOk;
 }
 
@@ -261,11 +330,16 @@ int run_worker(const WorkerContext& ctx) {
         return kExitAppLoadError;
     }
 
+    std::unique_ptr<asgi::Runtime> asgi;
+    if (o.interface == "asgi" || (o.interface == "auto" && asgi::looks_like_asgi(*app))) {
+        if (int rc = start_asgi(*app, asgi); rc != kExitOk) return rc;
+    }
+
     int rc = kExitOk;
     {
         // The loop thread runs without the GIL; producers take it per request.
         wsgi::GilRelease no_gil;
-        rc = serve(ctx, *app, *access_log, heartbeat ? &*heartbeat : nullptr, stats ? &*stats : nullptr);
+        rc = serve(ctx, *app, *access_log, heartbeat ? &*heartbeat : nullptr, stats ? &*stats : nullptr, asgi.get());
     }
     return rc;
 }

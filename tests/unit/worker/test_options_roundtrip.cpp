@@ -22,6 +22,7 @@ ServeOptions every_field_set() {
     o.chdir = "/srv/app dir";
     o.pythonpath = {"/a", "/b=c"};
     o.venv = "/srv/.venv";
+    o.interface = "asgi";
     o.bind = {"127.0.0.1:8001", "[::1]:8002", "unix:/run/a,b.sock"};
     o.backlog = 17;
     o.workers = 3;
@@ -201,4 +202,18 @@ TEST_CASE("options: static mounts parse PREFIX=DIR", "[worker][options]") {
 TEST_CASE("options: split_list trims and drops empty items", "[worker][options]") {
     CHECK(split_list(" a, b ,,c ") == std::vector<std::string>{"a", "b", "c"});
     CHECK(split_list("").empty());
+}
+
+TEST_CASE("--interface accepts auto, asgi and wsgi only") {
+    ServeOptions o;
+    o.app = "app:app";
+    o.bind = {"127.0.0.1:8000"};
+    for (const char* ok : {"auto", "asgi", "wsgi"}) {
+        o.interface = ok;
+        CHECK(validate(o));
+    }
+    o.interface = "cgi";
+    auto st = validate(o);
+    REQUIRE_FALSE(st);
+    CHECK(st.error().message.find("--interface") != std::string::npos);
 }

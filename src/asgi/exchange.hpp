@@ -1,0 +1,91 @@
+// Exchange: one HTTP request handed from the worker's front end (AsgiProducer) to the ASGI
+// runtime, and the sink its response goes to. Front end and event loop share one thread
+// (asgi/runtime.hpp), so nothing here is cross-thread except by history: the atomics cost
+// nothing and keep the contract explicit.
+//
+// The worker fills `request` and `sink`, then Runtime::submit()s the exchange. From then on:
+//   - the runtime builds the `http` scope from `request` and runs the app's task; its send()
+//     calls go to `sink` (never blocking);
+//   - the worker may set `disconnected` or ask for a wake-up (Runtime::notify) at any time;
+//   - once the sink reported the response complete (ResponseSink::Step::complete, or after
+//     fail()), the runtime never touches `request` or `sink` again: the connection may
+//     already be serving its next request. A task that keeps running (a background task)
+//     only sees http.disconnect from receive() and an error from send().
+// Shared through std::shared_ptr by the producer and the task's Port.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "wsgi/request.hpp"
+
+struct _object;  // PyObject, opaque here
+
+namespace paasrun::asgi {
+
+/// The request as the front end parsed it (views into the connection's buffers, valid until
+/// the response is complete).
+struct RequestView {
+    std::string_view method;
+    std::string_view raw_path;  // as received, not decoded, without the query
+    std::string_view query;     // raw, without '?'
+    bool http10 = false;
+    std::span<const wsgi::Header> headers;  // arrival order; Host already the effective one
+    std::string_view scheme = "http";       // after trusted X-Forwarded-Proto
+    std::string_view client_host;           // "" = unknown (unix socket)
+    std::uint16_t client_port = 0;
+    std::string_view server_host;  // local address; "" = unix socket
+    std::uint16_t server_port = 0;
+    std::string_view root_path;   // --root-path ("" = none)
+    std::string_view request_id;  // for log lines
+    wsgi::Body body;              // whole body, already read by the front end
+};
+
+/// Where the app's response goes (the worker encodes it for the wire). Every call happens on
+/// the event loop thread with the GIL held and must not block.
+class ResponseSink {
+public:
+    enum class Step {
+        ok,        // taken; the app may send more
+        wait,      // taken, but the output is above its high-water mark: wait for a wake-up
+        complete,  // the response is complete (or could not be completed): sink is done
+    };
+    struct Header {
+        std::string_view name;
+        std::string_view value;
+    };
+
+    /// http.response.start (validated shape; headers copied, the head is held back until
+    /// the first body bytes so both leave in one write).
+    virtual void start(int status, std::span<const Header> headers) = 0;
+    /// http.response.body.
+    virtual Step body(std::string_view data, bool more_body) = 0;
+    /// http.response.pathsend: `length` bytes of `fd` from offset 0 (the sink dups the fd).
+    virtual Step file(int fd, std::uint64_t length) = 0;
+    /// The app's task ended (or raised, `traceback` non-empty) before the response was
+    /// complete: a 500 when nothing was sent, else the connection is cut. Completes.
+    /// `quiet`: the client went away or the task was cancelled (logged at info, not error).
+    virtual void fail(std::string_view traceback, bool quiet) = 0;
+
+protected:
+    virtual ~ResponseSink() = default;
+};
+
+struct Exchange {
+    // Set by the worker before submit(); read by the loop thread until the response is
+    // complete.
+    RequestView request;
+    ResponseSink* sink = nullptr;
+
+    // Either thread.
+    std::atomic<bool> disconnected{false};  // the client went away (worker sets it)
+    std::atomic<bool> wants_room{false};    // the app waits for the output to drain
+
+    // Loop thread only: the Python channel of the running task (a strong reference, dropped
+    // when the task ends).
+    _object* channel = nullptr;
+};
+
+}  // namespace paasrun::asgi

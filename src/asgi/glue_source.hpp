@@ -1,0 +1,210 @@
+// The Python half of the ASGI runtime, compiled once per worker from this source: the per-
+// request Channel (receive/send coroutines over the C++ Port), the Server that starts a task
+// per request, the Lifespan protocol and the loop helpers. The C++ half (runtime.cpp) builds
+// scopes, moves bytes and wakes waiters; the coroutines stay in Python because apps await
+// them and asyncio's machinery is Python's.
+#pragma once
+
+namespace paasrun::asgi {
+
+inline constexpr const char* kGlueSource = R"PY(
+import asyncio
+import inspect
+import traceback
+
+
+class ClientDisconnected(OSError):
+    """send() after the client went away (ASGI spec 2.4: a subclass of OSError)."""
+
+
+def looks_like_asgi(app):
+    if inspect.isclass(app):
+        return False
+    if inspect.iscoroutinefunction(app) or asyncio.iscoroutinefunction(app):
+        return True
+    call = getattr(app, "__call__", None)
+    return call is not None and (inspect.iscoroutinefunction(call) or asyncio.iscoroutinefunction(call))
+
+
+def new_loop(prefer_uvloop):
+    if prefer_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.new_event_loop(), "uvloop"
+    return asyncio.new_event_loop(), "asyncio"
+
+
+class Channel:
+    """receive() and send() of one request; `port` is the C++ side."""
+
+    __slots__ = ("port", "loop", "task", "recv_waiter", "send_waiter", "receive", "send")
+
+    def __init__(self, port, loop):
+        self.port = port
+        self.loop = loop
+        self.task = None
+        self.recv_waiter = None
+        self.send_waiter = None
+        self.receive = self._receive
+        # C: returns an awaitable (a shared done future, or send_waiter when the output is
+        # above its high-water mark), so a send costs no coroutine.
+        self.send = port.send
+
+    async def _receive(self):
+        port = self.port
+        message = port.receive()
+        while message is None:
+            self.recv_waiter = waiter = self.loop.create_future()
+            await waiter
+            message = port.receive()
+        return message
+
+    def wake(self):
+        for name in ("recv_waiter", "send_waiter"):
+            waiter = getattr(self, name)
+            if waiter is not None:
+                setattr(self, name, None)
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def cancel_with_stack(self):
+        task = self.task
+        if task is None or task.done():
+            return ""
+        # Task.print_stack() shows only the outermost coroutine: follow the await chain
+        # down to where the app is actually waiting.
+        frames, coro = [], task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is not None:
+                frames.append((frame, frame.f_lineno))
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        task.cancel()
+        return "".join(traceback.StackSummary.extract(frames).format())
+
+
+class Server:
+    def __init__(self, app, loop):
+        self.app = app
+        self.loop = loop
+        self.state = None  # the lifespan state, when the app supports lifespan
+
+    def start(self, port, scope):
+        if self.state is not None:
+            scope["state"] = self.state.copy()
+        channel = Channel(port, self.loop)
+        task = channel.task = self.loop.create_task(self._run(channel, scope))
+        return channel
+
+    async def _run(self, channel, scope):
+        try:
+            await self.app(scope, channel.receive, channel.send)
+        except BaseException as e:
+            channel.port.finish(traceback.format_exc(), isinstance(e, (ClientDisconnected, asyncio.CancelledError)))
+        else:
+            channel.port.finish(None, False)
+
+    async def drain(self, grace):
+        # Request tasks are the ones running _run (no registry on the hot path).
+        code = Server._run.__code__
+        tasks = {t for t in asyncio.all_tasks() if getattr(t.get_coro(), "cr_code", None) is code}
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        left = {t for t in tasks if not t.done()}
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left, timeout=1.0)
+        return len(left)
+
+
+def _settle(future, value):
+    if future is not None and not future.done():
+        future.set_result(value)
+
+
+class Lifespan:
+    """The ASGI lifespan protocol, run once per worker."""
+
+    def __init__(self, app, loop, server):
+        self.app = app
+        self.loop = loop
+        self.server = server
+        self.state = {}
+        self.inbox = None
+        self.started = None
+        self.stopped = None
+        self.task = None
+        self.supported = False
+
+    async def startup(self):
+        self.inbox = asyncio.Queue()
+        self.started = self.loop.create_future()
+        self.stopped = self.loop.create_future()
+        self.task = self.loop.create_task(self._main())
+        await self.inbox.put({"type": "lifespan.startup"})
+        kind, message = await self.started
+        if kind == "ok":
+            self.supported = True
+            self.server.state = self.state
+        return kind, message
+
+    async def shutdown(self):
+        if not self.supported or self.task is None or self.task.done():
+            return "skipped", ""
+        await self.inbox.put({"type": "lifespan.shutdown"})
+        return await self.stopped
+
+    async def _main(self):
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},
+                 "state": self.state}
+        try:
+            await self.app(scope, self._receive, self._send)
+        except BaseException:
+            text = traceback.format_exc()
+            if not self.started.done():
+                _settle(self.started, ("unsupported", text))
+            else:
+                _settle(self.stopped, ("failed", text))
+        else:
+            _settle(self.started, ("unsupported", "the app returned without answering lifespan.startup"))
+            _settle(self.stopped, ("ok", ""))
+
+    async def _receive(self):
+        return await self.inbox.get()
+
+    async def _send(self, message):
+        kind = message["type"]
+        if kind == "lifespan.startup.complete":
+            _settle(self.started, ("ok", ""))
+        elif kind == "lifespan.startup.failed":
+            _settle(self.started, ("failed", str(message.get("message", ""))))
+        elif kind == "lifespan.shutdown.complete":
+            _settle(self.stopped, ("ok", ""))
+        elif kind == "lifespan.shutdown.failed":
+            _settle(self.stopped, ("failed", str(message.get("message", ""))))
+        else:
+            raise RuntimeError(f"unexpected ASGI message {kind!r} in the lifespan protocol")
+
+
+def run_loop(loop, fd, on_readable):
+    asyncio.set_event_loop(loop)
+    loop.add_reader(fd, on_readable)
+    loop.call_soon(on_readable)
+    try:
+        loop.run_forever()
+    finally:
+        loop.remove_reader(fd)
+
+
+def run_until(loop, coro, timeout):
+    asyncio.set_event_loop(loop)
+    if timeout is not None:
+        coro = asyncio.wait_for(coro, timeout)
+    return loop.run_until_complete(coro)
+)PY";
+
+}  // namespace paasrun::asgi

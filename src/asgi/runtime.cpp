@@ -1,0 +1,226 @@
+#include "asgi/runtime.hpp"
+
+#include <algorithm>
+
+#include "asgi/glue_source.hpp"
+#include "asgi/runtime_impl.hpp"
+#include "util/log.hpp"
+#include "wsgi/app_state.hpp"
+#include "wsgi/interpreter.hpp"
+
+namespace paasrun::asgi {
+namespace {
+
+// The glue module, compiled once per process.
+PyRef glue_namespace() {
+    static PyObject* ns = nullptr;  // lives as long as the interpreter
+    if (ns != nullptr) return PyRef::borrow(ns);
+    PyRef module(PyModule_New("paasrun.asgi"));
+    if (!module) return {};
+    PyObject* dict = PyModule_GetDict(module.get());
+    if (PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0) return {};
+    PyRef code(Py_CompileString(kGlueSource, "<paasrun.asgi>", Py_file_input));
+    if (!code) return {};
+    PyRef ran(PyEval_EvalCode(code.get(), dict, dict));
+    if (!ran) return {};
+    ns = Py_NewRef(dict);
+    return PyRef::borrow(ns);
+}
+
+Runtime::Impl* impl_of(PyObject* capsule) {
+    return static_cast<Runtime::Impl*>(PyCapsule_GetPointer(capsule, "paasrun.asgi.runtime"));
+}
+
+PyObject* poll_builtin(PyObject* capsule, PyObject*) {
+    auto* im = impl_of(capsule);
+    im->poll_scheduled = false;
+    if (im->on_readable) im->on_readable();
+    Py_RETURN_NONE;
+}
+
+PyMethodDef kPollDef = {"poll_front_end", poll_builtin, METH_NOARGS,
+                        "run the C++ front end's ready handlers"};
+
+// ("kind", "message") -> StartupResult-ish pair; false with an error set on a bad shape.
+bool kind_and_message(PyObject* pair, std::string& kind, std::string& message) {
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) return false;
+    const char* k = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0));
+    const char* m = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 1));
+    if (k == nullptr || m == nullptr) return false;
+    kind = k;
+    message = m;
+    return true;
+}
+
+}  // namespace
+
+PyRef Runtime::Impl::glue_fn(const char* name) const {
+    return PyRef::borrow(PyDict_GetItemString(glue.get(), name));
+}
+
+bool looks_like_asgi(const wsgi::App& app) {
+    PyRef ns = glue_namespace();
+    if (!ns) {
+        log::error("asgi", "glue failed error={}", log::quote(wsgi::take_python_error()));
+        return false;
+    }
+    PyRef r(PyObject_CallFunctionObjArgs(PyDict_GetItemString(ns.get(), "looks_like_asgi"),
+                                         app.state().callable.get(), nullptr));
+    bool yes = r && PyObject_IsTrue(r.get()) == 1;
+    PyErr_Clear();
+    return yes;
+}
+
+Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
+                                                 const RuntimeOptions& options) {
+    std::unique_ptr<Runtime> rt(new Runtime());
+    rt->impl_ = std::make_unique<Impl>();
+    Impl& im = *rt->impl_;
+    im.owner = rt.get();
+    auto fail = [](std::string_view what) {
+        return Error(fmt::format("asgi {}: {}", what, wsgi::take_python_error()));
+    };
+
+    im.glue = glue_namespace();
+    if (!im.glue) return fail("glue");
+    if (!im.names.init()) return fail("names");
+    im.port_type = make_port_type();
+    if (!im.port_type) return fail("port type");
+    im.disconnected_type = im.glue_fn("ClientDisconnected");
+
+    PyRef made(PyObject_CallFunction(im.glue_fn("new_loop").get(), "O",
+                                     options.prefer_uvloop ? Py_True : Py_False));
+    if (!made) return fail("event loop");
+    im.loop = PyRef::borrow(PyTuple_GetItem(made.get(), 0));
+    const char* name = PyUnicode_AsUTF8(PyTuple_GetItem(made.get(), 1));
+    rt->loop_name_ = name != nullptr ? name : "?";
+
+    im.ready = PyRef(PyObject_CallMethod(im.loop.get(), "create_future", nullptr));
+    PyRef set(im.ready ? PyObject_CallMethod(im.ready.get(), "set_result", "O", Py_None) : nullptr);
+    if (!set) return fail("ready future");
+    PyObject* callable = app.state().callable.get();
+    im.server = PyRef(
+        PyObject_CallFunctionObjArgs(im.glue_fn("Server").get(), callable, im.loop.get(), nullptr));
+    if (!im.server) return fail("server");
+    im.lifespan = PyRef(PyObject_CallFunctionObjArgs(im.glue_fn("Lifespan").get(), callable,
+                                                     im.loop.get(), im.server.get(), nullptr));
+    if (!im.lifespan) return fail("lifespan");
+    im.capsule = PyRef(PyCapsule_New(&im, "paasrun.asgi.runtime", nullptr));
+    if (!im.capsule) return fail("capsule");
+    im.poll_fn = PyRef(PyCFunction_New(&kPollDef, im.capsule.get()));
+    if (!im.poll_fn) return fail("builtins");
+    return rt;
+}
+
+Runtime::~Runtime() {
+    if (impl_ && impl_->loop) {
+        PyRef closed(PyObject_CallMethod(impl_->loop.get(), "close", nullptr));
+        PyErr_Clear();
+    }
+}
+
+Result<StartupResult> Runtime::startup() {
+    Impl& im = *impl_;
+    PyRef coro(PyObject_CallMethod(im.lifespan.get(), "startup", nullptr));
+    PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOO",
+                                                 im.loop.get(), coro.get(), Py_None))
+                   : PyRef{};
+    std::string kind, message;
+    if (!r || !kind_and_message(r.get(), kind, message))
+        return Error("lifespan startup: " + wsgi::take_python_error());
+    StartupResult out;
+    out.message = std::move(message);
+    out.kind = kind == "ok"       ? StartupResult::Kind::ok
+               : kind == "failed" ? StartupResult::Kind::failed
+                                  : StartupResult::Kind::unsupported;
+    return out;
+}
+
+Status Runtime::run(int fd, std::function<void()> on_readable) {
+    Impl& im = *impl_;
+    im.on_readable = std::move(on_readable);
+    PyRef r(PyObject_CallFunction(im.glue_fn("run_loop").get(), "OiO", im.loop.get(), fd,
+                                  im.poll_fn.get()));
+    im.on_readable = nullptr;
+    if (!r) return Error("asgi event loop: " + wsgi::take_python_error());
+    return {};
+}
+
+void Runtime::stop_soon() {
+    PyRef r(PyObject_CallMethod(impl_->loop.get(), "stop", nullptr));
+    if (!r)
+        log::error("asgi", "stopping the loop failed error={}",
+                   log::quote(wsgi::take_python_error()));
+}
+
+void Runtime::schedule_poll() {
+    Impl& im = *impl_;
+    if (im.poll_scheduled || !im.on_readable) return;
+    PyRef r(PyObject_CallMethod(im.loop.get(), "call_soon", "O", im.poll_fn.get()));
+    if (!r) {
+        log::error("asgi", "scheduling the front end failed error={}", log::quote(wsgi::take_python_error()));
+        return;
+    }
+    im.poll_scheduled = true;
+}
+
+void Runtime::submit(const std::shared_ptr<Exchange>& ex) {
+    impl_->start_request(ex);
+}
+
+void Runtime::notify(const std::shared_ptr<Exchange>& ex, Event e) {
+    if (ex->channel == nullptr) return;  // the task already ended
+    switch (e) {
+        case Event::wake: {
+            PyRef r(PyObject_CallMethod(ex->channel, "wake", nullptr));
+            if (!r)
+                log::error("asgi", "wake failed error={}", log::quote(wsgi::take_python_error()));
+            break;
+        }
+        case Event::cancel: {
+            PyRef stack(PyObject_CallMethod(ex->channel, "cancel_with_stack", nullptr));
+            const char* text = stack ? PyUnicode_AsUTF8(stack.get()) : nullptr;
+            std::string err = text != nullptr ? std::string() : wsgi::take_python_error();
+            log::warn("asgi", "request timed out, task cancelled request_id={} stack={}",
+                      ex->request.request_id,
+                      log::quote(text != nullptr ? std::string_view(text) : std::string_view(err)));
+            PyErr_Clear();
+            break;
+        }
+    }
+}
+
+void Runtime::shutdown(std::chrono::milliseconds grace) {
+    Impl& im = *impl_;
+    auto began = std::chrono::steady_clock::now();
+    double seconds = static_cast<double>(grace.count()) / 1000.0;
+    PyRef coro(PyObject_CallMethod(im.server.get(), "drain", "d", seconds));
+    PyRef left = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
+                                                    im.loop.get(), coro.get(), seconds + 2.0))
+                      : PyRef{};
+    if (!left) {
+        log::warn("asgi", "waiting for tasks failed error={}",
+                  log::quote(wsgi::take_python_error()));
+    } else if (long n = PyLong_AsLong(left.get()); n > 0) {
+        log::warn("asgi", "tasks cancelled at shutdown count={}", n);
+    }
+    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+    double rest = std::max(1.0, static_cast<double>((grace - used).count()) / 1000.0);
+    coro = PyRef(PyObject_CallMethod(im.lifespan.get(), "shutdown", nullptr));
+    PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
+                                                 im.loop.get(), coro.get(), rest))
+                   : PyRef{};
+    std::string kind, message;
+    if (!r || !kind_and_message(r.get(), kind, message)) {
+        log::error("asgi", "lifespan shutdown did not complete error={}",
+                   log::quote(wsgi::take_python_error()));
+        return;
+    }
+    if (kind == "ok")
+        log::info("asgi", "lifespan shutdown complete");
+    else if (kind == "failed")
+        log::error("asgi", "lifespan shutdown failed message={}", log::quote(message));
+}
+
+}  // namespace paasrun::asgi

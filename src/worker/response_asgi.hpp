@@ -1,0 +1,78 @@
+// AsgiProducer: the ResponseProducer of an ASGI worker. It hands each request to the
+// worker's asyncio loop (asgi::Runtime, which drives this same thread's io_context) and
+// encodes what the app sends for the wire into the connection's OutputQueue; the connection
+// writes it on the next poll. docs/asgi.md has the threading model.
+//
+// One per connection, reused for its requests; each request gets a fresh asgi::Exchange
+// shared with the loop thread, so a task that outlives its response (a background task)
+// never touches the next request's state.
+//
+// Framing follows the WSGI producer: the app's Content-Length; else, when the first body
+// message is also the last (more_body false), its length; else chunked (HTTP/1.1) or close
+// (HTTP/1.0). The head is held back until the first body message and leaves with it in one
+// write. Bytes beyond a declared Content-Length are dropped; fewer close the connection.
+// http.response.pathsend queues a sendfile(2) segment. An app that raises (or returns)
+// before its response is complete gets a 500 when nothing was sent, else the connection is
+// cut so the client sees a truncated response.
+//
+// Threads: one. begin/abandon/output_drained/cancel/summary run in asio handlers, the
+// ResponseSink methods in the app's task; the GIL is held for both (docs/asgi.md).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asgi/exchange.hpp"
+#include "asgi/runtime.hpp"
+#include "http/response_writer.hpp"
+#include "worker/response.hpp"
+
+namespace paasrun::worker {
+
+class AsgiProducer final : public ResponseProducer, private asgi::ResponseSink {
+public:
+    explicit AsgiProducer(asgi::Runtime& runtime) : runtime_(runtime) {}
+
+    void begin(const RequestInfo& info, OutputQueue& queue, OutputChannel& channel) override;
+    ResponseProducer::Step pump() override { return ResponseProducer::Step::done; }
+    void abandon() override;
+    [[nodiscard]] ResponseSummary summary() const override { return summary_; }
+    [[nodiscard]] bool asynchronous() const override { return true; }
+    void output_drained() override;
+    bool cancel() override;
+
+private:
+    // asgi::ResponseSink (asyncio thread, GIL held)
+    void start(int status, std::span<const Header> headers) override;
+    using SinkStep = asgi::ResponseSink::Step;
+    SinkStep body(std::string_view data, bool more_body) override;
+    SinkStep file(int fd, std::uint64_t length) override;
+    void fail(std::string_view traceback, bool quiet) override;
+
+    bool commit_head(std::optional<std::uint64_t> known_length);
+    void queue_data(std::string_view data);
+    SinkStep after_append(bool more_body);
+    SinkStep complete();
+
+    asgi::Runtime& runtime_;
+    std::shared_ptr<asgi::Exchange> exchange_;
+    const RequestInfo* info_ = nullptr;
+    OutputQueue* queue_ = nullptr;
+    OutputChannel* channel_ = nullptr;
+    std::vector<wsgi::Header> request_headers_;
+
+    // The response (asyncio thread until complete).
+    int status_ = 0;
+    std::string header_bytes_;  // the app's header names and values, copied at start
+    std::vector<std::array<std::size_t, 4>> header_spans_;  // name off/len, value off/len
+    std::vector<http::Header> response_headers_;
+    std::string head_buf_;
+    http::ResponsePlan plan_;
+    ResponseSummary summary_;
+    bool head_committed_ = false;
+    bool broken_ = false;
+};
+
+}  // namespace paasrun::worker

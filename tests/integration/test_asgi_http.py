@@ -1,0 +1,252 @@
+"""ASGI 3 `http` scope behaviours on `paasrun serve`, each with a raw ASGI app
+(tests/fixtures/apps/serve/asgi_raw.py), over real sockets against the real binary."""
+import hashlib
+import json
+import os
+import pathlib
+import socket
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "serve"))
+from harness import ResponseReader, read_until_closed, serve  # noqa: E402
+from conftest import paasrun_path, wait_until  # noqa: E402
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "serve"
+
+
+@pytest.fixture
+def markers(tmp_path):
+    return tmp_path
+
+
+@pytest.fixture
+def server(markers):
+    with serve(paasrun_path(), "asgi_raw:app", env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        yield s
+
+
+def request(path, method="GET", body=b"", headers=b"", close=True):
+    return (f"{method} {path} HTTP/1.1\r\nHost: example.test\r\n".encode() + headers +
+            (b"Connection: close\r\n" if close else b"") +
+            (f"Content-Length: {len(body)}\r\n".encode() if body else b"") + b"\r\n" + body)
+
+
+def test_detected_as_asgi_with_uvloop(server):
+    server.proc.wait_for_line(r"interface=asgi loop=uvloop", timeout=10)
+
+
+def test_scope_fields(server):
+    raw = request("/scope?a=1&b=%20", headers=b"X-Custom: Value\r\nX-Forwarded-Proto: https\r\n")
+    r = server.exchange(raw)[0]
+    assert r.status == 200
+    scope = json.loads(r.body)
+    assert scope["type"] == "http"
+    assert scope["asgi"] == {"version": "3.0", "spec_version": "2.4"}
+    assert scope["http_version"] == "1.1"
+    assert scope["method"] == "GET"
+    assert scope["scheme"] == "https"  # 127.0.0.1 is a trusted proxy by default
+    assert scope["path"] == "/scope"
+    assert scope["raw_path"] == {"bytes": "/scope"}
+    assert scope["query_string"] == {"bytes": "a=1&b=%20"}
+    assert scope["root_path"] == ""
+    headers = [(k["bytes"], v["bytes"]) for k, v in scope["headers"]]
+    assert ("host", "example.test") in headers
+    assert ("x-custom", "Value") in headers  # names lowercased, values kept
+    assert scope["client"][0] == "127.0.0.1" and isinstance(scope["client"][1], int)
+    assert scope["server"] == ["127.0.0.1", server.port]
+    assert "http.response.pathsend" in scope["extensions"]
+    assert scope["state"]["pid"] > 0  # from the lifespan startup
+
+
+def test_path_is_decoded_raw_path_is_not(server):
+    scope = json.loads(server.exchange(request("/sc%6Fpe"))[0].body)
+    assert scope["path"] == "/scope"
+    assert scope["raw_path"] == {"bytes": "/sc%6Fpe"}
+
+
+def test_scheme_not_taken_from_untrusted_peer(markers):
+    with serve(paasrun_path(), "asgi_raw:app", extra=["--forwarded-allow-ips", "10.9.9.9"],
+               env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        scope = json.loads(s.exchange(request("/scope", headers=b"X-Forwarded-Proto: https\r\n"
+                                              b"X-Forwarded-For: 1.2.3.4\r\n"))[0].body)
+        assert scope["scheme"] == "http"
+        assert scope["client"][0] == "127.0.0.1"
+
+
+def test_forwarded_for_sets_client(server):
+    scope = json.loads(server.exchange(request("/scope", headers=b"X-Forwarded-For: 203.0.113.7\r\n"))[0].body)
+    assert scope["client"][0] == "203.0.113.7"
+
+
+def test_root_path(markers):
+    with serve(paasrun_path(), "asgi_raw:app", extra=["--root-path", "/mount"],
+               env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        scope = json.loads(s.exchange(request("/mount/scope"))[0].body)
+        assert scope["root_path"] == "/mount"
+        assert scope["path"] == "/scope"
+        assert scope["raw_path"] == {"bytes": "/mount/scope"}
+
+
+def test_small_body_one_message(server):
+    r = server.exchange(request("/echo", "POST", b"hello"))[0]
+    out = json.loads(r.body)
+    assert out == {"size": 5, "sha256": hashlib.sha256(b"hello").hexdigest(), "messages": 1, "more_body": [False]}
+
+
+def test_large_body_streamed_with_more_body(server):
+    body = os.urandom(3 * 1024 * 1024 + 17)  # past the 1 MiB in-memory limit: spooled
+    r = server.exchange(request("/echo", "POST", body), timeout=30)[0]
+    out = json.loads(r.body)
+    assert out["size"] == len(body)
+    assert out["sha256"] == hashlib.sha256(body).hexdigest()
+    assert out["messages"] > 1
+    assert out["more_body"][:-1] == [True] * (out["messages"] - 1) and out["more_body"][-1] is False
+
+
+def test_chunked_request_body(server):
+    raw = (b"POST /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+           b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+    out = json.loads(server.exchange(raw)[0].body)
+    assert out["size"] == 11 and out["sha256"] == hashlib.sha256(b"hello world").hexdigest()
+
+
+def test_response_length_known_from_single_message(server):
+    r = server.exchange(request("/"))[0]
+    assert r.status == 200 and r.body == b"Hello, world!"
+    assert r.header("Content-Length") == "13"
+
+
+def test_streamed_response_is_chunked_and_arrives_in_parts(server):
+    with server.connect(timeout=10) as s:
+        s.sendall(request("/stream?n=6"))
+        s.settimeout(10)
+        first = s.recv(65536)
+        # The head and the first part arrive before the app has produced the rest (it
+        # sleeps 50 ms between parts).
+        assert b"Transfer-Encoding: chunked" in first
+        assert b"part 0" in first and b"part 5" not in first
+        rest = read_until_closed(s)
+    data = first + rest
+    for i in range(6):
+        assert b"part %d\n" % i in data
+    assert data.endswith(b"0\r\n\r\n")
+
+
+def test_keep_alive_and_pipelining(server):
+    raw = request("/", close=False) + request("/echo", "POST", b"abc", close=False) + request("/")
+    rs = server.exchange(raw, count=3)
+    assert [r.status for r in rs] == [200, 200, 200]
+    assert json.loads(rs[1].body)["size"] == 3
+
+
+def test_http10(server):
+    r = server.exchange(b"GET /scope HTTP/1.0\r\nHost: t\r\n\r\n")[0]
+    assert json.loads(r.body)["http_version"] == "1.0"
+
+
+def test_head_request_has_no_body(server):
+    with server.connect() as s:
+        s.sendall(b"HEAD / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 200") and data.endswith(b"\r\n\r\n")
+
+
+def test_exception_before_response_is_500_with_traceback_in_log(server):
+    r = server.exchange(request("/raise"))[0]
+    assert r.status == 500
+    assert b"boom" not in r.body
+    server.proc.wait_for_line(r'component=asgi msg="app raised".*boom before the response', timeout=10)
+    assert server.get("/").status == 200  # the worker keeps serving
+
+
+def test_exception_mid_response_cuts_the_connection(server):
+    with server.connect() as s:
+        s.sendall(request("/raise-late"))
+        data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 200")
+    assert b"partial" in data
+    assert not data.endswith(b"0\r\n\r\n")  # no final chunk: the client sees a truncated response
+
+
+def test_app_returning_without_response_is_500(server):
+    assert server.exchange(request("/no-response"))[0].status == 500
+    server.proc.wait_for_line(r"app returned without completing its response", timeout=10)
+
+
+def test_invalid_header_is_500(server):
+    r = server.exchange(request("/bad-header"))[0]
+    assert r.status == 500
+    assert r.header("Injected") is None
+
+
+def test_disconnect_event(server, markers):
+    s = server.connect()
+    s.sendall(request("/wait-disconnect", close=False))
+    wait_until(lambda: (markers / "waiting").exists(), timeout=10, what="app waiting for disconnect")
+    s.close()
+    wait_until(lambda: (markers / "disconnect").exists(), timeout=10, what="http.disconnect delivered")
+    assert (markers / "disconnect").read_text() == "http.disconnect"
+
+
+def test_backpressure_slow_reader(server, markers):
+    s = server.connect(timeout=30)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.sendall(request("/big"))
+    wait_until(lambda: (markers / "big-progress").exists(), timeout=10, what="app started sending")
+    time.sleep(1.0)  # the client reads nothing: the app must be held back
+    sent = int((markers / "big-progress").read_text())
+    assert sent < 256, "the app produced the whole 16 MiB body without the client reading"
+    reader = ResponseReader(s)
+    r = reader.read()
+    assert r.status == 200 and len(r.body) == 256 * 65536
+    s.close()
+
+
+def test_pathsend_uses_the_file(server):
+    r = server.exchange(request("/pathsend"))[0]
+    assert r.status == 200
+    assert r.body == (FIXTURES / "asgi_raw.py").read_bytes()
+    assert r.header("Content-Length") == str(len(r.body))
+
+
+def test_background_work_after_response_does_not_delay_it(server, markers):
+    t0 = time.monotonic()
+    r = server.exchange(request("/background"))[0]
+    assert r.status == 200 and r.body == b"queued"
+    assert time.monotonic() - t0 < 0.3
+    wait_until(lambda: (markers / "background-done").exists(), timeout=10, what="background work")
+
+
+def test_request_timeout_cancels_task_and_logs_stack(markers):
+    with serve(paasrun_path(), "asgi_raw:app", extra=["--request-timeout", "1"],
+               env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        t0 = time.monotonic()
+        r = s.exchange(request("/sleep"), timeout=20)[0]
+        assert r.status == 504
+        assert time.monotonic() - t0 < 10
+        s.proc.wait_for_line(r'request timed out, task cancelled.*sleepy', timeout=10)
+        # A cancelled task leaves nothing stuck: no recycle, the same worker keeps serving.
+        assert "asking to be recycled" not in s.proc.text()
+        assert s.get("/").status == 200
+
+
+def test_factory_and_callable_object(markers):
+    with serve(paasrun_path(), "asgi_raw:make_app()") as s:
+        assert s.get("/").body == b"Hello, world!"
+        s.proc.wait_for_line(r"interface=asgi", timeout=10)
+
+
+def test_interface_forced_wsgi_treats_app_as_wsgi(markers):
+    with serve(paasrun_path(), "hello:application", extra=["--interface", "wsgi"]) as s:
+        assert s.get("/").status == 200
+        assert "interface=asgi" not in s.proc.text()
+
+
+def test_bad_interface_value_exits_2():
+    import subprocess
+    p = subprocess.run([paasrun_path(), "serve", "--interface", "cgi", "x:y"], capture_output=True, timeout=30)
+    assert p.returncode == 2
+    assert b"--interface" in p.stderr
