@@ -440,6 +440,12 @@ void Connection::finish_request() {
         e.duration_ms = static_cast<double>(duration_ns) / 1e6;
         e.request_id = info_.request_id;
         e.remote_addr = info_.remote_addr;
+        e.target = request_.target;
+        e.protocol = request_.version == http::Version::http10 ? "HTTP/1.0" : "HTTP/1.1";
+        e.host = info_.host;
+        e.referer = request_.find("Referer");
+        e.user_agent = request_.find("User-Agent");
+        e.request = &request_;
         manager_.write_access_log(e);
     }
     manager_.request_done();

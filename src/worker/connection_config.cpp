@@ -34,6 +34,15 @@ Result<ConnectionConfig> make_connection_config(const ServeOptions& o, int acces
                    : o.access_log_format == AccessLogFormat::json ? http::AccessLogFormat::json
                                                                   : http::AccessLogFormat::logfmt;
     c.access_log_fd = access_log_fd;
+    if (!o.access_log_template.empty() || o.access_log_format == AccessLogFormat::combined) {
+        auto t = http::AccessLogTemplate::compile(o.access_log_template.empty()
+                                                      ? http::kCombinedLogFormat
+                                                      : std::string_view(o.access_log_template));
+        if (!t) return Error(fmt::format("--access-logformat: {}", t.error().message));
+        c.access_log_template = std::move(*t);
+    }
+    if (o.worker_connections > 0)
+        c.max_connections = static_cast<std::size_t>(o.worker_connections);
     return c;
 }
 
