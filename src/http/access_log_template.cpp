@@ -12,9 +12,11 @@ namespace {
 
 constexpr std::string_view kSimpleAtoms = "hlutrmUqHsBbfaTMDLp";
 
-void append_escaped(std::string& out, std::string_view s) {
+// An absent value is '-' (gunicorn's environ.get(..., '-')), except where gunicorn prints
+// the empty string (%(q)s: QUERY_STRING is always in the environ).
+void append_escaped(std::string& out, std::string_view s, bool dash_when_empty = true) {
     if (s.empty()) {
-        out += '-';
+        if (dash_when_empty) out += '-';
         return;
     }
     for (char ch : s) {
@@ -143,7 +145,7 @@ std::string AccessLogTemplate::render(const AccessLogEntry& e) const {
                 append_escaped(out, e.path);
                 break;
             case 'q':
-                append_escaped(out, e.query);
+                append_escaped(out, e.query, false);
                 break;
             case 'H':
                 append_escaped(out, e.protocol);

@@ -179,10 +179,11 @@ const ServeOptionRow kRows[] = {
      "Access-Control-Allow-Origin: * on static responses", "off"},
 };
 
+// Exactly "true" or "false": what the wire, flags and config-file booleans produce.
 bool parse_bool(std::string_view v, bool& out) {
-    if (v == "true" || v == "1" || iequals(v, "yes") || iequals(v, "on")) return out = true, true;
-    if (v == "false" || v == "0" || iequals(v, "no") || iequals(v, "off")) return out = false, true;
-    return false;
+    if (v != "true" && v != "false") return false;
+    out = v == "true";
+    return true;
 }
 
 std::string_view option_name(const ServeOptionRow& row) {

@@ -49,6 +49,12 @@ void install_reopen_signal() {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     ::sigaction(SIGUSR1, &sa, nullptr);
+    // The arbiter spawns workers with SIGUSR1 blocked; one that arrived since is delivered
+    // now, to the handler.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 bool take_reopen_request() {
