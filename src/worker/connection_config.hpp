@@ -38,6 +38,8 @@ struct ConnectionConfig {
     bool inline_app = true;  // --threads 1: the app runs on the loop thread
     http::CidrList forwarded_allow;
     std::string root_path;  // SCRIPT_NAME, no trailing '/'
+    bool proxy_protocol = false;  // --proxy-protocol
+    http::CidrList proxy_allow;   // --proxy-allow-from
 
     http::AccessLogFormat access_log = http::AccessLogFormat::logfmt;
     // --access-logformat, or --access-log-format combined: replaces `access_log`'s format

@@ -43,8 +43,6 @@ const UnsupportedGunicornSetting kUnsupported[] = {
     {"default_proc_name", "", K::setting, "internal to gunicorn (use -n/--name)"},
     {"paste", "--paste,--paster", K::value, "PasteDeploy apps: load them in a MODULE:CALLABLE"},
     {"raw_paste_global_conf", "--paste-global", K::value, "no PasteDeploy"},
-    {"proxy_protocol", "--proxy-protocol", K::flag, "not implemented yet (issue 15)"},
-    {"proxy_allow_ips", "--proxy-allow-from", K::value, "no --proxy-protocol yet"},
     {"keyfile", "--keyfile", K::value, "terminate TLS in front (router, load balancer, nginx)"},
     {"certfile", "--certfile", K::value, "no TLS in serve"},
     {"ssl_version", "--ssl-version", K::value, "no TLS in serve"},

@@ -137,6 +137,11 @@ const ServeOptionRow kRows[] = {
      "forwarded_allow_ips", "proxies trusted for X-Forwarded-* (CIDR list, * = all)",
      "`$FORWARDED_ALLOW_IPS`, else `127.0.0.1,::1`"},
     {"--root-path", "root-path", &O::root_path, A::value, "", "SCRIPT_NAME prefix", "none"},
+    {"--proxy-protocol", "proxy-protocol", &O::proxy_protocol, A::flag, "proxy_protocol",
+     "accept a PROXY protocol v1/v2 header (HAProxy, cloud load balancers) before the request",
+     "off"},
+    {"--proxy-allow-from", "proxy-allow-from", &O::proxy_allow_ips, A::list, "proxy_allow_ips",
+     "peers allowed to send a PROXY header (CIDR list, * = all)", "`127.0.0.1`"},
     // --- logs ---
     {"--access-log", "access-log", &O::access_log, A::value, "",
      "access log: stderr, stdout, a file path, or - for off", "stderr"},

@@ -142,6 +142,7 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
         v = std::move(out);
     };
     flatten(o.pythonpath);
+    flatten(o.proxy_allow_ips);
 
     if (!forwarded_from_cli) {
         if (auto v = env("FORWARDED_ALLOW_IPS")) o.forwarded_allow_ips = split_list(*v);

@@ -100,6 +100,8 @@ struct ServeOptions {
         "127.0.0.1", "::1"};  // --forwarded-allow-ips
                               // CIDR/IP list, "*" = all; env FORWARDED_ALLOW_IPS when not given
     std::string root_path;    // --root-path: SCRIPT_NAME prefix ("" = none)
+    bool proxy_protocol = false;  // --proxy-protocol: accept a PROXY v1/v2 header first
+    std::vector<std::string> proxy_allow_ips{"127.0.0.1"};  // --proxy-allow-from: who may send it
     AccessLogFormat access_log_format = AccessLogFormat::logfmt;  // --access-log-format
     std::string access_log = "stderr";       // --access-log: "stderr" (default), "stdout",
                                              // "-" = off, or a file path opened for append

@@ -10,6 +10,8 @@ import os
 import pathlib
 import re
 import signal
+import socket
+import struct
 import subprocess
 import textwrap
 
@@ -24,6 +26,8 @@ APP = textwrap.dedent('''\
     def application(environ, start_response):
         if environ["PATH_INFO"] == "/env":
             body = os.environ.get("FROM_DASH_E", "unset").encode()
+        elif environ["PATH_INFO"] == "/addr":
+            body = ("%s %s" % (environ["REMOTE_ADDR"], environ["REMOTE_PORT"])).encode()
         elif environ["PATH_INFO"] == "/id":
             body = environ.get("HTTP_X_REQUEST_ID", "none").encode()
         else:
@@ -399,3 +403,61 @@ def test_migration_page_names_every_gunicorn_setting(paasrun):
     page = (ROOT / "docs" / "gunicorn-migration.md").read_text()
     missing = [n for n in names if f"`{n}`" not in page]
     assert not missing, f"docs/gunicorn-migration.md does not mention {missing}"
+
+
+def raw_request(port, prefix):
+    """Sends `prefix` + a GET /addr and returns the whole response (the server closes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(prefix + b"GET /addr HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+def proxy_v2(src, dst, sport, dport):
+    body = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!HH", sport, dport)
+    return b"\r\n\r\n\0\r\nQUIT\n" + bytes([0x21, 0x11]) + struct.pack("!H", len(body)) + body
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "paasrun"])
+def test_proxy_protocol_v1_sets_the_client_address(paasrun, app, server):
+    """gunicorn 20.1 speaks v1 only; both must give the app the address the header names,
+    and still serve a connection that sends no header (it is optional, from trusted peers)."""
+    if server == "gunicorn" and not have_gunicorn():
+        pytest.skip("python3-gunicorn is not installed")
+    port = free_port()
+    args = ["-b", f"127.0.0.1:{port}", "-w", "1", "--proxy-protocol", "app:application"]
+    cmd = gunicorn_cmd(*args) if server == "gunicorn" else serve_cmd(paasrun, *args)
+    with Proc(cmd, cwd=app, env=clean_env()) as p:
+        wait_for_port(port, timeout=20)
+        r = raw_request(port, f"PROXY TCP4 203.0.113.7 127.0.0.1 5555 {port}\r\n".encode())
+        assert r.startswith(b"HTTP/1.1 200") and r.endswith(b"203.0.113.7 5555"), r
+        plain = raw_request(port, b"")
+        assert plain.startswith(b"HTTP/1.1 200") and b"127.0.0.1 " in plain, plain
+        p.signal(signal.SIGTERM)
+        p.wait(30)
+
+
+def test_proxy_protocol_v2_and_untrusted_peers(paasrun, app):
+    port = free_port()
+    with Proc(serve_cmd(paasrun, "-b", f"127.0.0.1:{port}", "-w", "1", "--proxy-protocol",
+                        "app:application"), cwd=app, env=clean_env()) as p:
+        wait_for_port(port, timeout=20)
+        r = raw_request(port, proxy_v2("198.51.100.9", "127.0.0.1", 40000, port))
+        assert r.startswith(b"HTTP/1.1 200") and r.endswith(b"198.51.100.9 40000"), r
+        p.wait_for_line(r"path=/addr .*remote_addr=198\.51\.100\.9")
+        bad = raw_request(port, b"PROXY TCP4 not-an-ip 127.0.0.1 1 2\r\n")
+        assert bad.startswith(b"HTTP/1.1 400"), bad
+        p.signal(signal.SIGTERM)
+        p.wait(30)
+    # A peer outside --proxy-allow-from may not claim another address.
+    with Proc(serve_cmd(paasrun, "-b", f"127.0.0.1:{port}", "-w", "1", "--proxy-protocol",
+                        "--proxy-allow-from", "10.9.9.9", "app:application"),
+              cwd=app, env=clean_env()) as p:
+        wait_for_port(port, timeout=20)
+        r = raw_request(port, b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n")
+        assert r.startswith(b"HTTP/1.1 400"), r
+        assert raw_request(port, b"").startswith(b"HTTP/1.1 200")
+        p.signal(signal.SIGTERM)
+        p.wait(30)
