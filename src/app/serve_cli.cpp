@@ -32,7 +32,7 @@ ServeCli::ServeCli(CLI::App& command) {
         b->row = &row;
         std::string flags(row.flags);
         std::string help(row.help);
-        if (!row.default_text.empty() && row.default_text != "none")
+        if (!row.default_text.empty() && row.default_text != "none" && row.flags != "app")
             help += fmt::format(" [default: {}]", row.default_text);
         if (row.arity == OptionArity::flag) {
             b->option =
