@@ -6,6 +6,8 @@ namespace {
 using K = GunicornKind;
 
 const UnsupportedGunicornSetting kUnsupported[] = {
+    // When serve itself gets --reload (issue 15's dev loop), move this row and the next two
+    // to serve_option_table.cpp: a flag may be registered with CLI11 only once.
     {"reload", "--reload", K::flag, "use `paasrun up --reload` for development"},
     {"reload_engine", "--reload-engine", K::value, "no --reload in serve"},
     {"reload_extra_files", "--reload-extra-file", K::value, "no --reload in serve"},
