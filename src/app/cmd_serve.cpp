@@ -2,14 +2,19 @@
 // names), and the hidden `paasrun __worker ...` the arbiter execs for each worker when the
 // lean `paasrun-worker` is not installed next to `paasrun` (worker/worker_command.hpp).
 // Argument wiring only: worker/arbiter.hpp and worker/worker_main.hpp do the work.
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "app/commands.hpp"
+#include "app/serve_cli.hpp"
 #include "util/log.hpp"
 #include "worker/arbiter.hpp"
 #include "worker/arbiter_exec.hpp"
 #include "worker/cpu_count.hpp"
+#include "worker/gunicorn_config.hpp"
 #include "worker/serve_manifest.hpp"
 #include "worker/serve_options.hpp"
 #include "worker/worker_entry.hpp"
@@ -20,63 +25,135 @@ namespace {
 using worker::ServeOptions;
 
 struct ServeArgs {
-    ServeOptions opts;
-    std::vector<std::string> statics;
-    std::string access_log_format = "logfmt";
-    std::string worker_cmd;  // tests only: exec this instead of `paasrun __worker`
-    CLI::Option* forwarded = nullptr;
-    CLI::App* command = nullptr;
+    std::unique_ptr<ServeCli> cli;
+    std::string worker_cmd;      // tests only: exec this instead of `paasrun __worker`
+    bool print_table = false;    // docs: print the options table (docs/serve.md) and exit
 };
 
 // paasrun.yaml in the app directory (--chdir, else the current one), below env and flags.
-bool apply_app_manifest(ServeArgs& a) {
-    auto m = worker::load_app_manifest(a.opts.chdir);
+bool apply_app_manifest(ServeOptions& o, const worker::FlagGiven& given) {
+    auto m = worker::load_app_manifest(o.chdir);
     if (!m) {
         log::error("arbiter", "bad manifest error={}", log::quote(m.error().describe()));
         return false;
     }
     if (!*m) return true;
-    auto given = [&a](std::string_view name) {
-        auto* opt = a.command->get_option_no_throw("--" + std::string(name));
-        return opt && opt->count() > 0;
-    };
-    worker::apply_manifest(a.opts, **m, given);
+    worker::apply_manifest(o, **m, given);
     log::info("arbiter", "settings from manifest file={}",
-              log::quote((std::filesystem::path(a.opts.chdir.empty() ? "." : a.opts.chdir) /
+              log::quote((std::filesystem::path(o.chdir.empty() ? "." : o.chdir) /
                           worker::kManifestFile)
                              .string()));
     return true;
 }
 
+int bad_option(const Error& e) {
+    log::error("arbiter", "bad option error={}", log::quote(e.describe()));
+    return 2;
+}
+
+// gunicorn.conf.py: -c from the command line, else from GUNICORN_CMD_ARGS, else the file in
+// the current directory when there is one (gunicorn's default). nullopt = no config file.
+std::optional<std::string> config_source(const ServeLayer& cli, const ServeLayer& env) {
+    if (const auto* v = cli.find("config")) return v->back();
+    if (const auto* v = env.find("config")) return v->back();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(worker::kGunicornConfigFile, ec))
+        return std::string(worker::kGunicornConfigFile);
+    return std::nullopt;
+}
+
+// The interpreter a config file (or --check-config's import) runs in: the app's, as far as
+// the layers read so far say.
+wsgi::InterpreterOptions interpreter_for(const ServeOptions& o) {
+    wsgi::InterpreterOptions py;
+    py.venv = o.venv;
+    py.chdir = o.chdir;
+    py.pythonpath = o.pythonpath;
+    return py;
+}
+
+void print_config(const ServeOptions& o) {
+    for (const auto& row : worker::serve_option_table())
+        if (!row.wire.empty())
+            std::printf("%-26s = %s\n", std::string(row.wire).c_str(),
+                        worker::option_value_text(o, row).c_str());
+    std::fflush(stdout);
+}
+
 int run_serve(ServeArgs& a) {
-    ServeOptions& o = a.opts;
-    auto fmt_value = worker::parse_access_log_format(a.access_log_format);
-    if (!fmt_value) {
-        log::error("arbiter", "bad --access-log-format value={} (logfmt|json)",
-                   log::quote(a.access_log_format));
+    if (a.print_table) {
+        std::fputs(worker::options_markdown_table().c_str(), stdout);
+        return 0;
+    }
+    auto cli = a.cli->layer("command line");
+    if (!cli) {
+        std::fprintf(stderr, "paasrun serve: %s\n", cli.error().message.c_str());
         return 2;
     }
-    o.access_log_format = *fmt_value;
-    for (const auto& s : a.statics) {
-        auto m = worker::parse_static_mount(s);
-        if (!m) {
-            log::error("arbiter", "bad option error={}", log::quote(m.error().message));
+    auto env = gunicorn_cmd_args_layer(std::getenv("GUNICORN_CMD_ARGS"));
+    if (!env) return bad_option(env.error());
+
+    // The config file runs in the interpreter the higher layers name (--venv, --chdir).
+    ServeOptions o;
+    std::vector<ServeLayer> layers;
+    if (auto source = config_source(*cli, *env)) {
+        ServeOptions upper;
+        if (auto st = apply_layer(upper, *env); !st) return bad_option(st.error());
+        if (auto st = apply_layer(upper, *cli); !st) return bad_option(st.error());
+        auto py = interpreter_for(upper);
+        py.chdir.clear();  // gunicorn reads its config file before it changes directory
+        auto entries = worker::evaluate_gunicorn_config(*source, py);
+        if (!entries) {
+            log::error("arbiter", "bad config file file={} error={}", log::quote(*source),
+                       log::quote(entries.error().describe()));
             return 2;
         }
-        o.static_mounts.push_back(std::move(*m));
+        auto config = config_file_layer(*source, *entries);
+        for (const auto& w : config.warnings)
+            log::warn("arbiter", "config file setting ignored file={} why={}", log::quote(*source),
+                      log::quote(w));
+        log::info("arbiter", "settings from config file file={} count={}", log::quote(*source),
+                  config.layer.values.size());
+        config.layer.values.emplace_back(worker::find_option_by_wire("config"),
+                                         std::vector<std::string>{*source});
+        layers.push_back(std::move(config.layer));
     }
-    if (!apply_app_manifest(a)) return 2;
+    layers.push_back(std::move(*env));
+    layers.push_back(std::move(*cli));
+    for (const auto& layer : layers)
+        if (auto st = apply_layer(o, layer); !st) return bad_option(st.error());
+    auto given = [&layers](std::string_view wire) {
+        for (const auto& l : layers)
+            if (l.find(wire)) return true;
+        return false;
+    };
+
+    if (!apply_app_manifest(o, given)) return 2;
     bool auto_count = o.workers == 0;
     auto count = worker::auto_worker_count(worker::probe_cpu_facts());
-    auto st =
-        worker::resolve_defaults(o, worker::process_env(), a.forwarded->count() > 0, count.workers);
-    if (!st) {
-        log::error("arbiter", "bad option error={}", log::quote(st.error().describe()));
-        return 2;
-    }
+    auto st = worker::resolve_defaults(o, worker::process_env(), given("forwarded-allow-ips"),
+                                       count.workers);
+    if (!st) return bad_option(st.error());
     if (auto_count && !worker::process_env()("WEB_CONCURRENCY"))
         log::info("arbiter", "worker count derived from the machine workers={} {}", o.workers,
                   count.reason);
+    if (o.print_config) {
+        print_config(o);
+        return 0;
+    }
+    if (o.check_config) {
+        if (auto imported = worker::check_app_imports(o.app, interpreter_for(o)); !imported) {
+            log::error("arbiter", "check failed error={}", log::quote(imported.error().describe()));
+            return 1;
+        }
+        log::info("arbiter", "configuration is good app={}", log::quote(o.app));
+        return 0;
+    }
+    // -e/--env: the arbiter's environment, so every worker inherits it.
+    for (const auto& kv : o.raw_env) {
+        auto eq = kv.find('=');
+        ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+    }
 
     if (a.worker_cmd.empty()) {
         // Hand the arbiter role to the lean paasrun-arbiter (worker/arbiter_exec.hpp); on
@@ -99,89 +176,17 @@ int run_serve(ServeArgs& a) {
 
 void register_serve(CLI::App& app, Commands& cmds) {
     auto a = std::make_shared<ServeArgs>();
-    ServeOptions& o = a->opts;
     auto* s = app.add_subcommand("serve",
                                  "Serve a WSGI or ASGI app with pre-forked embedded-CPython workers "
                                  "(gunicorn-compatible options; see docs/serve.md)");
-    s->add_option("app", o.app, "WSGI or ASGI app as MODULE:CALLABLE (callable defaults to application)")
-        ->required();
-    s->add_option("-b,--bind", o.bind,
-                  "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable (default 0.0.0.0:$PORT, "
-                  "PORT=8000)")
-        ->allow_extra_args(false);
-    s->add_option("--backlog", o.backlog, "listen(2) backlog")->capture_default_str();
-    s->add_option("-w,--workers", o.workers,
-                  "worker processes (default $WEB_CONCURRENCY, else from CPUs/cgroup)");
-    s->add_option("--threads", o.threads, "app threads per worker")->capture_default_str();
-    s->add_option("--interface", o.interface,
-                  "auto (ASGI when the callable is a coroutine function, else WSGI), asgi or wsgi")
-        ->capture_default_str();
-    s->add_option("--loop-yield-us", o.loop_yield_us,
-                  "microseconds of busy event loop between CPU yields, so workers sharing a "
-                  "core take turns finely (0=never)")
-        ->capture_default_str();
-    s->add_option("--sched-slice-us", o.sched_slice_us,
-                  "scheduler slice asked for each worker thread (Linux >= 6.12, 100-100000; "
-                  "0=kernel default)")
-        ->capture_default_str();
-    s->add_option("-t,--timeout", o.timeout,
-                  "seconds a worker may miss its heartbeat before it is killed (0=off)")
-        ->capture_default_str();
-    s->add_option("--graceful-timeout", o.graceful_timeout,
-                  "seconds to finish in-flight requests on stop")
-        ->capture_default_str();
-    s->add_option("--keep-alive", o.keep_alive, "seconds an idle keep-alive connection stays open")
-        ->capture_default_str();
-    s->add_option("--request-timeout", o.request_timeout, "seconds a request may run (0=off)")
-        ->capture_default_str();
-    s->add_option("--max-requests", o.max_requests,
-                  "recycle a worker after this many requests (0=never)");
-    s->add_option("--max-requests-jitter", o.max_requests_jitter,
-                  "random extra requests before recycling");
-    s->add_option("--max-rss", o.max_rss_mb,
-                  "recycle a worker whose RSS exceeds this many MB (0=off)");
-    s->add_option("--max-body", o.max_body, "largest request body in bytes, else 413 (0=unlimited)")
-        ->capture_default_str();
-    s->add_option("--limit-request-line", o.limit_request_line, "longest request line, else 414")
-        ->capture_default_str();
-    s->add_option("--limit-request-fields", o.limit_request_fields, "most header fields, else 431")
-        ->capture_default_str();
-    s->add_option("--limit-request-field-size", o.limit_request_field_size,
-                  "longest header field, else 431")
-        ->capture_default_str();
-    a->forwarded = s->add_option("--forwarded-allow-ips", o.forwarded_allow_ips,
-                                 "proxies trusted for X-Forwarded-* (CIDR list, * = all; "
-                                 "default $FORWARDED_ALLOW_IPS else 127.0.0.1,::1)")
-                       ->allow_extra_args(false);
-    s->add_option("--root-path", o.root_path, "SCRIPT_NAME prefix the app is mounted at");
-    s->add_option("--access-log-format", a->access_log_format, "logfmt or json")
-        ->capture_default_str();
-    s->add_option("--access-log", o.access_log, "stderr, stdout, a file path, or - for off")
-        ->capture_default_str();
-    s->add_option("--chdir", o.chdir, "change to this directory before importing the app");
-    s->add_option("--pythonpath", o.pythonpath,
-                  "directories to prepend to sys.path (repeatable, comma list)")
-        ->allow_extra_args(false);
-    s->add_option("--venv", o.venv, "virtualenv of the app (default $VIRTUAL_ENV, else .venv)");
-    s->add_option("--static", a->statics,
-                  "serve URL PREFIX from DIR without Python: PREFIX=DIR (repeatable)")
-        ->allow_extra_args(false);
-    s->add_option("--static-root", o.static_root,
-                  "serve this directory at / (robots.txt, favicon.ico); misses go to the app");
-    s->add_option("--static-fallthrough", o.static_fallthrough,
-                  "true: a miss under a --static prefix goes to the app; false: 404")
-        ->capture_default_str();
-    s->add_option("--static-max-age", o.static_max_age,
-                  "Cache-Control max-age in seconds for static names without a content hash")
-        ->capture_default_str();
-    s->add_option("--static-immutable", o.static_immutable,
-                  "URL prefix whose files are cached for a year (repeatable)")
-        ->allow_extra_args(false);
-    s->add_flag("--static-cors", o.static_cors, "Access-Control-Allow-Origin: * on static files");
+    // Every option comes from the one table (worker/serve_option_table.hpp).
+    a->cli = std::make_unique<ServeCli>(*s);
     s->add_option("--worker-cmd", a->worker_cmd,
                   "testing only: comma-separated command to exec as a worker")
         ->group("");
-    a->command = s;
+    s->add_flag("--print-options-table", a->print_table,
+                "docs: print the options table of docs/serve.md")
+        ->group("");
     cmds.add(s, [a] { return run_serve(*a); });
 
     // The arbiter's fork+exec target; not for people (arbiter_handoff.hpp has the format).

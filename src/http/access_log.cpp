@@ -77,6 +77,11 @@ std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
             fields += fmt::format(
                 " status={} bytes={} duration_ms={:.3f} request_id={} remote_addr={}", e.status,
                 e.bytes, e.duration_ms, logfmt_value(e.request_id), logfmt_value(e.remote_addr));
+            if (!e.protocol.empty()) fields += fmt::format(" proto={}", logfmt_value(e.protocol));
+            if (!e.host.empty()) fields += fmt::format(" host={}", logfmt_value(e.host));
+            if (!e.referer.empty()) fields += fmt::format(" referer={}", logfmt_value(e.referer));
+            if (!e.user_agent.empty())
+                fields += fmt::format(" user_agent={}", logfmt_value(e.user_agent));
             return log::format_line(log::Level::info, "access", fields);
         }
         case AccessLogFormat::json: {
@@ -95,6 +100,14 @@ std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
             append_json_string(line, e.request_id);
             line += ",\"remote_addr\":";
             append_json_string(line, e.remote_addr);
+            for (auto [key, value] : {std::pair<const char*, std::string_view>{"proto", e.protocol},
+                                      {"host", e.host},
+                                      {"referer", e.referer},
+                                      {"user_agent", e.user_agent}}) {
+                if (value.empty()) continue;
+                line += fmt::format(",\"{}\":", key);
+                append_json_string(line, value);
+            }
             line += "}\n";
             return line;
         }

@@ -19,6 +19,7 @@
 #include "worker/arbiter_signals.hpp"
 #include "worker/heartbeat.hpp"
 #include "worker/listen.hpp"
+#include "worker/server_process.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/notify_parent.hpp"
 #include "worker/stats_writer.hpp"
@@ -130,9 +131,21 @@ private:
                 return resize(target_ + 1);
             case SIGTTOU:
                 return resize(target_ - 1);
+            case SIGUSR1:
+                return reopen_logs();
             default:
                 log::info(kLog, "ignoring signal signal={}", signal_name(sig));
         }
+    }
+
+    // SIGUSR1 (gunicorn's, for logrotate): reopen --error-logfile here, then every worker
+    // reopens it and its access log (server_process.hpp).
+    void reopen_logs() {
+        if (auto st = reopen_log_file(cfg_.options.error_log, 2); !st)
+            log::error(kLog, "cannot reopen the error log error={}", log::quote(st.error().describe()));
+        for (auto& w : workers_)
+            if (w->pid > 0) ::kill(w->pid, SIGUSR1);
+        log::info(kLog, "log files reopened workers={}", workers_.size());
     }
 
     void read_control(Worker& w) {
@@ -480,7 +493,7 @@ Result<std::vector<Listener>> open_listeners(const ServeOptions& opts) {
     for (const auto& b : opts.bind) {
         auto addr = parse_bind(b);
         if (!addr) return addr.error();
-        auto l = open_listener(*addr, opts.backlog);
+        auto l = open_listener(*addr, opts.backlog, opts.reuse_port);
         if (!l) return l.error();
         log::info(kLog, "listening at={}", l->name);
         out.push_back(std::move(*l));
@@ -503,6 +516,16 @@ int run_arbiter(const ArbiterConfig& config) {
         log::error(kLog, "cannot start error={}", log::quote(e.describe()));
         return 1;
     };
+    const auto& o = config.options;
+    if (auto st = reopen_log_file(o.error_log, 2); !st) return fail(st.error());
+    log::set_level(log_level_from_name(o.log_level));
+    set_process_name(o.proc_name);
+    std::optional<PidFile> pidfile;
+    if (!o.pidfile.empty()) {
+        auto p = PidFile::create(o.pidfile);
+        if (!p) return fail(p.error());
+        pidfile.emplace(std::move(*p));
+    }
     auto notifier = ParentNotifier::from_environment();
     if (!notifier) return fail(notifier.error());
     auto listeners = open_listeners(config.options);

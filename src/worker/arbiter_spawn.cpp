@@ -38,6 +38,8 @@ namespace {
     if (paasrun_worker) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR1);  // likewise: a logrotate during boot must not kill it;
+                                    // install_reopen_signal() unblocks it (server_process.hpp)
     }
     ::sigprocmask(SIG_SETMASK, &mask, nullptr);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include "http/access_log.hpp"
+#include "http/proxy_protocol.hpp"
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
 #include "util/log.hpp"
@@ -50,6 +51,45 @@ Connection::Connection(ConnectionManager& manager, Socket socket, const Listener
       chunked_(manager.config().limits) {
     trusted_peer_ = manager.config().forwarded_allow.allows_all() ||
                     manager.config().forwarded_allow.contains(std::string_view{remote_addr_});
+    proxy_pending_ = manager.config().proxy_protocol;
+}
+
+// --proxy-protocol: the first bytes of a connection may be a PROXY header (optional, as in
+// gunicorn); from a peer in --proxy-allow-from it replaces the client address, from any other
+// peer it is refused. Returns false when the connection was refused.
+bool Connection::take_proxy_header(std::string_view& input, bool& need_more) {
+    need_more = false;
+    auto h = http::parse_proxy_header(input);
+    switch (h.status) {
+        case http::ProxyStatus::incomplete:
+            need_more = true;
+            return true;
+        case http::ProxyStatus::error:
+            proxy_pending_ = false;
+            refuse(400, h.error);
+            return false;
+        case http::ProxyStatus::not_proxy:
+            proxy_pending_ = false;
+            return true;
+        case http::ProxyStatus::complete:
+            break;
+    }
+    proxy_pending_ = false;
+    const auto& cfg = manager_.config();
+    if (!cfg.proxy_allow.allows_all() && !cfg.proxy_allow.contains(std::string_view{remote_addr_})) {
+        refuse(400, "PROXY header from a peer not in --proxy-allow-from");
+        return false;
+    }
+    if (!h.local) {
+        remote_addr_ = std::move(h.source_addr);
+        remote_port_ = h.source_port;
+        trusted_peer_ = cfg.forwarded_allow.allows_all() ||
+                        cfg.forwarded_allow.contains(std::string_view{remote_addr_});
+    }
+    read_pos_ += h.consumed;
+    input.remove_prefix(h.consumed);
+    need_more = input.empty();
+    return true;
 }
 
 Connection::~Connection() = default;
@@ -136,6 +176,11 @@ bool Connection::parse_available() {
         in_request_ = true;
         request_started_ns_ = now_ns();
         deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
+    }
+    if (proxy_pending_ && !input.empty()) {
+        bool need_more = false;
+        if (!take_proxy_header(input, need_more)) return false;
+        if (need_more) return true;
     }
     auto r = http::parse_request_head(input, request_, manager_.config().limits);
     if (r.status == http::ParseStatus::incomplete) return true;
@@ -474,6 +519,12 @@ void Connection::finish_request() {
         e.duration_ms = static_cast<double>(duration_ns) / 1e6;
         e.request_id = info_.request_id;
         e.remote_addr = info_.remote_addr;
+        e.target = request_.target;
+        e.protocol = request_.version == http::Version::http10 ? "HTTP/1.0" : "HTTP/1.1";
+        e.host = info_.host;
+        e.referer = request_.find("Referer");
+        e.user_agent = request_.find("User-Agent");
+        e.request = &request_;
         manager_.write_access_log(e);
     }
     manager_.request_done();

@@ -91,6 +91,7 @@ private:
     [[nodiscard]] bool feed_body(std::string_view input, bool from_read_buffer);  // true: more body wanted
     void read_body();
     void refuse(int status, std::string_view why);
+    [[nodiscard]] bool take_proxy_header(std::string_view& input, bool& need_more);
 
     // app side
     void dispatch();
@@ -139,6 +140,7 @@ private:
     bool refused_ = false;       // an error response is queued; close after it
     bool timed_out_ = false;     // --request-timeout fired
     bool trusted_peer_ = false;  // the peer is in --forwarded-allow-ips
+    bool proxy_pending_ = false;  // --proxy-protocol: a PROXY header may still come
     bool counted_in_flight_ = false;  // StatsWriter::request_started() was called for it
     bool watching_disconnect_ = false;  // an EOF watch is pending (ASGI, watch_disconnect)
     std::atomic<bool> flush_posted_{false};

@@ -27,6 +27,13 @@ Result<ConnectionConfig> make_connection_config(const ServeOptions& o, int acces
     if (!cidrs) return Error(fmt::format("--forwarded-allow-ips: {}", cidrs.error().describe()));
     c.forwarded_allow = std::move(*cidrs);
 
+    c.proxy_protocol = o.proxy_protocol;
+    std::string proxies;
+    for (const auto& ip : o.proxy_allow_ips) proxies += (proxies.empty() ? "" : ",") + ip;
+    auto proxy_cidrs = http::CidrList::parse(proxies);
+    if (!proxy_cidrs) return Error(fmt::format("--proxy-allow-from: {}", proxy_cidrs.error().describe()));
+    c.proxy_allow = std::move(*proxy_cidrs);
+
     c.root_path = o.root_path;
     while (!c.root_path.empty() && c.root_path.back() == '/') c.root_path.pop_back();
 
@@ -34,6 +41,15 @@ Result<ConnectionConfig> make_connection_config(const ServeOptions& o, int acces
                    : o.access_log_format == AccessLogFormat::json ? http::AccessLogFormat::json
                                                                   : http::AccessLogFormat::logfmt;
     c.access_log_fd = access_log_fd;
+    if (!o.access_log_template.empty() || o.access_log_format == AccessLogFormat::combined) {
+        auto t = http::AccessLogTemplate::compile(o.access_log_template.empty()
+                                                      ? http::kCombinedLogFormat
+                                                      : std::string_view(o.access_log_template));
+        if (!t) return Error(fmt::format("--access-logformat: {}", t.error().message));
+        c.access_log_template = std::move(*t);
+    }
+    if (o.worker_connections > 0)
+        c.max_connections = static_cast<std::size_t>(o.worker_connections);
     return c;
 }
 

@@ -14,9 +14,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "http/access_log.hpp"
+#include "http/access_log_template.hpp"
 #include "http/cidr.hpp"
 #include "http/limits.hpp"
 #include "worker/serve_options.hpp"
@@ -36,8 +38,13 @@ struct ConnectionConfig {
     bool inline_app = true;  // --threads 1: the app runs on the loop thread (false for ASGI)
     http::CidrList forwarded_allow;
     std::string root_path;  // SCRIPT_NAME, no trailing '/'
+    bool proxy_protocol = false;  // --proxy-protocol
+    http::CidrList proxy_allow;   // --proxy-allow-from
 
     http::AccessLogFormat access_log = http::AccessLogFormat::logfmt;
+    // --access-logformat, or --access-log-format combined: replaces `access_log`'s format
+    // (the log is on when access_log != off).
+    std::optional<http::AccessLogTemplate> access_log_template;
     int access_log_fd = 2;
     std::size_t max_connections = 10'000;
 };

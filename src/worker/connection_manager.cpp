@@ -246,7 +246,9 @@ void ConnectionManager::request_timed_out() {
 }
 
 void ConnectionManager::write_access_log(const http::AccessLogEntry& entry) {
-    auto line = http::format_access_log(config_.access_log, entry);
+    auto line = config_.access_log_template && config_.access_log != http::AccessLogFormat::off
+                    ? config_.access_log_template->render(entry)
+                    : http::format_access_log(config_.access_log, entry);
     if (line.empty()) return;
     // One write(2) per line: lines from several workers sharing the fd never interleave.
     [[maybe_unused]] auto n = ::write(config_.access_log_fd, line.data(), line.size());

@@ -85,7 +85,7 @@ Result<Listener> open_unix(const BindAddress& a, int backlog) {
     return Listener{std::move(fd), "unix:" + a.path, a.path};
 }
 
-Result<Listener> open_tcp(const BindAddress& a, int backlog) {
+Result<Listener> open_tcp(const BindAddress& a, int backlog, bool reuse_port) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -102,6 +102,8 @@ Result<Listener> open_tcp(const BindAddress& a, int backlog) {
     // SO_REUSEADDR: a restarted server can bind while old connections sit in TIME_WAIT.
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
         return sys_error("setsockopt(SO_REUSEADDR)");
+    if (reuse_port && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1)
+        return sys_error("setsockopt(SO_REUSEPORT)");
     if (::bind(fd.get(), res->ai_addr, res->ai_addrlen) == -1)
         return sys_error("bind({}:{})", a.host, a.port);
     if (::listen(fd.get(), backlog) == -1) return sys_error("listen({}:{})", a.host, a.port);
@@ -178,12 +180,12 @@ Result<int> parse_listen_fds(std::optional<std::string_view> listen_pid,
     return n;
 }
 
-Result<Listener> open_listener(const BindAddress& a, int backlog) {
+Result<Listener> open_listener(const BindAddress& a, int backlog, bool reuse_port) {
     switch (a.kind) {
         case BindAddress::Kind::unix_path:
             return open_unix(a, backlog);
         case BindAddress::Kind::tcp:
-            return open_tcp(a, backlog);
+            return open_tcp(a, backlog, reuse_port);
         case BindAddress::Kind::fd: {
             if (auto s = check_listening_socket(a.fd); !s) return s.error();
             // Take our own copy so closing it is ours to do; the original stays untouched.

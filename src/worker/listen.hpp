@@ -54,7 +54,10 @@ struct Listener {
 
 /// Binds and listens (SO_REUSEADDR, FD_CLOEXEC, `backlog`). A stale unix socket file (nobody
 /// accepting on it) is replaced; a live one or a non-socket file is an error.
-[[nodiscard]] Result<Listener> open_listener(const BindAddress& addr, int backlog);
+/// `reuse_port`: SO_REUSEPORT on TCP sockets (--reuse-port), so another server (a second
+/// paasrun, a new version started beside the old) can bind the same address.
+[[nodiscard]] Result<Listener> open_listener(const BindAddress& addr, int backlog,
+                                             bool reuse_port = false);
 
 /// Takes the fds from LISTEN_FDS (validated: each must be a listening stream socket), marks
 /// them FD_CLOEXEC and unsets the variables. Empty when nothing was inherited.

@@ -105,7 +105,14 @@ ResponseProducer::Step WsgiProducer::pump() {
 
 bool WsgiProducer::commit_head(const wsgi::ResponseHead& head, std::optional<std::uint64_t> known_length) {
     response_headers_.clear();
-    for (const auto& h : head.headers) response_headers_.push_back({h.name, h.value});
+    bool has_request_id = false;
+    for (const auto& h : head.headers) {
+        response_headers_.push_back({h.name, h.value});
+        has_request_id = has_request_id || http::iequals(h.name, "X-Request-Id");
+    }
+    // Echo the request id (as Heroku's router does) unless the app set its own.
+    if (!has_request_id && !info_->request_id.empty())
+        response_headers_.push_back({"X-Request-Id", info_->request_id});
     std::string_view reason;
     if (auto sp = head.status.find(' '); sp != std::string_view::npos) reason = head.status.substr(sp + 1);
 

@@ -7,61 +7,15 @@
 #include <type_traits>
 #include <variant>
 
+#include "http/access_log_template.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "worker/serve_option_table.hpp"
 
 namespace paasrun::worker {
 namespace {
 
-// One row per option: its wire name and the member it maps to. to_args() and from_args()
-// both walk this table, which is what makes the round trip the identity.
-using Member =
-    std::variant<std::string ServeOptions::*, std::vector<std::string> ServeOptions::*,
-                 int ServeOptions::*, std::uint64_t ServeOptions::*,
-                 AccessLogFormat ServeOptions::*, std::vector<StaticMount> ServeOptions::*,
-                 bool ServeOptions::*>;
-
-struct Field {
-    std::string_view name;
-    Member member;
-};
-
 constexpr std::string_view kNoValue = "\x01";  // never produced: strings are written verbatim
-
-const Field kFields[] = {
-    {"app", &ServeOptions::app},
-    {"chdir", &ServeOptions::chdir},
-    {"pythonpath", &ServeOptions::pythonpath},
-    {"venv", &ServeOptions::venv},
-    {"interface", &ServeOptions::interface},
-    {"bind", &ServeOptions::bind},
-    {"backlog", &ServeOptions::backlog},
-    {"workers", &ServeOptions::workers},
-    {"threads", &ServeOptions::threads},
-    {"loop-yield-us", &ServeOptions::loop_yield_us},
-    {"sched-slice-us", &ServeOptions::sched_slice_us},
-    {"timeout", &ServeOptions::timeout},
-    {"graceful-timeout", &ServeOptions::graceful_timeout},
-    {"keep-alive", &ServeOptions::keep_alive},
-    {"request-timeout", &ServeOptions::request_timeout},
-    {"max-requests", &ServeOptions::max_requests},
-    {"max-requests-jitter", &ServeOptions::max_requests_jitter},
-    {"max-rss", &ServeOptions::max_rss_mb},
-    {"max-body", &ServeOptions::max_body},
-    {"limit-request-line", &ServeOptions::limit_request_line},
-    {"limit-request-fields", &ServeOptions::limit_request_fields},
-    {"limit-request-field-size", &ServeOptions::limit_request_field_size},
-    {"forwarded-allow-ips", &ServeOptions::forwarded_allow_ips},
-    {"root-path", &ServeOptions::root_path},
-    {"access-log-format", &ServeOptions::access_log_format},
-    {"access-log", &ServeOptions::access_log},
-    {"static", &ServeOptions::static_mounts},
-    {"static-root", &ServeOptions::static_root},
-    {"static-fallthrough", &ServeOptions::static_fallthrough},
-    {"static-max-age", &ServeOptions::static_max_age},
-    {"static-immutable", &ServeOptions::static_immutable},
-    {"static-cors", &ServeOptions::static_cors},
-};
 
 Error arg_error(std::size_t index, std::string msg) {
     return Error(std::move(msg), Where{"worker args", 0, static_cast<int>(index + 1)});
@@ -99,12 +53,21 @@ std::vector<std::string> split_list(std::string_view text) {
 }
 
 std::string_view to_string(AccessLogFormat f) {
-    return f == AccessLogFormat::json ? "json" : "logfmt";
+    switch (f) {
+        case AccessLogFormat::json:
+            return "json";
+        case AccessLogFormat::combined:
+            return "combined";
+        case AccessLogFormat::logfmt:
+            break;
+    }
+    return "logfmt";
 }
 
 std::optional<AccessLogFormat> parse_access_log_format(std::string_view s) {
     if (s == "logfmt") return AccessLogFormat::logfmt;
     if (s == "json") return AccessLogFormat::json;
+    if (s == "combined") return AccessLogFormat::combined;
     return std::nullopt;
 }
 
@@ -161,6 +124,13 @@ Status validate(const ServeOptions& o) {
         if (m.prefix.empty() || m.prefix.front() != '/' || m.dir.empty())
             return Error(fmt::format("--static {}={}: bad mount", m.prefix, m.dir));
     if (o.access_log.empty()) return Error("--access-log: empty destination (use - for off)");
+    if (auto s = check_range("worker-connections", o.worker_connections, 0, 1000000); !s) return s;
+    if (o.worker_class != "sync" && o.worker_class != "gthread")
+        return Error(fmt::format("--worker-class {}: expected sync or gthread", log::quote(o.worker_class)));
+    if (!o.access_log_template.empty())
+        if (auto t = http::AccessLogTemplate::compile(o.access_log_template); !t)
+            return Error(fmt::format("--access-logformat: {}", t.error().message));
+    if (o.error_log.empty()) return Error("--error-logfile: empty file name (use - for stderr)");
     return {};
 }
 
@@ -174,6 +144,7 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
         v = std::move(out);
     };
     flatten(o.pythonpath);
+    flatten(o.proxy_allow_ips);
 
     if (!forwarded_from_cli) {
         if (auto v = env("FORWARDED_ALLOW_IPS")) o.forwarded_allow_ips = split_list(*v);
@@ -182,15 +153,16 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
     }
 
     if (o.bind.empty()) {
-        // gunicorn: without --bind, listen on 0.0.0.0:$PORT, PORT defaulting to 8000.
-        std::string port = "8000";
+        // gunicorn: without --bind, listen on 0.0.0.0:$PORT when PORT is set (a platform
+        // routes to it), else on 127.0.0.1:8000 (a laptop: not reachable from the network).
         if (auto v = env("PORT"); v && !v->empty()) {
             unsigned p = 0;
             if (!parse_int(*v, p) || p > 65535)
                 return Error(fmt::format("PORT={} is not a port number", log::quote(*v)));
-            port = *v;
+            o.bind.push_back("0.0.0.0:" + *v);
+        } else {
+            o.bind.push_back("127.0.0.1:8000");
         }
-        o.bind.push_back("0.0.0.0:" + port);
     }
 
     if (o.workers == 0) {
@@ -209,31 +181,26 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
 
 std::vector<std::string> to_args(const ServeOptions& o) {
     std::vector<std::string> out;
-    for (const auto& f : kFields) {
+    for (const auto& row : serve_option_table()) {
+        if (row.wire.empty()) continue;  // an alias: its member travels under the primary row
         auto put = [&](std::string_view value) {
-            out.push_back(fmt::format("--{}={}", f.name, value));
+            out.push_back(fmt::format("--{}={}", row.wire, value));
         };
         std::visit(
             [&](auto member) {
                 using T = std::remove_cvref_t<decltype(o.*member)>;
                 const auto& v = o.*member;
-                if constexpr (std::is_same_v<T, std::string>) {
-                    put(v);
-                } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+                if constexpr (std::is_same_v<T, std::vector<std::string>>) {
                     // An empty list must survive the round trip as "empty", not as "unset".
-                    if (v.empty()) out.push_back(fmt::format("--{}", f.name));
+                    if (v.empty()) out.push_back(fmt::format("--{}", row.wire));
                     for (const auto& s : v) put(s);
                 } else if constexpr (std::is_same_v<T, std::vector<StaticMount>>) {
                     for (const auto& m : v) put(m.prefix + "=" + m.dir);
-                } else if constexpr (std::is_same_v<T, AccessLogFormat>) {
-                    put(to_string(v));
-                } else if constexpr (std::is_same_v<T, bool>) {
-                    put(v ? "true" : "false");
                 } else {
-                    put(std::to_string(v));
+                    put(option_value_text(o, row));
                 }
             },
-            f.member);
+            row.member);
     }
     return out;
 }
@@ -259,49 +226,17 @@ Result<ServeOptions> from_args(const std::vector<std::string>& args) {
         auto name = a.substr(0, eq);
         std::string_view value = eq == std::string_view::npos ? kNoValue : a.substr(eq + 1);
 
-        const Field* field = nullptr;
-        for (const auto& f : kFields)
-            if (f.name == name) field = &f;
-        if (!field) return arg_error(i, fmt::format("unknown option --{}", name));
-
-        Status st = std::visit(
-            [&](auto member) -> Status {
-                using T = std::remove_cvref_t<decltype(o.*member)>;
-                auto& v = o.*member;
-                if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-                    if (first_time(name)) v.clear();
-                    if (value != kNoValue) v.emplace_back(value);
-                    return {};
-                } else {
-                    if (value == kNoValue)
-                        return arg_error(i, fmt::format("--{} needs a value", name));
-                    if constexpr (std::is_same_v<T, std::string>) {
-                        v = std::string(value);
-                    } else if constexpr (std::is_same_v<T, std::vector<StaticMount>>) {
-                        auto m = parse_static_mount(value);
-                        if (!m) return arg_error(i, m.error().message);
-                        v.push_back(std::move(*m));
-                    } else if constexpr (std::is_same_v<T, AccessLogFormat>) {
-                        auto f = parse_access_log_format(value);
-                        if (!f)
-                            return arg_error(
-                                i, fmt::format("--{}: unknown format {}", name, log::quote(value)));
-                        v = *f;
-                    } else if constexpr (std::is_same_v<T, bool>) {
-                        if (value != "true" && value != "false")
-                            return arg_error(i, fmt::format("--{}: expected true or false, got {}", name,
-                                                            log::quote(value)));
-                        v = value == "true";
-                    } else {
-                        if (!parse_int(value, v))
-                            return arg_error(
-                                i, fmt::format("--{}: not a number: {}", name, log::quote(value)));
-                    }
-                    return {};
-                }
-            },
-            field->member);
-        if (!st) return st.error();
+        const ServeOptionRow* row = find_option_by_wire(name);
+        if (!row) return arg_error(i, fmt::format("unknown option --{}", name));
+        bool list = row->arity == OptionArity::list;
+        bool first = list && first_time(name);
+        if (value == kNoValue) {
+            if (!list) return arg_error(i, fmt::format("--{} needs a value", name));
+            if (first) std::visit([&](auto member) { (o.*member) = {}; }, row->member);
+            continue;
+        }
+        if (auto st = set_option(o, *row, value, first); !st)
+            return arg_error(i, st.error().message);
     }
     return o;
 }

@@ -21,6 +21,7 @@
 #include "worker/connection_manager.hpp"
 #include "worker/event_loop.hpp"
 #include "worker/sched_slice.hpp"
+#include "worker/server_process.hpp"
 #include "worker/heartbeat.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/reactor_fd.hpp"
@@ -42,7 +43,8 @@ extern "C" void quit_now(int) { ::_exit(kExitOk); }
 // SIGTERM/SIGINT: stop_signal.hpp (installed first, in run_worker); the rest per
 // worker_main.hpp.
 void install_signal_dispositions() {
-    for (int sig : {SIGPIPE, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1}) std::signal(sig, SIG_IGN);
+    for (int sig : {SIGPIPE, SIGHUP, SIGTTIN, SIGTTOU}) std::signal(sig, SIG_IGN);
+    install_reopen_signal();  // SIGUSR1: reopen the log files at the next tick
     // SIGQUIT: exit at once, even while the loop thread runs a stuck app (a C handler, not
     // the loop, so it works when the loop is blocked).
     std::signal(SIGQUIT, quit_now);
@@ -161,7 +163,10 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         log::error("worker", "bad options error={}", log::quote(config.error().describe()));
         return kExitBootError;
     }
-    config->max_connections = connection_cap();
+    // --worker-connections, capped by what the fd limit allows.
+    config->max_connections = o.worker_connections > 0
+                                  ? std::min(connection_cap(), static_cast<std::size_t>(o.worker_connections))
+                                  : connection_cap();
     if (asgi) config->inline_app = false;  // requests go to the asyncio thread, never the loop's
     // --static mounts are served on the loop, before the app and without the GIL.
     auto static_route = StaticRoute::create(o);
@@ -199,6 +204,12 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         // ASGI: this tick runs inside the asyncio loop's thread, so an app that blocks the
         // event loop stops the heartbeat exactly like a stuck --threads 1 WSGI worker.
         if (heartbeat) heartbeat->beat();
+        if (take_reopen_request()) {
+            auto st = reopen_log_file(o.error_log, 2);
+            if (st && access_log_fd > 2) st = reopen_log_file(o.access_log, access_log_fd);
+            if (!st)
+                log::error("worker", "cannot reopen a log file error={}", log::quote(st.error().describe()));
+        }
         // RSS once a second (every 4th 250 ms tick): for the stats file and --max-rss.
         if ((stats || recycler.watches_rss()) && ticks++ % 4 == 0) {
             auto bytes = rss.read();
@@ -289,6 +300,8 @@ int run_worker(const WorkerContext& ctx) {
         return kExitBootError;
     }
     install_signal_dispositions();
+    log::set_level(log_level_from_name(o.log_level));
+    set_process_name(o.proc_name);
     raise_fd_limit();
 
     std::optional<HeartbeatWriter> heartbeat;

@@ -147,6 +147,12 @@ PyRef EnvironBuilder::build(const Request& r, PyObject* input) {
 
     for (const Header& h : r.headers)
         if (!set_header(e, h.name, h.value)) return {};
+    // The id the front end kept or made replaces whatever the client sent (an invalid one
+    // was not kept), so the app logs the same id as the access log and the response.
+    if (!r.request_id.empty()) {
+        PyRef id_key = header_key("X-Request-Id");
+        if (!id_key || !put(e, id_key.get(), latin1(r.request_id))) return {};
+    }
 
     const std::uint64_t body_size = r.body.fd < 0 ? r.body.memory.size() : r.body.size;
     if (body_size > 0) {

@@ -75,7 +75,8 @@ def test_manifest_in_the_current_directory_configures_serve(paasrun, tmp_path):
         status, _, body = get(port, "/robots.txt")
         assert status == 200 and body == b"User-agent: *\n"
         # Not static: the app, mounted at root_path.
-        assert get(port, "/site/hello") == (200, get(port, "/site/hello")[1], b"app /site /hello")
+        status, _, body = get(port, "/site/hello")
+        assert (status, body) == (200, b"app /site /hello")
         # access_log: json
         p.wait_for_line(r'^\{.*"path":"/site/hello"')
 

@@ -45,6 +45,21 @@ ServeOptions every_field_set() {
     o.access_log_format = AccessLogFormat::json;
     o.access_log = "-";
     o.static_mounts = {{"/static", "public"}, {"/media", "/var/media=x"}};
+    o.reuse_port = true;
+    o.worker_class = "gthread";
+    o.worker_connections = 50;
+    o.access_log_template = R"(%(h)s "%(r)s" %({x-forwarded-for}i)s)";
+    o.error_log = "/var/log/app errors.log";
+    o.log_level = "warning";
+    o.proc_name = "shop";
+    o.pidfile = "/run/shop.pid";
+    o.raw_env = {"A=1", "B=x=y"};
+    o.worker_tmp_dir = "/dev/shm";
+    o.config = "conf/gunicorn.conf.py";
+    o.check_config = true;
+    o.print_config = true;
+    o.static_cors = true;
+    o.static_fallthrough = false;
     return o;
 }
 
@@ -90,7 +105,7 @@ TEST_CASE("options: from_args rejects unknown names, missing values and bad numb
     CHECK_FALSE(from_args({"--static=nodir"}));
 }
 
-TEST_CASE("options: PORT sets the default bind, like gunicorn", "[worker][options]") {
+TEST_CASE("options: PORT sets the default bind, else 127.0.0.1:8000, like gunicorn", "[worker][options]") {
     ServeOptions o;
     o.app = "app:application";
     REQUIRE(resolve_defaults(o, fake_env({{"PORT", "5001"}}), false, 2));
@@ -99,7 +114,7 @@ TEST_CASE("options: PORT sets the default bind, like gunicorn", "[worker][option
     ServeOptions d;
     d.app = "app";
     REQUIRE(resolve_defaults(d, fake_env({}), false, 2));
-    CHECK(d.bind == std::vector<std::string>{"0.0.0.0:8000"});
+    CHECK(d.bind == std::vector<std::string>{"127.0.0.1:8000"});
 
     ServeOptions bad;
     bad.app = "app";
