@@ -469,8 +469,12 @@ void Server::Impl::follow_logs(const LogsQuery& q, httplib::Response& res) {
     res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
     auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     auto pending = std::make_shared<std::vector<std::string>>(std::move(backlog));
+    // Exactly "text/event-stream", without a charset (SSE is UTF-8 by definition): httplib
+    // 0.11 compresses every other text/* type when the client accepts gzip or br, as every
+    // browser does, and its compressor holds the events back until its buffer fills, so a
+    // browser's EventSource saw nothing (tests/integration/test_dashboard.py).
     res.set_chunked_content_provider(
-        sse ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8",
+        sse ? "text/event-stream" : "text/plain; charset=utf-8",
         [follower, sse, last_write, pending](std::size_t, httplib::DataSink& sink) {
             auto emit = [&](std::string_view line) {
                 std::string chunk = sse ? sse_event(line) : std::string(line) + "\n";

@@ -151,3 +151,29 @@ def test_series_counts_requests(inst):
     assert d["rss_bytes"] and all(len(col) == len(d["t"]) for col in d["rss_bytes"].values())
     status, _ = inst.api("GET", "/v1/metrics/series?since=abc")
     assert status == 400
+
+
+def test_event_stream_is_not_compressed(inst):
+    """Browsers send Accept-Encoding: gzip, br; httplib compressed text/event-stream with a
+    charset parameter and its compressor held the events back, so the dashboard's log page
+    (an EventSource) stayed empty. The events must arrive at once, uncompressed."""
+    import socket
+    host, port = inst.admin.rsplit(":", 1)
+    inst.get("/sse-marker")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall((f"GET /v1/logs?tail=50 HTTP/1.1\r\nHost: {inst.admin}\r\nAuthorization: Bearer {TOKEN}\r\n"
+                   "Accept: text/event-stream\r\nAccept-Encoding: gzip, deflate, br\r\n\r\n").encode())
+        data = b""
+        deadline = time.monotonic() + 5
+        while b"sse-marker" not in data and time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"content-encoding" not in head, head
+    assert b"content-type: text/event-stream\r\n" in head + b"\r\n", head
+    assert b"sse-marker" in data, data[:500]
