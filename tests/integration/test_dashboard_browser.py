@@ -135,7 +135,7 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     wait(browser, lambda: browser.current_url == admin + "/dashboard/", what="the dashboard after login")
     cookie = browser.get_cookie("paasrun_session")
     assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-    assert "document.cookie" and "paasrun_session" not in browser.execute_script("return document.cookie")
+    assert "paasrun_session" not in browser.execute_script("return document.cookie")  # HttpOnly
 
     # ...and shows the processes and the current release.
     wait(browser, lambda: "web.1" in text(browser, "#processes"), what="the processes")
@@ -219,6 +219,12 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     assert status == 403
     s, cfg = inst.api("GET", "/v1/config")
     assert "EVIL" not in cfg["config"]
+
+    # The charts again: the config change and the rollback are drawn as markers.
+    goto(browser, "charts")
+    wait(browser, lambda: browser.execute_script("return series.events.length") >= 2, what="2 release markers")
+    # (events are set before the charts redraw, in the same task: they are drawn now)
+    browser.save_screenshot(str(shots / "charts.png"))
 
     # Readable at phone width.
     browser.set_window_size(390, 844)

@@ -166,15 +166,16 @@ function markersPlugin() {
         ctx.fillStyle = "#7c3aed";
         ctx.lineWidth = 2 * devicePixelRatio;
         ctx.font = (11 * devicePixelRatio) + "px sans-serif";
-        for (const e of series.events) {
+        series.events.forEach((e, i) => {
           const x = u.valToPos(e.t, "x", true);
-          if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+          if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
           ctx.beginPath();
           ctx.moveTo(x, u.bbox.top);
           ctx.lineTo(x, u.bbox.top + u.bbox.height);
           ctx.stroke();
-          ctx.fillText(e.kind + " " + e.release, x + 4, u.bbox.top + 12 * devicePixelRatio);
-        }
+          // Staggered, so the labels of close events do not overlap.
+          ctx.fillText(e.kind + " " + e.release, x + 4, u.bbox.top + (12 + 13 * (i % 3)) * devicePixelRatio);
+        });
         ctx.restore();
       }],
     },
@@ -454,6 +455,7 @@ let current = null;
 
 async function refresh() {
   if (!current) return;
+  if (lastStatus) $("app-release").textContent = lastStatus.release || "no release";
   try { await loaders[current](); } catch (e) { if (e.message !== "logged out") banner(e.message, true); }
 }
 function refreshAll() { refresh(); }
@@ -482,4 +484,8 @@ $("logout").addEventListener("click", async () => {
 // The series' start time (uptime) is needed on the overview too; charts keep collecting
 // only while their page is shown (the ring on the server keeps the hour meanwhile).
 api("GET", "/v1/metrics/series?since=" + (Date.now() / 1000)).then((d) => { startedAt = d.started_at; }).catch(() => {});
+api("GET", "/v1/status").then((s) => {
+  $("app-name").textContent = s.app;
+  $("app-release").textContent = s.release || "no release";
+}).catch(() => {});
 show(location.hash.slice(1) || "overview");
