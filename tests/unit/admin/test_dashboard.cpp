@@ -3,9 +3,8 @@
 // API with CSRF and same-origin checks for state-changing requests, the pages' headers,
 // and the 1 s series (rates, quantiles, bounded ring, release markers).
 #include <catch2/catch.hpp>
-#include <regex>
-
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "admin/api.hpp"
 #include "admin/dashboard/assets.hpp"
@@ -280,7 +279,8 @@ TEST_CASE_METHOD(Fixture, "dashboard: assets are embedded, pages are not served 
     for (const char* page : {"index.html", "login.html"}) {
         std::string body(find_asset(page)->body);
         CHECK(body.find("<script>") == std::string::npos);
-        CHECK_FALSE(std::regex_search(body, std::regex(R"(\son[a-z]+=)")));  // no onclick= handlers either
+        CHECK_FALSE(
+            std::regex_search(body, std::regex(R"(\son[a-z]+=)")));  // no onclick= handlers either
     }
 }
 
