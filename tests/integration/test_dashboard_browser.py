@@ -22,6 +22,7 @@ from deploy_harness import TOKEN, Instance, write_app
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium is not installed")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -206,8 +207,9 @@ def test_dashboard_in_a_browser(inst, browser, shots):
          what="the filter")
     browser.find_element(By.ID, "log-pause").click()
     assert text(browser, "#log-state") == "paused"
-    browser.find_element(By.ID, "log-text").clear()
+    browser.find_element(By.ID, "log-text").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)  # fires `input`
     browser.find_element(By.ID, "log-pause").click()
+    wait(browser, lambda: "system |" in text(browser, "#log"), what="every line back after the filter is cleared")
     browser.save_screenshot(str(shots / "logs.png"))
 
     # A state-changing request without the CSRF token, from the page itself: refused.

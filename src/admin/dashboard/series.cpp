@@ -62,6 +62,7 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
         auto before = last_->requests_by_class.count(kClasses[i])
                           ? last_->requests_by_class.at(kClasses[i])
                           : 0;
+        out.requests += minus(now, before);
         out.rps[i] = static_cast<double>(minus(now, before)) / dt;
     }
     // Per-bucket counts of this interval from the cumulative buckets, plus +Inf.
@@ -106,8 +107,8 @@ std::size_t Series::size() const {
 
 json Series::json_since(double since) const {
     std::lock_guard lk(mu_);
-    json t = json::array(), in_flight = json::array(), p50 = json::array(), p95 = json::array(),
-         p99 = json::array();
+    json t = json::array(), requests = json::array(), in_flight = json::array(),
+         p50 = json::array(), p95 = json::array(), p99 = json::array();
     json rps = json::object();
     for (const auto* c : kClasses) rps[c] = json::array();
     // RSS per worker pid: one column per pid seen in the returned samples (null where absent).
@@ -125,6 +126,7 @@ json Series::json_since(double since) const {
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     for (const auto* s : picked) {
         t.push_back(s->t);
+        requests.push_back(s->requests);
         for (std::size_t i = 0; i < 5; ++i) rps[kClasses[i]].push_back(s->rps[i]);
         p50.push_back(opt(s->p50));
         p95.push_back(opt(s->p95));
@@ -143,6 +145,7 @@ json Series::json_since(double since) const {
     return {{"interval_seconds", 1},
             {"capacity", kSeriesCapacity},
             {"t", std::move(t)},
+            {"requests", std::move(requests)},
             {"requests_per_second", std::move(rps)},
             {"latency_seconds", {{"p50", p50}, {"p95", p95}, {"p99", p99}}},
             {"in_flight", std::move(in_flight)},

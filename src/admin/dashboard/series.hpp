@@ -30,6 +30,7 @@ inline constexpr std::size_t kMaxEvents = 100;
 struct Sample {
     double t = 0;                         // unix time, s
     std::array<double, 5> rps{};          // requests/s by class 1xx..5xx over the last interval
+    std::uint64_t requests = 0;           // requests completed in the interval (all classes)
     std::optional<double> p50, p95, p99;  // latency (s) of the requests completed in the interval
     std::uint64_t in_flight = 0;
     std::vector<std::pair<pid_t, std::uint64_t>> rss;  // per web worker: pid, RSS bytes

@@ -314,6 +314,7 @@ TEST_CASE("dashboard series: rates, quantiles, markers, bounded ring", "[admin][
     s.add(101, m, &st, "rollback");
     auto j = s.json_since(0);
     REQUIRE(j.at("t").size() == 1);
+    CHECK(j.at("requests")[0] == 12);
     CHECK(j.at("requests_per_second").at("2xx")[0] == 10.0);
     CHECK(j.at("requests_per_second").at("5xx")[0] == 2.0);
     CHECK(j.at("latency_seconds").at("p50")[0].get<double>() == Approx(0.005));

@@ -151,7 +151,7 @@ async function loadOverview() {
 // ---------------------------------------------------------------- charts
 
 const charts = {};
-const series = { t: [], rps: [[], [], [], [], []], p50: [], p95: [], p99: [], err: [], rss: {}, events: [] };
+const series = { t: [], count: [], rps: [[], [], [], [], []], p50: [], p95: [], p99: [], err: [], rss: {}, events: [] };
 let seriesSince = 0;
 const CLASS_COLORS = ["#6b7280", "#15803d", "#1d4ed8", "#b45309", "#b91c1c"];
 
@@ -221,6 +221,7 @@ function trim() {
   const excess = series.t.length - 3600;
   if (excess <= 0) return;
   series.t.splice(0, excess);
+  series.count.splice(0, excess);
   for (const a of series.rps) a.splice(0, excess);
   for (const a of [series.p50, series.p95, series.p99, series.err]) a.splice(0, excess);
   for (const p of rssPids()) {
@@ -237,6 +238,7 @@ async function loadSeries() {
   const classes = ["1xx", "2xx", "3xx", "4xx", "5xx"];
   for (let i = 0; i < n; i++) {
     series.t.push(d.t[i]);
+    series.count.push(d.requests[i]);
     let total = 0;
     classes.forEach((c, k) => { series.rps[k].push(d.requests_per_second[c][i]); total += d.requests_per_second[c][i]; });
     const ms = (v) => (v === null ? null : v * 1000);
@@ -255,8 +257,8 @@ async function loadSeries() {
   trim();
   // Requests in the last minute: a number the tests (and people) can read.
   let sum = 0;
-  for (let i = Math.max(0, series.t.length - 60); i < series.t.length; i++) for (const a of series.rps) sum += a[i] || 0;
-  $("req-minute").textContent = String(Math.round(sum));
+  for (let i = Math.max(0, series.t.length - 60); i < series.t.length; i++) sum += series.count[i];
+  $("req-minute").textContent = String(sum);
   if (!ensureCharts()) return;
   charts.rps.setData([series.t, ...series.rps]);
   charts.latency.setData([series.t, series.p50, series.p95, series.p99]);
@@ -413,7 +415,11 @@ function logAppend(line) {
   if (stick) pre.scrollTop = pre.scrollHeight;
 }
 
-function refilterLogs() { for (const d of $("log").children) d.hidden = !logMatches(d.textContent); }
+function refilterLogs() {
+  const pre = $("log");
+  for (const d of pre.children) d.hidden = !logMatches(d.textContent);
+  pre.scrollTop = pre.scrollHeight;  // the newest lines
+}
 
 function startLogs() {
   if (logSource) return;
