@@ -87,6 +87,8 @@ async function followJob(job, after) {
   $("job-id").textContent = job.id + " (" + job.kind + ")";
   const out = $("job-output");
   out.textContent = "";
+  $("job-state").textContent = "state: " + job.state;
+  $("job-state").className = "";
   let since = 0;
   for (;;) {
     let j;
@@ -110,6 +112,9 @@ async function followJob(job, after) {
 }
 
 async function startJob(method, path, body, after) {
+  // The previous job's outcome must not read as this one's.
+  $("job-state").textContent = "";
+  $("job-state").className = "";
   try {
     const job = await api(method, path, body);
     banner("Started job " + job.id + " (" + job.kind + ")");
