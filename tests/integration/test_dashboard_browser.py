@@ -21,6 +21,7 @@ from conftest import paasrun_path, wait_until
 from deploy_harness import TOKEN, Instance, write_app
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium is not installed")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -72,7 +73,10 @@ def login_link(inst):
 
 def wait(browser, pred, timeout=20, what="condition"):
     try:
-        return WebDriverWait(browser, timeout, poll_frequency=0.2).until(lambda d: pred())
+        # The pages re-render their tables every few seconds: an element read just as it is
+        # replaced is stale, and the next poll reads the new one.
+        return WebDriverWait(browser, timeout, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: pred())
     except Exception as e:
         raise AssertionError(f"timed out waiting for {what}: {e}") from None
 
@@ -170,7 +174,8 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     goto(browser, "config")
     wait(browser, lambda: "DASH_COLOR" in text(browser, "#config"), what="the new var")
     assert "blue" not in text(browser, "#config")  # masked
-    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Reveal DASH_COLOR"]').click()
+    wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Reveal DASH_COLOR"]').click() or True,
+         what="the Reveal button")
     wait(browser, lambda: "blue" in text(browser, "#config"), what="the revealed value")
     browser.save_screenshot(str(shots / "config.png"))
     browser.find_element(By.ID, "job-close").click()
@@ -179,13 +184,15 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     wait(browser, lambda: current_release_row(browser).startswith("v2"), what="v2 current")
 
     # Roll back to v1: a rollback release v3 becomes current.
-    rollback = [b for b in browser.find_elements(By.CSS_SELECTOR, "#releases button") if b.text == "Roll back to v1"]
-    assert rollback
-    rollback[0].click()
+    def click_rollback():  # inside wait(): the table may be re-rendered between find and click
+        buttons = [b for b in browser.find_elements(By.CSS_SELECTOR, "#releases button") if b.text == "Roll back to v1"]
+        if buttons:
+            buttons[0].click()
+        return bool(buttons)
+    wait(browser, click_rollback, what="the Roll back to v1 button")
     confirm(browser)
     wait_job_done(browser)
-    wait(browser, lambda: current_release_row(browser).startswith("v3"), 20, "the rollback release current")
-    assert "rollback" in current_release_row(browser)
+    wait(browser, lambda: current_release_row(browser).startswith("v3 rollback"), 20, "the rollback release current")
     # The config diff between v1 and v2 names the var, masked.
     browser.find_element(By.CSS_SELECTOR, "#diff-form button[type=submit]").click()
     wait(browser, lambda: "DASH_COLOR" in text(browser, "#diff"), what="the config diff")
