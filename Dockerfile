@@ -24,7 +24,7 @@ FROM ${BASE} AS build
 ARG BUILD_PACKAGES="build-essential cmake ninja-build pkg-config ccache \
   libboost-dev libboost-system-dev libboost-filesystem-dev \
   libcpp-httplib-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2 \
-  libpython3-dev python3 libbrotli-dev"
+  libpython3-dev python3 libbrotli-dev nodejs npm"
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${BUILD_PACKAGES} >/dev/null \
  && rm -rf /var/lib/apt/lists/*

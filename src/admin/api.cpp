@@ -174,7 +174,14 @@ std::optional<ApiResponse> Api::precheck(const ApiRequest& r) const {
                               "`Authorization: Bearer <token>` instead");
     if (!public_path) {
         auto a = check_bearer(r.authorization, token_);
-        if (a != AuthResult::ok) return unauthorized(a);
+        // Without an Authorization header a browser's session cookie may stand in for the
+        // token (src/admin/dashboard/): never when a token was sent, so a wrong token is 401.
+        auto s = a == AuthResult::missing && extension_.session ? extension_.session(r) : SessionCheck::none;
+        if (s == SessionCheck::refused)
+            return error_response(403, "csrf",
+                                  "a state-changing request from the dashboard needs its X-CSRF-Token and must come "
+                                  "from the dashboard's own origin");
+        if (a != AuthResult::ok && s != SessionCheck::ok) return unauthorized(a);
     }
     if (!m) return error_response(404, "not_found", fmt::format("no such endpoint: {}", r.path));
     if (!m->route) return method_not_allowed(*m, r.method, r.path);
@@ -233,6 +240,17 @@ ApiResponse Api::dispatch(const Route& route, const RouteMatch& m, const ApiRequ
         case RouteId::process_restart: return process_restart(m.params.at("type"));
         case RouteId::logs: return logs(r);
         case RouteId::releases_create: break;
+        case RouteId::dashboard_root:
+        case RouteId::dashboard_page:
+        case RouteId::dashboard_login:
+        case RouteId::dashboard_asset:
+        case RouteId::dashboard_session:
+        case RouteId::dashboard_logout:
+        case RouteId::dashboard_ticket:
+        case RouteId::metrics_series:
+        case RouteId::config_diff:
+            if (extension_.handle) return extension_.handle(route, m, r);
+            return error_response(404, "not_found", fmt::format("no such endpoint: {} (the dashboard is off)", r.path));
     }
     return error_response(500, "internal", fmt::format("{} {} is answered by the server, not Api::handle", r.method, r.path));
 }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,19 @@ struct LogsQuery {
 
 inline constexpr std::size_t kMaxLogTail = 10000;
 
+/// The browser dashboard's hooks (src/admin/dashboard/dashboard.hpp installs them).
+/// `session` is the second way in besides the bearer token, consulted only when the request
+/// has no Authorization header: `ok` a valid session cookie (and, for a state-changing
+/// method, a matching CSRF token and a same-origin request); `refused` a valid session whose
+/// state-changing request failed the CSRF/same-origin check (403); `none` no session (401 as
+/// without a token). `handle` answers the dashboard's routes (RouteId::dashboard_*,
+/// metrics_series, config_diff) after precheck.
+enum class SessionCheck { none, ok, refused };
+struct ApiExtension {
+    std::function<SessionCheck(const ApiRequest&)> session;
+    std::function<ApiResponse(const Route&, const RouteMatch&, const ApiRequest&)> handle;
+};
+
 class Api {
 public:
     Api(AppControl& control, std::string token, ApiLimits limits);
@@ -60,6 +74,9 @@ public:
 
     /// GET /v1/logs: the query, or a 400. Pure.
     [[nodiscard]] static std::variant<LogsQuery, ApiResponse> parse_logs_query(const ApiRequest& r);
+
+    /// Installs the dashboard's hooks; call before the server serves.
+    void extend(ApiExtension e) { extension_ = std::move(e); }
 
     [[nodiscard]] std::size_t body_limit(BodyKind kind) const;
     [[nodiscard]] AppControl& control() { return control_; }
@@ -83,6 +100,7 @@ private:
     AppControl& control_;
     std::string token_;
     ApiLimits limits_;
+    ApiExtension extension_;
 };
 
 /// A ControlError as an HTTP error: invalid 422, not_found 404, conflict 409, internal 500.

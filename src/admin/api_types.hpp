@@ -25,6 +25,15 @@ struct ApiRequest {
     std::optional<std::uint64_t> content_length;     // when the header was sent
     bool chunked = false;                            // Transfer-Encoding: chunked
     std::string body;                                // JSON routes only (archives are streamed)
+    // What the dashboard's session checks read (src/admin/dashboard/): the Cookie header,
+    // and for the CSRF and same-origin checks Origin, Host, Sec-Fetch-Site, X-CSRF-Token;
+    // X-Forwarded-Proto decides whether the session cookie is marked Secure.
+    std::string cookie;
+    std::string origin;
+    std::string host;
+    std::string sec_fetch_site;
+    std::string csrf_token;
+    std::string forwarded_proto;
 };
 
 struct ApiResponse {

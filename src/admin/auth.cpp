@@ -25,21 +25,6 @@ namespace {
 // What surrounds a token in its file (the trailing newline) or in the header (OWS).
 constexpr std::string_view kTokenPadding = " \t\r\n";
 
-// `bytes` bytes from OpenSSL's CSPRNG (seeded from getrandom(2)), as lowercase hex.
-Result<std::string> random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-        return Error(fmt::format("cannot generate a token: RAND_bytes failed (error {:x})", ERR_get_error()));
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes * 2);
-    for (unsigned char c : raw) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    return out;
-}
-
 Result<std::string> read_token_file(const fs::path& file) {
     unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd.valid()) return sys_error("open {}", file.string());
@@ -68,6 +53,20 @@ Result<std::string> read_token_file(const fs::path& file) {
 }
 
 }  // namespace
+
+Result<std::string> random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+        return Error(fmt::format("cannot generate a token: RAND_bytes failed (error {:x})", ERR_get_error()));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes * 2);
+    for (unsigned char c : raw) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+    return out;
+}
 
 bool valid_token_syntax(std::string_view token) {
     std::size_t i = 0;

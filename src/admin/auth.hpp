@@ -32,6 +32,10 @@ struct ResolvedToken {
 /// racing to create it end up with the same token: the loser reads the winner's file.
 [[nodiscard]] Result<std::string> read_or_create_token_file(const std::filesystem::path& file);
 
+/// `bytes` bytes from OpenSSL's CSPRNG (seeded from getrandom(2)), as lowercase hex: the
+/// token, and the dashboard's session ids, CSRF tokens and login tickets.
+[[nodiscard]] Result<std::string> random_hex(std::size_t bytes);
+
 /// RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 [[nodiscard]] bool valid_token_syntax(std::string_view token);
 

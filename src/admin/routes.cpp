@@ -22,6 +22,17 @@ constexpr std::array kRoutes{
     Route{RouteId::formation_put, "PUT", "/v1/formation", true, BodyKind::json},
     Route{RouteId::process_restart, "POST", "/v1/processes/{type}/restart", true, BodyKind::none},
     Route{RouteId::logs, "GET", "/v1/logs", true, BodyKind::none},
+    // Pages and assets answer without the token: a page without a session redirects to the
+    // login page (src/admin/dashboard/dashboard.hpp).
+    Route{RouteId::dashboard_root, "GET", "/", false, BodyKind::none},
+    Route{RouteId::dashboard_page, "GET", "/dashboard/", false, BodyKind::none},
+    Route{RouteId::dashboard_login, "GET", "/dashboard/login", false, BodyKind::none},
+    Route{RouteId::dashboard_asset, "GET", "/dashboard/assets/{name}", false, BodyKind::none},
+    Route{RouteId::dashboard_session, "POST", "/v1/dashboard/session", true, BodyKind::none},
+    Route{RouteId::dashboard_logout, "POST", "/v1/dashboard/logout", true, BodyKind::none},
+    Route{RouteId::dashboard_ticket, "POST", "/v1/dashboard/tickets", true, BodyKind::none},
+    Route{RouteId::metrics_series, "GET", "/v1/metrics/series", true, BodyKind::none},
+    Route{RouteId::config_diff, "GET", "/v1/config/diff", true, BodyKind::none},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

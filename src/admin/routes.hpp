@@ -22,6 +22,10 @@ enum class RouteId {
     formation_put,
     process_restart,
     logs,
+    // The browser dashboard (src/admin/dashboard/, docs/dashboard.md)
+    dashboard_root, dashboard_page, dashboard_login, dashboard_asset,
+    dashboard_session, dashboard_logout, dashboard_ticket,
+    metrics_series, config_diff,
 };
 
 /// What a route accepts as a request body; decides the size limit and Content-Type check.

@@ -29,6 +29,7 @@
 #include "admin/api.hpp"
 #include "admin/auth.hpp"
 #include "admin/bind_address.hpp"
+#include "admin/dashboard/dashboard.hpp"
 #include "admin/front_end.hpp"
 #include "admin/log_follower.hpp"
 #include "util/fd_io.hpp"
@@ -141,6 +142,12 @@ ApiRequest to_api_request(const httplib::Request& req) {
     r.authorization = req.get_header_value("Authorization");
     r.content_type = req.get_header_value("Content-Type");
     r.accept = req.get_header_value("Accept");
+    r.cookie = req.get_header_value("Cookie");
+    r.origin = req.get_header_value("Origin");
+    r.host = req.get_header_value("Host");
+    r.sec_fetch_site = req.get_header_value("Sec-Fetch-Site");
+    r.csrf_token = req.get_header_value("X-CSRF-Token");
+    r.forwarded_proto = req.get_header_value("X-Forwarded-Proto");
     if (req.has_header("Content-Length")) {
         auto v = req.get_header_value("Content-Length");
         char* end = nullptr;
@@ -192,6 +199,7 @@ struct Server::Impl {
     std::string unix_path;  // removed on stop
     HttpServer http;
     std::unique_ptr<FrontEnd> front_end;
+    dashboard::Dashboard dash;  // the browser dashboard: its routes and its session cookie
     std::atomic<bool> stopped{false};
 
     std::mutex followers_mu;
@@ -202,7 +210,10 @@ struct Server::Impl {
         : control(c),
           options(std::move(o)),
           api(c, token.token, ApiLimits{options.max_body_bytes, options.max_json_bytes}),
-          token_source(std::move(token.source)) {}
+          token_source(std::move(token.source)),
+          dash(c) {
+        api.extend(dash.extension());
+    }
 
     [[nodiscard]] fs::path uploads_dir() const { return control.state_dir() / "uploads"; }
 
@@ -318,6 +329,12 @@ FrontEndHandlers Server::Impl::front_end_handlers() {
             return v;
         }
         auto m = match_route(r.method, r.path);
+        // The dashboard's pages and assets are in memory: answered here, not on a pool.
+        if (m && m->route && dashboard::Dashboard::is_public_route(*m->route)) {
+            v.kind = Verdict::Kind::respond;
+            v.response = api.handle(r);
+            return v;
+        }
         v.kind = m && m->route && !m->route->needs_auth ? Verdict::Kind::probe : Verdict::Kind::serve;
         return v;
     };
@@ -452,8 +469,12 @@ void Server::Impl::follow_logs(const LogsQuery& q, httplib::Response& res) {
     res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
     auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     auto pending = std::make_shared<std::vector<std::string>>(std::move(backlog));
+    // Exactly "text/event-stream", without a charset (SSE is UTF-8 by definition): httplib
+    // 0.11 compresses every other text/* type when the client accepts gzip or br, as every
+    // browser does, and its compressor holds the events back until its buffer fills, so a
+    // browser's EventSource saw nothing (tests/integration/test_dashboard.py).
     res.set_chunked_content_provider(
-        sse ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8",
+        sse ? "text/event-stream" : "text/plain; charset=utf-8",
         [follower, sse, last_write, pending](std::size_t, httplib::DataSink& sink) {
             auto emit = [&](std::string_view line) {
                 std::string chunk = sse ? sse_event(line) : std::string(line) + "\n";
@@ -503,6 +524,7 @@ void Server::Impl::stop() {
     }
     http.shutting_down();
     if (front_end) front_end->stop();
+    dash.stop();
     if (!unix_path.empty()) ::unlink(unix_path.c_str());
 }
 

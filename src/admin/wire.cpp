@@ -40,6 +40,12 @@ ApiRequest to_api_request(const http::Request& head) {
     r.authorization = std::string(head.find("Authorization"));
     r.content_type = std::string(head.find("Content-Type"));
     r.accept = std::string(head.find("Accept"));
+    r.cookie = std::string(head.find("Cookie"));
+    r.origin = std::string(head.find("Origin"));
+    r.host = std::string(head.find("Host"));
+    r.sec_fetch_site = std::string(head.find("Sec-Fetch-Site"));
+    r.csrf_token = std::string(head.find("X-CSRF-Token"));
+    r.forwarded_proto = std::string(head.find("X-Forwarded-Proto"));
     // The parser refuses an empty or invalid Content-Length, so a present field is non-empty.
     if (!head.find("Content-Length").empty()) r.content_length = head.content_length;
     r.chunked = head.framing == http::BodyFraming::chunked;

@@ -401,6 +401,8 @@ int config_unset(const Target& t, const std::vector<std::string>& keys, double t
     return start_and_follow("config:unset", t, "PATCH", "/v1/config", body, timeout_seconds);
 }
 
+Result<std::unique_ptr<admin::Client>> open_client(const Target& t) { return connect(t); }
+
 namespace {
 
 int run_ps(Target t, const std::string& app) {

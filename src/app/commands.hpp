@@ -53,6 +53,7 @@ void register_compress(CLI::App& app, Commands& cmds);    // compress (static as
 void register_export(CLI::App& app, Commands& cmds);      // export kubernetes|systemd
 void register_healthcheck(CLI::App& app, Commands& cmds); // healthcheck URL (probes)
 void register_remote(CLI::App& app, Commands& cmds);      // ps, logs, deploy (admin API clients)
+void register_dashboard(CLI::App& app, Commands& cmds);   // dashboard (a one-time login link)
 void register_help(CLI::App& app, Commands& cmds);        // help, version, __manpage, __completion
 
 /// "paasrun/0.1.0 commit 1a2b3c4d5e6f linux-x86_64 python-3.11.2" (cmd_help.cpp).

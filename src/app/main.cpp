@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     register_export(app, cmds);
     register_healthcheck(app, cmds);
     register_remote(app, cmds);
+    register_dashboard(app, cmds);
     register_help(app, cmds);
     assign_groups(app);
     app.footer("`paasrun help COMMAND` shows a command's options. Docs: docs/cli.md.");  // root only

@@ -14,12 +14,16 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+
+#include "admin/client.hpp"
+#include "util/result.hpp"
 
 namespace paasrun::app::remote {
 
@@ -51,6 +55,9 @@ enum class Route {
 /// (admin/instance_file.hpp), when it still runs: then t.url and t.token_file are filled in
 /// and a line on stderr says which instance the command talks to. Else local.
 [[nodiscard]] Route route(Target& t, const std::filesystem::path& app_dir);
+
+/// A client for t's instance (--to, $PAASRUN_URL, or what route() found) with its token.
+[[nodiscard]] Result<std::unique_ptr<admin::Client>> open_client(const Target& t);
 
 [[nodiscard]] int releases(const Target& t);
 [[nodiscard]] int rollback(const Target& t, int to, double timeout_seconds);

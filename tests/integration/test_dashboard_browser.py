@@ -1,0 +1,251 @@
+"""The dashboard in a real browser (headless Chromium driven by Selenium) against a real
+`paasrun start`: log in with a one-time link (and see it refused the second time), see the
+processes and the current release, watch the request chart count a small bounded load,
+change a config var and see the new release, roll back and see the rollback release
+current, follow and filter the logs, refuse a POST without the CSRF token, refuse a page
+without a session. Screenshots of each page go to $PAASRUN_DASHBOARD_SCREENSHOTS (the
+committed ones in docs/dashboard/ come from this test), else to the test's temp dir.
+
+Needs Debian's chromium, chromium-driver and python3-selenium (scripts/bootstrap --test)."""
+import os
+import pathlib
+import shutil
+import subprocess
+import threading
+import time
+import http.client
+
+import pytest
+
+from conftest import paasrun_path, wait_until
+from deploy_harness import TOKEN, Instance, write_app
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium is not installed")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+if not CHROMIUM or not CHROMEDRIVER:
+    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def inst(tmp_path_factory):
+    base = tmp_path_factory.mktemp("dashb")
+    app = write_app(base / "app", "v1", manifest="app: demo\ndeploy:\n  bake_window: 0\n")
+    with Instance(paasrun_path(), app, web_concurrency=2) as i:
+        yield i
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    d = os.environ.get("PAASRUN_DASHBOARD_SCREENSHOTS")
+    path = pathlib.Path(d) if d else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1280,900", "--force-device-scale-factor=1",
+              f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        opts.add_argument(a)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER) if hasattr(webdriver, "ChromeService") \
+        else webdriver.chrome.service.Service(executable_path=CHROMEDRIVER)
+    d = webdriver.Chrome(options=opts, service=service)
+    d.set_page_load_timeout(30)
+    yield d
+    d.quit()
+
+
+def login_link(inst):
+    out = subprocess.run([paasrun_path(), "dashboard", "--to", f"http://{inst.admin}", "--token", TOKEN],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def wait(browser, pred, timeout=20, what="condition"):
+    try:
+        # The pages re-render their tables every few seconds: an element read just as it is
+        # replaced is stale, and the next poll reads the new one.
+        return WebDriverWait(browser, timeout, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: pred())
+    except Exception as e:
+        raise AssertionError(f"timed out waiting for {what}: {e}") from None
+
+
+def text(browser, css):
+    return browser.find_element(By.CSS_SELECTOR, css).text
+
+
+def goto(browser, page):
+    browser.find_element(By.CSS_SELECTOR, f'nav a[data-page="{page}"]').click()
+    wait(browser, lambda: browser.find_element(By.ID, f"page-{page}").is_displayed(), what=f"the {page} page")
+
+
+def confirm(browser):
+    wait(browser, lambda: browser.find_element(By.ID, "confirm").is_displayed(), what="the confirmation dialog")
+    browser.find_element(By.ID, "confirm-ok").click()
+
+
+def wait_job_done(browser, timeout=60):
+    wait(browser, lambda: "step: done" in text(browser, "#job-state") or "failed" in text(browser, "#job-state"),
+         timeout, "the job's outcome")
+    assert "state: succeeded" in text(browser, "#job-state"), text(browser, "#job-state")
+
+
+def current_release_row(browser):
+    rows = browser.find_elements(By.CSS_SELECTOR, "#releases tbody tr.current")
+    return rows[0].text if rows else ""
+
+
+def load(port, seconds):
+    """A bounded load: 2 threads of sequential keep-alive GETs for `seconds`, then stop."""
+    stop = time.monotonic() + seconds
+    count = [0]
+
+    def run():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        while time.monotonic() < stop:
+            c.request("GET", "/")
+            c.getresponse().read()
+            count[0] += 1
+            time.sleep(0.005)
+        c.close()
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    return threads, count
+
+
+def test_dashboard_in_a_browser(inst, browser, shots):
+    admin = f"http://{inst.admin}"
+
+    # No session: every page leads to the login form.
+    browser.get(admin + "/dashboard/")
+    wait(browser, lambda: browser.current_url.endswith("/dashboard/login"), what="the login page")
+    assert browser.find_element(By.ID, "token").get_attribute("type") == "password"
+    browser.save_screenshot(str(shots / "login.png"))
+
+    # The one-time link logs in...
+    link = login_link(inst)
+    browser.get(link)
+    wait(browser, lambda: browser.current_url == admin + "/dashboard/", what="the dashboard after login")
+    cookie = browser.get_cookie("paasrun_session")
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert "paasrun_session" not in browser.execute_script("return document.cookie")  # HttpOnly
+
+    # ...and shows the processes and the current release.
+    wait(browser, lambda: "web.1" in text(browser, "#processes"), what="the processes")
+    wait(browser, lambda: "v1" in text(browser, "#facts"), what="the current release")
+    assert text(browser, "#app-name") == "demo"
+    wait(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr")) == 2, what="2 web workers")
+    browser.save_screenshot(str(shots / "overview.png"))
+
+    # The same link a second time: refused.
+    browser.get(link)
+    assert "no longer valid" in text(browser, "#message")
+    browser.get(admin + "/dashboard/#charts")
+    wait(browser, lambda: browser.find_element(By.ID, "page-charts").is_displayed(), what="the charts page")
+
+    # The request chart counts a small bounded load.
+    threads, count = load(inst.port, 4)
+    wait(browser, lambda: int(text(browser, "#req-minute") or 0) >= 50, 20, "the request chart to count the load")
+    for t in threads:
+        t.join()
+    wait(browser, lambda: abs(int(text(browser, "#req-minute")) - count[0]) <= 2, 10, "every request counted")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-rps canvas")
+    browser.save_screenshot(str(shots / "charts.png"))
+
+    # A config var: set through the form, a new release v2 is current.
+    goto(browser, "config")
+    browser.find_element(By.ID, "config-key").send_keys("DASH_COLOR")
+    browser.find_element(By.ID, "config-value").send_keys("blue")
+    browser.find_element(By.CSS_SELECTOR, "#config-form button[type=submit]").click()
+    confirm(browser)
+    wait_job_done(browser)
+    goto(browser, "config")
+    wait(browser, lambda: "DASH_COLOR" in text(browser, "#config"), what="the new var")
+    assert "blue" not in text(browser, "#config")  # masked
+    wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Reveal DASH_COLOR"]').click() or True,
+         what="the Reveal button")
+    wait(browser, lambda: "blue" in text(browser, "#config"), what="the revealed value")
+    browser.save_screenshot(str(shots / "config.png"))
+    browser.find_element(By.ID, "job-close").click()
+
+    goto(browser, "releases")
+    wait(browser, lambda: current_release_row(browser).startswith("v2"), what="v2 current")
+
+    # Roll back to v1: a rollback release v3 becomes current.
+    def click_rollback():  # inside wait(): the table may be re-rendered between find and click
+        buttons = [b for b in browser.find_elements(By.CSS_SELECTOR, "#releases button") if b.text == "Roll back to v1"]
+        if buttons:
+            buttons[0].click()
+        return bool(buttons)
+    wait(browser, click_rollback, what="the Roll back to v1 button")
+    confirm(browser)
+    wait_job_done(browser)
+    wait(browser, lambda: current_release_row(browser).startswith("v3 rollback"), 20, "the rollback release current")
+    # The config diff between v1 and v2 names the var, masked.
+    browser.find_element(By.CSS_SELECTOR, "#diff-form button[type=submit]").click()
+    wait(browser, lambda: "DASH_COLOR" in text(browser, "#diff"), what="the config diff")
+    browser.save_screenshot(str(shots / "releases.png"))
+    browser.find_element(By.ID, "job-close").click()
+
+    goto(browser, "scale")
+    wait(browser, lambda: browser.find_elements(By.ID, "count-web"), what="the web count")
+    assert browser.find_element(By.ID, "count-web").get_attribute("value") == "1"
+    browser.save_screenshot(str(shots / "scale.png"))
+
+    # Logs: live, filtered by text.
+    goto(browser, "logs")
+    wait(browser, lambda: "web.1" in text(browser, "#log"), what="log lines")
+    inst.get("/dashboard-log-marker")
+    wait(browser, lambda: "dashboard-log-marker" in text(browser, "#log"), what="a new line streamed")
+    browser.find_element(By.ID, "log-text").send_keys("dashboard-log-marker")
+    wait(browser, lambda: all("dashboard-log-marker" in l for l in text(browser, "#log").splitlines() if l),
+         what="the filter")
+    browser.find_element(By.ID, "log-pause").click()
+    assert text(browser, "#log-state") == "paused"
+    browser.find_element(By.ID, "log-text").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)  # fires `input`
+    browser.find_element(By.ID, "log-pause").click()
+    wait(browser, lambda: "system |" in text(browser, "#log"), what="every line back after the filter is cleared")
+    browser.save_screenshot(str(shots / "logs.png"))
+
+    # A state-changing request without the CSRF token, from the page itself: refused.
+    status = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch('/v1/config', {method: 'PATCH', credentials: 'same-origin',
+                             headers: {'Content-Type': 'application/json'}, body: '{"EVIL": "1"}'})
+          .then(r => done(r.status), e => done(String(e)));""")
+    assert status == 403
+    s, cfg = inst.api("GET", "/v1/config")
+    assert "EVIL" not in cfg["config"]
+
+    # The charts again: the config change and the rollback are drawn as markers.
+    goto(browser, "charts")
+    wait(browser, lambda: browser.execute_script("return series.events.length") >= 2, what="2 release markers")
+    # (events are set before the charts redraw, in the same task: they are drawn now)
+    browser.save_screenshot(str(shots / "charts.png"))
+
+    # Readable at phone width.
+    browser.set_window_size(390, 844)
+    goto(browser, "overview")
+    wait(browser, lambda: "web.1" in text(browser, "#processes"), what="the overview at phone width")
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390 + 1, width  # nothing wider than the screen but the scrollable tables
+    browser.save_screenshot(str(shots / "overview-phone.png"))
+    browser.set_window_size(1280, 900)
+
+    # Logout ends the session: the page needs a login again.
+    browser.find_element(By.ID, "logout").click()
+    wait(browser, lambda: browser.current_url.endswith("/dashboard/login"), what="the login page after logout")
+    browser.get(admin + "/dashboard/")
+    wait(browser, lambda: browser.current_url.endswith("/dashboard/login"), what="no session after logout")
