@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "util/log.hpp"
+#include "util/log_fields.hpp"
 #include "worker/arbiter.hpp"
 #include "worker/arbiter_exec.hpp"
 #include "worker/cpu_count.hpp"
@@ -22,7 +23,8 @@ using worker::ServeOptions;
 struct ServeArgs {
     ServeOptions opts;
     std::vector<std::string> statics;
-    std::string access_log_format = "logfmt";
+    // JSON when PAASRUN_LOG_FORMAT=json (`up/start --log-format json`), unless given.
+    std::string access_log_format = log::format() == log::Format::json ? "json" : "logfmt";
     std::string worker_cmd;  // tests only: exec this instead of `paasrun __worker`
     CLI::Option* forwarded = nullptr;
     CLI::App* command = nullptr;
@@ -175,6 +177,9 @@ void register_serve(CLI::App& app, Commands& cmds) {
                   "URL prefix whose files are cached for a year (repeatable)")
         ->allow_extra_args(false);
     s->add_flag("--static-cors", o.static_cors, "Access-Control-Allow-Origin: * on static files");
+    s->add_flag("--reload", o.reload,
+                "development: when a source file changes, replace the workers (each new one imports "
+                "first; if that fails the old ones keep serving). Also PAASRUN_RELOAD=1");
     s->add_option("--worker-cmd", a->worker_cmd,
                   "testing only: comma-separated command to exec as a worker")
         ->group("");

@@ -60,6 +60,7 @@ const Field kFields[] = {
     {"static-max-age", &ServeOptions::static_max_age},
     {"static-immutable", &ServeOptions::static_immutable},
     {"static-cors", &ServeOptions::static_cors},
+    {"reload", &ServeOptions::reload},
 };
 
 Error arg_error(std::size_t index, std::string msg) {
@@ -171,6 +172,9 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
         v = std::move(out);
     };
     flatten(o.pythonpath);
+    // `paasrun up --reload` sets PAASRUN_RELOAD=1 for its processes: every `paasrun serve`
+    // in the Procfile reloads without a flag in it.
+    if (auto v = env("PAASRUN_RELOAD"); v && (*v == "1" || *v == "true")) o.reload = true;
 
     if (!forwarded_from_cli) {
         if (auto v = env("FORWARDED_ALLOW_IPS")) o.forwarded_allow_ips = split_list(*v);

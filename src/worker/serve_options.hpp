@@ -101,6 +101,8 @@ struct ServeOptions {
     int static_max_age = 60;                 // --static-max-age S: Cache-Control max-age, non-hashed names
     std::vector<std::string> static_immutable;  // --static-immutable PREFIX: cached for a year
     bool static_cors = false;                // --static-cors: Access-Control-Allow-Origin: *
+    bool reload = false;  // --reload (or PAASRUN_RELOAD=1, `up --reload`): replace the workers when the
+                          // source changes (source_watch.hpp, docs/serve.md)
 
     // (paasrun.yaml's `web:` and `static:` sections fill these below the environment and the
     // flags: serve_manifest.hpp.)
