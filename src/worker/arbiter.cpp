@@ -563,7 +563,7 @@ int run_arbiter(const ArbiterConfig& config) {
     std::optional<SourceWatch> watch;
     if (config.options.reload) {
         std::error_code ec;
-        auto root = std::filesystem::absolute(config.options.chdir.empty() ? "." : config.options.chdir, ec);
+        auto root = std::filesystem::absolute(config.options.chdir.empty() ? "." : config.options.chdir, ec).lexically_normal();
         auto w = SourceWatch::open(root);
         if (!w) return fail(Error(fmt::format("--reload: {}", w.error().describe())));
         if (!w->warning().empty()) log::warn(kLog, "reload: {}", log::quote(w->warning()));
