@@ -47,12 +47,19 @@ struct FormationArgs {
     std::vector<std::string> types;  // foreman's `start web worker`: only these types
 };
 
-// `up [DIR] [TYPE...]`: the first word is DIR when it names an existing directory and -a was
-// not given; every other word is a process type (foreman's `start web`).
+// `up [DIR] [TYPE...]`: the first word is DIR when -a was not given and it names an existing
+// directory or cannot be a process type (a path: Procfile names are [A-Za-z0-9_-]+, so a
+// missing `some/dir` is reported as a missing directory); every other word is a type
+// (foreman's `start web`).
+bool could_be_type(std::string_view w) {
+    return !w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                             std::string_view::npos;
+}
+
 void split_words(FormationArgs& a, bool app_given) {
     std::size_t first_type = 0;
     std::error_code ec;
-    if (!app_given && !a.words.empty() && fs::is_directory(a.words[0], ec)) {
+    if (!app_given && !a.words.empty() && (fs::is_directory(a.words[0], ec) || !could_be_type(a.words[0]))) {
         a.load.dir = a.words[0];
         first_type = 1;
     }

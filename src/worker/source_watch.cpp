@@ -45,6 +45,9 @@ bool relevant_change(const build::IgnoreRules& gitignore, std::string_view rel, 
         auto part = rest.substr(0, slash);
         if ((slash != std::string_view::npos || is_dir) && skipped_dir_name(part)) return false;
         if (slash == std::string_view::npos) break;
+        // A directory above that .gitignore excludes excludes everything under it (git's rule).
+        auto dir = rel.substr(0, static_cast<std::size_t>(rest.data() - rel.data()) + slash);
+        if (!gitignore.empty() && gitignore.excluded(dir, true)) return false;
         rest.remove_prefix(slash + 1);
     }
     auto name = rel.substr(rel.rfind('/') == std::string_view::npos ? 0 : rel.rfind('/') + 1);
