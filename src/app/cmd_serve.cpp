@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "app/serve_cli.hpp"
 #include "util/log.hpp"
+#include "util/log_fields.hpp"
 #include "worker/arbiter.hpp"
 #include "worker/arbiter_exec.hpp"
 #include "worker/cpu_count.hpp"
@@ -128,6 +129,10 @@ int run_serve(ServeArgs& a) {
         return false;
     };
 
+    // JSON access lines when the whole output is JSON (`up/start --log-format json` sets
+    // PAASRUN_LOG_FORMAT=json), unless a format was given.
+    if (!given("access-log-format") && log::format() == log::Format::json)
+        o.access_log_format = worker::AccessLogFormat::json;
     if (!apply_app_manifest(o, given)) return 2;
     bool auto_count = o.workers == 0;
     auto count = worker::auto_worker_count(worker::probe_cpu_facts());

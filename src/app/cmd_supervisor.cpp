@@ -28,6 +28,7 @@
 #include "supervisor/prefix.hpp"
 #include "supervisor/sd_notify.hpp"
 #include "supervisor/supervisor.hpp"
+#include "util/log_fields.hpp"
 
 namespace paasrun::app {
 namespace {
@@ -40,19 +41,58 @@ struct FormationArgs {
     std::optional<int> port;
     std::optional<double> grace;
     bool restart = false;
+    bool reload = false;             // up --reload
+    std::string log_format;          // --log-format; empty: human for up, logfmt for start
+    std::vector<std::string> words;  // [DIR] [TYPE...]
+    std::vector<std::string> types;  // foreman's `start web worker`: only these types
 };
 
-void add_formation_options(CLI::App* sub, FormationArgs& a) {
-    add_app_option(sub, a.load.dir, sub->add_option("dir", a.load.dir, "App directory (default: .)"));
+// `up [DIR] [TYPE...]`: the first word is DIR when -a was not given and it names an existing
+// directory or cannot be a process type (a path: Procfile names are [A-Za-z0-9_-]+, so a
+// missing `some/dir` is reported as a missing directory); every other word is a type
+// (foreman's `start web`).
+bool could_be_type(std::string_view w) {
+    return !w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                             std::string_view::npos;
+}
+
+void split_words(FormationArgs& a, bool app_given) {
+    std::size_t first_type = 0;
+    std::error_code ec;
+    if (!app_given && !a.words.empty() && (fs::is_directory(a.words[0], ec) || !could_be_type(a.words[0]))) {
+        a.load.dir = a.words[0];
+        first_type = 1;
+    }
+    a.types.assign(a.words.begin() + static_cast<std::ptrdiff_t>(first_type), a.words.end());
+}
+
+CLI::Option* add_formation_options(CLI::App* sub, FormationArgs& a) {
+    auto* app_opt = add_app_option(sub, a.load.dir);
+    sub->add_option("dir_and_types", a.words,
+                    "[DIR] [TYPE...]: the app directory (default: .), then the process types to start "
+                    "(default: all; foreman's `start web`)");
     sub->add_option("-f,--procfile", a.load.procfile,
                     "Run the process types of this file (inside DIR; each release reads it from its slug) "
                     "instead of DIR/Procfile's");
-    sub->add_option("-e,--env", a.load.env_file, "Load this .env file");
+    sub->add_option("-e,--env", a.load.env_files, "Load this .env file (several -e, or a,b: merged in order, later wins)")
+        ->allow_extra_args(false)
+        ->delimiter(',');
     sub->add_option("-c,--formation", a.load.formation,
                     "Process counts, e.g. web=2,worker=1 (all=N for every type)");
     sub->add_option("-p,--port", a.port, "Base port (default: $PORT or 5000)");
     sub->add_option("-t,--grace-period", a.grace,
                     "Seconds between SIGTERM and SIGKILL on stop (default 30)");
+    sub->add_option("--log-format", a.log_format,
+                    "human (up's default), logfmt (start's default) or json (JSON lines from every "
+                    "component, for log shippers)")
+        ->check(CLI::IsMember({"human", "logfmt", "json"}));
+    return app_opt;
+}
+
+std::vector<std::string> type_names(const std::vector<std::pair<std::string, std::string>>& types) {
+    std::vector<std::string> out;
+    for (const auto& [name, command] : types) out.push_back(name);
+    return out;
 }
 
 int fail(std::string_view command, const Error& e) {
@@ -67,10 +107,7 @@ void print_line(std::string_view line) {
 
 // The .env layer on its own (load_app merges it; a release's config vars go above it).
 config::EnvList dotenv_layer(const sv::LoadRequest& load, const std::string& app_dir) {
-    std::string path = load.env_file;
-    if (path.empty() && load.load_default_env) path = app_dir + "/.env";
-    if (path.empty()) return {};
-    auto env = config::load_dotenv(path);
+    auto env = sv::load_env_files(load, app_dir);
     return env ? std::move(*env) : config::EnvList{};
 }
 
@@ -106,8 +143,25 @@ Result<std::string> procfile_in_app(const std::string& procfile, const std::stri
                              procfile, app_dir));
 }
 
-int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit) {
+// `in_place` (`up`, the dev loop): a release built from the app's source runs in the source
+// dir (deploy/run_spec.hpp, EnvInputs::source_dir); `start` runs slugs.
+int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit, bool in_place) {
     sv::take_notify_socket();  // before anything reads the environment: no child inherits it
+    // `up --reload`: every `paasrun serve` of the formation (and of later deploys) watches the
+    // source and replaces its workers on a change (docs/serve.md); set before the environment
+    // is read, as a layer of paasrun's own environment.
+    if (a.reload) ::setenv("PAASRUN_RELOAD", "1", 1);
+    sv::LogStyle style = in_place ? sv::LogStyle::human : sv::LogStyle::logfmt;
+    if (!a.log_format.empty()) (void)sv::parse_log_style(a.log_format, style);
+    if (style == sv::LogStyle::json) {
+        // Every component started from here writes JSON too: `paasrun serve`'s arbiter and
+        // access log read PAASRUN_LOG_FORMAT (util/log_fields.hpp).
+        ::setenv("PAASRUN_LOG_FORMAT", "json", 1);
+        log::set_format(log::Format::json);
+    } else if (a.log_format == "logfmt" || a.log_format == "human") {
+        ::unsetenv("PAASRUN_LOG_FORMAT");
+        log::set_format(log::Format::logfmt);
+    }
     a.load.port = a.port;
     a.load.grace_period = a.grace;
     // First the directory without requiring a Procfile: a release brings its own.
@@ -138,7 +192,10 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     if (!pipeline) return fail(command, pipeline.error());
     auto dotenv = dotenv_layer(a.load, base->app_dir);
     pipeline->publish.dotenv = dotenv;
-    auto outcome = deploy::prepare_startup(base->app_dir, state_dir, *pipeline, print_line);
+    std::string source_dir = in_place ? fs::absolute(base->app_dir).lexically_normal().string() : std::string{};
+    auto startup_pipeline = *pipeline;  // a build here is of the source itself: its release phase runs in place
+    startup_pipeline.publish.in_place_dir = source_dir;
+    auto outcome = deploy::prepare_startup(base->app_dir, state_dir, std::move(startup_pipeline), print_line);
     if (!outcome) {
         fmt::print(stderr, "paasrun {}: error: {}\npaasrun {}: build failed; nothing was started\n", command,
                    outcome.error().describe(), command);
@@ -146,7 +203,8 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     }
 
     // A release's manifest `env:` comes from its own paasrun.yaml (deploy/run_spec.hpp).
-    deploy::EnvInputs env_inputs{std::move(dotenv), config::current_environment(), base->data_dir, *procfile_rel};
+    deploy::EnvInputs env_inputs{std::move(dotenv), config::current_environment(), base->data_dir, *procfile_rel,
+                                 source_dir};
     sv::SupervisorOptions opts;
     std::vector<std::string> warnings;
     if (outcome->version > 0) {
@@ -171,19 +229,35 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
         if (!settings_cfg) return fail(command, settings_cfg.error());
         opts.formation = sv::expand_formation(procfile, settings_cfg->settings.formation, settings_cfg->settings.base_port);
         if (opts.formation.empty()) return fail(command, Error("nothing to run: every process type is scaled to 0"));
+        auto only = sv::only_types(std::move(opts.formation), type_names((*run)->process_types), a.types);
+        if (!only) return fail(command, Error(fmt::format("{} (release v{})", only.error().describe(), outcome->version)));
+        opts.formation = std::move(*only);
         opts.app_dir = (*run)->app_dir;
+        opts.slug_dir = (*run)->slug_dir;
         opts.env = (*run)->env;
         opts.release = outcome->version;
         opts.process_types = (*run)->process_types;
         opts.base_port = settings_cfg->settings.base_port;
         opts.grace_period = std::chrono::duration<double>(settings_cfg->settings.grace_period);
-        print_line(fmt::format("-----> Running release v{}", outcome->version));
+        if (!(*run)->slug_dir.empty())
+            print_line(fmt::format("-----> Running release v{} in place: the code in {}, the environment from its build",
+                                   outcome->version, (*run)->app_dir));
+        else if (in_place)
+            print_line(fmt::format("-----> Running release v{} from its slug: it was not built from {} as it was last "
+                                   "built (a rollback or a deploy); edits show after the next build",
+                                   outcome->version, source_dir));
+        else
+            print_line(fmt::format("-----> Running release v{}", outcome->version));
     } else {
         auto cfg = sv::load_app(a.load);
         if (!cfg) return fail(command, cfg.error());
         warnings = cfg->warnings;
         opts.app_dir = cfg->app_dir;
-        opts.formation = cfg->formation;
+        std::vector<std::string> names;
+        for (const auto& p : cfg->procfile.processes) names.push_back(p.name);
+        auto only = sv::only_types(cfg->formation, names, a.types);
+        if (!only) return fail(command, only.error());
+        opts.formation = std::move(*only);
         opts.env = cfg->child_env;
         for (const auto& p : cfg->procfile.processes) opts.process_types.emplace_back(p.name, p.command);
         opts.base_port = cfg->settings.base_port;
@@ -196,6 +270,7 @@ int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit)
     opts.restart = manifest.restart;
     if (a.restart) opts.restart.policy = "always";
     opts.color = sv::want_color(1, std::getenv("NO_COLOR"));
+    opts.log_style = style;
     opts.shared_web_socket = share_web_socket(manifest, opts.process_types);
     opts.shutdown_delay = std::chrono::duration<double>(manifest.deploy.shutdown_delay);
     fs::path stats_dir;
@@ -284,7 +359,7 @@ int run_oneoff_command(const sv::LoadRequest& load, const std::vector<std::strin
         auto r = store.load(*version);
         if (!r) return fail("run", r.error());
         if (!r->slug_id.empty()) {
-            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir, {}};
+            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir, {}, {}};
             auto spec = deploy::release_run_spec(store, *version, in);
             if (!spec) return fail("run", spec.error());
             auto changed = deploy::source_changed(cfg->app_dir, state_dir, {fs::path(cfg->data_dir)});
@@ -306,17 +381,26 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
     auto up_args = std::make_shared<FormationArgs>();
     auto* up = app.add_subcommand(
         "up", "Run the Procfile's processes in the foreground (like foreman start)");
-    add_formation_options(up, *up_args);
+    auto* up_app = add_formation_options(up, *up_args);
     up->add_flag("--restart", up_args->restart,
                  "Restart processes that exit instead of stopping everything");
+    up->add_flag("--reload", up_args->reload,
+                 "Reload `paasrun serve` web processes when a source file changes (PAASRUN_RELOAD=1; "
+                 "each new worker imports first, the old ones serve until it is ready)");
     up_args->load.load_default_env = true;
-    cmds.add(up, [up_args] { return run_formation("up", *up_args, !up_args->restart); });
+    cmds.add(up, [up_args, up_app] {
+        split_words(*up_args, up_app->count() > 0);
+        return run_formation("up", *up_args, !up_args->restart, true);
+    });
 
     auto start_args = std::make_shared<FormationArgs>();
     auto* start = app.add_subcommand(
         "start", "Run the formation as a container's PID 1, restarting processes that exit");
-    add_formation_options(start, *start_args);
-    cmds.add(start, [start_args] { return run_formation("start", *start_args, false); });
+    auto* start_app = add_formation_options(start, *start_args);
+    cmds.add(start, [start_args, start_app] {
+        split_words(*start_args, start_app->count() > 0);
+        return run_formation("start", *start_args, false, false);
+    });
 
     struct RunArgs {
         sv::LoadRequest load;
@@ -327,7 +411,8 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
     run_args->load.need_procfile = false;
     auto* run = app.add_subcommand(
         "run", "Run a one-off command in the app's environment (like heroku run)");
-    run->add_option("-e,--env", run_args->load.env_file, "Load this .env file");
+    run->add_option("-e,--env", run_args->load.env_files, "Load this .env file (several -e: merged in order)")
+        ->allow_extra_args(false);
     // With -a the first word is CMD (`paasrun run -a DIR python x.py`), as with heroku run -a.
     auto* app_opt = add_app_option(run, run_args->load.dir);
     // CLI11 forgets where `--` was, so DIR is told apart from CMD while parsing: with

@@ -37,6 +37,8 @@ Status write_last_build(const fs::path& state_dir, const LastBuild& b) {
 
 }  // namespace
 
+std::string last_built_source_hash(const fs::path& state_dir) { return read_last_build(state_dir).source_hash; }
+
 Result<PipelineOptions> pipeline_options(const fs::path& app_dir) {
     auto m = config::load_manifest(app_dir.string());
     if (!m) return std::move(m).error();

@@ -54,6 +54,11 @@ struct BuildOutcome {
 [[nodiscard]] Result<BuildOutcome> build_and_release(const std::filesystem::path& app_dir,
                                                      const std::filesystem::path& state_dir, const PipelineOptions& opts);
 
+/// The source hash of the last build of the app dir here (`<state>/last_build.json`, written
+/// by build_and_release and ensure_built); empty when unknown. `up` runs a release in place
+/// only when its slug's source_hash is this one (deploy/run_spec.hpp).
+[[nodiscard]] std::string last_built_source_hash(const std::filesystem::path& state_dir);
+
 /// Builds and releases only when the source differs from the current release's.
 [[nodiscard]] Result<BuildOutcome> ensure_built(const std::filesystem::path& app_dir,
                                                 const std::filesystem::path& state_dir, const PipelineOptions& opts);

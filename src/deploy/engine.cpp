@@ -441,6 +441,8 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
 
     step(job, "release_phase");
     auto popts = opts_.pipeline.publish;
+    // In place exactly when its processes will be (deploy/run_spec.hpp): one database.
+    popts.in_place_dir = (*run)->slug_dir.empty() ? std::string{} : (*run)->app_dir;
     popts.release_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(settings->release_timeout));
     popts.manifest_env = settings->env;
     popts.on_output = [&](std::string_view line) { say(job, fmt::format("       release | {}", line)); };
@@ -560,7 +562,7 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
 
 Result<ReleaseSettings> Engine::settings_for(const RunSpec& run) const {
     if (run.release == 0) return settings_of(opts_.manifest);
-    return release_settings(run.app_dir, opts_.manifest);
+    return release_settings(run.build_dir(), opts_.manifest);
 }
 
 Status Engine::wait_ready(const std::string& job, int generation, const RunSpec& run, const ReleaseSettings& settings,

@@ -4,11 +4,17 @@
 
 #include <filesystem>
 
+#include "build/pipeline.hpp"
 #include "deploy/release_settings.hpp"
 #include "config/app_env.hpp"
 #include "config/procfile.hpp"
 
 namespace paasrun::deploy {
+
+std::string in_place_dir(const release::Release& r, const EnvInputs& in, const std::filesystem::path& state_dir) {
+    if (in.source_dir.empty() || r.source_hash.empty()) return {};
+    return build::last_built_source_hash(state_dir) == r.source_hash ? in.source_dir : std::string{};
+}
 
 Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::ReleaseStore& store, int version,
                                                              const EnvInputs& in) {
@@ -31,9 +37,13 @@ Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::Rel
     layers.config_vars.assign(r->config_vars.begin(), r->config_vars.end());
     layers.process_env = in.process_env;
     run->env = config::app_environment(layers, {version, run->app_dir, in.data_dir, config::self_exe_dir()});
+    if (auto here = in_place_dir(*r, in, store.root()); !here.empty()) {
+        run->slug_dir = run->app_dir;
+        run->app_dir = here;
+    }
     run->process_types = r->process_types;
     if (!in.procfile.empty()) {
-        auto path = std::filesystem::path(run->app_dir) / in.procfile;
+        auto path = std::filesystem::path(run->build_dir()) / in.procfile;
         std::error_code ec;
         if (!std::filesystem::is_regular_file(path, ec))
             return Error(fmt::format("-f {}: v{}'s slug has no such file (is it in .slugignore?)", in.procfile, version));

@@ -32,7 +32,20 @@ struct EnvInputs {
     // recorded at build time (from the slug's Procfile); the release command stays the
     // release's own. Empty: the release's process types.
     std::string procfile;
+    // `up` (the dev loop): the app's source dir. A release whose slug was built from this
+    // directory's source as last built here (its source_hash is last_build.json's) runs IN
+    // PLACE: cwd is the source dir, so edits show without a rebuild and files the app
+    // writes next to its code (Django's SQLite db) persist; the environment (virtualenv,
+    // .profile.d, buildpack and config vars) is still the slug's. Any other release (a
+    // rollback to older code, a deploy from elsewhere) runs from its slug. Empty (`start`,
+    // the container entrypoint): every release runs from its slug.
+    std::string source_dir;
 };
+
+/// The directory release `r` runs in place (`in.source_dir`), or "" when it runs from its
+/// slug (the rule above). Reads last_build.json under `state_dir`.
+[[nodiscard]] std::string in_place_dir(const release::Release& r, const EnvInputs& in,
+                                       const std::filesystem::path& state_dir);
 
 /// RunSpec of release `version` of `store` (it must have a slug). An unreadable or invalid
 /// paasrun.yaml in the slug, or a missing/invalid `procfile` (EnvInputs) in it, is an Error naming

@@ -46,9 +46,11 @@ Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int
     // Keep the tail of the output for the error message: the full output was streamed.
     std::deque<std::string> tail;
     ChildSpec spec;
-    spec.argv = profile_wrapped_argv(r->release_command);
-    spec.cwd = store.slug_app_dir(r->slug_id).string();
-    spec.env = release_environment(*r, *slug, opts.manifest_env, environ_entries(), {opts.dotenv, opts.data_dir, spec.cwd});
+    auto slug_dir = store.slug_app_dir(r->slug_id).string();
+    spec.argv = opts.in_place_dir.empty() ? profile_wrapped_argv(r->release_command)
+                                          : profile_wrapped_argv(r->release_command, slug_dir);
+    spec.cwd = opts.in_place_dir.empty() ? slug_dir : opts.in_place_dir;
+    spec.env = release_environment(*r, *slug, opts.manifest_env, environ_entries(), {opts.dotenv, opts.data_dir, slug_dir});
     spec.timeout = opts.release_timeout;
     spec.on_line = [&](std::string_view line) {
         if (opts.on_output) opts.on_output(line);

@@ -32,6 +32,10 @@ struct PublishOptions {
     std::vector<std::pair<std::string, std::string>> dotenv;        // `.env` layer (`up`, -e)
     std::string data_dir;                                      // PAASRUN_DATA_DIR
     std::function<void(std::string_view)> on_output;           // release-phase output lines
+    /// Non-empty: the release phase runs in place, cwd = this directory (the app's source,
+    /// `up`: deploy/run_spec.hpp), with the slug's .profile.d and virtualenv; so a Django
+    /// `migrate` migrates the database the in-place processes use.
+    std::string in_place_dir;
 };
 
 struct PublishResult {
@@ -41,8 +45,8 @@ struct PublishResult {
     std::vector<int> pruned;
 };
 
-/// Runs vN's release command (if any) in vN's environment, cwd = its slug's app dir,
-/// .profile.d sourced. A non-zero exit, a signal or the timeout is an Error whose message
+/// Runs vN's release command (if any) in vN's environment, cwd = its slug's app dir (or
+/// `in_place_dir`), the slug's .profile.d sourced. A non-zero exit, a signal or the timeout is an Error whose message
 /// says which; the caller decides whether to mark the release failed (publish() does).
 /// Returns whether a release command ran and how long it took.
 [[nodiscard]] Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int version,

@@ -24,13 +24,18 @@ std::vector<std::string> release_environment(const Release& r, const SlugMeta& s
     return out;
 }
 
-std::vector<std::string> profile_wrapped_argv(const std::string& command) {
+std::vector<std::string> profile_wrapped_argv(const std::string& command, const std::string& profile_dir) {
     // $1 is the command line; the wrapper sources every .profile.d script in name order,
     // then the app's .profile, as Heroku's dyno manager does (supervisor/child_env.cpp does
     // the same for processes), then replaces itself with the command's shell.
     static const std::string wrapper =
         "for f in .profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
         "if [ -r ./.profile ]; then . ./.profile; fi; exec bash -c \"$1\"";
+    // The same with the scripts of the directory named by $2 (never quoted into the script).
+    static const std::string wrapper_in =
+        "for f in \"$2\"/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
+        "if [ -r ./.profile ]; then . ./.profile; fi; exec bash -c \"$1\"";
+    if (!profile_dir.empty()) return {"/bin/bash", "-c", wrapper_in, "paasrun-profile", command, profile_dir};
     return {"/bin/bash", "-c", wrapper, "paasrun-profile", command};
 }
 

@@ -31,6 +31,9 @@ struct HostEnv {
 
 /// argv that runs `command` with bash in `slug_app_dir` after sourcing .profile.d/*.sh
 /// (Heroku's dyno start-up). The command is a shell command line, as in a Procfile.
-[[nodiscard]] std::vector<std::string> profile_wrapped_argv(const std::string& command);
+/// `profile_dir`: source the .profile.d scripts of this directory instead of the cwd's (a
+/// release phase run in place by `up`: cwd is the source dir, the scripts are the slug's).
+[[nodiscard]] std::vector<std::string> profile_wrapped_argv(const std::string& command,
+                                                            const std::string& profile_dir = {});
 
 }  // namespace paasrun::release

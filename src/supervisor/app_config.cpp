@@ -26,16 +26,27 @@ Result<std::string> absolute_dir(const std::string& dir) {
     return normal;
 }
 
-Result<config::EnvList> load_env_file(const LoadRequest& req, const std::string& app_dir) {
-    if (!req.env_file.empty()) {
-        std::error_code ec;
-        if (!fs::exists(req.env_file, ec))
-            return Error(fmt::format("env file {} does not exist", req.env_file));
-        return config::load_dotenv(req.env_file);
+}  // namespace
+
+Result<config::EnvList> load_env_files(const LoadRequest& req, const std::string& app_dir) {
+    if (!req.env_files.empty()) {
+        // foreman's `-e a.env,b.env` / several -e: one layer, later files win per key (the
+        // layer is merged in order, config/app_env.hpp).
+        config::EnvList all;
+        for (const auto& file : req.env_files) {
+            std::error_code ec;
+            if (!fs::exists(file, ec)) return Error(fmt::format("env file {} does not exist", file));
+            auto env = config::load_dotenv(file);
+            if (!env) return env.error();
+            all.insert(all.end(), std::make_move_iterator(env->begin()), std::make_move_iterator(env->end()));
+        }
+        return all;
     }
     if (req.load_default_env) return config::load_dotenv(app_dir + "/.env");
     return config::EnvList{};
 }
+
+namespace {
 
 Result<config::Procfile> load_procfile(const LoadRequest& req, const std::string& app_dir) {
     std::string path = req.procfile.empty() ? app_dir + "/Procfile" : req.procfile;
@@ -63,7 +74,7 @@ Result<AppConfig> load_app(const LoadRequest& req) {
     if (!manifest) return manifest.error();
     cfg.manifest = std::move(*manifest);
 
-    auto dotenv = load_env_file(req, cfg.app_dir);
+    auto dotenv = load_env_files(req, cfg.app_dir);
     if (!dotenv) return dotenv.error();
 
     config::FlagOverrides flags;

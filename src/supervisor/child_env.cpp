@@ -18,6 +18,14 @@ constexpr std::string_view kProfileLoop =
     "done; "
     "unset __paasrun_f; "
     "if [ -r ./.profile ]; then . ./.profile; fi; ";
+// The same with the profile scripts of another directory, named by $2 (an absolute path).
+constexpr std::string_view kProfileLoopIn =
+    "__paasrun_cmd=$1; "
+    "for __paasrun_f in \"$2\"/.profile.d/*.sh; do "
+    "if [ -r \"$__paasrun_f\" ]; then . \"$__paasrun_f\"; fi; "
+    "done; "
+    "unset __paasrun_f; "
+    "if [ -r ./.profile ]; then . ./.profile; fi; ";
 
 }  // namespace
 
@@ -35,11 +43,14 @@ std::string command_shell() {
     return ::access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
 }
 
-std::vector<std::string> shell_command_argv(std::string_view command, bool export_listen_pid) {
-    std::string script(kProfileLoop);
+std::vector<std::string> shell_command_argv(std::string_view command, bool export_listen_pid,
+                                            const std::string& profile_dir) {
+    std::string script(profile_dir.empty() ? kProfileLoop : kProfileLoopIn);
     if (export_listen_pid) script += "LISTEN_PID=$$; export LISTEN_PID; ";
     script += "exec " + parent_death_prefix() + command_shell() + " -c \"$__paasrun_cmd\"";
-    return {"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
+    std::vector<std::string> argv{"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
+    if (!profile_dir.empty()) argv.push_back(profile_dir);
+    return argv;
 }
 
 std::vector<std::string> exec_argv(const std::vector<std::string>& args) {

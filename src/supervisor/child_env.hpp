@@ -33,8 +33,13 @@ namespace paasrun::supervisor {
 /// the start-up shell exports LISTEN_PID=$$ just before it execs the command's shell: the
 /// pid does not change across those execs, so a program bash execs directly (a simple
 /// command) sees its own pid there, as sd_listen_fds(3) and gunicorn require.
+/// `profile_dir`: source `.profile.d/*.sh` from this directory instead of the cwd's (`up`
+/// running a release in place: the code is the source dir's, the build's profile scripts
+/// are the slug's); the app's `.profile` is always the cwd's. Passed as `$2`, never quoted
+/// into the script.
 [[nodiscard]] std::vector<std::string> shell_command_argv(std::string_view command,
-                                                          bool export_listen_pid = false);
+                                                          bool export_listen_pid = false,
+                                                          const std::string& profile_dir = {});
 
 /// argv for running CMD ARGS... (exec'd directly after the profile scripts, no re-parsing).
 [[nodiscard]] std::vector<std::string> exec_argv(const std::vector<std::string>& args);

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "util/did_you_mean.hpp"
+
 namespace paasrun::supervisor {
 
 int port_for(int base, std::size_t type_index, int instance) {
@@ -34,6 +38,25 @@ std::vector<ProcessSpec> expand_formation(const config::Procfile& procfile, cons
                            port_for(base_port, t, i)});
     }
     return out;
+}
+
+Result<std::vector<ProcessSpec>> only_types(std::vector<ProcessSpec> formation,
+                                            const std::vector<std::string>& process_types,
+                                            const std::vector<std::string>& types) {
+    if (types.empty()) return formation;
+    auto named = [&](std::string_view t) { return std::find(types.begin(), types.end(), t) != types.end(); };
+    for (const auto& t : types) {
+        if (t == "release") return Error("\"release\" is the release phase, not a process type to start");
+        if (std::find(process_types.begin(), process_types.end(), t) != process_types.end()) continue;
+        auto hint = util::nearest(t, process_types);
+        std::string known;
+        for (const auto& p : process_types) known += (known.empty() ? "" : ", ") + p;
+        return Error(fmt::format("process type \"{}\" is not in the Procfile{} (types: {})", t,
+                                 hint ? fmt::format("; did you mean \"{}\"?", *hint) : "", known));
+    }
+    std::erase_if(formation, [&](const ProcessSpec& p) { return !named(p.type); });
+    if (formation.empty()) return Error("nothing to run: every process type named is scaled to 0");
+    return formation;
 }
 
 }  // namespace paasrun::supervisor

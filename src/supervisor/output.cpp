@@ -6,21 +6,47 @@
 #include <ctime>
 
 #include "supervisor/prefix.hpp"
+#include "util/log_fields.hpp"
 
 namespace paasrun::supervisor {
 
+namespace {
+
+std::string utc_now() {
+    std::timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    std::tm tm{};
+    gmtime_r(&ts.tv_sec, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1'000'000);
+}
+
+// One process line as a JSON object: a line that already is one gets "proc" in front.
+std::string json_process_line(std::string_view name, std::string_view line) {
+    if (line.size() >= 2 && line.front() == '{' && line.back() == '}')
+        return "{\"proc\":" + log::json_string(name) + (line.size() > 2 ? "," : "") + std::string(line.substr(1));
+    return "{\"time\":" + log::json_string(utc_now()) + ",\"proc\":" + log::json_string(name) +
+           ",\"line\":" + log::json_string(line) + "}";
+}
+
+}  // namespace
+
 void Output::format_line(std::string& batch, std::string_view name, std::string_view color,
-                         std::string_view line) const {
-    std::time_t now = std::time(nullptr);
-    std::tm local{};
-    localtime_r(&now, &local);
-    batch += format_prefix(local, name, width_, color_ ? color : std::string_view{});
-    batch += line;
+                         std::string_view line, std::string_view tap_line) const {
+    if (style_ == LogStyle::json) {
+        batch += json_process_line(name, line);
+    } else {
+        std::time_t now = std::time(nullptr);
+        std::tm local{};
+        localtime_r(&now, &local);
+        batch += format_prefix(local, name, width_, color_ ? color : std::string_view{});
+        batch += line;
+    }
     batch += '\n';
     if (tap_) {
         std::timespec utc{};
         clock_gettime(CLOCK_REALTIME, &utc);
-        tap_(format_log_record(utc, name, line));
+        tap_(format_log_record(utc, name, tap_line.empty() ? line : tap_line));
     }
 }
 
@@ -42,10 +68,20 @@ void Output::named_line(std::string_view name, std::string_view text) const {
 }
 
 void Output::system(log::Level level, std::string_view text, std::string_view component) const {
-    auto line = log::format_line(level, component, text);
-    if (!line.empty() && line.back() == '\n') line.pop_back();
+    auto logfmt = log::format_line(level, component, text);
+    if (!logfmt.empty() && logfmt.back() == '\n') logfmt.pop_back();
+    std::string line;
+    if (style_ == LogStyle::human) {
+        line = component == "supervisor" ? human_line(level, text)
+                                         : fmt::format("{}: {}", component, human_line(level, text));
+    } else if (style_ == LogStyle::json) {
+        static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+        line = log::json_line(utc_now(), kLevels[static_cast<int>(level)], component, log::parse_fields(text));
+    } else {
+        line = logfmt;
+    }
     std::string batch;
-    format_line(batch, "system", system_color(), line);
+    format_line(batch, "system", system_color(), line, logfmt);
     write(batch);
 }
 

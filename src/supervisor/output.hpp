@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "supervisor/human_log.hpp"
 #include "supervisor/line_splitter.hpp"
 #include "util/log.hpp"
 
@@ -26,14 +27,22 @@ public:
 
     [[nodiscard]] bool color() const { return color_; }
 
+    /// How lines are written (human_log.hpp). logfmt: as described above; human: the
+    /// supervisor's own lines in their short form; json: every line one JSON object without
+    /// the prefix, a process's line under "proc" (a line that is itself a JSON object, such
+    /// as the arbiter's with PAASRUN_LOG_FORMAT=json, gets "proc" added). Set before the loop.
+    void set_style(LogStyle style) { style_ = style; }
+
     /// Called with every line written, as a timestamped record (prefix.hpp:
     /// format_log_record, never coloured): the admin API's log buffer. Set before the loop
     /// runs.
     void set_tap(std::function<void(std::string_view)> tap) { tap_ = std::move(tap); }
 
     /// Appends one prefixed line to `batch` (name's colour applied when enabled).
+    /// `tap_line`: what the tap records instead of `line` when non-empty (the supervisor's
+    /// own lines stay logfmt there whatever the style: `paasrun logs` is read by tools).
     void format_line(std::string& batch, std::string_view name, std::string_view color,
-                     std::string_view line) const;
+                     std::string_view line, std::string_view tap_line = {}) const;
     /// Writes a batch built with format_line (whole, retrying short writes).
     void write(std::string_view batch) const;
 
@@ -67,6 +76,7 @@ private:
     int fd_;
     std::size_t width_;
     bool color_;
+    LogStyle style_ = LogStyle::logfmt;
     std::function<void(std::string_view)> tap_;
 };
 

@@ -112,9 +112,11 @@ Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loo
       old_mask_(old_mask),
       output_(options_.output_fd, name_width(options_.formation), options_.color) {
     output_.set_tap(options_.log_tap);
+    output_.set_style(options_.log_style);
     auto run = std::make_shared<RunSpec>();
     run->release = options_.release;
     run->app_dir = options_.app_dir;
+    run->slug_dir = options_.slug_dir;
     run->env = options_.env;
     run->process_types = options_.process_types;
     for (const auto& p : options_.formation) {
@@ -209,7 +211,7 @@ void Supervisor::start(Slot& slot) {
         env.erase("LISTEN_FDS");
         env.erase("LISTEN_PID");
     }
-    SpawnRequest req{shell_command_argv(slot.spec.command, web && web_listener_.valid()),
+    SpawnRequest req{shell_command_argv(slot.spec.command, web && web_listener_.valid(), run.slug_dir),
                      to_envp(env),
                      run.app_dir,
                      devnull_.get(),
@@ -592,8 +594,18 @@ void Supervisor::on_exit(Slot& slot, int status) {
     if (slot.phase == Phase::retiring) return remove_slot(slot.id);
     if (slot.phase == Phase::starting) return;
     ++slot.exits;
-    if (options_.stop_on_exit)
-        return begin_stop(StopCause::process_exit, code, slot.spec.name + " exited");
+    if (options_.stop_on_exit) {
+        // honcho#175: a one-shot process that finishes its job (exit 0) leaves the others
+        // running; `web` exiting, a failure or a signal stops everything (foreman's rule).
+        bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (!clean || slot.spec.type == "web")
+            return begin_stop(StopCause::process_exit, code, slot.spec.name + " exited");
+        bool any = std::any_of(slots_.begin(), slots_.end(),
+                               [](const Slot& s) { return s.state != State::down; });
+        output_.info("process finished, the others keep running proc={}", slot.spec.name);
+        if (!any) begin_stop(StopCause::nothing_left, 0, "every process finished");
+        return;
+    }
     schedule_restart(slot, status, uptime);
 }
 

@@ -68,6 +68,12 @@ inline constexpr int kExitConfigError = 1;
 struct RunSpec {
     int release = 0;
     std::string app_dir;  // cwd
+    /// Where the build's `.profile.d/*.sh` are sourced from and the release's own
+    /// paasrun.yaml is read: the slug's app dir. Empty: `app_dir`. Differs from `app_dir` when
+    /// `up` runs a release in place (the code in the source dir, the environment from the
+    /// build; deploy/run_spec.hpp).
+    std::string slug_dir;
+    [[nodiscard]] const std::string& build_dir() const { return slug_dir.empty() ? app_dir : slug_dir; }
     config::EnvMap env;   // before PORT, DYNO, PS and the web variables
     /// Process types in declaration order: ports follow this order (formation.hpp).
     std::vector<std::pair<std::string, std::string>> process_types;
@@ -76,6 +82,7 @@ struct RunSpec {
 
 struct SupervisorOptions {
     std::string app_dir;                 // cwd of every child
+    std::string slug_dir;                // RunSpec::slug_dir of the first generation
     std::vector<ProcessSpec> formation;  // what to run
     config::EnvMap env;                  // child environment before PORT/DYNO/PS
     std::chrono::duration<double> grace_period{30};
@@ -83,6 +90,7 @@ struct SupervisorOptions {
     config::RestartPolicy restart;  // used when !stop_on_exit
     bool color = false;
     int output_fd = 1;
+    LogStyle log_style = LogStyle::logfmt;  // human_log.hpp (`up`: human)
 
     // --- deploys (all optional; the defaults give foreman's behaviour) ---
     int release = 0;  // what `formation` runs (0: the app dir as-is)

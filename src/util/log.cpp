@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "util/log_fields.hpp"
+
 namespace paasrun::log {
 namespace {
 
@@ -21,7 +23,13 @@ Level initial_level() {
     return Level::info;
 }
 
+Format initial_format() {
+    const char* env = std::getenv("PAASRUN_LOG_FORMAT");
+    return env && std::string_view(env) == "json" ? Format::json : Format::logfmt;
+}
+
 std::atomic<Level> g_level{initial_level()};
+std::atomic<Format> g_format{initial_format()};
 std::atomic<int> g_fd{2};
 
 const char* level_name(Level l) {
@@ -57,6 +65,8 @@ std::pair<std::string_view, std::string_view> split_message(std::string_view tex
 void set_level(Level l) { g_level = l; }
 Level level() { return g_level; }
 void set_fd(int fd) { g_fd = fd; }
+void set_format(Format f) { g_format = f; }
+Format format() { return g_format; }
 
 std::string quote(std::string_view v, NonAscii non_ascii) {
     bool escape_high = non_ascii == NonAscii::escape;
@@ -94,6 +104,11 @@ std::string format_line(Level l, std::string_view component, std::string_view te
     auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
     std::tm tm{};
     gmtime_r(&secs, &tm);
+    if (g_format == Format::json) {
+        auto time = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+        return json_line(time, level_name(l), component, parse_fields(text)) + "\n";
+    }
     auto [msg, rest] = split_message(text);
     std::string line = fmt::format("time={:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z at={} component={}",
                                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,

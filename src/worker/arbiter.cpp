@@ -22,6 +22,7 @@
 #include "worker/server_process.hpp"
 #include "worker/notify_arbiter.hpp"
 #include "worker/notify_parent.hpp"
+#include "worker/source_watch.hpp"
 #include "worker/stats_writer.hpp"
 #include "worker/worker_command.hpp"
 
@@ -33,6 +34,10 @@ constexpr std::int64_t kStackDumpGraceMs = 1000;  // time for faulthandler befor
 constexpr std::int64_t kQuitGraceMs = 1000;       // SIGQUIT: workers get this long, then SIGKILL
 constexpr std::int64_t kMaxPollMs = 1000;
 constexpr int kMaxWorkers = 1024;
+// --reload: a save is several events and `git checkout` hundreds; reload once they stop
+// (50 ms of quiet), but never later than 300 ms after the first.
+constexpr std::int64_t kReloadQuietMs = 50;
+constexpr std::int64_t kReloadMaxDelayMs = 300;
 
 std::string describe_status(int status) {
     if (WIFEXITED(status)) return fmt::format("exit:{}", WEXITSTATUS(status));
@@ -63,13 +68,15 @@ struct Worker {
 class Arbiter {
 public:
     Arbiter(const ArbiterConfig& cfg, std::vector<Listener> listeners, SignalQueue signals,
-            ParentNotifier notifier, std::optional<RetiredStats> retired)
+            ParentNotifier notifier, std::optional<RetiredStats> retired,
+            std::optional<SourceWatch> watch = std::nullopt)
         : cfg_(cfg),
           target_(cfg.options.workers),
           listeners_(std::move(listeners)),
           signals_(std::move(signals)),
           notifier_(std::move(notifier)),
-          retired_(std::move(retired)) {}
+          retired_(std::move(retired)),
+          watch_(std::move(watch)) {}
 
     int run() {
         log::info(kLog, "starting pid={} app={} workers={} threads={} timeout={}", ::getpid(),
@@ -82,6 +89,7 @@ public:
             wait_for_events(poll_timeout(now));
             reap();
             check_timers(monotonic_ms());
+            if (debounce_.take(monotonic_ms())) on_source_change();
         }
         for (auto& l : listeners_)
             if (!l.unlink_on_exit.empty()) ::unlink(l.unlink_on_exit.c_str());
@@ -97,6 +105,10 @@ private:
     void wait_for_events(int timeout_ms) {
         std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}};
         std::vector<Worker*> owners{nullptr};
+        if (watch_) {
+            fds.push_back({watch_->fd(), POLLIN, 0});
+            owners.push_back(nullptr);
+        }
         for (auto& w : workers_)
             if (w->control) {
                 fds.push_back({w->control.get(), POLLIN, 0});
@@ -109,7 +121,12 @@ private:
             return;
         }
         for (std::size_t i = 1; i < fds.size(); ++i)
-            if (fds[i].revents) read_control(*owners[i]);
+            if (fds[i].revents && owners[i]) read_control(*owners[i]);
+        if (watch_ && fds[1].revents)
+            if (auto path = watch_->changed()) {
+                if (!debounce_.pending()) log::info(kLog, "source changed path={}", log::quote(*path));
+                debounce_.change(monotonic_ms());
+            }
         if (fds[0].revents)
             for (int sig : signals_.drain()) on_signal(sig);
     }
@@ -237,6 +254,15 @@ private:
         bool old_still_serving = std::any_of(workers_.begin(), workers_.end(), [&](auto& o) {
             return o->index == w.index && o->serving() && !o->retire_reason.empty();
         });
+        if (watch_ && !(w.replacement && old_still_serving) && phase_ == Phase::running) {
+            // --reload (development): code that does not import yet is waited on, not fatal;
+            // the traceback is above, in the worker's output.
+            if (!waiting_for_fix_)
+                log::error(kLog, "worker failed to boot, waiting for a source change index={} pid={} exit_code={} error={}",
+                           w.index, w.pid, code, log::quote(what));
+            waiting_for_fix_ = true;
+            return;
+        }
         if (w.replacement && old_still_serving) {
             // A rolling restart met code that no longer imports: keep the old generation
             // serving rather than take the whole service down (gunicorn would halt here).
@@ -282,7 +308,7 @@ private:
                 if (w->index == idx && w->serving())
                     (w->retire_reason.empty() ? fresh : retiring).push_back(w.get());
             if (fresh.empty()) {
-                if (next_spawn_ms_[idx] > now) continue;  // crash backoff
+                if (next_spawn_ms_[idx] > now || waiting_for_fix_) continue;  // crash backoff, or --reload
                 // A replacement is started one slot at a time, so a rolling restart never
                 // takes more than one worker's capacity away at once.
                 if (!retiring.empty() && replacement_booting) continue;
@@ -414,6 +440,19 @@ private:
         notifier_.send("RELOADING=1");
     }
 
+    // --reload: the debounced change. Workers that are up are replaced the SIGHUP way (each
+    // replacement imports first; if it fails the old one keeps serving); after a boot failure
+    // with nothing serving, the workers are started again.
+    void on_source_change() {
+        if (phase_ != Phase::running) return;
+        if (waiting_for_fix_) {
+            waiting_for_fix_ = false;
+            log::info(kLog, "reload: starting workers again");
+            return;
+        }
+        start_reload();
+    }
+
     void resize(int n) {
         if (phase_ != Phase::running) return;
         if (n < 1 || n > kMaxWorkers) {
@@ -459,6 +498,7 @@ private:
             else if (timeout_ms > 0)
                 next = std::min(next, w->heartbeat.last_beat_ms() + timeout_ms + 1);
         }
+        if (debounce_.pending()) next = std::min(next, debounce_.due_at());
         if (phase_ == Phase::running)
             for (auto& [idx, at] : next_spawn_ms_)
                 if (at > now && idx <= target_) next = std::min(next, at);
@@ -471,6 +511,9 @@ private:
     SignalQueue signals_;
     ParentNotifier notifier_;
     std::optional<RetiredStats> retired_;  // PAASRUN_STATS_DIR set; removed with the arbiter
+    std::optional<SourceWatch> watch_;     // --reload
+    Debounce debounce_{kReloadQuietMs, kReloadMaxDelayMs};
+    bool waiting_for_fix_ = false;  // --reload: a worker failed to boot with nothing serving
     std::vector<std::unique_ptr<Worker>> workers_;
     std::map<int, CrashBackoff> backoff_;
     std::map<int, std::int64_t> next_spawn_ms_;
@@ -540,8 +583,18 @@ int run_arbiter(const ArbiterConfig& config) {
         else
             log::warn(kLog, "stats unavailable error={}", log::quote(r.error().describe()));
     }
+    std::optional<SourceWatch> watch;
+    if (config.options.reload) {
+        std::error_code ec;
+        auto root = std::filesystem::absolute(config.options.chdir.empty() ? "." : config.options.chdir, ec).lexically_normal();
+        auto w = SourceWatch::open(root);
+        if (!w) return fail(Error(fmt::format("--reload: {}", w.error().describe())));
+        if (!w->warning().empty()) log::warn(kLog, "reload: {}", log::quote(w->warning()));
+        log::info(kLog, "reload: watching the source root={} dirs={}", log::quote(root.string()), w->watched_dirs());
+        watch.emplace(std::move(*w));
+    }
     Arbiter arbiter(config, std::move(*listeners), std::move(*signals), std::move(*notifier),
-                    std::move(retired));
+                    std::move(retired), std::move(watch));
     return arbiter.run();
 }
 

@@ -6,11 +6,10 @@ namespace {
 using K = GunicornKind;
 
 const UnsupportedGunicornSetting kUnsupported[] = {
-    // When serve itself gets --reload (issue 15's dev loop), move this row and the next two
-    // to serve_option_table.cpp: a flag may be registered with CLI11 only once.
-    {"reload", "--reload", K::flag, "use `paasrun up --reload` for development"},
-    {"reload_engine", "--reload-engine", K::value, "no --reload in serve"},
-    {"reload_extra_files", "--reload-extra-file", K::value, "no --reload in serve"},
+    // (--reload itself is a serve option: serve_option_table.cpp.)
+    {"reload_engine", "--reload-engine", K::value, "--reload always uses inotify"},
+    {"reload_extra_files", "--reload-extra-file", K::value,
+     "--reload watches the whole source tree (minus .gitignore'd paths)"},
     {"spew", "--spew", K::flag, "a line tracer for debugging gunicorn itself"},
     {"preload_app", "--preload", K::flag,
      "workers import the app themselves (the arbiter holds no Python)"},

@@ -105,6 +105,10 @@ const ServeOptionRow kRows[] = {
     {"--threads", "threads", &O::threads, A::value, "threads", "app threads per worker", "1"},
     {"--interface", "interface", &O::interface, A::value, "",
      "asgi, wsgi, or auto: ASGI when the callable is a coroutine function", "auto"},
+    {"--reload", "reload", &O::reload, A::flag, "reload",
+     "development: replace the workers when a source file changes (each new one imports first; "
+     "if that fails the old ones keep serving)",
+     "off, or `PAASRUN_RELOAD=1` (`paasrun up --reload`)"},
     {"--worker-connections", "worker-connections", &O::worker_connections, A::value,
      "worker_connections", "open connections per worker; more wait in the backlog",
      "0 = min(10000, fd limit - 64)"},

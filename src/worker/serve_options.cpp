@@ -145,6 +145,9 @@ Status resolve_defaults(ServeOptions& o, const EnvLookup& env, bool forwarded_fr
     };
     flatten(o.pythonpath);
     flatten(o.proxy_allow_ips);
+    // `paasrun up --reload` sets PAASRUN_RELOAD=1 for its processes: every `paasrun serve`
+    // in the Procfile reloads without a flag in it.
+    if (auto v = env("PAASRUN_RELOAD"); v && (*v == "1" || *v == "true")) o.reload = true;
 
     if (!forwarded_from_cli) {
         if (auto v = env("FORWARDED_ALLOW_IPS")) o.forwarded_allow_ips = split_list(*v);

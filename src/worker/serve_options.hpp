@@ -128,6 +128,8 @@ struct ServeOptions {
     std::string config;               // -c/--config FILE ("" = ./gunicorn.conf.py if present)
     bool check_config = false;        // --check-config: validate (and import the app), exit
     bool print_config = false;        // --print-config: print the resolved options, exit
+    bool reload = false;  // --reload (or PAASRUN_RELOAD=1, `up --reload`): replace the workers when the
+                          // source changes (source_watch.hpp, docs/serve.md)
 
     // (paasrun.yaml's `web:` and `static:` sections fill these below the environment and the
     // flags: serve_manifest.hpp.)

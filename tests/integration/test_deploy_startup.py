@@ -9,7 +9,7 @@ from deploy_harness import Instance, releases, write_app
 
 
 def run_up_until_ready(paasrun, app, port):
-    p = Proc([paasrun, "up", str(app)], env={"PORT": str(port), "ADMIN_PORT": "0", "NO_COLOR": "1"})
+    p = Proc([paasrun, "up", str(app), "--log-format", "logfmt"], env={"PORT": str(port), "ADMIN_PORT": "0", "NO_COLOR": "1"})
     p.wait_for_line(r'msg="process ready" proc=web\.1', timeout=30)
     p.signal(signal.SIGTERM)
     assert p.wait(20) == 0, p.text()

@@ -39,7 +39,7 @@ def test_slugignore_and_dotenv_stay_out_of_the_slug(paasrun, tmp_path):
 
 def up_until_ready(paasrun, app):
     env = {"PORT": str(free_port()), "ADMIN_PORT": "0", "NO_COLOR": "1", "PAASRUN_ADMIN_TOKEN": TOKEN}
-    with Proc([paasrun, "up", str(app)], env=env) as p:
+    with Proc([paasrun, "up", str(app), "--log-format", "logfmt"], env=env) as p:
         p.wait_for_line(r'msg="process ready" proc=web\.1', timeout=60)
         m = p.wait_for_line(r'msg="admin api listening" addr=(\S+)', timeout=5)
         import http.client

@@ -28,3 +28,13 @@ TEST_CASE("child env: envp strings", "[supervisor][env]") {
     auto envp = to_envp({{"A", "1"}, {"B", "x=y"}});
     CHECK(envp == std::vector<std::string>{"A=1", "B=x=y"});
 }
+
+TEST_CASE("child env: profile scripts of another directory come as $2, never in the script",
+          "[supervisor][env]") {
+    auto argv = shell_command_argv("python3 app.py", false, "/srv/slug dir/app");
+    REQUIRE(argv.size() == 6);
+    CHECK(argv[2].find("\"$2\"/.profile.d/*.sh") != std::string::npos);
+    CHECK(argv[2].find("slug dir") == std::string::npos);
+    CHECK(argv[4] == "python3 app.py");
+    CHECK(argv[5] == "/srv/slug dir/app");
+}
