@@ -7,11 +7,11 @@
 
 #include "app/commands.hpp"
 #include "util/log.hpp"
-#include "worker/arbiter.hpp"
-#include "worker/arbiter_exec.hpp"
-#include "worker/cpu_count.hpp"
-#include "worker/serve_manifest.hpp"
-#include "worker/serve_options.hpp"
+#include "serve/arbiter.hpp"
+#include "serve/arbiter_exec.hpp"
+#include "serve/cpu_count.hpp"
+#include "app/serve_manifest.hpp"
+#include "serve/serve_options.hpp"
 #include "worker/worker_entry.hpp"
 
 namespace paasrun::app {

@@ -5,8 +5,8 @@
 // memory). It links only the arbiter's code: no Python, OpenSSL, cpp-httplib or yaml-cpp.
 // Not meant to be started by people.
 #include "util/log.hpp"
-#include "worker/arbiter.hpp"
-#include "worker/arbiter_exec.hpp"
+#include "serve/arbiter.hpp"
+#include "serve/arbiter_exec.hpp"
 
 int main() {
     using namespace paasrun;

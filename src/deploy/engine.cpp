@@ -14,7 +14,7 @@
 #include "release/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "supervisor/web_socket.hpp"
-#include "worker/stats.hpp"
+#include "serve/stats.hpp"
 
 namespace paasrun::deploy {
 
