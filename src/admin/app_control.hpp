@@ -75,7 +75,7 @@ struct Job {
     std::string finished_at;          // empty while running
 };
 
-/// One `paasrun serve` worker process as its stats segment reports it (src/worker/stats.hpp).
+/// One `paasrun serve` worker process as its stats segment reports it (src/serve/stats.hpp).
 struct WebWorker {
     std::string process;         // supervisor process name: "web.1"
     pid_t pid = 0;

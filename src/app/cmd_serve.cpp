@@ -1,7 +1,7 @@
 // `paasrun serve MODULE:CALLABLE [options]`: the pre-forking WSGI server (gunicorn's option
 // names), and the hidden `paasrun __worker ...` the arbiter execs for each worker when the
-// lean `paasrun-worker` is not installed next to `paasrun` (worker/worker_command.hpp).
-// Argument wiring only: worker/arbiter.hpp and worker/worker_main.hpp do the work.
+// lean `paasrun-worker` is not installed next to `paasrun` (serve/worker_command.hpp).
+// Argument wiring only: serve/arbiter.hpp and worker/worker_main.hpp do the work.
 #include <filesystem>
 #include <memory>
 
@@ -79,7 +79,7 @@ int run_serve(ServeArgs& a) {
                   count.reason);
 
     if (a.worker_cmd.empty()) {
-        // Hand the arbiter role to the lean paasrun-arbiter (worker/arbiter_exec.hpp); on
+        // Hand the arbiter role to the lean paasrun-arbiter (serve/arbiter_exec.hpp); on
         // success this does not return. Without it this process stays the arbiter.
         std::error_code ec;
         auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);

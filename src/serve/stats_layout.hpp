@@ -1,4 +1,4 @@
-// The bytes of a stats file (src/worker/stats.hpp): one fixed struct, shared between the
+// The bytes of a stats file (src/serve/stats.hpp): one fixed struct, shared between the
 // process that writes it and any number of readers through MAP_SHARED mappings.
 //
 // Rules that keep readers safe without locks:

@@ -1,4 +1,4 @@
-// Writer side of the stats files (src/worker/stats.hpp, layout in stats_layout.hpp).
+// Writer side of the stats files (src/serve/stats.hpp, layout in stats_layout.hpp).
 //
 // StatsWriter: a worker's own `<dir>/<pid>.stats`, updated by the event-loop thread only.
 // Every update is a few relaxed loads and stores into a shared mapping: no syscall, no lock,

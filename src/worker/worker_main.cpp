@@ -1,4 +1,4 @@
-// run_worker(): one worker process of `paasrun serve` (contract in worker_main.hpp).
+// run_worker(): one worker process of `paasrun serve` (contract in serve/worker_context.hpp).
 // Reads like its table of contents: signals, Python, app, front end, loop, teardown.
 #include "worker/worker_main.hpp"
 
@@ -37,7 +37,7 @@ namespace asio = boost::asio;
 extern "C" void quit_now(int) { ::_exit(kExitOk); }
 
 // SIGTERM/SIGINT: stop_signal.hpp (installed first, in run_worker); the rest per
-// worker_main.hpp.
+// serve/worker_context.hpp.
 void install_signal_dispositions() {
     for (int sig : {SIGPIPE, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1}) std::signal(sig, SIG_IGN);
     // SIGQUIT: exit at once, even while the loop thread runs a stuck app (a C handler, not

@@ -1,4 +1,4 @@
-// Stats files (src/worker/stats.hpp): a forked worker writes its file, this process reads it
+// Stats files (src/serve/stats.hpp): a forked worker writes its file, this process reads it
 // with read_stats_dir; the arbiter side folds exited workers into a .retired file.
 #include <fcntl.h>
 #include <sys/wait.h>
