@@ -14,9 +14,11 @@
 #include <memory>
 #include <optional>
 
+#include "process/activation.hpp"
+#include "process/backoff.hpp"
+#include "process/exit_status.hpp"
+#include "process/signal_queue.hpp"
 #include "util/log.hpp"
-#include "serve/arbiter_backoff.hpp"
-#include "serve/arbiter_signals.hpp"
 #include "serve/heartbeat.hpp"
 #include "serve/listen.hpp"
 #include "serve/notify_arbiter.hpp"
@@ -33,12 +35,24 @@ constexpr std::int64_t kQuitGraceMs = 1000;       // SIGQUIT: workers get this l
 constexpr std::int64_t kMaxPollMs = 1000;
 constexpr int kMaxWorkers = 1024;
 
+using process::signal_name;
+using process::SignalQueue;
+
+/// Handled: SIGTERM, SIGINT (graceful stop), SIGQUIT (immediate stop), SIGHUP (rolling
+/// restart), SIGTTIN / SIGTTOU (one worker more / less), SIGCHLD (reap). SIGUSR1, SIGUSR2 and
+/// SIGWINCH are taken too so a stray one cannot kill the arbiter (logged, otherwise ignored).
+constexpr int kArbiterSignals[] = {SIGTERM, SIGINT,  SIGQUIT, SIGHUP,  SIGTTIN,
+                                   SIGTTOU, SIGCHLD, SIGUSR1, SIGUSR2, SIGWINCH};
+
+/// "exit=0", "signal=SIGKILL" (process/exit_status.hpp), plus " core=dumped" when it did.
 std::string describe_status(int status) {
-    if (WIFEXITED(status)) return fmt::format("exit:{}", WEXITSTATUS(status));
-    if (WIFSIGNALED(status))
-        return fmt::format("signal:{}{}", signal_name(WTERMSIG(status)),
-                           WCOREDUMP(status) ? ":core" : "");
-    return fmt::format("status:{}", status);
+    auto s = process::describe_status(status);
+    if (WIFSIGNALED(status) && WCOREDUMP(status)) s += " core=dumped";
+    return s;
+}
+
+std::int64_t delay_ms(process::Backoff::Seconds d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
 struct Worker {
@@ -197,12 +211,12 @@ private:
         auto uptime = now - w.spawned_ms;
         auto how = describe_status(status);
         if (w.timed_out) {  // its replacement was started when the heartbeat stopped
-            log::error(kLog, "worker died index={} pid={} status={} uptime_ms={} reason=timeout",
+            log::error(kLog, "worker died index={} pid={} {} uptime_ms={} reason=timeout",
                        w.index, w.pid, how, uptime);
             return;
         }
         if (w.stop != Worker::Stop::none || phase_ != Phase::running) {
-            log::info(kLog, "worker exited index={} pid={} status={} uptime_ms={}", w.index, w.pid,
+            log::info(kLog, "worker exited index={} pid={} {} uptime_ms={}", w.index, w.pid,
                       how, uptime);
             return;
         }
@@ -210,13 +224,13 @@ private:
         if (!w.ready && (code == kExitBootError || code == kExitAppLoadError))
             return on_boot_failure(w, code);
 
-        log::error(kLog, "worker died index={} pid={} status={} uptime_ms={}", w.index, w.pid, how,
+        log::error(kLog, "worker died index={} pid={} {} uptime_ms={}", w.index, w.pid, how,
                    uptime);
-        auto delay = backoff_[w.index].on_crash(uptime);
+        auto delay = delay_ms(backoff_for(w.index).on_exit(std::chrono::milliseconds(uptime)));
         next_spawn_ms_[w.index] = now + delay;
         if (delay > 0)
             log::warn(kLog, "worker keeps dying, backing off index={} failures={} delay_ms={}",
-                      w.index, backoff_[w.index].failures(), delay);
+                      w.index, backoff_for(w.index).consecutive(), delay);
     }
 
     void on_boot_failure(Worker& w, int code) {
@@ -235,7 +249,7 @@ private:
             for (auto& o : workers_) o->retire_reason.clear();
             if (reloading_) {
                 reloading_ = false;
-                notifier_.send("READY=1");
+                notifier_.send(process::kReady);
             }
             return;
         }
@@ -244,7 +258,7 @@ private:
                    w.index, w.pid, code, log::quote(what));
         exit_code_ = code;
         phase_ = Phase::halting;
-        notifier_.send("STOPPING=1");
+        notifier_.send(process::kStopping);
         auto deadline = monotonic_ms() + cfg_.options.graceful_timeout * std::int64_t{1000};
         for (auto& o : workers_) terminate(*o, deadline);
     }
@@ -297,12 +311,12 @@ private:
         if (!announced_ready_) {
             announced_ready_ = true;
             log::info(kLog, "ready workers={}", target_);
-            notifier_.send("READY=1");
+            notifier_.send(process::kReady);
         }
         if (reloading_) {
             reloading_ = false;
             log::info(kLog, "reload complete workers={}", target_);
-            notifier_.send("READY=1");
+            notifier_.send(process::kReady);
         }
     }
 
@@ -310,7 +324,7 @@ private:
         auto fail = [&](const Error& e) {
             log::error(kLog, "cannot start worker index={} error={}", index,
                        log::quote(e.describe()));
-            next_spawn_ms_[index] = now + backoff_[index].on_crash(0);
+            next_spawn_ms_[index] = now + delay_ms(backoff_for(index).on_exit({}));
             return false;
         };
         auto hb = HeartbeatSlot::create(now);
@@ -370,14 +384,14 @@ private:
         phase_ = Phase::stopping;
         log::info(kLog, "graceful stop signal={} graceful_timeout={} workers={}", why,
                   cfg_.options.graceful_timeout, workers_.size());
-        notifier_.send("STOPPING=1");
+        notifier_.send(process::kStopping);
         auto deadline = monotonic_ms() + cfg_.options.graceful_timeout * std::int64_t{1000};
         for (auto& w : workers_) terminate(*w, deadline);
     }
 
     void quit(std::string_view why) {
         log::info(kLog, "immediate stop signal={} workers={}", why, workers_.size());
-        if (phase_ == Phase::running) notifier_.send("STOPPING=1");
+        if (phase_ == Phase::running) notifier_.send(process::kStopping);
         if (phase_ != Phase::halting) phase_ = Phase::stopping;
         auto deadline = monotonic_ms() + kQuitGraceMs;
         for (auto& w : workers_) {
@@ -459,7 +473,10 @@ private:
     ParentNotifier notifier_;
     std::optional<RetiredStats> retired_;  // PAASRUN_STATS_DIR set; removed with the arbiter
     std::vector<std::unique_ptr<Worker>> workers_;
-    std::map<int, CrashBackoff> backoff_;
+    std::map<int, process::Backoff> backoff_;
+    process::Backoff& backoff_for(int index) {
+        return backoff_.try_emplace(index, process::kWorkerSlotBackoff).first->second;
+    }
     std::map<int, std::int64_t> next_spawn_ms_;
     std::uint64_t serial_ = 0;
     Phase phase_ = Phase::running;
@@ -507,7 +524,7 @@ int run_arbiter(const ArbiterConfig& config) {
     if (!notifier) return fail(notifier.error());
     auto listeners = open_listeners(config.options);
     if (!listeners) return fail(listeners.error());
-    auto signals = SignalQueue::install();
+    auto signals = SignalQueue::open(kArbiterSignals);
     if (!signals) return fail(signals.error());
     std::optional<RetiredStats> retired;
     if (auto dir = stats_dir_from_environment()) {

@@ -197,12 +197,12 @@ Result<Listener> open_listener(const BindAddress& a, int backlog) {
 }
 
 Result<std::vector<Listener>> inherit_listeners() {
-    auto n = parse_listen_fds(env_view("LISTEN_PID"), env_view("LISTEN_FDS"),
+    auto n = parse_listen_fds(env_view(process::kListenPid), env_view(process::kListenFds),
                               static_cast<int>(::getpid()));
     // Unset first: whatever happens, no child may see variables meant for us.
-    ::unsetenv("LISTEN_PID");
-    ::unsetenv("LISTEN_FDS");
-    ::unsetenv("LISTEN_FDNAMES");
+    ::unsetenv(process::kListenPid);
+    ::unsetenv(process::kListenFds);
+    ::unsetenv(process::kListenFdNames);
     if (!n) return n.error();
     std::vector<Listener> out;
     for (int fd = kListenFdsStart; fd < kListenFdsStart + *n; ++fd) {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "process/activation.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -44,7 +45,7 @@ struct BindAddress {
                                            std::optional<std::string_view> listen_fds,
                                            int self_pid);
 
-inline constexpr int kListenFdsStart = 3;  // SD_LISTEN_FDS_START
+using process::kListenFdsStart;  // SD_LISTEN_FDS_START
 
 struct Listener {
     unique_fd fd;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "process/activation.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -24,11 +25,11 @@ Result<int> parse_notify_fd(std::string_view text) {
 
 Result<ParentNotifier> ParentNotifier::from_environment() {
     ParentNotifier n;
-    if (const char* s = std::getenv("NOTIFY_SOCKET"); s && *s) n.socket_path_ = s;
+    if (const char* s = std::getenv(process::kNotifySocket); s && *s) n.socket_path_ = s;
     std::optional<std::string> fd_text;
-    if (const char* s = std::getenv("PAASRUN_NOTIFY_FD"); s && *s) fd_text = s;
-    ::unsetenv("NOTIFY_SOCKET");
-    ::unsetenv("PAASRUN_NOTIFY_FD");
+    if (const char* s = std::getenv(process::kNotifyFd); s && *s) fd_text = s;
+    ::unsetenv(process::kNotifySocket);
+    ::unsetenv(process::kNotifyFd);
     if (fd_text) {
         auto fd = parse_notify_fd(*fd_text);
         if (!fd) return fd.error();

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/line_splitter.hpp"
+#include "process/line_splitter.hpp"
 #include "util/log.hpp"
 
 namespace paasrun::supervisor {
@@ -85,7 +85,7 @@ private:
     const Output* out_;
     std::string name_;
     std::string_view color_;
-    LineSplitter splitter_;
+    process::LineSplitter splitter_;
 };
 
 }  // namespace paasrun::supervisor

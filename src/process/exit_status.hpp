@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace paasrun::supervisor {
+namespace paasrun::process {
 
 inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
@@ -21,4 +21,4 @@ inline constexpr int kExitSignalBase = 128;
 /// "SIGTERM", or "signal 42" for unnamed ones.
 [[nodiscard]] std::string signal_name(int sig);
 
-}  // namespace paasrun::supervisor
+}  // namespace paasrun::process

@@ -2,9 +2,9 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/line_splitter.hpp"
+#include "process/line_splitter.hpp"
 
-using paasrun::supervisor::LineSplitter;
+using paasrun::process::LineSplitter;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "supervisor/exit_status.hpp"
+#include "process/exit_status.hpp"
 
 #include <fmt/format.h>
 #include <sys/wait.h>
@@ -7,7 +7,7 @@
 #include <csignal>
 #include <cstring>
 
-namespace paasrun::supervisor {
+namespace paasrun::process {
 
 int exit_code_of(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -32,4 +32,4 @@ std::string signal_name(int sig) {
     return fmt::format("SIG{}", abbrev);
 }
 
-}  // namespace paasrun::supervisor
+}  // namespace paasrun::process

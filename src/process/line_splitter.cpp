@@ -1,6 +1,6 @@
-#include "supervisor/line_splitter.hpp"
+#include "process/line_splitter.hpp"
 
-namespace paasrun::supervisor {
+namespace paasrun::process {
 namespace {
 
 std::string_view strip_cr(std::string_view line) {
@@ -43,4 +43,4 @@ void LineSplitter::finish(const Emit& emit) {
     partial_.clear();
 }
 
-}  // namespace paasrun::supervisor
+}  // namespace paasrun::process

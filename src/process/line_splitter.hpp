@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace paasrun::supervisor {
+namespace paasrun::process {
 
 class LineSplitter {
 public:
@@ -36,4 +36,4 @@ private:
     std::string partial_;
 };
 
-}  // namespace paasrun::supervisor
+}  // namespace paasrun::process
