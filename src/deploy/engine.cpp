@@ -11,7 +11,7 @@
 #include "deploy/build_settings.hpp"
 #include "deploy/health_probe.hpp"
 #include "deploy/slug_import.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "supervisor/web_socket.hpp"
 #include "serve/stats.hpp"
@@ -346,7 +346,7 @@ void Engine::run_deploy(const std::string& job, const fs::path& archive) {
     }
     (void)store.clean_leftovers();
     (void)store.init();
-    auto work = store.tmp_dir() / fmt::format("deploy-{}-{}", job, release::random_suffix());
+    auto work = store.tmp_dir() / fmt::format("deploy-{}-{}", job, paasrun::random_suffix());
     struct Cleanup {
         fs::path work, archive;
         ~Cleanup() {

@@ -7,7 +7,7 @@
 #include "build/release_yaml.hpp"
 #include "build/sha256.hpp"
 #include "build/source_tree.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 using namespace paasrun::build;
 namespace fs = std::filesystem;

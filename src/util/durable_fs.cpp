@@ -1,4 +1,4 @@
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,11 +7,13 @@
 #include <cerrno>
 #include <random>
 
-#include "release/test_hooks.hpp"
+#include "util/test_hooks.hpp"
 #include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 
-namespace paasrun::release {
+namespace paasrun {
+
+namespace fs = std::filesystem;
 
 Status fsync_path(const fs::path& path) {
     unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
@@ -103,4 +105,4 @@ Error explain_disk_error(Error err, const fs::path& dir) {
     return err;
 }
 
-}  // namespace paasrun::release
+}  // namespace paasrun

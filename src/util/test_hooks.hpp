@@ -11,8 +11,8 @@
 
 #include <string_view>
 
-namespace paasrun::release {
+namespace paasrun {
 
 void test_pause_point(std::string_view name);
 
-}  // namespace paasrun::release
+}  // namespace paasrun

@@ -1,4 +1,4 @@
-#include "release/test_hooks.hpp"
+#include "util/test_hooks.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace paasrun::release {
+namespace paasrun {
 
 void test_pause_point(std::string_view name) {
     const char* at = std::getenv("PAASRUN_TEST_PAUSE_AT");
@@ -16,4 +16,4 @@ void test_pause_point(std::string_view name) {
     for (;;) ::pause();
 }
 
-}  // namespace paasrun::release
+}  // namespace paasrun
