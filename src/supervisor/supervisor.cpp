@@ -57,13 +57,6 @@ int web_port_of(const SupervisorOptions& o) {
     return o.base_port;
 }
 
-std::string_view phase_name(int phase) {
-    switch (phase) {
-        case 0: return "starting";
-        case 1: return "active";
-        default: return "retiring";
-    }
-}
 
 bool group_alive(pid_t pgid) {
     return ::kill(-pgid, 0) == 0 || errno == EPERM;
@@ -854,21 +847,21 @@ std::vector<ProcessStatus> Supervisor::snapshot() const {
         st.last_exit = s.last_exit;
         st.release = s.gen->run->release;
         st.generation = s.gen->id;
-        st.phase = phase_name(static_cast<int>(s.phase));
+        st.phase = s.phase;
         st.ready = s.ready;
         st.exits = s.exits;
         switch (s.state) {
             case State::up:
                 st.state = stop_cause_ == StopCause::none && s.phase != Phase::retiring
-                               ? "up"
-                               : "stopping";
+                               ? ProcessState::up
+                               : ProcessState::stopping;
                 st.uptime = Seconds(now - s.started).count();
                 break;
             case State::crashed:
-                st.state = "crashed";
+                st.state = ProcessState::crashed;
                 break;
             case State::down:
-                st.state = "down";
+                st.state = ProcessState::down;
                 break;
         }
         out.push_back(std::move(st));

@@ -54,6 +54,7 @@
 #include "supervisor/event_loop.hpp"
 #include "supervisor/formation.hpp"
 #include "supervisor/output.hpp"
+#include "supervisor/process_state.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -109,13 +110,13 @@ struct ProcessStatus {
     int index = 0;
     int port = 0;
     pid_t pid = 0;      // 0 when not running
-    std::string state;  // up | crashed (waiting to restart) | down | stopping
+    ProcessState state = ProcessState::down;  // process_state.hpp
     int restarts = 0;
     double uptime = 0;      // s since the current start; 0 when not running
     std::string last_exit;  // "exit=1", "signal=SIGKILL", "" before any exit
     int release = 0;        // the release it runs (0: the app dir as-is)
     int generation = 0;     // the group of processes it was started with
-    std::string phase;      // starting (a deploy's new generation) | active | retiring
+    ProcessPhase phase = ProcessPhase::active;  // process_state.hpp
     bool ready = false;     // web: reported READY=1 on PAASRUN_NOTIFY_FD
     int exits = 0;          // times it exited while active
 };
@@ -225,7 +226,7 @@ public:
 private:
     using Clock = EventLoop::Clock;
     enum class State { up, crashed, down };
-    enum class Phase { starting, active, retiring };
+    using Phase = ProcessPhase;
     struct Generation {
         int id = 0;
         std::shared_ptr<const RunSpec> run;
