@@ -229,6 +229,15 @@ bool Engine::live(std::chrono::milliseconds deadline) {
     }
 }
 
+Result<admin::ReleaseListing> Engine::releases() {
+    release::ReleaseStore store(opts_.state_dir);
+    auto list = store.list();
+    if (!list) return std::move(list).error();
+    auto current = store.current_version();
+    if (!current) return std::move(current).error();
+    return admin::ReleaseListing{std::move(*list), *current, store.history()};
+}
+
 admin::ControlResult<admin::Metrics> Engine::metrics() {
     auto restarts = on_loop([](Supervisor& s) {
         std::map<std::string, std::uint64_t> out;
