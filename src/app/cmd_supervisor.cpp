@@ -21,6 +21,7 @@
 #include "deploy/log_hub.hpp"
 #include "deploy/run_spec.hpp"
 #include "deploy/startup.hpp"
+#include "deploy/startup_plan.hpp"
 #include "release/store.hpp"
 #include "supervisor/web_socket.hpp"
 #include "supervisor/app_config.hpp"
@@ -65,23 +66,6 @@ void print_line(std::string_view line) {
     std::fflush(stdout);
 }
 
-// The .env layer on its own (load_app merges it; a release's config vars go above it).
-config::EnvList dotenv_layer(const sv::LoadRequest& load, const std::string& app_dir) {
-    std::string path = load.env_file;
-    if (path.empty() && load.load_default_env) path = app_dir + "/.env";
-    if (path.empty()) return {};
-    auto env = config::load_dotenv(path);
-    return env ? std::move(*env) : config::EnvList{};
-}
-
-bool share_web_socket(const config::Manifest& m, const std::vector<std::pair<std::string, std::string>>& types) {
-    if (m.deploy.shared_socket == "always") return true;
-    if (m.deploy.shared_socket == "never") return false;
-    for (const auto& [name, command] : types)
-        if (name == "web") return sv::takes_listen_fds(command);
-    return false;
-}
-
 // The admin API's address: manifest admin.bind, else 127.0.0.1:$ADMIN_PORT, else any free
 // port on loopback (it is logged: `msg="admin api listening" addr=...`).
 std::string admin_bind(const config::Manifest& m, const config::EnvMap& env) {
@@ -90,145 +74,28 @@ std::string admin_bind(const config::Manifest& m, const config::EnvMap& env) {
     return fmt::format("127.0.0.1:{}", it != env.end() && !it->second.empty() ? it->second : "0");
 }
 
-// `-f FILE` as a path relative to the app dir: every release reads it from its own slug
-// (deploy/run_spec.hpp), so it must be inside the app. Empty when -f is not given.
-Result<std::string> procfile_in_app(const std::string& procfile, const std::string& app_dir) {
-    if (procfile.empty()) return std::string{};
-    std::error_code ec;
-    fs::path file = fs::weakly_canonical(fs::absolute(procfile, ec), ec);
-    fs::path dir = fs::weakly_canonical(fs::absolute(app_dir, ec), ec);
-    if (!ec && fs::is_regular_file(file, ec)) {
-        fs::path rel = file.lexically_relative(dir);
-        if (!rel.empty() && *rel.begin() != "..") return rel.string();
-    }
-    if (!fs::is_regular_file(procfile, ec)) return Error(fmt::format("-f {}: no such file", procfile));
-    return Error(fmt::format("-f {}: must be a file inside the app directory {} (every release reads it from its slug)",
-                             procfile, app_dir));
-}
-
 int run_formation(std::string_view command, FormationArgs& a, bool stop_on_exit) {
     sv::take_notify_socket();  // before anything reads the environment: no child inherits it
-    a.load.port = a.port;
-    a.load.grace_period = a.grace;
-    // First the directory without requiring a Procfile: a release brings its own.
-    sv::LoadRequest probe = a.load;
-    probe.need_procfile = false;
-    probe.formation.clear();
-    auto base = sv::load_app(probe);
-    if (!base) return fail(command, base.error());
-    auto procfile_rel = procfile_in_app(a.load.procfile, base->app_dir);
-    if (!procfile_rel) return fail(command, procfile_rel.error());
-    fs::path state_dir = release::resolve_state_dir(base->app_dir);
-    // One instance per app, refused before anything is built, cleaned or bound.
-    auto instance_lock = admin::InstanceLock::acquire(state_dir);
-    if (!instance_lock) return fail(command, instance_lock.error());
-    if (!instance_lock->warning().empty()) fmt::print(stderr, "paasrun {}: warning: {}\n", command, instance_lock->warning());
-    if (auto st = config::ensure_data_dir(base->data_dir); !st) return fail(command, st.error());
-    if (auto current = release::ReleaseStore(state_dir).current_version(); !current) {
-        return fail(command, current.error());
-    } else if (*current == 0) {
-        // The first release will take its process types from DIR/Procfile (or -f): check it
-        // and -c now, before a build and its release phase run for nothing.
-        sv::LoadRequest first = a.load;
-        if (auto cfg = sv::load_app(first); !cfg) return fail(command, cfg.error());
-    }
-
-    // The release phase of every build and deploy gets the processes' layers (.env, data dir).
-    auto pipeline = build::pipeline_options(base->app_dir);
-    if (!pipeline) return fail(command, pipeline.error());
-    auto dotenv = dotenv_layer(a.load, base->app_dir);
-    pipeline->publish.dotenv = dotenv;
-    auto outcome = deploy::prepare_startup(base->app_dir, state_dir, *pipeline, print_line);
-    if (!outcome) {
+    auto planned = deploy::plan_startup({a.load, a.port, a.grace, stop_on_exit, a.restart}, print_line,
+                                        [command](std::string_view w) {
+                                            fmt::print(stderr, "paasrun {}: warning: {}\n", command, w);
+                                        });
+    if (auto* f = std::get_if<deploy::StartupFailure>(&planned)) {
+        if (!f->build_failed) return fail(command, f->error);
         fmt::print(stderr, "paasrun {}: error: {}\npaasrun {}: build failed; nothing was started\n", command,
-                   outcome.error().describe(), command);
+                   f->error.describe(), command);
         return sv::kExitConfigError;
     }
+    auto& plan = std::get<deploy::StartupPlan>(planned);
+    const auto& manifest = plan.manifest;
+    const auto& state_dir = plan.state_dir;
+    const auto& process_env = plan.process_env;
 
-    // A release's manifest `env:` comes from its own paasrun.yaml (deploy/run_spec.hpp).
-    deploy::EnvInputs env_inputs{std::move(dotenv), config::current_environment(), base->data_dir, *procfile_rel};
-    sv::SupervisorOptions opts;
-    std::vector<std::string> warnings;
-    if (outcome->version > 0) {
-        release::ReleaseStore store(state_dir);
-        auto run = deploy::release_run_spec(store, outcome->version, env_inputs);
-        if (!run) return fail(command, run.error());
-        if ((*run)->process_types.empty())
-            return fail(command, Error(fmt::format("nothing to run: release v{} has no process types (add a Procfile "
-                                                   "to the app and build again)",
-                                                   outcome->version)));
-        config::Procfile procfile;
-        for (const auto& [name, cmd] : (*run)->process_types) procfile.processes.push_back({name, cmd, 0});
-        if (!a.load.formation.empty()) {
-            auto counts = config::parse_formation(a.load.formation);
-            if (!counts) return fail(command, Error(fmt::format("-c {}: {}", a.load.formation, counts.error().describe())));
-            if (auto st = sv::check_counts(procfile, *counts); !st)
-                return fail(command, Error(fmt::format("-c: {} (release v{})", st.error().describe(), outcome->version)));
-        }
-        sv::LoadRequest with_counts = probe;
-        with_counts.formation = a.load.formation;
-        auto settings_cfg = sv::load_app(with_counts);
-        if (!settings_cfg) return fail(command, settings_cfg.error());
-        opts.formation = sv::expand_formation(procfile, settings_cfg->settings.formation, settings_cfg->settings.base_port);
-        if (opts.formation.empty()) return fail(command, Error("nothing to run: every process type is scaled to 0"));
-        opts.app_dir = (*run)->app_dir;
-        opts.env = (*run)->env;
-        opts.release = outcome->version;
-        opts.process_types = (*run)->process_types;
-        opts.base_port = settings_cfg->settings.base_port;
-        opts.grace_period = std::chrono::duration<double>(settings_cfg->settings.grace_period);
-        print_line(fmt::format("-----> Running release v{}", outcome->version));
-    } else {
-        auto cfg = sv::load_app(a.load);
-        if (!cfg) return fail(command, cfg.error());
-        warnings = cfg->warnings;
-        opts.app_dir = cfg->app_dir;
-        opts.formation = cfg->formation;
-        opts.env = cfg->child_env;
-        for (const auto& p : cfg->procfile.processes) opts.process_types.emplace_back(p.name, p.command);
-        opts.base_port = cfg->settings.base_port;
-        opts.grace_period = std::chrono::duration<double>(cfg->settings.grace_period);
-    }
-    for (const auto& w : warnings) fmt::print(stderr, "paasrun {}: warning: {}\n", command, w);
-
-    const auto& manifest = base->manifest;
-    opts.stop_on_exit = stop_on_exit;
-    opts.restart = manifest.restart;
-    if (a.restart) opts.restart.policy = "always";
-    opts.color = sv::want_color(1, std::getenv("NO_COLOR"));
-    opts.shared_web_socket = share_web_socket(manifest, opts.process_types);
-    opts.shutdown_delay = std::chrono::duration<double>(manifest.deploy.shutdown_delay);
-    fs::path stats_dir;
-    if (const auto* web = [&]() -> const std::string* {
-            for (const auto& [n, c] : opts.process_types)
-                if (n == "web") return &c;
-            return nullptr;
-        }();
-        web && sv::takes_listen_fds(*web)) {
-        stats_dir = state_dir / "run" / "stats";
-        std::error_code ec;
-        fs::remove_all(stats_dir, ec);  // counters of a previous run are not ours
-        fs::create_directories(stats_dir, ec);
-        if (!ec) opts.stats_dir = stats_dir.string();
-    }
-    auto hub = std::make_unique<deploy::LogHub>();
-    opts.log_tap = [h = hub.get()](std::string_view line) { h->publish(line); };
-
-    deploy::EngineOptions eopts;
-    eopts.app_name = manifest.app_name;
-    eopts.state_dir = state_dir;
-    eopts.manifest = manifest;
-    eopts.pipeline = std::move(*pipeline);
-    eopts.env = std::move(env_inputs);
-    eopts.stats_dir = opts.stats_dir;
-    eopts.grace_period = opts.grace_period;
-    config::EnvMap process_env = config::current_environment();
-
-    auto sup = sv::Supervisor::create(std::move(opts));
+    auto sup = sv::Supervisor::create(std::move(plan.supervisor));
     if (!sup) return fail(command, sup.error());
     // The engine's thread and the admin server's threads start after Supervisor::create, so
     // they inherit the blocked signal mask and only the loop reads the signals.
-    deploy::Engine engine(**sup, *hub, std::move(eopts));
+    deploy::Engine engine(**sup, *plan.hub, std::move(plan.engine));
     sv::ReadyAnnouncer announce_ready([&engine] {  // READY=1 when /readyz first answers 200
         auto st = engine.status();
         return std::holds_alternative<admin::AppStatus>(st) && std::get<admin::AppStatus>(st).ready;
@@ -284,7 +151,7 @@ int run_oneoff_command(const sv::LoadRequest& load, const std::vector<std::strin
         auto r = store.load(*version);
         if (!r) return fail("run", r.error());
         if (!r->slug_id.empty()) {
-            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir, {}};
+            deploy::EnvInputs in{deploy::dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir, {}};
             auto spec = deploy::release_run_spec(store, *version, in);
             if (!spec) return fail("run", spec.error());
             auto changed = deploy::source_changed(cfg->app_dir, state_dir, {fs::path(cfg->data_dir)});
