@@ -297,13 +297,12 @@ ApiResponse Api::status() {
 ApiResponse Api::releases_list(const ApiRequest& r) {
     auto reveal = bool_param(r, "reveal");
     if (!reveal) return bad_param("reveal", "expected true or false");
-    release::ReleaseStore store(control_.state_dir());
-    auto list = store.list();
-    if (!list) return error_response(500, "internal", list.error().describe());
-    auto current = store.current_version();
-    int cur = current ? *current : 0;
+    auto listing = control_.releases();
+    if (!listing) return error_response(500, "internal", listing.error().describe());
+    int cur = listing->current;
     json out = json::array();
-    for (auto it = list->rbegin(); it != list->rend(); ++it) out.push_back(release_json(*it, *reveal, cur));
+    for (auto it = listing->releases.rbegin(); it != listing->releases.rend(); ++it)
+        out.push_back(release_json(*it, *reveal, cur));
     return json_response(200, {{"current", version_json(cur)}, {"releases", std::move(out)}});
 }
 
@@ -312,15 +311,10 @@ ApiResponse Api::releases_get(const std::string& version, const ApiRequest& r) {
     if (!reveal) return bad_param("reveal", "expected true or false");
     auto v = release::parse_version(version);
     if (!v) return error_response(404, "not_found", fmt::format("\"{}\" is not a release version (like v3)", version));
-    release::ReleaseStore store(control_.state_dir());
-    auto list = store.list();
-    if (!list) return error_response(500, "internal", list.error().describe());
-    auto current = store.current_version();
-    for (const auto& info : *list) {
-        if (info.release.version != *v) continue;
-        auto events = store.history();
-        return json_response(200, release_json(info, *reveal, current ? *current : 0, &events));
-    }
+    auto listing = control_.releases();
+    if (!listing) return error_response(500, "internal", listing.error().describe());
+    if (const auto* info = listing->find(*v))
+        return json_response(200, release_json(*info, *reveal, listing->current, &listing->history));
     return error_response(404, "not_found", fmt::format("release v{} does not exist", *v));
 }
 
@@ -377,16 +371,16 @@ ApiResponse Api::rollback(const ApiRequest& r) {
 ApiResponse Api::config_get(const ApiRequest& r) {
     auto reveal = bool_param(r, "reveal");
     if (!reveal) return bad_param("reveal", "expected true or false");
-    release::ReleaseStore store(control_.state_dir());
-    auto cur = store.current_version();
-    if (!cur) return error_response(500, "internal", cur.error().describe());
+    auto listing = control_.releases();
+    if (!listing) return error_response(500, "internal", listing.error().describe());
+    int cur = listing->current;
     release::ConfigVars vars;
-    if (*cur > 0) {
-        auto rel = store.load(*cur);
-        if (!rel) return error_response(500, "internal", rel.error().describe());
-        vars = rel->config_vars;
+    if (cur > 0) {
+        const auto* info = listing->find(cur);
+        if (!info) return error_response(500, "internal", fmt::format("the current release v{} is not in the store", cur));
+        vars = info->release.config_vars;
     }
-    return json_response(200, {{"release", version_json(*cur)}, {"redacted", !*reveal}, {"config", config_vars_json(vars, *reveal)}});
+    return json_response(200, {{"release", version_json(cur)}, {"redacted", !*reveal}, {"config", config_vars_json(vars, *reveal)}});
 }
 
 ApiResponse Api::config_patch(const ApiRequest& r) {

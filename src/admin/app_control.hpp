@@ -27,7 +27,9 @@
 #include <variant>
 #include <vector>
 
+#include "release/store.hpp"
 #include "supervisor/supervisor.hpp"
+#include "util/result.hpp"
 #include "util/result.hpp"
 
 namespace paasrun::admin {
@@ -75,7 +77,7 @@ struct Job {
     std::string finished_at;          // empty while running
 };
 
-/// One `paasrun serve` worker process as its stats segment reports it (src/worker/stats.hpp).
+/// One `paasrun serve` worker process as its stats segment reports it (src/serve/stats.hpp).
 struct WebWorker {
     std::string process;         // supervisor process name: "web.1"
     pid_t pid = 0;
@@ -114,6 +116,21 @@ struct Metrics {
     std::map<std::string, std::uint64_t> process_restarts;  // per process type
 };
 
+/// The release store as the API shows it: every release (oldest first) with its status, the
+/// current version (0: nothing released yet) and the history events.
+struct ReleaseListing {
+    std::vector<release::ReleaseInfo> releases;
+    int current = 0;
+    std::vector<release::HistoryEvent> history;
+
+    /// The release numbered `version`, or null.
+    [[nodiscard]] const release::ReleaseInfo* find(int version) const {
+        for (const auto& r : releases)
+            if (r.release.version == version) return &r;
+        return nullptr;
+    }
+};
+
 class AppControl {
 public:
     virtual ~AppControl() = default;
@@ -123,8 +140,11 @@ public:
     [[nodiscard]] virtual ControlResult<AppStatus> status() = 0;
     /// /livez: the supervisor loop answered a no-op within the deadline.
     [[nodiscard]] virtual bool live(std::chrono::milliseconds deadline) = 0;
-    /// The state dir's release store (reads need no lock: see src/release/store.hpp).
+    /// The state dir (the admin token and uploads live there). Releases are read through
+    /// releases(), never from the store directly: the control owns the store.
     [[nodiscard]] virtual const std::filesystem::path& state_dir() const = 0;
+    /// The release store's contents (reads need no lock: see src/release/store.hpp).
+    [[nodiscard]] virtual Result<ReleaseListing> releases() = 0;
     [[nodiscard]] virtual ControlResult<Metrics> metrics() = 0;
     [[nodiscard]] virtual std::optional<Job> job(const std::string& id) = 0;
 

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "util/read_file.hpp"
 #include "util/strings.hpp"
 
@@ -54,7 +54,7 @@ Status write_instance_file(const fs::path& state_dir, const InstanceEntry& e) {
     if (ec) return Error(fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
     // 0644 at most whatever the umask (it only removes bits): readers refuse a group- or
     // world-writable entry (read_entry).
-    return release::write_file_atomic(file, fmt::format("url={}\npid={}\n", e.url, e.pid), 0644);
+    return paasrun::write_file_atomic(file, fmt::format("url={}\npid={}\n", e.url, e.pid), 0644);
 }
 
 namespace {

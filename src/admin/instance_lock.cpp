@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "admin/instance_file.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 namespace paasrun::admin {
 
@@ -25,7 +25,7 @@ bool unwritable(int err) { return err == EROFS || err == EACCES || err == EPERM;
 // "pid 1234, admin API http://127.0.0.1:5900" from the lock file and the instance entry.
 std::string describe_holder(const fs::path& state_dir, const fs::path& lock_file) {
     std::string pid;
-    if (auto text = release::read_file(lock_file)) pid = text->substr(0, text->find('\n'));
+    if (auto text = paasrun::read_file(lock_file)) pid = text->substr(0, text->find('\n'));
     auto entry = find_live_instance(state_dir);
     if (pid.empty() && entry) pid = std::to_string(entry->pid);
     std::string api = entry ? fmt::format("admin API {}", entry->url)

@@ -10,10 +10,10 @@ namespace paasrun::admin {
 
 namespace {
 
-// Process states as the supervisor reports them (supervisor::ProcessStatus::state). Each
-// process gets one series per state, 1 for the current one: an alert can then say
-// `paasrun_process_state{state="crashed"} == 1` and a vanished series means a vanished process.
-constexpr std::string_view kProcessStates[] = {"up", "crashed", "down", "stopping"};
+// Process states (supervisor/process_state.hpp): each process gets one series per state, 1 for
+// the current one: an alert can then say `paasrun_process_state{state="crashed"} == 1` and a
+// vanished series means a vanished process.
+using supervisor::kProcessStates;
 
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
     fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -81,15 +81,10 @@ std::string format_prometheus(const Metrics& m, const std::optional<AppStatus>& 
     family(out, "paasrun_process_state", "gauge", "1 for the state each Procfile process is in, 0 for the others.");
     if (status) {
         for (const auto& p : status->processes) {
-            bool known = false;
-            for (auto s : kProcessStates) known = known || s == p.state;
             for (auto s : kProcessStates)
                 fmt::format_to(it, "paasrun_process_state{{name=\"{}\",type=\"{}\",state=\"{}\"}} {}\n",
-                               escape_label_value(p.name), escape_label_value(p.type), s, p.state == s ? 1 : 0);
-            // A state this version does not know still shows up rather than vanishing.
-            if (!known)
-                fmt::format_to(it, "paasrun_process_state{{name=\"{}\",type=\"{}\",state=\"{}\"}} 1\n",
-                               escape_label_value(p.name), escape_label_value(p.type), escape_label_value(p.state));
+                               escape_label_value(p.name), escape_label_value(p.type), supervisor::to_string(s),
+                               p.state == s ? 1 : 0);
         }
     }
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "release/child_process.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 namespace paasrun::admin {
 
@@ -23,7 +23,7 @@ Status pack_source_dir(const std::filesystem::path& dir, const std::filesystem::
     }
     auto list_path = out;
     list_path += ".members";
-    if (auto s = release::write_file_atomic(list_path, list, 0600); !s) return s;
+    if (auto s = paasrun::write_file_atomic(list_path, list, 0600); !s) return s;
     release::ChildSpec spec;
     // --owner/--group 0 and sorted names: the same tree packs to the same members, and no
     // local user names travel to the server.

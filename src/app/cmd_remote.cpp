@@ -32,7 +32,7 @@
 #include "app/remote.hpp"
 #include "release/release.hpp"
 #include "release/store.hpp"
-#include "supervisor/line_splitter.hpp"
+#include "process/line_splitter.hpp"
 #include "util/strings.hpp"
 
 namespace paasrun::app {
@@ -555,7 +555,7 @@ int run_logs(LogsArgs a) {
     // timestamp, and the line itself), so nothing is printed twice and nothing is lost.
     auto after = last_fetched.empty() ? std::nullopt : admin::parse_log_record(last_fetched);
     bool skipping = filtered && after.has_value();
-    supervisor::LineSplitter lines;  // the stream arrives in arbitrary chunks
+    process::LineSplitter lines;  // the stream arrives in arbitrary chunks
     auto on_line = [&](std::string_view line) {
         if (skipping) {
             auto rec = admin::parse_log_record(line);

@@ -1,7 +1,7 @@
 // `paasrun serve MODULE:CALLABLE [options]`: the pre-forking WSGI server (gunicorn's option
 // names), and the hidden `paasrun __worker ...` the arbiter execs for each worker when the
-// lean `paasrun-worker` is not installed next to `paasrun` (worker/worker_command.hpp).
-// Argument wiring only: worker/arbiter.hpp and worker/worker_main.hpp do the work.
+// lean `paasrun-worker` is not installed next to `paasrun` (serve/worker_command.hpp).
+// Argument wiring only: serve/arbiter.hpp and worker/worker_main.hpp do the work.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,13 +11,13 @@
 #include "app/commands.hpp"
 #include "app/serve_cli.hpp"
 #include "util/log.hpp"
+#include "app/serve_manifest.hpp"
+#include "serve/arbiter.hpp"
+#include "serve/arbiter_exec.hpp"
+#include "serve/cpu_count.hpp"
+#include "serve/serve_options.hpp"
 #include "util/log_fields.hpp"
-#include "worker/arbiter.hpp"
-#include "worker/arbiter_exec.hpp"
-#include "worker/cpu_count.hpp"
 #include "worker/gunicorn_config.hpp"
-#include "worker/serve_manifest.hpp"
-#include "worker/serve_options.hpp"
 #include "worker/worker_entry.hpp"
 
 namespace paasrun::app {
@@ -161,7 +161,7 @@ int run_serve(ServeArgs& a) {
     }
 
     if (a.worker_cmd.empty()) {
-        // Hand the arbiter role to the lean paasrun-arbiter (worker/arbiter_exec.hpp); on
+        // Hand the arbiter role to the lean paasrun-arbiter (serve/arbiter_exec.hpp); on
         // success this does not return. Without it this process stays the arbiter.
         std::error_code ec;
         auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -184,7 +184,7 @@ void register_serve(CLI::App& app, Commands& cmds) {
     auto* s = app.add_subcommand("serve",
                                  "Serve a WSGI or ASGI app with pre-forked embedded-CPython workers "
                                  "(gunicorn-compatible options; see docs/serve.md)");
-    // Every option comes from the one table (worker/serve_option_table.hpp).
+    // Every option comes from the one table (serve/serve_option_table.hpp).
     a->cli = std::make_unique<ServeCli>(*s);
     s->add_option("--worker-cmd", a->worker_cmd,
                   "testing only: comma-separated command to exec as a worker")

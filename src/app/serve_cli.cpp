@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "util/shell_words.hpp"
-#include "worker/gunicorn_settings.hpp"
+#include "serve/gunicorn_settings.hpp"
 
 namespace paasrun::app {
 namespace {

@@ -1,5 +1,5 @@
 // `paasrun serve`'s option layers: the command line, GUNICORN_CMD_ARGS and gunicorn.conf.py,
-// each read into the same shape from the one option table (worker/serve_option_table.hpp).
+// each read into the same shape from the one option table (serve/serve_option_table.hpp).
 //
 // Precedence is gunicorn's (docs.gunicorn.org, "Configuration Overview"): command line >
 // GUNICORN_CMD_ARGS > config file > defaults; paasrun.yaml and the environment defaults
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "util/result.hpp"
-#include "worker/serve_option_table.hpp"
+#include "serve/serve_option_table.hpp"
 #include "wsgi/config_file.hpp"
 
 namespace paasrun::app {

@@ -1,12 +1,12 @@
 // paasrun-arbiter: the arbiter of `paasrun serve`, as a separate lean executable.
 //
 // `paasrun serve` parses its command line, paasrun.yaml and the environment, then execs this
-// program with the resolved options (worker/arbiter_exec.hpp explains the hand-over and why:
+// program with the resolved options (serve/arbiter_exec.hpp explains the hand-over and why:
 // memory). It links only the arbiter's code: no Python, OpenSSL, cpp-httplib or yaml-cpp.
 // Not meant to be started by people.
 #include "util/log.hpp"
-#include "worker/arbiter.hpp"
-#include "worker/arbiter_exec.hpp"
+#include "serve/arbiter.hpp"
+#include "serve/arbiter_exec.hpp"
 
 int main() {
     using namespace paasrun;

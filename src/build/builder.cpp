@@ -10,8 +10,8 @@
 #include "build/slug_checks.hpp"
 #include "build/source_tree.hpp"
 #include "release/child_process.hpp"
-#include "release/durable_fs.hpp"
-#include "release/test_hooks.hpp"
+#include "util/durable_fs.hpp"
+#include "util/test_hooks.hpp"
 #include "static_files/compress.hpp"
 #include "util/read_file.hpp"
 
@@ -36,7 +36,7 @@ Status write_env_dir(const fs::path& env_dir, const release::ConfigVars& vars) {
     if (ec) return Error(fmt::format("create {}: {}", env_dir.string(), ec.message()), {}, ec.value());
     fs::permissions(env_dir, fs::perms::owner_all, ec);
     for (const auto& [k, v] : vars)
-        if (auto s = release::write_file_atomic(env_dir / k, v, 0600); !s) return s;
+        if (auto s = paasrun::write_file_atomic(env_dir / k, v, 0600); !s) return s;
     return {};
 }
 
@@ -82,13 +82,13 @@ Status write_packages_txt(const fs::path& slug_dir, const fs::path& app) {
         if (!r->success()) return Error(fmt::format("listing installed packages: {}", r->describe()));
         listing = r->out;
     }
-    return release::write_file_atomic(slug_dir / "packages.txt", listing);
+    return paasrun::write_file_atomic(slug_dir / "packages.txt", listing);
 }
 
 Error build_failure(Error e, bool disk_full, const fs::path& state_dir) {
     if (disk_full || e.sys_errno == ENOSPC || e.sys_errno == EDQUOT) {
         e.sys_errno = ENOSPC;
-        return release::explain_disk_error(std::move(e), state_dir);
+        return paasrun::explain_disk_error(std::move(e), state_dir);
     }
     return e;
 }
@@ -168,8 +168,8 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     bool disk_full = false;
     auto fail = [&](Error e) -> Result<SlugBuild> {
         disk_full = disk_full || disk_nearly_full(store.root());
-        (void)release::remove_tree(slug_dir);
-        (void)release::remove_tree(work);
+        (void)paasrun::remove_tree(slug_dir);
+        (void)paasrun::remove_tree(work);
         return build_failure(std::move(e), disk_full, store.root());
     };
 
@@ -197,7 +197,7 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     auto ran = run_buildpacks(*explicit_list, candidates, ro);
     if (!ran) return fail(std::move(ran).error());
     disk_full = ran->disk_full;
-    release::test_pause_point("build:after-compile");
+    paasrun::test_pause_point("build:after-compile");
     if (auto s = check_static_inside(build_dir, opts.static_dirs); !s) return fail(std::move(s).error());
     compress_static_dirs(build_dir, opts.static_dirs, say);
 
@@ -212,7 +212,7 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     meta.default_config_vars = ran->release.config_vars;
     meta.paasrun_version = opts.paasrun_version;
     if (auto s = write_packages_txt(slug_dir, build_dir); !s) return fail(std::move(s).error());
-    (void)release::remove_tree(work);
+    (void)paasrun::remove_tree(work);
     meta.build_seconds = since(started);
     if (auto s = store.commit_slug(meta); !s) return fail(std::move(s).error());
     say(fmt::format("-----> Slug {} ready in {:.1f}s", *id, meta.build_seconds));
@@ -223,7 +223,7 @@ Status write_slug_archive(const ReleaseStore& store, const std::string& slug_id,
     auto out = fs::absolute(out_in);
     auto slug_dir = store.slug_dir(slug_id);
     auto tmp = out;
-    tmp += ".tmp-" + release::random_suffix();
+    tmp += ".tmp-" + paasrun::random_suffix();
     release::ChildSpec spec;
     spec.argv = {"/bin/tar", "-C", slug_dir.string(), "-czf", tmp.string(), "app", "slug.json", "packages.txt"};
     spec.env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
@@ -236,7 +236,7 @@ Status write_slug_archive(const ReleaseStore& store, const std::string& slug_id,
         if (!r) return std::move(r).error();
         return Error(fmt::format("tar of slug {} into {} {}{}", slug_id, out.string(), r->describe(), errors));
     }
-    if (auto s = release::fsync_path(tmp); !s) return s;
+    if (auto s = paasrun::fsync_path(tmp); !s) return s;
     if (::rename(tmp.c_str(), out.c_str()) == -1) return sys_error("rename {} to {}", tmp.string(), out.string());
     return {};
 }

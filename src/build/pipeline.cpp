@@ -6,7 +6,7 @@
 #include "config/data_dir.hpp"
 #include "config/manifest.hpp"
 #include "release/current.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "util/read_file.hpp"
 
 namespace paasrun::build {
@@ -32,7 +32,7 @@ LastBuild read_last_build(const fs::path& state_dir) {
 
 Status write_last_build(const fs::path& state_dir, const LastBuild& b) {
     json j{{"stat_fingerprint", b.stat_fingerprint}, {"source_hash", b.source_hash}};
-    return release::write_file_atomic(state_dir / "last_build.json", j.dump() + "\n");
+    return paasrun::write_file_atomic(state_dir / "last_build.json", j.dump() + "\n");
 }
 
 }  // namespace

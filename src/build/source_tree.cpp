@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <array>
 
-#include "build/ignore_rules.hpp"
+#include "util/ignore_rules.hpp"
 #include "build/sha256.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "util/unique_fd.hpp"
 #include "util/read_file.hpp"
 

@@ -32,7 +32,7 @@ struct WebSettings {
     int max_requests_jitter = 0;
     int max_rss_mb = 0;              // 0 = off
     long long max_body = 100LL * 1024 * 1024;  // bytes; larger bodies get 413
-    // serve's defaults (worker/serve_options.hpp): one value for both.
+    // serve's defaults (serve/serve_options.hpp): one value for both.
     int limit_request_line = 8190;   // bytes without the CRLF; longer request lines get 414
     int limit_request_fields = 100;  // header count; more get 431
     int limit_request_field_size = 8190;  // bytes per header line without the CRLF; longer get 431

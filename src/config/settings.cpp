@@ -68,7 +68,7 @@ Result<EffectiveSettings> resolve_settings(const Layers& layers, const FlagOverr
             return bad_env(layers, "WEB_CONCURRENCY", it->second,
                            fmt::format("a worker count (0-{})", max_web_workers));
         // An explicit web.workers (> 0) is the app's own choice and beats WEB_CONCURRENCY,
-        // often a platform default: serve's order (worker/serve_manifest.hpp). Still checked.
+        // often a platform default: serve's order (app/serve_manifest.hpp). Still checked.
         if (m.web.workers == 0) s.web_workers = static_cast<int>(*n);
     }
     if (auto it = s.env.find("PAASRUN_GRACE_PERIOD"); it != s.env.end()) {

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 namespace paasrun::deploy {
 
@@ -32,11 +32,11 @@ std::optional<BakeRecord> parse_bake_record(std::string_view text) {
 }
 
 Status write_bake_record(const fs::path& state_dir, const BakeRecord& r) {
-    return release::write_file_atomic(bake_record_path(state_dir), format_bake_record(r));
+    return paasrun::write_file_atomic(bake_record_path(state_dir), format_bake_record(r));
 }
 
 std::optional<BakeRecord> read_bake_record(const fs::path& state_dir) {
-    auto text = release::read_file(bake_record_path(state_dir));
+    auto text = paasrun::read_file(bake_record_path(state_dir));
     if (!text) return std::nullopt;
     return parse_bake_record(*text);
 }
@@ -47,7 +47,7 @@ Status clear_bake_record(const fs::path& state_dir) {
         if (errno == ENOENT) return {};
         return sys_error("remove {}", path.string());
     }
-    return release::fsync_path(state_dir);
+    return paasrun::fsync_path(state_dir);
 }
 
 }  // namespace paasrun::deploy

@@ -11,10 +11,10 @@
 #include "deploy/build_settings.hpp"
 #include "deploy/health_probe.hpp"
 #include "deploy/slug_import.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "supervisor/web_socket.hpp"
-#include "worker/stats.hpp"
+#include "serve/stats.hpp"
 
 namespace paasrun::deploy {
 
@@ -23,6 +23,8 @@ using namespace std::chrono_literals;
 using admin::ControlError;
 using admin::ErrorKind;
 using admin::JobState;
+using supervisor::ProcessPhase;
+using supervisor::ProcessState;
 using supervisor::ProcessStatus;
 using supervisor::RunSpec;
 using supervisor::Supervisor;
@@ -48,7 +50,7 @@ std::string exit_hint(const std::string& last_exit) {
     return "";
 }
 
-bool exited(const ProcessStatus& p) { return p.state == "down" || p.state == "crashed"; }
+bool exited(const ProcessStatus& p) { return supervisor::exited(p.state); }
 
 }  // namespace
 
@@ -187,12 +189,12 @@ admin::ControlResult<admin::AppStatus> Engine::status() {
     bool notify = supervisor::reports_ready(snap->web_command);
     bool any_web = false;
     for (const auto& p : snap->procs) {
-        if (p.type != "web" || p.phase != "active") continue;
+        if (p.type != "web" || p.phase != ProcessPhase::active) continue;
         any_web = true;
-        if (p.state == "up" && (notify ? p.ready : p.uptime >= Seconds(kSettle).count())) st.ready = true;
+        if (p.state == ProcessState::up && (notify ? p.ready : p.uptime >= Seconds(kSettle).count())) st.ready = true;
     }
     if (!any_web && snap->formation["web"] == 0)
-        st.ready = std::any_of(snap->procs.begin(), snap->procs.end(), [](const auto& p) { return p.state == "up"; });
+        st.ready = std::any_of(snap->procs.begin(), snap->procs.end(), [](const auto& p) { return p.state == ProcessState::up; });
     st.ready = st.ready && !st.draining;
     if (st.ready) started_ = true;
     st.started = started_;
@@ -225,6 +227,15 @@ bool Engine::live(std::chrono::milliseconds deadline) {
     } catch (const std::future_error&) {
         return false;
     }
+}
+
+Result<admin::ReleaseListing> Engine::releases() {
+    release::ReleaseStore store(opts_.state_dir);
+    auto list = store.list();
+    if (!list) return std::move(list).error();
+    auto current = store.current_version();
+    if (!current) return std::move(current).error();
+    return admin::ReleaseListing{std::move(*list), *current, store.history()};
 }
 
 admin::ControlResult<admin::Metrics> Engine::metrics() {
@@ -346,7 +357,7 @@ void Engine::run_deploy(const std::string& job, const fs::path& archive) {
     }
     (void)store.clean_leftovers();
     (void)store.init();
-    auto work = store.tmp_dir() / fmt::format("deploy-{}-{}", job, release::random_suffix());
+    auto work = store.tmp_dir() / fmt::format("deploy-{}-{}", job, paasrun::random_suffix());
     struct Cleanup {
         fs::path work, archive;
         ~Cleanup() {
@@ -509,14 +520,14 @@ void Engine::run_scale(const std::string& job, const std::map<std::string, int>&
         std::map<std::string, int> ready;
         waiting.clear();
         for (const auto& p : *procs) {
-            if (p.phase != "active" || !counts.count(p.type)) continue;
+            if (p.phase != ProcessPhase::active || !counts.count(p.type)) continue;
             auto before = exits_before.find(p.name);
             if (p.exits > (before == exits_before.end() ? 0 : before->second))
                 return jobs_.finish(job, JobState::failed,
                                     fmt::format("{} exited ({}) after scaling{}; it is restarted with backoff, the "
                                                 "formation stays as asked (scale it down to stop it)",
                                                 p.name, p.last_exit, exit_hint(p.last_exit)));
-            bool up = p.state == "up" && (p.type == "web" && notify ? p.ready : p.uptime >= Seconds(kSettle).count());
+            bool up = p.state == ProcessState::up && (p.type == "web" && notify ? p.ready : p.uptime >= Seconds(kSettle).count());
             if (up) ++ready[p.type];
             else if (waiting.empty()) waiting = p.name;
         }
@@ -622,7 +633,7 @@ void Engine::wait_drained(const std::string& job, int generation) {
         auto left = on_loop([generation](Supervisor& s) {
             int n = 0;
             for (const auto& p : s.snapshot())
-                if (p.phase == "retiring" && p.generation != generation) ++n;
+                if (p.phase == ProcessPhase::retiring && p.generation != generation) ++n;
             return n;
         });
         if (!left || *left == 0) return;
@@ -788,11 +799,11 @@ void Engine::resume_bake() {
     auto web = on_loop([notify](Supervisor& s) {
         Web w;
         for (const auto& p : s.snapshot()) {
-            if (p.type != "web" || p.phase != "active") continue;
+            if (p.type != "web" || p.phase != ProcessPhase::active) continue;
             ++w.count;
             w.generation = p.generation;
             w.port = s.shared_web_socket() ? s.web_port() : p.port;
-            if (p.state != "up" || !(notify ? p.ready : p.uptime >= Seconds(kSettle).count())) w.ready = false;
+            if (p.state != ProcessState::up || !(notify ? p.ready : p.uptime >= Seconds(kSettle).count())) w.ready = false;
         }
         return w;
     });

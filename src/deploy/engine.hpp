@@ -71,6 +71,7 @@ public:
     [[nodiscard]] admin::ControlResult<admin::AppStatus> status() override;
     [[nodiscard]] bool live(std::chrono::milliseconds deadline) override;
     [[nodiscard]] const std::filesystem::path& state_dir() const override { return opts_.state_dir; }
+    [[nodiscard]] Result<admin::ReleaseListing> releases() override;
     [[nodiscard]] admin::ControlResult<admin::Metrics> metrics() override;
     [[nodiscard]] std::optional<admin::Job> job(const std::string& id) override { return jobs_.get(id); }
     [[nodiscard]] admin::ControlResult<std::string> deploy(std::filesystem::path archive) override;

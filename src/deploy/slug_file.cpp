@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "static_files/safe_open.hpp"
 #include "util/fd_io.hpp"
 
@@ -68,7 +68,7 @@ std::optional<SlugText> read_slug_text(int app_fd, const fs::path& rel) {
 }
 
 Status rewrite_slug_text(const SlugText& f, std::string_view text) {
-    auto tmp = fmt::format(".{}.tmp-{}", f.name, release::random_suffix());
+    auto tmp = fmt::format(".{}.tmp-{}", f.name, paasrun::random_suffix());
     unique_fd fd(::openat(f.dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.mode));
     if (!fd) return sys_error("create {}", tmp);
     auto fail = [&](Error e) -> Status {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "deploy/slug_file.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "util/read_file.hpp"
 
 namespace paasrun::deploy {

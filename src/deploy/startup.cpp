@@ -7,7 +7,7 @@
 
 #include "build/source_tree.hpp"
 #include "release/child_process.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "util/read_file.hpp"
 
 namespace paasrun::deploy {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 namespace paasrun::exporting {
 
@@ -15,7 +15,7 @@ Result<std::vector<fs::path>> write_files(const fs::path& dir, const std::vector
     std::vector<fs::path> written;
     for (const auto& f : files) {
         auto path = dir / f.name;
-        if (auto ok = release::write_file_atomic(path, f.content, f.mode); !ok) return ok.error();
+        if (auto ok = paasrun::write_file_atomic(path, f.content, f.mode); !ok) return ok.error();
         written.push_back(path);
     }
     return written;

@@ -8,7 +8,7 @@
 
 #include "admin/routes.hpp"
 #include "supervisor/formation.hpp"
-#include "worker/cpu_count.hpp"
+#include "serve/cpu_count.hpp"
 
 namespace paasrun::exporting {
 

@@ -4,7 +4,7 @@
 // Everything that paasrun itself decides at run time is taken from paasrun's own code here,
 // never re-typed: the PORT of each process type (foreman's rule, supervisor/formation.hpp),
 // the health endpoints (the admin route table, admin/routes.hpp), the worker count for a
-// CPU/memory limit (the formula `paasrun serve` applies inside a cgroup, worker/cpu_count.hpp),
+// CPU/memory limit (the formula `paasrun serve` applies inside a cgroup, serve/cpu_count.hpp),
 // and every timing from the manifest's defaults (config/manifest.hpp).
 //
 // The namespace is `exporting` because `export` is a C++ keyword.
@@ -83,7 +83,7 @@ struct Plan {
                                      const std::map<std::string, int>& formation, int admin_port);
 
 /// WEB_CONCURRENCY for a container with these limits: the manifest's web.workers when set,
-/// else what `paasrun serve` derives from the same cgroup limits (worker/cpu_count.hpp).
+/// else what `paasrun serve` derives from the same cgroup limits (serve/cpu_count.hpp).
 [[nodiscard]] int web_concurrency(const config::Manifest& manifest, const Resources& limits);
 
 /// Whole seconds, rounded up (Kubernetes and systemd timeouts are integers; never shorter

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "supervisor/formation.hpp"
-#include "worker/serve_options.hpp"
+#include "serve/serve_options.hpp"
 
 namespace paasrun::exporting {
 

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "process/exit_status.hpp"
+#include "process/line_splitter.hpp"
 #include "util/unique_fd.hpp"
 
 extern char** environ;
@@ -29,38 +31,6 @@ Result<Pipe> make_pipe() {
     if (::pipe2(fds, O_CLOEXEC) == -1) return sys_error("pipe2");
     return Pipe{unique_fd(fds[0]), unique_fd(fds[1])};
 }
-
-// Splits a stream into lines for on_line; keeps the partial tail between reads.
-class LineSplitter {
-public:
-    explicit LineSplitter(const std::function<void(std::string_view)>& sink) : sink_(sink) {}
-    void feed(std::string_view data) {
-        buf_.append(data);
-        std::size_t start = 0;
-        for (auto nl = buf_.find('\n'); nl != std::string::npos; nl = buf_.find('\n', start)) {
-            emit(std::string_view(buf_).substr(start, nl - start));
-            start = nl + 1;
-        }
-        buf_.erase(0, start);
-        // A child printing megabytes without a newline still streams, in pieces.
-        if (buf_.size() > 64 * 1024) {
-            emit(buf_);
-            buf_.clear();
-        }
-    }
-    void finish() {
-        if (!buf_.empty()) emit(buf_);
-        buf_.clear();
-    }
-
-private:
-    void emit(std::string_view line) {
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (sink_) sink_(line);
-    }
-    const std::function<void(std::string_view)>& sink_;
-    std::string buf_;
-};
 
 void kill_group(pid_t pid, int sig) {
     if (::kill(-pid, sig) == -1 && errno == ESRCH) ::kill(pid, sig);
@@ -94,8 +64,8 @@ void kill_group(pid_t pid, int sig) {
 
 std::string ChildResult::describe() const {
     if (timed_out) return fmt::format("timed out after {:.0f}s and was killed", seconds);
-    if (term_signal) return fmt::format("was killed by signal {} ({})", term_signal, ::strsignal(term_signal));
-    return fmt::format("exited with status {}", exit_code);
+    if (term_signal) return fmt::format("was killed (signal={})", process::signal_name(term_signal));
+    return fmt::format("failed (exit={})", exit_code);
 }
 
 Result<ChildResult> run_child(const ChildSpec& spec) {
@@ -140,7 +110,10 @@ Result<ChildResult> run_child(const ChildSpec& spec) {
     }
 
     ChildResult result;
-    LineSplitter lines(spec.on_line);
+    process::LineSplitter lines;
+    auto emit = [&spec](std::string_view line) {
+        if (spec.on_line) spec.on_line(line);
+    };
     std::vector<pollfd> fds;
     fds.push_back({out->read.get(), POLLIN, 0});
     if (spec.capture_stdout) fds.push_back({err->read.get(), POLLIN, 0});
@@ -175,10 +148,10 @@ Result<ChildResult> run_child(const ChildSpec& spec) {
             }
             bool is_stdout_capture = spec.capture_stdout && i == 0;
             if (is_stdout_capture) result.out.append(buf, static_cast<std::size_t>(r));
-            else lines.feed(std::string_view(buf, static_cast<std::size_t>(r)));
+            else lines.feed(std::string_view(buf, static_cast<std::size_t>(r)), emit);
         }
     }
-    lines.finish();
+    lines.finish(emit);
     if (result.timed_out) {
         // SIGTERM first so a well-behaved child can clean up; SIGKILL after a short grace.
         kill_group(pid, SIGTERM);

@@ -37,7 +37,8 @@ struct ChildResult {
     double seconds = 0;     // wall time
 
     [[nodiscard]] bool success() const { return exit_code == 0 && !timed_out; }
-    /// "exited with status 3", "was killed by signal 9 (Killed)", "timed out after 5s".
+    /// After "<what> ": "failed (exit=3)", "was killed (signal=SIGKILL)" (the wait-status
+    /// format of process/exit_status.hpp), "timed out after 5s and was killed".
     [[nodiscard]] std::string describe() const;
 };
 

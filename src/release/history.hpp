@@ -1,7 +1,7 @@
 // The release history: an append-only JSON-lines file (history.jsonl), one event per line.
 //
 //   {"time":"2026-11-22T10:00:00Z","version":4,"event":"created","description":"Deploy 1a2b3c4d"}
-//   {"time":"...","version":4,"event":"failed","reason":"release phase exited with status 3"}
+//   {"time":"...","version":4,"event":"failed","reason":"release phase failed (exit=3)"}
 //   {"time":"...","version":4,"event":"activated"}
 //
 // Events: created (release written, not current yet), activated (became current), failed

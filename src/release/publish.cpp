@@ -7,7 +7,7 @@
 #include "config/procfile.hpp"
 #include "release/child_process.hpp"
 #include "release/runtime_env.hpp"
-#include "release/test_hooks.hpp"
+#include "util/test_hooks.hpp"
 
 namespace paasrun::release {
 

@@ -13,9 +13,9 @@
 #include <cstdlib>
 #include <set>
 
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "release/retention.hpp"
-#include "release/test_hooks.hpp"
+#include "util/test_hooks.hpp"
 
 namespace paasrun::release {
 

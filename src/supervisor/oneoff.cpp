@@ -8,8 +8,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "process/exit_status.hpp"
 #include "supervisor/child_env.hpp"
-#include "supervisor/exit_status.hpp"
 #include "supervisor/spawn.hpp"
 
 namespace paasrun::supervisor {
@@ -41,7 +41,7 @@ int wait_for(pid_t child, const sigset_t& set) {
             pid_t pid = ::waitpid(-1, &status, WNOHANG);
             if (pid == -1 && errno == EINTR) continue;
             if (pid <= 0) break;
-            if (pid == child) return exit_code_of(status);
+            if (pid == child) return process::exit_code_of(status);
         }
     }
 }
@@ -72,7 +72,7 @@ int run_oneoff(const std::string& app_dir, config::EnvMap env,
     if (!pid) {
         fmt::print(stderr, "paasrun run: {}\n", pid.error().describe());
         ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-        return exec_failure_code(pid.error().sys_errno);
+        return process::exec_failure_code(pid.error().sys_errno);
     }
     int code = wait_for(*pid, set);
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);

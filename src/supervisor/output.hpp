@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "process/line_splitter.hpp"
 #include "supervisor/human_log.hpp"
-#include "supervisor/line_splitter.hpp"
 #include "util/log.hpp"
 
 namespace paasrun::supervisor {
@@ -95,7 +95,7 @@ private:
     const Output* out_;
     std::string name_;
     std::string_view color_;
-    LineSplitter splitter_;
+    process::LineSplitter splitter_;
 };
 
 }  // namespace paasrun::supervisor

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "process/activation.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
 
@@ -55,9 +56,9 @@ Status notify_send(std::string_view socket, std::string_view state) {
 }
 
 std::string take_notify_socket() {
-    const char* value = std::getenv("NOTIFY_SOCKET");
+    const char* value = std::getenv(process::kNotifySocket);
     notify_socket() = value ? value : "";
-    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv(process::kNotifySocket);
     return notify_socket();
 }
 
@@ -78,7 +79,7 @@ ReadyAnnouncer::ReadyAnnouncer(std::function<bool()> ready, std::chrono::millise
         std::unique_lock lock(m);
         while (!stop.stop_requested()) {
             if (ready()) {
-                sd_notify("READY=1");
+                sd_notify(process::kReady);
                 return;
             }
             wake.wait_for(lock, stop, period, [] { return false; });

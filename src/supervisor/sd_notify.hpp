@@ -12,7 +12,7 @@
 // '@' becomes the leading NUL byte), as sd_notify(3) reads it. A send is one datagram, never
 // blocking, and its failure (systemd gone) is returned, not fatal.
 //
-// src/worker/notify_parent.cpp (the serve arbiter telling its parent) has its own copy of
+// src/serve/notify_parent.cpp (the serve arbiter telling its parent) has its own copy of
 // the datagram send: the worker module does not link this one.
 #pragma once
 

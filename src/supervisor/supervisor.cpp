@@ -9,18 +9,26 @@
 #include <cerrno>
 #include <csignal>
 
+#include "process/activation.hpp"
+#include "process/exit_status.hpp"
 #include "supervisor/child_env.hpp"
-#include "supervisor/exit_status.hpp"
 #include "supervisor/prefix.hpp"
 #include "supervisor/sd_notify.hpp"
-#include "supervisor/signals.hpp"
 #include "supervisor/spawn.hpp"
 #include "supervisor/web_socket.hpp"
 
 namespace paasrun::supervisor {
 namespace {
 
+using process::describe_status;
+using process::exec_failure_code;
+using process::exit_code_of;
+using process::kExitNotExecutable;
+using process::signal_name;
 using Seconds = std::chrono::duration<double>;
+
+/// The signals `up`/`start` handle: SIGCHLD and the ones they act on or forward.
+constexpr int kSupervisorSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
 
 // A read of at most this much per readiness event keeps one chatty process from starving
 // the others (epoll is level-triggered, so the rest is read on the next round).
@@ -49,13 +57,6 @@ int web_port_of(const SupervisorOptions& o) {
     return o.base_port;
 }
 
-std::string_view phase_name(int phase) {
-    switch (phase) {
-        case 0: return "starting";
-        case 1: return "active";
-        default: return "retiring";
-    }
-}
 
 bool group_alive(pid_t pgid) {
     return ::kill(-pgid, 0) == 0 || errno == EPERM;
@@ -64,9 +65,7 @@ bool group_alive(pid_t pgid) {
 }  // namespace
 
 Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options) {
-    sigset_t old_mask;
-    ::pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
-    auto sfd = open_signalfd(kSupervisorSignals);
+    auto sfd = process::SignalQueue::open(kSupervisorSignals);
     if (!sfd) return sfd.error();
     auto loop = EventLoop::create();
     if (!loop) return loop.error();
@@ -86,7 +85,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options
         web_port = bound_port(web.get());
     }
     std::unique_ptr<Supervisor> sup(new Supervisor(std::move(options), std::move(*loop),
-                                                   std::move(*sfd), std::move(devnull), old_mask));
+                                                   std::move(*sfd), std::move(devnull)));
     sup->web_listener_ = std::move(web);
     if (sup->web_listener_) {
         sup->web_port_ = web_port;
@@ -95,7 +94,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options
         sup->output_.info("listening on shared web socket addr={}:{}", sup->options_.web_host,
                           web_port);
     }
-    int fd = sup->signals_.get();
+    int fd = sup->signals_.fd();
     Supervisor* self = sup.get();
     if (auto st = sup->loop_->watch(fd, EPOLLIN, [self](std::uint32_t) { self->on_signals(); });
         !st)
@@ -104,12 +103,11 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options
 }
 
 Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loop,
-                       unique_fd signals, unique_fd devnull, sigset_t old_mask)
+                       process::SignalQueue signals, unique_fd devnull)
     : options_(std::move(options)),
       loop_(std::move(loop)),
       signals_(std::move(signals)),
       devnull_(std::move(devnull)),
-      old_mask_(old_mask),
       output_(options_.output_fd, name_width(options_.formation), options_.color) {
     output_.set_tap(options_.log_tap);
     output_.set_style(options_.log_style);
@@ -133,10 +131,9 @@ Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loo
     }
 }
 
-Supervisor::~Supervisor() {
-    // Give the thread its signals back (matters for tests that create several supervisors).
-    ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-}
+// The signal queue gives the thread its signals back (matters for tests that create several
+// supervisors).
+Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
     output_.info("starting processes={} grace_period={}s mode={}", slots_.size(),
@@ -190,26 +187,27 @@ void Supervisor::start(Slot& slot) {
     if (web) {
         // LISTEN_FDS: the shared socket at fd 3, the generation's health socket at fd 4.
         if (web_listener_) {
-            if (slot.gen->shared_socket) extra.emplace_back(web_listener_.get(), 3);
+            if (slot.gen->shared_socket) extra.emplace_back(web_listener_.get(), process::kListenFdsStart);
             if (slot.gen->health_listener)
-                extra.emplace_back(slot.gen->health_listener.get(), 3 + static_cast<int>(extra.size()));
-            env["LISTEN_FDS"] = std::to_string(extra.size());
-            env.erase("LISTEN_FDNAMES");
+                extra.emplace_back(slot.gen->health_listener.get(),
+                                   process::kListenFdsStart + static_cast<int>(extra.size()));
+            env[process::kListenFds] = std::to_string(extra.size());
+            env.erase(process::kListenFdNames);
         }
         int nfds[2];
         if (::pipe2(nfds, O_CLOEXEC) == 0) {
             notify_read.reset(nfds[0]);
             notify_write.reset(nfds[1]);
             ::fcntl(notify_read.get(), F_SETFL, O_NONBLOCK);
-            int target = 3 + static_cast<int>(extra.size());
+            int target = process::kListenFdsStart + static_cast<int>(extra.size());
             extra.emplace_back(notify_write.get(), target);
-            env["PAASRUN_NOTIFY_FD"] = std::to_string(target);
+            env[process::kNotifyFd] = std::to_string(target);
         }
         if (!options_.stats_dir.empty()) env["PAASRUN_STATS_DIR"] = options_.stats_dir;
     }
     if (!web || !web_listener_) {
-        env.erase("LISTEN_FDS");
-        env.erase("LISTEN_PID");
+        env.erase(process::kListenFds);
+        env.erase(process::kListenPid);
     }
     SpawnRequest req{shell_command_argv(slot.spec.command, web && web_listener_.valid(), run.slug_dir),
                      to_envp(env),
@@ -290,7 +288,7 @@ Supervisor::Slot& Supervisor::add_slot(std::shared_ptr<Generation> gen, const st
               State::down,
               0,
               {},
-              Backoff(initial, max, reset),
+              process::Backoff(initial, max, reset),
               0,
               0,
               {},
@@ -475,8 +473,7 @@ int Supervisor::health_port(int generation) const {
 
 void Supervisor::on_signals() {
     bool child_exited = false;
-    for (const auto& info : read_signals(signals_.get())) {
-        int sig = static_cast<int>(info.ssi_signo);
+    for (int sig : signals_.drain()) {
         switch (sig) {
             case SIGCHLD:
                 child_exited = true;
@@ -648,7 +645,7 @@ void Supervisor::begin_stop(StopCause cause, int code, std::string_view why) {
     if (stop_cause_ != StopCause::none) return;
     stop_cause_ = cause;
     exit_code_ = code;
-    sd_notify("STOPPING=1");  // systemd Type=notify (sd_notify.hpp)
+    sd_notify(process::kStopping);  // systemd Type=notify (sd_notify.hpp)
     output_.info("stopping all processes reason={} grace_period={}s", log::quote(why),
                  options_.grace_period.count());
     for (auto& slot : slots_) {
@@ -787,12 +784,13 @@ void Supervisor::on_notify(int fd) {
                                   [&](std::string_view line) {
                                       Slot* s = find_slot(it->second.slot);
                                       if (!s) return;
-                                      if (line == "READY=1" && !s->ready) {
+                                      if (line == process::kReady && !s->ready) {
                                           s->ready = true;
                                           output_.info("process ready proc={} pid={}",
                                                        s->spec.name, s->pid);
-                                      } else if (line == "STOPPING=1" || line == "RELOADING=1") {
-                                          s->ready = line == "RELOADING=1" && s->ready;
+                                      } else if (line == process::kStopping ||
+                                                 line == process::kReloading) {
+                                          s->ready = line == process::kReloading && s->ready;
                                       }
                                   });
             continue;
@@ -861,21 +859,21 @@ std::vector<ProcessStatus> Supervisor::snapshot() const {
         st.last_exit = s.last_exit;
         st.release = s.gen->run->release;
         st.generation = s.gen->id;
-        st.phase = phase_name(static_cast<int>(s.phase));
+        st.phase = s.phase;
         st.ready = s.ready;
         st.exits = s.exits;
         switch (s.state) {
             case State::up:
                 st.state = stop_cause_ == StopCause::none && s.phase != Phase::retiring
-                               ? "up"
-                               : "stopping";
+                               ? ProcessState::up
+                               : ProcessState::stopping;
                 st.uptime = Seconds(now - s.started).count();
                 break;
             case State::crashed:
-                st.state = "crashed";
+                st.state = ProcessState::crashed;
                 break;
             case State::down:
-                st.state = "down";
+                st.state = ProcessState::down;
                 break;
         }
         out.push_back(std::move(st));

@@ -1,7 +1,7 @@
 // Supervisor: runs a formation (web.1, web.2, worker.1, ...) and is a correct PID 1.
 //
 // One loop thread (event_loop.hpp) owns all state. It reacts to:
-// - signals, read from a signalfd (signals.hpp):
+// - signals, read from a signalfd (process/signal_queue.hpp):
 //     SIGCHLD            reap every exited child, ours or orphans re-parented to us
 //     SIGTERM, SIGINT    graceful stop: SIGTERM to every process group, SIGKILL to the
 //                        groups still alive when the grace period ends; a second
@@ -48,11 +48,13 @@
 
 #include "config/manifest.hpp"
 #include "config/settings.hpp"
-#include "supervisor/backoff.hpp"
+#include "process/backoff.hpp"
+#include "process/line_splitter.hpp"
+#include "process/signal_queue.hpp"
 #include "supervisor/event_loop.hpp"
 #include "supervisor/formation.hpp"
-#include "supervisor/line_splitter.hpp"
 #include "supervisor/output.hpp"
+#include "supervisor/process_state.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -116,13 +118,13 @@ struct ProcessStatus {
     int index = 0;
     int port = 0;
     pid_t pid = 0;      // 0 when not running
-    std::string state;  // up | crashed (waiting to restart) | down | stopping
+    ProcessState state = ProcessState::down;  // process_state.hpp
     int restarts = 0;
     double uptime = 0;      // s since the current start; 0 when not running
     std::string last_exit;  // "exit=1", "signal=SIGKILL", "" before any exit
     int release = 0;        // the release it runs (0: the app dir as-is)
     int generation = 0;     // the group of processes it was started with
-    std::string phase;      // starting (a deploy's new generation) | active | retiring
+    ProcessPhase phase = ProcessPhase::active;  // process_state.hpp
     bool ready = false;     // web: reported READY=1 on PAASRUN_NOTIFY_FD
     int exits = 0;          // times it exited while active
 };
@@ -232,7 +234,7 @@ public:
 private:
     using Clock = EventLoop::Clock;
     enum class State { up, crashed, down };
-    enum class Phase { starting, active, retiring };
+    using Phase = ProcessPhase;
     struct Generation {
         int id = 0;
         std::shared_ptr<const RunSpec> run;
@@ -249,7 +251,7 @@ private:
         State state = State::down;
         pid_t pid = 0;
         Clock::time_point started{};
-        Backoff backoff;
+        process::Backoff backoff;
         int restarts = 0;
         int exits = 0;
         std::string last_exit;
@@ -265,12 +267,12 @@ private:
     struct Notify {
         unique_fd fd;
         std::uint64_t slot = 0;
-        LineSplitter lines{256};
+        process::LineSplitter lines{256};
     };
     enum class StopCause { none, signal, process_exit, nothing_left };
 
-    Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loop, unique_fd signals,
-               unique_fd devnull, sigset_t old_mask);
+    Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loop,
+               process::SignalQueue signals, unique_fd devnull);
 
     Slot& add_slot(std::shared_ptr<Generation> gen, const std::string& type, int index, Phase phase);
     [[nodiscard]] std::shared_ptr<Generation> new_generation(std::shared_ptr<const RunSpec> run,
@@ -304,9 +306,8 @@ private:
 
     SupervisorOptions options_;
     std::unique_ptr<EventLoop> loop_;
-    unique_fd signals_;
+    process::SignalQueue signals_;
     unique_fd devnull_;
-    sigset_t old_mask_;
     Output output_;
     std::list<Slot> slots_;  // a list: timers and handlers keep Slot pointers/ids
     std::unordered_map<int, Pipe> pipes_;

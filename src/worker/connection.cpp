@@ -17,7 +17,7 @@
 #include "util/log.hpp"
 #include "worker/connection_forwarded.hpp"
 #include "worker/connection_manager.hpp"
-#include "worker/heartbeat.hpp"
+#include "serve/heartbeat.hpp"
 
 namespace paasrun::worker {
 namespace {

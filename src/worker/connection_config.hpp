@@ -21,7 +21,7 @@
 #include "http/access_log_template.hpp"
 #include "http/cidr.hpp"
 #include "http/limits.hpp"
-#include "worker/serve_options.hpp"
+#include "serve/serve_options.hpp"
 
 namespace paasrun::worker {
 

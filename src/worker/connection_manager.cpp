@@ -13,7 +13,7 @@
 #include <boost/asio/post.hpp>
 
 #include "util/log.hpp"
-#include "worker/heartbeat.hpp"
+#include "serve/heartbeat.hpp"
 
 namespace paasrun::worker {
 namespace asio = boost::asio;

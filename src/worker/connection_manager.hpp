@@ -28,7 +28,7 @@
 #include "worker/connection_config.hpp"
 #include "worker/connection_memory.hpp"
 #include "worker/response.hpp"
-#include "worker/stats_writer.hpp"
+#include "serve/stats_writer.hpp"
 
 namespace paasrun::worker {
 

@@ -10,7 +10,7 @@
 #include "static_files/static_files.hpp"
 #include "util/result.hpp"
 #include "worker/response.hpp"
-#include "worker/serve_options.hpp"
+#include "serve/serve_options.hpp"
 
 namespace paasrun::worker {
 

@@ -9,7 +9,7 @@
 
 #include <boost/asio/buffer.hpp>
 
-#include "worker/serve_options.hpp"
+#include "serve/serve_options.hpp"
 
 namespace paasrun::worker {
 namespace {

@@ -4,7 +4,7 @@
 // disposition to SIG_DFL when destroyed. A worker gets SIGTERM twice at a stop of the whole
 // process group (once from the group kill, once forwarded by its arbiter), and an idle worker
 // drains at once: the loop ended, the signal_set was destroyed, and the second SIGTERM, landing
-// during teardown (Python finalization), killed it (`signal:TERM` instead of exit 0). Before
+// during teardown (Python finalization), killed it (`signal=SIGTERM` instead of `exit=0`). Before
 // the signal_set existed (booting, importing the app) the default disposition killed it too.
 //
 // Here one handler stays installed for the whole life of the process:

@@ -1,7 +1,7 @@
 #include "worker/worker_entry.hpp"
 
 #include "util/log.hpp"
-#include "worker/arbiter_handoff.hpp"
+#include "serve/arbiter_handoff.hpp"
 #include "worker/worker_main.hpp"
 
 namespace paasrun::worker {

@@ -1,4 +1,4 @@
-// run_worker(): one worker process of `paasrun serve` (contract in worker_main.hpp).
+// run_worker(): one worker process of `paasrun serve` (contract in serve/worker_context.hpp).
 // Reads like its table of contents: signals, Python, app, front end, loop, teardown.
 #include "worker/worker_main.hpp"
 
@@ -21,14 +21,14 @@
 #include "worker/connection_manager.hpp"
 #include "worker/event_loop.hpp"
 #include "worker/sched_slice.hpp"
-#include "worker/server_process.hpp"
-#include "worker/heartbeat.hpp"
-#include "worker/notify_arbiter.hpp"
+#include "serve/heartbeat.hpp"
+#include "serve/notify_arbiter.hpp"
+#include "serve/server_process.hpp"
 #include "worker/reactor_fd.hpp"
 #include "worker/response_asgi.hpp"
 #include "worker/response_wsgi.hpp"
 #include "worker/static_route.hpp"
-#include "worker/stats_writer.hpp"
+#include "serve/stats_writer.hpp"
 #include "worker/stop_signal.hpp"
 #include "wsgi/app.hpp"
 #include "wsgi/interpreter.hpp"
@@ -41,7 +41,7 @@ namespace asio = boost::asio;
 extern "C" void quit_now(int) { ::_exit(kExitOk); }
 
 // SIGTERM/SIGINT: stop_signal.hpp (installed first, in run_worker); the rest per
-// worker_main.hpp.
+// serve/worker_context.hpp.
 void install_signal_dispositions() {
     for (int sig : {SIGPIPE, SIGHUP, SIGTTIN, SIGTTOU}) std::signal(sig, SIG_IGN);
     install_reopen_signal();  // SIGUSR1: reopen the log files at the next tick

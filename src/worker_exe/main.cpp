@@ -1,7 +1,7 @@
 // paasrun-worker: one worker of `paasrun serve`, as a separate lean executable.
 //
-// The arbiter execs it (worker/worker_command.hpp) with the hand-off arguments
-// (worker/arbiter_handoff.hpp); it runs exactly what `paasrun __worker` runs. It exists for
+// The arbiter execs it (serve/worker_command.hpp) with the hand-off arguments
+// (serve/arbiter_handoff.hpp); it runs exactly what `paasrun __worker` runs. It exists for
 // memory: it links only the worker module and its dependencies, so a worker process does not
 // map the admin API's cpp-httplib and OpenSSL the way the full `paasrun` binary does.
 // Not meant to be started by people; the arguments are an internal format.

@@ -46,7 +46,7 @@ def test_failing_pip_conflict(paasrun, released_app):
     (released_app / "requirements.txt").write_text("tinydep==1.0\ntinydep==2.0\n")
     r = failed_build(paasrun, released_app)
     assert "pip install failed" in r.stdout
-    assert "bin/compile exited with status 1" in r.stderr
+    assert "bin/compile failed (exit=1)" in r.stderr
 
 
 def test_broken_setup_py(paasrun, released_app):

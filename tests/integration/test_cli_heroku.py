@@ -99,7 +99,7 @@ def test_failed_release_phase_shows_its_last_output(paasrun, tmp_path):
     (app / "Procfile").write_text("web: python3 -m http.server $PORT\nrelease: sh -c 'echo first; echo boom; exit 3'\n")
     r = cli(paasrun, "build", app)
     assert r.returncode == 1
-    assert "exited with status 3; last output: first | boom" in r.stderr, r.stderr
+    assert "failed (exit=3); last output: first | boom" in r.stderr, r.stderr
     assert_current_intact(app, 1)
     # The release history keeps a failure's first line: the output is on it.
     table = cli(paasrun, "releases", app).stdout
@@ -116,7 +116,7 @@ def test_failed_release_phase_in_a_deploy_shows_its_last_output(paasrun, tmp_pat
                        procfile="web: paasrun serve app:application\nrelease: sh -c 'echo boom; exit 3'\n")
         r = remote(paasrun, inst, "deploy", v2)
         assert r.returncode == 1, r.stdout + r.stderr
-        assert "exited with status 3; last output: boom" in r.stderr, r.stderr
+        assert "failed (exit=3); last output: boom" in r.stderr, r.stderr
         assert "release | boom" in r.stdout
         r = remote(paasrun, inst, "releases:info", "v2")
         assert r.returncode == 0, r.stderr

@@ -29,7 +29,7 @@ def test_release_phase_failure_keeps_the_old_release(paasrun, tmp_path):
             job = inst.wait_job(inst.deploy(v2))
         load.assert_clean("failed release phase")
         assert job["state"] == "failed"
-        assert "release phase" in job["message"] and "status 3" in job["message"], job["message"]
+        assert "release phase" in job["message"] and "failed (exit=3)" in job["message"], job["message"]
         assert any("migrating" in line for line in job["output"])
         assert inst.get() == (200, "v1")
         rel = releases(inst)

@@ -4,7 +4,7 @@ release intact and usable, and the next build cleans up and succeeds.
 The compile and release-phase windows are hit by timing (the fixture buildpack and the
 release command announce themselves, then wait). The windows inside paasrun's own writes
 (release dir written but not renamed, around the `current` symlink swap) are microseconds
-long, so those use the test-only pause points of src/release/test_hooks.hpp
+long, so those use the test-only pause points of src/util/test_hooks.hpp
 (PAASRUN_TEST_PAUSE_AT)."""
 import os
 import pathlib

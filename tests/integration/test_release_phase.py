@@ -28,7 +28,7 @@ def test_release_phase_failure_keeps_previous_release(paasrun, tmp_path):
     r = run(paasrun, "build", app)
     assert r.returncode != 0
     assert "release phase of v2 failed" in r.stderr
-    assert "exited with status 3" in r.stderr
+    assert "failed (exit=3)" in r.stderr
     assert "migration 0042 failed" in r.stderr  # the output tail explains it
     assert "v2 was not activated" in r.stderr
     assert_current_intact(app, 1)

@@ -123,7 +123,7 @@ def test_a_full_state_filesystem_degrades_stats_never_serving(paasrun, tmp_path,
             assert inst.get() == (200, "v1")
         s, _ = inst.api("GET", "/readyz", token=None)
         assert s == 200
-        assert "signal:BUS" not in inst.proc.text()
+        assert "signal=SIGBUS" not in inst.proc.text()
     finally:
         inst.stop()
     assert inst.proc.p.returncode == 0, inst.proc.text()[-3000:]

@@ -3,8 +3,8 @@ installed next to `paasrun`, and `paasrun __worker` when it is not (a lone copy 
 The arbiter becomes the lean `paasrun-arbiter` (no Python, OpenSSL, httplib or yaml-cpp) when
 both sit next to `paasrun`, keeping the command line people see.
 
-App: tests/fixtures/apps/serve/hello.py. See src/worker/worker_command.hpp and
-src/worker/arbiter_exec.hpp.
+App: tests/fixtures/apps/serve/hello.py. See src/serve/worker_command.hpp and
+src/serve/arbiter_exec.hpp.
 """
 import os
 import pathlib

@@ -59,7 +59,7 @@ def test_sigint_is_graceful_too(paasrun):
         p.wait_for_line(r"msg=ready workers=2")
         p.signal(signal.SIGINT)
         assert p.wait(15) == 0
-        assert len([l for l in p.output() if "status=exit:0" in l]) == 2
+        assert len([l for l in p.output() if " exit=0 " in l]) == 2
 
 
 def test_sigquit_stops_at_once(paasrun):

@@ -74,7 +74,7 @@ def test_sighup_and_kill_9_under_load_fail_no_request(paasrun):
 
         victim = next(iter(second))
         os.kill(victim, signal.SIGKILL)
-        p.wait_for_line(rf'msg="worker died" index=\d+ pid={victim} status=signal:KILL')
+        p.wait_for_line(rf'msg="worker died" index=\d+ pid={victim} signal=SIGKILL')
         wait_until(lambda: len(live_workers(p)) == 2 and victim not in live_workers(p), 30,
                    what="replacement")
         assert http_get(port, "/")[2] == b"Hello, World!"

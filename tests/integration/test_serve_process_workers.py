@@ -47,7 +47,7 @@ def test_killed_worker_is_replaced(paasrun):
         p.wait_for_line(r"msg=ready workers=2")
         victim = next(iter(live_workers(p)))
         os.kill(victim, signal.SIGKILL)
-        p.wait_for_line(rf'msg="worker died" index=\d+ pid={victim} status=signal:KILL')
+        p.wait_for_line(rf'msg="worker died" index=\d+ pid={victim} signal=SIGKILL')
         wait_until(lambda: len(live_workers(p)) == 2 and victim not in live_workers(p), 10,
                    what="replacement worker ready")
         assert http_get(port, "/")[0] == 200
@@ -114,7 +114,7 @@ def test_silent_worker_gets_a_stack_dump_then_is_replaced(paasrun):
         p.wait_for_line(rf"msg=\"worker timeout, dumping stacks\" index=1 pid={victim}", timeout=10)
         p.wait_for_line(r"File \".*fixture_worker\.py\", line \d+ in handle", timeout=10)  # faulthandler
         p.wait_for_line(rf"msg=\"killing worker\" index=1 pid={victim} reason=timeout", timeout=10)
-        p.wait_for_line(rf'msg="worker died" index=1 pid={victim} status=signal:KILL.* reason=timeout')
+        p.wait_for_line(rf'msg="worker died" index=1 pid={victim} signal=SIGKILL.* reason=timeout')
         wait_until(lambda: len(live_workers(p)) == 1 and victim not in live_workers(p), 10,
                    what="replacement")
         assert http_get(port, "/")[0] == 200
@@ -131,7 +131,7 @@ def test_worker_asking_to_recycle_is_replaced_before_it_stops(paasrun):
         p.wait_for_line(rf"msg=\"worker asked to be recycled\" index=1 pid={old} reason=max-requests")
         m = p.wait_for_line(rf"msg=\"replacing worker\" index=1 old_pid={old} new_pid=(\d+)")
         new = int(m.group(1))
-        p.wait_for_line(rf'msg="worker exited" index=1 pid={old} status=exit:0')
+        p.wait_for_line(rf'msg="worker exited" index=1 pid={old} exit=0 ')
         # The replacement was READY before the old worker was told to stop.
         lines = p.output()
         ready_at = next(i for i, l in enumerate(lines) if f"pid={new}" in l and "worker ready" in l)

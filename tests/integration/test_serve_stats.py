@@ -1,4 +1,4 @@
-"""Live worker stats (src/worker/stats.hpp, docs/serve.md "Stats files"): with
+"""Live worker stats (src/serve/stats.hpp, docs/serve.md "Stats files"): with
 PAASRUN_STATS_DIR set, each worker keeps <dir>/<pid>.stats current, the arbiter folds reaped
 workers into <dir>/<arbiter-pid>.retired, and everything is removed when serve stops.
 

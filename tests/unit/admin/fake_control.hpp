@@ -58,6 +58,15 @@ public:
 
     ControlResult<AppStatus> status() override { return status_answer; }
     bool live(std::chrono::milliseconds) override { return live_answer; }
+    // The engine's reading of its store (deploy::Engine::releases), on the temp state dir.
+    Result<ReleaseListing> releases() override {
+        release::ReleaseStore store(state);
+        auto list = store.list();
+        if (!list) return std::move(list).error();
+        auto current = store.current_version();
+        if (!current) return std::move(current).error();
+        return ReleaseListing{std::move(*list), *current, store.history()};
+    }
     const std::filesystem::path& state_dir() const override { return state; }
     ControlResult<Metrics> metrics() override { return metrics_answer; }
     std::optional<Job> job(const std::string& id) override {

@@ -40,7 +40,7 @@ TEST_CASE("prometheus: every family has HELP and TYPE, and samples follow their 
     paasrun::supervisor::ProcessStatus p;
     p.name = "web.1";
     p.type = "web";
-    p.state = "up";
+    p.state = paasrun::supervisor::ProcessState::up;
     s.processes.push_back(p);
     auto text = format_prometheus(sample_metrics(), s);
 

@@ -7,7 +7,7 @@
 #include "build/release_yaml.hpp"
 #include "build/sha256.hpp"
 #include "build/source_tree.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 using namespace paasrun::build;
 namespace fs = std::filesystem;
@@ -74,7 +74,7 @@ TEST_CASE("excluded names", "[build][source]") {
 
 TEST_CASE("source hash ignores .paasrun/.git/.venv/__pycache__ and mtimes, sees content and +x",
           "[build][source]") {
-    auto root = fs::temp_directory_path() / ("paasrun-src-test-" + paasrun::release::random_suffix());
+    auto root = fs::temp_directory_path() / ("paasrun-src-test-" + paasrun::random_suffix());
     fs::create_directories(root / "pkg");
     auto write = [&](const fs::path& rel, const std::string& text) {
         fs::create_directories((root / rel).parent_path());

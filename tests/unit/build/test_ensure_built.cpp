@@ -5,13 +5,13 @@
 
 #include "build/pipeline.hpp"
 #include "release/current.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 
 using namespace paasrun;
 namespace fs = std::filesystem;
 
 TEST_CASE("ensure_built: builds once, then is a no-op until the content changes", "[build][pipeline]") {
-    auto app = fs::temp_directory_path() / ("paasrun-ensure-" + release::random_suffix());
+    auto app = fs::temp_directory_path() / ("paasrun-ensure-" + paasrun::random_suffix());
     fs::create_directories(app);
     std::ofstream(app / "hello.txt") << "v1\n";
     std::ofstream(app / ".buildpacks") << PAASRUN_FIXTURES << "/buildpacks/hello\n";

@@ -7,7 +7,7 @@
 
 #include "build/pipeline.hpp"
 #include "deploy/build_settings.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 

@@ -7,7 +7,7 @@
 
 #include "deploy/release_settings.hpp"
 #include "deploy/run_spec.hpp"
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
 #include "support/files.hpp"

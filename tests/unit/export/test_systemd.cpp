@@ -7,7 +7,7 @@
 #include "config/procfile.hpp"
 #include "export/systemd.hpp"
 #include "supervisor/formation.hpp"
-#include "worker/serve_options.hpp"
+#include "serve/serve_options.hpp"
 
 namespace ex = paasrun::exporting;
 using paasrun::config::Manifest;

@@ -1,5 +1,5 @@
 // ALICE-style crash test of activation: a child process activates v2 and is SIGKILLed at
-// each of its steps (test pause points, src/release/test_hooks.hpp); then the store must tell
+// each of its steps (test pause points, src/util/test_hooks.hpp); then the store must tell
 // the truth: the current release is the last one activated in the history (once a writer
 // took the lock), a release that was current is never reported pending or failed, and the
 // default rollback target is the release that was current before.

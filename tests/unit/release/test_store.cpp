@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "release/durable_fs.hpp"
+#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
 #include "support/fake_slug.hpp"

@@ -27,7 +27,7 @@ bool eventually(Supervisor& s, Pred pred) {
 
 int count(const std::vector<ProcessStatus>& v, std::string_view phase, std::string_view state = "up") {
     int n = 0;
-    for (const auto& p : v) n += p.phase == phase && p.state == state;
+    for (const auto& p : v) n += to_string(p.phase) == phase && to_string(p.state) == state;
     return n;
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("supervisor: a generation is started, committed, and the old one retir
         committed = eventually(s, [](const auto& v) { return count(v, "starting") == 1 && count(v, "active") == 1; });
         s.submit([gen](Supervisor& x) { x.commit_generation(gen, true); }).get();
         retired = eventually(s, [gen](const auto& v) {
-            return v.size() == 1 && v[0].generation == gen && v[0].phase == "active" && v[0].release == 2;
+            return v.size() == 1 && v[0].generation == gen && v[0].phase == ProcessPhase::active && v[0].release == 2;
         });
 
         auto st = s.submit([](Supervisor& x) { return x.scale({{"sleeper", 3}}); }).get();
@@ -80,7 +80,7 @@ TEST_CASE("supervisor: a generation is started, committed, and the old one retir
         auto procs = s.submit([bid](Supervisor& x) { return x.generation(bid); }).get();
         if (!procs.empty()) failed_exit = procs[0].last_exit;
         s.submit([bid](Supervisor& x) { x.abort_generation(bid); }).get();
-        aborted = eventually(s, [](const auto& v) { return v.size() == 1 && v[0].phase == "active"; });
+        aborted = eventually(s, [](const auto& v) { return v.size() == 1 && v[0].phase == ProcessPhase::active; });
 
         auto unknown = s.submit([](Supervisor& x) { return x.scale({{"nope", 1}}); }).get();
         unknown_refused = !unknown.ok();

@@ -32,7 +32,7 @@ TEST_CASE("supervisor: submit() answers from the loop thread and request_stop() 
         auto deadline = std::chrono::steady_clock::now() + 10s;
         while (std::chrono::steady_clock::now() < deadline) {
             seen = s.submit([](Supervisor& x) { return x.snapshot(); }).get();
-            if (!seen.empty() && seen[0].state == "up") break;
+            if (!seen.empty() && seen[0].state == ProcessState::up) break;
             std::this_thread::sleep_for(10ms);
         }
         s.request_stop();
@@ -43,7 +43,7 @@ TEST_CASE("supervisor: submit() answers from the loop thread and request_stop() 
 
     REQUIRE(seen.size() == 1);
     CHECK(seen[0].name == "sleeper.1");
-    CHECK(seen[0].state == "up");
+    CHECK(seen[0].state == ProcessState::up);
     CHECK(seen[0].pid > 0);
     CHECK(seen[0].port == 5000);
     CHECK(code == 0);  // sleep dies of SIGTERM at once: a clean stop
