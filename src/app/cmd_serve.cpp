@@ -12,6 +12,7 @@
 #include "app/serve_cli.hpp"
 #include "util/log.hpp"
 #include "app/serve_manifest.hpp"
+#include "http/access_log_template.hpp"
 #include "serve/arbiter.hpp"
 #include "serve/arbiter_exec.hpp"
 #include "serve/cpu_count.hpp"
@@ -139,6 +140,9 @@ int run_serve(ServeArgs& a) {
     auto st = worker::resolve_defaults(o, worker::process_env(), given("forwarded-allow-ips"),
                                        count.workers);
     if (!st) return bad_option(st.error());
+    if (!o.access_log_template.empty())
+        if (auto t = http::AccessLogTemplate::compile(o.access_log_template); !t)
+            return bad_option(Error(fmt::format("--access-logformat: {}", t.error().message)));
     if (auto_count && !worker::process_env()("WEB_CONCURRENCY"))
         log::info("arbiter", "worker count derived from the machine workers={} {}", o.workers,
                   count.reason);

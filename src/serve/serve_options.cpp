@@ -7,7 +7,6 @@
 #include <type_traits>
 #include <variant>
 
-#include "http/access_log_template.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 #include "serve/serve_option_table.hpp"
@@ -127,9 +126,8 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("worker-connections", o.worker_connections, 0, 1000000); !s) return s;
     if (o.worker_class != "sync" && o.worker_class != "gthread")
         return Error(fmt::format("--worker-class {}: expected sync or gthread", log::quote(o.worker_class)));
-    if (!o.access_log_template.empty())
-        if (auto t = http::AccessLogTemplate::compile(o.access_log_template); !t)
-            return Error(fmt::format("--access-logformat: {}", t.error().message));
+    // (--access-logformat's template is compiled by `paasrun serve` before the arbiter starts
+    // and by each worker: http/access_log_template.hpp; serve links no http/.)
     if (o.error_log.empty()) return Error("--error-logfile: empty file name (use - for stderr)");
     return {};
 }
