@@ -17,15 +17,6 @@ class ClientDisconnected(OSError):
     """send() after the client went away (ASGI spec 2.4: a subclass of OSError)."""
 
 
-def looks_like_asgi(app):
-    if inspect.isclass(app):
-        return False
-    if inspect.iscoroutinefunction(app) or asyncio.iscoroutinefunction(app):
-        return True
-    call = getattr(app, "__call__", None)
-    return call is not None and (inspect.iscoroutinefunction(call) or asyncio.iscoroutinefunction(call))
-
-
 def new_loop(prefer_uvloop):
     if prefer_uvloop:
         try:
@@ -205,6 +196,29 @@ def run_until(loop, coro, timeout):
     if timeout is not None:
         coro = asyncio.wait_for(coro, timeout)
     return loop.run_until_complete(coro)
+)PY";
+
+// Interface detection runs in every worker, WSGI ones included, so it must not import
+// asyncio: that imports ssl, and a WSGI worker would map libssl/libcrypto for nothing
+// (test_serve_lean_worker.py). An app whose coroutines carry asyncio's marker (asgiref's
+// markcoroutinefunction) has imported asyncio itself, so it is asked only when loaded.
+inline constexpr const char* kDetectSource = R"PY(
+import inspect
+import sys
+
+
+def looks_like_asgi(app):
+    if inspect.isclass(app):
+        return False
+    aio = sys.modules.get("asyncio")
+
+    def is_coroutine_function(f):
+        return inspect.iscoroutinefunction(f) or (aio is not None and aio.iscoroutinefunction(f))
+
+    if is_coroutine_function(app):
+        return True
+    call = getattr(app, "__call__", None)
+    return call is not None and is_coroutine_function(call)
 )PY";
 
 }  // namespace paasrun::asgi

@@ -12,19 +12,30 @@ namespace paasrun::asgi {
 namespace {
 
 // The glue module, compiled once per process.
-PyRef glue_namespace() {
-    static PyObject* ns = nullptr;  // lives as long as the interpreter
-    if (ns != nullptr) return PyRef::borrow(ns);
-    PyRef module(PyModule_New("paasrun.asgi"));
+// The namespace of `source` run as module `name`, made once (it lives as long as the
+// interpreter: `slot` keeps it).
+PyRef module_namespace(PyObject*& slot, const char* name, const char* source) {
+    if (slot != nullptr) return PyRef::borrow(slot);
+    PyRef module(PyModule_New(name));
     if (!module) return {};
     PyObject* dict = PyModule_GetDict(module.get());
     if (PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0) return {};
-    PyRef code(Py_CompileString(kGlueSource, "<paasrun.asgi>", Py_file_input));
+    PyRef code(Py_CompileString(source, name, Py_file_input));
     if (!code) return {};
     PyRef ran(PyEval_EvalCode(code.get(), dict, dict));
     if (!ran) return {};
-    ns = Py_NewRef(dict);
-    return PyRef::borrow(ns);
+    slot = Py_NewRef(dict);
+    return PyRef::borrow(slot);
+}
+
+PyRef glue_namespace() {
+    static PyObject* ns = nullptr;
+    return module_namespace(ns, "<paasrun.asgi>", kGlueSource);
+}
+
+PyRef detect_namespace() {
+    static PyObject* ns = nullptr;
+    return module_namespace(ns, "<paasrun.asgi.detect>", kDetectSource);
 }
 
 Runtime::Impl* impl_of(PyObject* capsule) {
@@ -59,9 +70,9 @@ PyRef Runtime::Impl::glue_fn(const char* name) const {
 }
 
 bool looks_like_asgi(const wsgi::App& app) {
-    PyRef ns = glue_namespace();
+    PyRef ns = detect_namespace();
     if (!ns) {
-        log::error("asgi", "glue failed error={}", log::quote(wsgi::take_python_error()));
+        log::error("asgi", "interface detection failed error={}", log::quote(wsgi::take_python_error()));
         return false;
     }
     PyRef r(PyObject_CallFunctionObjArgs(PyDict_GetItemString(ns.get(), "looks_like_asgi"),
