@@ -41,7 +41,11 @@ COPY src src
 # sits where a checkout's does (build/ next to src/; CMakeLists.txt sets CCACHE_BASEDIR and
 # NOHASHDIR), the image's compile is then mostly cache hits from the host's build.
 ARG CCACHE_DIR=/root/.cache/ccache
-RUN --mount=type=cache,target=/root/.cache/ccache \
+# The dashboard's npm packages (`npm ci --prefer-offline` with the committed lockfile) come
+# from the npm cache when it has them: a cache mount, or the host's cache that
+# scripts/container-test lends (npm_config_cache), so a rebuild needs no registry.
+ARG npm_config_cache=/root/.npm
+RUN --mount=type=cache,target=/root/.cache/ccache --mount=type=cache,target=/root/.npm \
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
  && cmake --build build --target paasrun paasrun-worker paasrun-arbiter -- -j"$(nproc)" \
  && install -D -s -m 0755 build/paasrun /out/usr/local/bin/paasrun \
