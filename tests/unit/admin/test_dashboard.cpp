@@ -229,7 +229,8 @@ TEST_CASE_METHOD(Fixture, "dashboard: the session cookie works on the API, with 
     CHECK(json::parse(no_csrf.body).at("error") == "csrf");
     CHECK(control.config_changes.empty());
 
-    patch.csrf_token = "0" + s.csrf.substr(1);
+    patch.csrf_token = s.csrf;  // the session's token with its first digit changed
+    patch.csrf_token[0] = patch.csrf_token[0] == '0' ? '1' : '0';
     CHECK(api.handle(patch).status == 403);
 
     patch.csrf_token = s.csrf;
