@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "util/log.hpp"
+#include "util/log_fields.hpp"
 
 namespace paasrun::http {
 namespace {
@@ -13,33 +14,7 @@ namespace {
 // JSON string body: request paths are bytes, not UTF-8, so every byte outside printable
 // ASCII is written as \u00XX (its latin-1 code point, PEP 3333's view of the bytes).
 void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c >= 0x7f)
-                    out += fmt::format("\\u{:04x}", c);
-                else
-                    out += ch;
-        }
-    }
-    out += '"';
+    log::append_json_string(out, s, log::NonAscii::escape);
 }
 
 // logfmt value: util/log's quoter, with every byte that is not printable ASCII escaped (\xNN)

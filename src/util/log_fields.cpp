@@ -88,9 +88,10 @@ Fields parse_fields(std::string_view text) {
     return f;
 }
 
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
+void append_json_string(std::string& out, std::string_view s, NonAscii non_ascii) {
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
         switch (c) {
             case '"':
                 out += "\\\"";
@@ -108,13 +109,18 @@ std::string json_string(std::string_view s) {
                 out += "\\t";
                 break;
             default:
-                if (c < 0x20)
+                if (c < 0x20 || (non_ascii == NonAscii::escape && c >= 0x7f))
                     out += fmt::format("\\u{:04x}", c);
                 else
-                    out += static_cast<char>(c);
+                    out += ch;
         }
     }
     out += '"';
+}
+
+std::string json_string(std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
     return out;
 }
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/log.hpp"
+
 namespace paasrun::log {
 
 /// Line format of util/log.hpp's writer: logfmt (default) or JSON ({"time","level",
@@ -29,7 +31,12 @@ struct Fields {
 /// an empty key.
 [[nodiscard]] Fields parse_fields(std::string_view text);
 
-/// `s` as a JSON string literal (quotes included); bytes >= 0x80 are copied (UTF-8 text).
+/// Appends `s` as a JSON string literal (quotes included). Bytes >= 0x80 are copied as they
+/// are (UTF-8 text) with NonAscii::keep; with NonAscii::escape every byte >= 0x7f is written
+/// as \u00XX, its latin-1 code point (request paths are bytes: PEP 3333's view of them).
+void append_json_string(std::string& out, std::string_view s, NonAscii non_ascii = NonAscii::keep);
+
+/// `s` as a JSON string literal, UTF-8 copied (append_json_string).
 [[nodiscard]] std::string json_string(std::string_view s);
 
 /// One JSON object: {"time":..., "level":..., "component":..., "msg":..., fields...}; every
