@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "worker/connection_config.hpp"
@@ -80,6 +81,30 @@ std::string read_all(int fd) {
     }
 }
 
+/// One worker's connection manager on `listener` (a dup), answering with OkProducer; records
+/// when it declares itself drained (and stops its loop then, as worker_main does).
+struct DrainingWorker {
+    boost::asio::io_context io{1};
+    bool drained = false;
+    int keep_alive = -1;  // what the last request's producer was told
+    std::unique_ptr<ConnectionManager> manager;
+
+    explicit DrainingWorker(int listener) {
+        ManagerHooks hooks;
+        hooks.on_drained = [this] {
+            drained = true;
+            io.stop();
+        };
+        ConnectionConfig config;
+        config.access_log = paasrun::http::AccessLogFormat::off;
+        config.linger_ms = 200;
+        manager = std::make_unique<ConnectionManager>(
+            io, config, [this] { return std::make_unique<OkProducer>(&keep_alive); }, nullptr,
+            nullptr, std::move(hooks));
+        REQUIRE(manager->add_listener(::dup(listener)));
+    }
+};
+
 }  // namespace
 
 TEST_CASE("drain: a connection accepted as the stop begins is served, not reset", "[worker][drain]") {
@@ -91,30 +116,16 @@ TEST_CASE("drain: a connection accepted as the stop begins is served, not reset"
     const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     REQUIRE(::send(client, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
 
-    boost::asio::io_context io(1);
-    bool drained = false;
-    ManagerHooks hooks;
-    hooks.on_drained = [&] {
-        drained = true;
-        io.stop();
-    };
-    ConnectionConfig config;
-    config.access_log = paasrun::http::AccessLogFormat::off;
-    config.linger_ms = 200;
-    int keep_alive = -1;
-    ConnectionManager manager(
-        io, config, [&keep_alive] { return std::make_unique<OkProducer>(&keep_alive); }, nullptr,
-        nullptr, std::move(hooks));
-    REQUIRE(manager.add_listener(::dup(listener)));
-    manager.start();
-    manager.begin_graceful_stop();  // the stop signal, before the loop ran the completion
-    CHECK_FALSE(drained);           // one accepted connection is still to be served
+    DrainingWorker w(listener);
+    w.manager->start();
+    w.manager->begin_graceful_stop();  // the stop signal, before the loop ran the completion
+    CHECK_FALSE(w.drained);            // one accepted connection is still to be served
 
-    io.run_for(std::chrono::seconds(5));
+    w.io.run_for(std::chrono::seconds(5));
     std::string got = read_all(client);
     CHECK(got.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
-    CHECK(keep_alive == 0);  // draining: the app is told this is the connection's last response
-    CHECK(drained);
+    CHECK(w.keep_alive == 0);  // draining: the app is told this is the connection's last response
+    CHECK(w.drained);
     ::close(client);
     ::close(listener);
 }
@@ -122,23 +133,12 @@ TEST_CASE("drain: a connection accepted as the stop begins is served, not reset"
 TEST_CASE("drain: an idle worker is drained at once", "[worker][drain]") {
     std::uint16_t port = 0;
     int listener = listen_loopback(port);
-    boost::asio::io_context io(1);
-    bool drained = false;
-    ManagerHooks hooks;
-    hooks.on_drained = [&] {
-        drained = true;
-        io.stop();
-    };
-    ConnectionConfig config;
-    config.access_log = paasrun::http::AccessLogFormat::off;
-    ConnectionManager manager(
-        io, config, [] { return std::make_unique<OkProducer>(); }, nullptr, nullptr, std::move(hooks));
-    REQUIRE(manager.add_listener(::dup(listener)));
-    manager.start();
-    manager.begin_graceful_stop();
+    DrainingWorker w(listener);
+    w.manager->start();
+    w.manager->begin_graceful_stop();
     // The pending accept is cancelled by the close; its handler runs on the loop and the
     // worker is drained then (no connection was ever accepted).
-    io.run_for(std::chrono::seconds(5));
-    CHECK(drained);
+    w.io.run_for(std::chrono::seconds(5));
+    CHECK(w.drained);
     ::close(listener);
 }
