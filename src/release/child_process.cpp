@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,9 +11,10 @@
 
 #include "process/exit_status.hpp"
 #include "process/line_splitter.hpp"
+#include "process/spawn.hpp"
 #include "util/unique_fd.hpp"
 
-extern char** environ;
+extern char** environ;  // environ_entries()
 
 namespace paasrun::release {
 
@@ -36,30 +36,6 @@ void kill_group(pid_t pid, int sig) {
     if (::kill(-pid, sig) == -1 && errno == ESRCH) ::kill(pid, sig);
 }
 
-[[noreturn]] void child_exec(const ChildSpec& spec, char* const* argv, char* const* envp, int out_fd, int err_fd,
-                             int status_fd) {
-    // Only async-signal-safe calls from here to execve.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) == -1) {
-        int e = errno;
-        [[maybe_unused]] auto n = ::write(status_fd, &e, sizeof e);
-        ::_exit(127);
-    }
-    ::execve(argv[0], argv, envp);
-    int e = errno;
-    [[maybe_unused]] auto n = ::write(status_fd, &e, sizeof e);
-    ::_exit(e == ENOENT ? 127 : 126);
-}
-
 }  // namespace
 
 std::string ChildResult::describe() const {
@@ -70,44 +46,28 @@ std::string ChildResult::describe() const {
 
 Result<ChildResult> run_child(const ChildSpec& spec) {
     if (spec.argv.empty()) return Error("run_child: empty argv");
-    std::vector<char*> argv, envp;
-    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-
     auto out = make_pipe();
     if (!out) return std::move(out).error();
     Result<Pipe> err = spec.capture_stdout ? make_pipe() : Result<Pipe>(Pipe{});
     if (!err) return std::move(err).error();
-    auto status = make_pipe();
-    if (!status) return std::move(status).error();
+    unique_fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!devnull) return sys_error("open /dev/null");
 
-    int child_out = out->write.get();
+    // Its own process group (a timeout reaches pip's children too), killed with paasrun.
+    process::SpawnSpec child;
+    child.argv = spec.argv;
+    child.env = spec.env;
+    child.cwd = spec.cwd;
     int child_err = spec.capture_stdout ? err->write.get() : out->write.get();
+    child.fds = {{devnull.get(), 0}, {out->write.get(), 1}, {child_err, 2}};
+    child.new_process_group = true;
+    child.pdeathsig = SIGKILL;
     auto started = Clock::now();
-    pid_t pid = ::fork();
-    if (pid == -1) return sys_error("fork for {}", spec.argv[0]);
-    if (pid == 0) child_exec(spec, argv.data(), envp.data(), child_out, child_err, status->write.get());
-
-    ::setpgid(pid, pid);  // also from the parent: no race with kill_group below
+    auto spawned = process::spawn(child);
+    if (!spawned) return std::move(spawned).error();
+    const pid_t pid = *spawned;
     out->write.reset();
     err->write.reset();
-    status->write.reset();
-
-    int exec_errno = 0;
-    ssize_t got = 0;
-    do {
-        got = ::read(status->read.get(), &exec_errno, sizeof exec_errno);
-    } while (got == -1 && errno == EINTR);
-    if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-        int st = 0;
-        ::waitpid(pid, &st, 0);
-        errno = exec_errno;
-        if (!spec.cwd.empty() && ::access(spec.cwd.c_str(), X_OK) == -1)
-            return sys_error("cannot enter directory {}", spec.cwd);
-        return sys_error("cannot execute {}", spec.argv[0]);
-    }
 
     ChildResult result;
     process::LineSplitter lines;

@@ -2,11 +2,10 @@
 // with its output streamed line by line, a deadline, and its whole process group killed on
 // timeout.
 //
-// Why not posix_spawn: the child needs setpgid (so a timeout reaches pip's own children),
-// PR_SET_PDEATHSIG (so a `kill -9` of paasrun does not leave a buildpack running) and a
-// close-on-exec error pipe (so "bin/compile is not executable" is an errno, not exit 126
-// guessed from a shell). Between fork and exec only async-signal-safe calls are made, so
-// this is safe from a multi-threaded process (the admin API) as well.
+// Started by process::spawn (process/spawn.hpp) in its own process group (so a timeout
+// reaches pip's own children), with PR_SET_PDEATHSIG (so a `kill -9` of paasrun does not leave
+// a buildpack running) and stdin on /dev/null; a program that cannot be run is an Error with
+// its errno ("cannot run 'bin/compile': Permission denied"), not exit 126 guessed from a shell.
 #pragma once
 
 #include <chrono>

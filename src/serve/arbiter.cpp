@@ -381,10 +381,11 @@ private:
         for (auto& l : listeners_) ctx.listen_fds.push_back(l.fd.get());
         ctx.control_fd = write_end.get();
         ctx.heartbeat_fd = hb->fd();
-        auto pid = spawn_worker(cfg_.worker_command, ctx);
-        if (!pid) return fail(pid.error());
+        bool cannot_run = false;
+        auto pid = spawn_worker(cfg_.worker_command, ctx, &cannot_run);
+        if (!pid && !cannot_run) return fail(pid.error());
 
-        auto w = std::make_unique<Worker>(Worker{*pid,
+        auto w = std::make_unique<Worker>(Worker{pid ? *pid : -1,
                                                  index,
                                                  ctx.serial,
                                                  std::move(*hb),
@@ -397,6 +398,11 @@ private:
                                                  Worker::Stop::none,
                                                  0,
                                                  false});
+        if (!pid) {  // the program cannot be run (missing, not executable): a boot error, not a loop
+            log::error(kLog, "cannot start worker index={} error={}", index, log::quote(pid.error().describe()));
+            on_boot_failure(*w, kExitBootError);
+            return false;
+        }
         log::info(kLog, "worker spawned index={} pid={} serial={}{}", index, w->pid, w->serial,
                   replacement ? " replacement=true" : "");
         workers_.push_back(std::move(w));

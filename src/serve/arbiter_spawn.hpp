@@ -1,11 +1,9 @@
-// Starting one worker: fork, lay the fds out, exec. The arbiter has no threads, so the child
-// may do ordinary work between fork and exec; it still does only what exec needs.
-//
-// In the child, before exec: all signal dispositions back to SIG_DFL and an empty signal
-// mask (ignored/blocked signals would otherwise survive exec), PR_SET_PDEATHSIG=SIGKILL,
-// listen fds dup2()ed to 3.., then the control pipe, then the heartbeat memfd, every other fd
-// above them closed (close_range; a pinned program fd is kept only until exec, CLOEXEC). An
-// exec failure prints the reason and exits kExitBootError, so a missing binary halts the
+// Starting one worker with process::spawn (process/spawn.hpp): the listen fds at 3.., then the
+// control pipe, then the heartbeat memfd, every other fd closed; every signal at its default
+// disposition and unblocked (paasrun's own worker: SIGTERM/SIGINT/SIGUSR1 stay blocked until
+// it installs its handlers); PR_SET_PDEATHSIG=SIGKILL. A worker program that cannot be run
+// (missing, not executable) is an Error from the arbiter's side (`cannot run '/x': No such file
+// or directory`), which the arbiter treats as a boot error, so a missing binary halts the
 // server instead of respawning in a loop.
 #pragma once
 
@@ -46,7 +44,10 @@ struct WorkerCommand {
 [[nodiscard]] WorkerContext child_layout(const WorkerContext& parent);
 
 /// Forks and execs a worker. `parent` holds the arbiter's fd numbers (listen fds, the
-/// control pipe's write end, the heartbeat memfd). Returns the child's pid.
-[[nodiscard]] Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent);
+/// control pipe's write end, the heartbeat memfd). Returns the child's pid once it runs the
+/// worker program. On an Error, `*cannot_run` (when given) says whether the program itself
+/// could not be run (true) or the fork failed (false: worth trying again).
+[[nodiscard]] Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent,
+                                         bool* cannot_run = nullptr);
 
 }  // namespace paasrun::worker

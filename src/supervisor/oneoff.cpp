@@ -9,8 +9,8 @@
 #include <cstdio>
 
 #include "process/exit_status.hpp"
+#include "process/spawn.hpp"
 #include "supervisor/child_env.hpp"
-#include "supervisor/spawn.hpp"
 
 namespace paasrun::supervisor {
 namespace {
@@ -60,15 +60,11 @@ int run_oneoff(const std::string& app_dir, config::EnvMap env,
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
 
     env["DYNO"] = dyno;
-    SpawnRequest req{args.size() == 1 ? shell_command_argv(args[0]) : exec_argv(args),
-                     to_envp(env),
-                     app_dir,
-                     -1,
-                     -1,
-                     -1,
-                     false,
-                     {}};
-    auto pid = spawn(req);
+    process::SpawnSpec req;
+    req.argv = args.size() == 1 ? shell_command_argv(args[0]) : exec_argv(args);
+    req.env = to_envp(env);
+    req.cwd = app_dir;
+    auto pid = process::spawn(req);
     if (!pid) {
         fmt::print(stderr, "paasrun run: {}\n", pid.error().describe());
         ::pthread_sigmask(SIG_SETMASK, &old, nullptr);

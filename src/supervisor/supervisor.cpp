@@ -11,10 +11,10 @@
 
 #include "process/activation.hpp"
 #include "process/exit_status.hpp"
+#include "process/spawn.hpp"
 #include "supervisor/child_env.hpp"
 #include "supervisor/prefix.hpp"
 #include "supervisor/sd_notify.hpp"
-#include "supervisor/spawn.hpp"
 #include "supervisor/web_socket.hpp"
 
 namespace paasrun::supervisor {
@@ -209,15 +209,15 @@ void Supervisor::start(Slot& slot) {
         env.erase(process::kListenFds);
         env.erase(process::kListenPid);
     }
-    SpawnRequest req{shell_command_argv(slot.spec.command, web && web_listener_.valid(), run.slug_dir),
-                     to_envp(env),
-                     run.app_dir,
-                     devnull_.get(),
-                     write_end.get(),
-                     write_end.get(),
-                     true,
-                     std::move(extra)};
-    auto pid = spawn(req);
+    // Its own process group, so a signal reaches the program and everything it started.
+    process::SpawnSpec req;
+    req.argv = shell_command_argv(slot.spec.command, web && web_listener_.valid(), run.slug_dir);
+    req.env = to_envp(env);
+    req.cwd = run.app_dir;
+    req.fds = {{devnull_.get(), 0}, {write_end.get(), 1}, {write_end.get(), 2}};
+    req.fds.insert(req.fds.end(), extra.begin(), extra.end());
+    req.new_process_group = true;
+    auto pid = process::spawn(req);
     write_end.reset();
     notify_write.reset();
     if (!pid) {

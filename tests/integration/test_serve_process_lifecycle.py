@@ -91,8 +91,10 @@ def test_missing_worker_binary_is_a_boot_error_not_a_loop(paasrun):
     with Proc([paasrun, "serve", "app:application", "--bind", "127.0.0.1:0",
                "--worker-cmd", "/nonexistent/worker"]) as p:
         assert p.wait(15) == 3
-        assert len(spawned(p)) >= 1
+        # exec's errno comes back to the arbiter (process/spawn.hpp): no worker ever ran
+        assert not spawned(p)
         assert "cannot start worker" in p.text()
+        assert "cannot run '/nonexistent/worker': No such file or directory" in p.text()
 
 
 def test_bind_failure_exits_1(paasrun):

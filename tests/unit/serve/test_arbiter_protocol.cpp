@@ -173,7 +173,7 @@ TEST_CASE("spawn: the worker gets exactly its fds, default signals and the hand-
                    "--serve-options --app=app") != std::string::npos);
 }
 
-TEST_CASE("spawn: an exec failure exits with the boot-error code", "[worker][arbiter]") {
+TEST_CASE("spawn: a worker program that cannot be run is an error from the arbiter's side", "[worker][arbiter]") {
     auto hb = HeartbeatSlot::create(0);
     REQUIRE(hb);
     int p[2];
@@ -183,10 +183,12 @@ TEST_CASE("spawn: an exec failure exits with the boot-error code", "[worker][arb
     ctx.index = 1;
     ctx.control_fd = w.get();
     ctx.heartbeat_fd = hb->fd();
-    auto pid = spawn_worker(WorkerCommand{{"/nonexistent/paasrun"}, ""}, ctx);
-    REQUIRE(pid);
-    int status = 0;
-    REQUIRE(::waitpid(*pid, &status, 0) == *pid);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == kExitBootError);
+    bool cannot_run = false;
+    auto pid = spawn_worker(WorkerCommand{{"/nonexistent/paasrun"}, ""}, ctx, &cannot_run);
+    REQUIRE(!pid);
+    CHECK(cannot_run);  // the arbiter halts with kExitBootError instead of respawning
+    CHECK(pid.error().sys_errno == ENOENT);
+    CHECK(pid.error().message == "cannot run '/nonexistent/paasrun': No such file or directory");
+    errno = 0;
+    CHECK((::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD));  // nothing left to reap
 }
