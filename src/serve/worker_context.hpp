@@ -44,6 +44,9 @@ struct WorkerContext {
                                   // inherited; O_NONBLOCK is shared by every worker)
     int control_fd = -1;          // write end of this worker's pipe to the arbiter
     int heartbeat_fd = -1;        // memfd holding this worker's heartbeat slot
+    bool zygote = false;          // --preload: not a worker but the zygote that imports the
+                                  // app once and forks the workers (serve/zygote.hpp);
+                                  // control_fd is then its SOCK_SEQPACKET socket
 };
 
 }  // namespace paasrun::worker
