@@ -376,6 +376,13 @@ std::unique_ptr<LoadedApp> load_app(const ServeOptions& o, bool for_fork, int& e
         return nullptr;
     }
     bool is_asgi = o.interface == "asgi" || (o.interface == "auto" && asgi::looks_like_asgi(*app));
+    if (for_fork && is_asgi)
+        // An ASGI worker builds its event loop after the fork (a loop does not survive one),
+        // but the modules behind it can be shared: uvloop when installed (asgi/runtime.hpp
+        // prefers it), else asyncio's.
+        for (const char* m : {"asyncio", "uvloop"})
+            if (auto st = wsgi::preimport(m); !st)
+                log::debug("zygote", "not preloaded module={} error={}", m, log::quote(st.error().describe()));
     if (for_fork)
         if (auto st = wsgi::gc_freeze(); !st)
             log::warn("zygote", "gc.freeze failed error={}", log::quote(st.error().describe()));

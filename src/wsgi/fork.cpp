@@ -26,6 +26,12 @@ Status gc_enable() {
     return call_gc("enable");
 }
 
+Status preimport(const char* module) {
+    PyRef m(PyImport_ImportModule(module));
+    if (!m) return Error(fmt::format("import {}: {}", module, take_python_error()));
+    return {};
+}
+
 void before_fork() noexcept {
     PyOS_BeforeFork();
 }

@@ -20,6 +20,10 @@ namespace paasrun::wsgi {
 /// gc.enable(). GIL held.
 [[nodiscard]] Status gc_enable();
 
+/// Imports `module` so a forked child finds it loaded (and shares its pages). An error
+/// (the module is not installed) is returned and the exception cleared. GIL held.
+[[nodiscard]] Status preimport(const char* module);
+
 /// PyOS_BeforeFork(): takes the interpreter's fork locks. GIL held, right before fork().
 void before_fork() noexcept;
 /// PyOS_AfterFork_Parent(): in the parent after fork(). GIL held.
