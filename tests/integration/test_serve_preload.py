@@ -234,3 +234,21 @@ def test_gunicorn_cmd_args_preload_is_honoured(paasrun, app_dir):
         assert all(a["import"] != pid for pid, a in workers.items())
         p.signal(signal.SIGTERM)
         assert p.wait(30) == 0
+
+
+def test_reload_with_preload_imports_the_edited_code_in_a_new_zygote(paasrun, app_dir):
+    (app_dir / "app.py").write_text(WSGI_APP)
+    port = free_port()
+    with serve(paasrun, app_dir, port, "--preload", "--reload", "-w", "2") as p:
+        wait_for_port(port, timeout=30)
+        before = ask(port)["import"]
+        (app_dir / "app.py").write_text(WSGI_APP.replace("COUNT = 0", "COUNT = 100"))
+        # Every worker now comes from the new zygote: the edited module, imported once.
+        wait_until(lambda: ask(port)["count"] > 100, 30, interval=0.05, what="the edited code")
+        p.wait_for_line(r"reload complete", timeout=30)
+        after = collect_workers(port, 2)
+        imports = {a["import"] for a in after.values()}
+        assert len(imports) == 1 and before not in imports, after
+        assert all(a["count"] > 100 for a in after.values())
+        p.signal(signal.SIGTERM)
+        assert p.wait(30) == 0
