@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include "serve/worker_command.hpp"
 #include "serve/server_process.hpp"
 #include "serve/source_watch.hpp"
+#include "serve/zygote.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -99,7 +101,7 @@ public:
         while (true) {
             auto now = monotonic_ms();
             if (phase_ == Phase::running) converge(now);
-            if (phase_ != Phase::running && workers_.empty()) break;
+            if (phase_ != Phase::running && workers_.empty() && !has_zygotes()) break;
             wait_for_events(poll_timeout(now));
             reap();
             check_timers(monotonic_ms());
@@ -128,14 +130,24 @@ private:
                 fds.push_back({w->control.get(), POLLIN, 0});
                 owners.push_back(w.get());
             }
+        const std::size_t first_zygote = fds.size();  // --preload: zygote sockets come last
+        std::vector<Zygote*> zygotes;
+        for (Zygote* z : {zygote_.get(), next_zygote_.get()})
+            if (z && z->fd() >= 0) {
+                fds.push_back({z->fd(), POLLIN, 0});
+                zygotes.push_back(z);
+            }
         int n = ::poll(fds.data(), fds.size(), timeout_ms);
         if (n == -1) {
             if (errno != EINTR)
                 log::error(kLog, "poll failed error={}", log::quote(std::strerror(errno)));
             return;
         }
-        for (std::size_t i = 1; i < fds.size(); ++i)
+        for (std::size_t i = 1; i < first_zygote; ++i)
             if (fds[i].revents && owners[i]) read_control(*owners[i]);
+        for (std::size_t i = first_zygote; i < fds.size(); ++i)
+            if (fds[i].revents && zygotes[i - first_zygote]->on_readable())
+                on_zygote_ready(*zygotes[i - first_zygote]);
         if (watch_ && fds[1].revents)
             if (auto path = watch_->changed()) {
                 if (!debounce_.pending()) log::info(kLog, "source changed path={}", log::quote(*path));
@@ -222,6 +234,7 @@ private:
             int status = 0;
             pid_t pid = ::waitpid(-1, &status, WNOHANG);
             if (pid <= 0) return;  // 0: none exited; -1 ECHILD: no children
+            if (on_zygote_exit(pid, status)) continue;
             auto it = std::find_if(workers_.begin(), workers_.end(),
                                    [&](auto& w) { return w->pid == pid; });
             if (it == workers_.end()) continue;  // not ours (cannot happen without subreaping)
@@ -295,16 +308,22 @@ private:
         log::error(kLog,
                    "worker failed to boot, shutting down index={} pid={} exit_code={} error={}",
                    w.index, w.pid, code, log::quote(what));
+        halt(code);
+    }
+
+    void halt(int code) {
         exit_code_ = code;
         phase_ = Phase::halting;
         notifier_.send(process::kStopping);
         auto deadline = monotonic_ms() + cfg_.options.graceful_timeout * std::int64_t{1000};
         for (auto& o : workers_) terminate(*o, deadline);
+        stop_zygotes(deadline);
     }
 
     // ---- convergence ----------------------------------------------------------------------
 
     void converge(std::int64_t now) {
+        if (cfg_.options.preload) ensure_zygote(now);
         // Slots above the target (after SIGTTOU): drain their workers.
         for (auto& w : workers_)
             if (w->index > target_ && w->serving()) {
@@ -323,6 +342,7 @@ private:
                     (w->retire_reason.empty() ? fresh : retiring).push_back(w.get());
             if (fresh.empty()) {
                 if (next_spawn_ms_[idx] > now || waiting_for_fix_) continue;  // crash backoff, or --reload
+                if (cfg_.options.preload && !(zygote_ && zygote_->ready())) continue;  // still importing
                 // A replacement is started one slot at a time, so a rolling restart never
                 // takes more than one worker's capacity away at once.
                 if (!retiring.empty() && replacement_booting) continue;
@@ -352,7 +372,7 @@ private:
             log::info(kLog, "ready workers={}", target_);
             notifier_.send(process::kReady);
         }
-        if (reloading_) {
+        if (reloading_ && !next_zygote_) {  // --preload: the new zygote is still importing
             reloading_ = false;
             log::info(kLog, "reload complete workers={}", target_);
             notifier_.send(process::kReady);
@@ -381,8 +401,12 @@ private:
         for (auto& l : listeners_) ctx.listen_fds.push_back(l.fd.get());
         ctx.control_fd = write_end.get();
         ctx.heartbeat_fd = hb->fd();
+        // --preload: forked by the zygote (which closes its copies of the fds we pass). Else
+        // spawned; a worker program that cannot be run at all is a boot error (below).
         bool cannot_run = false;
-        auto pid = spawn_worker(cfg_.worker_command, ctx, &cannot_run);
+        auto pid = cfg_.options.preload
+                       ? zygote_->fork_worker(index, ctx.serial, ctx.control_fd, ctx.heartbeat_fd)
+                       : spawn_worker(cfg_.worker_command, ctx, &cannot_run);
         if (!pid && !cannot_run) return fail(pid.error());
 
         auto w = std::make_unique<Worker>(Worker{pid ? *pid : -1,
@@ -432,6 +456,7 @@ private:
         notifier_.send(process::kStopping);
         auto deadline = monotonic_ms() + cfg_.options.graceful_timeout * std::int64_t{1000};
         for (auto& w : workers_) terminate(*w, deadline);
+        stop_zygotes(deadline);
     }
 
     void quit(std::string_view why) {
@@ -445,10 +470,16 @@ private:
             w->kill_at_ms = std::min(w->kill_at_ms == 0 ? deadline : w->kill_at_ms, deadline);
             send(*w, SIGQUIT);
         }
+        stop_zygotes(deadline);
     }
 
     void start_reload() {
         if (phase_ != Phase::running) return;
+        if (cfg_.options.preload) return reload_zygote();
+        retire_all_for_reload();
+    }
+
+    void retire_all_for_reload() {
         int n = 0;
         for (auto& w : workers_)
             if (w->serving() && w->retire_reason.empty()) {
@@ -486,6 +517,7 @@ private:
     // ---- timers ---------------------------------------------------------------------------
 
     void check_timers(std::int64_t now) {
+        for (Zygote* z : all_zygotes()) z->check_timers(now);
         const std::int64_t timeout_ms = cfg_.options.timeout * std::int64_t{1000};
         for (auto& wp : workers_) {
             Worker& w = *wp;
@@ -519,11 +551,136 @@ private:
                 next = std::min(next, w->heartbeat.last_beat_ms() + timeout_ms + 1);
         }
         if (debounce_.pending()) next = std::min(next, debounce_.due_at());
+        for (const Zygote* z : all_zygotes())
+            if (z->next_timer_ms() > 0) next = std::min(next, z->next_timer_ms());
+        if (cfg_.options.preload && !zygote_ && zygote_retry_ms_ > now) next = std::min(next, zygote_retry_ms_);
         if (phase_ == Phase::running)
             for (auto& [idx, at] : next_spawn_ms_)
                 if (at > now && idx <= target_) next = std::min(next, at);
         return static_cast<int>(std::clamp<std::int64_t>(next - now, 0, kMaxPollMs));
     }
+
+    // ---- --preload: the zygote (serve/zygote.hpp) ------------------------------------------
+    // zygote_ forks the workers once it is ready; on a reload (SIGHUP, --reload) next_zygote_
+    // imports the new code while zygote_ keeps forking, and takes over once it is ready (then
+    // the workers are replaced one by one, as without --preload). If the new import fails,
+    // the old zygote and workers stay. Stopped zygotes wait in old_zygotes_ to be reaped.
+
+    [[nodiscard]] bool has_zygotes() const { return zygote_ || next_zygote_ || !old_zygotes_.empty(); }
+
+    std::vector<Zygote*> all_zygotes() const {
+        std::vector<Zygote*> out;
+        for (Zygote* z : {zygote_.get(), next_zygote_.get()})
+            if (z) out.push_back(z);
+        for (auto& z : old_zygotes_) out.push_back(z.get());
+        return out;
+    }
+
+    std::unique_ptr<Zygote> start_zygote(std::int64_t now) {
+        std::vector<int> fds;
+        for (auto& l : listeners_) fds.push_back(l.fd.get());
+        auto z = Zygote::start(cfg_.worker_command, cfg_.options, fds, ++serial_, now);
+        if (!z) {
+            log::error(kLog, "cannot start the zygote error={}", log::quote(z.error().describe()));
+            return nullptr;
+        }
+        log::info(kLog, "zygote spawned pid={} serial={} (importing the app once for --preload)",
+                  (*z)->pid(), (*z)->serial());
+        return std::move(*z);
+    }
+
+    void ensure_zygote(std::int64_t now) {
+        if (zygote_ || waiting_for_fix_ || now < zygote_retry_ms_) return;
+        zygote_ = start_zygote(now);
+        if (!zygote_) zygote_retry_ms_ = now + delay_ms(zygote_backoff_.on_exit({}));
+    }
+
+    void retire_zygote(std::unique_ptr<Zygote>& z, std::int64_t kill_at) {
+        if (!z) return;
+        z->stop(kill_at);
+        old_zygotes_.push_back(std::move(z));
+    }
+
+    void stop_zygotes(std::int64_t kill_at) {
+        retire_zygote(zygote_, kill_at);
+        retire_zygote(next_zygote_, kill_at);
+        for (auto& z : old_zygotes_) z->stop(kill_at);
+    }
+
+    void reload_zygote() {
+        auto now = monotonic_ms();
+        if (!zygote_ || !zygote_->ready()) {  // still importing the first time: start over
+            retire_zygote(zygote_, now + kQuitGraceMs);
+            zygote_ = start_zygote(now);
+            return;
+        }
+        retire_zygote(next_zygote_, now + kQuitGraceMs);  // a newer change supersedes it
+        next_zygote_ = start_zygote(now);
+        if (!next_zygote_) return;
+        reloading_ = true;
+        log::info(kLog, "reload: importing the app again in a new zygote pid={}", next_zygote_->pid());
+        notifier_.send("RELOADING=1");
+    }
+
+    void on_zygote_ready(Zygote& z) {
+        log::info(kLog, "zygote ready pid={} boot_ms={}", z.pid(), monotonic_ms() - z.started_ms());
+        if (&z != next_zygote_.get()) return;
+        retire_zygote(zygote_, monotonic_ms() + kQuitGraceMs);
+        zygote_ = std::move(next_zygote_);
+        retire_all_for_reload();  // each replacement is forked from the new zygote
+    }
+
+    // waitpid() returned `pid`: true when it was a zygote (handled here).
+    bool on_zygote_exit(pid_t pid, int status) {
+        auto how = describe_status(status);
+        for (auto it = old_zygotes_.begin(); it != old_zygotes_.end(); ++it)
+            if ((*it)->pid() == pid) {
+                log::info(kLog, "zygote exited pid={} {}", pid, how);
+                old_zygotes_.erase(it);
+                return true;
+            }
+        std::unique_ptr<Zygote>* slot = nullptr;
+        if (zygote_ && zygote_->pid() == pid) slot = &zygote_;
+        if (next_zygote_ && next_zygote_->pid() == pid) slot = &next_zygote_;
+        if (!slot) return false;
+        std::unique_ptr<Zygote> z = std::move(*slot);
+        if (phase_ != Phase::running) {
+            log::info(kLog, "zygote exited pid={} {}", pid, how);
+            return true;
+        }
+        const auto now = monotonic_ms();
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        const bool import_failed = !z->ready() && (code == kExitAppLoadError || code == kExitBootError);
+        if (slot == &next_zygote_) {  // a reload's import: the old zygote and workers stay
+            log::error(kLog, "reload aborted: the new zygote failed, old workers keep serving pid={} {}", pid, how);
+            if (reloading_) {
+                reloading_ = false;
+                notifier_.send(process::kReady);
+            }
+            return true;
+        }
+        bool serving = std::any_of(workers_.begin(), workers_.end(), [](auto& w) { return w->serving() && w->ready; });
+        if (import_failed && !serving) {
+            if (watch_) {  // --reload (development): wait for the fix, as for a worker
+                log::error(kLog, "zygote failed to import the app, waiting for a source change pid={} exit_code={}", pid, code);
+                waiting_for_fix_ = true;
+                return true;
+            }
+            log::error(kLog, "zygote failed to import the app, shutting down pid={} exit_code={}", pid, code);
+            halt(code);
+            return true;
+        }
+        auto delay = delay_ms(zygote_backoff_.on_exit(std::chrono::milliseconds(now - z->started_ms())));
+        zygote_retry_ms_ = now + delay;
+        log::error(kLog, "zygote died, workers keep serving, starting a new one pid={} {} delay_ms={}", pid, how, delay);
+        return true;
+    }
+
+    std::unique_ptr<Zygote> zygote_;
+    std::unique_ptr<Zygote> next_zygote_;
+    std::vector<std::unique_ptr<Zygote>> old_zygotes_;
+    process::Backoff zygote_backoff_{process::kWorkerSlotBackoff};
+    std::int64_t zygote_retry_ms_ = 0;
 
     const ArbiterConfig& cfg_;
     int target_;
@@ -616,6 +773,10 @@ int run_arbiter(const ArbiterConfig& config) {
         log::info(kLog, "reload: watching the source root={} dirs={}", log::quote(root.string()), w->watched_dirs());
         watch.emplace(std::move(*w));
     }
+    // --preload: the zygote double-forks each worker, which then becomes our child
+    // (serve/zygote.hpp).
+    if (o.preload && ::prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+        return fail(sys_error("prctl(PR_SET_CHILD_SUBREAPER)"));
     Arbiter arbiter(config, std::move(*listeners), std::move(*signals), std::move(*notifier),
                     std::move(retired), std::move(watch));
     return arbiter.run();

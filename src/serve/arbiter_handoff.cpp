@@ -25,8 +25,9 @@ std::vector<std::string> handoff_args(const WorkerContext& ctx) {
         fmt::format("--control-fd={}", ctx.control_fd),
         fmt::format("--heartbeat-fd={}", ctx.heartbeat_fd),
         "--listen-fds=" + fds,
-        std::string(kOptionsMarker),
     };
+    if (ctx.zygote) out.emplace_back("--zygote=true");
+    out.emplace_back(kOptionsMarker);
     for (auto& a : to_args(ctx.options)) out.push_back(std::move(a));
     return out;
 }
@@ -60,6 +61,9 @@ Result<WorkerContext> parse_handoff_args(const std::vector<std::string>& args) {
                 ctx.listen_fds.push_back(fd);
             }
             have_listen = true;
+        } else if (name == "zygote") {
+            if (value != "true") return bad(a);
+            ctx.zygote = true;
         } else {
             return bad(a);
         }

@@ -1,7 +1,9 @@
 // The arguments after `paasrun __worker`: how a WorkerContext crosses fork+exec.
 //
-//   --index=N --serial=S --control-fd=FD --heartbeat-fd=FD --listen-fds=3,4 --serve-options
-//   <to_args(options)>
+//   --index=N --serial=S --control-fd=FD --heartbeat-fd=FD --listen-fds=3,4 [--zygote=true]
+//   --serve-options <to_args(options)>
+//
+// --zygote=true (only with --preload) starts the zygote instead of a worker (serve/zygote.hpp).
 //
 // Fd numbers are those in the worker (the arbiter dup2()s the fds into place: listen fds from
 // 3 upward in --bind order, then the control pipe, then the heartbeat memfd). `--listen-fds=`

@@ -10,6 +10,7 @@ WorkerContext child_layout(const WorkerContext& parent) {
     WorkerContext c;
     c.index = parent.index;
     c.serial = parent.serial;
+    c.zygote = parent.zygote;
     int next = 3;
     for (std::size_t i = 0; i < parent.listen_fds.size(); ++i) c.listen_fds.push_back(next++);
     c.control_fd = next++;

@@ -11,8 +11,6 @@ const UnsupportedGunicornSetting kUnsupported[] = {
     {"reload_extra_files", "--reload-extra-file", K::value,
      "--reload watches the whole source tree (minus .gitignore'd paths)"},
     {"spew", "--spew", K::flag, "a line tracer for debugging gunicorn itself"},
-    {"preload_app", "--preload", K::flag,
-     "workers import the app themselves (the arbiter holds no Python)"},
     {"sendfile", "--no-sendfile", K::flag,
      "sendfile(2) is always used for wsgi.file_wrapper over regular files"},
     {"daemon", "-D,--daemon", K::flag,

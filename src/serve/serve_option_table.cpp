@@ -109,6 +109,10 @@ const ServeOptionRow kRows[] = {
      "development: replace the workers when a source file changes (each new one imports first; "
      "if that fails the old ones keep serving)",
      "off, or `PAASRUN_RELOAD=1` (`paasrun up --reload`)"},
+    {"--preload", "preload", &O::preload, A::flag, "preload_app",
+     "import the app once, before the workers are forked from it (copy-on-write, gc.freeze); "
+     "an import error stops serve at once",
+     "off"},
     {"--worker-connections", "worker-connections", &O::worker_connections, A::value,
      "worker_connections", "open connections per worker; more wait in the backlog",
      "0 = min(10000, fd limit - 64)"},

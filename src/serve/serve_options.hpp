@@ -130,6 +130,8 @@ struct ServeOptions {
     bool print_config = false;        // --print-config: print the resolved options, exit
     bool reload = false;  // --reload (or PAASRUN_RELOAD=1, `up --reload`): replace the workers when the
                           // source changes (source_watch.hpp, docs/serve.md)
+    bool preload = false;  // --preload / preload_app: import once in a zygote that forks the
+                           // workers (serve/zygote.hpp, docs/serve.md "--preload")
 
     // (paasrun.yaml's `web:` and `static:` sections fill these below the environment and the
     // flags: serve_manifest.hpp.)

@@ -10,6 +10,10 @@
 //   - fds 0,1,2 are the arbiter's; the fds named in the context are open without
 //     FD_CLOEXEC; no other fd of the arbiter is open.
 //
+// With --preload the worker is not exec'd but forked from the zygote (serve/zygote.hpp):
+// the same state at entry except that the app is already imported (step 1 is done) and the
+// fds are the zygote's (listen fds) and the ones the arbiter sent it (control, heartbeat).
+//
 // What run_worker must do:
 //   1. Initialise Python, chdir/pythonpath/venv, import `options.app`. On failure print the
 //      traceback to stderr and return kExitAppLoadError (import/callable) or kExitBootError
@@ -44,6 +48,9 @@ struct WorkerContext {
                                   // inherited; O_NONBLOCK is shared by every worker)
     int control_fd = -1;          // write end of this worker's pipe to the arbiter
     int heartbeat_fd = -1;        // memfd holding this worker's heartbeat slot
+    bool zygote = false;          // --preload: not a worker but the zygote that imports the
+                                  // app once and forks the workers (serve/zygote.hpp);
+                                  // control_fd is then its SOCK_SEQPACKET socket
 };
 
 }  // namespace paasrun::worker

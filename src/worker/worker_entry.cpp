@@ -3,6 +3,7 @@
 #include "util/log.hpp"
 #include "serve/arbiter_handoff.hpp"
 #include "worker/worker_main.hpp"
+#include "worker/zygote_main.hpp"
 
 namespace paasrun::worker {
 
@@ -13,7 +14,7 @@ int run_worker_from_handoff(const std::vector<std::string>& args) {
                    log::quote(ctx.error().describe()));
         return kExitBootError;
     }
-    return run_worker(*ctx);
+    return ctx->zygote ? run_zygote(*ctx) : run_worker(*ctx);
 }
 
 }  // namespace paasrun::worker

@@ -31,6 +31,7 @@
 #include "serve/stats_writer.hpp"
 #include "worker/stop_signal.hpp"
 #include "wsgi/app.hpp"
+#include "wsgi/fork.hpp"
 #include "wsgi/interpreter.hpp"
 
 namespace paasrun::worker {
@@ -293,7 +294,17 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
 
 }  // namespace
 
-int run_worker(const WorkerContext& ctx) {
+namespace {
+
+// What a worker sets up for itself before it serves, whether it imports the app itself or
+// was forked from the --preload zygote with the app already imported.
+struct WorkerProcess {
+    std::optional<HeartbeatWriter> heartbeat;
+    std::optional<StatsWriter> stats;
+    int access_log = 2;
+};
+
+int set_up_process(const WorkerContext& ctx, WorkerProcess& out) {
     const auto& o = ctx.options;
     if (auto st = install_stop_signals(); !st) {
         log::error("worker", "stop signals error={}", log::quote(st.error().describe()));
@@ -304,23 +315,40 @@ int run_worker(const WorkerContext& ctx) {
     set_process_name(o.proc_name);
     raise_fd_limit();
 
-    std::optional<HeartbeatWriter> heartbeat;
     if (ctx.heartbeat_fd >= 0) {
         auto hb = HeartbeatWriter::attach(ctx.heartbeat_fd);
         if (!hb) {
             log::error("worker", "heartbeat attach failed error={}", log::quote(hb.error().describe()));
             return kExitBootError;
         }
-        heartbeat.emplace(std::move(*hb));
-        heartbeat->beat();
+        out.heartbeat.emplace(std::move(*hb));
+        out.heartbeat->beat();
     }
-    auto stats = open_stats();
+    out.stats = open_stats();
     auto access_log = open_access_log(o);
     if (!access_log) {
         log::error("worker", "access log error={}", log::quote(access_log.error().describe()));
         return kExitBootError;
     }
+    out.access_log = *access_log;
+    return kExitOk;
+}
 
+// From the imported app to the end of serving: the ASGI start-up (per worker, also when the
+// app was preloaded: an event loop does not survive a fork), then the loop without the GIL.
+int serve_loaded(const WorkerContext& ctx, WorkerProcess& proc, LoadedApp& loaded) {
+    std::unique_ptr<asgi::Runtime> asgi;
+    if (loaded.asgi)
+        if (int rc = start_asgi(loaded.app, asgi); rc != kExitOk) return rc;
+    // The loop thread runs without the GIL; producers take it per request.
+    wsgi::GilRelease no_gil;
+    return serve(ctx, loaded.app, proc.access_log, proc.heartbeat ? &*proc.heartbeat : nullptr,
+                 proc.stats ? &*proc.stats : nullptr, asgi.get());
+}
+
+}  // namespace
+
+std::unique_ptr<LoadedApp> load_app(const ServeOptions& o, bool for_fork, int& exit_code) {
     wsgi::InterpreterOptions py;
     py.venv = o.venv;
     py.chdir = o.chdir;
@@ -328,10 +356,14 @@ int run_worker(const WorkerContext& ctx) {
     auto interpreter = wsgi::Interpreter::initialize(py);
     if (!interpreter) {
         std::fprintf(stderr, "%s\n", interpreter.error().describe().c_str());
-        return kExitBootError;
+        exit_code = kExitBootError;
+        return nullptr;
     }
     if (auto st = wsgi::register_stack_dump(kStackDumpSignal); !st)
         log::warn("worker", "stack dumps unavailable error={}", log::quote(st.error().describe()));
+    if (for_fork)  // wsgi/fork.hpp: no collections while importing, then freeze
+        if (auto st = wsgi::gc_disable(); !st)
+            log::warn("zygote", "gc.disable failed error={}", log::quote(st.error().describe()));
 
     wsgi::AppOptions app_options;
     app_options.multithread = o.threads > 1;
@@ -340,21 +372,38 @@ int run_worker(const WorkerContext& ctx) {
     if (!app) {
         std::fprintf(stderr, "%s\n", app.error().message.c_str());
         std::fflush(stderr);
-        return kExitAppLoadError;
+        exit_code = kExitAppLoadError;
+        return nullptr;
     }
+    bool is_asgi = o.interface == "asgi" || (o.interface == "auto" && asgi::looks_like_asgi(*app));
+    if (for_fork && is_asgi)
+        // An ASGI worker builds its event loop after the fork (a loop does not survive one),
+        // but the modules behind it can be shared: uvloop when installed (asgi/runtime.hpp
+        // prefers it), else asyncio's.
+        for (const char* m : {"asyncio", "uvloop"})
+            if (auto st = wsgi::preimport(m); !st)
+                log::debug("zygote", "not preloaded module={} error={}", m, log::quote(st.error().describe()));
+    if (for_fork)
+        if (auto st = wsgi::gc_freeze(); !st)
+            log::warn("zygote", "gc.freeze failed error={}", log::quote(st.error().describe()));
+    return std::make_unique<LoadedApp>(LoadedApp{std::move(*interpreter), std::move(*app), is_asgi});
+}
 
-    std::unique_ptr<asgi::Runtime> asgi;
-    if (o.interface == "asgi" || (o.interface == "auto" && asgi::looks_like_asgi(*app))) {
-        if (int rc = start_asgi(*app, asgi); rc != kExitOk) return rc;
-    }
+int run_worker(const WorkerContext& ctx) {
+    WorkerProcess proc;
+    if (int rc = set_up_process(ctx, proc); rc != kExitOk) return rc;
+    int code = kExitOk;
+    auto loaded = load_app(ctx.options, false, code);
+    if (!loaded) return code;
+    return serve_loaded(ctx, proc, *loaded);
+}
 
-    int rc = kExitOk;
-    {
-        // The loop thread runs without the GIL; producers take it per request.
-        wsgi::GilRelease no_gil;
-        rc = serve(ctx, *app, *access_log, heartbeat ? &*heartbeat : nullptr, stats ? &*stats : nullptr, asgi.get());
-    }
-    return rc;
+int run_preloaded_worker(const WorkerContext& ctx, LoadedApp& loaded) {
+    WorkerProcess proc;
+    if (int rc = set_up_process(ctx, proc); rc != kExitOk) return rc;
+    if (auto st = wsgi::gc_enable(); !st)
+        log::warn("worker", "gc.enable failed error={}", log::quote(st.error().describe()));
+    return serve_loaded(ctx, proc, loaded);
 }
 
 }  // namespace paasrun::worker

@@ -184,7 +184,7 @@ def test_config_file_named_with_dash_c_and_python_values(paasrun, app):
 
 
 @needs_gunicorn
-@pytest.mark.parametrize("flag", [["--preload"], ["--daemon"], ["--user", "nobody"],
+@pytest.mark.parametrize("flag", [["--spew"], ["--daemon"], ["--user", "nobody"],
                                   ["--statsd-host", "localhost:8125"], ["--keyfile", "k.pem"]])
 def test_unsupported_gunicorn_flag_gets_one_line_naming_it(paasrun, app, flag):
     # gunicorn knows the flag (it would accept it; --check-config stops before serving).
@@ -204,10 +204,10 @@ def test_unsupported_gunicorn_flag_gets_one_line_naming_it(paasrun, app, flag):
 @needs_gunicorn
 def test_unsupported_flag_in_gunicorn_cmd_args_is_named_too(paasrun, app):
     r = subprocess.run(serve_cmd(paasrun, "app:application"), cwd=app, capture_output=True,
-                       text=True, env={**os.environ, **clean_env(GUNICORN_CMD_ARGS="--preload")},
+                       text=True, env={**os.environ, **clean_env(GUNICORN_CMD_ARGS="--spew")},
                        timeout=20)
     assert r.returncode == 2
-    assert "GUNICORN_CMD_ARGS" in r.stderr and "--preload is a gunicorn option" in r.stderr
+    assert "GUNICORN_CMD_ARGS" in r.stderr and "--spew is a gunicorn option" in r.stderr
 
 
 @needs_gunicorn
@@ -221,12 +221,12 @@ def test_config_file_hooks_and_unsupported_settings_are_warned_by_name(paasrun, 
             pass
         def when_ready(server):
             pass
-        preload_app = True
+        spew = False
         '''))
     with Proc(serve_cmd(paasrun, "app:application"), cwd=app, env=clean_env()) as p:
         wait_for_port(port, timeout=20)
         text = p.text()
-        for name in ("post_fork", "when_ready", "preload_app"):
+        for name in ("post_fork", "when_ready", "spew"):
             assert len(re.findall(rf"\b{name}\b", text)) == 1, text
         assert "helper_variable" not in text
         p.signal(signal.SIGTERM)

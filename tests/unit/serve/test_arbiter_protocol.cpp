@@ -96,6 +96,26 @@ TEST_CASE("protocol: hand-off arguments round trip", "[worker][arbiter][protocol
         {"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=", "--serve-options"}));
 }
 
+TEST_CASE("protocol: the zygote flag crosses the hand-off", "[worker][arbiter][protocol]") {
+    WorkerContext ctx;
+    ctx.options.app = "app:application";
+    ctx.options.preload = true;
+    ctx.index = 1;
+    ctx.control_fd = 4;
+    ctx.heartbeat_fd = 5;
+    ctx.listen_fds = {3};
+    auto plain = parse_handoff_args(handoff_args(ctx));
+    REQUIRE(plain);
+    CHECK_FALSE(plain->zygote);
+    CHECK(plain->options.preload);
+    ctx.zygote = true;
+    auto z = parse_handoff_args(handoff_args(ctx));
+    REQUIRE(z);
+    CHECK(z->zygote);
+    CHECK_FALSE(parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3",
+                                    "--zygote=yes", "--serve-options"}));
+}
+
 TEST_CASE("protocol: child_layout puts listen fds at 3.., then control, then heartbeat",
           "[worker][arbiter]") {
     WorkerContext parent;
@@ -106,6 +126,9 @@ TEST_CASE("protocol: child_layout puts listen fds at 3.., then control, then hea
     CHECK(c.listen_fds == std::vector<int>{3, 4});
     CHECK(c.control_fd == 5);
     CHECK(c.heartbeat_fd == 6);
+    CHECK_FALSE(c.zygote);
+    parent.zygote = true;  // --preload: the zygote's hand-off says so
+    CHECK(child_layout(parent).zygote);
 }
 
 TEST_CASE("protocol: a heartbeat written through one mapping is read through the other",
