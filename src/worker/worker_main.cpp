@@ -76,10 +76,10 @@ Result<int> open_access_log(const ServeOptions& o) {
 
 // The worker's stats file when PAASRUN_STATS_DIR is set; stats are optional, so a failure
 // is logged and the worker serves without them.
-std::optional<StatsWriter> open_stats() {
+std::optional<StatsWriter> open_stats(int index) {
     auto dir = stats_dir_from_environment();
     if (!dir) return std::nullopt;
-    auto w = StatsWriter::create(*dir, ::getppid());
+    auto w = StatsWriter::create(*dir, ::getppid(), index);
     if (!w) {
         log::warn("worker", "stats file unavailable error={}", log::quote(w.error().describe()));
         return std::nullopt;
@@ -314,7 +314,7 @@ int run_worker(const WorkerContext& ctx) {
         heartbeat.emplace(std::move(*hb));
         heartbeat->beat();
     }
-    auto stats = open_stats();
+    auto stats = open_stats(ctx.index);
     auto access_log = open_access_log(o);
     if (!access_log) {
         log::error("worker", "access log error={}", log::quote(access_log.error().describe()));
