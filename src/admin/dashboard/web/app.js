@@ -149,7 +149,8 @@ async function loadOverview() {
   $("facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   fillTable("processes", s.processes.map((p) =>
     cells(p.type, p.name, p.pid || "", p.state, p.phase, p.release || "", duration(p.uptime_seconds), p.restarts, p.last_exit || "")));
-  fillTable("workers", s.web_workers.map((w) =>
+  const workers = [...s.web_workers].sort((a, b) => a.process.localeCompare(b.process) || a.slot - b.slot || a.pid - b.pid);
+  fillTable("workers", workers.map((w) =>
     cells(w.process, w.slot || "", w.pid, w.release || "", w.requests, w.in_flight, mb(w.rss_bytes),
       duration(w.age_seconds), w.ready ? "yes" : "no", previousWorker(w.previous))));
 }
