@@ -229,6 +229,7 @@ ApiResponse Api::dispatch(const Route& route, const RouteMatch& m, const ApiRequ
         case RouteId::readyz:
         case RouteId::startupz: return health(route.id);
         case RouteId::metrics: return metrics();
+        case RouteId::endpoints: return endpoints();
         case RouteId::status: return status();
         case RouteId::releases_list: return releases_list(r);
         case RouteId::releases_get: return releases_get(m.params.at("version"), r);
@@ -286,6 +287,12 @@ ApiResponse Api::metrics() {
     r.content_type = std::string(kPrometheusContentType);
     r.body = format_prometheus(std::get<Metrics>(m), status);
     return r;
+}
+
+ApiResponse Api::endpoints() {
+    auto m = control_.metrics();
+    if (auto* e = std::get_if<ControlError>(&m)) return control_error_response(*e);
+    return json_response(200, endpoints_json(std::get<Metrics>(m)));
 }
 
 ApiResponse Api::status() {

@@ -85,6 +85,7 @@ private:
     ApiResponse dispatch(const Route& route, const RouteMatch& m, const ApiRequest& r);
     ApiResponse health(RouteId id);
     ApiResponse metrics();
+    ApiResponse endpoints();
     ApiResponse status();
     ApiResponse releases_list(const ApiRequest& r);
     ApiResponse releases_get(const std::string& version, const ApiRequest& r);

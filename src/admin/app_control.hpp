@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -77,6 +78,16 @@ struct Job {
     std::string finished_at;          // empty while running
 };
 
+/// The previous worker of a web worker's slot: when and why its arbiter replaced it.
+struct WorkerExitInfo {
+    pid_t pid = 0;
+    std::string reason;          // max-requests | max-rss | request-timeout | timeout | reload |
+                                 // crash exit=N | crash signal=SIGX | stopped | deploy
+    double exited_unix = 0;      // 0: unknown (deploy: the previous worker ran under another arbiter)
+    double age_seconds = 0;      // how long it had run
+    std::uint64_t requests = 0;  // requests it completed
+};
+
 /// One `paasrun serve` worker process as its stats segment reports it (src/serve/stats.hpp).
 struct WebWorker {
     std::string process;         // supervisor process name: "web.1"
@@ -86,6 +97,21 @@ struct WebWorker {
     std::uint32_t in_flight = 0;
     std::uint64_t rss_bytes = 0;
     bool ready = false;          // imported the app and accepting
+    int index = 0;               // 1-based slot in its arbiter (--workers), 0: unknown
+    double started_unix = 0;     // age = now - started_unix
+    std::optional<WorkerExitInfo> previous;  // the worker this one replaced in its slot
+};
+
+/// One route of the per-endpoint table (src/serve/endpoint_stats.hpp), summed over every
+/// web worker (exited ones included), cumulative since the web processes started.
+struct EndpointStats {
+    std::string route;                       // "/users/:id", "static", "other"
+    std::uint64_t requests = 0;
+    std::array<std::uint64_t, 5> by_class{}; // 1xx..5xx
+    double latency_sum_seconds = 0;
+    std::optional<double> p50, p99;          // seconds, from the merged histogram
+    double cpu_seconds = 0;                  // thread CPU time of the measured requests
+    std::uint64_t cpu_requests = 0;          // requests whose CPU time was measured
 };
 
 struct AppStatus {
@@ -114,6 +140,7 @@ struct Metrics {
     std::uint64_t in_flight = 0;
     std::uint64_t worker_restarts = 0;           // web workers replaced by their arbiters
     std::map<std::string, std::uint64_t> process_restarts;  // per process type
+    std::vector<EndpointStats> endpoints;        // by requests, most first
 };
 
 /// The release store as the API shows it: every release (oldest first) with its status, the

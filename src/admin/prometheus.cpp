@@ -19,6 +19,57 @@ void family(std::string& out, std::string_view name, std::string_view type, std:
     fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
+constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+// The per-endpoint table (docs/dashboard.md): counters by route and status class, the
+// merged p50/p99 as a summary (cumulative since the web processes started), CPU seconds.
+void format_endpoints(std::string& out, const std::vector<EndpointStats>& endpoints) {
+    auto it = std::back_inserter(out);
+    family(out, "paasrun_endpoint_requests_total", "counter",
+           "Requests answered by the web workers, by route (ids collapsed to :id) and status class.");
+    for (const auto& e : endpoints)
+        for (std::size_t i = 0; i < e.by_class.size(); ++i)
+            fmt::format_to(it, "paasrun_endpoint_requests_total{{route=\"{}\",status_class=\"{}\"}} {}\n",
+                           escape_label_value(e.route), kClasses[i], e.by_class[i]);
+    family(out, "paasrun_endpoint_request_duration_seconds", "summary",
+           "Request latency by route: p50 and p99 of every request since the web processes started.");
+    for (const auto& e : endpoints) {
+        auto route = escape_label_value(e.route);
+        for (auto [q, v] : {std::pair{"0.5", e.p50}, std::pair{"0.99", e.p99}})
+            if (v)
+                fmt::format_to(it, "paasrun_endpoint_request_duration_seconds{{route=\"{}\",quantile=\"{}\"}} {}\n", route, q,
+                               format_sample_value(*v));
+        fmt::format_to(it, "paasrun_endpoint_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
+                       format_sample_value(e.latency_sum_seconds));
+        fmt::format_to(it, "paasrun_endpoint_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, e.requests);
+    }
+    family(out, "paasrun_endpoint_cpu_seconds_total", "counter",
+           "Thread CPU time the app spent in the measured requests of a route (WSGI: the call and the body's iteration).");
+    for (const auto& e : endpoints)
+        fmt::format_to(it, "paasrun_endpoint_cpu_seconds_total{{route=\"{}\"}} {}\n", escape_label_value(e.route),
+                       format_sample_value(e.cpu_seconds));
+    family(out, "paasrun_endpoint_cpu_measured_requests_total", "counter",
+           "Requests of a route whose CPU time was measured (divide the CPU seconds by this).");
+    for (const auto& e : endpoints)
+        fmt::format_to(it, "paasrun_endpoint_cpu_measured_requests_total{{route=\"{}\"}} {}\n",
+                       escape_label_value(e.route), e.cpu_requests);
+}
+
+// Each live web worker's start time and, per slot, why the previous worker left.
+void format_web_workers(std::string& out, const AppStatus& s) {
+    auto it = std::back_inserter(out);
+    family(out, "paasrun_web_worker_start_time_seconds", "gauge", "When each live web worker started (unix seconds).");
+    for (const auto& w : s.web_workers)
+        fmt::format_to(it, "paasrun_web_worker_start_time_seconds{{process=\"{}\",slot=\"{}\",pid=\"{}\"}} {}\n",
+                       escape_label_value(w.process), w.index, w.pid, format_sample_value(w.started_unix));
+    family(out, "paasrun_web_worker_previous_exit", "gauge",
+           "1 per web worker slot whose previous worker was replaced; the reason is the label.");
+    for (const auto& w : s.web_workers)
+        if (w.previous)
+            fmt::format_to(it, "paasrun_web_worker_previous_exit{{process=\"{}\",slot=\"{}\",reason=\"{}\"}} 1\n",
+                           escape_label_value(w.process), w.index, escape_label_value(w.previous->reason));
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view v) {
@@ -87,6 +138,9 @@ std::string format_prometheus(const Metrics& m, const std::optional<AppStatus>& 
                                p.state == s ? 1 : 0);
         }
     }
+
+    format_endpoints(out, m.endpoints);
+    if (status) format_web_workers(out, *status);
 
     family(out, "paasrun_ready", "gauge", "1 when the current release has a ready web worker and is not draining (/readyz).");
     if (status) fmt::format_to(it, "paasrun_ready {}\n", status->ready && !status->draining ? 1 : 0);

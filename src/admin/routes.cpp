@@ -33,6 +33,7 @@ constexpr std::array kRoutes{
     Route{RouteId::dashboard_ticket, "POST", "/v1/dashboard/tickets", true, BodyKind::none},
     Route{RouteId::metrics_series, "GET", "/v1/metrics/series", true, BodyKind::none},
     Route{RouteId::config_diff, "GET", "/v1/config/diff", true, BodyKind::none},
+    Route{RouteId::endpoints, "GET", "/v1/endpoints", true, BodyKind::none},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

@@ -26,6 +26,7 @@ enum class RouteId {
     dashboard_root, dashboard_page, dashboard_login, dashboard_asset,
     dashboard_session, dashboard_logout, dashboard_ticket,
     metrics_series, config_diff,
+    endpoints,
 };
 
 /// What a route accepts as a request body; decides the size limit and Content-Type check.

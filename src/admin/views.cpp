@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace paasrun::admin {
 
 using nlohmann::json;
@@ -35,6 +38,7 @@ json status_json(const AppStatus& s) {
         });
     }
     json workers = json::array();
+    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const auto& w : s.web_workers) {
         workers.push_back({
             {"process", w.process},
@@ -44,6 +48,15 @@ json status_json(const AppStatus& s) {
             {"in_flight", w.in_flight},
             {"rss_bytes", w.rss_bytes},
             {"ready", w.ready},
+            {"slot", w.index},
+            {"started_unix", w.started_unix},
+            {"age_seconds", std::max(0.0, now - w.started_unix)},
+            {"previous", w.previous ? json{{"pid", w.previous->pid > 0 ? json(w.previous->pid) : json(nullptr)},
+                                           {"reason", w.previous->reason},
+                                           {"exited_unix", w.previous->exited_unix > 0 ? json(w.previous->exited_unix) : json(nullptr)},
+                                           {"age_seconds", w.previous->age_seconds},
+                                           {"requests", w.previous->requests}}
+                                    : json(nullptr)},
         });
     }
     return {
@@ -57,6 +70,30 @@ json status_json(const AppStatus& s) {
         {"draining", s.draining},
         {"running_job", s.running_job ? json(*s.running_job) : json(nullptr)},
     };
+}
+
+json endpoints_json(const Metrics& m) {
+    static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json routes = json::array();
+    for (const auto& e : m.endpoints) {
+        json by_class = json::object();
+        for (std::size_t i = 0; i < e.by_class.size(); ++i) by_class[kClasses[i]] = e.by_class[i];
+        routes.push_back({
+            {"route", e.route},
+            {"requests", e.requests},
+            {"by_class", std::move(by_class)},
+            {"errors_4xx", e.by_class[3]},
+            {"errors_5xx", e.by_class[4]},
+            {"latency_seconds", {{"p50", opt(e.p50)}, {"p99", opt(e.p99)},
+                                 {"mean", e.requests ? json(e.latency_sum_seconds / static_cast<double>(e.requests)) : json(nullptr)}}},
+            {"cpu_seconds", e.cpu_seconds},
+            {"cpu_measured_requests", e.cpu_requests},
+            {"cpu_seconds_per_request",
+             e.cpu_requests ? json(e.cpu_seconds / static_cast<double>(e.cpu_requests)) : json(nullptr)},
+        });
+    }
+    return {{"routes", std::move(routes)}};
 }
 
 json job_json(const Job& j, std::size_t since) {

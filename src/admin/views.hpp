@@ -27,6 +27,9 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 [[nodiscard]] nlohmann::json status_json(const AppStatus& s);
 
 /// A job; `since` skips the first output lines (clients poll with ?since=<lines seen>).
+/// GET /v1/endpoints: the per-endpoint table, most requested route first.
+[[nodiscard]] nlohmann::json endpoints_json(const Metrics& m);
+
 [[nodiscard]] nlohmann::json job_json(const Job& j, std::size_t since = 0);
 
 [[nodiscard]] nlohmann::json config_vars_json(const release::ConfigVars& vars, bool reveal);

@@ -11,6 +11,7 @@
 #include "deploy/build_settings.hpp"
 #include "deploy/health_probe.hpp"
 #include "deploy/slug_import.hpp"
+#include "deploy/stats_view.hpp"
 #include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "supervisor/web_socket.hpp"
@@ -199,20 +200,13 @@ admin::ControlResult<admin::AppStatus> Engine::status() {
     if (st.ready) started_ = true;
     st.started = started_;
     if (!opts_.stats_dir.empty()) {
-        for (const auto& w : worker::read_stats_dir(opts_.stats_dir)) {
+        auto files = worker::read_stats_dir(opts_.stats_dir);
+        for (const auto& w : files) {
             if (w.retired) continue;
-            admin::WebWorker ww;
-            ww.pid = w.pid;
-            ww.requests = w.requests;
-            ww.in_flight = w.in_flight;
-            ww.rss_bytes = w.rss_bytes;
-            ww.ready = w.ready;
+            const supervisor::ProcessStatus* arbiter = nullptr;
             for (const auto& p : snap->procs)
-                if (p.pid == w.arbiter_pid) {
-                    ww.process = p.name;
-                    ww.generation = p.release;
-                }
-            st.web_workers.push_back(std::move(ww));
+                if (p.pid == w.arbiter_pid) arbiter = &p;
+            st.web_workers.push_back(worker_view(w, files, arbiter));
         }
     }
     st.processes = std::move(snap->procs);
@@ -253,7 +247,9 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
     static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
     for (const auto* c : kClasses) m.requests_by_class[c] = 0;
     if (!opts_.stats_dir.empty()) {
-        for (const auto& w : worker::read_stats_dir(opts_.stats_dir)) {
+        auto files = worker::read_stats_dir(opts_.stats_dir);
+        m.endpoints = endpoint_table(files);
+        for (const auto& w : files) {
             for (std::size_t i = 0; i < w.by_class.size(); ++i) m.requests_by_class[kClasses[i]] += w.by_class[i];
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i < m.latency_bounds.size(); ++i) {

@@ -81,6 +81,14 @@ struct Worker {
     [[nodiscard]] bool serving() const { return stop == Stop::none && !timed_out; }
 };
 
+// Why a worker exited, as the dashboard shows it for its slot (stats_writer.hpp).
+std::string exit_reason(const Worker& w, int status, bool running) {
+    if (w.timed_out) return "timeout";
+    if (!w.retire_reason.empty()) return w.retire_reason;  // max-requests, max-rss, reload ...
+    if (w.stop != Worker::Stop::none || !running) return "stopped";
+    return "crash " + process::describe_status(status);
+}
+
 class Arbiter {
 public:
     Arbiter(const ArbiterConfig& cfg, std::vector<Listener> listeners, SignalQueue signals,
@@ -245,7 +253,8 @@ private:
             on_exit(*w, status);
             // Keep its counters in our .retired sum before its stats file goes away.
             if (retired_)
-                retired_->worker_exited(w->pid, phase_ == Phase::running && w->index <= target_);
+                retired_->worker_exited(w->pid, phase_ == Phase::running && w->index <= target_, w->index,
+                                        exit_reason(*w, status, phase_ == Phase::running));
         }
     }
 

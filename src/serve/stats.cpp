@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <string_view>
 
 #include "util/unique_fd.hpp"
@@ -31,10 +32,12 @@ std::optional<Snapshot> read_file(const std::filesystem::path& path) {
     // aligned in the page and in this buffer; the kernel's copy routines move aligned data
     // in units of a word or wider, so in practice each counter reads as a value the writer
     // stored, as a relaxed load from a mapping would.
-    alignas(StatsLayout) unsigned char buf[sizeof(StatsLayout)];
+    // On the heap: the layout is ~70 KiB with the endpoint table.
+    std::vector<std::uint64_t> words((sizeof(StatsLayout) + 7) / 8);
+    auto* buf = reinterpret_cast<unsigned char*>(words.data());
     std::size_t got = 0;
-    while (got < sizeof buf) {
-        ssize_t n = ::pread(fd.get(), buf + got, sizeof buf - got, static_cast<off_t>(got));
+    while (got < sizeof(StatsLayout)) {
+        ssize_t n = ::pread(fd.get(), buf + got, sizeof(StatsLayout) - got, static_cast<off_t>(got));
         if (n == -1 && errno == EINTR) continue;
         if (n <= 0) return std::nullopt;  // shrunk since fstat, or an I/O error
         got += static_cast<std::size_t>(n);
@@ -59,6 +62,14 @@ std::optional<Snapshot> read_file(const std::filesystem::path& path) {
         s.worker_restarts = m.worker_restarts.load(r);
         for (auto pid : m.folded_pids)
             if (pid > 0) s.folded_pids.push_back(pid);
+        s.index = m.index;
+        s.routes = endpoint_stats::copy_table(m.routes, m.route_count.load(r));
+        for (const auto& e : m.exits) {
+            const void* nul = std::memchr(e.reason, '\0', sizeof e.reason);
+            if (e.index <= 0 || !nul) continue;
+            s.exits.push_back({e.index, e.pid, e.started_unix, e.exited_unix, e.requests,
+                               std::string(e.reason, static_cast<const char*>(nul) - e.reason)});
+        }
         out = std::move(s);
     }
     return out;
@@ -78,6 +89,9 @@ WorkerStats to_worker_stats(const Snapshot& s) {
     w.rss_bytes = s.rss_bytes;
     w.worker_restarts = s.worker_restarts;
     w.started_unix = s.started_unix;
+    w.index = s.index;
+    w.routes = s.routes;
+    w.exits = s.exits;
     return w;
 }
 

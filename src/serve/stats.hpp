@@ -18,13 +18,27 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
+
+#include "serve/endpoint_stats.hpp"
 
 namespace paasrun::worker {
 
 /// Upper bounds (seconds) of the request latency histogram; +Inf is implied after the last.
 inline constexpr std::array<double, 12> kLatencyBounds{
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0};
+
+/// The last worker of a slot that exited, as its arbiter recorded it.
+struct WorkerExit {
+    int index = 0;               // 1-based slot
+    pid_t pid = 0;
+    std::int64_t started_unix = 0;
+    std::int64_t exited_unix = 0;
+    std::uint64_t requests = 0;  // requests it completed
+    std::string reason;          // max-requests | max-rss | request-timeout | timeout | reload |
+                                 // crash exit=N | crash signal=SIGX | stopped
+};
 
 /// A copy of one stats file.
 struct WorkerStats {
@@ -40,6 +54,9 @@ struct WorkerStats {
     std::uint64_t rss_bytes = 0;               // refreshed by the worker about once a second
     std::uint64_t worker_restarts = 0;          // .retired only: workers the arbiter replaced
     std::int64_t started_unix = 0;
+    int index = 0;                              // the worker's 1-based slot (0 for .retired)
+    std::vector<endpoint_stats::RouteTotals> routes;  // per-endpoint counters (endpoint_stats.hpp)
+    std::vector<WorkerExit> exits;              // .retired only: last exit per slot
 };
 
 /// Every readable stats file in `dir` (missing dir: empty). Never throws; skips bad files.

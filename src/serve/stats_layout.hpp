@@ -25,14 +25,17 @@
 #include <optional>
 #include <vector>
 
+#include "serve/endpoint_stats.hpp"
 #include "serve/stats.hpp"
 
 namespace paasrun::worker::stats_layout {
 
 inline constexpr std::uint32_t kMagic = 0x54535250;  // "PRST" little-endian
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;  // 2: slot index, routes, slot exits
 inline constexpr std::uint32_t kFlagRetired = 1;
 inline constexpr std::size_t kFoldedPids = 32;  // a .retired file remembers this many folds
+inline constexpr std::size_t kSlotExits = 32;   // a .retired file remembers one exit per slot
+inline constexpr std::size_t kReasonMax = 48;   // bytes of an exit reason, NUL included
 
 using Counter = std::atomic<std::uint64_t>;
 static_assert(Counter::is_always_lock_free, "stats counters must be lock-free to be shared");
@@ -58,7 +61,20 @@ struct StatsLayout {
     // instead of counting it twice. A ring; 0 = empty.
     std::int32_t folded_pids[kFoldedPids];
     std::uint32_t folded_next;
+    std::int32_t index;  // a worker's 1-based slot (--workers), stable across replacements
+    std::atomic<std::uint32_t> route_count;  // slots of `routes` in use (published after the key)
     std::uint32_t reserved;
+    // .retired only: the last worker of each slot that exited, and why (docs/dashboard.md).
+    struct SlotExit {
+        std::int32_t index;  // 0 = empty
+        std::int32_t pid;
+        std::int64_t started_unix;
+        std::int64_t exited_unix;
+        std::uint64_t requests;
+        char reason[kReasonMax];  // max-requests | max-rss | timeout | crash exit=3 | ...
+    } exits[kSlotExits];
+    // Per-endpoint counters (endpoint_stats.hpp); in a .retired file the sum by route.
+    endpoint_stats::RouteCounters routes[endpoint_stats::kRouteSlots];
 };
 
 static_assert(sizeof(StatsLayout) % 8 == 0);
@@ -97,6 +113,9 @@ struct Snapshot {
     std::uint64_t rss_bytes = 0;
     std::uint64_t worker_restarts = 0;
     std::vector<std::int32_t> folded_pids;  // .retired only
+    std::int32_t index = 0;
+    std::vector<endpoint_stats::RouteTotals> routes;
+    std::vector<WorkerExit> exits;  // .retired only
 };
 
 /// Copies `path` (pread). Empty when the file is missing, short, not a regular

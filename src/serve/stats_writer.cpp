@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,28 @@ void init_layout(StatsLayout& m, std::uint32_t flags, pid_t pid, pid_t arbiter_p
     m.pid = pid;
     m.arbiter_pid = arbiter_pid;
     m.started_unix = static_cast<std::int64_t>(::time(nullptr));
+    // The two fixed endpoint slots (endpoint_stats.hpp) exist from the start.
+    std::memcpy(m.routes[endpoint_stats::kOtherSlot].key, endpoint_stats::kOtherRoute.data(),
+                endpoint_stats::kOtherRoute.size());
+    std::memcpy(m.routes[endpoint_stats::kStaticSlot].key, endpoint_stats::kStaticRoute.data(),
+                endpoint_stats::kStaticRoute.size());
+    m.route_count.store(2, kRelaxed);
+}
+
+// FNV-1a: a few cycles per byte, good enough spread for 64 keys in 128 buckets.
+std::uint32_t hash_key(std::string_view key) noexcept {
+    std::uint32_t h = 2166136261u;
+    for (unsigned char c : key) h = (h ^ c) * 16777619u;
+    return h;
+}
+
+// The slot of `key` in a table whose first `count` slots are in use, or -1.
+int find_route(const StatsLayout& m, std::string_view key) {
+    auto n = std::min<std::uint32_t>(m.route_count.load(kRelaxed), endpoint_stats::kRouteSlots);
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (std::strncmp(m.routes[i].key, key.data(), key.size()) == 0 && m.routes[i].key[key.size()] == '\0')
+            return static_cast<int>(i);
+    return -1;
 }
 
 }  // namespace
@@ -63,7 +86,7 @@ std::uint64_t RssReader::read() const noexcept {
 
 // ---- StatsWriter ----------------------------------------------------------------------
 
-Result<StatsWriter> StatsWriter::create(const fs::path& dir, pid_t arbiter_pid) {
+Result<StatsWriter> StatsWriter::create(const fs::path& dir, pid_t arbiter_pid, int index) {
     pid_t pid = ::getpid();
     auto path = dir / (std::to_string(pid) + ".stats");
     // O_TRUNC: a file with our pid can only be a leftover of a dead process. Readers copy
@@ -83,9 +106,10 @@ Result<StatsWriter> StatsWriter::create(const fs::path& dir, pid_t arbiter_pid) 
     }
     // Write every byte once through the file (magic still 0, so readers skip it): the blocks
     // are then written, not merely reserved, before anything touches them through the map.
-    StatsLayout initial;
-    init_layout(initial, 0, pid, arbiter_pid);
-    if (auto ec = write_all(fd.get(), {reinterpret_cast<const char*>(&initial), sizeof initial}))
+    auto initial = std::make_unique<StatsLayout>();
+    init_layout(*initial, 0, pid, arbiter_pid);
+    initial->index = index;
+    if (auto ec = write_all(fd.get(), {reinterpret_cast<const char*>(initial.get()), sizeof(StatsLayout)}))
         return fail(sys_error("write stats file {}", path.string()));
     void* p = ::mmap(nullptr, sizeof(StatsLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (p == MAP_FAILED) return fail(sys_error("map stats file {}", path.string()));
@@ -94,14 +118,20 @@ Result<StatsWriter> StatsWriter::create(const fs::path& dir, pid_t arbiter_pid) 
     return StatsWriter(std::move(path), m);
 }
 
+StatsWriter::StatsWriter(fs::path path, StatsLayout* map) : path_(std::move(path)), map_(map) {
+    index_.fill(kEmpty);
+}
+
 StatsWriter::StatsWriter(StatsWriter&& o) noexcept
-    : path_(std::move(o.path_)), map_(std::exchange(o.map_, nullptr)) {}
+    : path_(std::move(o.path_)), map_(std::exchange(o.map_, nullptr)), index_(o.index_), key_len_(o.key_len_) {}
 
 StatsWriter& StatsWriter::operator=(StatsWriter&& o) noexcept {
     if (this != &o) {
         if (map_) ::munmap(map_, sizeof(StatsLayout));
         path_ = std::move(o.path_);
         map_ = std::exchange(o.map_, nullptr);
+        index_ = o.index_;
+        key_len_ = o.key_len_;
     }
     return *this;
 }
@@ -122,12 +152,45 @@ void StatsWriter::request_abandoned() noexcept {
     if (auto n = map_->in_flight.load(kRelaxed); n > 0) map_->in_flight.store(n - 1, kRelaxed);
 }
 
-void StatsWriter::request_finished(int status, std::uint64_t duration_ns, bool was_in_flight) noexcept {
+std::uint16_t StatsWriter::route_slot(std::string_view key) noexcept {
+    if (key.empty() || key.size() >= endpoint_stats::kRouteKeyMax) return endpoint_stats::kOtherSlot;
+    auto h = hash_key(key);
+    for (std::size_t probe = 0; probe < kIndexSize; ++probe) {
+        auto& entry = index_[(h + probe) % kIndexSize];
+        if (entry == kEmpty) {
+            auto count = map_->route_count.load(kRelaxed);
+            if (count >= endpoint_stats::kRouteSlots) return endpoint_stats::kOtherSlot;  // full: overflow
+            auto slot = static_cast<std::uint16_t>(count);
+            std::memcpy(map_->routes[slot].key, key.data(), key.size());
+            map_->routes[slot].key[key.size()] = '\0';
+            key_len_[slot] = static_cast<std::uint8_t>(key.size());
+            entry = slot;
+            map_->route_count.store(count + 1, std::memory_order_release);  // publish the key
+            return slot;
+        }
+        if (key_len_[entry] == key.size() && std::memcmp(map_->routes[entry].key, key.data(), key.size()) == 0)
+            return entry;
+    }
+    return endpoint_stats::kOtherSlot;
+}
+
+void StatsWriter::request_finished(int status, std::uint64_t duration_ns, bool was_in_flight,
+                                   std::uint16_t route, std::int64_t cpu_ns) noexcept {
     if (was_in_flight) request_abandoned();
     bump(map_->requests);
-    if (status >= 100 && status <= 599) bump(map_->by_class[status / 100 - 1]);
+    bool known_class = status >= 100 && status <= 599;
+    if (known_class) bump(map_->by_class[status / 100 - 1]);
     bump(map_->latency[stats_layout::latency_bucket(duration_ns)]);
     bump(map_->latency_sum_ns, duration_ns);
+    auto& r = map_->routes[route < endpoint_stats::kRouteSlots ? route : endpoint_stats::kOtherSlot];
+    bump(r.requests);
+    if (known_class) bump(r.by_class[status / 100 - 1]);
+    bump(r.latency[endpoint_stats::bucket_of(duration_ns)]);
+    bump(r.latency_sum_ns, duration_ns);
+    if (cpu_ns >= 0) {
+        bump(r.cpu_ns, static_cast<std::uint64_t>(cpu_ns));
+        bump(r.cpu_requests);
+    }
 }
 
 // ---- RetiredStats ---------------------------------------------------------------------
@@ -183,17 +246,68 @@ Status RetiredStats::write_file() const {
     return {};
 }
 
-void RetiredStats::worker_exited(pid_t pid, bool replaced) {
+namespace {
+
+// Adds one route's counters into the .retired table, by key; a key with no free slot left
+// goes to `other`, as it does in a worker.
+void fold_route(StatsLayout& m, const endpoint_stats::RouteTotals& t) {
+    int slot = find_route(m, t.route);
+    if (slot < 0) {
+        auto count = m.route_count.load(kRelaxed);
+        if (count < endpoint_stats::kRouteSlots && t.route.size() < endpoint_stats::kRouteKeyMax) {
+            std::memcpy(m.routes[count].key, t.route.data(), t.route.size());
+            m.routes[count].key[t.route.size()] = '\0';
+            m.route_count.store(count + 1, kRelaxed);
+            slot = static_cast<int>(count);
+        } else {
+            slot = endpoint_stats::kOtherSlot;
+        }
+    }
+    auto& r = m.routes[slot];
+    bump(r.requests, t.requests);
+    for (std::size_t i = 0; i < t.by_class.size(); ++i) bump(r.by_class[i], t.by_class[i]);
+    bump(r.latency_sum_ns, t.latency_sum_ns);
+    bump(r.cpu_ns, t.cpu_ns);
+    bump(r.cpu_requests, t.cpu_requests);
+    for (std::size_t i = 0; i < t.latency.size(); ++i) bump(r.latency[i], t.latency[i]);
+}
+
+// Remembers the exit of the worker in slot `index` (replacing the previous one of that slot).
+void record_exit(StatsLayout& m, int index, pid_t pid, const std::optional<stats_layout::Snapshot>& s,
+                 std::string_view reason) {
+    StatsLayout::SlotExit* e = nullptr;
+    for (auto& x : m.exits)
+        if (x.index == index) e = &x;
+    for (auto& x : m.exits)
+        if (!e && x.index == 0) e = &x;
+    if (!e) return;  // more slots than kSlotExits: the others are not remembered
+    std::memset(static_cast<void*>(e), 0, sizeof *e);
+    e->index = index;
+    e->pid = pid;
+    e->started_unix = s ? s->started_unix : 0;
+    e->exited_unix = static_cast<std::int64_t>(::time(nullptr));
+    e->requests = s ? s->requests : 0;
+    auto n = std::min(reason.size(), sizeof e->reason - 1);
+    std::memcpy(e->reason, reason.data(), n);
+}
+
+}  // namespace
+
+void RetiredStats::worker_exited(pid_t pid, bool replaced, int index, std::string_view reason) {
     auto file = dir_ / (std::to_string(pid) + ".stats");
     auto& m = *sum_;
-    if (auto s = stats_layout::read_file(file); s && s->pid == pid) {
+    auto s = stats_layout::read_file(file);
+    if (s && s->pid != pid) s.reset();
+    if (s) {
         bump(m.requests, s->requests);
         for (std::size_t i = 0; i < s->by_class.size(); ++i) bump(m.by_class[i], s->by_class[i]);
         for (std::size_t i = 0; i < s->latency.size(); ++i) bump(m.latency[i], s->latency[i]);
         bump(m.latency_sum_ns, s->latency_sum_ns);
+        for (const auto& t : s->routes) fold_route(m, t);
         m.folded_pids[m.folded_next % stats_layout::kFoldedPids] = pid;
         m.folded_next = (m.folded_next + 1) % stats_layout::kFoldedPids;
     }
+    if (index > 0 && !reason.empty()) record_exit(m, index, pid, s, reason);
     if (replaced) bump(m.worker_restarts);
     if (auto st = write_file(); !st)
         log::warn("arbiter", "cannot update retired stats error={}", log::quote(st.error().describe()));

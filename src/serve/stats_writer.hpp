@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
@@ -43,7 +44,9 @@ class StatsWriter {
 public:
     /// Creates `<dir>/<pid>.stats` for this process (replacing a stale file of a dead
     /// process that had the same pid) and maps it.
-    [[nodiscard]] static Result<StatsWriter> create(const std::filesystem::path& dir, pid_t arbiter_pid);
+    /// `index`: the worker's 1-based slot (0: unknown).
+    [[nodiscard]] static Result<StatsWriter> create(const std::filesystem::path& dir, pid_t arbiter_pid,
+                                                    int index = 0);
 
     StatsWriter(StatsWriter&& o) noexcept;
     StatsWriter& operator=(StatsWriter&& o) noexcept;
@@ -57,16 +60,26 @@ public:
     void set_rss(std::uint64_t bytes) noexcept;
     /// A request was handed to the app or the static route.
     void request_started() noexcept;
+    /// The endpoint slot of a route key (src/worker/route_key.hpp), taking a free slot the
+    /// first time a key is seen; endpoint_stats::kOtherSlot once the table is full or for a
+    /// key that does not fit. No allocation: a fixed open-addressing index over the table.
+    [[nodiscard]] std::uint16_t route_slot(std::string_view key) noexcept;
     /// A request's response was completed (any status, also refused ones). `was_in_flight`:
-    /// it had been counted by request_started().
-    void request_finished(int status, std::uint64_t duration_ns, bool was_in_flight) noexcept;
+    /// it had been counted by request_started(). `route`: its endpoint slot; `cpu_ns`: the
+    /// thread CPU time the app spent on it, negative when not measured.
+    void request_finished(int status, std::uint64_t duration_ns, bool was_in_flight,
+                          std::uint16_t route = endpoint_stats::kOtherSlot, std::int64_t cpu_ns = -1) noexcept;
     /// A started request ended without a complete response (the client went away).
     void request_abandoned() noexcept;
 
 private:
-    StatsWriter(std::filesystem::path path, stats_layout::StatsLayout* map) : path_(std::move(path)), map_(map) {}
+    StatsWriter(std::filesystem::path path, stats_layout::StatsLayout* map);
+    static constexpr std::size_t kIndexSize = 2 * endpoint_stats::kRouteSlots;  // load <= 1/2
+    static constexpr std::uint16_t kEmpty = 0xFFFF;
     std::filesystem::path path_;
     stats_layout::StatsLayout* map_ = nullptr;
+    std::array<std::uint16_t, kIndexSize> index_{};           // hash -> slot, kEmpty = free
+    std::array<std::uint8_t, endpoint_stats::kRouteSlots> key_len_{};
 };
 
 class RetiredStats {
@@ -81,9 +94,10 @@ public:
     ~RetiredStats();  // removes the .retired file
 
     /// After reaping worker `pid`: adds its counters (when its file is readable), counts a
-    /// restart when `replaced`, rewrites the .retired file, then unlinks the worker's file.
+    /// restart when `replaced`, remembers it as the last exit of slot `index` with `reason`
+    /// (when index > 0), rewrites the .retired file, then unlinks the worker's file.
     /// Failures are logged, never fatal.
-    void worker_exited(pid_t pid, bool replaced);
+    void worker_exited(pid_t pid, bool replaced, int index = 0, std::string_view reason = {});
 
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 

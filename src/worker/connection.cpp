@@ -17,6 +17,8 @@
 #include "util/log.hpp"
 #include "worker/connection_forwarded.hpp"
 #include "worker/connection_manager.hpp"
+#include "worker/route_key.hpp"
+#include "worker/thread_cpu.hpp"
 #include "serve/heartbeat.hpp"
 
 namespace paasrun::worker {
@@ -358,8 +360,11 @@ void Connection::dispatch() {
 }
 
 void Connection::run_inline() {
-    producer_->begin(info_, queue_, *this);
-    if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
+    {
+        ThreadCpuMeter cpu(cpu_ns_, manager_.stats() != nullptr);
+        producer_->begin(info_, queue_, *this);
+        if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
+    }
     flush();
 }
 
@@ -394,11 +399,14 @@ void Connection::watch_disconnect() {
 }
 
 void Connection::run_app_job() {
-    // App thread. The loop does not touch producer_ until on_app_done.
-    producer_->begin(info_, queue_, *this);
-    while (producer_->pump() == ResponseProducer::Step::more) {
-        output_ready();
-        queue_.wait_below_low_water();  // an aborted queue makes the next pump() abandon
+    // App thread. The loop does not touch producer_ (nor cpu_ns_) until on_app_done.
+    {
+        ThreadCpuMeter cpu(cpu_ns_, manager_.stats() != nullptr);
+        producer_->begin(info_, queue_, *this);
+        while (producer_->pump() == ResponseProducer::Step::more) {
+            output_ready();
+            queue_.wait_below_low_water();  // an aborted queue makes the next pump() abandon
+        }
     }
     auto self = std::move(self_);
     boost::asio::post(manager_.io(), [self = std::move(self)] { self->on_app_done(); });
@@ -494,13 +502,16 @@ void Connection::on_flushed() {
     if (producer_->asynchronous()) return producer_->output_drained();
     if (!manager_.config().inline_app) return;  // the app thread posts more or on_app_done
     // --threads 1 and the producer paused at the high-water mark: pull the next slice.
-    if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
+    {
+        ThreadCpuMeter cpu(cpu_ns_, manager_.stats() != nullptr);
+        if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
+    }
     flush();
 }
 
 void Connection::finish_request() {
     if (refused_) {
-        record_stats(now_ns() - request_started_ns_);
+        record_stats(now_ns() - request_started_ns_, -1);
         return linger_close();
     }
     if (!pre_app_served_) summary_ = producer_->summary();
@@ -508,7 +519,7 @@ void Connection::finish_request() {
     bool log_on = cfg.access_log != http::AccessLogFormat::off;
     std::uint64_t duration_ns = 0;
     if (log_on || manager_.stats()) duration_ns = now_ns() - request_started_ns_;
-    record_stats(duration_ns);
+    record_stats(duration_ns, cpu_ns_);
     if (log_on) {
         http::AccessLogEntry e;
         e.method = request_.method;
@@ -541,6 +552,7 @@ void Connection::next_request() {
     body_.reset();
     bytes_written_ = 0;
     summary_ = ResponseSummary{};
+    cpu_ns_ = -1;
     // The previous request's views are dead now: compact, then add what arrived after its
     // body while we were reading it.
     std::size_t left = read_end_ - read_pos_;
@@ -586,7 +598,7 @@ void Connection::check_deadline(std::int64_t now_ms) {
         if (bytes_written_ == 0) {
             send_best_effort(fd_, 504, request_.method == "HEAD");
             summary_.status = 504;
-            record_stats(now_ns() - request_started_ns_);
+            record_stats(now_ns() - request_started_ns_, -1);  // an app thread may still run: no CPU
         }
         return close();
     }
@@ -634,11 +646,20 @@ void Connection::linger_read() {
 }
 
 // Per completed response, where the access log is written; the stats update is a few
-// plain stores into the worker's shared stats page.
-void Connection::record_stats(std::uint64_t duration_ns) {
+// plain stores into the worker's shared stats page, plus the endpoint's slot: the route key
+// of the path (route_key.hpp) looked up in the worker's fixed table. `cpu_ns` < 0: not
+// measured (refused, timed out, ASGI: docs/dashboard.md).
+void Connection::record_stats(std::uint64_t duration_ns, std::int64_t cpu_ns) {
     auto* stats = manager_.stats();
     if (!stats) return;
-    stats->request_finished(summary_.status, duration_ns, counted_in_flight_);
+    auto route = endpoint_stats::kOtherSlot;
+    if (pre_app_served_) {
+        route = endpoint_stats::kStaticSlot;
+    } else if (!refused_) {
+        char key[endpoint_stats::kRouteKeyMax];
+        if (auto n = route_key(request_.path, key, sizeof key - 1); n > 0) route = stats->route_slot({key, n});
+    }
+    stats->request_finished(summary_.status, duration_ns, counted_in_flight_, route, cpu_ns);
     counted_in_flight_ = false;
 }
 

@@ -112,7 +112,7 @@ private:
     void wait_writable();
     void on_flushed();
     void finish_request();
-    void record_stats(std::uint64_t duration_ns);
+    void record_stats(std::uint64_t duration_ns, std::int64_t cpu_ns);
     void next_request();
 
     // closing
@@ -163,6 +163,7 @@ private:
     std::uint64_t body_raw_ = 0;        // body bytes read from the socket (before de-chunking)
     std::uint64_t continue_bytes_ = 0;  // bytes of "100 Continue" sent (not logged)
     std::uint64_t request_started_ns_ = 0;
+    std::int64_t cpu_ns_ = -1;  // thread CPU time of the app call, -1 = not measured (thread_cpu.hpp)
 
     RequestInfo info_;
     std::array<char, http::kGeneratedIdSize> generated_id_{};

@@ -77,10 +77,10 @@ Result<int> open_access_log(const ServeOptions& o) {
 
 // The worker's stats file when PAASRUN_STATS_DIR is set; stats are optional, so a failure
 // is logged and the worker serves without them.
-std::optional<StatsWriter> open_stats() {
+std::optional<StatsWriter> open_stats(int index) {
     auto dir = stats_dir_from_environment();
     if (!dir) return std::nullopt;
-    auto w = StatsWriter::create(*dir, ::getppid());
+    auto w = StatsWriter::create(*dir, ::getppid(), index);
     if (!w) {
         log::warn("worker", "stats file unavailable error={}", log::quote(w.error().describe()));
         return std::nullopt;
@@ -324,7 +324,7 @@ int set_up_process(const WorkerContext& ctx, WorkerProcess& out) {
         out.heartbeat.emplace(std::move(*hb));
         out.heartbeat->beat();
     }
-    out.stats = open_stats();
+    out.stats = open_stats(ctx.index);
     auto access_log = open_access_log(o);
     if (!access_log) {
         log::error("worker", "access log error={}", log::quote(access_log.error().describe()));

@@ -188,3 +188,109 @@ def test_event_stream_is_not_compressed(inst):
     assert b"content-encoding" not in head, head
     assert b"content-type: text/event-stream\r\n" in head + b"\r\n", head
     assert b"sse-marker" in data, data[:500]
+
+
+def endpoint(inst, route):
+    status, d = inst.api("GET", "/v1/endpoints")
+    assert status == 200, d
+    return next((r for r in d["routes"] if r["route"] == route), None)
+
+
+def test_endpoint_table_collapses_ids(inst):
+    for path in ("/users/1", "/users/2", "/about"):
+        assert inst.get(path)[0] == 200
+    users = wait_until(lambda: (lambda r: r if r and r["requests"] >= 2 else None)(endpoint(inst, "/users/:id")),
+                       10, interval=0.2, what="/users/:id in the endpoint table")
+    assert users["requests"] == 2 and users["by_class"]["2xx"] == 2
+    assert users["errors_4xx"] == 0 and users["errors_5xx"] == 0
+    assert 0 < users["latency_seconds"]["p50"] <= users["latency_seconds"]["p99"] < 5
+    assert users["cpu_measured_requests"] == 2 and users["cpu_seconds_per_request"] > 0
+    assert endpoint(inst, "/users/1") is None and endpoint(inst, "/about")["requests"] == 1
+    status, _, body = req(inst, "GET", "/metrics", {"Authorization": f"Bearer {TOKEN}"})
+    text = body.decode()
+    assert 'paasrun_endpoint_requests_total{route="/users/:id",status_class="2xx"} 2\n' in text
+    assert re.search(r'paasrun_endpoint_request_duration_seconds\{route="/users/:id",quantile="0.99"\} [0-9.e-]+\n', text)
+    assert 'paasrun_endpoint_request_duration_seconds_count{route="/users/:id"} 2\n' in text
+    assert re.search(r'paasrun_endpoint_cpu_seconds_total\{route="/users/:id"\} [0-9.e-]+\n', text)
+    assert 'route="/users/1"' not in text
+
+
+def test_cpu_per_request_follows_the_work(inst):
+    for _ in range(3):
+        assert inst.get("/burn")[0] == 200
+        assert inst.get("/cheap")[0] == 200
+    burn = wait_until(lambda: (lambda r: r if r and r["requests"] >= 3 else None)(endpoint(inst, "/burn")),
+                      10, interval=0.2, what="/burn in the endpoint table")
+    cheap = endpoint(inst, "/cheap")
+    # /burn spins for 30 ms of thread CPU time; /cheap answers a constant.
+    assert burn["cpu_seconds_per_request"] >= 0.025, burn
+    assert cheap["cpu_seconds_per_request"] < burn["cpu_seconds_per_request"] / 5, (cheap, burn)
+
+
+def test_worker_rows_show_age_and_slot(inst):
+    status, s = inst.api("GET", "/v1/status")
+    assert status == 200 and s["web_workers"], s
+    w = s["web_workers"][0]
+    assert w["slot"] == 1 and w["age_seconds"] >= 0 and w["started_unix"] > 1.6e9
+    assert abs(time.time() - w["started_unix"] - w["age_seconds"]) < 5
+    web = next(p for p in s["processes"] if p["name"] == w["process"] and p["phase"] == "active")
+    if web["generation"] == 1:
+        assert w["previous"] is None, w  # the first worker of its slot
+    else:  # a config change earlier in this module started a new web process: a deploy
+        assert w["previous"]["reason"] == "deploy" and w["previous"]["pid"] is None, (w, web)
+
+
+def test_cpu_series_per_process(inst):
+    def with_cpu():
+        status, d = inst.api("GET", "/v1/metrics/series")
+        labels = d.get("cpu_labels", {})
+        return d if any(l.startswith("web.1 worker 1") for l in labels.values()) and len(d["t"]) >= 2 else None
+    d = wait_until(with_cpu, 10, interval=0.3, what="CPU readings of the web worker in the series")
+    labels = d["cpu_labels"]
+    assert any(l.startswith("supervisor (pid ") for l in labels.values()), labels
+    assert any(l.startswith("web.1 arbiter (pid ") for l in labels.values()), labels
+    for pid, col in d["cpu_percent"].items():
+        assert len(col) == len(d["t"]) and pid in labels
+        assert all(v is None or 0 <= v <= 100 * 64 for v in col)
+    # The worker burns ~0.3 s of CPU in these requests: its line shows it.
+    worker = next(p for p, l in labels.items() if l.startswith("web.1 worker 1"))
+    since = d["t"][-1]
+    for _ in range(10):
+        inst.get("/burn")
+
+    def busy():
+        status, d = inst.api("GET", f"/v1/metrics/series?since={since}")
+        col = d["cpu_percent"].get(worker, [])
+        return col if sum(v or 0 for v in col) >= 15 else None
+    wait_until(busy, 10, interval=0.3, what="the worker's CPU line to rise under /burn")
+
+
+def test_worker_recycled_by_max_requests_shows_why(tmp_path):
+    app = write_app(tmp_path / "app", "v1",
+                    procfile="web: paasrun serve app:application --max-requests 5 --max-requests-jitter 0\n")
+    with Instance(paasrun_path(), app, web_concurrency=1) as i:
+        status, s = i.api("GET", "/v1/status")
+        first = s["web_workers"][0]
+        assert first["previous"] is None
+        for _ in range(5):
+            assert i.get("/users/7")[0] == 200
+
+        def replaced():
+            status, s = i.api("GET", "/v1/status")
+            ws = [w for w in s["web_workers"] if w["pid"] != first["pid"] and w["previous"]]
+            return ws[0] if ws else None
+        w = wait_until(replaced, 20, interval=0.2, what="the worker recycled by max-requests")
+        assert w["slot"] == 1
+        prev = w["previous"]
+        assert prev["reason"] == "max-requests" and prev["pid"] == first["pid"], w
+        assert prev["requests"] == 5 and prev["exited_unix"] >= first["started_unix"]
+        assert w["started_unix"] >= first["started_unix"] and w["requests"] == 0
+        status, _ = i.api("GET", "/v1/status")
+        host, port = i.admin.rsplit(":", 1)
+        c = http.client.HTTPConnection(host, int(port), timeout=10)
+        c.request("GET", "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+        text = c.getresponse().read().decode()
+        c.close()
+        assert 'paasrun_web_worker_previous_exit{process="web.1",slot="1",reason="max-requests"} 1' in text
+        # The recycled worker's requests stay counted under their route.
+        assert 'paasrun_endpoint_requests_total{route="/users/:id",status_class="2xx"} 5\n' in text

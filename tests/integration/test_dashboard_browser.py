@@ -1,6 +1,7 @@
 """The dashboard in a real browser (headless Chromium driven by Selenium) against a real
 `paasrun start`: log in with a one-time link (and see it refused the second time), see the
-processes and the current release, watch the request chart count a small bounded load,
+processes and the current release, watch the request chart count a small bounded load, see
+the CPU chart and the per-endpoint table (ids collapsed, sorted by CPU per request),
 change a config var and see the new release, roll back and see the rollback release
 current, follow and filter the logs, refuse a POST without the CSRF token, refuse a page
 without a session. Screenshots of each page go to $PAASRUN_DASHBOARD_SCREENSHOTS (the
@@ -147,6 +148,11 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     wait(browser, lambda: "v1" in text(browser, "#facts"), what="the current release")
     assert text(browser, "#app-name") == "demo"
     wait(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr")) == 2, what="2 web workers")
+    # Each worker row: its slot and age (the first worker of each slot has no predecessor).
+    slots = sorted(r.find_elements(By.TAG_NAME, "td")[1].text for r in browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr"))
+    assert slots == ["1", "2"], slots
+    assert all(r.find_elements(By.TAG_NAME, "td")[7].text.endswith("s")
+               for r in browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr"))
     browser.save_screenshot(str(shots / "overview.png"))
 
     # The same link a second time: refused.
@@ -162,7 +168,33 @@ def test_dashboard_in_a_browser(inst, browser, shots):
         t.join()
     wait(browser, lambda: abs(int(text(browser, "#req-minute")) - count[0]) <= 2, 10, "every request counted")
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-rps canvas")
+    # CPU per process: a line for the supervisor, the web process's arbiter and each worker.
+    wait(browser, lambda: browser.execute_script("return Object.keys(series.cpu).length") >= 4, what="the CPU lines")
+    labels = browser.execute_script("return Object.values(series.cpuLabels)")
+    assert any(l.startswith("web.1 worker 1") for l in labels) and any(l.startswith("supervisor") for l in labels), labels
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-cpu canvas")
     browser.save_screenshot(str(shots / "charts.png"))
+
+    # The per-endpoint table: ids collapsed, sortable, CPU per request from the app's work
+    # (before the config change and rollback below, which start new web processes).
+    for path in ["/users/1", "/users/2", "/about", "/burn", "/burn", "/orders/550e8400-e29b-41d4-a716-446655440000"]:
+        assert inst.get(path)[0] == 200
+    goto(browser, "endpoints")
+
+    def row(route):
+        rows = browser.find_elements(By.CSS_SELECTOR, f'#endpoints tbody tr[data-route="{route}"]')
+        return [c.text for c in rows[0].find_elements(By.CSS_SELECTOR, "th, td")] if rows else None
+    wait(browser, lambda: (row("/users/:id") or [None, ""])[1] == "2", what="/users/:id counted twice")
+    assert row("/orders/:id")[1] == "1" and row("/users/1") is None
+    header = browser.find_element(By.CSS_SELECTOR, '#endpoints button[data-sort="cpu"]')
+    header.click()  # CPU per request, most first: /burn spins for 30 ms
+    wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, "#endpoints tbody tr").get_attribute("data-route") == "/burn",
+         what="/burn first when sorted by CPU")
+    assert header.find_element(By.XPATH, "..").get_attribute("aria-sort") == "descending"
+    assert float(row("/burn")[6]) >= 25  # ms
+    browser.save_screenshot(str(shots / "endpoints.png"))
+    header.click()  # ascending
+    wait(browser, lambda: header.find_element(By.XPATH, "..").get_attribute("aria-sort") == "ascending", what="ascending")
 
     # A config var: set through the form, a new release v2 is current.
     goto(browser, "config")

@@ -104,7 +104,7 @@ void Dashboard::sample_loop() {
         if (!last_job.empty())
             if (auto j = control_.job(last_job))
                 kind = j->state == JobState::rolled_back ? "rollback" : j->kind;
-        if (auto* mm = std::get_if<Metrics>(&m)) series_.add(unix_now(), *mm, s, kind);
+        if (auto* mm = std::get_if<Metrics>(&m)) series_.add(unix_now(), *mm, s, kind, s ? read_cpu(*s) : std::vector<CpuReading>{});
         // A tick that took long (a slow supervisor loop) is not made up for: skip ahead.
         auto now = std::chrono::steady_clock::now();
         if (now > next + kTick) next = now;

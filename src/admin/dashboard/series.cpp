@@ -1,9 +1,12 @@
 #include "admin/dashboard/series.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include "admin/dashboard/proc_cpu.hpp"
 
 namespace paasrun::admin::dashboard {
 
@@ -39,7 +42,21 @@ std::optional<double> histogram_quantile(double q, const std::vector<double>& bo
     return bounds.empty() ? 0.0 : bounds.back();
 }
 
-void Series::add(double t, const Metrics& m, const AppStatus* s, const std::string& job_kind) {
+std::vector<CpuReading> read_cpu(const AppStatus& s) {
+    std::vector<CpuReading> out;
+    auto add = [&](pid_t pid, std::string label) {
+        if (pid <= 0 || out.size() >= kMaxCpuPerSample) return;
+        if (auto sec = process_cpu_seconds(pid)) out.push_back({pid, std::move(label), *sec});
+    };
+    add(::getpid(), "supervisor");
+    for (const auto& p : s.processes) add(p.pid, p.type == "web" ? p.name + " arbiter" : p.name);
+    for (const auto& w : s.web_workers)
+        add(w.pid, (w.process.empty() ? std::string("web") : w.process) + " worker " + std::to_string(w.index));
+    return out;
+}
+
+void Series::add(double t, const Metrics& m, const AppStatus* s, const std::string& job_kind,
+                 const std::vector<CpuReading>& cpu) {
     std::lock_guard lk(mu_);
     if (s) {
         if (last_release_ >= 0 && s->current_release != last_release_ && s->current_release > 0) {
@@ -52,6 +69,7 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
     if (!last_ || t <= last_t_) {
         last_ = m;
         last_t_ = t;
+        last_cpu_ = cpu;
         return;
     }
     Sample out;
@@ -90,6 +108,13 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
             if (out.rss.size() >= kMaxWorkersPerSample) break;
             out.rss.emplace_back(w.pid, w.rss_bytes);
         }
+    for (const auto& c : cpu) {
+        auto before = std::find_if(last_cpu_.begin(), last_cpu_.end(), [&](const CpuReading& b) { return b.pid == c.pid; });
+        if (before == last_cpu_.end() || out.cpu.size() >= kMaxCpuPerSample) continue;
+        out.cpu.emplace_back(c.pid, static_cast<float>(std::max(0.0, c.seconds - before->seconds) / dt * 100.0));
+        cpu_labels_[c.pid] = c.label;
+    }
+    last_cpu_ = cpu;
     last_ = m;
     last_t_ = t;
     if (ring_.size() < kSeriesCapacity) {
@@ -97,6 +122,13 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
     } else {
         ring_[next_] = std::move(out);
         next_ = (next_ + 1) % kSeriesCapacity;
+    }
+    if (cpu_labels_.size() > kMaxCpuLabels) {  // recycled workers leave labels behind: keep the ring's
+        std::map<pid_t, std::string> keep;
+        for (const auto& sample : ring_)
+            for (const auto& [pid, pct] : sample.cpu)
+                if (auto it = cpu_labels_.find(pid); it != cpu_labels_.end()) keep.insert(*it);
+        cpu_labels_ = std::move(keep);
     }
 }
 
@@ -123,6 +155,16 @@ json Series::json_since(double since) const {
     }
     json rss = json::object();
     for (auto pid : pids) rss[std::to_string(pid)] = json::array();
+    std::vector<pid_t> cpu_pids;
+    for (const auto* s : picked)
+        for (const auto& [pid, pct] : s->cpu)
+            if (std::find(cpu_pids.begin(), cpu_pids.end(), pid) == cpu_pids.end()) cpu_pids.push_back(pid);
+    json cpu = json::object(), cpu_labels = json::object();
+    for (auto pid : cpu_pids) {
+        cpu[std::to_string(pid)] = json::array();
+        auto it = cpu_labels_.find(pid);
+        cpu_labels[std::to_string(pid)] = it == cpu_labels_.end() ? "pid " + std::to_string(pid) : it->second + " (pid " + std::to_string(pid) + ")";
+    }
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     for (const auto* s : picked) {
         t.push_back(s->t);
@@ -138,6 +180,10 @@ json Series::json_since(double since) const {
             rss[std::to_string(pid)].push_back(it == s->rss.end() ? json(nullptr)
                                                                   : json(it->second));
         }
+        for (auto pid : cpu_pids) {
+            auto it = std::find_if(s->cpu.begin(), s->cpu.end(), [&](const auto& p) { return p.first == pid; });
+            cpu[std::to_string(pid)].push_back(it == s->cpu.end() ? json(nullptr) : json(std::round(it->second * 10) / 10));
+        }
     }
     json events = json::array();
     for (const auto& e : events_)
@@ -150,6 +196,8 @@ json Series::json_since(double since) const {
             {"latency_seconds", {{"p50", p50}, {"p95", p95}, {"p99", p99}}},
             {"in_flight", std::move(in_flight)},
             {"rss_bytes", std::move(rss)},
+            {"cpu_percent", std::move(cpu)},
+            {"cpu_labels", std::move(cpu_labels)},
             {"events", std::move(events)}};
 }
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,6 +27,8 @@ namespace paasrun::admin::dashboard {
 inline constexpr std::size_t kSeriesCapacity = 3600;  // one hour at 1 s
 inline constexpr std::size_t kMaxWorkersPerSample = 16;
 inline constexpr std::size_t kMaxEvents = 100;
+inline constexpr std::size_t kMaxCpuPerSample = 32;  // processes + web workers per sample
+inline constexpr std::size_t kMaxCpuLabels = 256;    // pid -> label entries kept (pruned past this)
 
 struct Sample {
     double t = 0;                         // unix time, s
@@ -34,6 +37,14 @@ struct Sample {
     std::optional<double> p50, p95, p99;  // latency (s) of the requests completed in the interval
     std::uint64_t in_flight = 0;
     std::vector<std::pair<pid_t, std::uint64_t>> rss;  // per web worker: pid, RSS bytes
+    std::vector<std::pair<pid_t, float>> cpu;          // per process: pid, % of one core
+};
+
+/// One process's CPU time as the sampler read it (proc_cpu.hpp).
+struct CpuReading {
+    pid_t pid = 0;
+    std::string label;   // "web.1 arbiter", "web.1 worker 2", "clock.1", "supervisor"
+    double seconds = 0;  // user + system CPU seconds so far
 };
 
 struct Event {
@@ -54,7 +65,9 @@ public:
     /// (rates need two readings); counters that went backwards (a restart of paasrun cannot
     /// happen in one process, but a worker's stats file can vanish) count as 0.
     /// `job_kind` is the kind of the job running (or last finished) when the release changed.
-    void add(double t, const Metrics& m, const AppStatus* s, const std::string& job_kind);
+    /// `cpu`: this tick's CPU readings; a pid's percentage needs its reading of the tick before.
+    void add(double t, const Metrics& m, const AppStatus* s, const std::string& job_kind,
+             const std::vector<CpuReading>& cpu = {});
 
     /// The samples newer than `since` (unix s) and every event, in columns for the charts.
     [[nodiscard]] nlohmann::json json_since(double since) const;
@@ -68,6 +81,12 @@ private:
     std::optional<Metrics> last_;
     double last_t_ = 0;
     int last_release_ = -1;
+    std::vector<CpuReading> last_cpu_;
+    std::map<pid_t, std::string> cpu_labels_;
 };
+
+/// What the sampler reads for the CPU chart: the supervisor itself, every supervised
+/// process (a web process's own pid is its arbiter) and every web worker.
+[[nodiscard]] std::vector<CpuReading> read_cpu(const AppStatus& s);
 
 }  // namespace paasrun::admin::dashboard

@@ -149,7 +149,9 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     p.state = paasrun::supervisor::ProcessState::up;
     p.uptime = 3.5;
     s.processes.push_back(p);
-    s.web_workers.push_back(WebWorker{"web.1", 43, 2, 10, 1, 1 << 20, true});
+    s.web_workers.push_back(WebWorker{"web.1", 43, 2, 10, 1, 1 << 20, true, 1, 1e9, std::nullopt});
+    s.web_workers.push_back(
+        WebWorker{"web.1", 44, 2, 0, 0, 1 << 20, true, 2, 2e9, WorkerExitInfo{41, "max-requests", 1.9e9, 60, 1000}});
     auto r = api.handle(req("GET", "/v1/status"));
     REQUIRE(r.status == 200);
     auto b = body_of(r);
@@ -160,6 +162,14 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     CHECK(b.at("processes").at(0).at("last_exit").is_null());
     CHECK(b.at("web_workers").at(0).at("requests") == 10);
     CHECK(b.at("web_workers").at(0).at("release") == "v2");
+    CHECK(b.at("web_workers").at(0).at("slot") == 1);
+    CHECK(b.at("web_workers").at(0).at("age_seconds").get<double>() > 0);
+    CHECK(b.at("web_workers").at(0).at("previous").is_null());
+    const auto& prev = b.at("web_workers").at(1).at("previous");
+    CHECK(prev.at("reason") == "max-requests");
+    CHECK(prev.at("pid") == 41);
+    CHECK(prev.at("age_seconds") == 60);
+    CHECK(prev.at("requests") == 1000);
     CHECK(b.at("ready") == true);
     CHECK(b.at("running_job").is_null());
     // Before any release: the process runs the app dir as-is.

@@ -114,3 +114,46 @@ TEST_CASE("prometheus: sample values", "[admin][metrics]") {
     CHECK(format_sample_value(-std::numeric_limits<double>::infinity()) == "-Inf");
     CHECK(format_sample_value(std::nan("")) == "NaN");
 }
+
+TEST_CASE("prometheus: the per-endpoint families and the web workers' start and previous exit", "[admin][metrics]") {
+    Metrics m = sample_metrics();
+    EndpointStats e;
+    e.route = "/users/:id";
+    e.requests = 3;
+    e.by_class = {0, 2, 0, 0, 1};
+    e.latency_sum_seconds = 0.5;
+    e.p50 = 0.125;
+    e.p99 = 0.25;
+    e.cpu_seconds = 0.03;
+    e.cpu_requests = 3;
+    m.endpoints.push_back(e);
+    EndpointStats odd;
+    odd.route = "/a\"b";  // label values are escaped
+    odd.requests = 1;
+    odd.by_class = {0, 1, 0, 0, 0};
+    m.endpoints.push_back(odd);
+    AppStatus s;
+    WebWorker w;
+    w.process = "web.1";
+    w.pid = 77;
+    w.index = 2;
+    w.started_unix = 1700000000;
+    w.previous = WorkerExitInfo{70, "max-requests", 1699999999, 30, 1000};
+    s.web_workers.push_back(w);
+    auto text = format_prometheus(m, s);
+    CHECK(has_line(text, "# TYPE paasrun_endpoint_requests_total counter"));
+    CHECK(has_line(text, "paasrun_endpoint_requests_total{route=\"/users/:id\",status_class=\"2xx\"} 2"));
+    CHECK(has_line(text, "paasrun_endpoint_requests_total{route=\"/users/:id\",status_class=\"5xx\"} 1"));
+    CHECK(has_line(text, "paasrun_endpoint_requests_total{route=\"/a\\\"b\",status_class=\"2xx\"} 1"));
+    CHECK(has_line(text, "# TYPE paasrun_endpoint_request_duration_seconds summary"));
+    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds{route=\"/users/:id\",quantile=\"0.5\"} 0.125"));
+    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds{route=\"/users/:id\",quantile=\"0.99\"} 0.25"));
+    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds_count{route=\"/users/:id\"} 3"));
+    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds_sum{route=\"/users/:id\"} 0.5"));
+    // No quantiles for a route without them, but its count and sum.
+    CHECK(text.find("route=\"/a\\\"b\",quantile") == std::string::npos);
+    CHECK(has_line(text, "paasrun_endpoint_cpu_seconds_total{route=\"/users/:id\"} 0.03"));
+    CHECK(has_line(text, "paasrun_endpoint_cpu_measured_requests_total{route=\"/users/:id\"} 3"));
+    CHECK(has_line(text, "paasrun_web_worker_start_time_seconds{process=\"web.1\",slot=\"2\",pid=\"77\"} 1700000000"));
+    CHECK(has_line(text, "paasrun_web_worker_previous_exit{process=\"web.1\",slot=\"2\",reason=\"max-requests\"} 1"));
+}

@@ -149,14 +149,76 @@ async function loadOverview() {
   $("facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   fillTable("processes", s.processes.map((p) =>
     cells(p.type, p.name, p.pid || "", p.state, p.phase, p.release || "", duration(p.uptime_seconds), p.restarts, p.last_exit || "")));
-  fillTable("workers", s.web_workers.map((w) =>
-    cells(w.process, w.pid, w.release || "", w.requests, w.in_flight, mb(w.rss_bytes), w.ready ? "yes" : "no")));
+  const workers = [...s.web_workers].sort((a, b) => a.process.localeCompare(b.process) || a.slot - b.slot || a.pid - b.pid);
+  fillTable("workers", workers.map((w) =>
+    cells(w.process, w.slot || "", w.pid, w.release || "", w.requests, w.in_flight, mb(w.rss_bytes),
+      duration(w.age_seconds), w.ready ? "yes" : "no", previousWorker(w.previous))));
+}
+
+// "max-requests (pid 41, ran 2m 3s, 1000 requests)"; empty for a slot's first worker.
+function previousWorker(p) {
+  if (!p) return "";
+  const bits = [];
+  if (p.pid) bits.push("pid " + p.pid);
+  if (p.exited_unix) bits.push("ran " + duration(p.age_seconds));
+  if (p.exited_unix) bits.push(p.requests + " requests");
+  return p.reason + (bits.length ? " (" + bits.join(", ") + ")" : "");
+}
+
+// ---------------------------------------------------------------- endpoints
+
+let endpointRows = [];
+let endpointSort = { key: "requests", desc: true };
+
+function endpointValue(r, key) {
+  switch (key) {
+    case "route": return r.route;
+    case "p50": return r.latency_seconds.p50;
+    case "p99": return r.latency_seconds.p99;
+    case "cpu": return r.cpu_seconds_per_request;
+    default: return r[key];
+  }
+}
+
+function renderEndpoints() {
+  const { key, desc } = endpointSort;
+  const rows = [...endpointRows].sort((a, b) => {
+    const x = endpointValue(a, key), y = endpointValue(b, key);
+    if (x === y) return 0;
+    if (x === null || x === undefined) return 1;  // unmeasured last, either direction
+    if (y === null || y === undefined) return -1;
+    const c = typeof x === "string" ? x.localeCompare(y) : x - y;
+    return desc ? -c : c;
+  });
+  const ms = (v) => (v === null || v === undefined ? "—" : (v * 1000).toFixed(v < 0.01 ? 3 : 1));
+  fillTable("endpoints", rows.length ? rows.map((r) => el("tr", { "data-route": r.route },
+    el("th", { scope: "row" }, r.route), el("td", {}, r.requests), el("td", {}, r.errors_4xx), el("td", {}, r.errors_5xx),
+    el("td", {}, ms(r.latency_seconds.p50)), el("td", {}, ms(r.latency_seconds.p99)), el("td", {}, ms(r.cpu_seconds_per_request))))
+    : [el("tr", {}, el("td", { colspan: "7" }, "No requests yet."))]);
+  for (const th of $("endpoints").querySelectorAll("th[aria-sort]")) {
+    const k = th.querySelector("button").dataset.sort;
+    th.setAttribute("aria-sort", k === key ? (desc ? "descending" : "ascending") : "none");
+  }
+}
+
+async function loadEndpoints() {
+  const d = await api("GET", "/v1/endpoints");
+  endpointRows = d.routes;
+  renderEndpoints();
+}
+
+for (const b of document.querySelectorAll("#endpoints button[data-sort]")) {
+  b.addEventListener("click", () => {
+    const k = b.dataset.sort;
+    endpointSort = { key: k, desc: endpointSort.key === k ? !endpointSort.desc : k !== "route" };
+    renderEndpoints();
+  });
 }
 
 // ---------------------------------------------------------------- charts
 
 const charts = {};
-const series = { t: [], count: [], rps: [[], [], [], [], []], p50: [], p95: [], p99: [], err: [], rss: {}, events: [] };
+const series = { t: [], count: [], rps: [[], [], [], [], []], p50: [], p95: [], p99: [], err: [], rss: {}, cpu: {}, cpuLabels: {}, events: [] };
 let seriesSince = 0;
 const CLASS_COLORS = ["#6b7280", "#15803d", "#1d4ed8", "#b45309", "#b91c1c"];
 
@@ -201,6 +263,8 @@ function makeChart(id, seriesOpts) {
 }
 
 function rssPids() { return Object.keys(series.rss); }
+function cpuPids() { return Object.keys(series.cpu); }
+const PALETTE = ["#1d4ed8", "#15803d", "#b45309", "#7c3aed", "#0e7490", "#be185d", "#4d7c0f", "#b91c1c"];
 
 function ensureCharts() {
   if (!window.uPlot) return false;
@@ -219,6 +283,13 @@ function ensureCharts() {
     charts.rss = makeChart("chart-rss", pids.map((p, i) => ({ label: "pid " + p, stroke: palette[i % palette.length], width: 2 })));
     charts.rssPids = pids.join(",");
   }
+  const cpids = cpuPids();
+  if (!charts.cpu || charts.cpuPids !== cpids.join(",")) {
+    if (charts.cpu) charts.cpu.destroy();
+    $("chart-cpu").replaceChildren();
+    charts.cpu = makeChart("chart-cpu", cpids.map((p, i) => ({ label: series.cpuLabels[p] || "pid " + p, stroke: PALETTE[i % PALETTE.length], width: 2 })));
+    charts.cpuPids = cpids.join(",");
+  }
   return true;
 }
 
@@ -232,6 +303,10 @@ function trim() {
   for (const p of rssPids()) {
     series.rss[p].splice(0, excess);
     if (series.rss[p].every((v) => v === null)) delete series.rss[p];
+  }
+  for (const p of cpuPids()) {
+    series.cpu[p].splice(0, excess);
+    if (series.cpu[p].every((v) => v === null)) delete series.cpu[p];
   }
 }
 
@@ -257,6 +332,12 @@ async function loadSeries() {
     for (const v of values) series.rss[pid].push(v === null ? null : v / 1048576);
   }
   for (const pid of rssPids()) while (series.rss[pid].length < series.t.length) series.rss[pid].push(null);
+  for (const [pid, values] of Object.entries(d.cpu_percent || {})) {
+    if (!series.cpu[pid]) series.cpu[pid] = new Array(before).fill(null);
+    for (const v of values) series.cpu[pid].push(v);
+  }
+  for (const pid of cpuPids()) while (series.cpu[pid].length < series.t.length) series.cpu[pid].push(null);
+  Object.assign(series.cpuLabels, d.cpu_labels || {});
   series.events = d.events;
   if (n) seriesSince = d.t[n - 1];
   trim();
@@ -269,10 +350,11 @@ async function loadSeries() {
   charts.latency.setData([series.t, series.p50, series.p95, series.p99]);
   charts.errors.setData([series.t, series.err]);
   charts.rss.setData([series.t, ...rssPids().map((p) => series.rss[p])]);
+  charts.cpu.setData([series.t, ...cpuPids().map((p) => series.cpu[p])]);
 }
 
 window.addEventListener("resize", () => {
-  for (const k of ["rps", "latency", "errors", "rss"]) {
+  for (const k of ["rps", "latency", "errors", "rss", "cpu"]) {
     const c = charts[k];
     if (c) c.setSize({ width: Math.max(280, c.root.parentNode.clientWidth), height: 200 });
   }
@@ -459,8 +541,8 @@ function fillLogProcs() {
 
 // ---------------------------------------------------------------- routing
 
-const loaders = { overview: loadOverview, charts: loadSeries, releases: loadReleases, config: loadConfig, scale: loadScale, logs: async () => { if (!lastStatus) lastStatus = await api("GET", "/v1/status"); fillLogProcs(); } };
-const intervals = { overview: 2000, charts: 1000, releases: 5000 };
+const loaders = { overview: loadOverview, charts: loadSeries, endpoints: loadEndpoints, releases: loadReleases, config: loadConfig, scale: loadScale, logs: async () => { if (!lastStatus) lastStatus = await api("GET", "/v1/status"); fillLogProcs(); } };
+const intervals = { overview: 2000, charts: 1000, endpoints: 2000, releases: 5000 };
 let timer = null;
 let current = null;
 
