@@ -76,6 +76,23 @@ PyObject* port_receive(PyObject* self, PyObject*) {
     // After the response (uvicorn does the same) or once the client is gone: disconnect.
     if (!p->ex || p->sink == nullptr || p->ex->disconnected.load()) return disconnect_message(n);
     if (p->body_done) Py_RETURN_NONE;
+    if (BodySource* src = p->ex->request.stream) {
+        // Streamed: whatever arrived so far, or wait (the front end wakes the channel when
+        // more arrives: wants_body).
+        std::string_view data = src->available();
+        bool end = src->ended();
+        if (data.empty() && !end) {
+            p->ex->wants_body.store(true);
+            Py_RETURN_NONE;
+        }
+        PyObject* bytes = data.empty() ? Py_NewRef(n.v_empty_bytes.get())
+                                       : PyBytes_FromStringAndSize(
+                                             data.data(), static_cast<Py_ssize_t>(data.size()));
+        if (bytes == nullptr) return nullptr;
+        src->take(data.size());
+        p->body_done = end;
+        return body_message(n, bytes, !end);
+    }
     const wsgi::Body& body = p->ex->request.body;
     if (body.fd < 0) {
         p->body_done = true;
