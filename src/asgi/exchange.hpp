@@ -6,7 +6,8 @@
 // The worker fills `request` and `sink`, then Runtime::submit()s the exchange. From then on:
 //   - the runtime builds the `http` scope from `request` and runs the app's task; its send()
 //     calls go to `sink` (never blocking);
-//   - the worker may set `disconnected` or ask for a wake-up (Runtime::notify) at any time;
+//   - the worker may set `disconnected` or ask for a wake-up (Runtime::notify) at any time
+//     (body bytes arrived for a receive() that waits: `wants_body`);
 //   - once the sink reported the response complete (ResponseSink::Step::complete, or after
 //     fail()), the runtime never touches `request` or `sink` again: the connection may
 //     already be serving its next request. A task that keeps running (a background task)
@@ -25,6 +26,22 @@ struct _object;  // PyObject, opaque here
 
 namespace paasrun::asgi {
 
+/// A request body that is still arriving: the front end reads it from the socket with
+/// back-pressure (it stops reading while a bounded amount waits here) and receive() takes it.
+/// Loop thread, GIL held; never used after the response is complete.
+class BodySource {
+public:
+    /// Body bytes received and not yet taken (valid until take()).
+    [[nodiscard]] virtual std::string_view available() const = 0;
+    /// Every body byte has arrived (available() is the last of it).
+    [[nodiscard]] virtual bool ended() const = 0;
+    /// The app took the first `n` available bytes (the front end may read more).
+    virtual void take(std::size_t n) = 0;
+
+protected:
+    virtual ~BodySource() = default;
+};
+
 /// The request as the front end parsed it (views into the connection's buffers, valid until
 /// the response is complete).
 struct RequestView {
@@ -40,7 +57,8 @@ struct RequestView {
     std::uint16_t server_port = 0;
     std::string_view root_path;   // --root-path ("" = none)
     std::string_view request_id;  // for log lines
-    wsgi::Body body;              // whole body, already read by the front end
+    wsgi::Body body;              // the whole body, when `stream` is null
+    BodySource* stream = nullptr;  // the body as it arrives (null: no body, or `body`)
 };
 
 /// Where the app's response goes (the worker encodes it for the wire). Every call happens on
@@ -82,6 +100,7 @@ struct Exchange {
     // Either thread.
     std::atomic<bool> disconnected{false};  // the client went away (worker sets it)
     std::atomic<bool> wants_room{false};    // the app waits for the output to drain
+    std::atomic<bool> wants_body{false};    // receive() waits for body bytes to arrive
 
     // Loop thread only: the Python channel of the running task (a strong reference, dropped
     // when the task ends).

@@ -1,8 +1,8 @@
-// The Python half of the ASGI runtime, compiled once per worker from this source: the per-
-// request Channel (receive/send coroutines over the C++ Port), the Server that starts a task
-// per request, the Lifespan protocol and the loop helpers. The C++ half (runtime.cpp) builds
-// scopes, moves bytes and wakes waiters; the coroutines stay in Python because apps await
-// them and asyncio's machinery is Python's.
+// The Python half of the ASGI runtime, compiled once per worker from this source: the slow
+// paths of a request (waiting in receive(), the Task of a request that suspends, its stack
+// on a timeout), the Lifespan protocol and the loop helpers. The C++ half (port.cpp) builds
+// scopes, runs each request's coroutine eagerly, answers receive()/send() with awaitables
+// that complete at once when they can, moves bytes and wakes waiters.
 #pragma once
 
 namespace paasrun::asgi {
@@ -11,6 +11,7 @@ inline constexpr const char* kGlueSource = R"PY(
 import asyncio
 import inspect
 import traceback
+import types
 
 
 class ClientDisconnected(OSError):
@@ -28,75 +29,92 @@ def new_loop(prefer_uvloop):
     return asyncio.new_event_loop(), "asyncio"
 
 
-class Channel:
-    """receive() and send() of one request; `port` is the C++ side."""
+async def wait_receive(port):
+    """receive() when no message is ready yet: wait for the front end's wake-up."""
+    message = port.poll_receive()
+    while message is None:
+        await port.recv_wait()
+        message = port.poll_receive()
+    return message
 
-    __slots__ = ("port", "loop", "task", "recv_waiter", "send_waiter", "receive", "send")
 
-    def __init__(self, port, loop):
-        self.port = port
-        self.loop = loop
-        self.task = None
-        self.recv_waiter = None
-        self.send_waiter = None
-        self.receive = self._receive
-        # C: returns an awaitable (a shared done future, or send_waiter when the output is
-        # above its high-water mark), so a send costs no coroutine.
-        self.send = port.send
+_enter_task = asyncio.tasks._enter_task
+_leave_task = asyncio.tasks._leave_task
 
-    async def _receive(self):
-        port = self.port
-        message = port.receive()
-        while message is None:
-            self.recv_waiter = waiter = self.loop.create_future()
-            await waiter
-            message = port.receive()
-        return message
 
-    def wake(self):
-        for name in ("recv_waiter", "send_waiter"):
-            waiter = getattr(self, name)
-            if waiter is not None:
-                setattr(self, name, None)
-                if not waiter.done():
-                    waiter.set_result(None)
+def format_exception(exc):
+    return "".join(traceback.format_exception(exc))
 
-    def cancel_with_stack(self):
-        task = self.task
-        if task is None or task.done():
-            return ""
-        # Task.print_stack() shows only the outermost coroutine: follow the await chain
-        # down to where the app is actually waiting.
-        frames, coro = [], task.get_coro()
-        while coro is not None:
-            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-            if frame is not None:
-                frames.append((frame, frame.f_lineno))
-            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-        task.cancel()
-        return "".join(traceback.StackSummary.extract(frames).format())
+
+@types.coroutine
+def _resume(coro, yielded):
+    """Goes on with `coro`, which already ran eagerly until it yielded `yielded` (what a
+    Task step would have seen), as `yield from coro` would: values and exceptions the
+    Task sends in are passed through."""
+    while True:
+        try:
+            value = yield yielded
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as e:
+            try:
+                yielded = coro.throw(e)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coro.send(value)
+            except StopIteration as stop:
+                return stop.value
+
+
+def cancel_with_stack(task):
+    if task is None or task.done():
+        return ""
+    # Task.print_stack() shows only the outermost coroutine: follow the await chain
+    # down to where the app is actually waiting.
+    frames, coro = [], task.get_coro()
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            frames.append((frame, frame.f_lineno))
+        nxt = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if nxt is None and getattr(coro, "gi_code", None) is _resume.__code__ and frame is not None:
+            nxt = frame.f_locals.get("coro")
+        coro = nxt
+    task.cancel()
+    return "".join(traceback.StackSummary.extract(frames).format())
 
 
 class Server:
+    """The request side. Each request gets a Task (start), and the C++ side runs the app's
+    first step at once, before the Task's first turn, with the Task entered as the current
+    task (sniffio, anyio and asyncio.timeout need one) and in the Task's context: a request
+    that completes in that step is answered in the same io_context::poll, no loop turn."""
+
     def __init__(self, app, loop):
         self.app = app
         self.loop = loop
         self.state = None  # the lifespan state, when the app supports lifespan
 
-    def start(self, port, scope):
-        if self.state is not None:
-            scope["state"] = self.state.copy()
-        channel = Channel(port, self.loop)
-        task = channel.task = self.loop.create_task(self._run(channel, scope))
-        return channel
+    def start(self, port, cell, context):
+        return self.loop.create_task(self._run(port, cell), context=context)
 
-    async def _run(self, channel, scope):
+    async def _run(self, port, cell):
+        # The C side ran the app's first step eagerly, as this Task's current task, then set
+        # cell[0] to what is left to await (None: the request ended in that step, and the C
+        # side already reported it).
+        awaitable = cell[0]
+        if awaitable is None:
+            return
+        cell[0] = None
         try:
-            await self.app(scope, channel.receive, channel.send)
+            await awaitable
         except BaseException as e:
-            channel.port.finish(traceback.format_exc(), isinstance(e, (ClientDisconnected, asyncio.CancelledError)))
+            port.finish(traceback.format_exc(), isinstance(e, (ClientDisconnected, asyncio.CancelledError)))
         else:
-            channel.port.finish(None, False)
+            port.finish(None, False)
 
     async def drain(self, grace):
         # Request tasks are the ones running _run (no registry on the hot path).

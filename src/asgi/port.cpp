@@ -1,5 +1,12 @@
-// The Port: the C++ object behind one request's receive() and send() (glue.Channel wraps it
-// in the coroutines apps await), and the `http` scope. Loop thread, GIL held throughout.
+// The Port: the C++ object behind one request's receive() and send(), the `http` scope, and
+// the eager start of the app's coroutine. Loop thread, GIL held throughout.
+//
+// The fast path of a request creates no Future, no Task and no loop turn: start_request runs
+// the app's coroutine's first step at once (inside io_context::poll, in a copy of the context
+// as a Task would), receive() and send() return Ready awaitables that complete without
+// suspending, and a response that is complete when the step returns goes out in the same
+// poll. Only a coroutine that really suspends (it awaits a future: I/O, sleep, a body still
+// arriving, room in the output) is handed to a Task (glue Server.start with _resume).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "asgi/runtime_impl.hpp"
@@ -26,6 +34,9 @@ struct PortObject {
     PyObject_HEAD Runtime::Impl* impl;
     std::shared_ptr<Exchange> ex;  // null once the task ended
     ResponseSink* sink;            // null once the response is complete
+    PyObject* recv_waiter;         // futures receive()/send() wait on (strong, or null)
+    PyObject* send_waiter;
+    PyObject* task;  // the Task, once the coroutine suspended (strong, dropped at the end)
     std::uint64_t body_pos;
     bool body_done;  // the last http.request message was delivered
     bool started;    // http.response.start was sent
@@ -37,6 +48,9 @@ PortObject* as_port(PyObject* self) {
 
 void port_dealloc(PyObject* self) {
     auto* p = as_port(self);
+    Py_CLEAR(p->recv_waiter);
+    Py_CLEAR(p->send_waiter);
+    Py_CLEAR(p->task);
     p->ex.~shared_ptr<Exchange>();
     PyTypeObject* tp = Py_TYPE(self);
     tp->tp_free(self);
@@ -69,13 +83,31 @@ PyObject* body_message(Names& n, PyObject* bytes_owned, bool more) {
     return m.release();
 }
 
-// receive(): the next http.request message, http.disconnect, or None (wait for a wake-up).
-PyObject* port_receive(PyObject* self, PyObject*) {
+// poll_receive(): the next http.request message, http.disconnect, or None (wait for a
+// wake-up).
+PyObject* port_poll_receive(PyObject* self, PyObject*) {
     auto* p = as_port(self);
     Names& n = p->impl->names;
     // After the response (uvicorn does the same) or once the client is gone: disconnect.
     if (!p->ex || p->sink == nullptr || p->ex->disconnected.load()) return disconnect_message(n);
     if (p->body_done) Py_RETURN_NONE;
+    if (BodySource* src = p->ex->request.stream) {
+        // Streamed: whatever arrived so far, or wait (the front end wakes the channel when
+        // more arrives: wants_body).
+        std::string_view data = src->available();
+        bool end = src->ended();
+        if (data.empty() && !end) {
+            p->ex->wants_body.store(true);
+            Py_RETURN_NONE;
+        }
+        PyObject* bytes = data.empty() ? Py_NewRef(n.v_empty_bytes.get())
+                                       : PyBytes_FromStringAndSize(
+                                             data.data(), static_cast<Py_ssize_t>(data.size()));
+        if (bytes == nullptr) return nullptr;
+        src->take(data.size());
+        p->body_done = end;
+        return body_message(n, bytes, !end);
+    }
     const wsgi::Body& body = p->ex->request.body;
     if (body.fd < 0) {
         p->body_done = true;
@@ -105,6 +137,49 @@ PyObject* port_receive(PyObject* self, PyObject*) {
     p->body_pos += want;
     p->body_done = p->body_pos >= body.size;
     return body_message(n, bytes.release(), !p->body_done);
+}
+
+// receive() -> an awaitable: Ready(message) when one is there, else glue wait_receive(port).
+PyObject* port_receive(PyObject* self, PyObject*) {
+    PyRef message(port_poll_receive(self, nullptr));
+    if (!message) return nullptr;
+    Runtime::Impl& im = *as_port(self)->impl;
+    if (message.get() == Py_None) return PyObject_CallOneArg(im.wait_receive_fn.get(), self);
+    return new_ready(im, message.get()).release();
+}
+
+// recv_wait() -> a new future that wake() resolves (glue wait_receive awaits it).
+PyObject* port_recv_wait(PyObject* self, PyObject*) {
+    auto* p = as_port(self);
+    PyRef waiter(PyObject_CallMethod(p->impl->loop.get(), "create_future", nullptr));
+    if (!waiter) return nullptr;
+    Py_XSETREF(p->recv_waiter, Py_NewRef(waiter.get()));
+    return waiter.release();
+}
+
+// Resolves a waiter (if any and not done), dropping it.
+bool settle(PyObject*& slot) {
+    PyObject* w = std::exchange(slot, nullptr);
+    if (w == nullptr) return true;
+    PyRef owned(w);
+    PyRef done(PyObject_CallMethod(w, "done", nullptr));
+    if (!done) return false;
+    if (done.get() == Py_True) return true;
+    PyRef r(PyObject_CallMethod(w, "set_result", "O", Py_None));
+    return static_cast<bool>(r);
+}
+
+// wake(): the front end has news (body bytes, room in the output, the client is gone).
+PyObject* port_wake(PyObject* self, PyObject*) {
+    auto* p = as_port(self);
+    if (!settle(p->recv_waiter) || !settle(p->send_waiter)) return nullptr;
+    Py_RETURN_NONE;
+}
+
+// cancel_with_stack() -> the stack of the suspended coroutine ("" without a Task); cancels.
+PyObject* port_cancel_with_stack(PyObject* self, PyObject*) {
+    auto* p = as_port(self);
+    return PyObject_CallOneArg(p->impl->cancel_fn.get(), p->task != nullptr ? p->task : Py_None);
 }
 
 PyObject* raise_runtime(const char* fmt_text, PyObject* type_name) {
@@ -169,13 +244,14 @@ PyObject* do_start(PortObject* p, PyObject* message) {
 
 PyObject* ready(PortObject* p) { return Py_NewRef(p->impl->ready.get()); }
 
-// What send() returns: the shared done future, or a new future the task awaits until the
-// connection drained its output (Channel.wake resolves channel.send_waiter).
+// What send() returns: the shared Ready(None), or a new future the task awaits until the
+// connection drained its output (wake() resolves send_waiter).
 PyObject* step_result(PortObject* p, ResponseSink::Step step) {
     if (step == ResponseSink::Step::complete) p->sink = nullptr;
     if (step != ResponseSink::Step::wait || !p->ex || p->ex->channel == nullptr) return ready(p);
     PyRef waiter(PyObject_CallMethod(p->impl->loop.get(), "create_future", nullptr));
-    if (!waiter || PyObject_SetAttrString(p->ex->channel, "send_waiter", waiter.get()) != 0) return nullptr;
+    if (!waiter) return nullptr;
+    Py_XSETREF(p->send_waiter, Py_NewRef(waiter.get()));
     return waiter.release();
 }
 
@@ -257,9 +333,29 @@ PyObject* port_send(PyObject* self, PyObject* message) {
     return is_body ? do_body(p, message) : do_pathsend(p, message);
 }
 
-// finish(traceback_or_None, quiet): the task ended.
+// The app's coroutine ended (`text`: its traceback, empty when it returned).
+void finish(PortObject* p, std::string_view text, bool quiet) {
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    if (p->sink != nullptr) {
+        p->sink->fail(text, quiet != 0);
+        p->sink = nullptr;
+    } else if (!text.empty() && quiet == 0) {
+        log::error("asgi", "app raised after its response was complete traceback={}",
+                   log::quote(text));
+    }
+    Py_CLEAR(p->recv_waiter);
+    Py_CLEAR(p->send_waiter);
+    Py_CLEAR(p->task);  // the loop holds the running Task
+    if (p->ex) {
+        PyObject* ch = p->ex->channel;
+        p->ex->channel = nullptr;
+        p->ex.reset();
+        Py_XDECREF(ch);
+    }
+}
+
+// finish(traceback_or_None, quiet): the Task ended (glue Server._run).
 PyObject* port_finish(PyObject* self, PyObject* args) {
-    auto* p = as_port(self);
     PyObject* tb = nullptr;
     int quiet = 0;
     if (!PyArg_ParseTuple(args, "Op", &tb, &quiet)) return nullptr;
@@ -270,29 +366,62 @@ PyObject* port_finish(PyObject* self, PyObject* args) {
         if (s == nullptr) return nullptr;
         text = {s, static_cast<std::size_t>(len)};
     }
-    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    if (p->sink != nullptr) {
-        p->sink->fail(text, quiet != 0);
-        p->sink = nullptr;
-    } else if (!text.empty() && quiet == 0) {
-        log::error("asgi", "app raised after its response was complete traceback={}",
-                   log::quote(text));
-    }
-    if (p->ex) {
-        PyObject* ch = p->ex->channel;
-        p->ex->channel = nullptr;
-        p->ex.reset();
-        Py_XDECREF(ch);
-    }
+    finish(as_port(self), text, quiet != 0);
     Py_RETURN_NONE;
 }
 
 PyMethodDef kPortMethods[] = {
-    {"receive", port_receive, METH_NOARGS, "next http.request / http.disconnect message, or None"},
-    {"send", port_send, METH_O, "send an ASGI message; True: wait for room"},
+    {"receive", port_receive, METH_NOARGS, "ASGI receive(): an awaitable of the next message"},
+    {"send", port_send, METH_O, "ASGI send(message): an awaitable"},
+    {"poll_receive", port_poll_receive, METH_NOARGS,
+     "next http.request / http.disconnect message, or None"},
+    {"recv_wait", port_recv_wait, METH_NOARGS, "a future resolved by the next wake()"},
+    {"wake", port_wake, METH_NOARGS, "resolve the waiters"},
+    {"cancel_with_stack", port_cancel_with_stack, METH_NOARGS, "cancel the task, return its stack"},
     {"finish", port_finish, METH_VARARGS, "the task ended"},
     {nullptr, nullptr, 0, nullptr},
 };
+
+// Bound once per request for the app's receive and send (cheaper than attribute lookups).
+PyMethodDef kReceiveDef = {"receive", port_receive, METH_NOARGS, "ASGI receive()"};
+PyMethodDef kSendDef = {"send", port_send, METH_O, "ASGI send(message)"};
+
+// ---- Ready: an awaitable that completes at once ---------------------------------------
+
+struct ReadyObject {
+    PyObject_HEAD PyObject* value;  // null: completes with None
+};
+
+void ready_dealloc(PyObject* self) {
+    Py_CLEAR(reinterpret_cast<ReadyObject*>(self)->value);
+    PyTypeObject* tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+PyObject* ready_self(PyObject* self) { return Py_NewRef(self); }
+
+// The iterator's first step ends it with the value, as a done future's __await__ does
+// (StopIteration(value)); a shared Ready(None) can be awaited any number of times.
+PyObject* ready_next(PyObject* self) {
+    auto* r = reinterpret_cast<ReadyObject*>(self);
+    if (r->value == nullptr) return nullptr;
+    PyRef value(std::exchange(r->value, nullptr));
+    PyRef stop(PyObject_CallOneArg(PyExc_StopIteration, value.get()));
+    if (stop) PyErr_SetObject(PyExc_StopIteration, stop.get());
+    return nullptr;
+}
+
+PyType_Slot kReadySlots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(ready_dealloc)},
+    {Py_am_await, reinterpret_cast<void*>(ready_self)},
+    {Py_tp_iter, reinterpret_cast<void*>(ready_self)},
+    {Py_tp_iternext, reinterpret_cast<void*>(ready_next)},
+    {0, nullptr},
+};
+
+PyType_Spec kReadySpec = {"paasrun.asgi.Ready", sizeof(ReadyObject), 0, Py_TPFLAGS_DEFAULT,
+                          kReadySlots};
 
 PyType_Slot kPortSlots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(port_dealloc)},
@@ -346,11 +475,26 @@ bool Names::init() {
            intern(v_pathsend, "http.response.pathsend") && intern(v_start, "http.response.start") &&
            intern(v_body, "http.response.body") &&
            static_cast<bool>(v_empty_bytes = PyRef(PyBytes_FromStringAndSize(nullptr, 0))) &&
-           intern(v_empty_str, "");
+           intern(v_empty_str, "") && intern(v_https, "https") && intern(state, "state") &&
+           intern(m_get, "GET") && intern(m_post, "POST") && intern(m_head, "HEAD") &&
+           intern(m_put, "PUT") && intern(m_delete, "DELETE") && intern(m_patch, "PATCH") &&
+           intern(m_options, "OPTIONS");
 }
 
 PyRef make_port_type() {
     return PyRef(PyType_FromSpec(&kPortSpec));
+}
+
+PyRef make_ready_type() {
+    return PyRef(PyType_FromSpec(&kReadySpec));
+}
+
+PyRef new_ready(Runtime::Impl& impl, PyObject* value) {
+    auto* tp = reinterpret_cast<PyTypeObject*>(impl.ready_type.get());
+    PyObject* o = tp->tp_alloc(tp, 0);
+    if (o == nullptr) return {};
+    reinterpret_cast<ReadyObject*>(o)->value = value == Py_None ? nullptr : Py_NewRef(value);
+    return PyRef(o);
 }
 
 PyRef new_port(Runtime::Impl& impl, std::shared_ptr<Exchange> ex) {
@@ -361,21 +505,79 @@ PyRef new_port(Runtime::Impl& impl, std::shared_ptr<Exchange> ex) {
     p->impl = &impl;
     new (&p->ex) std::shared_ptr<Exchange>(std::move(ex));
     p->sink = p->ex->sink;
+    p->recv_waiter = nullptr;
+    p->send_waiter = nullptr;
+    p->task = nullptr;
     p->body_pos = 0;
     p->body_done = false;
     p->started = false;
     return PyRef(o);
 }
 
+namespace {
+
+// A str for `s`, reusing `cached` while the text stays the same (the listener's address,
+// the peer of a keep-alive connection, --root-path).
+PyObject* cached_str(std::string_view s, std::string& key, PyRef& cached) {
+    if (!cached || key != s) {
+        cached = PyRef(str_of(s));
+        if (!cached) return nullptr;
+        key.assign(s);
+    }
+    return Py_NewRef(cached.get());
+}
+
+PyObject* method_str(Names& n, std::string_view m) {
+    const PyRef* known = nullptr;
+    switch (m.size()) {
+        case 3: known = m == "GET" ? &n.m_get : m == "PUT" ? &n.m_put : nullptr; break;
+        case 4: known = m == "POST" ? &n.m_post : m == "HEAD" ? &n.m_head : nullptr; break;
+        case 5: known = m == "PATCH" ? &n.m_patch : nullptr; break;
+        case 6: known = m == "DELETE" ? &n.m_delete : nullptr; break;
+        case 7: known = m == "OPTIONS" ? &n.m_options : nullptr; break;
+        default: break;
+    }
+    return known != nullptr ? Py_NewRef(known->get()) : str_of(m);
+}
+
+PyObject* header_pair(std::string_view lower_name, std::string_view value) {
+    PyObject* pair = PyTuple_New(2);
+    if (pair == nullptr) return nullptr;
+    PyObject* k = bytes_of(lower_name);
+    PyObject* v = k != nullptr ? bytes_of(value) : nullptr;
+    if (v == nullptr) {
+        Py_XDECREF(k);
+        Py_DECREF(pair);
+        return nullptr;
+    }
+    PyTuple_SET_ITEM(pair, 0, k);
+    PyTuple_SET_ITEM(pair, 1, v);
+    return pair;
+}
+
+}  // namespace
+
 PyRef Runtime::Impl::build_scope(const RequestView& r) {
     Names& n = names;
-    PyRef scope(PyDict_New());
+    if (!scope_template) {
+        // The keys in scope order with their constant values; each request copies it (a
+        // dict copy is one allocation and a memcpy) and overwrites the rest in place.
+        PyRef t(PyDict_New());
+        asgi_template = PyRef(PyDict_New());
+        if (!t || !asgi_template || !put_ref(asgi_template.get(), n.version, n.v_30) ||
+            !put_ref(asgi_template.get(), n.spec_version, n.v_24))
+            return {};
+        const PyRef* keys[] = {&n.type,   &n.asgi,     &n.http_version, &n.method,
+                               &n.scheme, &n.path,     &n.raw_path,     &n.query_string,
+                               &n.root_path, &n.headers, &n.client,     &n.server,
+                               &n.extensions};
+        for (const PyRef* k : keys)
+            if (!put_ref(t.get(), *k, n.v_http)) return {};
+        scope_template = std::move(t);
+    }
+    PyRef scope(PyDict_Copy(scope_template.get()));
     if (!scope) return {};
     PyObject* s = scope.get();
-    PyRef asgi_info(PyDict_New());
-    if (!asgi_info || !put_ref(asgi_info.get(), n.version, n.v_30) ||
-        !put_ref(asgi_info.get(), n.spec_version, n.v_24))
-        return {};
 
     http::percent_decode(strip_root(r.raw_path, r.root_path), scratch);
     if (scratch.empty()) scratch = "/";
@@ -389,44 +591,132 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
         scratch.assign(h.name);
         for (auto& c : scratch)
             if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        PyObject* pair =
-            Py_BuildValue("(y#y#)", scratch.data(), static_cast<Py_ssize_t>(scratch.size()),
-                          h.value.data(), static_cast<Py_ssize_t>(h.value.size()));
+        PyObject* pair = header_pair(scratch, h.value);
         if (pair == nullptr) return {};
         PyList_SET_ITEM(headers.get(), i++, pair);
     }
-    PyRef extensions(Py_BuildValue("{s:{}}", "http.response.pathsend"));
+    PyRef extensions(PyDict_New());
+    PyRef pathsend(PyDict_New());
+    if (!extensions || !pathsend || PyDict_SetItem(extensions.get(), n.v_pathsend.get(), pathsend.get()) != 0)
+        return {};
 
-    bool ok = put_ref(s, n.type, n.v_http) && put_ref(s, n.asgi, asgi_info) &&
+    PyObject* client = Py_None;
+    if (!r.client_host.empty()) {
+        PyObject* host = cached_str(r.client_host, client_host, client_host_str);
+        PyObject* port = host != nullptr ? PyLong_FromLong(r.client_port) : nullptr;
+        client = port != nullptr ? PyTuple_Pack(2, host, port) : nullptr;
+        Py_XDECREF(host);
+        Py_XDECREF(port);
+    } else {
+        Py_INCREF(client);
+    }
+    if (!r.server_host.empty() && (!server_addr || server_host != r.server_host ||
+                                   server_port != r.server_port)) {
+        server_addr = PyRef(address(r.server_host, r.server_port));
+        server_host.assign(r.server_host);
+        server_port = r.server_port;
+    }
+    PyObject* local = r.server_host.empty() ? Py_NewRef(Py_None) : Py_XNewRef(server_addr.get());
+
+    bool ok = put(s, n.asgi, PyDict_Copy(asgi_template.get())) &&
               put_ref(s, n.http_version, r.http10 ? n.v_10 : n.v_11) &&
-              put(s, n.method, str_of(r.method)) && put(s, n.scheme, str_of(r.scheme)) &&
+              put(s, n.method, method_str(n, r.method)) &&
+              put(s, n.scheme,
+                  r.scheme == "http"    ? Py_NewRef(n.v_http.get())
+                  : r.scheme == "https" ? Py_NewRef(n.v_https.get())
+                                        : str_of(r.scheme)) &&
               put(s, n.path, path) && put(s, n.raw_path, bytes_of(r.raw_path)) &&
               put(s, n.query_string,
                   r.query.empty() ? Py_NewRef(n.v_empty_bytes.get()) : bytes_of(r.query)) &&
               put(s, n.root_path,
-                  r.root_path.empty() ? Py_NewRef(n.v_empty_str.get()) : str_of(r.root_path)) &&
-              put_ref(s, n.headers, headers) &&
-              put(s, n.client, address(r.client_host, r.client_port)) &&
-              put(s, n.server, address(r.server_host, r.server_port)) && extensions &&
-              put_ref(s, n.extensions, extensions);
+                  r.root_path.empty() ? Py_NewRef(n.v_empty_str.get())
+                                      : cached_str(r.root_path, root_path, root_path_str)) &&
+              put_ref(s, n.headers, headers) && put(s, n.client, client) &&
+              put(s, n.server, local) && put_ref(s, n.extensions, extensions);
+    if (ok && state) ok = put(s, n.state, PyDict_Copy(state.get()));
     if (!ok) return {};
     return scope;
 }
 
+namespace {
+
+// The exception being raised, as (traceback text, quiet); clears it.
+std::pair<std::string, bool> take_app_error(Runtime::Impl& im) {
+    PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyRef t(type), v(value), b(tb);
+    if (!v) return {"unknown error", false};
+    if (b) PyException_SetTraceback(v.get(), b.get());
+    bool quiet = PyErr_GivenExceptionMatches(v.get(), im.disconnected_type.get()) ||
+                 PyErr_GivenExceptionMatches(v.get(), im.cancelled_type.get());
+    PyRef text(PyObject_CallOneArg(im.format_exception_fn.get(), v.get()));
+    const char* c = text ? PyUnicode_AsUTF8(text.get()) : nullptr;
+    if (c == nullptr) return {wsgi::take_python_error(), quiet};
+    return {c, quiet};
+}
+
+}  // namespace
+
 void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
     PyRef scope = build_scope(ex->request);
     PyRef port = scope ? new_port(*this, ex) : PyRef{};
-    PyRef channel =
-        port ? PyRef(PyObject_CallMethod(server.get(), "start", "OO", port.get(), scope.get()))
-             : PyRef{};
-    if (!channel) {
+    PyRef receive = port ? PyRef(PyCFunction_New(&kReceiveDef, port.get())) : PyRef{};
+    PyRef send = receive ? PyRef(PyCFunction_New(&kSendDef, port.get())) : PyRef{};
+    PyRef ctx = send ? PyRef(PyContext_CopyCurrent()) : PyRef{};
+    PyRef cell = ctx ? PyRef(PyList_New(1)) : PyRef{};  // [None]: see glue Server._run
+    if (cell) PyList_SET_ITEM(cell.get(), 0, Py_NewRef(Py_None));
+    PyRef task = cell ? PyRef(PyObject_CallFunctionObjArgs(server_start.get(), port.get(),
+                                                           cell.get(), ctx.get(), nullptr))
+                      : PyRef{};
+    if (!task) {
         std::string tb = wsgi::take_python_error();
         if (ex->sink != nullptr) ex->sink->fail(tb, false);
         // The Port (if any) must not complete the response a second time.
         if (port) as_port(port.get())->sink = nullptr;
         return;
     }
-    ex->channel = channel.release();
+    auto* p = as_port(port.get());
+    ex->channel = Py_NewRef(port.get());  // dropped by finish()
+    p->task = Py_NewRef(task.get());
+
+    // The coroutine's first step, now: in the Task's context, with the Task as the current
+    // task, as the Task's own first step would run it one loop turn later.
+    PyRef entered(PyObject_CallFunctionObjArgs(enter_task_fn.get(), loop.get(), task.get(), nullptr));
+    if (!entered || PyContext_Enter(ctx.get()) != 0) {
+        auto [text, quiet] = take_app_error(*this);
+        return finish(p, text, quiet);
+    }
+    PyRef coro(PyObject_CallFunctionObjArgs(app.get(), scope.get(), receive.get(), send.get(),
+                                            nullptr));
+    PyObject* yielded = nullptr;
+    PySendResult r = PYGEN_ERROR;
+    bool eager = coro && PyCoro_CheckExact(coro.get());
+    if (eager) r = PyIter_Send(coro.get(), Py_None, &yielded);
+    PyObject *et = nullptr, *ev = nullptr, *etb = nullptr;
+    PyErr_Fetch(&et, &ev, &etb);  // the app's error waits while the task is left
+    PyContext_Exit(ctx.get());
+    PyRef left(PyObject_CallFunctionObjArgs(leave_task_fn.get(), loop.get(), task.get(), nullptr));
+    if (!left) PyErr_Clear();
+    PyErr_Restore(et, ev, etb);
+    PyRef result(yielded);
+
+    PyRef rest;  // what the Task awaits from its first turn on
+    if (coro && !eager) {
+        rest = coro;  // an awaitable that is not a coroutine: the Task awaits it
+    } else if (r == PYGEN_RETURN) {
+        return finish(p, {}, false);
+    } else if (r == PYGEN_ERROR) {
+        auto [text, quiet] = take_app_error(*this);
+        return finish(p, text, quiet);
+    } else {
+        rest = PyRef(
+            PyObject_CallFunctionObjArgs(resume_fn.get(), coro.get(), result.get(), nullptr));
+    }
+    if (!rest || PyList_SetItem(cell.get(), 0, rest.release()) != 0) {
+        auto [text, quiet] = take_app_error(*this);
+        return finish(p, text, quiet);
+    }
 }
 
 }  // namespace paasrun::asgi

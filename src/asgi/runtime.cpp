@@ -45,7 +45,11 @@ Runtime::Impl* impl_of(PyObject* capsule) {
 PyObject* poll_builtin(PyObject* capsule, PyObject*) {
     auto* im = impl_of(capsule);
     im->poll_scheduled = false;
-    if (im->on_readable) im->on_readable();
+    if (im->on_readable) {
+        im->in_poll = true;
+        im->on_readable();
+        im->in_poll = false;
+    }
     Py_RETURN_NONE;
 }
 
@@ -106,13 +110,27 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     const char* name = PyUnicode_AsUTF8(PyTuple_GetItem(made.get(), 1));
     rt->loop_name_ = name != nullptr ? name : "?";
 
-    im.ready = PyRef(PyObject_CallMethod(im.loop.get(), "create_future", nullptr));
-    PyRef set(im.ready ? PyObject_CallMethod(im.ready.get(), "set_result", "O", Py_None) : nullptr);
-    if (!set) return fail("ready future");
+    im.ready_type = make_ready_type();
+    im.ready = im.ready_type ? new_ready(im, Py_None) : PyRef{};
+    if (!im.ready) return fail("ready awaitable");
     PyObject* callable = app.state().callable.get();
+    im.app = PyRef::borrow(callable);
     im.server = PyRef(
         PyObject_CallFunctionObjArgs(im.glue_fn("Server").get(), callable, im.loop.get(), nullptr));
     if (!im.server) return fail("server");
+    im.server_start = PyRef(PyObject_GetAttrString(im.server.get(), "start"));
+    im.resume_fn = im.glue_fn("_resume");
+    im.wait_receive_fn = im.glue_fn("wait_receive");
+    im.format_exception_fn = im.glue_fn("format_exception");
+    im.cancel_fn = im.glue_fn("cancel_with_stack");
+    im.enter_task_fn = im.glue_fn("_enter_task");
+    im.leave_task_fn = im.glue_fn("_leave_task");
+    PyRef asyncio_mod = im.glue_fn("asyncio");
+    im.cancelled_type =
+        asyncio_mod ? PyRef(PyObject_GetAttrString(asyncio_mod.get(), "CancelledError")) : PyRef{};
+    if (!im.server_start || !im.resume_fn || !im.wait_receive_fn || !im.format_exception_fn ||
+        !im.cancel_fn || !im.cancelled_type || !im.enter_task_fn || !im.leave_task_fn)
+        return fail("glue functions");
     im.lifespan = PyRef(PyObject_CallFunctionObjArgs(im.glue_fn("Lifespan").get(), callable,
                                                      im.loop.get(), im.server.get(), nullptr));
     if (!im.lifespan) return fail("lifespan");
@@ -139,6 +157,10 @@ Result<StartupResult> Runtime::startup() {
     std::string kind, message;
     if (!r || !kind_and_message(r.get(), kind, message))
         return Error("lifespan startup: " + wsgi::take_python_error());
+    // The lifespan state, copied into every scope (shallow, as the spec says).
+    PyRef state(PyObject_GetAttrString(im.server.get(), "state"));
+    if (!state) return Error("lifespan state: " + wsgi::take_python_error());
+    if (PyDict_Check(state.get())) im.state = std::move(state);
     StartupResult out;
     out.message = std::move(message);
     out.kind = kind == "ok"       ? StartupResult::Kind::ok
@@ -166,7 +188,9 @@ void Runtime::stop_soon() {
 
 void Runtime::schedule_poll() {
     Impl& im = *impl_;
-    if (im.poll_scheduled || !im.on_readable) return;
+    // Inside on_readable, io_context::poll() runs until no handler is ready, including those
+    // posted meanwhile (an app that completed its response in its eager first step).
+    if (im.in_poll || im.poll_scheduled || !im.on_readable) return;
     PyRef r(PyObject_CallMethod(im.loop.get(), "call_soon", "O", im.poll_fn.get()));
     if (!r) {
         log::error("asgi", "scheduling the front end failed error={}", log::quote(wsgi::take_python_error()));

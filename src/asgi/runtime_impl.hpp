@@ -19,7 +19,9 @@ struct Names {
         query_string, root_path, headers, client, server, extensions, body, more_body, status,
         trailers, path_key;
     PyRef v_http, v_30, v_24, v_11, v_10, v_request, v_disconnect, v_pathsend, v_start, v_body,
-        v_empty_bytes, v_empty_str;
+        v_empty_bytes, v_empty_str, v_https, state;
+    // Methods as interned strings (a request's method is one of these almost always).
+    PyRef m_get, m_post, m_head, m_put, m_delete, m_patch, m_options;
     [[nodiscard]] bool init();
 };
 
@@ -32,12 +34,34 @@ struct Runtime::Impl {
     PyRef poll_fn;   // builtin: calls on_readable (the asio reactor's fd is readable)
     std::function<void()> on_readable;
     bool poll_scheduled = false;  // a call_soon(poll_fn) is pending
+    bool in_poll = false;         // inside on_readable: io_context::poll() runs what is posted
+    PyRef app;                    // the ASGI callable
+    PyRef state;                  // the lifespan state (a dict), null when none
+    PyRef server_start;           // glue Server.start(port, cell, context) -> Task
+    PyRef resume_fn;              // glue _resume(coro, yielded)
+    PyRef wait_receive_fn;        // glue wait_receive(port)
+    PyRef format_exception_fn;    // glue format_exception(exc)
+    PyRef cancel_fn;              // glue cancel_with_stack(task)
+    PyRef enter_task_fn;          // asyncio's _enter_task(loop, task)
+    PyRef leave_task_fn;          // asyncio's _leave_task(loop, task)
+    PyRef cancelled_type;         // asyncio.CancelledError
+    PyRef ready_type;             // the Ready awaitable type
     PyRef port_type;          // the Port heap type
-    PyRef ready;              // a done future: what send() returns when it need not wait
+    PyRef ready;              // Ready(None): what send() returns when it need not wait
     PyRef disconnected_type;  // glue.ClientDisconnected
     PyRef capsule;            // holds this Impl* for the builtins
     Names names;
     std::string scratch;  // path decoding, header lowercasing
+    // Scope values that repeat from request to request (same listener, same client).
+    PyRef scope_template;  // type, asgi, ... in scope order (copied, then filled)
+    PyRef asgi_template;
+    std::string server_host;
+    std::uint16_t server_port = 0;
+    PyRef server_addr;
+    std::string client_host;
+    PyRef client_host_str;
+    std::string root_path;
+    PyRef root_path_str;
 
     void start_request(const std::shared_ptr<Exchange>& ex);
     [[nodiscard]] PyRef build_scope(const RequestView& r);
@@ -46,6 +70,11 @@ struct Runtime::Impl {
 
 /// Creates the Port heap type (null with a Python error on failure).
 [[nodiscard]] PyRef make_port_type();
+/// Creates the Ready heap type: an awaitable that completes at once with its value (no
+/// Future, no loop turn): what receive() and send() return when they need not wait.
+[[nodiscard]] PyRef make_ready_type();
+/// A new Ready awaitable holding `value` (a new reference is taken).
+[[nodiscard]] PyRef new_ready(Runtime::Impl& impl, PyObject* value);
 /// A new Port for `ex` (its sink is taken from ex->sink).
 [[nodiscard]] PyRef new_port(Runtime::Impl& impl, std::shared_ptr<Exchange> ex);
 

@@ -221,16 +221,57 @@ void Connection::start_body() {
         std::error_code wec;
         if (queue_.flush(fd_, continue_bytes_, wec) == OutputQueue::FlushResult::error) return close();
     }
-    if (feed_body(std::string_view(rbuf_.data() + read_pos_, read_end_ - read_pos_), true)) read_body();
+    // An asynchronous producer (ASGI) gets the body as it arrives: the app starts now, with
+    // what the head's read already brought.
+    streaming_ = producer_->asynchronous();
+    stream_ended_ = false;
+    stream_paused_ = false;
+    stream_buf_.clear();
+    bool more = feed_body(std::string_view(rbuf_.data() + read_pos_, read_end_ - read_pos_), true);
+    if (!streaming_) {
+        if (more) read_body();
+        return;
+    }
+    if (!more && !stream_ended_) return;  // refused (bad chunking)
+    dispatch();
+    if (more) read_body();
+}
+
+bool Connection::reading_body() const {
+    if (state_ == State::body) return true;
+    return state_ == State::app && streaming_ && !stream_ended_;
+}
+
+std::string_view Connection::available() const { return stream_buf_; }
+
+bool Connection::take(std::size_t n) {
+    stream_buf_.erase(0, n);
+    if (!stream_paused_ || stream_buf_.size() >= kHighWater || !reading_body()) return false;
+    // Resume. The time spent paused was the app's, not the client's: it does not count
+    // against the client's minimum body rate.
+    stream_paused_ = false;
+    auto now = monotonic_ms();
+    body_start_ms_ += now - stream_paused_ms_;
+    deadline_ms_ = now + manager_.config().body_idle_ms;
+    boost::asio::post(manager_.io(), [self = shared_from_this()] {
+        if (self->reading_body()) self->read_body();
+    });
+    return true;
 }
 
 bool Connection::feed_body(std::string_view input, bool from_read_buffer) {
     std::size_t consumed = 0;
     bool complete = false;
     std::error_code ec;
+    auto before = stream_buf_.size();
+    auto append = [this](std::string_view data) {
+        if (!streaming_) return body_.append(data);
+        stream_buf_.append(data);
+        return std::error_code{};
+    };
     if (request_.framing == http::BodyFraming::content_length) {
         auto take = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, input.size()));
-        ec = body_.append(input.substr(0, take));
+        ec = append(input.substr(0, take));
         body_left_ -= take;
         consumed = take;
         complete = body_left_ == 0;
@@ -238,10 +279,13 @@ bool Connection::feed_body(std::string_view input, bool from_read_buffer) {
         while (consumed < input.size() && !complete) {
             auto step = chunked_.next(input.substr(consumed));
             consumed += step.consumed;
-            if (!step.data.empty()) ec = body_.append(step.data);
+            if (!step.data.empty()) ec = append(step.data);
             if (ec) break;
             if (step.status == http::ParseStatus::error) {
-                refuse(http::status_for(step.error), http::describe(step.error));
+                if (state_ == State::app)
+                    refuse_streamed(http::status_for(step.error), http::describe(step.error));
+                else
+                    refuse(http::status_for(step.error), http::describe(step.error));
                 return false;
             }
             if (step.status == http::ParseStatus::complete) complete = true;
@@ -258,6 +302,13 @@ bool Connection::feed_body(std::string_view input, bool from_read_buffer) {
     } else if (complete && consumed < input.size()) {
         carry_.append(input.substr(consumed));  // the next pipelined request(s)
     }
+    if (streaming_) {
+        stream_ended_ = complete;
+        // Before dispatch (bytes that came with the head) there is no app to tell yet.
+        if (state_ == State::app && (complete || stream_buf_.size() != before))
+            producer_->body_arrived();
+        return !complete;
+    }
     if (complete) {
         dispatch();
         return false;
@@ -272,7 +323,14 @@ void Connection::read_body() {
     constexpr int kBodyReadsPerTurn = 8;
     auto& scratch = manager_.scratch();
     for (int turn = 0; turn < kBodyReadsPerTurn; ++turn) {
-        if (state_ != State::body) return;
+        if (!reading_body()) return;
+        if (streaming_ && stream_buf_.size() >= kHighWater) {
+            // Back-pressure: the app has not taken what is here. Stop reading; take()
+            // resumes. The client's upload waits in the kernel's socket buffers.
+            stream_paused_ = true;
+            stream_paused_ms_ = monotonic_ms();
+            return;
+        }
         std::size_t n = 0;
         switch (recv_some(scratch.data(), scratch.size(), n)) {
             case Recv::closed: return close();
@@ -289,8 +347,25 @@ void Connection::read_body() {
         if (!feed_body(std::string_view(scratch.data(), n), false)) return;
     }
     boost::asio::post(manager_.io(), [self = shared_from_this()] {
-        if (self->state_ == State::body) self->read_body();
+        if (self->reading_body()) self->read_body();
     });
+}
+
+// The body went bad (chunking, --max-body) while the app already runs with the part that
+// arrived: the app gets http.disconnect, the client the error status unless the app's
+// response already began to leave, then the connection lingers closed as refuse() does.
+void Connection::refuse_streamed(int status, std::string_view why) {
+    log::info("http", "request refused status={} reason={} remote_addr={}", status, why,
+              log::quote(remote_addr_));
+    streaming_ = false;
+    queue_.abort();        // what the app queued is never sent
+    producer_->abandon();  // http.disconnect; its send() raises
+    if (bytes_written_ == 0) {
+        send_best_effort(fd_, status, request_.method == "HEAD");
+        summary_ = ResponseSummary{status, 0, false, true};
+        record_stats(now_ns() - request_started_ns_);
+    }
+    linger_close();
 }
 
 void Connection::refuse(int status, std::string_view why) {
@@ -314,6 +389,7 @@ void Connection::prepare_info() {
     info_ = RequestInfo{};
     info_.head = &request_;
     info_.body = &body_;
+    info_.stream = streaming_ ? this : nullptr;
     info_.remote_addr = remote_addr_;
     info_.remote_port = remote_port_;
     info_.url_scheme = "http";
@@ -414,7 +490,7 @@ void Connection::run_app_job() {
 
 void Connection::on_app_done() {
     app_running_ = false;
-    if (state_ == State::closed) return;
+    if (state_ == State::closed || state_ == State::linger) return;
     flush();
 }
 
@@ -539,7 +615,10 @@ void Connection::finish_request() {
         manager_.write_access_log(e);
     }
     manager_.request_done();
-    if (!summary_.keep_alive || !request_.keep_alive || draining_) return linger_close();
+    // A streamed body the app did not read to its end is never read: close after it.
+    bool body_unread = streaming_ && !stream_ended_;
+    streaming_ = false;
+    if (!summary_.keep_alive || !request_.keep_alive || draining_ || body_unread) return linger_close();
     next_request();
 }
 
@@ -550,6 +629,8 @@ void Connection::next_request() {
     pre_app_served_ = false;
     queue_.reset();
     body_.reset();
+    if (stream_buf_.capacity() > kHighWater / 4) std::string().swap(stream_buf_);
+    stream_buf_.clear();
     bytes_written_ = 0;
     summary_ = ResponseSummary{};
     cpu_ns_ = -1;
@@ -582,7 +663,11 @@ void Connection::check_deadline(std::int64_t now_ms) {
     const auto& cfg = manager_.config();
     if (state_ == State::app) {
         if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
-        if (app_running_ && !watching_disconnect_ && producer_->asynchronous()) watch_disconnect();
+        // Streaming a body: a client that stops sending is dropped as in the body state
+        // (paused by back-pressure, the wait is the app's). The body reader sees EOF itself.
+        if (reading_body() && !stream_paused_ && !writing_ && now_ms >= deadline_ms_) return close();
+        if (app_running_ && !watching_disconnect_ && !reading_body() && producer_->asynchronous())
+            watch_disconnect();
         if (!app_running_ || cfg.request_timeout_ms <= 0 || timed_out_) return;
         if (now_ms - app_started_ms_ < cfg.request_timeout_ms) return;
         // --request-timeout with app threads: Python cannot interrupt a running thread, so

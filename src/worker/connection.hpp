@@ -6,7 +6,11 @@
 //          413/501/505 with "Connection: close" and end the connection: a request whose
 //          framing is in doubt is never followed by another (RFC 9112 11.2, smuggling).
 //   body   Expect: 100-continue answered just before reading the body; the whole body is
-//          read (de-chunked) into a RequestBody, still without the GIL.
+//          read (de-chunked) into a RequestBody, still without the GIL. For an asynchronous
+//          producer (ASGI) the app starts at once and the body is streamed to it as it
+//          arrives (BodyStream): reading stops while BodyStream::kHighWater bytes wait
+//          unread by the app, and a response that completes before the body ended closes
+//          the connection (the rest of the body is never read).
 //   app    the ResponseProducer (WSGI) runs on the loop thread (--threads 1) or on an app
 //          thread; it queues encoded response bytes with backpressure. An asynchronous
 //          producer (ASGI) starts a task and reports the end with response_complete().
@@ -53,7 +57,8 @@ struct ListenerInfo {
 
 class Connection final : public std::enable_shared_from_this<Connection>,
                          public AppJob,
-                         private OutputChannel {
+                         private OutputChannel,
+                         private BodyStream {
 public:
     using Socket = boost::asio::generic::stream_protocol::socket;
 
@@ -91,6 +96,13 @@ private:
     [[nodiscard]] bool feed_body(std::string_view input, bool from_read_buffer);  // true: more body wanted
     void read_body();
     void refuse(int status, std::string_view why);
+    void refuse_streamed(int status, std::string_view why);
+    [[nodiscard]] bool reading_body() const;
+
+    // BodyStream (the asynchronous producer calls these)
+    [[nodiscard]] std::string_view available() const override;
+    [[nodiscard]] bool ended() const override { return stream_ended_; }
+    bool take(std::size_t n) override;
     [[nodiscard]] bool take_proxy_header(std::string_view& input, bool& need_more);
 
     // app side
@@ -164,6 +176,13 @@ private:
     std::uint64_t continue_bytes_ = 0;  // bytes of "100 Continue" sent (not logged)
     std::uint64_t request_started_ns_ = 0;
     std::int64_t cpu_ns_ = -1;  // thread CPU time of the app call, -1 = not measured (thread_cpu.hpp)
+
+    // Body streaming (asynchronous producers): bytes read and not yet taken by the app.
+    bool streaming_ = false;       // this request's body goes to the app as it arrives
+    bool stream_ended_ = false;    // every body byte has arrived
+    bool stream_paused_ = false;   // reading stopped: kHighWater bytes wait for the app
+    std::int64_t stream_paused_ms_ = 0;
+    std::string stream_buf_;
 
     RequestInfo info_;
     std::array<char, http::kGeneratedIdSize> generated_id_{};

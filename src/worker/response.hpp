@@ -1,8 +1,9 @@
 // The contract between a connection (event loop, no Python) and the app side that produces
 // a response (the WSGI adapter in response_wsgi.cpp, or a static-file route).
 //
-// A connection hands over one complete request (head parsed, whole body buffered) as a
-// RequestInfo and drives a ResponseProducer:
+// A connection hands over one request (head parsed, whole body buffered; or, for an
+// asynchronous producer, the body streamed as it arrives: BodyStream) as a RequestInfo and
+// drives a ResponseProducer:
 //
 //   producer.begin(info, queue, channel)   once per request (calls the app)
 //   producer.pump()             until it returns done; each call appends encoded response
@@ -21,6 +22,7 @@
 // itself, and must not hold it while waiting on the queue.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -30,11 +32,34 @@
 
 namespace paasrun::worker {
 
+/// A request body the connection streams to an asynchronous producer (ASGI) while it
+/// arrives, instead of buffering it whole first. The connection stops reading the socket
+/// while kHighWater bytes wait here unread by the app (back-pressure: the client's upload
+/// stalls in the kernel's buffers), and tells the producer when bytes arrive
+/// (ResponseProducer::body_arrived). Loop thread only.
+class BodyStream {
+public:
+    static constexpr std::size_t kHighWater = 64 * 1024;
+
+    /// Body bytes received and not yet taken (valid until take()).
+    [[nodiscard]] virtual std::string_view available() const = 0;
+    /// Every body byte has arrived.
+    [[nodiscard]] virtual bool ended() const = 0;
+    /// The producer took the first `n` available bytes. True when the connection resumed
+    /// reading with an asio::post (the caller, outside io_context::poll, must get it run).
+    virtual bool take(std::size_t n) = 0;
+
+protected:
+    virtual ~BodyStream() = default;
+};
+
 /// Everything the app side needs to build a PEP 3333 environ. Views stay valid until the
 /// response is done (they point into the connection's buffers).
 struct RequestInfo {
     const http::Request* head = nullptr;
     const RequestBody* body = nullptr;
+    BodyStream* stream = nullptr;  // asynchronous producers: the body as it arrives (then
+                                   // `body` is empty); null when there is no body
     std::string_view remote_addr;  // REMOTE_ADDR (after trusted X-Forwarded-For)
     std::uint16_t remote_port = 0;
     std::string_view server_name;  // SERVER_NAME: the local address when no Host
@@ -89,6 +114,8 @@ public:
     [[nodiscard]] virtual bool asynchronous() const { return false; }
     /// The connection wrote everything queued so far (the app may be waiting for room).
     virtual void output_drained() {}
+    /// Body bytes arrived in RequestInfo::stream, or it ended (the app may be waiting).
+    virtual void body_arrived() {}
     /// The request overran --request-timeout: stop it if possible. True when it was
     /// stopped (no stuck thread is left behind, so the worker need not be recycled).
     virtual bool cancel() { return false; }

@@ -48,9 +48,13 @@ void AsgiProducer::begin(const RequestInfo& info, OutputQueue& queue, OutputChan
     r.server_port = info.local_port;
     r.root_path = info.script_name;
     r.request_id = info.request_id;
-    const auto& body = *info.body;
-    r.body = body.spooled() ? wsgi::Body::in_file(body.spool_fd(), body.size())
-                            : wsgi::Body::in_memory(body.memory());
+    if (info.stream != nullptr) {
+        r.stream = this;
+    } else {
+        const auto& body = *info.body;
+        r.body = body.spooled() ? wsgi::Body::in_file(body.spool_fd(), body.size())
+                                : wsgi::Body::in_memory(body.memory());
+    }
     exchange_->sink = this;
     runtime_.submit(exchange_);
 }
@@ -64,6 +68,15 @@ void AsgiProducer::abandon() {
 void AsgiProducer::output_drained() {
     if (exchange_ && exchange_->wants_room.exchange(false))
         runtime_.notify(exchange_, asgi::Runtime::Event::wake);
+}
+
+void AsgiProducer::body_arrived() {
+    if (exchange_ && exchange_->wants_body.exchange(false))
+        runtime_.notify(exchange_, asgi::Runtime::Event::wake);
+}
+
+void AsgiProducer::take(std::size_t n) {
+    if (info_->stream->take(n)) runtime_.schedule_poll();
 }
 
 bool AsgiProducer::cancel() {
@@ -96,7 +109,9 @@ bool AsgiProducer::commit_head(std::optional<std::uint64_t> known_length) {
     spec.headers = response_headers_;
     spec.version = info_->head->version;
     spec.head_request = info_->head->method == "HEAD";
-    spec.keep_alive = info_->keep_alive;
+    // A body still arriving when the response starts is not read to its end if the app
+    // does not: the connection closes after the response (Connection: close says so).
+    spec.keep_alive = info_->keep_alive && (info_->stream == nullptr || info_->stream->ended());
     spec.body_length = known_length;
     head_buf_.clear();
     auto err = http::write_response_head(spec, head_buf_, plan_);
@@ -197,7 +212,10 @@ AsgiProducer::SinkStep AsgiProducer::file(int fd, std::uint64_t length) {
 
 void AsgiProducer::fail(std::string_view traceback, bool quiet) {
     const auto& req = *info_->head;
-    if (traceback.empty()) {
+    // An app that returns on http.disconnect (the client went away, or its body was
+    // refused mid-stream) did what the spec asks: not an error.
+    if (exchange_ && exchange_->disconnected.load()) quiet = true;
+    if (traceback.empty() && !quiet) {
         log::error("asgi",
                    "app returned without completing its response method={} path={} request_id={}",
                    req.method, log::quote(req.path), info_->request_id);

@@ -31,7 +31,9 @@
 
 namespace paasrun::worker {
 
-class AsgiProducer final : public ResponseProducer, private asgi::ResponseSink {
+class AsgiProducer final : public ResponseProducer,
+                           private asgi::ResponseSink,
+                           private asgi::BodySource {
 public:
     explicit AsgiProducer(asgi::Runtime& runtime) : runtime_(runtime) {}
 
@@ -41,6 +43,7 @@ public:
     [[nodiscard]] ResponseSummary summary() const override { return summary_; }
     [[nodiscard]] bool asynchronous() const override { return true; }
     void output_drained() override;
+    void body_arrived() override;
     bool cancel() override;
 
 private:
@@ -50,6 +53,11 @@ private:
     SinkStep body(std::string_view data, bool more_body) override;
     SinkStep file(int fd, std::uint64_t length) override;
     void fail(std::string_view traceback, bool quiet) override;
+
+    // asgi::BodySource: the connection's BodyStream, plus the loop turn its resumed read needs
+    [[nodiscard]] std::string_view available() const override { return info_->stream->available(); }
+    [[nodiscard]] bool ended() const override { return info_->stream->ended(); }
+    void take(std::size_t n) override;
 
     bool commit_head(std::optional<std::uint64_t> known_length);
     void queue_data(std::string_view data);
