@@ -17,6 +17,7 @@
 #include "util/log.hpp"
 #include "worker/connection_forwarded.hpp"
 #include "worker/connection_manager.hpp"
+#include "worker/websocket_session.hpp"
 #include "serve/heartbeat.hpp"
 
 namespace paasrun::worker {
@@ -342,6 +343,12 @@ void Connection::dispatch() {
         stats->request_started();
         counted_in_flight_ = true;
     }
+    // An ASGI app's WebSocket upgrade: the session drives the connection from here. (A WSGI
+    // app gets the request as plain HTTP, as before: WSGI has no WebSocket.)
+    if (auto* rt = manager_.websocket_runtime(); rt && http::ws::is_websocket_request(request_)) {
+        ws_ = std::make_unique<WebSocketSession>(*this, *rt);
+        return ws_->start();
+    }
     if (auto* route = manager_.pre_app(); route && route->try_serve(info_, queue_, summary_)) {
         pre_app_served_ = true;
         return flush();
@@ -503,6 +510,12 @@ void Connection::finish_request() {
         record_stats(now_ns() - request_started_ns_);
         return linger_close();
     }
+    account_request();
+    if (!summary_.keep_alive || !request_.keep_alive || draining_) return linger_close();
+    next_request();
+}
+
+void Connection::account_request() {
     if (!pre_app_served_) summary_ = producer_->summary();
     const auto& cfg = manager_.config();
     bool log_on = cfg.access_log != http::AccessLogFormat::off;
@@ -528,8 +541,6 @@ void Connection::finish_request() {
         manager_.write_access_log(e);
     }
     manager_.request_done();
-    if (!summary_.keep_alive || !request_.keep_alive || draining_) return linger_close();
-    next_request();
 }
 
 void Connection::next_request() {
@@ -567,6 +578,7 @@ void Connection::next_request() {
 
 void Connection::check_deadline(std::int64_t now_ms) {
     if (state_ == State::closed) return;
+    if (ws_ && ws_->active()) return ws_->check_deadline(now_ms);
     const auto& cfg = manager_.config();
     if (state_ == State::app) {
         if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
@@ -597,6 +609,7 @@ void Connection::check_deadline(std::int64_t now_ms) {
 
 void Connection::drain() {
     draining_ = true;
+    if (ws_ && ws_->active()) return ws_->drain();
     if (state_ != State::head || in_request_) return;
     // An idle kept-alive connection is closed at once (a client retries a request that met
     // a closed idle connection: RFC 9112 9.3.1). A connection accepted just before the drain
@@ -651,6 +664,7 @@ void Connection::close() {
     }
     queue_.abort();  // wakes an app thread waiting for room; its next pump() abandons
     if (app_running_ && producer_->asynchronous()) producer_->abandon();  // http.disconnect
+    if (ws_) ws_->connection_closed();  // websocket.disconnect
     boost::system::error_code ignored;
     socket_.close(ignored);
     manager_.unlink(this);
