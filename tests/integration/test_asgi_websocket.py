@@ -17,6 +17,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "fixtures" 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from harness import serve  # noqa: E402
 from conftest import paasrun_path, wait_until  # noqa: E402
+from test_serve_stats import snapshot, total  # noqa: E402
 import ws_client as wsc  # noqa: E402
 from ws_client import BINARY, CLOSE, CONT, PING, PONG, TEXT, close_payload, frame  # noqa: E402
 
@@ -330,6 +331,22 @@ def test_open_websocket_is_not_a_stuck_request():
         c.send(frame(TEXT, b"alive"))
         assert c.recv_message() == (TEXT, b"alive")
         assert "worker timeout" not in s.proc.text()
+        c.close()
+
+
+def test_stats_and_access_log_count_the_handshake_not_the_open_socket(tmp_path):
+    stats = tmp_path / "stats"
+    with serve(paasrun_path(), "asgi_ws:app", env={"PAASRUN_STATS_DIR": str(stats)}) as s:
+        c = wsc.connect(s.port, path="/echo?q=1")
+        assert c.status == 101
+        s.proc.wait_for_line(r'method=GET path=/echo query="q=1" status=101', timeout=10)
+        wait_until(lambda: total(snapshot(stats), "requests") >= 2, timeout=10, what="handshake counted")
+        workers = [f for f in snapshot(stats).values() if f["flags"] == 0]
+        assert len(workers) == 1
+        assert workers[0]["in_flight"] == 0  # the open WebSocket is not an in-flight request
+        assert workers[0]["by_class"][0] == 1  # 1xx: the 101
+        c.send(frame(TEXT, b"still open"))
+        assert c.recv_message() == (TEXT, b"still open")
         c.close()
 
 
