@@ -107,11 +107,10 @@ std::string WebSocketSession::accept(std::string_view subprotocol,
     last_seen_ms_ = monotonic_ms();
     flush();
     if (phase_ != Phase::open) return {};
-    if (owner_.draining_) {
-        start_close(ws::close_code::going_away, "server shutting down", true);
-        return {};
-    }
+    // Read even when closing at once (a drain began during the handshake): the client's
+    // close frame ends the connection.
     schedule_read();
+    if (owner_.draining_) start_close(ws::close_code::going_away, "server shutting down", true);
     return {};
 }
 

@@ -9,6 +9,7 @@ import pathlib
 import signal
 import socket
 import sys
+import threading
 import time
 
 import pytest
@@ -133,6 +134,22 @@ def test_continuation_without_message_is_1002(server):
     c.send(frame(CONT, b"orphan"))
     assert c.expect_close()[0] == 1002
     c.expect_eof()
+
+
+def test_client_gone_without_close_frame_is_1006(server):
+    c = echo_conn(server)
+    c.send(frame(TEXT, b"x"))
+    assert c.recv_message() == (TEXT, b"x")
+    c.close()  # TCP FIN, no close frame
+    wait_until(lambda: (server.markers / "disconnect-1006").exists(), what="app saw disconnect 1006")
+
+
+def test_peer_close_without_code_is_echoed_empty_and_reported_1005(server):
+    c = echo_conn(server)
+    c.send(frame(CLOSE, b""))
+    assert c.expect_close() == (1005, b"")  # an empty close frame back
+    c.expect_eof()
+    wait_until(lambda: (server.markers / "disconnect-1005").exists(), what="app saw disconnect 1005")
 
 
 def test_app_close_with_code_and_reason(server):
@@ -298,6 +315,22 @@ def test_sigterm_sends_1001_and_the_app_gets_disconnect(tmp_path):
         assert time.monotonic() - began < 5
         c.send(frame(CLOSE, close_payload(1001)))
         c.expect_eof()
+        assert s.proc.wait(20) == 0
+        assert (tmp_path / "disconnect-1001").exists()
+
+
+def test_drain_during_the_handshake_closes_1001_right_after_the_101(tmp_path):
+    with serve(paasrun_path(), "asgi_ws:app", env={"ASGI_MARKER_DIR": str(tmp_path)}) as s:
+        timer = threading.Timer(0.3, s.proc.signal, [signal.SIGTERM])
+        timer.start()
+        try:
+            c = wsc.connect(s.port, path="/slow-accept")  # the app accepts after 1 s
+        finally:
+            timer.join()
+        assert c.status == 101
+        assert c.expect_close()[0] == 1001
+        c.send(frame(CLOSE, close_payload(1001)))
+        c.expect_eof(timeout=3)  # our close answers it: not the 5 s close timeout
         assert s.proc.wait(20) == 0
         assert (tmp_path / "disconnect-1001").exists()
 
