@@ -332,6 +332,9 @@ void WebSocketSession::start_close(std::uint16_t code, std::string_view reason, 
     phase_ = Phase::closing;
     close_deadline_ms_ = monotonic_ms() + owner_.manager_.config().ws_close_timeout_ms;
     if (tell_app) deliver_disconnect(code);
+    // Reading stopped for a full inbox: read on, for the client's close frame (data frames
+    // are dropped from now on, so the inbox does not fill further).
+    if (paused_ && !resume_posted_) schedule_read();
     flush();
 }
 

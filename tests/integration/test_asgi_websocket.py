@@ -178,16 +178,19 @@ def test_first_frames_sent_with_the_handshake(server):
     c.close()
 
 
-def test_back_pressure_stops_reading_while_the_app_does_not_receive(server):
-    c = echo_conn(server, path="/sink")
-    chunk = frame(BINARY, b"z" * 60000)
+CHUNK = frame(BINARY, b"z" * 60000)
+
+
+def fill_until_stalled(c):
+    """Sends CHUNK frames without blocking until the server stops taking bytes for 1 s;
+    returns the bytes sent (the last frame may be partial)."""
     c.sock.setblocking(False)
     sent = 0
     stalled_at = None
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
-            sent += c.sock.send(chunk if sent % len(chunk) == 0 else chunk[sent % len(chunk):])
+            sent += c.sock.send(CHUNK[sent % len(CHUNK):])
         except BlockingIOError:
             if stalled_at is None:
                 stalled_at = time.monotonic()
@@ -198,12 +201,19 @@ def test_back_pressure_stops_reading_while_the_app_does_not_receive(server):
         stalled_at = None
         assert sent < 200 * 1024 * 1024, "the server kept reading: no back-pressure"
     assert stalled_at is not None, "sending never stalled"
+    c.sock.setblocking(True)
+    return sent
+
+
+def test_back_pressure_stops_reading_while_the_app_does_not_receive(server):
+    c = echo_conn(server, path="/sink")
+    chunk = CHUNK
+    sent = fill_until_stalled(c)
     # What the server took is bounded: its inbox (1 MiB / 16 messages) plus socket buffers.
     assert sent < 64 * 1024 * 1024, sent
     # Let the app read; every message arrives.
     g = echo_conn(server, path="/go")
     assert g.expect_close()[0] == 1000
-    c.sock.setblocking(True)
     rest = len(chunk) - sent % len(chunk)
     if rest != len(chunk):
         c.send(chunk[sent % len(chunk):])
@@ -333,6 +343,22 @@ def test_drain_during_the_handshake_closes_1001_right_after_the_101(tmp_path):
         c.expect_eof(timeout=3)  # our close answers it: not the 5 s close timeout
         assert s.proc.wait(20) == 0
         assert (tmp_path / "disconnect-1001").exists()
+
+
+def test_drain_reads_on_past_a_full_inbox_for_the_close_frame():
+    with serve(paasrun_path(), "asgi_ws:app", extra=["--graceful-timeout", "5"]) as s:
+        c = wsc.connect(s.port, path="/sink")  # the app never reads
+        assert c.status == 101
+        sent = fill_until_stalled(c)
+        s.proc.signal(signal.SIGTERM)
+        assert c.expect_close()[0] == 1001
+        # The server reads (and drops) what was queued, so our close frame gets through.
+        c.sock.settimeout(3)
+        if sent % len(CHUNK):
+            c.send(CHUNK[sent % len(CHUNK):])
+        c.send(frame(CLOSE, close_payload(1001)))
+        c.expect_eof(timeout=3)
+        assert s.proc.wait(20) == 0
 
 
 def test_rolling_restart_closes_old_websockets_1001_and_new_ones_work(tmp_path):
