@@ -22,6 +22,7 @@
 #include <string>
 
 #include "asgi/exchange.hpp"
+#include "asgi/websocket.hpp"
 #include "util/result.hpp"
 #include "wsgi/app.hpp"
 
@@ -78,6 +79,11 @@ public:
     /// Wakes the task's waiters (disconnect, room in the output), or cancels it (timeout:
     /// its stack is logged first).
     void notify(const std::shared_ptr<Exchange>& ex, Event e);
+    /// WebSockets (asgi/websocket.hpp, implemented in websocket_port.cpp): starts the app's
+    /// task with a `websocket` scope; wakes it when it waits (news in the inbox, room in the
+    /// output). False when the task could not be started (logged; the caller answers 500).
+    [[nodiscard]] bool submit_websocket(const std::shared_ptr<WsExchange>& ex);
+    void wake_websocket(const std::shared_ptr<WsExchange>& ex);
 
     struct Impl;  // Python state, private to src/asgi
 

@@ -148,6 +148,15 @@ const ServeOptionRow kRows[] = {
     {"--limit-request-field-size,--limit-request-field_size", "limit-request-field-size",
      &O::limit_request_field_size, A::value, "limit_request_field_size",
      "longest header line (without CRLF), else 431", "8190"},
+    // --- WebSockets (ASGI apps) ---
+    {"--ws-max-size", "ws-max-size", &O::ws_max_size, A::value, "",
+     "largest WebSocket message in bytes (after decompression), else close 1009", "16777216"},
+    {"--ws-ping-interval", "ws-ping-interval", &O::ws_ping_interval, A::value, "",
+     "seconds a WebSocket may be silent before the server pings it (0 = never)", "20"},
+    {"--ws-ping-timeout", "ws-ping-timeout", &O::ws_ping_timeout, A::value, "",
+     "seconds to wait for any frame after a ping, else close 1011 (0 = wait forever)", "20"},
+    {"--ws-per-message-deflate", "ws-per-message-deflate", &O::ws_per_message_deflate, A::value,
+     "", "true: accept permessage-deflate (RFC 7692) compression offers", "true"},
     // --- proxies, paths ---
     {"--forwarded-allow-ips", "forwarded-allow-ips", &O::forwarded_allow_ips, A::list,
      "forwarded_allow_ips", "proxies trusted for X-Forwarded-* (CIDR list, * = all)",

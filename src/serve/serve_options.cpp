@@ -104,6 +104,10 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("graceful-timeout", o.graceful_timeout, 0, kDay); !s) return s;
     if (auto s = check_range("keep-alive", o.keep_alive, 0, kDay); !s) return s;
     if (auto s = check_range("request-timeout", o.request_timeout, 0, kDay); !s) return s;
+    if (auto s = check_range("ws-ping-interval", o.ws_ping_interval, 0, kDay); !s) return s;
+    if (auto s = check_range("ws-ping-timeout", o.ws_ping_timeout, 0, kDay); !s) return s;
+    if (o.ws_max_size < 1 || o.ws_max_size > (1ull << 31))
+        return Error(fmt::format("--ws-max-size must be 1..{} bytes (got {})", 1ull << 31, o.ws_max_size));
     // 0 means "unlimited" for gunicorn's limits too, but an unbounded request line or header
     // block is exactly what a slowloris client wants, so paasrun requires a positive bound.
     if (auto s = check_range("limit-request-line", o.limit_request_line, 1, 1 << 20); !s) return s;

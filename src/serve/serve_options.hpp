@@ -97,6 +97,12 @@ struct ServeOptions {
     int limit_request_fields = 100;                 // --limit-request-fields -> 431
     int limit_request_field_size = 8190;            // --limit-request-field-size -> 431
 
+    // --- WebSockets (ASGI apps; uvicorn's names and defaults) ------------------------------
+    std::uint64_t ws_max_size = 16ull * 1024 * 1024;  // --ws-max-size: largest message -> 1009
+    int ws_ping_interval = 20;  // --ws-ping-interval S: ping a connection silent this long; 0 = off
+    int ws_ping_timeout = 20;   // --ws-ping-timeout S: close (1011) when no pong within; 0 = off
+    bool ws_per_message_deflate = true;  // --ws-per-message-deflate: RFC 7692 compression
+
     // --- proxies, paths, logs -------------------------------------------------------------
     std::vector<std::string> forwarded_allow_ips{
         "127.0.0.1", "::1"};  // --forwarded-allow-ips

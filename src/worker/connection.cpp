@@ -19,6 +19,7 @@
 #include "worker/connection_manager.hpp"
 #include "worker/route_key.hpp"
 #include "worker/thread_cpu.hpp"
+#include "worker/websocket_session.hpp"
 #include "serve/heartbeat.hpp"
 
 namespace paasrun::worker {
@@ -363,7 +364,7 @@ void Connection::refuse_streamed(int status, std::string_view why) {
     if (bytes_written_ == 0) {
         send_best_effort(fd_, status, request_.method == "HEAD");
         summary_ = ResponseSummary{status, 0, false, true};
-        record_stats(now_ns() - request_started_ns_);
+        record_stats(now_ns() - request_started_ns_, -1);
     }
     linger_close();
 }
@@ -419,6 +420,12 @@ void Connection::dispatch() {
     if (auto* stats = manager_.stats()) {
         stats->request_started();
         counted_in_flight_ = true;
+    }
+    // An ASGI app's WebSocket upgrade: the session drives the connection from here. (A WSGI
+    // app gets the request as plain HTTP, as before: WSGI has no WebSocket.)
+    if (auto* rt = manager_.websocket_runtime(); rt && http::ws::is_websocket_request(request_)) {
+        ws_ = std::make_unique<WebSocketSession>(*this, *rt);
+        return ws_->start();
     }
     if (auto* route = manager_.pre_app(); route && route->try_serve(info_, queue_, summary_)) {
         pre_app_served_ = true;
@@ -590,6 +597,15 @@ void Connection::finish_request() {
         record_stats(now_ns() - request_started_ns_, -1);
         return linger_close();
     }
+    account_request();
+    // A streamed body the app did not read to its end is never read: close after it.
+    bool body_unread = streaming_ && !stream_ended_;
+    streaming_ = false;
+    if (!summary_.keep_alive || !request_.keep_alive || draining_ || body_unread) return linger_close();
+    next_request();
+}
+
+void Connection::account_request() {
     if (!pre_app_served_) summary_ = producer_->summary();
     const auto& cfg = manager_.config();
     bool log_on = cfg.access_log != http::AccessLogFormat::off;
@@ -615,11 +631,6 @@ void Connection::finish_request() {
         manager_.write_access_log(e);
     }
     manager_.request_done();
-    // A streamed body the app did not read to its end is never read: close after it.
-    bool body_unread = streaming_ && !stream_ended_;
-    streaming_ = false;
-    if (!summary_.keep_alive || !request_.keep_alive || draining_ || body_unread) return linger_close();
-    next_request();
 }
 
 void Connection::next_request() {
@@ -660,6 +671,7 @@ void Connection::next_request() {
 
 void Connection::check_deadline(std::int64_t now_ms) {
     if (state_ == State::closed) return;
+    if (ws_ && ws_->active()) return ws_->check_deadline(now_ms);
     const auto& cfg = manager_.config();
     if (state_ == State::app) {
         if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
@@ -694,6 +706,7 @@ void Connection::check_deadline(std::int64_t now_ms) {
 
 void Connection::drain() {
     draining_ = true;
+    if (ws_ && ws_->active()) return ws_->drain();
     if (state_ != State::head || in_request_) return;
     // An idle kept-alive connection is closed at once (a client retries a request that met
     // a closed idle connection: RFC 9112 9.3.1). A connection accepted just before the drain
@@ -757,6 +770,7 @@ void Connection::close() {
     }
     queue_.abort();  // wakes an app thread waiting for room; its next pump() abandons
     if (app_running_ && producer_->asynchronous()) producer_->abandon();  // http.disconnect
+    if (ws_) ws_->connection_closed();  // websocket.disconnect
     boost::system::error_code ignored;
     socket_.close(ignored);
     manager_.unlink(this);

@@ -47,6 +47,7 @@
 namespace paasrun::worker {
 
 class ConnectionManager;
+class WebSocketSession;
 
 /// Address facts of a listening socket, shared by the connections it accepted.
 struct ListenerInfo {
@@ -80,7 +81,9 @@ public:
     Connection* next_ = nullptr;
 
 private:
-    enum class State { head, body, app, linger, closed };
+    // websocket: an ASGI WebSocket after its 101; ws_ drives the socket (websocket_session.hpp)
+    enum class State { head, body, app, websocket, linger, closed };
+    friend class WebSocketSession;
 
     // read side. Reads are non-blocking recv() until EAGAIN, then an async wait for
     // readability: no buffer has to be lent to a pending read, so an idle connection owns
@@ -124,6 +127,7 @@ private:
     void wait_writable();
     void on_flushed();
     void finish_request();
+    void account_request();  // stats, access log, request count of the finished request
     void record_stats(std::uint64_t duration_ns, std::int64_t cpu_ns);
     void next_request();
 
@@ -191,6 +195,8 @@ private:
     OutputQueue queue_;
     std::uint64_t bytes_written_ = 0;
     ResponseSummary summary_;
+
+    std::unique_ptr<WebSocketSession> ws_;  // an upgrade request of an ASGI app
 };
 
 }  // namespace paasrun::worker

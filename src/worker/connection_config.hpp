@@ -47,6 +47,13 @@ struct ConnectionConfig {
     std::optional<http::AccessLogTemplate> access_log_template;
     int access_log_fd = 2;
     std::size_t max_connections = 10'000;
+
+    // WebSockets (ASGI apps; worker/websocket_session.hpp)
+    std::size_t ws_max_message = 16 * 1024 * 1024;  // --ws-max-size
+    std::int64_t ws_ping_interval_ms = 20'000;      // --ws-ping-interval; 0 = off
+    std::int64_t ws_ping_timeout_ms = 20'000;       // --ws-ping-timeout; 0 = off
+    bool ws_deflate = true;                         // --ws-per-message-deflate
+    std::int64_t ws_close_timeout_ms = 5'000;       // wait for the peer's close frame
 };
 
 /// Builds the config from resolved options. Errors name the option (bad CIDR list).

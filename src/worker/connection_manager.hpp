@@ -30,6 +30,10 @@
 #include "worker/response.hpp"
 #include "serve/stats_writer.hpp"
 
+namespace paasrun::asgi {
+class Runtime;
+}
+
 namespace paasrun::worker {
 
 /// Makes one producer per connection (the WSGI adapter). Called on the loop thread without
@@ -69,6 +73,10 @@ public:
     /// The worker's stats file, or null when PAASRUN_STATS_DIR is not set.
     void set_stats(StatsWriter* stats) { stats_ = stats; }
     [[nodiscard]] StatsWriter* stats() const { return stats_; }
+    /// ASGI workers: upgrade requests become WebSocket connections served by this runtime
+    /// (websocket_session.hpp); null (WSGI) leaves them plain HTTP requests.
+    void set_websocket_runtime(asgi::Runtime* rt) { websocket_runtime_ = rt; }
+    [[nodiscard]] asgi::Runtime* websocket_runtime() const { return websocket_runtime_; }
 
     // Called by connections (loop thread).
     [[nodiscard]] ReadBufferPool& read_buffers() { return read_buffers_; }
@@ -94,6 +102,7 @@ private:
     AppPool* pool_;
     PreAppRoute* pre_app_;
     StatsWriter* stats_ = nullptr;
+    asgi::Runtime* websocket_runtime_ = nullptr;
     ManagerHooks hooks_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     boost::asio::steady_timer tick_;

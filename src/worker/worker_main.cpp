@@ -227,6 +227,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     ConnectionManager manager(io, std::move(*config), std::move(factory), pool.get(), static_route->get(),
                               std::move(hooks));
     manager.set_stats(stats);
+    manager.set_websocket_runtime(asgi);
     for (int fd : ctx.listen_fds) {
         if (auto st = manager.add_listener(fd); !st) {
             log::error("worker", "cannot use listen fd error={}", log::quote(st.error().describe()));

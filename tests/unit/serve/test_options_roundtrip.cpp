@@ -60,6 +60,10 @@ ServeOptions every_field_set() {
     o.print_config = true;
     o.static_cors = true;
     o.static_fallthrough = false;
+    o.ws_max_size = 1024;
+    o.ws_ping_interval = 0;
+    o.ws_ping_timeout = 3;
+    o.ws_per_message_deflate = false;
     return o;
 }
 
@@ -201,6 +205,14 @@ TEST_CASE("options: validate names the bad option", "[worker][options]") {
     CHECK_FALSE(validate(o));
     o = base();
     o.graceful_timeout = -1;
+    CHECK_FALSE(validate(o));
+    o = base();
+    o.ws_max_size = 0;
+    r = validate(o);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("--ws-max-size") != std::string::npos);
+    o = base();
+    o.ws_ping_timeout = -1;
     CHECK_FALSE(validate(o));
 }
 
