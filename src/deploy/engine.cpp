@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <system_error>
 
 #include "build/builder.hpp"
@@ -45,14 +46,6 @@ auto to_clock(D d) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
 }
 
-std::string exit_hint(const std::string& last_exit) {
-    if (last_exit == "exit=4") return ": the app could not be imported (MODULE:CALLABLE did not load; traceback in the log)";
-    if (last_exit == "exit=3") return ": a worker failed to boot (see the log)";
-    return "";
-}
-
-bool exited(const ProcessStatus& p) { return supervisor::exited(p.state); }
-
 }  // namespace
 
 struct Engine::Bake {
@@ -73,6 +66,22 @@ Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
     // Read before the thread (and so before any job) starts: a job's own record is never
     // mistaken for an interrupted one.
     interrupted_bake_ = read_bake_record(opts_.state_dir);
+    // The switch waits on these instead of polling (switch_events.hpp); the supervisor's loop
+    // is not running yet, so the observer is set before it can be called.
+    sup_.set_process_observer([this](const supervisor::ProcessEvent& p) {
+        SwitchEvent e;
+        switch (p.kind) {
+            case supervisor::ProcessEvent::Kind::started: e.kind = SwitchEvent::Kind::started; break;
+            case supervisor::ProcessEvent::Kind::ready: e.kind = SwitchEvent::Kind::ready; break;
+            case supervisor::ProcessEvent::Kind::exited: e.kind = SwitchEvent::Kind::exited; break;
+            case supervisor::ProcessEvent::Kind::gone: e.kind = SwitchEvent::Kind::gone; break;
+        }
+        e.at = p.at;
+        e.generation = p.generation;
+        e.name = p.name;
+        e.detail = p.last_exit;
+        events_.push(std::move(e));
+    });
     thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -84,7 +93,11 @@ void Engine::stop() {
         stopping_ = true;
     }
     cv_.notify_all();
+    events_.close();
     if (thread_.joinable()) thread_.join();
+    // stop() runs once the supervisor's loop has returned (or before it ran): nothing calls
+    // the observer concurrently, and nothing may call it once this engine is gone.
+    sup_.set_process_observer({});
 }
 
 template <typename F>
@@ -473,7 +486,7 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
     if (auto pruned = store.prune(opts_.pipeline.publish.keep_releases))
         for (int p : *pruned) say(job, fmt::format("-----> Removed old release v{} (keep_releases)", p));
     say(job, fmt::format("-----> v{} is current", *v));
-    wait_drained(job, *gen);
+    wait_drained(job);
     jobs_.update(job, [&](admin::Job& j) {
         if (bake_ && bake_->job == job) j.step = "baking";
     });
@@ -549,7 +562,7 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
         if (!settings) return jobs_.finish(job, JobState::failed, settings.error().message);
         auto gen = switch_to(job, *run, *settings, false);
         if (!gen) return jobs_.finish(job, JobState::failed, gen.error().message);
-        wait_drained(job, *gen);
+        wait_drained(job);
         return jobs_.finish(job, JobState::succeeded, "");
     }
     step(job, "starting");
@@ -572,74 +585,87 @@ Result<ReleaseSettings> Engine::settings_for(const RunSpec& run) const {
     return release_settings(run.build_dir(), opts_.manifest);
 }
 
-Status Engine::wait_ready(const std::string& job, int generation, const RunSpec& run, const ReleaseSettings& settings,
-                          int health_port, Clock::time_point deadline) {
-    const std::string* web = run.command("web");
-    bool notify = web && supervisor::reports_ready(*web);
-    while (true) {
-        if (stopping()) return Error("paasrun is stopping");
-        auto procs = on_loop([generation](Supervisor& s) { return s.generation(generation); });
-        if (!procs) return std::move(procs).error();
-        bool all = !procs->empty();
-        for (const auto& p : *procs) {
-            if (exited(p))
-                return Error(fmt::format("{} of the new release exited before it was ready ({}){}", p.name, p.last_exit,
-                                         exit_hint(p.last_exit)));
-            if (p.type == "web" && !(notify ? p.ready : p.uptime >= Seconds(kSettle).count())) all = false;
-        }
-        if (all) break;
-        if (Clock::now() > deadline)
-            return Error(fmt::format("the new web processes were not ready within deploy.start_timeout ({}s)",
-                                     settings.deploy.start_timeout));
-        std::this_thread::sleep_for(kPoll);
-    }
-    say(job, "-----> New web processes are ready");
-    const auto& h = settings.health;
-    if (h.path.empty() || health_port == 0) return {};
-    step(job, "health_check");
-    int failures = 0;
-    while (true) {
-        if (stopping()) return Error("paasrun is stopping");
-        auto r = probe_http(health_port, h.path, Seconds(h.timeout));
-        if (r.healthy) {
-            say(job, fmt::format("-----> Health check passed: {}", r.detail));
-            return {};
-        }
-        ++failures;
-        say(job, fmt::format("-----> Health check failed ({}/{}): {}", failures, h.attempts, r.detail));
-        if (failures >= h.attempts)
-            return Error(fmt::format("health check {} failed {} times in a row (last: {})", h.path, failures, r.detail));
-        auto procs = on_loop([generation](Supervisor& s) { return s.generation(generation); });
-        if (procs)
-            for (const auto& p : *procs)
-                if (exited(p))
-                    return Error(fmt::format("{} of the new release exited during the health check ({}){}", p.name,
-                                             p.last_exit, exit_hint(p.last_exit)));
-        if (Clock::now() > deadline)
-            return Error(fmt::format("the health check did not pass within deploy.start_timeout ({}s)",
-                                     settings.deploy.start_timeout));
-        std::this_thread::sleep_for(Seconds(h.interval));
-    }
+namespace {
+
+// The processes retiring now, except those of `generation` (loop thread).
+std::vector<GenerationProcess> retiring(const Supervisor& s, int generation) {
+    std::vector<GenerationProcess> out;
+    for (const auto& p : s.snapshot())
+        if (p.phase == ProcessPhase::retiring && p.generation != generation) out.emplace_back(p.generation, p.name);
+    return out;
 }
 
-void Engine::wait_drained(const std::string& job, int generation) {
-    step(job, "draining");
-    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(opts_.grace_period) + 5s;
-    while (!stopping() && Clock::now() < deadline) {
-        auto left = on_loop([generation](Supervisor& s) {
-            int n = 0;
-            for (const auto& p : s.snapshot())
-                if (p.phase == ProcessPhase::retiring && p.generation != generation) ++n;
-            return n;
-        });
-        if (!left || *left == 0) return;
-        std::this_thread::sleep_for(kPoll);
+SwitchEvent tick() {
+    SwitchEvent e;
+    e.kind = SwitchEvent::Kind::tick;
+    e.at = SwitchClock::now();
+    return e;
+}
+
+// Disarms the event queue when a switch ends early (the drain disarms it otherwise).
+struct Disarm {
+    SwitchEvents& events;
+    bool active = true;
+    ~Disarm() {
+        if (active) events.disarm();
     }
+};
+
+}  // namespace
+
+Status Engine::drive(const std::string& job, SwitchMachine& m, int health_port, const config::HealthCheck& h) {
+    std::deque<SwitchEvent> own;  // probe results, fed before the next supervisor event
+    auto act = [&](const std::vector<SwitchAction>& actions) {
+        for (const auto& a : actions) {
+            switch (a.kind) {
+                case SwitchAction::Kind::say: say(job, a.text); break;
+                case SwitchAction::Kind::step: step(job, a.text); break;
+                case SwitchAction::Kind::probe: {
+                    auto r = probe_http(health_port, h.path, Seconds(h.timeout));
+                    SwitchEvent e = tick();
+                    e.kind = SwitchEvent::Kind::health;
+                    e.healthy = r.healthy;
+                    e.detail = r.detail;
+                    own.push_back(std::move(e));
+                    break;
+                }
+                case SwitchAction::Kind::commit:  // the caller's, once drive returns
+                case SwitchAction::Kind::abort: break;
+            }
+        }
+    };
+    act(m.on(tick()));
+    while (m.waiting()) {
+        if (stopping()) return Error("paasrun is stopping");
+        if (!own.empty()) {
+            auto e = std::move(own.front());
+            own.pop_front();
+            act(m.on(e));
+            continue;
+        }
+        // At most half a second without a look at stopping(); otherwise only events and the
+        // machine's own timers (settle, probe interval, deadlines) wake it.
+        auto e = events_.wait_until(std::min(m.next_wakeup(), SwitchClock::now() + 500ms));
+        act(m.on(e ? *e : tick()));
+        if (e) act(m.on(tick()));  // time-based conditions too
+    }
+    if (m.state() == SwitchState::rolling_back) return Error(m.error());
+    return {};
+}
+
+void Engine::wait_drained(const std::string& job) {
+    step(job, "draining");
+    if (switch_) (void)drive(job, *switch_, 0, {});
+    switch_.reset();
+    events_.disarm();
 }
 
 Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run,
                               const ReleaseSettings& settings, bool baking) {
     auto deadline = Clock::now() + to_clock(Seconds(settings.deploy.start_timeout));
+    switch_.reset();
+    events_.arm();  // before any process of the new generation starts: no event is missed
+    Disarm disarm{events_};
     auto plan = on_loop([run](Supervisor& s) {
         return std::tuple{s.counts_for(*run), s.shared_web_socket(), s.current_run()};
     });
@@ -650,17 +676,38 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
     int web = counts.count("web") ? counts["web"] : 0;
     supervisor::Counts others = counts;
     others.erase("web");
+    const std::string* web_command = run->command("web");
+    auto machine = [&](const supervisor::GenerationInfo& info, int health_port, bool commit) {
+        SwitchSettings m;
+        m.generation = info.id;
+        m.web = info.names;
+        m.reports_ready = web_command && supervisor::reports_ready(*web_command);
+        m.settle = to_clock(kSettle);
+        m.deadline = deadline;
+        m.start_timeout = settings.deploy.start_timeout;
+        if (health_port != 0) m.health_path = settings.health.path;
+        m.health_attempts = settings.health.attempts;
+        m.health_interval = to_clock(Seconds(settings.health.interval));
+        m.commit = commit;
+        return SwitchMachine(std::move(m));
+    };
 
     step(job, "starting");
     int gen = 0, health_port = 0;
+    std::optional<SwitchMachine> m;
     if (web > 0) {
         if (!shared) {
             // Per-process ports (a web command that binds $PORT itself): the old processes
             // must release the port first. This is the one case with downtime (docs/deploys.md).
             say(job, "-----> The web command binds its own port: stopping the old web processes first");
-            auto r = on_loop([](Supervisor& s) { s.retire_type("web"); });
-            if (!r) return std::move(r).error();
-            wait_drained(job, -1);
+            auto list = on_loop([](Supervisor& s) {
+                s.retire_type("web");
+                return retiring(s, -1);
+            });
+            if (!list) return std::move(list).error();
+            auto drain = SwitchMachine::drain(std::move(*list), Clock::now() + to_clock(opts_.grace_period) + 5s);
+            step(job, "draining");
+            (void)drive(job, drain, 0, {});
         } else if (!settings.health.path.empty()) {
             // A canary: one process with one worker on the generation's private socket only,
             // so a release that fails its health check never answers a real request.
@@ -671,7 +718,8 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             if (!*c) return std::move(*c).error();
             int cid = (*c)->id;
             say(job, fmt::format("-----> Started a canary of v{} on a private socket (generation {})", run->release, cid));
-            auto ok = wait_ready(job, cid, *canary, settings, (*c)->health_port, deadline);
+            auto cm = machine(**c, (*c)->health_port, false);
+            auto ok = drive(job, cm, (*c)->health_port, settings.health);
             (void)on_loop([cid](Supervisor& s) { s.abort_generation(cid); });
             if (!ok) return std::move(ok).error();
             step(job, "starting");
@@ -689,7 +737,8 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             health_port = port ? *port : 0;
         }
         say(job, fmt::format("-----> Started {} web process(es) of v{} (generation {})", web, run->release, gen));
-        auto ready = wait_ready(job, gen, *run, settings, health_port, deadline);
+        m = machine(**info, health_port, true);
+        auto ready = drive(job, *m, health_port, settings.health);
         if (!ready) {
             (void)on_loop([gen](Supervisor& s) { s.abort_generation(gen); });
             if (!shared) {
@@ -700,10 +749,12 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             }
             return std::move(ready).error();
         }
+    } else {
+        step(job, "switching");
     }
 
-    step(job, "switching");
-    auto switched = on_loop([gen, run, others, web](Supervisor& s) -> Status {
+    // The machine said `commit` (or there is no web generation to wait for).
+    auto switched = on_loop([gen, run, others, web](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
         if (web > 0) s.commit_generation(gen, true);
         supervisor::Counts start;
         for (const auto& [type, n] : others)
@@ -714,16 +765,29 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
                 if (!info) return std::move(info).error();
                 s.commit_generation(info->id, true);
             }
-            return {};
+        } else {
+            auto info = s.start_generation(run, start);
+            if (!info) return std::move(info).error();
+            s.commit_generation(info->id, web == 0);
         }
-        auto info = s.start_generation(run, start);
-        if (!info) return std::move(info).error();
-        s.commit_generation(info->id, web == 0);
-        return {};
+        return retiring(s, gen);
     });
     if (!switched) return std::move(switched).error();
     if (!*switched) return std::move(*switched).error();
     say(job, fmt::format("-----> Switched to v{}; draining the old processes", run->release));
+    // The drain belongs to the same switch: wait_drained() runs it, with the events since.
+    SwitchEvent committed;
+    committed.kind = SwitchEvent::Kind::committed;
+    committed.at = SwitchClock::now();
+    committed.retiring = std::move(**switched);
+    committed.drain_deadline = Clock::now() + to_clock(opts_.grace_period) + 5s;
+    if (!m) {  // no web generation: a machine for the drain only
+        switch_ = SwitchMachine::drain(std::move(committed.retiring), committed.drain_deadline);
+    } else {
+        (void)m->on(committed);
+        switch_ = std::move(m);
+    }
+    disarm.active = false;
     if (baking && web > 0 && settings.deploy.bake_window > 0) {
         auto b = std::make_unique<Bake>();
         b->job = job;

@@ -35,6 +35,8 @@
 #include "deploy/log_hub.hpp"
 #include "deploy/release_settings.hpp"
 #include "deploy/run_spec.hpp"
+#include "deploy/switch_events.hpp"
+#include "deploy/switch_machine.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace paasrun::deploy {
@@ -114,11 +116,16 @@ private:
     // current. On failure the old processes keep running (shared socket) and the Error says why.
     // Returns the new web generation (0: none); the old processes are retiring (wait_drained).
     // `settings` are the run's own (settings_for); the bake window keeps them.
+    // The switch is a SwitchMachine (switch_machine.hpp) driven by the supervisor's process
+    // events (switch_events.hpp): switch_ holds it from the start to the end of the drain.
     Result<int> switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run,
                           const ReleaseSettings& settings, bool baking);
-    Status wait_ready(const std::string& job, int generation, const supervisor::RunSpec& run,
-                      const ReleaseSettings& settings, int health_port, Clock::time_point deadline);
-    void wait_drained(const std::string& job, int generation);
+    // Feeds the machine events (and ticks at its timers) and carries out its actions until it
+    // needs the engine (switching) or ends; an Error when it rolls back or paasrun stops.
+    Status drive(const std::string& job, SwitchMachine& m, int health_port, const config::HealthCheck& health);
+    // Waits until the processes retired by the last switch (switch_) are gone, or the drain
+    // deadline passes; without a switch, the processes retiring now.
+    void wait_drained(const std::string& job);
     // The settings a run is checked with: its release's paasrun.yaml (release_settings), or
     // the startup manifest for the directory run as-is.
     [[nodiscard]] Result<ReleaseSettings> settings_for(const supervisor::RunSpec& run) const;
@@ -148,6 +155,8 @@ private:
     std::function<void()> pending_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};
+    SwitchEvents events_;                 // from the supervisor's process observer
+    std::optional<SwitchMachine> switch_;  // engine thread only: the switch in progress
     std::unique_ptr<Bake> bake_;  // engine thread only
     std::optional<BakeRecord> interrupted_bake_;  // engine thread only (after the constructor)
     Clock::time_point created_ = Clock::now();

@@ -228,6 +228,7 @@ void Supervisor::start(Slot& slot) {
     slot.pid = *pid;
     slot.state = State::up;
     slot.started = Clock::now();
+    notify_observer(ProcessEvent::Kind::started, slot);
     if (run.release > 0)
         output_.info("process started proc={} pid={} port={} command={} release=v{}", slot.spec.name,
                      slot.pid, slot.spec.port, log::quote(slot.spec.command), run.release);
@@ -366,6 +367,7 @@ void Supervisor::remove_slot(std::uint64_t id) {
         if (it->id != id) continue;
         if (it->restart_timer != 0) loop_->cancel(it->restart_timer);
         if (it->notify_fd >= 0) close_notify(it->notify_fd);
+        notify_observer(ProcessEvent::Kind::gone, *it);
         slots_.erase(it);
         return;
     }
@@ -577,6 +579,7 @@ void Supervisor::on_exit(Slot& slot, int status) {
     last_exit_code_ = code;
     output_.info("process exited proc={} pid={} {} uptime={:.3f}s", slot.spec.name, pid,
                  slot.last_exit, uptime.count());
+    notify_observer(ProcessEvent::Kind::exited, slot);
     if (pid > 0) {
         slot.pid = 0;
         if (group_alive(pid)) {
@@ -788,6 +791,7 @@ void Supervisor::on_notify(int fd) {
                                           s->ready = true;
                                           output_.info("process ready proc={} pid={}",
                                                        s->spec.name, s->pid);
+                                          notify_observer(ProcessEvent::Kind::ready, *s);
                                       } else if (line == process::kStopping ||
                                                  line == process::kReloading) {
                                           s->ready = line == process::kReloading && s->ready;
@@ -800,6 +804,13 @@ void Supervisor::on_notify(int fd) {
         break;
     }
     if (eof) close_notify(fd);
+}
+
+void Supervisor::notify_observer(ProcessEvent::Kind kind, const Slot& slot) {
+    if (!observer_) return;
+    observer_(ProcessEvent{kind, slot.gen->id, slot.spec.name, slot.spec.type,
+                           kind == ProcessEvent::Kind::exited ? slot.last_exit : std::string(),
+                           Clock::now()});
 }
 
 void Supervisor::close_notify(int fd) {

@@ -54,6 +54,7 @@
 #include "supervisor/event_loop.hpp"
 #include "supervisor/formation.hpp"
 #include "supervisor/output.hpp"
+#include "supervisor/process_event.hpp"
 #include "supervisor/process_state.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
@@ -228,6 +229,10 @@ public:
         Supervisor& s_;
     };
 
+    /// Tells `observer` of every process started, ready, exited and gone (process_event.hpp).
+    /// Set it before run() or on the loop thread; an empty function removes it.
+    void set_process_observer(ProcessObserver observer) { observer_ = std::move(observer); }
+
     /// A stop began (readiness is off).
     [[nodiscard]] bool draining() const { return stop_cause_ != StopCause::none; }
 
@@ -296,6 +301,8 @@ private:
     void finish();
     void signal_group(pid_t pgid, int sig, std::string_view proc);
 
+    void notify_observer(ProcessEvent::Kind kind, const Slot& slot);
+
     void watch_pipe(unique_fd fd, Slot& slot);
     void on_pipe(int fd);
     bool read_pipe(Pipe& pipe, std::size_t max_bytes);  // false at EOF/error
@@ -316,6 +323,7 @@ private:
     std::mutex reap_mutex_;      // guards foreign_children_ against a blanket reap
     int foreign_children_ = 0;
 
+    ProcessObserver observer_;
     std::shared_ptr<const RunSpec> current_run_;
     std::shared_ptr<Generation> current_gen_;
     Counts counts_;

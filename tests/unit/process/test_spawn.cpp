@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
@@ -157,16 +158,17 @@ TEST_CASE("spawn: close_other_fds closes what is not passed, also without CLOEXE
     unique_fd leaked(::open("/dev/null", O_RDONLY));  // no O_CLOEXEC
     REQUIRE(leaked);
     auto passed = make_pipe();
+    const int target = std::max(leaked.get(), passed.write.get()) + 10;  // free in the child
+    const std::string n = std::to_string(leaked.get()), t = std::to_string(target);
     const std::string test =
-        "for n in " + std::to_string(leaked.get()) +
-        " 7; do "
-        "if [ -e /proc/self/fd/$n ]; then echo $n open; else echo $n closed; fi; done";
+        "for n in " + n + " " + t +
+        "; do if [ -e /proc/self/fd/$n ]; then echo $n open; else echo $n closed; fi; done";
     SpawnSpec spec;
     spec.argv = {"/bin/sh", "-c", test};
-    spec.fds = {{passed.write.get(), 7}};
-    CHECK(output_of(spec) == std::to_string(leaked.get()) + " open\n7 open\n");
+    spec.fds = {{passed.write.get(), target}};
+    CHECK(output_of(spec) == n + " open\n" + t + " open\n");
     spec.close_other_fds = true;
-    CHECK(output_of(spec) == std::to_string(leaked.get()) + " closed\n7 open\n");
+    CHECK(output_of(spec) == n + " closed\n" + t + " open\n");
 }
 
 TEST_CASE("spawn: new process group, new session, the signal mask at exec", "[process][spawn]") {
