@@ -32,10 +32,14 @@ def dockerfile_arg(name):
 
 
 def bootstrap_build_packages():
+    """build_packages plus npm_packages (node + npm: the image's `npm ci`; a machine without
+    them builds with cmake/fetch_npm_lock.py instead)."""
     text = (ROOT / "scripts" / "bootstrap").read_text()
     m = re.search(r"^build_packages=\((.*?)^\)", text, re.M | re.S)
     assert m, "no build_packages=( ... ) list in scripts/bootstrap"
-    return set(m.group(1).split())
+    n = re.search(r"^npm_packages=\((.*?)\)", text, re.M)
+    assert n, "no npm_packages=( ... ) list in scripts/bootstrap"
+    return set(m.group(1).split()) | set(n.group(1).split())
 
 
 def test_build_stage_uses_bootstrap_packages():

@@ -252,3 +252,25 @@ def test_reload_with_preload_imports_the_edited_code_in_a_new_zygote(paasrun, ap
         assert all(a["count"] > 100 for a in after.values())
         p.signal(signal.SIGTERM)
         assert p.wait(30) == 0
+
+
+def test_a_dead_zygote_is_replaced_and_the_workers_keep_serving(paasrun, app_dir):
+    (app_dir / "app.py").write_text(WSGI_APP)
+    port = free_port()
+    with serve(paasrun, app_dir, port, "--preload", "-w", "1") as p:
+        wait_for_port(port, timeout=30)
+        first = ask(port)
+        os.kill(first["import"], signal.SIGKILL)
+        p.wait_for_line(r"zygote died, workers keep serving", timeout=10)
+        assert ask(port)["pid"] == first["pid"]  # the worker did not die with it
+        def new_zygote_ready():
+            pids = {int(x) for x in re.findall(r"zygote ready\" pid=(\d+)", p.text())}
+            pids.discard(first["import"])
+            return pids.pop() if pids else None
+        new_zygote = wait_until(new_zygote_ready, 30, what="a new zygote")
+        # A worker started now (SIGTTIN: one more) comes from the new zygote.
+        p.signal(signal.SIGTTIN)
+        workers = collect_workers(port, 2)
+        assert {a["import"] for a in workers.values()} == {first["import"], new_zygote}
+        p.signal(signal.SIGTERM)
+        assert p.wait(30) == 0
