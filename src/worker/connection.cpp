@@ -31,6 +31,12 @@ std::uint64_t now_ns() {
                                           .count());
 }
 
+// The CPU-time sample of this worker's loop thread (thread_cpu.hpp), made at first use.
+CpuSampler& cpu_sampler() {
+    thread_local CpuSampler sampler;
+    return sampler;
+}
+
 // Best effort for a response we are about to close after anyway (408/504): one send, no
 // waiting. The connection is closed right after, so a short write only loses the message.
 void send_best_effort(int fd, int status, bool head_request) {
@@ -420,6 +426,7 @@ void Connection::dispatch() {
     if (auto* stats = manager_.stats()) {
         stats->request_started();
         counted_in_flight_ = true;
+        cpu_sampled_ = cpu_sampler().take(request_started_ns_);
     }
     // An ASGI app's WebSocket upgrade: the session drives the connection from here. (A WSGI
     // app gets the request as plain HTTP, as before: WSGI has no WebSocket.)
@@ -444,7 +451,7 @@ void Connection::dispatch() {
 
 void Connection::run_inline() {
     {
-        ThreadCpuMeter cpu(cpu_ns_, manager_.stats() != nullptr);
+        ThreadCpuMeter cpu(cpu_ns_, cpu_sampled_);
         producer_->begin(info_, queue_, *this);
         if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
     }
@@ -484,7 +491,7 @@ void Connection::watch_disconnect() {
 void Connection::run_app_job() {
     // App thread. The loop does not touch producer_ (nor cpu_ns_) until on_app_done.
     {
-        ThreadCpuMeter cpu(cpu_ns_, manager_.stats() != nullptr);
+        ThreadCpuMeter cpu(cpu_ns_, cpu_sampled_);
         producer_->begin(info_, queue_, *this);
         while (producer_->pump() == ResponseProducer::Step::more) {
             output_ready();
@@ -586,7 +593,7 @@ void Connection::on_flushed() {
     if (!manager_.config().inline_app) return;  // the app thread posts more or on_app_done
     // --threads 1 and the producer paused at the high-water mark: pull the next slice.
     {
-        ThreadCpuMeter cpu(cpu_ns_, manager_.stats() != nullptr);
+        ThreadCpuMeter cpu(cpu_ns_, cpu_sampled_);
         if (producer_->pump() == ResponseProducer::Step::done) app_running_ = false;
     }
     flush();

@@ -180,6 +180,7 @@ private:
     std::uint64_t continue_bytes_ = 0;  // bytes of "100 Continue" sent (not logged)
     std::uint64_t request_started_ns_ = 0;
     std::int64_t cpu_ns_ = -1;  // thread CPU time of the app call, -1 = not measured (thread_cpu.hpp)
+    bool cpu_sampled_ = false;  // this request's CPU time is measured (CpuSampler)
 
     // Body streaming (asynchronous producers): bytes read and not yet taken by the app.
     bool streaming_ = false;       // this request's body goes to the app as it arrives

@@ -28,6 +28,13 @@ bool is_uuid(std::string_view s) {
 
 bool looks_like_id(std::string_view s) noexcept {
     if (s.empty()) return false;
+    // Fast path, the common case (runs per request): a short segment is an id only when it is
+    // all digits, so a word is rejected at its first letter.
+    if (s.size() < kLongHex) {
+        for (char c : s)
+            if (!is_digit(c)) return false;
+        return true;
+    }
     bool digits = true, hex = true, alnum = true, any_digit = false, any_alpha = false;
     for (char c : s) {
         bool d = is_digit(c);

@@ -83,7 +83,7 @@ def test_every_documented_route_is_served(inst):
             assert status not in (405,), (m, path, status, data)
             if status == 404:
                 assert b"no such endpoint" not in data, (m, path, data)
-    assert seen == 24  # 15 API routes + 9 of the dashboard (docs/dashboard.md)
+    assert seen == 25  # 15 API routes + 10 of the dashboard (docs/dashboard.md)
 
 
 def test_health_needs_no_token_everything_else_does(inst):

@@ -204,7 +204,9 @@ def test_endpoint_table_collapses_ids(inst):
     assert users["requests"] == 2 and users["by_class"]["2xx"] == 2
     assert users["errors_4xx"] == 0 and users["errors_5xx"] == 0
     assert 0 < users["latency_seconds"]["p50"] <= users["latency_seconds"]["p99"] < 5
-    assert users["cpu_measured_requests"] == 2 and users["cpu_seconds_per_request"] > 0
+    # CPU time is measured on a time-spaced sample of requests (thread_cpu.hpp): the first
+    # request after a quiet moment always is.
+    assert 1 <= users["cpu_measured_requests"] <= 2 and users["cpu_seconds_per_request"] > 0
     assert endpoint(inst, "/users/1") is None and endpoint(inst, "/about")["requests"] == 1
     status, _, body = req(inst, "GET", "/metrics", {"Authorization": f"Bearer {TOKEN}"})
     text = body.decode()
@@ -216,12 +218,14 @@ def test_endpoint_table_collapses_ids(inst):
 
 
 def test_cpu_per_request_follows_the_work(inst):
-    for _ in range(3):
+    # Requests are measured at most once per sampling interval (1000x the clock's own cost):
+    # keep sending both until each route has a few measured ones.
+    def measured():
         assert inst.get("/burn")[0] == 200
         assert inst.get("/cheap")[0] == 200
-    burn = wait_until(lambda: (lambda r: r if r and r["requests"] >= 3 else None)(endpoint(inst, "/burn")),
-                      10, interval=0.2, what="/burn in the endpoint table")
-    cheap = endpoint(inst, "/cheap")
+        burn, cheap = endpoint(inst, "/burn"), endpoint(inst, "/cheap")
+        return (burn, cheap) if burn and cheap and min(burn["cpu_measured_requests"], cheap["cpu_measured_requests"]) >= 3 else None
+    burn, cheap = wait_until(measured, 30, interval=0.05, what="3 measured requests of /burn and of /cheap")
     # /burn spins for 30 ms of thread CPU time; /cheap answers a constant.
     assert burn["cpu_seconds_per_request"] >= 0.025, burn
     assert cheap["cpu_seconds_per_request"] < burn["cpu_seconds_per_request"] / 5, (cheap, burn)

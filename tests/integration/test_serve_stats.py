@@ -13,9 +13,11 @@ from conftest import FIXTURES, Proc, http_get, wait_until
 APPS = FIXTURES / "apps" / "serve"
 
 # magic version size flags pid arbiter_pid started_unix ready in_flight requests
-# by_class[5] latency[13] latency_sum_ns rss_bytes worker_restarts folded_pids[32] next reserved
-LAYOUT = struct.Struct("=IIIIiiqIIQ5Q13QQQQ32iII")
-MAGIC, VERSION = 0x54535250, 1
+# by_class[5] latency[13] latency_sum_ns rss_bytes worker_restarts folded_pids[32] next
+# index route_count reserved, then the slots' last exits (32 x: index pid started exited
+# requests reason[48]) and the per-endpoint table (64 x: key[96], 115 counters), not read here
+LAYOUT = struct.Struct("=IIIIiiqIIQ5Q13QQQQ32iIiII" + "iiqqQ48s" * 32 + ("96s" + "115Q") * 64)
+MAGIC, VERSION = 0x54535250, 2
 
 
 def read_stats(path):
