@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 
@@ -17,9 +18,21 @@ void append_json_string(std::string& out, std::string_view s) {
     log::append_json_string(out, s, log::NonAscii::escape);
 }
 
-// logfmt value: util/log's quoter, with every byte that is not printable ASCII escaped (\xNN)
-// so a line stays one line of text whatever the client sent.
-std::string logfmt_value(std::string_view s) { return log::quote(s, log::NonAscii::escape); }
+// logfmt values go through util/log's quoter with every byte that is not printable ASCII
+// escaped (\xNN), so a line stays one line of text whatever the client sent.
+template <typename Int>
+void append_number(std::string& out, Int n) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, r.ptr);
+}
+
+// As fmt's {:.3f}.
+void append_fixed3(std::string& out, double v) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+    out.append(buf, r.ptr);
+}
 
 std::string iso_time_now() {
     using namespace std::chrono;
@@ -46,17 +59,36 @@ std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
         case AccessLogFormat::off:
             return {};
         case AccessLogFormat::logfmt: {
-            std::string fields = fmt::format("request method={} path={}", logfmt_value(e.method),
-                                             logfmt_value(e.path));
-            if (!e.query.empty()) fields += fmt::format(" query={}", logfmt_value(e.query));
-            fields += fmt::format(
-                " status={} bytes={} duration_ms={:.3f} request_id={} remote_addr={}", e.status,
-                e.bytes, e.duration_ms, logfmt_value(e.request_id), logfmt_value(e.remote_addr));
-            if (!e.protocol.empty()) fields += fmt::format(" proto={}", logfmt_value(e.protocol));
-            if (!e.host.empty()) fields += fmt::format(" host={}", logfmt_value(e.host));
-            if (!e.referer.empty()) fields += fmt::format(" referer={}", logfmt_value(e.referer));
-            if (!e.user_agent.empty())
-                fields += fmt::format(" user_agent={}", logfmt_value(e.user_agent));
+            // Appended field by field (no fmt::format per field): this runs per request.
+            constexpr auto esc = log::NonAscii::escape;
+            std::string fields;
+            fields.reserve(256);
+            fields += "request method=";
+            log::append_quoted(fields, e.method, esc);
+            fields += " path=";
+            log::append_quoted(fields, e.path, esc);
+            if (!e.query.empty()) {
+                fields += " query=";
+                log::append_quoted(fields, e.query, esc);
+            }
+            fields += " status=";
+            append_number(fields, e.status);
+            fields += " bytes=";
+            append_number(fields, e.bytes);
+            fields += " duration_ms=";
+            append_fixed3(fields, e.duration_ms);
+            fields += " request_id=";
+            log::append_quoted(fields, e.request_id, esc);
+            fields += " remote_addr=";
+            log::append_quoted(fields, e.remote_addr, esc);
+            for (auto [key, value] : {std::pair<std::string_view, std::string_view>{" proto=", e.protocol},
+                                      {" host=", e.host},
+                                      {" referer=", e.referer},
+                                      {" user_agent=", e.user_agent}}) {
+                if (value.empty()) continue;
+                fields += key;
+                log::append_quoted(fields, value, esc);
+            }
             return log::format_line(log::Level::info, "access", fields);
         }
         case AccessLogFormat::json: {

@@ -68,16 +68,22 @@ void set_fd(int fd) { g_fd = fd; }
 void set_format(Format f) { g_format = f; }
 Format format() { return g_format; }
 
-std::string quote(std::string_view v, NonAscii non_ascii) {
+void append_quoted(std::string& out, std::string_view v, NonAscii non_ascii) {
     bool escape_high = non_ascii == NonAscii::escape;
     auto escaped = [&](unsigned char c) { return c < 0x20 || (escape_high && c >= 0x7f); };
     bool needs_quotes = v.empty();
     for (char ch : v) {
         auto c = static_cast<unsigned char>(ch);
-        if (c == ' ' || c == '"' || c == '=' || c == '\\' || escaped(c)) needs_quotes = true;
+        if (c == ' ' || c == '"' || c == '=' || c == '\\' || escaped(c)) {
+            needs_quotes = true;
+            break;
+        }
     }
-    if (!needs_quotes) return std::string(v);
-    std::string out = "\"";
+    if (!needs_quotes) {
+        out += v;
+        return;
+    }
+    out += '"';
     for (char ch : v) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
@@ -87,33 +93,72 @@ std::string quote(std::string_view v, NonAscii non_ascii) {
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (escaped(c))
-                    out += fmt::format("\\x{:02x}", c);
-                else
+                if (escaped(c)) {
+                    static constexpr char kHex[] = "0123456789abcdef";
+                    out += "\\x";
+                    out += kHex[c >> 4];
+                    out += kHex[c & 0xf];
+                } else {
                     out += ch;
+                }
         }
     }
     out += '"';
+}
+
+std::string quote(std::string_view v, NonAscii non_ascii) {
+    std::string out;
+    append_quoted(out, v, non_ascii);
     return out;
 }
 
-std::string format_line(Level l, std::string_view component, std::string_view text) {
+namespace {
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) for `now`. The part up to the seconds is formatted once
+// per second and reused: every access log line needs it.
+void append_time(std::string& out, std::chrono::system_clock::time_point now) {
     using namespace std::chrono;
-    auto now = system_clock::now();
+    thread_local std::time_t cached_secs = -1;
+    thread_local std::string cached;  // "YYYY-MM-DDTHH:MM:SS"
     auto secs = system_clock::to_time_t(now);
-    auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
+    if (secs != cached_secs) {
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        cached = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900,
+                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_secs = secs;
+    }
+    auto ms = static_cast<int>(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
+    out += cached;
+    out += '.';
+    out += static_cast<char>('0' + ms / 100);
+    out += static_cast<char>('0' + ms / 10 % 10);
+    out += static_cast<char>('0' + ms % 10);
+    out += 'Z';
+}
+
+}  // namespace
+
+std::string format_line(Level l, std::string_view component, std::string_view text) {
+    auto now = std::chrono::system_clock::now();
     if (g_format == Format::json) {
-        auto time = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+        std::string time;
+        append_time(time, now);
         return json_line(time, level_name(l), component, parse_fields(text)) + "\n";
     }
     auto [msg, rest] = split_message(text);
-    std::string line = fmt::format("time={:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z at={} component={}",
-                                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                                   tm.tm_min, tm.tm_sec, ms, level_name(l), component);
-    if (!msg.empty()) line += fmt::format(" msg={}", quote(msg));
+    std::string line;
+    line.reserve(64 + component.size() + text.size());
+    line += "time=";
+    append_time(line, now);
+    line += " at=";
+    line += level_name(l);
+    line += " component=";
+    line += component;
+    if (!msg.empty()) {
+        line += " msg=";
+        append_quoted(line, msg);
+    }
     if (!rest.empty()) {
         line += ' ';
         line += rest;

@@ -34,6 +34,8 @@ enum class NonAscii {
 /// `"`, `\`, \n, \r, \t and control bytes escaped. Quoted when empty or holding a space, `"`,
 /// `=`, `\`, a control byte, or (NonAscii::escape) a byte 0x7f-0xff.
 [[nodiscard]] std::string quote(std::string_view value, NonAscii non_ascii = NonAscii::keep);
+/// quote(), appended to `out` (no temporary: the access log's per-request path).
+void append_quoted(std::string& out, std::string_view value, NonAscii non_ascii = NonAscii::keep);
 
 void write(Level level, std::string_view component, std::string_view text);
 
