@@ -399,6 +399,26 @@ def test_rolling_restart_closes_old_websockets_1001_and_new_ones_work(tmp_path):
         new.close()
 
 
+def test_recycling_closes_websockets_1001(tmp_path):
+    # --max-requests 3: the readiness probe, one GET and the handshake; the worker then asks
+    # to be recycled, and its replacement serves the next WebSocket.
+    with serve(paasrun_path(), "asgi_ws:app", extra=["--max-requests", "3"],
+               env={"ASGI_MARKER_DIR": str(tmp_path)}) as s:
+        assert s.get("/").status == 200
+        c = wsc.connect(s.port)
+        assert c.status == 101
+        assert c.expect_close()[0] == 1001
+        c.send(frame(CLOSE, close_payload(1001)))
+        c.expect_eof(timeout=3)
+        s.proc.wait_for_line(r"reason=max-requests", timeout=10)
+        wait_until(lambda: (tmp_path / "disconnect-1001").exists(), what="app saw disconnect 1001")
+        new = wsc.connect(s.port)
+        assert new.status == 101
+        new.send(frame(TEXT, b"fresh worker"))
+        assert new.recv_message() == (TEXT, b"fresh worker")
+        new.close()
+
+
 def test_open_websocket_is_not_a_stuck_request():
     # --timeout 3: a WebSocket open for longer must not make the arbiter think the worker
     # is stuck (the loop keeps beating), and it still echoes.
