@@ -334,6 +334,9 @@ def test_sigterm_sends_1001_and_the_app_gets_disconnect(tmp_path):
         c.expect_eof()
         assert s.proc.wait(20) == 0
         assert (tmp_path / "disconnect-1001").exists()
+        # The app's task still ran after the connections drained (its clean-up awaits).
+        assert (tmp_path / "cleanup-1001").exists()
+        assert "waiting for tasks failed" not in s.proc.text()
 
 
 def test_drain_during_the_handshake_closes_1001_right_after_the_101(tmp_path):
