@@ -197,7 +197,9 @@ void append_close_frame(std::string& out, std::uint16_t code, std::string_view r
         payload[0] = static_cast<char>(code >> 8);
         payload[1] = static_cast<char>(code & 0xff);
         reason = utf8_prefix(reason, kMaxCloseReason);
-        std::memcpy(payload + 2, reason.data(), reason.size());
+        // An empty reason may be a default string_view, whose data() is null: memcpy's
+        // arguments must not be null even for 0 bytes (UBSan stops the worker on it).
+        if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
         n = 2 + reason.size();
     }
     FrameOptions options;

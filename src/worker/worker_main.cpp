@@ -271,9 +271,17 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
             log::error("worker", "asgi front end error={}", log::quote(reactor.error().describe()));
             return kExitBootError;
         }
+        // Stop the loop once: uvloop's stop() queues a callback, and a second one (a poll that
+        // was already scheduled runs after the io_context stopped) would be left queued and
+        // stop the shutdown's run_until_complete at once ("Event loop stopped before Future
+        // completed"), so tasks were never waited for nor cancelled.
+        bool stop_asked = false;
         auto ran = asgi->run(*reactor, [&] {
             io.poll();
-            if (io.stopped()) asgi->stop_soon();
+            if (io.stopped() && !stop_asked) {
+                stop_asked = true;
+                asgi->stop_soon();
+            }
         });
         if (!ran) log::error("worker", "asgi loop error={}", log::quote(ran.error().describe()));
     } else {

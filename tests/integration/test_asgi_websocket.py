@@ -40,6 +40,13 @@ def echo_conn(server, **kw):
     return c
 
 
+def rss_kib(pid):
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
 # ---- handshake --------------------------------------------------------------------------
 
 def test_handshake_101_with_app_headers_and_scope(server):
@@ -327,6 +334,9 @@ def test_sigterm_sends_1001_and_the_app_gets_disconnect(tmp_path):
         c.expect_eof()
         assert s.proc.wait(20) == 0
         assert (tmp_path / "disconnect-1001").exists()
+        # The app's task still ran after the connections drained (its clean-up awaits).
+        assert (tmp_path / "cleanup-1001").exists()
+        assert "waiting for tasks failed" not in s.proc.text()
 
 
 def test_drain_during_the_handshake_closes_1001_right_after_the_101(tmp_path):
@@ -343,6 +353,21 @@ def test_drain_during_the_handshake_closes_1001_right_after_the_101(tmp_path):
         c.expect_eof(timeout=3)  # our close answers it: not the 5 s close timeout
         assert s.proc.wait(20) == 0
         assert (tmp_path / "disconnect-1001").exists()
+
+
+def test_app_sends_wait_for_a_slow_reader(server):
+    # 200 x 64 KiB queued against a client that reads nothing for a second: send() waits
+    # above the high-water mark (it must neither fail nor lose a message).
+    pid = int(server.proc.wait_for_line(r"msg=ready worker=1 pid=(\d+)").group(1))
+    before = rss_kib(pid)
+    c = echo_conn(server, path="/flood")
+    time.sleep(1.0)
+    # Without the wait the worker would hold the 12.5 MiB the app sent.
+    assert rss_kib(pid) - before < 6 * 1024
+    for i in range(200):
+        assert c.recv_message() == (BINARY, bytes([i]) * 65536)
+    assert c.recv_message() == (TEXT, b"done")
+    c.close()
 
 
 def test_drain_reads_on_past_a_full_inbox_for_the_close_frame():
@@ -374,6 +399,26 @@ def test_rolling_restart_closes_old_websockets_1001_and_new_ones_work(tmp_path):
         assert new.status == 101
         new.send(frame(TEXT, b"after"))
         assert new.recv_message() == (TEXT, b"after")
+        new.close()
+
+
+def test_recycling_closes_websockets_1001(tmp_path):
+    # --max-requests 3: the readiness probe, one GET and the handshake; the worker then asks
+    # to be recycled, and its replacement serves the next WebSocket.
+    with serve(paasrun_path(), "asgi_ws:app", extra=["--max-requests", "3"],
+               env={"ASGI_MARKER_DIR": str(tmp_path)}) as s:
+        assert s.get("/").status == 200
+        c = wsc.connect(s.port)
+        assert c.status == 101
+        assert c.expect_close()[0] == 1001
+        c.send(frame(CLOSE, close_payload(1001)))
+        c.expect_eof(timeout=3)
+        s.proc.wait_for_line(r"reason=max-requests", timeout=10)
+        wait_until(lambda: (tmp_path / "disconnect-1001").exists(), what="app saw disconnect 1001")
+        new = wsc.connect(s.port)
+        assert new.status == 101
+        new.send(frame(TEXT, b"fresh worker"))
+        assert new.recv_message() == (TEXT, b"fresh worker")
         new.close()
 
 
