@@ -87,6 +87,42 @@ def cancel_with_stack(task):
     return "".join(traceback.StackSummary.extract(frames).format())
 
 
+class WsChannel:
+    """receive() and send() of one WebSocket connection; `port` is the C++ WsPort. WebSocket
+    tasks live for the connection, so the HTTP path's eager first step buys them nothing:
+    they start as ordinary Tasks and wait on plain futures."""
+
+    __slots__ = ("port", "loop", "task", "recv_waiter", "send_waiter", "receive", "send")
+
+    def __init__(self, port, loop):
+        self.port = port
+        self.loop = loop
+        self.task = None
+        self.recv_waiter = None
+        self.send_waiter = None
+        self.receive = self._receive
+        # C: returns an awaitable (Ready, or send_waiter when the output is above its
+        # high-water mark), so a send costs no coroutine.
+        self.send = port.send
+
+    async def _receive(self):
+        port = self.port
+        message = port.receive()
+        while message is None:
+            self.recv_waiter = waiter = self.loop.create_future()
+            await waiter
+            message = port.receive()
+        return message
+
+    def wake(self):
+        for name in ("recv_waiter", "send_waiter"):
+            waiter = getattr(self, name)
+            if waiter is not None:
+                setattr(self, name, None)
+                if not waiter.done():
+                    waiter.set_result(None)
+
+
 class Server:
     """The request side. Each request gets a Task (start), and the C++ side runs the app's
     first step at once, before the Task's first turn, with the Task entered as the current
@@ -116,10 +152,24 @@ class Server:
         else:
             port.finish(None, False)
 
+    def start_websocket(self, port, scope):
+        channel = WsChannel(port, self.loop)
+        channel.task = self.loop.create_task(self._run_websocket(channel, scope))
+        return channel
+
+    async def _run_websocket(self, channel, scope):
+        try:
+            await self.app(scope, channel.receive, channel.send)
+        except BaseException as e:
+            channel.port.finish(traceback.format_exc(), isinstance(e, (ClientDisconnected, asyncio.CancelledError)))
+        else:
+            channel.port.finish(None, False)
+
     async def drain(self, grace):
-        # Request tasks are the ones running _run (no registry on the hot path).
-        code = Server._run.__code__
-        tasks = {t for t in asyncio.all_tasks() if getattr(t.get_coro(), "cr_code", None) is code}
+        # Request and WebSocket tasks are the ones running _run or _run_websocket (no
+        # registry on the hot path).
+        codes = (Server._run.__code__, Server._run_websocket.__code__)
+        tasks = {t for t in asyncio.all_tasks() if getattr(t.get_coro(), "cr_code", None) in codes}
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
         left = {t for t in tasks if not t.done()}

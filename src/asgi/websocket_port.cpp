@@ -1,5 +1,5 @@
 // The WsPort: the C++ object behind one WebSocket connection's receive() and send() (the
-// glue's Channel wraps it exactly as it wraps the HTTP Port), and the `websocket` scope.
+// glue's WsChannel wraps it), and the `websocket` scope.
 // Loop thread, GIL held throughout. asgi/websocket.hpp has the protocol between the two
 // sides; docs/asgi.md ("WebSockets") what the app sees.
 #include <new>
@@ -365,7 +365,7 @@ bool Runtime::submit_websocket(const std::shared_ptr<WsExchange>& ex) {
         }
     }
     PyRef channel =
-        port ? PyRef(PyObject_CallMethod(im.server.get(), "start", "OO", port.get(), scope.get()))
+        port ? PyRef(PyObject_CallMethod(im.server.get(), "start_websocket", "OO", port.get(), scope.get()))
              : PyRef{};
     if (!channel) {
         log::error("asgi", "starting the websocket task failed request_id={} error={}",
