@@ -60,6 +60,14 @@ def ask(port, path="/"):
     return {"import": imported, "pid": pid, "ppid": ppid, "count": count}
 
 
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def collect_workers(port, n, timeout=20):
     """Requests until `n` distinct worker pids answered; returns {pid: answer}."""
     seen = {}
@@ -241,11 +249,16 @@ def test_reload_with_preload_imports_the_edited_code_in_a_new_zygote(paasrun, ap
     port = free_port()
     with serve(paasrun, app_dir, port, "--preload", "--reload", "-w", "2") as p:
         wait_for_port(port, timeout=30)
-        before = ask(port)["import"]
+        old_workers = collect_workers(port, 2)
+        before = next(iter(old_workers.values()))["import"]
         (app_dir / "app.py").write_text(WSGI_APP.replace("COUNT = 0", "COUNT = 100"))
         # Every worker now comes from the new zygote: the edited module, imported once.
         wait_until(lambda: ask(port)["count"] > 100, 30, interval=0.05, what="the edited code")
         p.wait_for_line(r"reload complete", timeout=30)
+        # "reload complete" is logged when each slot has a new ready worker and the old ones
+        # got SIGTERM; until an old worker has handled it, it may still accept a connection.
+        wait_until(lambda: not any(pid_alive(pid) for pid in old_workers), 30, interval=0.05,
+                   what="the old workers to exit")
         after = collect_workers(port, 2)
         imports = {a["import"] for a in after.values()}
         assert len(imports) == 1 and before not in imports, after
