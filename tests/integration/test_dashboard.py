@@ -298,3 +298,42 @@ def test_worker_recycled_by_max_requests_shows_why(tmp_path):
         assert 'paasrun_web_worker_previous_exit{process="web.1",slot="1",reason="max-requests"} 1' in text
         # The recycled worker's requests stay counted under their route.
         assert 'paasrun_endpoint_requests_total{route="/users/:id",status_class="2xx"} 5\n' in text
+
+
+def test_config_diff_between_releases(tmp_path):
+    """GET /v1/config/diff (the Releases page's diff) names added, changed and removed keys,
+    masked unless revealed; unknown releases are 404 and bad parameters 400."""
+    app = write_app(tmp_path / "app", "v1", manifest="deploy:\n  bake_window: 0\n")
+    with Instance(paasrun_path(), app, web_concurrency=1) as i:
+        def config(changes):
+            s, j = i.api("PATCH", "/v1/config", changes)
+            assert s == 202, (s, j)
+            assert i.wait_job(j["id"])["state"] == "succeeded"
+        config({"KEEP": "same", "OLD": "gone-soon", "COLOR": "red"})
+        config({"OLD": None, "COLOR": "blue", "NEW": "s3cret"})
+        s, listing = i.api("GET", "/v1/releases")
+        assert s == 200, listing
+        versions = sorted(int(str(r["version"]).lstrip("v")) for r in listing["releases"])
+        before, after = versions[-2], versions[-1]
+
+        s, j = i.api("GET", f"/v1/config/diff?from=v{before}&to=v{after}")
+        assert s == 200, j
+        changes = {c["key"]: c for c in j["changes"]}
+        assert set(changes) == {"OLD", "COLOR", "NEW"}, j  # KEEP did not change
+        assert changes["OLD"]["change"] == "removed" and changes["OLD"]["to"] is None
+        assert changes["COLOR"]["change"] == "changed"
+        assert changes["NEW"]["change"] == "added"
+        assert "s3cret" not in json.dumps(j) and "blue" not in json.dumps(j)
+
+        s, j = i.api("GET", f"/v1/config/diff?from=v{before}&to=v{after}&reveal=true")
+        assert s == 200, j
+        changes = {c["key"]: c for c in j["changes"]}
+        assert (changes["COLOR"]["from"], changes["COLOR"]["to"]) == ("red", "blue")
+        assert changes["NEW"]["to"] == "s3cret"
+
+        s, j = i.api("GET", f"/v1/config/diff?from=v{before}&to=v999")
+        assert s == 404, j
+        s, j = i.api("GET", "/v1/config/diff?from=v1")
+        assert s == 400, j
+        s, j = i.api("GET", "/v1/config/diff?from=one&to=v2")
+        assert s == 400, j

@@ -280,11 +280,16 @@ ApiResponse Dashboard::config_diff(const ApiRequest& r) {
                               "from and to must be release versions (like v3)");
     const auto* rv = query_value(r, "reveal");
     bool reveal = rv && (*rv == "true" || *rv == "1");
-    release::ReleaseStore store(control_.state_dir());
-    auto ra = store.load(*a);
-    if (!ra) return error_response(404, "not_found", fmt::format("release v{} does not exist", *a));
-    auto rb = store.load(*b);
-    if (!rb) return error_response(404, "not_found", fmt::format("release v{} does not exist", *b));
+    // Releases come through the control, which owns the store (app_control.hpp).
+    auto listing = control_.releases();
+    if (!listing)
+        return error_response(500, "internal", "cannot read the releases: " + listing.error().describe());
+    const auto* ia = listing->find(*a);
+    if (!ia) return error_response(404, "not_found", fmt::format("release v{} does not exist", *a));
+    const auto* ib = listing->find(*b);
+    if (!ib) return error_response(404, "not_found", fmt::format("release v{} does not exist", *b));
+    const auto* ra = &ia->release;
+    const auto* rb = &ib->release;
     auto shown = [&](const std::string& v) { return reveal ? v : std::string(kRedacted); };
     json changes = json::array();
     const auto& va = ra->config_vars;

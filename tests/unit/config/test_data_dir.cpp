@@ -11,10 +11,10 @@ namespace fs = std::filesystem;
 TEST_CASE("data dir: the environment, then data_dir: relative to the app, then STATE/data", "[config][data_dir]") {
     Manifest m;
     CHECK(resolve_data_dir(m, "/srv/app", "/srv/app/.paasrun", {}) == fs::path("/srv/app/.paasrun/data"));
-    m.data_dir = "../shared/data/";
-    CHECK(resolve_data_dir(m, "/srv/app", "/srv/app/.paasrun", {}) == fs::path("/srv/shared/data"));
+    m.data_dir = "../common/data/";
+    CHECK(resolve_data_dir(m, "/srv/app", "/srv/app/.paasrun", {}) == fs::path("/srv/common/data"));
     CHECK(resolve_data_dir(m, "/srv/app", "/x", {{"PAASRUN_DATA_DIR", "/data"}}) == fs::path("/data"));
-    CHECK(resolve_data_dir(m, "/srv/app", "/x", {{"PAASRUN_DATA_DIR", ""}}) == fs::path("/srv/shared/data"));
+    CHECK(resolve_data_dir(m, "/srv/app", "/x", {{"PAASRUN_DATA_DIR", ""}}) == fs::path("/srv/common/data"));
 }
 
 TEST_CASE("data dir: the manifest key is a non-empty string", "[config][data_dir]") {
