@@ -33,7 +33,8 @@ struct Conn {
 };
 
 double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 int dial(const char* host, int port) {
@@ -64,10 +65,10 @@ bool send_all(int fd, const std::string& s) {
 
 // Blocking handshake; true when the server answered 101.
 bool handshake(int fd, const char* host, int port, const char* path) {
-    std::string req = std::string("GET ") + path + " HTTP/1.1\r\nHost: " + host + ":" +
-                      std::to_string(port) +
-                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    std::string req =
+        std::string("GET ") + path + " HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port) +
+        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     if (!send_all(fd, req)) return false;
     std::string head;
     char c;
@@ -105,7 +106,8 @@ void raise_nofile(std::size_t want) {
     }
 }
 
-int echo(const char* host, int port, const char* path, int conns, double seconds, std::size_t payload) {
+int echo(const char* host, int port, const char* path, int conns, double seconds,
+         std::size_t payload) {
     std::vector<Conn> cs(static_cast<std::size_t>(conns));
     int ep = ::epoll_create1(0);
     const std::string msg = text_frame(payload);
@@ -181,7 +183,8 @@ int idle(const char* host, int port, const char* path, int conns, double hold) {
 
 int main(int argc, char** argv) {
     if (argc < 7) {
-        std::fprintf(stderr, "usage: ws_client echo|idle HOST PORT PATH CONNECTIONS SECONDS [PAYLOAD]\n");
+        std::fprintf(stderr,
+                     "usage: ws_client echo|idle HOST PORT PATH CONNECTIONS SECONDS [PAYLOAD]\n");
         return 2;
     }
     std::string mode = argv[1];

@@ -90,8 +90,16 @@ void verify(const RequestView& req, const Decision& d) {
     if (!d.mine) return;
     const auto& p = d.plan;
     switch (p.status) {
-        case 200: case 206: case 302: case 304: case 404: case 405: case 416: break;
-        default: check(false);
+        case 200:
+        case 206:
+        case 302:
+        case 304:
+        case 404:
+        case 405:
+        case 416:
+            break;
+        default:
+            check(false);
     }
     std::string body = body_of(p);
     check(body.find(kCanary) == std::string::npos);

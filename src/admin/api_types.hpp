@@ -5,26 +5,25 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace paasrun::admin {
 
 struct ApiRequest {
-    std::string method;                              // GET, POST, ... (HEAD is served as GET)
-    std::string path;                                // without the query string
-    std::multimap<std::string, std::string> query;   // decoded query parameters
-    std::string authorization;                       // the Authorization header, or empty
-    std::string content_type;                        // the Content-Type header, or empty
-    std::string accept;                              // the Accept header, or empty
-    std::optional<std::uint64_t> content_length;     // when the header was sent
-    bool chunked = false;                            // Transfer-Encoding: chunked
-    std::string body;                                // JSON routes only (archives are streamed)
+    std::string method;                             // GET, POST, ... (HEAD is served as GET)
+    std::string path;                               // without the query string
+    std::multimap<std::string, std::string> query;  // decoded query parameters
+    std::string authorization;                      // the Authorization header, or empty
+    std::string content_type;                       // the Content-Type header, or empty
+    std::string accept;                             // the Accept header, or empty
+    std::optional<std::uint64_t> content_length;    // when the header was sent
+    bool chunked = false;                           // Transfer-Encoding: chunked
+    std::string body;                               // JSON routes only (archives are streamed)
     // What the dashboard's session checks read (src/admin/dashboard/): the Cookie header,
     // and for the CSRF and same-origin checks Origin, Host, Sec-Fetch-Site, X-CSRF-Token;
     // X-Forwarded-Proto decides whether the session cookie is marked Secure.
@@ -53,7 +52,8 @@ struct ApiResponse {
 /// Codes (docs/admin-api.md lists them): bad_request, invalid_json, invalid_parameter,
 /// token_in_query, unauthorized, not_found, method_not_allowed, conflict,
 /// payload_too_large, unsupported_media_type, unprocessable, too_many_streams, internal.
-[[nodiscard]] inline ApiResponse error_response(int status, std::string_view code, std::string_view message) {
+[[nodiscard]] inline ApiResponse error_response(int status, std::string_view code,
+                                                std::string_view message) {
     ApiResponse r;
     r.status = status;
     r.body = nlohmann::json{{"error", code}, {"message", message}}.dump(

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -24,13 +25,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <chrono>
 #include <variant>
 #include <vector>
 
 #include "release/store.hpp"
 #include "supervisor/supervisor.hpp"
-#include "util/result.hpp"
 #include "util/result.hpp"
 
 namespace paasrun::admin {
@@ -54,10 +53,14 @@ using ControlResult = std::variant<T, ControlError>;
 enum class JobState { running, succeeded, failed, rolled_back };
 [[nodiscard]] inline std::string_view to_string(JobState s) {
     switch (s) {
-        case JobState::running: return "running";
-        case JobState::succeeded: return "succeeded";
-        case JobState::failed: return "failed";
-        case JobState::rolled_back: return "rolled_back";
+        case JobState::running:
+            return "running";
+        case JobState::succeeded:
+            return "succeeded";
+        case JobState::failed:
+            return "failed";
+        case JobState::rolled_back:
+            return "rolled_back";
     }
     return "unknown";
 }
@@ -65,8 +68,8 @@ enum class JobState { running, succeeded, failed, rolled_back };
 /// A long-running operation. Jobs are kept in memory (the last 50); the release history on
 /// disk is the durable record.
 struct Job {
-    std::string id;                   // "j1", "j2", ... unique for this supervisor's lifetime
-    std::string kind;                 // deploy | rollback | config | formation | restart
+    std::string id;    // "j1", "j2", ... unique for this supervisor's lifetime
+    std::string kind;  // deploy | rollback | config | formation | restart
     JobState state = JobState::running;
     std::string step;                 // receiving | building | release_phase | starting |
                                       // health_check | switching | draining | done
@@ -81,49 +84,49 @@ struct Job {
 /// The previous worker of a web worker's slot: when and why its arbiter replaced it.
 struct WorkerExitInfo {
     pid_t pid = 0;
-    std::string reason;          // max-requests | max-rss | request-timeout | timeout | reload |
-                                 // crash exit=N | crash signal=SIGX | stopped | deploy
-    double exited_unix = 0;      // 0: unknown (deploy: the previous worker ran under another arbiter)
-    double age_seconds = 0;      // how long it had run
+    std::string reason;      // max-requests | max-rss | request-timeout | timeout | reload |
+                             // crash exit=N | crash signal=SIGX | stopped | deploy
+    double exited_unix = 0;  // 0: unknown (deploy: the previous worker ran under another arbiter)
+    double age_seconds = 0;  // how long it had run
     std::uint64_t requests = 0;  // requests it completed
 };
 
 /// One `paasrun serve` worker process as its stats segment reports it (src/serve/stats.hpp).
 struct WebWorker {
-    std::string process;         // supervisor process name: "web.1"
+    std::string process;  // supervisor process name: "web.1"
     pid_t pid = 0;
     int generation = 0;          // release version the worker serves
     std::uint64_t requests = 0;  // completed requests
     std::uint32_t in_flight = 0;
     std::uint64_t rss_bytes = 0;
-    bool ready = false;          // imported the app and accepting
-    int index = 0;               // 1-based slot in its arbiter (--workers), 0: unknown
-    double started_unix = 0;     // age = now - started_unix
+    bool ready = false;                      // imported the app and accepting
+    int index = 0;                           // 1-based slot in its arbiter (--workers), 0: unknown
+    double started_unix = 0;                 // age = now - started_unix
     std::optional<WorkerExitInfo> previous;  // the worker this one replaced in its slot
 };
 
 /// One route of the per-endpoint table (src/serve/endpoint_stats.hpp), summed over every
 /// web worker (exited ones included), cumulative since the web processes started.
 struct EndpointStats {
-    std::string route;                       // "/users/:id", "static", "other"
+    std::string route;  // "/users/:id", "static", "other"
     std::uint64_t requests = 0;
-    std::array<std::uint64_t, 5> by_class{}; // 1xx..5xx
+    std::array<std::uint64_t, 5> by_class{};  // 1xx..5xx
     double latency_sum_seconds = 0;
-    std::optional<double> p50, p99;          // seconds, from the merged histogram
-    double cpu_seconds = 0;                  // thread CPU time of the measured requests
-    std::uint64_t cpu_requests = 0;          // requests whose CPU time was measured
+    std::optional<double> p50, p99;  // seconds, from the merged histogram
+    double cpu_seconds = 0;          // thread CPU time of the measured requests
+    std::uint64_t cpu_requests = 0;  // requests whose CPU time was measured
 };
 
 struct AppStatus {
-    std::string app;                              // manifest `app:` or the dir name
-    int current_release = 0;                      // 0: nothing released yet (running the dir)
-    std::map<std::string, int> formation;         // desired counts per type
+    std::string app;                       // manifest `app:` or the dir name
+    int current_release = 0;               // 0: nothing released yet (running the dir)
+    std::map<std::string, int> formation;  // desired counts per type
     std::vector<supervisor::ProcessStatus> processes;
     std::vector<WebWorker> web_workers;
-    bool ready = false;      // /readyz: current release has >= 1 ready web worker, not draining
-    bool started = false;    // /startupz: the first generation became ready once
-    bool draining = false;   // shutting down (readiness goes off first)
-    std::optional<std::string> running_job;       // id of the running deploy-like job
+    bool ready = false;     // /readyz: current release has >= 1 ready web worker, not draining
+    bool started = false;   // /startupz: the first generation became ready once
+    bool draining = false;  // shutting down (readiness goes off first)
+    std::optional<std::string> running_job;  // id of the running deploy-like job
 };
 
 /// Counters for /metrics, cumulative since the supervisor started (Prometheus counters).
@@ -138,9 +141,9 @@ struct Metrics {
     double latency_sum_seconds = 0;
     std::uint64_t latency_count = 0;
     std::uint64_t in_flight = 0;
-    std::uint64_t worker_restarts = 0;           // web workers replaced by their arbiters
+    std::uint64_t worker_restarts = 0;  // web workers replaced by their arbiters
     std::map<std::string, std::uint64_t> process_restarts;  // per process type
-    std::vector<EndpointStats> endpoints;        // by requests, most first
+    std::vector<EndpointStats> endpoints;                   // by requests, most first
 };
 
 /// The release store as the API shows it: every release (oldest first) with its status, the

@@ -1,6 +1,10 @@
 #include "admin/auth.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,13 +12,8 @@
 #include <cerrno>
 #include <system_error>
 
-#include <fmt/format.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/rand.h>
-
-#include "util/unique_fd.hpp"
 #include "util/strings.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::admin {
 
@@ -33,8 +32,9 @@ Result<std::string> read_token_file(const fs::path& file) {
     if (!S_ISREG(st.st_mode)) return Error(fmt::format("{} is not a regular file", file.string()));
     // Like ssh with private keys: a token others can read is no secret, so refuse to use it.
     if ((st.st_mode & 077) != 0)
-        return Error(fmt::format("{} is readable by group or others (mode {:o}); run `chmod 600 {}`",
-                                 file.string(), st.st_mode & 0777, file.string()));
+        return Error(
+            fmt::format("{} is readable by group or others (mode {:o}); run `chmod 600 {}`",
+                        file.string(), st.st_mode & 0777, file.string()));
     std::string text;
     std::array<char, 512> buf{};
     for (;;) {
@@ -43,12 +43,16 @@ Result<std::string> read_token_file(const fs::path& file) {
         if (n < 0) return sys_error("read {}", file.string());
         if (n == 0) break;
         text.append(buf.data(), static_cast<std::size_t>(n));
-        if (text.size() > 4096) return Error(fmt::format("{}: too long for a token", file.string()));
+        if (text.size() > 4096)
+            return Error(fmt::format("{}: too long for a token", file.string()));
     }
     auto token = std::string(trim(text, kTokenPadding));
-    if (token.empty()) return Error(fmt::format("{} is empty (delete it to have a new token generated)", file.string()));
+    if (token.empty())
+        return Error(
+            fmt::format("{} is empty (delete it to have a new token generated)", file.string()));
     if (!valid_token_syntax(token))
-        return Error(fmt::format("{}: the token may only hold letters, digits and -._~+/= ", file.string()));
+        return Error(
+            fmt::format("{}: the token may only hold letters, digits and -._~+/= ", file.string()));
     return token;
 }
 
@@ -57,7 +61,8 @@ Result<std::string> read_token_file(const fs::path& file) {
 Result<std::string> random_hex(std::size_t bytes) {
     std::string raw(bytes, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-        return Error(fmt::format("cannot generate a token: RAND_bytes failed (error {:x})", ERR_get_error()));
+        return Error(fmt::format("cannot generate a token: RAND_bytes failed (error {:x})",
+                                 ERR_get_error()));
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(bytes * 2);
@@ -71,8 +76,8 @@ Result<std::string> random_hex(std::size_t bytes) {
 bool valid_token_syntax(std::string_view token) {
     std::size_t i = 0;
     auto body_char = [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-               c == '_' || c == '~' || c == '+' || c == '/';
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
     };
     while (i < token.size() && body_char(token[i])) ++i;
     if (i == 0) return false;
@@ -123,8 +128,9 @@ Result<std::string> read_or_create_token_file(const fs::path& file) {
     unique_fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));  // mode 0600
     if (!fd.valid()) return sys_error("create a temp file in {}", file.parent_path().string());
     std::string line = *token + "\n";
-    bool written = ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                   ::fsync(fd.get()) == 0;
+    bool written =
+        ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+        ::fsync(fd.get()) == 0;
     if (!written) {
         auto err = sys_error("write {}", tmpl);
         ::unlink(tmpl.c_str());
@@ -139,7 +145,8 @@ Result<std::string> read_or_create_token_file(const fs::path& file) {
     return sys_error("link {} to {}", tmpl, file.string());
 }
 
-Result<ResolvedToken> resolve_token(std::string_view option_token, const char* env_token, const fs::path& state_dir) {
+Result<ResolvedToken> resolve_token(std::string_view option_token, const char* env_token,
+                                    const fs::path& state_dir) {
     if (!option_token.empty()) {
         if (!valid_token_syntax(option_token))
             return Error("admin token: may only hold letters, digits and -._~+/= (RFC 6750)");
@@ -147,7 +154,8 @@ Result<ResolvedToken> resolve_token(std::string_view option_token, const char* e
     }
     if (env_token && *env_token) {
         if (!valid_token_syntax(env_token))
-            return Error("PAASRUN_ADMIN_TOKEN: may only hold letters, digits and -._~+/= (RFC 6750)");
+            return Error(
+                "PAASRUN_ADMIN_TOKEN: may only hold letters, digits and -._~+/= (RFC 6750)");
         return ResolvedToken{env_token, "env"};
     }
     auto file = state_dir / "admin-token";

@@ -25,7 +25,8 @@ struct ResolvedToken {
 /// Picks the token as described above. `env_token` is $PAASRUN_ADMIN_TOKEN (nullptr: unset).
 /// Errors: a token with characters outside RFC 6750's b64token set, an unreadable token file,
 /// one readable by group or others (chmod 600 fixes it), or an empty one.
-[[nodiscard]] Result<ResolvedToken> resolve_token(std::string_view option_token, const char* env_token,
+[[nodiscard]] Result<ResolvedToken> resolve_token(std::string_view option_token,
+                                                  const char* env_token,
                                                   const std::filesystem::path& state_dir);
 
 /// Reads <state_dir>/admin-token, creating it (mode 0600) when absent. Two processes

@@ -1,26 +1,29 @@
 #include "admin/bind_address.hpp"
 
-#include <charconv>
-
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <sys/un.h>
 
-#include <fmt/format.h>
+#include <charconv>
 
 #include "util/strings.hpp"
 
 namespace paasrun::admin {
 
 Result<BindAddress> parse_bind_address(std::string_view text) {
-    auto fail = [&](std::string_view why) { return Error(fmt::format("admin bind \"{}\": {}", text, why)); };
+    auto fail = [&](std::string_view why) {
+        return Error(fmt::format("admin bind \"{}\": {}", text, why));
+    };
     BindAddress a;
     if (text.starts_with("unix:")) {
         a.unix_socket = true;
         a.path = std::string(text.substr(5));
-        if (a.path.empty() || a.path[0] != '/') return fail("the socket path must be absolute (unix:/path/admin.sock)");
+        if (a.path.empty() || a.path[0] != '/')
+            return fail("the socket path must be absolute (unix:/path/admin.sock)");
         // sockaddr_un::sun_path holds 108 bytes including the terminating NUL.
         if (a.path.size() >= sizeof(sockaddr_un{}.sun_path))
-            return fail(fmt::format("the socket path is longer than {} bytes", sizeof(sockaddr_un{}.sun_path) - 1));
+            return fail(fmt::format("the socket path is longer than {} bytes",
+                                    sizeof(sockaddr_un{}.sun_path) - 1));
         return a;
     }
     std::string_view host;
@@ -33,12 +36,15 @@ Result<BindAddress> parse_bind_address(std::string_view text) {
         port = text.substr(close + 2);
     } else {
         auto colon = text.rfind(':');
-        if (colon == std::string_view::npos) return fail("expected HOST:PORT, [IPv6]:PORT or unix:/path");
+        if (colon == std::string_view::npos)
+            return fail("expected HOST:PORT, [IPv6]:PORT or unix:/path");
         host = text.substr(0, colon);
         port = text.substr(colon + 1);
-        if (host.find(':') != std::string_view::npos) return fail("write an IPv6 address in brackets: [::1]:PORT");
+        if (host.find(':') != std::string_view::npos)
+            return fail("write an IPv6 address in brackets: [::1]:PORT");
     }
-    if (host.empty()) return fail("the host is empty (use 127.0.0.1 for loopback, 0.0.0.0 for every interface)");
+    if (host.empty())
+        return fail("the host is empty (use 127.0.0.1 for loopback, 0.0.0.0 for every interface)");
     int p = -1;
     if (!parse_int(port, p) || p < 0 || p > 65535)
         return fail("the port must be a number from 0 to 65535");

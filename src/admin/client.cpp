@@ -1,6 +1,8 @@
 #include "admin/client.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <httplib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,13 +10,10 @@
 
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "util/unique_fd.hpp"
 #include "util/strings.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::admin {
 
@@ -24,7 +23,8 @@ namespace {
 // the client (request writing, chunked decoding) work on it unchanged.
 class UnixClient : public httplib::ClientImpl {
 public:
-    explicit UnixClient(std::string path) : httplib::ClientImpl("localhost", 80), path_(std::move(path)) {}
+    explicit UnixClient(std::string path)
+        : httplib::ClientImpl("localhost", 80), path_(std::move(path)) {}
 
 protected:
     bool create_and_connect_socket(Socket& socket, httplib::Error& error) override {
@@ -41,8 +41,10 @@ protected:
             error = httplib::Error::Connection;
             return false;
         }
-        timeval rtv{static_cast<time_t>(read_timeout_sec_), static_cast<suseconds_t>(read_timeout_usec_)};
-        timeval wtv{static_cast<time_t>(write_timeout_sec_), static_cast<suseconds_t>(write_timeout_usec_)};
+        timeval rtv{static_cast<time_t>(read_timeout_sec_),
+                    static_cast<suseconds_t>(read_timeout_usec_)};
+        timeval wtv{static_cast<time_t>(write_timeout_sec_),
+                    static_cast<suseconds_t>(write_timeout_usec_)};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof rtv);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wtv, sizeof wtv);
         socket.sock = fd;
@@ -55,12 +57,19 @@ private:
 
 std::string transport_error(httplib::Error e, const std::string& url) {
     switch (e) {
-        case httplib::Error::Connection: return fmt::format("cannot connect to {} (is `paasrun start` running there?)", url);
-        case httplib::Error::Read: return fmt::format("reading the answer from {} failed (timed out or connection closed)", url);
-        case httplib::Error::Write: return fmt::format("sending the request to {} failed (connection closed)", url);
-        case httplib::Error::SSLConnection: return fmt::format("TLS connection to {} failed", url);
-        case httplib::Error::SSLServerVerification: return fmt::format("the TLS certificate of {} did not verify", url);
-        default: return fmt::format("request to {} failed: {}", url, httplib::to_string(e));
+        case httplib::Error::Connection:
+            return fmt::format("cannot connect to {} (is `paasrun start` running there?)", url);
+        case httplib::Error::Read:
+            return fmt::format("reading the answer from {} failed (timed out or connection closed)",
+                               url);
+        case httplib::Error::Write:
+            return fmt::format("sending the request to {} failed (connection closed)", url);
+        case httplib::Error::SSLConnection:
+            return fmt::format("TLS connection to {} failed", url);
+        case httplib::Error::SSLServerVerification:
+            return fmt::format("the TLS certificate of {} did not verify", url);
+        default:
+            return fmt::format("request to {} failed: {}", url, httplib::to_string(e));
     }
 }
 
@@ -77,7 +86,9 @@ ClientResponse to_response(const httplib::Response& r) {
 
 Result<AdminUrl> parse_admin_url(std::string_view url) {
     auto fail = [&](std::string_view why) {
-        return Error(fmt::format("admin URL \"{}\": {} (expected http://HOST:PORT, https://HOST:PORT or unix:/path)", url, why));
+        return Error(fmt::format(
+            "admin URL \"{}\": {} (expected http://HOST:PORT, https://HOST:PORT or unix:/path)",
+            url, why));
     };
     AdminUrl u;
     if (url.starts_with("unix:")) {
@@ -99,7 +110,8 @@ Result<AdminUrl> parse_admin_url(std::string_view url) {
     }
     auto slash = rest.find('/');
     if (slash != std::string_view::npos) {
-        if (rest.substr(slash) != "/") return fail("the admin API lives at the root: leave the path out");
+        if (rest.substr(slash) != "/")
+            return fail("the admin API lives at the root: leave the path out");
         rest = rest.substr(0, slash);
     }
     std::string_view host = rest;
@@ -132,7 +144,8 @@ std::string ClientResponse::describe() const {
     try {
         auto j = nlohmann::json::parse(body);
         if (j.is_object() && j.contains("error") && j.contains("message"))
-            return fmt::format("HTTP {} {}: {}", status, j["error"].get<std::string>(), j["message"].get<std::string>());
+            return fmt::format("HTTP {} {}: {}", status, j["error"].get<std::string>(),
+                               j["message"].get<std::string>());
     } catch (const std::exception&) {
     }
     std::string b = body.substr(0, 200);
@@ -157,13 +170,18 @@ Result<std::unique_ptr<Client>> Client::create(std::string_view url, std::string
     auto impl = std::make_unique<Impl>();
     impl->token = std::move(token);
     switch (u->kind) {
-        case AdminUrl::Kind::unix_socket: impl->http = std::make_unique<UnixClient>(u->path); break;
-        case AdminUrl::Kind::http: impl->http = std::make_unique<httplib::ClientImpl>(u->host, u->port); break;
+        case AdminUrl::Kind::unix_socket:
+            impl->http = std::make_unique<UnixClient>(u->path);
+            break;
+        case AdminUrl::Kind::http:
+            impl->http = std::make_unique<httplib::ClientImpl>(u->host, u->port);
+            break;
         case AdminUrl::Kind::https: {
             auto tls = std::make_unique<httplib::SSLClient>(u->host, u->port);
             // httplib does not verify by default; an admin token must not go to an impostor.
             tls->enable_server_certificate_verification(true);
-            for (const char* bundle : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"})
+            for (const char* bundle :
+                 {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"})
                 if (::access(bundle, R_OK) == 0) {
                     tls->set_ca_cert_path(bundle);
                     break;
@@ -179,7 +197,8 @@ Result<std::unique_ptr<Client>> Client::create(std::string_view url, std::string
     return std::unique_ptr<Client>(new Client(std::move(impl), std::string(url)));
 }
 
-Client::Client(std::unique_ptr<Impl> impl, std::string url) : impl_(std::move(impl)), url_(std::move(url)) {}
+Client::Client(std::unique_ptr<Impl> impl, std::string url)
+    : impl_(std::move(impl)), url_(std::move(url)) {}
 Client::~Client() = default;
 
 Result<ClientResponse> Client::get(const std::string& path) {
@@ -188,18 +207,24 @@ Result<ClientResponse> Client::get(const std::string& path) {
     return to_response(*r);
 }
 
-Result<ClientResponse> Client::send_json(const std::string& method, const std::string& path, const std::string& json_body) {
+Result<ClientResponse> Client::send_json(const std::string& method, const std::string& path,
+                                         const std::string& json_body) {
     httplib::Result r{nullptr, httplib::Error::Unknown};
     auto h = impl_->headers();
-    if (method == "POST") r = impl_->http->Post(path.c_str(), h, json_body, "application/json");
-    else if (method == "PUT") r = impl_->http->Put(path.c_str(), h, json_body, "application/json");
-    else if (method == "PATCH") r = impl_->http->Patch(path.c_str(), h, json_body, "application/json");
-    else return Error(fmt::format("unsupported method {}", method));
+    if (method == "POST")
+        r = impl_->http->Post(path.c_str(), h, json_body, "application/json");
+    else if (method == "PUT")
+        r = impl_->http->Put(path.c_str(), h, json_body, "application/json");
+    else if (method == "PATCH")
+        r = impl_->http->Patch(path.c_str(), h, json_body, "application/json");
+    else
+        return Error(fmt::format("unsupported method {}", method));
     if (!r) return Error(transport_error(r.error(), url_));
     return to_response(*r);
 }
 
-Result<ClientResponse> Client::upload(const std::string& path, const std::filesystem::path& file, const std::string& content_type) {
+Result<ClientResponse> Client::upload(const std::string& path, const std::filesystem::path& file,
+                                      const std::string& content_type) {
     unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return sys_error("open {}", file.string());
     struct stat st {};
@@ -216,20 +241,23 @@ Result<ClientResponse> Client::upload(const std::string& path, const std::filesy
         }
         return sink.write(buf, static_cast<std::size_t>(n));
     };
-    auto r = impl_->http->Post(path.c_str(), impl_->headers(), size, provider, content_type.c_str());
+    auto r =
+        impl_->http->Post(path.c_str(), impl_->headers(), size, provider, content_type.c_str());
     if (!read_error.empty()) return Error(fmt::format("read {}: {}", file.string(), read_error));
     if (!r) {
         // The server may refuse (413, 401) before taking the whole body and close; httplib
         // then reports a write error. Say what most likely happened.
         if (r.error() == httplib::Error::Write)
-            return Error(fmt::format("{} (the server may have refused the upload: too large, or a wrong token)",
-                                     transport_error(r.error(), url_)));
+            return Error(fmt::format(
+                "{} (the server may have refused the upload: too large, or a wrong token)",
+                transport_error(r.error(), url_)));
         return Error(transport_error(r.error(), url_));
     }
     return to_response(*r);
 }
 
-Result<ClientResponse> Client::stream(const std::string& path, const std::function<bool(std::string_view)>& on_data) {
+Result<ClientResponse> Client::stream(const std::string& path,
+                                      const std::function<bool(std::string_view)>& on_data) {
     // A followed log may stay quiet for a long time: no read timeout that would cut it.
     impl_->http->set_read_timeout(24 * 3600);
     ClientResponse out;

@@ -37,7 +37,8 @@ struct ClientResponse {
 class Client {
 public:
     /// Connects lazily; `token` may be empty (then only the health endpoints answer).
-    [[nodiscard]] static Result<std::unique_ptr<Client>> create(std::string_view url, std::string token);
+    [[nodiscard]] static Result<std::unique_ptr<Client>> create(std::string_view url,
+                                                                std::string token);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -45,14 +46,17 @@ public:
     /// An error is a transport failure ("connection refused to 127.0.0.1:5100"); HTTP error
     /// statuses are responses.
     [[nodiscard]] Result<ClientResponse> get(const std::string& path);
-    [[nodiscard]] Result<ClientResponse> send_json(const std::string& method, const std::string& path,
+    [[nodiscard]] Result<ClientResponse> send_json(const std::string& method,
+                                                   const std::string& path,
                                                    const std::string& json_body);
     /// Streams a file as the body (Content-Length known up front).
-    [[nodiscard]] Result<ClientResponse> upload(const std::string& path, const std::filesystem::path& file,
+    [[nodiscard]] Result<ClientResponse> upload(const std::string& path,
+                                                const std::filesystem::path& file,
                                                 const std::string& content_type);
     /// GET with the body passed to `on_data` as it arrives (chunked streams); `on_data`
     /// returning false ends the request. Returns the status once the stream ends.
-    [[nodiscard]] Result<ClientResponse> stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
+    [[nodiscard]] Result<ClientResponse> stream(
+        const std::string& path, const std::function<bool(std::string_view)>& on_data);
 
     [[nodiscard]] const std::string& url() const { return url_; }
 

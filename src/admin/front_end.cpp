@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <httplib.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,11 +14,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <set>
-#include <thread>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -24,8 +21,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-#include <httplib.h>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <thread>
 
 #include "admin/wire.hpp"
 #include "http/errors.hpp"
@@ -49,7 +48,8 @@ std::string peer_of(int fd, int& port) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     port = 0;
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == -1 || ss.ss_family == AF_UNIX) return "unix";
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == -1 || ss.ss_family == AF_UNIX)
+        return "unix";
     char host[NI_MAXHOST] = {};
     char serv[NI_MAXSERV] = {};
     if (::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, serv, sizeof serv,
@@ -61,13 +61,15 @@ std::string peer_of(int fd, int& port) {
 
 // Waits until `fd` is ready for `events` or `deadline` passes; in slices, so a stopping server
 // is noticed (then `give_up_on_stop` ends the wait at once). 1 ready, 0 timed out, -1 error.
-int wait_fd(int fd, short events, Clock::time_point deadline, const std::atomic<bool>& stopping, bool give_up_on_stop) {
+int wait_fd(int fd, short events, Clock::time_point deadline, const std::atomic<bool>& stopping,
+            bool give_up_on_stop) {
     for (;;) {
         auto now = Clock::now();
         if (now >= deadline || (give_up_on_stop && stopping.load())) return 0;
         auto slice = std::min<Clock::duration>(deadline - now, kPollSlice);
         pollfd p{fd, events, 0};
-        int rc = ::poll(&p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
+        int rc = ::poll(
+            &p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
         if (rc > 0) return 1;  // POLLERR/POLLHUP too: the read or write that follows reports it
         if (rc < 0 && errno != EINTR) return -1;
     }
@@ -77,10 +79,18 @@ int wait_fd(int fd, short events, Clock::time_point deadline, const std::atomic<
 // `limit` (head + Content-Length), so the next pipelined request is not consumed.
 class ConnStream final : public httplib::Stream {
 public:
-    ConnStream(int fd, const std::string& buf, std::uint64_t limit, std::size_t head_len, std::string peer, int port,
-               const FrontEndOptions& o, const std::atomic<bool>& stopping)
-        : fd_(fd), buf_(buf), limit_(limit), head_len_(head_len), peer_(std::move(peer)), port_(port), o_(o),
-          stopping_(stopping), start_(Clock::now()) {}
+    ConnStream(int fd, const std::string& buf, std::uint64_t limit, std::size_t head_len,
+               std::string peer, int port, const FrontEndOptions& o,
+               const std::atomic<bool>& stopping)
+        : fd_(fd),
+          buf_(buf),
+          limit_(limit),
+          head_len_(head_len),
+          peer_(std::move(peer)),
+          port_(port),
+          o_(o),
+          stopping_(stopping),
+          start_(Clock::now()) {}
 
     [[nodiscard]] std::uint64_t served() const { return served_; }
 
@@ -109,7 +119,8 @@ public:
             }
             if (errno == EINTR) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-            if (wait_fd(fd_, POLLIN, Clock::now() + o_.read_timeout, stopping_, true) != 1) return -1;
+            if (wait_fd(fd_, POLLIN, Clock::now() + o_.read_timeout, stopping_, true) != 1)
+                return -1;
         }
     }
     ssize_t write(const char* ptr, size_t size) override {
@@ -122,7 +133,8 @@ public:
             }
             if (w < 0 && errno == EINTR) continue;
             if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                if (wait_fd(fd_, POLLOUT, Clock::now() + write_timeout(), stopping_, false) != 1) return -1;
+                if (wait_fd(fd_, POLLOUT, Clock::now() + write_timeout(), stopping_, false) != 1)
+                    return -1;
                 continue;
             }
             return -1;
@@ -204,7 +216,8 @@ struct FrontEnd::Impl {
           listener(io, fd.release()),
           probes(o.probe_threads),
           requests(o.request_threads) {
-        ::fcntl(listener.native_handle(), F_SETFL, ::fcntl(listener.native_handle(), F_GETFL) | O_NONBLOCK);
+        ::fcntl(listener.native_handle(), F_SETFL,
+                ::fcntl(listener.native_handle(), F_GETFL) | O_NONBLOCK);
     }
 
     void accept_loop();
@@ -215,7 +228,8 @@ struct FrontEnd::Impl {
     bool try_parse(const ConnPtr& c);
     void refuse(const ConnPtr& c, int status, std::string_view code, std::string_view message);
     void send(const ConnPtr& c, std::string bytes, bool keep, std::size_t consumed);
-    void dispatch(const ConnPtr& c, std::size_t head_len, std::uint64_t limit, bool chunked, bool close);
+    void dispatch(const ConnPtr& c, std::size_t head_len, std::uint64_t limit, bool chunked,
+                  bool close);
     void arm(const ConnPtr& c, Clock::time_point at);
     void on_timeout(const ConnPtr& c);
     void linger(const ConnPtr& c);
@@ -224,28 +238,30 @@ struct FrontEnd::Impl {
 };
 
 void FrontEnd::Impl::accept_loop() {
-    listener.async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
-        if (ec || stopping) return;
-        for (;;) {
-            int fd = ::accept4(listener.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd >= 0) {
-                accepted(fd);
-                continue;
+    listener.async_wait(
+        asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+            if (ec || stopping) return;
+            for (;;) {
+                int fd = ::accept4(listener.native_handle(), nullptr, nullptr,
+                                   SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    accepted(fd);
+                    continue;
+                }
+                if (errno == EINTR || errno == ECONNABORTED) continue;
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    // Out of descriptors: the listener stays readable, so waiting on it would
+                    // spin. Try again shortly (connections close meanwhile).
+                    accept_retry.expires_after(100ms);
+                    accept_retry.async_wait([this](const boost::system::error_code& e) {
+                        if (!e && !stopping) accept_loop();
+                    });
+                    return;
+                }
+                break;  // EAGAIN: drained
             }
-            if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                // Out of descriptors: the listener stays readable, so waiting on it would
-                // spin. Try again shortly (connections close meanwhile).
-                accept_retry.expires_after(100ms);
-                accept_retry.async_wait([this](const boost::system::error_code& e) {
-                    if (!e && !stopping) accept_loop();
-                });
-                return;
-            }
-            break;  // EAGAIN: drained
-        }
-        accept_loop();
-    });
+            accept_loop();
+        });
 }
 
 void FrontEnd::Impl::accepted(int fd) {
@@ -288,20 +304,21 @@ void FrontEnd::Impl::wait_for_head(const ConnPtr& c, bool fresh) {
 }
 
 void FrontEnd::Impl::read_more(const ConnPtr& c) {
-    c->sock.async_read_some(asio::buffer(c->chunk), [this, c](const boost::system::error_code& ec, std::size_t n) {
-        if (c->closed || (c->state != State::idle && c->state != State::head)) return;
-        if (ec) return close(c);  // the client went away (or the socket failed)
-        if (c->state == State::idle) {
-            c->state = State::head;
-            arm(c, Clock::now() + o.head_deadline);
-        }
-        c->buf.append(c->chunk.data(), n);
-        // A head can only complete (or, for most errors, be refused) at a line end: parsing
-        // only then keeps a client sending one byte per packet from costing a parse each.
-        bool line_end = std::memchr(c->chunk.data(), '\n', n) != nullptr;
-        if ((line_end || c->buf.size() > o.max_head_bytes) && try_parse(c)) return;
-        read_more(c);
-    });
+    c->sock.async_read_some(
+        asio::buffer(c->chunk), [this, c](const boost::system::error_code& ec, std::size_t n) {
+            if (c->closed || (c->state != State::idle && c->state != State::head)) return;
+            if (ec) return close(c);  // the client went away (or the socket failed)
+            if (c->state == State::idle) {
+                c->state = State::head;
+                arm(c, Clock::now() + o.head_deadline);
+            }
+            c->buf.append(c->chunk.data(), n);
+            // A head can only complete (or, for most errors, be refused) at a line end: parsing
+            // only then keeps a client sending one byte per packet from costing a parse each.
+            bool line_end = std::memchr(c->chunk.data(), '\n', n) != nullptr;
+            if ((line_end || c->buf.size() > o.max_head_bytes) && try_parse(c)) return;
+            read_more(c);
+        });
 }
 
 bool FrontEnd::Impl::try_parse(const ConnPtr& c) {
@@ -309,18 +326,23 @@ bool FrontEnd::Impl::try_parse(const ConnPtr& c) {
     auto r = http::parse_request_head(c->buf, req, o.limits);
     if (r.status == http::ParseStatus::incomplete) {
         if (c->buf.size() <= o.max_head_bytes) return false;
-        refuse(c, 431, "header_too_large", fmt::format("the request head is larger than {} bytes", o.max_head_bytes));
+        refuse(c, 431, "header_too_large",
+               fmt::format("the request head is larger than {} bytes", o.max_head_bytes));
         return true;
     }
     if (r.status == http::ParseStatus::error) {
         int status = http::status_for(r.error);
         auto what = http::describe(r.error);
-        refuse(c, status, status == 431 ? "header_too_large" : status == 413 ? "payload_too_large" : "bad_request",
+        refuse(c, status,
+               status == 431   ? "header_too_large"
+               : status == 413 ? "payload_too_large"
+                               : "bad_request",
                fmt::format("the request was refused: {}", what));
         return true;
     }
     if (r.consumed > o.max_head_bytes) {
-        refuse(c, 431, "header_too_large", fmt::format("the request head is larger than {} bytes", o.max_head_bytes));
+        refuse(c, 431, "header_too_large",
+               fmt::format("the request head is larger than {} bytes", o.max_head_bytes));
         return true;
     }
     c->timer.cancel();
@@ -334,31 +356,39 @@ bool FrontEnd::Impl::try_parse(const ConnPtr& c) {
     auto verdict = h.decide(api, req);
     switch (verdict.kind) {
         case Verdict::Kind::respond: {
-            if (h.log_request) h.log_request(api.method, api.path, verdict.response.status, c->peer);
+            if (h.log_request)
+                h.log_request(api.method, api.path, verdict.response.status, c->peer);
             send(c, render_response(verdict.response, head_only, !keep), keep, r.consumed);
             return true;
         }
         case Verdict::Kind::probe: {
             if (req.has_body()) {
-                refuse(c, 400, "bad_request", fmt::format("{} {} takes no request body", api.method, api.path));
+                refuse(c, 400, "bad_request",
+                       fmt::format("{} {} takes no request body", api.method, api.path));
                 return true;
             }
             c->state = State::dispatched;
-            asio::post(probes, [this, c, api = std::move(api), head_only, keep, consumed = r.consumed] {
-                auto answer = h.answer_probe(api);
-                auto bytes = render_response(answer, head_only, !keep);
-                asio::post(io, [this, c, api, status = answer.status, bytes = std::move(bytes), keep, consumed]() mutable {
-                    if (c->closed) return;
-                    if (h.log_request) h.log_request(api.method, api.path, status, c->peer);
-                    send(c, std::move(bytes), keep && !stopping, consumed);
-                });
-            });
+            asio::post(probes,
+                       [this, c, api = std::move(api), head_only, keep, consumed = r.consumed] {
+                           auto answer = h.answer_probe(api);
+                           auto bytes = render_response(answer, head_only, !keep);
+                           asio::post(io, [this, c, api, status = answer.status,
+                                           bytes = std::move(bytes), keep, consumed]() mutable {
+                               if (c->closed) return;
+                               if (h.log_request)
+                                   h.log_request(api.method, api.path, status, c->peer);
+                               send(c, std::move(bytes), keep && !stopping, consumed);
+                           });
+                       });
             return true;
         }
         case Verdict::Kind::serve: {
             const bool chunked = req.framing == http::BodyFraming::chunked;
-            std::uint64_t limit = chunked ? UINT64_MAX
-                                          : r.consumed + (req.framing == http::BodyFraming::content_length ? req.content_length : 0);
+            std::uint64_t limit =
+                chunked ? UINT64_MAX
+                        : r.consumed + (req.framing == http::BodyFraming::content_length
+                                            ? req.content_length
+                                            : 0);
             dispatch(c, r.consumed, limit, chunked, !req.keep_alive);
             return true;
         }
@@ -366,32 +396,38 @@ bool FrontEnd::Impl::try_parse(const ConnPtr& c) {
     return true;
 }
 
-void FrontEnd::Impl::refuse(const ConnPtr& c, int status, std::string_view code, std::string_view message) {
+void FrontEnd::Impl::refuse(const ConnPtr& c, int status, std::string_view code,
+                            std::string_view message) {
     if (h.log_request) h.log_request("-", "-", status, c->peer);
     // The head (or its framing) is in doubt: answer and close.
     send(c, render_response(error_response(status, code, message), false, true), false, 0);
 }
 
 void FrontEnd::Impl::send(const ConnPtr& c, std::string bytes, bool keep, std::size_t consumed) {
-    if (c->state == State::idle || c->state == State::head) c->sock.cancel();  // a read may be pending (408)
+    if (c->state == State::idle || c->state == State::head)
+        c->sock.cancel();  // a read may be pending (408)
     c->state = State::writing;
     arm(c, Clock::now() + o.write_timeout);
     auto data = std::make_shared<std::string>(std::move(bytes));
-    asio::async_write(c->sock, asio::buffer(*data), [this, c, data, keep, consumed](const boost::system::error_code& ec, std::size_t) {
-        if (c->closed) return;
-        if (ec) return close(c);
-        if (!keep || stopping) return linger(c);
-        c->buf.erase(0, consumed);
-        wait_for_head(c, false);
-    });
+    asio::async_write(
+        c->sock, asio::buffer(*data),
+        [this, c, data, keep, consumed](const boost::system::error_code& ec, std::size_t) {
+            if (c->closed) return;
+            if (ec) return close(c);
+            if (!keep || stopping) return linger(c);
+            c->buf.erase(0, consumed);
+            wait_for_head(c, false);
+        });
 }
 
-void FrontEnd::Impl::dispatch(const ConnPtr& c, std::size_t head_len, std::uint64_t limit, bool chunked, bool close_req) {
+void FrontEnd::Impl::dispatch(const ConnPtr& c, std::size_t head_len, std::uint64_t limit,
+                              bool chunked, bool close_req) {
     c->state = State::dispatched;
     asio::post(requests, [this, c, head_len, limit, chunked, close_req] {
         // The loop thread leaves a dispatched connection alone, so its buffer and descriptor
         // are this thread's until the result is posted back.
-        ConnStream stream(c->sock.native_handle(), c->buf, limit, head_len, c->peer, c->port, o, stopping);
+        ConnStream stream(c->sock.native_handle(), c->buf, limit, head_len, c->peer, c->port, o,
+                          stopping);
         bool closed = false;
         bool ok = false;
         try {
@@ -400,8 +436,10 @@ void FrontEnd::Impl::dispatch(const ConnPtr& c, std::size_t head_len, std::uint6
             ok = false;
         }
         // Keep the connection only when exactly this request's bytes were consumed.
-        bool keep = ok && !closed && !close_req && !chunked && stream.served() == limit && !stopping;
-        auto used = static_cast<std::size_t>(std::min<std::uint64_t>(stream.served(), c->buf.size()));
+        bool keep =
+            ok && !closed && !close_req && !chunked && stream.served() == limit && !stopping;
+        auto used =
+            static_cast<std::size_t>(std::min<std::uint64_t>(stream.served(), c->buf.size()));
         asio::post(io, [this, c, keep, used] {
             if (c->closed) return;
             if (!keep) return stopping ? close(c) : linger(c);
@@ -415,15 +453,18 @@ void FrontEnd::Impl::arm(const ConnPtr& c, Clock::time_point at) {
     c->timer.expires_at(at);
     c->timer.async_wait([this, c](const boost::system::error_code& ec) {
         // A timer that fired just before being re-armed still runs: check it is due.
-        if (ec || c->closed || c->state == State::dispatched || c->timer.expiry() > Clock::now()) return;
+        if (ec || c->closed || c->state == State::dispatched || c->timer.expiry() > Clock::now())
+            return;
         on_timeout(c);
     });
 }
 
 void FrontEnd::Impl::on_timeout(const ConnPtr& c) {
     if (c->state == State::head) {
-        auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(o.head_deadline).count() / 1000.0;
-        refuse(c, 408, "request_timeout", fmt::format("the request head did not arrive within {}s", secs));
+        auto secs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(o.head_deadline).count() / 1000.0;
+        refuse(c, 408, "request_timeout",
+               fmt::format("the request head did not arrive within {}s", secs));
         return;
     }
     close(c);  // idle keep-alive, a write that does not progress, the end of a linger
@@ -442,11 +483,12 @@ void FrontEnd::Impl::linger(const ConnPtr& c) {
 }
 
 void FrontEnd::Impl::drain(const ConnPtr& c) {
-    c->sock.async_read_some(asio::buffer(c->chunk), [this, c](const boost::system::error_code& ec, std::size_t) {
-        if (c->closed) return;
-        if (ec) return close(c);
-        drain(c);
-    });
+    c->sock.async_read_some(asio::buffer(c->chunk),
+                            [this, c](const boost::system::error_code& ec, std::size_t) {
+                                if (c->closed) return;
+                                if (ec) return close(c);
+                                drain(c);
+                            });
 }
 
 void FrontEnd::Impl::close(const ConnPtr& c) {
@@ -465,7 +507,9 @@ FrontEnd::FrontEnd(unique_fd listener, FrontEndOptions options, FrontEndHandlers
     i->loop = std::thread([i] { i->io.run(); });
 }
 
-FrontEnd::~FrontEnd() { stop(); }
+FrontEnd::~FrontEnd() {
+    stop();
+}
 
 void FrontEnd::stop() {
     Impl* i = impl_.get();

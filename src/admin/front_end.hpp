@@ -48,13 +48,13 @@ class Stream;
 namespace paasrun::admin {
 
 struct FrontEndOptions {
-    http::Limits limits;                                   // max_body: the largest any route takes
-    std::size_t max_head_bytes = 32 * 1024;                // the whole head, request line included
-    std::chrono::milliseconds head_deadline{10'000};       // first byte of a head -> its end
-    std::chrono::milliseconds keep_alive_timeout{5'000};   // idle between requests
-    std::chrono::milliseconds read_timeout{10'000};        // one read of a body
-    std::chrono::milliseconds write_timeout{30'000};       // one write of a response
-    std::uint64_t min_body_rate = 64 * 1024;               // bytes/s on average, after read_timeout
+    http::Limits limits;                                  // max_body: the largest any route takes
+    std::size_t max_head_bytes = 32 * 1024;               // the whole head, request line included
+    std::chrono::milliseconds head_deadline{10'000};      // first byte of a head -> its end
+    std::chrono::milliseconds keep_alive_timeout{5'000};  // idle between requests
+    std::chrono::milliseconds read_timeout{10'000};       // one read of a body
+    std::chrono::milliseconds write_timeout{30'000};      // one write of a response
+    std::uint64_t min_body_rate = 64 * 1024;              // bytes/s on average, after read_timeout
     std::size_t max_connections = 256;
     std::size_t request_threads = 16;
     std::size_t probe_threads = 2;
@@ -76,7 +76,9 @@ struct FrontEndHandlers {
     /// connection cannot carry another request.
     std::function<bool(httplib::Stream& stream, bool close, bool& closed)> serve;
     /// A request the front end answered itself (parse error, timeout, respond, probe).
-    std::function<void(std::string_view method, std::string_view path, int status, std::string_view peer)> log_request;
+    std::function<void(std::string_view method, std::string_view path, int status,
+                       std::string_view peer)>
+        log_request;
 };
 
 class FrontEnd {

@@ -1,13 +1,12 @@
 #include "admin/instance_file.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "util/durable_fs.hpp"
 #include "util/read_file.hpp"
@@ -17,7 +16,9 @@ namespace paasrun::admin {
 
 namespace fs = std::filesystem;
 
-fs::path instance_file(const fs::path& state_dir) { return state_dir / "run" / "admin"; }
+fs::path instance_file(const fs::path& state_dir) {
+    return state_dir / "run" / "admin";
+}
 
 std::string client_url(std::string_view address) {
     if (address.substr(0, 5) == "unix:") return std::string(address);
@@ -51,7 +52,9 @@ Status write_instance_file(const fs::path& state_dir, const InstanceEntry& e) {
     auto file = instance_file(state_dir);
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
-    if (ec) return Error(fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
+    if (ec)
+        return Error(
+            fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
     // 0644 at most whatever the umask (it only removes bits): readers refuse a group- or
     // world-writable entry (read_entry).
     return paasrun::write_file_atomic(file, fmt::format("url={}\npid={}\n", e.url, e.pid), 0644);

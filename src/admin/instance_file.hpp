@@ -42,10 +42,12 @@ struct InstanceEntry {
 [[nodiscard]] Result<InstanceEntry> parse_instance_entry(std::string_view text);
 
 /// Writes the entry atomically (temp file + rename; creates run/).
-[[nodiscard]] Status write_instance_file(const std::filesystem::path& state_dir, const InstanceEntry& e);
+[[nodiscard]] Status write_instance_file(const std::filesystem::path& state_dir,
+                                         const InstanceEntry& e);
 
 /// The entry when the file exists, parses and its pid is alive; std::nullopt otherwise.
-[[nodiscard]] std::optional<InstanceEntry> find_live_instance(const std::filesystem::path& state_dir);
+[[nodiscard]] std::optional<InstanceEntry> find_live_instance(
+    const std::filesystem::path& state_dir);
 
 /// Removes the file if it still names `pid` (another instance may have replaced it).
 void remove_instance_file(const std::filesystem::path& state_dir, pid_t pid);

@@ -1,13 +1,12 @@
 #include "admin/instance_lock.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "admin/instance_file.hpp"
 #include "util/durable_fs.hpp"
@@ -16,11 +15,15 @@ namespace paasrun::admin {
 
 namespace fs = std::filesystem;
 
-fs::path InstanceLock::path(const fs::path& state_dir) { return state_dir / "instance.lock"; }
+fs::path InstanceLock::path(const fs::path& state_dir) {
+    return state_dir / "instance.lock";
+}
 
 namespace {
 
-bool unwritable(int err) { return err == EROFS || err == EACCES || err == EPERM; }
+bool unwritable(int err) {
+    return err == EROFS || err == EACCES || err == EPERM;
+}
 
 // "pid 1234, admin API http://127.0.0.1:5900" from the lock file and the instance entry.
 std::string describe_holder(const fs::path& state_dir, const fs::path& lock_file) {
@@ -44,18 +47,21 @@ Result<InstanceLock> InstanceLock::acquire(const fs::path& state_dir) {
     if (!fd) {
         int err = errno;
         if (!unwritable(err)) return sys_error("open {}", file.string());
-        lock.warning_ = fmt::format("cannot take the instance lock {} ({}): another instance of this app would not be "
-                                    "refused",
-                                    file.string(), std::generic_category().message(err));
+        lock.warning_ = fmt::format(
+            "cannot take the instance lock {} ({}): another instance of this app would not be "
+            "refused",
+            file.string(), std::generic_category().message(err));
         return lock;
     }
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) == -1) {
         if (errno != EWOULDBLOCK) return sys_error("flock {}", file.string());
-        return Error(fmt::format("another paasrun instance of this app is running ({}; state dir {}): nothing was "
-                                 "started. Stop it first, or change it through its admin API (`paasrun deploy`, "
-                                 "`config:set`, `ps:scale` in the app directory reach it)",
-                                 describe_holder(state_dir, file), state_dir.string()),
-                     {}, EWOULDBLOCK);
+        return Error(
+            fmt::format(
+                "another paasrun instance of this app is running ({}; state dir {}): nothing was "
+                "started. Stop it first, or change it through its admin API (`paasrun deploy`, "
+                "`config:set`, `ps:scale` in the app directory reach it)",
+                describe_holder(state_dir, file), state_dir.string()),
+            {}, EWOULDBLOCK);
     }
     if (::ftruncate(fd.get(), 0) == 0) {
         auto pid = fmt::format("{}\n", ::getpid());

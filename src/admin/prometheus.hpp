@@ -11,12 +11,14 @@
 namespace paasrun::admin {
 
 /// The Content-Type Prometheus expects for this format.
-inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 /// Every metric family with its # HELP and # TYPE lines, even when it has no sample yet
 /// (status classes 1xx..5xx are always present, at 0). `status` adds the release info,
 /// process states and readiness; without it those families have no samples.
-[[nodiscard]] std::string format_prometheus(const Metrics& m, const std::optional<AppStatus>& status);
+[[nodiscard]] std::string format_prometheus(const Metrics& m,
+                                            const std::optional<AppStatus>& status);
 
 /// A label value escaped for the text format: \ -> \\, " -> \", newline -> \n.
 [[nodiscard]] std::string escape_label_value(std::string_view v);

@@ -51,7 +51,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 // Segments must match exactly, except "{name}" which takes any non-empty segment. A
 // trailing slash is a different path (as in the OpenAPI document): "/v1/status/" is 404.
-bool match_template(std::string_view tmpl, std::string_view path, std::map<std::string, std::string>& params) {
+bool match_template(std::string_view tmpl, std::string_view path,
+                    std::map<std::string, std::string>& params) {
     auto t = split_path(tmpl);
     auto p = split_path(path);
     if (t.size() != p.size()) return false;
@@ -70,7 +71,9 @@ bool match_template(std::string_view tmpl, std::string_view path, std::map<std::
 
 }  // namespace
 
-std::span<const Route> routes() { return kRoutes; }
+std::span<const Route> routes() {
+    return kRoutes;
+}
 
 std::optional<RouteMatch> match_route(std::string_view method, std::string_view path) {
     std::string_view want = method == "HEAD" ? std::string_view("GET") : method;

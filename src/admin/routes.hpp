@@ -13,19 +13,31 @@
 namespace paasrun::admin {
 
 enum class RouteId {
-    livez, readyz, startupz, metrics,
+    livez,
+    readyz,
+    startupz,
+    metrics,
     status,
-    releases_list, releases_create, releases_get,
+    releases_list,
+    releases_create,
+    releases_get,
     job_get,
     rollback,
-    config_get, config_patch,
+    config_get,
+    config_patch,
     formation_put,
     process_restart,
     logs,
     // The browser dashboard (src/admin/dashboard/, docs/dashboard.md)
-    dashboard_root, dashboard_page, dashboard_login, dashboard_asset,
-    dashboard_session, dashboard_logout, dashboard_ticket,
-    metrics_series, config_diff,
+    dashboard_root,
+    dashboard_page,
+    dashboard_login,
+    dashboard_asset,
+    dashboard_session,
+    dashboard_logout,
+    dashboard_ticket,
+    metrics_series,
+    config_diff,
     endpoints,
 };
 
@@ -48,9 +60,9 @@ struct Route {
 [[nodiscard]] std::span<const Route> routes();
 
 struct RouteMatch {
-    const Route* route = nullptr;                  // null: no route for this method
-    std::map<std::string, std::string> params;     // {name} -> path segment
-    std::vector<std::string_view> allowed;         // methods the path has (for 405's Allow)
+    const Route* route = nullptr;               // null: no route for this method
+    std::map<std::string, std::string> params;  // {name} -> path segment
+    std::vector<std::string_view> allowed;      // methods the path has (for 405's Allow)
 };
 
 /// Finds the route for `method` and `path`. nullopt: no route has this path (404); a match

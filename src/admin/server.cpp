@@ -6,6 +6,8 @@
 #include "admin/server.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <httplib.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,17 +16,14 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
-#include <httplib.h>
 
 #include "admin/api.hpp"
 #include "admin/auth.hpp"
@@ -60,7 +59,9 @@ class HttpServer : public httplib::Server {
 public:
     void running(int listening_fd) { svr_sock_ = listening_fd; }
     void shutting_down() { svr_sock_ = INVALID_SOCKET; }
-    bool serve_one(httplib::Stream& strm, bool close, bool& closed) { return process_request(strm, close, closed, nullptr); }
+    bool serve_one(httplib::Stream& strm, bool close, bool& closed) {
+        return process_request(strm, close, closed, nullptr);
+    }
 };
 
 Result<unique_fd> listen_tcp(const BindAddress& bind) {
@@ -71,8 +72,9 @@ Result<unique_fd> listen_tcp(const BindAddress& bind) {
     addrinfo* res = nullptr;
     auto port = std::to_string(bind.port);
     auto fail = [&] {
-        return Error(fmt::format("admin bind {}: cannot listen there (address in use, or not an address of this host)",
-                                 format_bind_address(bind)));
+        return Error(fmt::format(
+            "admin bind {}: cannot listen there (address in use, or not an address of this host)",
+            format_bind_address(bind)));
     };
     if (::getaddrinfo(bind.host.c_str(), port.c_str(), &hints, &res) != 0) return fail();
     std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, ::freeaddrinfo);
@@ -83,7 +85,9 @@ Result<unique_fd> listen_tcp(const BindAddress& bind) {
         // and silently share its connections.
         int yes = 1;
         ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-        if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd.get(), SOMAXCONN) == 0) return fd;
+        if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 &&
+            ::listen(fd.get(), SOMAXCONN) == 0)
+            return fd;
     }
     return fail();
 }
@@ -94,13 +98,18 @@ Result<unique_fd> listen_unix(const std::string& path) {
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) return Error(fmt::format("admin bind unix:{}: the path exists and is not a socket", path));
+        if (!S_ISSOCK(st.st_mode))
+            return Error(
+                fmt::format("admin bind unix:{}: the path exists and is not a socket", path));
         // A socket file left by a paasrun that died is removed; one that still answers is
         // another instance's, and stealing it would cut that instance off.
         unique_fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (probe.valid() && ::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-            return Error(fmt::format("admin bind unix:{}: another process is listening on it", path));
-        if (::unlink(path.c_str()) == -1 && errno != ENOENT) return sys_error("unlink stale socket {}", path);
+        if (probe.valid() &&
+            ::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+            return Error(
+                fmt::format("admin bind unix:{}: another process is listening on it", path));
+        if (::unlink(path.c_str()) == -1 && errno != ENOENT)
+            return sys_error("unlink stale socket {}", path);
     }
     unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return sys_error("socket(AF_UNIX)");
@@ -177,10 +186,12 @@ void write_and_close(const ApiResponse& a, httplib::Response& res) {
     for (const auto& [k, v] : a.headers) res.set_header(k, v);
     res.set_header("Connection", "close");
     auto body = std::make_shared<std::string>(a.body);
-    res.set_content_provider(body->size(), a.content_type, [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        sink.write(body->data() + offset, length);
-        return false;
-    });
+    res.set_content_provider(
+        body->size(), a.content_type,
+        [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            sink.write(body->data() + offset, length);
+            return false;
+        });
 }
 
 bool body_pending(const httplib::Request& req) {
@@ -223,17 +234,22 @@ struct Server::Impl {
     void log_line(log::Level level, fmt::format_string<Args...> f, Args&&... args) const {
         if (log::level() > level) return;
         auto text = fmt::format(f, std::forward<Args>(args)...);
-        if (options.log_sink) options.log_sink(level, text);
-        else log::write(level, "admin", text);
+        if (options.log_sink)
+            options.log_sink(level, text);
+        else
+            log::write(level, "admin", text);
     }
 
     void install_handlers();
     [[nodiscard]] FrontEndHandlers front_end_handlers();
     [[nodiscard]] static FrontEndOptions front_end_options(const ServerOptions& o);
-    void log_request(std::string_view method, std::string_view path, int status, std::string_view peer) const;
+    void log_request(std::string_view method, std::string_view path, int status,
+                     std::string_view peer) const;
     void answer(const httplib::Request& req, httplib::Response& res, std::string body);
-    void answer_with_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
-    void deploy_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+    void answer_with_body(const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader);
+    void deploy_upload(const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader);
     void follow_logs(const LogsQuery& q, httplib::Response& res);
     void stop();
 };
@@ -249,50 +265,67 @@ void Server::Impl::install_handlers() {
         auto refused = api.precheck(to_api_request(req));
         if (!refused) return httplib::Server::HandlerResponse::Unhandled;
         // The body (if any) was not read: the connection cannot carry another request.
-        if (body_pending(req)) write_and_close(*refused, res);
-        else write_response(*refused, res);
+        if (body_pending(req))
+            write_and_close(*refused, res);
+        else
+            write_response(*refused, res);
         return httplib::Server::HandlerResponse::Handled;
     });
     // `Expect: 100-continue` clients (curl for large uploads) get the refusal before they
     // send a byte of the body.
-    http.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
-        auto refused = api.precheck(to_api_request(req));
-        if (!refused) return 100;
-        write_and_close(*refused, res);
-        return refused->status;
-    });
-    http.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-            if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
-        }
-        log_line(log::Level::error, "request failed method={} path={} error={}", req.method, log::quote(req.path), log::quote(what));
-        write_response(error_response(500, "internal", what), res);
-    });
+    http.set_expect_100_continue_handler(
+        [this](const httplib::Request& req, httplib::Response& res) {
+            auto refused = api.precheck(to_api_request(req));
+            if (!refused) return 100;
+            write_and_close(*refused, res);
+            return refused->status;
+        });
+    http.set_exception_handler(
+        [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+            std::string what = "unknown exception";
+            try {
+                if (ep) std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                what = e.what();
+            } catch (...) {
+            }
+            log_line(log::Level::error, "request failed method={} path={} error={}", req.method,
+                     log::quote(req.path), log::quote(what));
+            write_response(error_response(500, "internal", what), res);
+        });
     // Errors httplib produces itself (unparsable request line, body over its ceiling) get the
     // same JSON shape as ours; responses that already have a body are left alone.
     http.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request& req, httplib::Response& res) {
-            if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
+            if (!res.body.empty() || res.content_provider_)
+                return httplib::Server::HandlerResponse::Unhandled;
             if (res.status == 413)
-                write_response(error_response(413, "payload_too_large", "the request body is too large"), res);
+                write_response(
+                    error_response(413, "payload_too_large", "the request body is too large"), res);
             else if (res.status == 404)
-                write_response(error_response(404, "not_found", fmt::format("no such endpoint: {}", req.path)), res);
+                write_response(
+                    error_response(404, "not_found", fmt::format("no such endpoint: {}", req.path)),
+                    res);
             else
-                write_response(error_response(res.status, res.status >= 500 ? "internal" : "bad_request",
-                                              fmt::format("the request could not be handled (HTTP {})", res.status)), res);
+                write_response(
+                    error_response(
+                        res.status, res.status >= 500 ? "internal" : "bad_request",
+                        fmt::format("the request could not be handled (HTTP {})", res.status)),
+                    res);
             return httplib::Server::HandlerResponse::Handled;
         }));
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-        log_request(req.method, req.path, res.status, req.remote_addr.empty() ? "unix" : req.remote_addr);
+        log_request(req.method, req.path, res.status,
+                    req.remote_addr.empty() ? "unix" : req.remote_addr);
     });
 
-    http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { answer(req, res, {}); });
-    http.Options(".*", [this](const httplib::Request& req, httplib::Response& res) { answer(req, res, {}); });
-    auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    http.Get(".*",
+             [this](const httplib::Request& req, httplib::Response& res) { answer(req, res, {}); });
+    http.Options(".*", [this](const httplib::Request& req, httplib::Response& res) {
+        answer(req, res, {});
+    });
+    auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
         answer_with_body(req, res, reader);
     };
     http.Post(".*", with_body);
@@ -301,11 +334,13 @@ void Server::Impl::install_handlers() {
     http.Delete(".*", with_body);
 }
 
-void Server::Impl::log_request(std::string_view method, std::string_view path, int status, std::string_view peer) const {
-    auto level = status >= 500                                              ? log::Level::warn
+void Server::Impl::log_request(std::string_view method, std::string_view path, int status,
+                               std::string_view peer) const {
+    auto level = status >= 500                                            ? log::Level::warn
                  : (method != "GET" && method != "HEAD") || status == 401 ? log::Level::info
-                                                                           : log::Level::debug;
-    log_line(level, "request method={} path={} status={} peer={}", method, log::quote(path), status, peer);
+                                                                          : log::Level::debug;
+    log_line(level, "request method={} path={} status={} peer={}", method, log::quote(path), status,
+             peer);
 }
 
 FrontEndOptions Server::Impl::front_end_options(const ServerOptions& o) {
@@ -335,14 +370,16 @@ FrontEndHandlers Server::Impl::front_end_handlers() {
             v.response = api.handle(r);
             return v;
         }
-        v.kind = m && m->route && !m->route->needs_auth ? Verdict::Kind::probe : Verdict::Kind::serve;
+        v.kind =
+            m && m->route && !m->route->needs_auth ? Verdict::Kind::probe : Verdict::Kind::serve;
         return v;
     };
     f.answer_probe = [this](const ApiRequest& r) { return api.handle(r); };
-    f.serve = [this](httplib::Stream& strm, bool close, bool& closed) { return http.serve_one(strm, close, closed); };
-    f.log_request = [this](std::string_view method, std::string_view path, int status, std::string_view peer) {
-        log_request(method, path, status, peer);
+    f.serve = [this](httplib::Stream& strm, bool close, bool& closed) {
+        return http.serve_one(strm, close, closed);
     };
+    f.log_request = [this](std::string_view method, std::string_view path, int status,
+                           std::string_view peer) { log_request(method, path, status, peer); };
     return f;
 }
 
@@ -363,10 +400,12 @@ void Server::Impl::answer(const httplib::Request& req, httplib::Response& res, s
 void Server::Impl::answer_with_body(const httplib::Request& req, httplib::Response& res,
                                     const httplib::ContentReader& reader) {
     auto m = match_route(req.method, req.path);
-    if (m && m->route && m->route->id == RouteId::releases_create) return deploy_upload(req, res, reader);
+    if (m && m->route && m->route->id == RouteId::releases_create)
+        return deploy_upload(req, res, reader);
     // Without Content-Length or chunked coding there is no body (RFC 9112 6.3); httplib 0.11
     // would read until the client closes, so the reader is not called at all.
-    bool has_body = req.has_header("Content-Length") || req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+    bool has_body = req.has_header("Content-Length") ||
+                    req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
     std::string body;
     if (has_body) {
         auto limit = api.body_limit(m && m->route ? m->route->body : BodyKind::json);
@@ -380,17 +419,27 @@ void Server::Impl::answer_with_body(const httplib::Request& req, httplib::Respon
             return true;
         });
         if (too_big)
-            return write_and_close(error_response(413, "payload_too_large", fmt::format("the body is larger than {} bytes", limit)), res);
-        if (!ok) return write_response(error_response(400, "bad_request", "the request body could not be read"), res);
+            return write_and_close(
+                error_response(413, "payload_too_large",
+                               fmt::format("the body is larger than {} bytes", limit)),
+                res);
+        if (!ok)
+            return write_response(
+                error_response(400, "bad_request", "the request body could not be read"), res);
     }
     answer(req, res, std::move(body));
 }
 
-void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) {
     if (auto busy = api.deploy_precondition()) return write_and_close(*busy, res);
-    bool has_body = req.has_header("Content-Length") || req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+    bool has_body = req.has_header("Content-Length") ||
+                    req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
     if (!has_body)
-        return write_response(error_response(400, "bad_request", "the body must be the app's source as a .tar.gz (or a slug archive)"), res);
+        return write_response(
+            error_response(400, "bad_request",
+                           "the body must be the app's source as a .tar.gz (or a slug archive)"),
+            res);
 
     std::error_code ec;
     fs::create_directories(uploads_dir(), ec);
@@ -428,15 +477,27 @@ void Server::Impl::deploy_upload(const httplib::Request& req, httplib::Response&
     });
     if (too_big)
         return write_and_close(
-            error_response(413, "payload_too_large", fmt::format("the archive is larger than {} bytes (admin.max_body)", limit)), res);
+            error_response(
+                413, "payload_too_large",
+                fmt::format("the archive is larger than {} bytes (admin.max_body)", limit)),
+            res);
     if (write_failed) {
         auto e = sys_error("write {}", path);
         return write_response(error_response(500, "internal", e.message), res);
     }
-    if (!ok) return write_response(error_response(400, "bad_request", "the upload ended before the whole body arrived"), res);
-    if (total == 0) return write_response(error_response(400, "bad_request", "the body is empty: send the app's source as a .tar.gz"), res);
+    if (!ok)
+        return write_response(
+            error_response(400, "bad_request", "the upload ended before the whole body arrived"),
+            res);
+    if (total == 0)
+        return write_response(
+            error_response(400, "bad_request",
+                           "the body is empty: send the app's source as a .tar.gz"),
+            res);
     if (!looks_like_archive(head))
-        return write_response(error_response(400, "bad_request", "the body is neither a gzip stream nor a tar archive"), res);
+        return write_response(error_response(400, "bad_request",
+                                             "the body is neither a gzip stream nor a tar archive"),
+                              res);
     if (::fsync(fd.get()) == -1) {
         auto e = sys_error("fsync {}", path);
         return write_response(error_response(500, "internal", e.message), res);
@@ -452,8 +513,9 @@ void Server::Impl::follow_logs(const LogsQuery& q, httplib::Response& res) {
     {
         std::lock_guard lk(followers_mu);
         if (stopped || followers.size() >= kMaxFollowers) {
-            auto r = error_response(503, "too_many_streams",
-                                    fmt::format("at most {} log streams at a time; try again later", kMaxFollowers));
+            auto r = error_response(
+                503, "too_many_streams",
+                fmt::format("at most {} log streams at a time; try again later", kMaxFollowers));
             r.headers.emplace_back("Retry-After", "5");
             return write_response(r, res);
         }
@@ -461,13 +523,16 @@ void Server::Impl::follow_logs(const LogsQuery& q, httplib::Response& res) {
     }
     // Subscribe first, then read the backlog: a line logged in between may show twice, but
     // none is lost.
-    int sub = control.subscribe_logs([follower](std::string_view line) { return follower->push(line); });
-    std::vector<std::string> backlog = q.tail > 0 ? control.log_tail(q.tail) : std::vector<std::string>{};
+    int sub =
+        control.subscribe_logs([follower](std::string_view line) { return follower->push(line); });
+    std::vector<std::string> backlog =
+        q.tail > 0 ? control.log_tail(q.tail) : std::vector<std::string>{};
 
     const bool sse = q.sse;
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
-    auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    auto last_write =
+        std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     auto pending = std::make_shared<std::vector<std::string>>(std::move(backlog));
     // Exactly "text/event-stream", without a charset (SSE is UTF-8 by definition): httplib
     // 0.11 compresses every other text/* type when the client accepts gzip or br, as every
@@ -484,7 +549,9 @@ void Server::Impl::follow_logs(const LogsQuery& q, httplib::Response& res) {
                 if (!emit(l)) return false;
             pending->clear();
             auto batch = follower->pop(kFollowPoll);
-            if (batch.dropped > 0 && !emit(fmt::format("[paasrun: {} log lines dropped: the client read too slowly]", batch.dropped)))
+            if (batch.dropped > 0 &&
+                !emit(fmt::format("[paasrun: {} log lines dropped: the client read too slowly]",
+                                  batch.dropped)))
                 return false;
             for (const auto& l : batch.lines)
                 if (!emit(l)) return false;
@@ -531,7 +598,8 @@ void Server::Impl::stop() {
 Result<std::unique_ptr<Server>> Server::start(AppControl& control, ServerOptions options) {
     auto bind = parse_bind_address(options.bind);
     if (!bind) return std::move(bind).error();
-    auto token = resolve_token(options.token, std::getenv("PAASRUN_ADMIN_TOKEN"), control.state_dir());
+    auto token =
+        resolve_token(options.token, std::getenv("PAASRUN_ADMIN_TOKEN"), control.state_dir());
     if (!token) return std::move(token).error();
     auto impl = std::make_unique<Impl>(control, std::move(options), std::move(*token));
 
@@ -549,20 +617,30 @@ Result<std::unique_ptr<Server>> Server::start(AppControl& control, ServerOptions
     } else {
         impl->address = bound_tcp_address(fd->get());
         if (!is_loopback_address(impl->address))
-            impl->log_line(log::Level::warn, "admin api reachable beyond this host addr={} note={}", impl->address,
-                           log::quote("admin.bind is not a loopback address: any local process and any network peer "
-                                      "that can route to it can connect; every endpoint but /livez, /readyz and "
-                                      "/startupz requires the token; prefer 127.0.0.1 or a unix: socket"));
+            impl->log_line(
+                log::Level::warn, "admin api reachable beyond this host addr={} note={}",
+                impl->address,
+                log::quote(
+                    "admin.bind is not a loopback address: any local process and any network peer "
+                    "that can route to it can connect; every endpoint but /livez, /readyz and "
+                    "/startupz requires the token; prefer 127.0.0.1 or a unix: socket"));
     }
     impl->http.running(fd->get());
-    impl->front_end = std::make_unique<FrontEnd>(std::move(*fd), Impl::front_end_options(impl->options), impl->front_end_handlers());
+    impl->front_end = std::make_unique<FrontEnd>(
+        std::move(*fd), Impl::front_end_options(impl->options), impl->front_end_handlers());
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Server::~Server() { stop(); }
-const std::string& Server::address() const { return impl_->address; }
-const std::string& Server::token_source() const { return impl_->token_source; }
+Server::~Server() {
+    stop();
+}
+const std::string& Server::address() const {
+    return impl_->address;
+}
+const std::string& Server::token_source() const {
+    return impl_->token_source;
+}
 void Server::stop() {
     if (impl_) impl_->stop();
 }

@@ -37,7 +37,8 @@ struct ServerOptions {
 class Server {
 public:
     /// Binds and starts serving on background threads; returns once the socket listens.
-    [[nodiscard]] static Result<std::unique_ptr<Server>> start(AppControl& control, ServerOptions options);
+    [[nodiscard]] static Result<std::unique_ptr<Server>> start(AppControl& control,
+                                                               ServerOptions options);
     ~Server();  // stops accepting and joins the threads
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

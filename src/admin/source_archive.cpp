@@ -1,9 +1,9 @@
 #include "admin/source_archive.hpp"
 
-#include <chrono>
-
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include "release/child_process.hpp"
 #include "util/durable_fs.hpp"
@@ -12,7 +12,8 @@ namespace paasrun::admin {
 
 Status pack_source_dir(const std::filesystem::path& dir, const std::filesystem::path& out,
                        const std::vector<std::string>& members) {
-    if (!std::filesystem::is_directory(dir)) return Error(fmt::format("{} is not a directory", dir.string()));
+    if (!std::filesystem::is_directory(dir))
+        return Error(fmt::format("{} is not a directory", dir.string()));
     // The member list goes to tar as a NUL-separated file: any byte but NUL is fine in a name.
     std::string list;
     list += "./";
@@ -27,9 +28,10 @@ Status pack_source_dir(const std::filesystem::path& dir, const std::filesystem::
     release::ChildSpec spec;
     // --owner/--group 0 and sorted names: the same tree packs to the same members, and no
     // local user names travel to the server.
-    spec.argv = {"/bin/tar",  "-C",          dir.string(),      "--sort=name",       "--owner=0",
-                 "--group=0", "--numeric-owner", "--no-recursion", "--null",           "-T",
-                 list_path.string(), "-czf", out.string()};
+    spec.argv = {"/bin/tar",  "-C",        dir.string(),       "--sort=name",
+                 "--owner=0", "--group=0", "--numeric-owner",  "--no-recursion",
+                 "--null",    "-T",        list_path.string(), "-czf",
+                 out.string()};
     spec.env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
     spec.timeout = std::chrono::minutes(10);
     std::string errors;
@@ -37,7 +39,8 @@ Status pack_source_dir(const std::filesystem::path& dir, const std::filesystem::
     auto r = release::run_child(spec);
     ::unlink(list_path.c_str());
     if (!r) return std::move(r).error();
-    if (!r->success()) return Error(fmt::format("tar of {} {}{}", dir.string(), r->describe(), errors));
+    if (!r->success())
+        return Error(fmt::format("tar of {} {}{}", dir.string(), r->describe(), errors));
     return {};
 }
 

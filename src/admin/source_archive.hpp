@@ -14,7 +14,8 @@ namespace paasrun::admin {
 /// an upload is decided by the caller (build::list_source with SourceUse::upload: no `.env`,
 /// no VCS data, venv, state or data dir, nothing `.gitignore` names). Uses /bin/tar; the
 /// Error names what failed and tar's own message.
-[[nodiscard]] Status pack_source_dir(const std::filesystem::path& dir, const std::filesystem::path& out,
+[[nodiscard]] Status pack_source_dir(const std::filesystem::path& dir,
+                                     const std::filesystem::path& out,
                                      const std::vector<std::string>& members);
 
 }  // namespace paasrun::admin

@@ -11,11 +11,15 @@ using nlohmann::json;
 
 namespace {
 
-json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+json string_or_null(const std::string& s) {
+    return s.empty() ? json(nullptr) : json(s);
+}
 
 }  // namespace
 
-json version_json(int version) { return version > 0 ? json(fmt::format("v{}", version)) : json(nullptr); }
+json version_json(int version) {
+    return version > 0 ? json(fmt::format("v{}", version)) : json(nullptr);
+}
 
 json status_json(const AppStatus& s) {
     json processes = json::array();
@@ -38,7 +42,8 @@ json status_json(const AppStatus& s) {
         });
     }
     json workers = json::array();
-    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const auto& w : s.web_workers) {
         workers.push_back({
             {"process", w.process},
@@ -51,12 +56,15 @@ json status_json(const AppStatus& s) {
             {"slot", w.index},
             {"started_unix", w.started_unix},
             {"age_seconds", std::max(0.0, now - w.started_unix)},
-            {"previous", w.previous ? json{{"pid", w.previous->pid > 0 ? json(w.previous->pid) : json(nullptr)},
-                                           {"reason", w.previous->reason},
-                                           {"exited_unix", w.previous->exited_unix > 0 ? json(w.previous->exited_unix) : json(nullptr)},
-                                           {"age_seconds", w.previous->age_seconds},
-                                           {"requests", w.previous->requests}}
-                                    : json(nullptr)},
+            {"previous",
+             w.previous
+                 ? json{{"pid", w.previous->pid > 0 ? json(w.previous->pid) : json(nullptr)},
+                        {"reason", w.previous->reason},
+                        {"exited_unix", w.previous->exited_unix > 0 ? json(w.previous->exited_unix)
+                                                                    : json(nullptr)},
+                        {"age_seconds", w.previous->age_seconds},
+                        {"requests", w.previous->requests}}
+                 : json(nullptr)},
         });
     }
     return {
@@ -85,12 +93,16 @@ json endpoints_json(const Metrics& m) {
             {"by_class", std::move(by_class)},
             {"errors_4xx", e.by_class[3]},
             {"errors_5xx", e.by_class[4]},
-            {"latency_seconds", {{"p50", opt(e.p50)}, {"p99", opt(e.p99)},
-                                 {"mean", e.requests ? json(e.latency_sum_seconds / static_cast<double>(e.requests)) : json(nullptr)}}},
+            {"latency_seconds",
+             {{"p50", opt(e.p50)},
+              {"p99", opt(e.p99)},
+              {"mean", e.requests ? json(e.latency_sum_seconds / static_cast<double>(e.requests))
+                                  : json(nullptr)}}},
             {"cpu_seconds", e.cpu_seconds},
             {"cpu_measured_requests", e.cpu_requests},
             {"cpu_seconds_per_request",
-             e.cpu_requests ? json(e.cpu_seconds / static_cast<double>(e.cpu_requests)) : json(nullptr)},
+             e.cpu_requests ? json(e.cpu_seconds / static_cast<double>(e.cpu_requests))
+                            : json(nullptr)},
         });
     }
     return {{"routes", std::move(routes)}};
@@ -98,7 +110,8 @@ json endpoints_json(const Metrics& m) {
 
 json job_json(const Job& j, std::size_t since) {
     json output = json::array();
-    for (std::size_t i = std::min(since, j.output.size()); i < j.output.size(); ++i) output.push_back(j.output[i]);
+    for (std::size_t i = std::min(since, j.output.size()); i < j.output.size(); ++i)
+        output.push_back(j.output[i]);
     return {
         {"id", j.id},
         {"kind", j.kind},

@@ -5,10 +5,9 @@
 // kRedacted, so names stay visible and values never leave the host by accident.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "admin/app_control.hpp"
 #include "release/history.hpp"
@@ -35,7 +34,8 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 [[nodiscard]] nlohmann::json config_vars_json(const release::ConfigVars& vars, bool reveal);
 
 /// One release for the list and detail views; `events` (the detail view) are its history.
-[[nodiscard]] nlohmann::json release_json(const release::ReleaseInfo& info, bool reveal, int current_version,
-                                          const std::vector<release::HistoryEvent>* events = nullptr);
+[[nodiscard]] nlohmann::json release_json(
+    const release::ReleaseInfo& info, bool reveal, int current_version,
+    const std::vector<release::HistoryEvent>* events = nullptr);
 
 }  // namespace paasrun::admin

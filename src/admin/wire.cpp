@@ -60,8 +60,9 @@ std::size_t count_fields(const http::Request& head, std::string_view name) {
 }
 
 std::string render_response(const ApiResponse& a, bool head_only, bool close) {
-    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", a.status,
-                                  http::reason_phrase(a.status), a.content_type, a.body.size());
+    std::string out =
+        fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", a.status,
+                    http::reason_phrase(a.status), a.content_type, a.body.size());
     for (const auto& [k, v] : a.headers) out += fmt::format("{}: {}\r\n", k, v);
     if (close) out += "Connection: close\r\n";
     out += "\r\n";

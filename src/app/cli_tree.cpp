@@ -8,7 +8,9 @@ namespace paasrun::app {
 
 namespace {
 
-bool hidden(const CLI::App& a) { return a.get_group().empty(); }
+bool hidden(const CLI::App& a) {
+    return a.get_group().empty();
+}
 
 void collect(const CLI::App& parent, bool include_hidden, std::vector<CommandEntry>& out) {
     for (const CLI::App* sub : parent.get_subcommands(std::function<bool(const CLI::App*)>{})) {
@@ -22,7 +24,8 @@ void collect(const CLI::App& parent, bool include_hidden, std::vector<CommandEnt
 
 std::string command_name(const CLI::App& sub) {
     std::string name = sub.get_name();
-    for (const CLI::App* p = sub.get_parent(); p && p->get_parent(); p = p->get_parent()) name = p->get_name() + ":" + name;
+    for (const CLI::App* p = sub.get_parent(); p && p->get_parent(); p = p->get_parent())
+        name = p->get_name() + ":" + name;
     return name;
 }
 
@@ -51,17 +54,20 @@ std::string HelpFormatter::make_subcommands(const CLI::App* app, CLI::AppFormatM
     // Groups in the order they first appear; each command followed by its nested ones.
     std::vector<std::string> groups;
     for (const CLI::App* sub : app->get_subcommands(std::function<bool(const CLI::App*)>{}))
-        if (!hidden(*sub) && std::find(groups.begin(), groups.end(), sub->get_group()) == groups.end())
+        if (!hidden(*sub) &&
+            std::find(groups.begin(), groups.end(), sub->get_group()) == groups.end())
             groups.push_back(sub->get_group());
     std::stringstream out;
     for (const auto& group : groups) {
         out << "\n" << group << ":\n";
         for (const CLI::App* sub : app->get_subcommands(std::function<bool(const CLI::App*)>{})) {
             if (sub->get_group() != group || sub->get_name().empty()) continue;
-            CLI::detail::format_help(out, command_name(*sub), sub->get_description(), column_width_);
+            CLI::detail::format_help(out, command_name(*sub), sub->get_description(),
+                                     column_width_);
             std::vector<CommandEntry> nested;
             collect(*sub, false, nested);
-            for (const auto& n : nested) CLI::detail::format_help(out, n.name, n.app->get_description(), column_width_);
+            for (const auto& n : nested)
+                CLI::detail::format_help(out, n.name, n.app->get_description(), column_width_);
         }
     }
     return out.str();

@@ -4,16 +4,15 @@
 // here, so a new subcommand shows up in all of them without further edits.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 namespace paasrun::app {
 
 struct CommandEntry {
-    std::string name;    // "build", "config:set"
+    std::string name;  // "build", "config:set"
     const CLI::App* app;
 };
 
@@ -22,7 +21,8 @@ struct CommandEntry {
 
 /// Every command in definition order, each followed by its nested ones. Hidden commands
 /// (CLI11 group "", e.g. `__worker`) only with `include_hidden`.
-[[nodiscard]] std::vector<CommandEntry> command_list(const CLI::App& root, bool include_hidden = false);
+[[nodiscard]] std::vector<CommandEntry> command_list(const CLI::App& root,
+                                                     bool include_hidden = false);
 
 /// "config:set" or the words {"config", "set"}; nullptr when no such command exists.
 [[nodiscard]] const CLI::App* find_command(const CLI::App& root, std::string_view name);

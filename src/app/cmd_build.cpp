@@ -3,14 +3,14 @@
 // only; the work is in src/build (pipeline.hpp) and src/release (store.hpp, publish.hpp).
 // With --to URL (or $PAASRUN_URL) the release commands talk to a running instance's admin
 // API instead (remote.hpp); without it they work on the local state dir.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "admin/views.hpp"
 #include "app/commands.hpp"
@@ -37,8 +37,8 @@ void print_line(std::string_view line) {
 
 struct AppArgs {
     std::string dir = ".";
-    remote::Target target;     // --to / --token
-    double timeout = 900;      // --timeout: how long a remote job is followed
+    remote::Target target;  // --to / --token
+    double timeout = 900;   // --timeout: how long a remote job is followed
 };
 
 // Where a release command goes (remote::route): --to / $PAASRUN_URL; else a running
@@ -48,7 +48,9 @@ struct AppArgs {
 // DIR names a local app; with --to the instance's own app is meant, so a DIR is a mistake.
 bool remote_with_dir(std::string_view command, const AppArgs& a) {
     if (a.dir == ".") return false;
-    fmt::print(stderr, "paasrun {}: error: DIR ({}) and --to exclude each other: the remote instance serves its own app\n",
+    fmt::print(stderr,
+               "paasrun {}: error: DIR ({}) and --to exclude each other: the remote instance "
+               "serves its own app\n",
                command, a.dir);
     return true;
 }
@@ -56,10 +58,14 @@ bool remote_with_dir(std::string_view command, const AppArgs& a) {
 void add_remote_options(CLI::App* sub, AppArgs& a, bool job) {
     remote::add_options(sub, a.target);
     if (job)
-        sub->add_option("--timeout", a.timeout, "With a running instance (--to, or found in DIR): seconds to follow the job (default 900)")->check(CLI::PositiveNumber);
+        sub->add_option("--timeout", a.timeout,
+                        "With a running instance (--to, or found in DIR): seconds to follow the "
+                        "job (default 900)")
+            ->check(CLI::PositiveNumber);
 }
 
-release::PublishOptions publish_options(const fs::path& app_dir, Result<build::PipelineOptions>& opts) {
+release::PublishOptions publish_options(const fs::path& app_dir,
+                                        Result<build::PipelineOptions>& opts) {
     opts = build::pipeline_options(app_dir);
     release::PublishOptions p = opts ? opts->publish : release::PublishOptions{};
     p.on_output = [](std::string_view l) { print_line(fmt::format("       release | {}", l)); };
@@ -90,18 +96,25 @@ int run_build(const AppArgs& a, const std::string& output) {
     auto opts = build::pipeline_options(app_dir);
     if (!opts) return fail("build", opts.error());
     opts->build.on_output = print_line;
-    opts->publish.on_output = [](std::string_view l) { print_line(fmt::format("       release | {}", l)); };
+    opts->publish.on_output = [](std::string_view l) {
+        print_line(fmt::format("       release | {}", l));
+    };
     opts->output_archive = output;
     auto out = build::build_and_release(app_dir, release::resolve_state_dir(app_dir), *opts);
     if (!out) {
-        fmt::print(stderr, "paasrun build: error: {}\npaasrun build: build failed; the current release is unchanged\n",
+        fmt::print(stderr,
+                   "paasrun build: error: {}\npaasrun build: build failed; the current release is "
+                   "unchanged\n",
                    out.error().describe());
         return 1;
     }
     if (out->publish.release_phase_ran)
-        print_line(fmt::format("-----> Release phase succeeded in {:.1f}s", out->publish.release_phase_seconds));
-    for (int v : out->publish.pruned) print_line(fmt::format("-----> Removed old release v{} (keep_releases)", v));
-    print_line(fmt::format("-----> Released v{} (current); total {:.1f}s", out->version, out->seconds));
+        print_line(fmt::format("-----> Release phase succeeded in {:.1f}s",
+                               out->publish.release_phase_seconds));
+    for (int v : out->publish.pruned)
+        print_line(fmt::format("-----> Removed old release v{} (keep_releases)", v));
+    print_line(
+        fmt::format("-----> Released v{} (current); total {:.1f}s", out->version, out->seconds));
     return 0;
 }
 
@@ -113,13 +126,15 @@ int run_releases(const AppArgs& a) {
         print_line("no releases yet (run `paasrun build`)");
         return 0;
     }
-    print_line(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", "VERSION", "CREATED", "SOURCE", "STATUS", "DESCRIPTION"));
+    print_line(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", "VERSION", "CREATED", "SOURCE",
+                           "STATUS", "DESCRIPTION"));
     for (auto it = list->rbegin(); it != list->rend(); ++it) {
         const auto& r = it->release;
         std::string desc = r.description;
         if (!it->failure_reason.empty()) desc += fmt::format(" ({})", it->failure_reason);
-        print_line(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", fmt::format("v{}", r.version), r.created_at,
-                               r.source_hash.substr(0, 12), release::to_string(it->status), desc));
+        print_line(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", fmt::format("v{}", r.version),
+                               r.created_at, r.source_hash.substr(0, 12),
+                               release::to_string(it->status), desc));
     }
     return 0;
 }
@@ -134,7 +149,8 @@ int run_config(const AppArgs& a, bool reveal) {
     }
     auto r = store.load(*cur);
     if (!r) return fail("config", r.error());
-    if (!reveal) print_line(fmt::format("=== v{} config vars (values hidden; --reveal shows them)", *cur));
+    if (!reveal)
+        print_line(fmt::format("=== v{} config vars (values hidden; --reveal shows them)", *cur));
     for (const auto& [k, v] : r->config_vars) print_line(reveal ? fmt::format("{}={}", k, v) : k);
     return 0;
 }
@@ -179,8 +195,10 @@ int run_release_info(const AppArgs& a, int version) {
 void split_version_and_dir(const std::vector<std::string>& words, int& version, std::string& dir) {
     for (const auto& w : words) {
         auto v = release::parse_version(w);
-        if (v && !fs::is_directory(w) && version == 0) version = *v;
-        else dir = w;
+        if (v && !fs::is_directory(w) && version == 0)
+            version = *v;
+        else
+            dir = w;
     }
 }
 
@@ -190,13 +208,17 @@ void register_build(CLI::App& app, Commands& cmds) {
     auto args = std::make_shared<AppArgs>();
 
     auto output = std::make_shared<std::string>();
-    auto* build = app.add_subcommand("build", "Build the app into a slug with its buildpacks and release it");
-    add_app_option(build, args->dir, build->add_option("dir", args->dir, "App directory (default: .)"));
+    auto* build =
+        app.add_subcommand("build", "Build the app into a slug with its buildpacks and release it");
+    add_app_option(build, args->dir,
+                   build->add_option("dir", args->dir, "App directory (default: .)"));
     build->add_option("-o,--output", *output, "Also write the slug as a .tgz archive");
     cmds.add(build, [args, output] { return run_build(*args, *output); });
 
-    auto* releases = app.add_subcommand("releases", "List releases: version, created, source hash, status, description");
-    add_app_option(releases, args->dir, releases->add_option("dir", args->dir, "App directory (default: .)"));
+    auto* releases = app.add_subcommand(
+        "releases", "List releases: version, created, source hash, status, description");
+    add_app_option(releases, args->dir,
+                   releases->add_option("dir", args->dir, "App directory (default: .)"));
     add_remote_options(releases, *args, false);
 
     auto info_args = std::make_shared<std::vector<std::string>>();
@@ -211,19 +233,23 @@ void register_build(CLI::App& app, Commands& cmds) {
         split_version_and_dir(*info_args, version, a.dir);
         auto route = remote::route(a.target, a.dir);
         if (route == remote::Route::local) return run_release_info(a, version);
-        if (route == remote::Route::named && remote_with_dir("releases:info", a)) return remote::kExitUsage;
+        if (route == remote::Route::named && remote_with_dir("releases:info", a))
+            return remote::kExitUsage;
         return remote::release_info(a.target, version);
     });
     // After releases:info: Commands::selected() takes the first parsed entry.
     cmds.add(releases, [args] {
         auto route = remote::route(args->target, args->dir);
         if (route == remote::Route::local) return run_releases(*args);
-        if (route == remote::Route::named && remote_with_dir("releases", *args)) return remote::kExitUsage;
+        if (route == remote::Route::named && remote_with_dir("releases", *args))
+            return remote::kExitUsage;
         return remote::releases(args->target);
     });
 
     auto rb_args = std::make_shared<std::vector<std::string>>();
-    auto* rollback = app.add_subcommand("rollback", "Make a new release from an earlier release's slug and config (default: the previous one)");
+    auto* rollback = app.add_subcommand(
+        "rollback",
+        "Make a new release from an earlier release's slug and config (default: the previous one)");
     rollback->add_option("args", *rb_args, "[vN] [DIR]")->expected(0, 2);
     add_app_option(rollback, args->dir);
     add_remote_options(rollback, *args, true);
@@ -234,33 +260,41 @@ void register_build(CLI::App& app, Commands& cmds) {
         if (auto route = remote::route(args->target, dir); route != remote::Route::local) {
             AppArgs with_dir = *args;
             with_dir.dir = dir;
-            if (route == remote::Route::named && remote_with_dir("rollback", with_dir)) return remote::kExitUsage;
+            if (route == remote::Route::named && remote_with_dir("rollback", with_dir))
+                return remote::kExitUsage;
             return remote::rollback(args->target, target, args->timeout);
         }
         return publish_draft("rollback", fs::absolute(dir),
-                             [target](const release::ReleaseStore& s) { return release::draft_rollback(s, target); });
+                             [target](const release::ReleaseStore& s) {
+                                 return release::draft_rollback(s, target);
+                             });
     });
 
     auto reveal = std::make_shared<bool>(false);
-    auto* config = app.add_subcommand("config", "Show the current release's config var names (values with --reveal)");
-    add_app_option(config, args->dir, config->add_option("dir", args->dir, "App directory (default: .)"));
+    auto* config = app.add_subcommand(
+        "config", "Show the current release's config var names (values with --reveal)");
+    add_app_option(config, args->dir,
+                   config->add_option("dir", args->dir, "App directory (default: .)"));
     config->add_flag("--reveal", *reveal, "Print the values too");
     add_remote_options(config, *args, false);
 
     auto key = std::make_shared<std::string>();
-    auto* get = config->add_subcommand("get", "config:get KEY: print one config var's value (exit 1 when it is not set)");
+    auto* get = config->add_subcommand(
+        "get", "config:get KEY: print one config var's value (exit 1 when it is not set)");
     get->add_option("key", *key, "KEY")->required();
     add_app_option(get, args->dir);
     add_remote_options(get, *args, false);
     cmds.add(get, [args, key] {
         auto route = remote::route(args->target, args->dir);
         if (route == remote::Route::local) return run_config_get(*args, *key);
-        if (route == remote::Route::named && remote_with_dir("config:get", *args)) return remote::kExitUsage;
+        if (route == remote::Route::named && remote_with_dir("config:get", *args))
+            return remote::kExitUsage;
         return remote::config_get(args->target, *key);
     });
 
     auto pairs = std::make_shared<std::vector<std::string>>();
-    auto* set = config->add_subcommand("set", "config:set KEY=VALUE ...: set config vars (makes a new release)");
+    auto* set = config->add_subcommand(
+        "set", "config:set KEY=VALUE ...: set config vars (makes a new release)");
     set->add_option("pairs", *pairs, "KEY=VALUE ...")->required();
     add_app_option(set, args->dir);
     add_remote_options(set, *args, true);
@@ -269,38 +303,45 @@ void register_build(CLI::App& app, Commands& cmds) {
         for (const auto& p : *pairs) {
             auto eq = p.find('=');
             if (eq == std::string::npos)
-                return fail("config:set", Error(fmt::format("\"{}\" is not KEY=VALUE", p.substr(0, p.find('=')))));
+                return fail("config:set", Error(fmt::format("\"{}\" is not KEY=VALUE",
+                                                            p.substr(0, p.find('=')))));
             set_vars.emplace_back(p.substr(0, eq), p.substr(eq + 1));
         }
         if (auto route = remote::route(args->target, args->dir); route != remote::Route::local) {
-            if (route == remote::Route::named && remote_with_dir("config:set", *args)) return remote::kExitUsage;
+            if (route == remote::Route::named && remote_with_dir("config:set", *args))
+                return remote::kExitUsage;
             return remote::config_set(args->target, set_vars, args->timeout);
         }
-        return publish_draft("config:set", fs::absolute(args->dir), [&set_vars](const release::ReleaseStore& s) {
-            return release::draft_config_change(s, set_vars, {});
-        });
+        return publish_draft("config:set", fs::absolute(args->dir),
+                             [&set_vars](const release::ReleaseStore& s) {
+                                 return release::draft_config_change(s, set_vars, {});
+                             });
     });
 
     auto keys = std::make_shared<std::vector<std::string>>();
-    auto* unset = config->add_subcommand("unset", "config:unset KEY ...: remove config vars (makes a new release)");
+    auto* unset = config->add_subcommand(
+        "unset", "config:unset KEY ...: remove config vars (makes a new release)");
     unset->add_option("keys", *keys, "KEY ...")->required();
     add_app_option(unset, args->dir);
     add_remote_options(unset, *args, true);
     cmds.add(unset, [args, keys] {
         if (auto route = remote::route(args->target, args->dir); route != remote::Route::local) {
-            if (route == remote::Route::named && remote_with_dir("config:unset", *args)) return remote::kExitUsage;
+            if (route == remote::Route::named && remote_with_dir("config:unset", *args))
+                return remote::kExitUsage;
             return remote::config_unset(args->target, *keys, args->timeout);
         }
-        return publish_draft("config:unset", fs::absolute(args->dir), [keys](const release::ReleaseStore& s) {
-            return release::draft_config_change(s, {}, *keys);
-        });
+        return publish_draft("config:unset", fs::absolute(args->dir),
+                             [keys](const release::ReleaseStore& s) {
+                                 return release::draft_config_change(s, {}, *keys);
+                             });
     });
     // After get/set/unset: Commands::selected() takes the first parsed entry, and `config` is
     // parsed too when `config set` is.
     cmds.add(config, [args, reveal] {
         auto route = remote::route(args->target, args->dir);
         if (route == remote::Route::local) return run_config(*args, *reveal);
-        if (route == remote::Route::named && remote_with_dir("config", *args)) return remote::kExitUsage;
+        if (route == remote::Route::named && remote_with_dir("config", *args))
+            return remote::kExitUsage;
         return remote::config(args->target, *reveal);
     });
 }

@@ -1,5 +1,5 @@
-// `paasrun check [DIR | -a DIR] [-f Procfile] [-e .env] [-m paasrun.yaml]`: validate an app's config.
-// Exit codes: 0 all valid, 1 any error (each printed as file:line:col: message on stderr),
+// `paasrun check [DIR | -a DIR] [-f Procfile] [-e .env] [-m paasrun.yaml]`: validate an app's
+// config. Exit codes: 0 all valid, 1 any error (each printed as file:line:col: message on stderr),
 // 2 usage errors (bad DIR; CLI11 reports bad options).
 #include <cstdio>
 
@@ -12,7 +12,8 @@ void register_check(CLI::App& app, Commands& cmds) {
     auto req = std::make_shared<config::CheckRequest>();
     auto* sub = app.add_subcommand(
         "check", "Validate the Procfile, .env and paasrun.yaml of an app; print every error");
-    add_app_option(sub, req->dir, sub->add_option("dir", req->dir, "App directory")->capture_default_str());
+    add_app_option(sub, req->dir,
+                   sub->add_option("dir", req->dir, "App directory")->capture_default_str());
     sub->add_option("-f,--procfile", req->procfile, "Procfile to check (default: DIR/Procfile)");
     sub->add_option("-e,--env", req->env_file, ".env file to check (default: DIR/.env if present)");
     sub->add_option("-m,--manifest", req->manifest,

@@ -23,7 +23,8 @@ struct CompressArgs {
 void register_compress(CLI::App& app, Commands& cmds) {
     auto args = std::make_shared<CompressArgs>();
     auto* sub = app.add_subcommand(
-        "compress", "Write .gz and .br siblings of compressible static files (kept if >= 5% smaller)");
+        "compress",
+        "Write .gz and .br siblings of compressible static files (kept if >= 5% smaller)");
     sub->add_option("dir", args->dir, "Directory of static files")->required();
     sub->add_flag("--no-gzip", args->no_gzip, "Do not write .gz files");
     sub->add_flag("--no-brotli", args->no_brotli, "Do not write .br files");
@@ -43,10 +44,11 @@ void register_compress(CLI::App& app, Commands& cmds) {
         }
         for (const auto& e : report->errors)
             std::fprintf(stderr, "paasrun compress: %s\n", e.describe().c_str());
-        std::printf("compress: files=%zu written=%zu up_to_date=%zu not_worth_it=%zu "
-                    "removed_stale=%zu skipped=%zu errors=%zu\n",
-                    report->files, report->written, report->up_to_date, report->not_worth_it,
-                    report->removed_stale, report->skipped, report->errors.size());
+        std::printf(
+            "compress: files=%zu written=%zu up_to_date=%zu not_worth_it=%zu "
+            "removed_stale=%zu skipped=%zu errors=%zu\n",
+            report->files, report->written, report->up_to_date, report->not_worth_it,
+            report->removed_stale, report->skipped, report->errors.size());
         return report->errors.empty() ? 0 : 1;
     });
 }

@@ -1,13 +1,12 @@
 // `paasrun export kubernetes|systemd [DIR] [-o OUTDIR]`: argument wiring only; the
 // generators are in src/export (docs/export.md).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "app/commands.hpp"
 #include "config/manifest.hpp"
@@ -49,8 +48,10 @@ int fail(const Error& e) {
 
 Result<ex::Plan> load_plan(const ExportArgs& a) {
     auto app_dir = fs::absolute(a.dir).lexically_normal();
-    if (!fs::is_directory(app_dir)) return Error(fmt::format("{} is not a directory", app_dir.string()));
-    auto procfile = config::load_procfile(a.procfile.empty() ? (app_dir / "Procfile").string() : a.procfile);
+    if (!fs::is_directory(app_dir))
+        return Error(fmt::format("{} is not a directory", app_dir.string()));
+    auto procfile =
+        config::load_procfile(a.procfile.empty() ? (app_dir / "Procfile").string() : a.procfile);
     if (!procfile) return std::move(procfile).error();
     auto manifest = config::load_manifest(app_dir.string());
     if (!manifest) return std::move(manifest).error();
@@ -108,27 +109,37 @@ int run_export(const ExportArgs& a) {
 void register_export(CLI::App& app, Commands& cmds) {
     auto a = std::make_shared<ExportArgs>();
     auto* sub = app.add_subcommand(
-        "export", "Generate Kubernetes manifests or systemd units from the Procfile and paasrun.yaml");
+        "export",
+        "Generate Kubernetes manifests or systemd units from the Procfile and paasrun.yaml");
     sub->add_option("kind", a->kind, "kubernetes | systemd")
         ->required()
         ->check(CLI::IsMember({"kubernetes", "systemd"}));
     add_app_option(sub, a->dir, sub->add_option("dir", a->dir, "App directory (default: .)"));
-    sub->add_option("-o,--output", a->output, "Write one file per object/unit into this directory (default: stdout)");
+    sub->add_option("-o,--output", a->output,
+                    "Write one file per object/unit into this directory (default: stdout)");
     sub->add_option("-f,--procfile", a->procfile, "Procfile to use (default: DIR/Procfile)");
-    sub->add_option("-c,--formation", a->formation, "Process counts, e.g. web=2,worker=1 (default: the manifest's)");
+    sub->add_option("-c,--formation", a->formation,
+                    "Process counts, e.g. web=2,worker=1 (default: the manifest's)");
     sub->add_option("--image", a->image, "kubernetes: container image (default: APP:latest)");
     sub->add_option("--cpu", a->cpu, "kubernetes: CPU request and limit per pod (default 1)");
-    sub->add_option("--memory", a->memory, "kubernetes: memory request and limit per pod (default 512Mi)");
+    sub->add_option("--memory", a->memory,
+                    "kubernetes: memory request and limit per pod (default 512Mi)");
     sub->add_option("-e,--env", a->env_file,
-                    "kubernetes: .env file for the config Secret (default: DIR/.env; the current release's config vars win)");
-    sub->add_option("--data-volume-claim", a->data.claim,
-                    "kubernetes: PersistentVolumeClaim to create and mount; PAASRUN_DATA_DIR points at it");
-    sub->add_option("--data-volume-size", a->data.size, "kubernetes: the claim's size (default 1Gi)");
+                    "kubernetes: .env file for the config Secret (default: DIR/.env; the current "
+                    "release's config vars win)");
+    sub->add_option(
+        "--data-volume-claim", a->data.claim,
+        "kubernetes: PersistentVolumeClaim to create and mount; PAASRUN_DATA_DIR points at it");
+    sub->add_option("--data-volume-size", a->data.size,
+                    "kubernetes: the claim's size (default 1Gi)");
     sub->add_option("--data-volume-access-mode", a->data.access_mode,
-                    "kubernetes: ReadWriteOnce (default; Deployments use Recreate), ReadWriteMany or ReadWriteOncePod");
-    sub->add_option("--app-dir", a->app_dir, "systemd: the app's absolute path on the host (default: DIR)");
+                    "kubernetes: ReadWriteOnce (default; Deployments use Recreate), ReadWriteMany "
+                    "or ReadWriteOncePod");
+    sub->add_option("--app-dir", a->app_dir,
+                    "systemd: the app's absolute path on the host (default: DIR)");
     sub->add_option("-u,--user", a->user, "systemd: user to run as (default: the app name)");
-    sub->add_option("--paasrun", a->paasrun_bin, "systemd: absolute path of paasrun on the host (default: this binary)");
+    sub->add_option("--paasrun", a->paasrun_bin,
+                    "systemd: absolute path of paasrun on the host (default: this binary)");
     cmds.add(sub, [a] { return run_export(*a); });
 }
 

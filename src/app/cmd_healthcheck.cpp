@@ -1,11 +1,11 @@
 // `paasrun healthcheck URL`: one HTTP GET, exit 0 on a 2xx answer. For a container
 // HEALTHCHECK or a Kubernetes exec probe, in images that have no curl (src/http/probe.hpp).
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "app/commands.hpp"
 #include "http/probe.hpp"
@@ -20,8 +20,10 @@ void register_healthcheck(CLI::App& app, Commands& cmds) {
         bool quiet = false;
     };
     auto a = std::make_shared<Args>();
-    auto* sub = app.add_subcommand("healthcheck", "GET a URL; exit 0 on a 2xx answer, else 1 (for HEALTHCHECK and probes)");
-    sub->add_option("url", a->url, "http://HOST:PORT/PATH, e.g. http://127.0.0.1:5900/readyz")->required();
+    auto* sub = app.add_subcommand(
+        "healthcheck", "GET a URL; exit 0 on a 2xx answer, else 1 (for HEALTHCHECK and probes)");
+    sub->add_option("url", a->url, "http://HOST:PORT/PATH, e.g. http://127.0.0.1:5900/readyz")
+        ->required();
     sub->add_option("--timeout", a->timeout, "Seconds for the whole check (default 5)")
         ->check(CLI::Range(0.001, 3600.0));
     sub->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
@@ -31,10 +33,12 @@ void register_healthcheck(CLI::App& app, Commands& cmds) {
             fmt::print(stderr, "paasrun healthcheck: error: {}\n", url.error().describe());
             return 2;
         }
-        auto deadline = std::chrono::milliseconds(static_cast<long long>(std::ceil(a->timeout * 1000)));
+        auto deadline =
+            std::chrono::milliseconds(static_cast<long long>(std::ceil(a->timeout * 1000)));
         auto status = http::probe(*url, deadline);
         if (!status) {
-            fmt::print(stderr, "paasrun healthcheck: {}: unhealthy: {}\n", a->url, status.error().describe());
+            fmt::print(stderr, "paasrun healthcheck: {}: unhealthy: {}\n", a->url,
+                       status.error().describe());
             return 1;
         }
         bool healthy = *status >= 200 && *status < 300;

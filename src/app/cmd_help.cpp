@@ -4,7 +4,7 @@
 // unknown_command) so it can be told apart from a bad argument and get a suggestion.
 // Python.h first: it sets feature macros that system headers read.
 #include <Python.h>
-
+#include <fmt/format.h>
 #include <sys/utsname.h>
 
 #include <cstdio>
@@ -13,8 +13,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "app/build_info.hpp"
 #include "app/cli_tree.hpp"
@@ -31,7 +29,8 @@ std::string version_string() {
     python = python.substr(0, python.find(' '));
     utsname u{};
     std::string machine = ::uname(&u) == 0 ? u.machine : "unknown";
-    return fmt::format("paasrun/{} commit {} linux-{} python-{}", PAASRUN_VERSION, PAASRUN_GIT_COMMIT, machine, python);
+    return fmt::format("paasrun/{} commit {} linux-{} python-{}", PAASRUN_VERSION,
+                       PAASRUN_GIT_COMMIT, machine, python);
 }
 
 namespace {
@@ -68,13 +67,15 @@ int unknown_command(const CLI::App& root, std::string_view word) {
 void register_help(CLI::App& app, Commands& cmds) {
     CLI::App* root = &app;
     auto words = std::make_shared<std::vector<std::string>>();
-    auto* help = app.add_subcommand("help", "Show the commands, or one command's options (help config:set)");
+    auto* help =
+        app.add_subcommand("help", "Show the commands, or one command's options (help config:set)");
     help->add_option("command", *words, "COMMAND (config:set, or the words: config set)");
     cmds.add(help, [root, words]() -> int {
         // Through the formatter: App::help() would describe the selected subcommand (help).
         auto formatter = root->get_formatter();
         if (words->empty()) {
-            fmt::print("{}", formatter->make_help(root, root->get_name(), CLI::AppFormatMode::Normal));
+            fmt::print("{}",
+                       formatter->make_help(root, root->get_name(), CLI::AppFormatMode::Normal));
             return 0;
         }
         std::string name;
@@ -85,7 +86,8 @@ void register_help(CLI::App& app, Commands& cmds) {
         return 0;
     });
 
-    auto* version = app.add_subcommand("version", "Print paasrun's version, git commit and embedded Python version");
+    auto* version = app.add_subcommand(
+        "version", "Print paasrun's version, git commit and embedded Python version");
     cmds.add(version, [] {
         fmt::print("{}\n", version_string());
         return 0;
@@ -95,16 +97,24 @@ void register_help(CLI::App& app, Commands& cmds) {
     auto* man = app.add_subcommand("__manpage", "internal: print the man page paasrun.1 (roff)");
     man->group("");
     man->add_option("-o,--output", *man_out, "Write it to this file (its directory is created)");
-    cmds.add(man, [root, man_out] { return emit("__manpage", man_page(*root, PAASRUN_VERSION), *man_out); });
+    cmds.add(man, [root, man_out] {
+        return emit("__manpage", man_page(*root, PAASRUN_VERSION), *man_out);
+    });
 
     auto shell = std::make_shared<std::string>();
     auto completion_out = std::make_shared<std::string>();
-    auto* completion = app.add_subcommand("__completion", "internal: print a shell completion script");
+    auto* completion =
+        app.add_subcommand("__completion", "internal: print a shell completion script");
     completion->group("");
-    completion->add_option("shell", *shell, "bash | zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
-    completion->add_option("-o,--output", *completion_out, "Write it to this file (its directory is created)");
+    completion->add_option("shell", *shell, "bash | zsh")
+        ->required()
+        ->check(CLI::IsMember({"bash", "zsh"}));
+    completion->add_option("-o,--output", *completion_out,
+                           "Write it to this file (its directory is created)");
     cmds.add(completion, [root, shell, completion_out] {
-        return emit("__completion", *shell == "bash" ? bash_completion(*root) : zsh_completion(*root), *completion_out);
+        return emit("__completion",
+                    *shell == "bash" ? bash_completion(*root) : zsh_completion(*root),
+                    *completion_out);
     });
 }
 

@@ -3,36 +3,35 @@
 // the exit codes; docs/admin-api.md the API). Output is plain lines, flushed as they come,
 // for CI logs.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <charconv>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "admin/client.hpp"
 #include "admin/instance_file.hpp"
 #include "admin/log_record.hpp"
 #include "admin/source_archive.hpp"
+#include "app/commands.hpp"
+#include "app/remote.hpp"
 #include "build/source_tree.hpp"
 #include "config/data_dir.hpp"
 #include "config/manifest.hpp"
-#include "app/commands.hpp"
-#include "app/remote.hpp"
+#include "process/line_splitter.hpp"
 #include "release/release.hpp"
 #include "release/store.hpp"
-#include "process/line_splitter.hpp"
 #include "util/strings.hpp"
 
 namespace paasrun::app {
@@ -70,8 +69,9 @@ std::string resolve_token(const Target& t) {
     if (!t.token.empty()) return t.token;
     if (const char* e = env("PAASRUN_ADMIN_TOKEN")) return e;
     std::error_code ec;
-    fs::path file = !t.token_file.empty() ? fs::path(t.token_file)
-                                          : release::resolve_state_dir(fs::current_path(ec)) / "admin-token";
+    fs::path file = !t.token_file.empty()
+                        ? fs::path(t.token_file)
+                        : release::resolve_state_dir(fs::current_path(ec)) / "admin-token";
     std::ifstream in(file);
     std::string token;
     if (in) in >> token;
@@ -87,8 +87,9 @@ std::string resolve_url(const Target& t) {
 Result<std::unique_ptr<admin::Client>> connect(const Target& t) {
     auto url = resolve_url(t);
     if (url.empty())
-        return Error("no running instance of the app in this directory and no admin URL: run `paasrun up` "
-                     "here, or pass --to URL / set PAASRUN_URL (the admin API of `paasrun start`)");
+        return Error(
+            "no running instance of the app in this directory and no admin URL: run `paasrun up` "
+            "here, or pass --to URL / set PAASRUN_URL (the admin API of `paasrun start`)");
     return admin::Client::create(url, resolve_token(t));
 }
 
@@ -107,7 +108,8 @@ std::string str(const json& j, const char* key) {
 }
 
 // A GET that must answer 200 with JSON; prints the error and returns nullopt otherwise.
-std::optional<json> get_json(admin::Client& c, std::string_view command, const std::string& path, int& exit_code) {
+std::optional<json> get_json(admin::Client& c, std::string_view command, const std::string& path,
+                             int& exit_code) {
     auto r = c.get(path);
     if (!r) {
         exit_code = fail(command, r.error().message, kExitApi);
@@ -118,7 +120,8 @@ std::optional<json> get_json(admin::Client& c, std::string_view command, const s
         return std::nullopt;
     }
     auto j = parse_json(r->body);
-    if (!j) exit_code = fail(command, fmt::format("the answer to GET {} is not JSON", path), kExitApi);
+    if (!j)
+        exit_code = fail(command, fmt::format("the answer to GET {} is not JSON", path), kExitApi);
     return j;
 }
 
@@ -130,8 +133,11 @@ std::string step_label(const std::string& step) {
     if (step == "health_check") return "Health-checking the new release";
     if (step == "switching") return "Switching traffic to the new release";
     if (step == "draining") return "Draining the previous generation";
-    if (step == "baking") return "Watching the new release during the bake window (it is rolled back if it turns unhealthy)";
-    if (step == "rolling_back") return "Rolling back automatically: the new release turned unhealthy in its bake window";
+    if (step == "baking")
+        return "Watching the new release during the bake window (it is rolled back if it turns "
+               "unhealthy)";
+    if (step == "rolling_back")
+        return "Rolling back automatically: the new release turned unhealthy in its bake window";
     return step;
 }
 
@@ -150,18 +156,21 @@ std::string human_bytes(std::uint64_t b) {
 
 // After a job's outcome is final: waits until /readyz answers 200 (the current release has a
 // ready web worker and paasrun is not draining).
-int wait_ready(admin::Client& c, std::string_view command, const std::string& release, Clock::time_point deadline) {
+int wait_ready(admin::Client& c, std::string_view command, const std::string& release,
+               Clock::time_point deadline) {
     int failures = 0;
     while (Clock::now() < deadline) {
         auto ready = c.get("/readyz");
         if (!ready) {
-            if (++failures > kMaxTransportRetries) return fail(command, ready.error().message, kExitApi);
+            if (++failures > kMaxTransportRetries)
+                return fail(command, ready.error().message, kExitApi);
         } else if (ready->status == 200) {
             auto j = parse_json(ready->body);
             auto current = j ? str(*j, "release") : "";
             if (!current.empty() && current != release)
-                say(fmt::format("-----> {} is ready; the current release is {} (a later job replaced {})", current, current,
-                                release));
+                say(fmt::format(
+                    "-----> {} is ready; the current release is {} (a later job replaced {})",
+                    current, current, release));
             else
                 say(fmt::format("-----> {} is live and ready", release));
             return kExitOk;
@@ -170,7 +179,10 @@ int wait_ready(admin::Client& c, std::string_view command, const std::string& re
         }
         std::this_thread::sleep_for(kPollInterval);
     }
-    return fail(command, fmt::format("{} succeeded but /readyz did not answer 200 before the timeout", release), kExitTimeout);
+    return fail(
+        command,
+        fmt::format("{} succeeded but /readyz did not answer 200 before the timeout", release),
+        kExitTimeout);
 }
 
 // Polls a job, printing its output lines (each once: `since` is the number already printed)
@@ -180,8 +192,8 @@ int wait_ready(admin::Client& c, std::string_view command, const std::string& re
 //   `baking` while the bake window runs and may still turn `rolled_back` (step
 //   `rolling_back` while the automatic rollback runs), so the wait goes on until the step is
 //   `done`; then /readyz must answer 200 (wait_ready).
-int follow_job(admin::Client& c, std::string_view command, const std::string& id, Clock::time_point deadline,
-               bool healthy) {
+int follow_job(admin::Client& c, std::string_view command, const std::string& id,
+               Clock::time_point deadline, bool healthy) {
     std::size_t seen = 0;
     std::string step;
     bool success_told = false;
@@ -191,7 +203,8 @@ int follow_job(admin::Client& c, std::string_view command, const std::string& id
         auto r = c.get(fmt::format("/v1/jobs/{}?since={}", id, seen));
         if (!r) {
             // The admin API lives in the supervisor, which outlives deploys; a blip is retried.
-            if (++failures > kMaxTransportRetries) return fail(command, r.error().message, kExitApi);
+            if (++failures > kMaxTransportRetries)
+                return fail(command, r.error().message, kExitApi);
             std::this_thread::sleep_for(kPollInterval);
             continue;
         }
@@ -211,18 +224,20 @@ int follow_job(admin::Client& c, std::string_view command, const std::string& id
         if (state == "failed") {
             fmt::print(stderr, "paasrun {}: failed: {}\n", command, str(*j, "message"));
             auto prev = str(*j, "previous_release");
-            if (!prev.empty()) fmt::print(stderr, "paasrun {}: {} is still the current release\n", command, prev);
+            if (!prev.empty())
+                fmt::print(stderr, "paasrun {}: {} is still the current release\n", command, prev);
             return kExitFailed;
         }
         if (state == "rolled_back") {
-            fmt::print(stderr, "paasrun {}: rolled back to {}: {}\n", command, str(*j, "previous_release"), str(*j, "message"));
+            fmt::print(stderr, "paasrun {}: rolled back to {}: {}\n", command,
+                       str(*j, "previous_release"), str(*j, "message"));
             return kExitRolledBack;
         }
         if (state == "succeeded" && !success_told) {
             success_told = true;
             auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-            say(fmt::format("-----> Job {} succeeded{} in {:.1f}s", id, release.empty() ? "" : ": " + release + " is current",
-                            elapsed));
+            say(fmt::format("-----> Job {} succeeded{} in {:.1f}s", id,
+                            release.empty() ? "" : ": " + release + " is current", elapsed));
             if (!healthy) return kExitOk;
         }
         // Steps of a running job, and the bake window (and automatic rollback) of a succeeded
@@ -237,8 +252,14 @@ int follow_job(admin::Client& c, std::string_view command, const std::string& id
             return wait_ready(c, command, release, deadline);
         }
         if (Clock::now() >= deadline) {
-            auto what = state == "running" ? fmt::format("job {} still running (step {}) at the timeout; it goes on on the server", id, step)
-                                           : fmt::format("job {} still in its bake window at the timeout (it may still roll back)", id);
+            auto what =
+                state == "running"
+                    ? fmt::format(
+                          "job {} still running (step {}) at the timeout; it goes on on the server",
+                          id, step)
+                    : fmt::format(
+                          "job {} still in its bake window at the timeout (it may still roll back)",
+                          id);
             return fail(command, what, kExitTimeout);
         }
         std::this_thread::sleep_for(kPollInterval);
@@ -250,8 +271,8 @@ Clock::time_point deadline_after(double seconds) {
 }
 
 // A job-starting request: 202 -> follow the job; anything else is the API's refusal.
-int start_and_follow(std::string_view command, const Target& t, const std::string& method, const std::string& path,
-                     const json& body, double timeout_seconds) {
+int start_and_follow(std::string_view command, const Target& t, const std::string& method,
+                     const std::string& path, const json& body, double timeout_seconds) {
     auto c = connect(t);
     if (!c) return fail(command, c.error().message, kExitApi);
     auto r = (*c)->send_json(method, path, body.dump());
@@ -266,22 +287,27 @@ int start_and_follow(std::string_view command, const Target& t, const std::strin
 }  // namespace
 
 void add_options(CLI::App* sub, Target& t) {
-    sub->add_option("--to", t.url, "Talk to a running instance's admin API (http://HOST:PORT or unix:/path; env PAASRUN_URL)");
-    sub->add_option("--token", t.token, "Admin API token (env PAASRUN_ADMIN_TOKEN; default ./.paasrun/admin-token)");
+    sub->add_option(
+        "--to", t.url,
+        "Talk to a running instance's admin API (http://HOST:PORT or unix:/path; env PAASRUN_URL)");
+    sub->add_option("--token", t.token,
+                    "Admin API token (env PAASRUN_ADMIN_TOKEN; default ./.paasrun/admin-token)");
 }
 
 Route route(Target& t, const fs::path& app_dir) {
     std::error_code ec;
     auto state_dir = release::resolve_state_dir(fs::absolute(app_dir, ec));
     if (!t.url.empty() || env("PAASRUN_URL") != nullptr) {
-        if (t.token_file.empty()) t.token_file = (state_dir / "admin-token").string();  // -a DIR's token
+        if (t.token_file.empty())
+            t.token_file = (state_dir / "admin-token").string();  // -a DIR's token
         return Route::named;
     }
     auto found = admin::find_live_instance(state_dir);
     if (!found) return Route::local;
     t.url = found->url;
     t.token_file = (state_dir / "admin-token").string();
-    fmt::print(stderr, "paasrun: using the running instance of this app (pid {}, {})\n", found->pid, found->url);
+    fmt::print(stderr, "paasrun: using the running instance of this app (pid {}, {})\n", found->pid,
+               found->url);
     return Route::discovered;
 }
 
@@ -296,7 +322,8 @@ int releases(const Target& t) {
         say("no releases yet (deploy with `paasrun deploy --to URL DIR`)");
         return 0;
     }
-    say(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", "VERSION", "CREATED", "SOURCE", "STATUS", "DESCRIPTION"));
+    say(fmt::format("{:<8} {:<21} {:<13} {:<10} {}", "VERSION", "CREATED", "SOURCE", "STATUS",
+                    "DESCRIPTION"));
     for (const auto& r : list) {
         std::string desc = str(r, "description");
         if (auto why = str(r, "failure_reason"); !why.empty()) desc += fmt::format(" ({})", why);
@@ -322,7 +349,9 @@ int config(const Target& t, bool reveal) {
         say("no config vars (no release yet)");
         return 0;
     }
-    if (!reveal) say(fmt::format("=== {} config vars (values hidden; --reveal shows them)", str(*j, "release")));
+    if (!reveal)
+        say(fmt::format("=== {} config vars (values hidden; --reveal shows them)",
+                        str(*j, "release")));
     for (const auto& [k, v] : (*j)["config"].items())
         say(reveal ? fmt::format("{}={}", k, v.is_string() ? v.get<std::string>() : v.dump()) : k);
     return 0;
@@ -337,7 +366,9 @@ int config_get(const Target& t, const std::string& key) {
     const auto& vars = (*j)["config"];
     auto it = vars.is_object() ? vars.find(key) : vars.end();
     if (it == vars.end() || !it->is_string())
-        return fail("config:get", fmt::format("{} is not set ({})", key, (*j)["release"].is_null() ? "no release yet" : str(*j, "release")),
+        return fail("config:get",
+                    fmt::format("{} is not set ({})", key,
+                                (*j)["release"].is_null() ? "no release yet" : str(*j, "release")),
                     kExitFailed);
     say(it->get<std::string>());
     return 0;
@@ -353,7 +384,8 @@ void print_release_info(const json& r) {
             for (const auto& [k, v] : obj.items()) out += (out.empty() ? "" : ", ") + k;
         return out;
     };
-    say(fmt::format("=== Release {}{}", str(r, "version"), r.value("current", false) ? " (current)" : ""));
+    say(fmt::format("=== Release {}{}", str(r, "version"),
+                    r.value("current", false) ? " (current)" : ""));
     field("Version", str(r, "version"));
     field("Created", str(r, "created_at"));
     field("Kind", str(r, "kind"));
@@ -389,7 +421,8 @@ int release_info(const Target& t, int version) {
     return fail(cmd, "no current release yet", kExitFailed);
 }
 
-int config_set(const Target& t, const std::vector<std::pair<std::string, std::string>>& vars, double timeout_seconds) {
+int config_set(const Target& t, const std::vector<std::pair<std::string, std::string>>& vars,
+               double timeout_seconds) {
     json body = json::object();
     for (const auto& [k, v] : vars) body[k] = v;
     return start_and_follow("config:set", t, "PATCH", "/v1/config", body, timeout_seconds);
@@ -401,7 +434,9 @@ int config_unset(const Target& t, const std::vector<std::string>& keys, double t
     return start_and_follow("config:unset", t, "PATCH", "/v1/config", body, timeout_seconds);
 }
 
-Result<std::unique_ptr<admin::Client>> open_client(const Target& t) { return connect(t); }
+Result<std::unique_ptr<admin::Client>> open_client(const Target& t) {
+    return connect(t);
+}
 
 namespace {
 
@@ -413,36 +448,43 @@ int run_ps(Target t, const std::string& app) {
     auto j = get_json(**c, "ps", "/v1/status", code);
     if (!j) return code;
     std::string release = (*j)["release"].is_null() ? "no release" : str(*j, "release");
-    std::string state = (*j).value("draining", false) ? "draining" : (*j).value("ready", false) ? "ready" : "not ready";
-    std::string job = (*j)["running_job"].is_null() ? "" : fmt::format(", job {} running", str(*j, "running_job"));
+    std::string state = (*j).value("draining", false) ? "draining"
+                        : (*j).value("ready", false)  ? "ready"
+                                                      : "not ready";
+    std::string job = (*j)["running_job"].is_null()
+                          ? ""
+                          : fmt::format(", job {} running", str(*j, "running_job"));
     say(fmt::format("=== {}: {}, {}{}", str(*j, "app"), release, state, job));
     // During a switch a name appears once per generation: RELEASE and PHASE tell them apart.
-    say(fmt::format("{:<14} {:<8} {:<9} {:>8} {:<9} {:>8} {:>8}  {}", "PROCESS", "RELEASE", "PHASE", "PID", "STATE", "UPTIME",
-                    "RESTARTS", "LAST EXIT"));
+    say(fmt::format("{:<14} {:<8} {:<9} {:>8} {:<9} {:>8} {:>8}  {}", "PROCESS", "RELEASE", "PHASE",
+                    "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"));
     for (const auto& p : (*j)["processes"]) {
         auto rel = p.value("release", json()).is_string() ? str(p, "release") : "-";
         auto phase = str(p, "phase");
-        say(fmt::format("{:<14} {:<8} {:<9} {:>8} {:<9} {:>8} {:>8}  {}", str(p, "name"), rel, phase.empty() ? "-" : phase,
-                        p["pid"].is_null() ? "-" : p["pid"].dump(), str(p, "state"),
-                        p["pid"].is_null() ? "-" : human_duration(p.value("uptime_seconds", 0.0)), p.value("restarts", 0),
-                        str(p, "last_exit")));
+        say(fmt::format("{:<14} {:<8} {:<9} {:>8} {:<9} {:>8} {:>8}  {}", str(p, "name"), rel,
+                        phase.empty() ? "-" : phase, p["pid"].is_null() ? "-" : p["pid"].dump(),
+                        str(p, "state"),
+                        p["pid"].is_null() ? "-" : human_duration(p.value("uptime_seconds", 0.0)),
+                        p.value("restarts", 0), str(p, "last_exit")));
     }
     const auto& workers = (*j)["web_workers"];
     if (!workers.empty()) {
         say("");
-        say(fmt::format("{:<14} {:>8} {:<8} {:>10} {:>9} {:>10}  {}", "WEB WORKER", "PID", "RELEASE", "REQUESTS", "IN FLIGHT",
-                        "RSS", "READY"));
+        say(fmt::format("{:<14} {:>8} {:<8} {:>10} {:>9} {:>10}  {}", "WEB WORKER", "PID",
+                        "RELEASE", "REQUESTS", "IN FLIGHT", "RSS", "READY"));
         for (const auto& w : workers)
-            say(fmt::format("{:<14} {:>8} {:<8} {:>10} {:>9} {:>10}  {}", str(w, "process"), w.value("pid", 0),
-                            w["release"].is_null() ? "-" : str(w, "release"), w.value("requests", std::uint64_t{0}),
-                            w.value("in_flight", 0), human_bytes(w.value("rss_bytes", std::uint64_t{0})),
+            say(fmt::format("{:<14} {:>8} {:<8} {:>10} {:>9} {:>10}  {}", str(w, "process"),
+                            w.value("pid", 0), w["release"].is_null() ? "-" : str(w, "release"),
+                            w.value("requests", std::uint64_t{0}), w.value("in_flight", 0),
+                            human_bytes(w.value("rss_bytes", std::uint64_t{0})),
                             w.value("ready", false) ? "yes" : "no"));
     }
     return 0;
 }
 
 // `paasrun ps:scale web=3 worker=0`: one formation job (Heroku's ps:scale).
-int run_scale(Target t, const std::string& app, const std::vector<std::string>& pairs, double timeout_seconds) {
+int run_scale(Target t, const std::string& app, const std::vector<std::string>& pairs,
+              double timeout_seconds) {
     constexpr std::string_view cmd = "ps:scale";
     json body = json::object();
     for (const auto& p : pairs) {
@@ -451,13 +493,18 @@ int run_scale(Target t, const std::string& app, const std::vector<std::string>& 
         if (eq != std::string::npos && eq > 0) {
             if (!parse_int(std::string_view(p).substr(eq + 1), n)) n = -1;
         }
-        if (n < 0) return fail(cmd, fmt::format("\"{}\" is not TYPE=COUNT (e.g. web=2)", p), kExitUsage);
+        if (n < 0)
+            return fail(cmd, fmt::format("\"{}\" is not TYPE=COUNT (e.g. web=2)", p), kExitUsage);
         body[p.substr(0, eq)] = n;
     }
     if (route(t, app) == Route::local)
-        return fail(cmd, "no running instance of the app in this directory and no admin URL: scaling changes running "
-                         "processes (start them with `paasrun up`, or pass --to URL); set `formation:` in "
-                         "paasrun.yaml for the next start", kExitUsage);
+        return fail(
+            cmd,
+            "no running instance of the app in this directory and no admin URL: scaling changes "
+            "running "
+            "processes (start them with `paasrun up`, or pass --to URL); set `formation:` in "
+            "paasrun.yaml for the next start",
+            kExitUsage);
     return start_and_follow(cmd, t, "PUT", "/v1/formation", body, timeout_seconds);
 }
 
@@ -466,10 +513,14 @@ int run_scale(Target t, const std::string& app, const std::vector<std::string>& 
 // `ps:restart web.2` (one process) has no admin API counterpart: restarts are per type (a web
 // restart is a new generation, then a drain), so a process name is refused, naming the type
 // and its processes.
-int run_restart(Target t, std::string_view cmd, const std::string& app, const std::string& type, double timeout_seconds) {
+int run_restart(Target t, std::string_view cmd, const std::string& app, const std::string& type,
+                double timeout_seconds) {
     if (route(t, app) == Route::local)
-        return fail(cmd, "no running instance of the app in this directory and no admin URL: start it with "
-                         "`paasrun up`, or pass --to URL", kExitUsage);
+        return fail(
+            cmd,
+            "no running instance of the app in this directory and no admin URL: start it with "
+            "`paasrun up`, or pass --to URL",
+            kExitUsage);
     std::vector<std::string> types;
     if (auto dot = type.find('.'); dot != std::string::npos) {
         auto ty = type.substr(0, dot);
@@ -480,11 +531,15 @@ int run_restart(Target t, std::string_view cmd, const std::string& app, const st
                 for (const auto& p : (*j)["processes"])
                     if (str(p, "type") == ty) names += (names.empty() ? "" : ", ") + str(p, "name");
         }
-        return fail(cmd,
-                    fmt::format("restarting one process ({}) is not supported: the admin API restarts every process "
-                                "of a type, one after the other; `paasrun {} {}` restarts {}",
-                                type, cmd, ty, names.empty() ? fmt::format("the {} processes (none is running)", ty) : names),
-                    kExitUsage);
+        return fail(
+            cmd,
+            fmt::format(
+                "restarting one process ({}) is not supported: the admin API restarts every "
+                "process "
+                "of a type, one after the other; `paasrun {} {}` restarts {}",
+                type, cmd, ty,
+                names.empty() ? fmt::format("the {} processes (none is running)", ty) : names),
+            kExitUsage);
     }
     if (!type.empty()) {
         types.push_back(type);
@@ -503,8 +558,8 @@ int run_restart(Target t, std::string_view cmd, const std::string& app, const st
     }
     for (const auto& ty : types) {
         say(fmt::format("-----> Restarting {}", ty));
-        if (int code = start_and_follow(cmd, t, "POST", fmt::format("/v1/processes/{}/restart", ty), json::object(),
-                                        timeout_seconds);
+        if (int code = start_and_follow(cmd, t, "POST", fmt::format("/v1/processes/{}/restart", ty),
+                                        json::object(), timeout_seconds);
             code != kExitOk)
             return code;
     }
@@ -538,14 +593,17 @@ int run_logs(LogsArgs a) {
     std::string last_fetched;  // the newest line of the backlog: following starts after it
     if (!a.follow || filtered) {
         int code = 0;
-        auto j = get_json(**c, cmd, fmt::format("/v1/logs?tail={}", filtered ? kMaxLogFetch : a.num), code);
+        auto j = get_json(**c, cmd,
+                          fmt::format("/v1/logs?tail={}", filtered ? kMaxLogFetch : a.num), code);
         if (!j) return code;
         std::vector<std::string> kept;
         for (const auto& l : (*j)["lines"]) {
             last_fetched = l.is_string() ? l.get<std::string>() : l.dump();
-            if (admin::log_matches(admin::parse_log_record(last_fetched), a.filter)) kept.push_back(last_fetched);
+            if (admin::log_matches(admin::parse_log_record(last_fetched), a.filter))
+                kept.push_back(last_fetched);
         }
-        auto first = kept.size() > static_cast<std::size_t>(a.num) ? kept.end() - a.num : kept.begin();
+        auto first =
+            kept.size() > static_cast<std::size_t>(a.num) ? kept.end() - a.num : kept.begin();
         for (auto it = first; it != kept.end(); ++it) print_log_line(*it, a.filter);
         if (!a.follow) return 0;
     }
@@ -604,13 +662,17 @@ int run_deploy(DeployArgs a) {
     auto deadline = deadline_after(a.timeout);
     std::error_code ec;
     fs::path source = fs::absolute(a.source, ec);
-    if (!fs::exists(source, ec)) return fail(cmd, fmt::format("{} does not exist", a.source), kExitUsage);
+    if (!fs::exists(source, ec))
+        return fail(cmd, fmt::format("{} does not exist", a.source), kExitUsage);
     // Without --to: the running instance of the app being deployed (DIR), or of the app in
     // the current directory (TARBALL).
-    fs::path app = !a.app.empty() ? fs::path(a.app) : fs::is_directory(source, ec) ? source : fs::path(".");
+    fs::path app = !a.app.empty()                 ? fs::path(a.app)
+                   : fs::is_directory(source, ec) ? source
+                                                  : fs::path(".");
     if (route(a.target, app) == Route::local)
         return fail(cmd,
-                    "no running instance of this app and no admin URL: start it with `paasrun up`, or pass --to URL "
+                    "no running instance of this app and no admin URL: start it with `paasrun up`, "
+                    "or pass --to URL "
                     "/ set PAASRUN_URL (to build locally, use `paasrun build`)",
                     kExitUsage);
 
@@ -633,12 +695,15 @@ int run_deploy(DeployArgs a) {
         auto manifest = config::load_manifest(root.string());
         if (!manifest) return fail(cmd, manifest.error().describe(), kExitFailed);
         auto state_dir = config::state_dir_for(root);
-        auto data_dir = config::resolve_data_dir(*manifest, root, state_dir, config::current_environment());
+        auto data_dir =
+            config::resolve_data_dir(*manifest, root, state_dir, config::current_environment());
         auto entries = build::list_source(root, {state_dir, data_dir}, build::SourceUse::upload);
         if (!entries) return fail(cmd, entries.error().describe(), kExitFailed);
         std::vector<std::string> members;
         for (const auto& e : *entries) members.push_back(e.rel.string());
-        say(fmt::format("-----> Packing {} ({} entries; leaving out .env, .git, .venv, .paasrun, __pycache__, the data "
+        say(
+            fmt::format("-----> Packing {} ({} entries; leaving out .env, .git, .venv, .paasrun, "
+                        "__pycache__, the data "
                         "dir and what .gitignore names)",
                         source.string(), members.size()));
         if (auto s = admin::pack_source_dir(root, packed.path, members); !s)
@@ -648,7 +713,8 @@ int run_deploy(DeployArgs a) {
 
     auto c = connect(a.target);
     if (!c) return fail(cmd, c.error().message, kExitApi);
-    say(fmt::format("-----> Uploading {} to {}", human_bytes(fs::file_size(upload, ec)), (*c)->url()));
+    say(fmt::format("-----> Uploading {} to {}", human_bytes(fs::file_size(upload, ec)),
+                    (*c)->url()));
     auto r = (*c)->upload("/v1/releases", upload, archive_content_type(upload));
     if (!r) return fail(cmd, r.error().message, kExitApi);
     if (r->status != 202) return fail(cmd, r->describe(), kExitApi);
@@ -669,7 +735,8 @@ void register_remote(CLI::App& app, Commands& cmds) {
         std::string app = ".";
     };
     auto ps_args = std::make_shared<PsArgs>();
-    auto* ps = app.add_subcommand("ps", "Show a running instance's processes and web workers (admin API)");
+    auto* ps =
+        app.add_subcommand("ps", "Show a running instance's processes and web workers (admin API)");
     add_app_option(ps, ps_args->app);
     remote::add_options(ps, ps_args->target);
 
@@ -680,15 +747,18 @@ void register_remote(CLI::App& app, Commands& cmds) {
         double timeout = 300;
     };
     auto scale_args = std::make_shared<ScaleArgs>();
-    auto* scale = ps->add_subcommand("scale", "ps:scale TYPE=N ...: change a running instance's process counts");
-    scale->add_option("pairs", scale_args->pairs, "TYPE=COUNT ... (e.g. web=3 worker=0)")->required();
+    auto* scale = ps->add_subcommand(
+        "scale", "ps:scale TYPE=N ...: change a running instance's process counts");
+    scale->add_option("pairs", scale_args->pairs, "TYPE=COUNT ... (e.g. web=3 worker=0)")
+        ->required();
     add_app_option(scale, scale_args->app);
     remote::add_options(scale, scale_args->target);
     scale->add_option("--timeout", scale_args->timeout, "Seconds to follow the job (default 300)")
         ->check(CLI::PositiveNumber);
     // Before `ps`: Commands::selected() takes the first parsed entry, and `ps` is parsed too.
     cmds.add(scale, [scale_args] {
-        return remote::run_scale(scale_args->target, scale_args->app, scale_args->pairs, scale_args->timeout);
+        return remote::run_scale(scale_args->target, scale_args->app, scale_args->pairs,
+                                 scale_args->timeout);
     });
 
     struct RestartArgs {
@@ -698,45 +768,65 @@ void register_remote(CLI::App& app, Commands& cmds) {
         double timeout = 300;
     };
     // `restart` and `ps:restart` are the same command (Heroku has both names).
-    auto add_restart = [&cmds](CLI::App* parent, const std::string& name, const std::string& shown) {
+    auto add_restart = [&cmds](CLI::App* parent, const std::string& name,
+                               const std::string& shown) {
         auto a = std::make_shared<RestartArgs>();
-        auto* sub = parent->add_subcommand(
-            name, "Rolling restart of a running instance's TYPE processes, or of every type (like heroku ps:restart)");
-        sub->add_option("type", a->type, "Process type (default: all); a process name (web.2) is refused: restarts are per type");
+        auto* sub = parent->add_subcommand(name,
+                                           "Rolling restart of a running instance's TYPE "
+                                           "processes, or of every type (like heroku ps:restart)");
+        sub->add_option("type", a->type,
+                        "Process type (default: all); a process name (web.2) is refused: restarts "
+                        "are per type");
         add_app_option(sub, a->app);
         remote::add_options(sub, a->target);
-        sub->add_option("--timeout", a->timeout, "Seconds to follow each job (default 300)")->check(CLI::PositiveNumber);
-        cmds.add(sub, [a, shown] { return remote::run_restart(a->target, shown, a->app, a->type, a->timeout); });
+        sub->add_option("--timeout", a->timeout, "Seconds to follow each job (default 300)")
+            ->check(CLI::PositiveNumber);
+        cmds.add(sub, [a, shown] {
+            return remote::run_restart(a->target, shown, a->app, a->type, a->timeout);
+        });
     };
     add_restart(ps, "restart", "ps:restart");
     cmds.add(ps, [ps_args] { return remote::run_ps(ps_args->target, ps_args->app); });
     add_restart(&app, "restart", "restart");
 
     auto logs_args = std::make_shared<remote::LogsArgs>();
-    auto* logs = app.add_subcommand(
-        "logs", "Print a running instance's log like heroku logs (ISO 8601 times, app[web.1]); -t keeps following it");
+    auto* logs = app.add_subcommand("logs",
+                                    "Print a running instance's log like heroku logs (ISO 8601 "
+                                    "times, app[web.1]); -t keeps following it");
     add_app_option(logs, logs_args->app);
     remote::add_options(logs, logs_args->target);
-    logs->add_option("-n,--num", logs_args->num, "Lines to print (default 100, at most 10000)")->check(CLI::Range(0, 10000));
-    logs->add_flag("-t,--tail,-f,--follow", logs_args->follow, "Keep printing new lines until interrupted");
-    logs->add_option("-p,--ps", logs_args->filter.ps, "Only this process type (web) or process (web.1)");
-    logs->add_option("-s,--source", logs_args->filter.source, "Only app (the processes) or system (paasrun's own) lines")
+    logs->add_option("-n,--num", logs_args->num, "Lines to print (default 100, at most 10000)")
+        ->check(CLI::Range(0, 10000));
+    logs->add_flag("-t,--tail,-f,--follow", logs_args->follow,
+                   "Keep printing new lines until interrupted");
+    logs->add_option("-p,--ps", logs_args->filter.ps,
+                     "Only this process type (web) or process (web.1)");
+    logs->add_option("-s,--source", logs_args->filter.source,
+                     "Only app (the processes) or system (paasrun's own) lines")
         ->check(CLI::IsMember({"app", "system"}));
     cmds.add(logs, [logs_args] { return remote::run_logs(*logs_args); });
 
     auto deploy_args = std::make_shared<remote::DeployArgs>();
-    auto* deploy = app.add_subcommand(
-        "deploy", "Deploy DIR (packed as .tar.gz) or a TARBALL to a running instance (admin API) and follow the job");
+    auto* deploy = app.add_subcommand("deploy",
+                                      "Deploy DIR (packed as .tar.gz) or a TARBALL to a running "
+                                      "instance (admin API) and follow the job");
     deploy->footer(
-        "Exit codes: 0 deployed (with --wait-healthy: baked and ready); 1 failed (the current release is unchanged);\n"
-        "2 usage; 3 rolled back; 4 timed out (the job goes on); 5 refused by the API or unreachable");
+        "Exit codes: 0 deployed (with --wait-healthy: baked and ready); 1 failed (the current "
+        "release is unchanged);\n"
+        "2 usage; 3 rolled back; 4 timed out (the job goes on); 5 refused by the API or "
+        "unreachable");
     remote::add_options(deploy, deploy_args->target);
-    deploy->add_option("source", deploy_args->source, "App directory or .tar.gz/.tgz/.tar archive")->required();
-    deploy->add_option("-a,--app", deploy_args->app,
-                       "The app whose running instance gets the deploy (default: SOURCE if a directory, else .)");
+    deploy->add_option("source", deploy_args->source, "App directory or .tar.gz/.tgz/.tar archive")
+        ->required();
+    deploy->add_option(
+        "-a,--app", deploy_args->app,
+        "The app whose running instance gets the deploy (default: SOURCE if a directory, else .)");
     deploy->add_flag("--wait-healthy", deploy_args->wait_healthy,
-                     "Wait through the bake window (exit 3 if the release is rolled back), then until /readyz is 200");
-    deploy->add_option("--timeout", deploy_args->timeout, "Seconds to wait for the whole deploy (default 900)")
+                     "Wait through the bake window (exit 3 if the release is rolled back), then "
+                     "until /readyz is 200");
+    deploy
+        ->add_option("--timeout", deploy_args->timeout,
+                     "Seconds to wait for the whole deploy (default 900)")
         ->check(CLI::PositiveNumber);
     cmds.add(deploy, [deploy_args] { return remote::run_deploy(*deploy_args); });
 }

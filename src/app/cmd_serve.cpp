@@ -10,13 +10,13 @@
 
 #include "app/commands.hpp"
 #include "app/serve_cli.hpp"
-#include "util/log.hpp"
 #include "app/serve_manifest.hpp"
 #include "http/access_log_template.hpp"
 #include "serve/arbiter.hpp"
 #include "serve/arbiter_exec.hpp"
 #include "serve/cpu_count.hpp"
 #include "serve/serve_options.hpp"
+#include "util/log.hpp"
 #include "util/log_fields.hpp"
 #include "worker/gunicorn_config.hpp"
 #include "worker/worker_entry.hpp"
@@ -28,8 +28,8 @@ using worker::ServeOptions;
 
 struct ServeArgs {
     std::unique_ptr<ServeCli> cli;
-    std::string worker_cmd;      // tests only: exec this instead of `paasrun __worker`
-    bool print_table = false;    // docs: print the options table (docs/serve.md) and exit
+    std::string worker_cmd;    // tests only: exec this instead of `paasrun __worker`
+    bool print_table = false;  // docs: print the options table (docs/serve.md) and exit
 };
 
 // paasrun.yaml in the app directory (--chdir, else the current one), below env and flags.
@@ -41,10 +41,10 @@ bool apply_app_manifest(ServeOptions& o, const worker::FlagGiven& given) {
     }
     if (!*m) return true;
     worker::apply_manifest(o, **m, given);
-    log::info("arbiter", "settings from manifest file={}",
-              log::quote((std::filesystem::path(o.chdir.empty() ? "." : o.chdir) /
-                          worker::kManifestFile)
-                             .string()));
+    log::info(
+        "arbiter", "settings from manifest file={}",
+        log::quote((std::filesystem::path(o.chdir.empty() ? "." : o.chdir) / worker::kManifestFile)
+                       .string()));
     return true;
 }
 
@@ -185,9 +185,10 @@ int run_serve(ServeArgs& a) {
 
 void register_serve(CLI::App& app, Commands& cmds) {
     auto a = std::make_shared<ServeArgs>();
-    auto* s = app.add_subcommand("serve",
-                                 "Serve a WSGI or ASGI app with pre-forked embedded-CPython workers "
-                                 "(gunicorn-compatible options; see docs/serve.md)");
+    auto* s =
+        app.add_subcommand("serve",
+                           "Serve a WSGI or ASGI app with pre-forked embedded-CPython workers "
+                           "(gunicorn-compatible options; see docs/serve.md)");
     // Every option comes from the one table (serve/serve_option_table.hpp).
     a->cli = std::make_unique<ServeCli>(*s);
     s->add_option("--worker-cmd", a->worker_cmd,

@@ -2,11 +2,10 @@
 // src/supervisor (the formation), src/deploy (build-first start-up, the deploy engine) and
 // src/admin (the admin API). Behaviour and exit codes: docs/supervisor.md, docs/deploys.md.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
-
-#include <unistd.h>
 
 #include "app/commands.hpp"
 #include "config/data_dir.hpp"
@@ -35,14 +34,16 @@ struct FormationArgs {
 // missing `some/dir` is reported as a missing directory); every other word is a type
 // (foreman's `start web`).
 bool could_be_type(std::string_view w) {
-    return !w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+    return !w.empty() && w.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
                              std::string_view::npos;
 }
 
 void split_words(FormationArgs& a, bool app_given) {
     std::size_t first_type = 0;
     std::error_code ec;
-    if (!app_given && !a.words.empty() && (fs::is_directory(a.words[0], ec) || !could_be_type(a.words[0]))) {
+    if (!app_given && !a.words.empty() &&
+        (fs::is_directory(a.words[0], ec) || !could_be_type(a.words[0]))) {
         a.opts.load.dir = a.words[0];
         first_type = 1;
     }
@@ -52,13 +53,16 @@ void split_words(FormationArgs& a, bool app_given) {
 CLI::Option* add_formation_options(CLI::App* sub, FormationArgs& a) {
     auto& load = a.opts.load;
     auto* app_opt = add_app_option(sub, load.dir);
-    sub->add_option("dir_and_types", a.words,
-                    "[DIR] [TYPE...]: the app directory (default: .), then the process types to start "
-                    "(default: all; foreman's `start web`)");
-    sub->add_option("-f,--procfile", load.procfile,
-                    "Run the process types of this file (inside DIR; each release reads it from its slug) "
-                    "instead of DIR/Procfile's");
-    sub->add_option("-e,--env", load.env_files, "Load this .env file (several -e, or a,b: merged in order, later wins)")
+    sub->add_option(
+        "dir_and_types", a.words,
+        "[DIR] [TYPE...]: the app directory (default: .), then the process types to start "
+        "(default: all; foreman's `start web`)");
+    sub->add_option(
+        "-f,--procfile", load.procfile,
+        "Run the process types of this file (inside DIR; each release reads it from its slug) "
+        "instead of DIR/Procfile's");
+    sub->add_option("-e,--env", load.env_files,
+                    "Load this .env file (several -e, or a,b: merged in order, later wins)")
         ->allow_extra_args(false)
         ->delimiter(',');
     sub->add_option("-c,--formation", load.formation,
@@ -120,13 +124,19 @@ int run_oneoff_command(const sv::LoadRequest& load, const std::vector<std::strin
         auto r = store.load(*version);
         if (!r) return fail("run", r.error());
         if (!r->slug_id.empty()) {
-            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir), config::current_environment(), cfg->data_dir, {}, {}};
+            deploy::EnvInputs in{dotenv_layer(load, cfg->app_dir),
+                                 config::current_environment(),
+                                 cfg->data_dir,
+                                 {},
+                                 {}};
             auto spec = deploy::release_run_spec(store, *version, in);
             if (!spec) return fail("run", spec.error());
-            auto changed = deploy::source_changed(cfg->app_dir, state_dir, {fs::path(cfg->data_dir)});
+            auto changed =
+                deploy::source_changed(cfg->app_dir, state_dir, {fs::path(cfg->data_dir)});
             if (changed && *changed)
                 fmt::print(stderr,
-                           "paasrun run: warning: {} changed since its last build; v{} runs the code it was built "
+                           "paasrun run: warning: {} changed since its last build; v{} runs the "
+                           "code it was built "
                            "from (`paasrun build` or `paasrun up` makes a new release)\n",
                            cfg->app_dir, *version);
             fmt::print(stderr, "Running {} on v{} ({})\n", join_words(command), *version, dyno);
@@ -145,9 +155,10 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
     auto* up_app = add_formation_options(up, *up_args);
     up->add_flag("--restart", up_args->opts.restart,
                  "Restart processes that exit instead of stopping everything");
-    up->add_flag("--reload", up_args->opts.reload,
-                 "Reload `paasrun serve` web processes when a source file changes (PAASRUN_RELOAD=1; "
-                 "each new worker imports first, the old ones serve until it is ready)");
+    up->add_flag(
+        "--reload", up_args->opts.reload,
+        "Reload `paasrun serve` web processes when a source file changes (PAASRUN_RELOAD=1; "
+        "each new worker imports first, the old ones serve until it is ready)");
     up_args->opts.load.load_default_env = true;
     cmds.add(up, [up_args, up_app] {
         split_words(*up_args, up_app->count() > 0);
@@ -180,7 +191,8 @@ void register_supervisor(CLI::App& app, Commands& cmds) {
     run_args->load.need_procfile = false;
     auto* run = app.add_subcommand(
         "run", "Run a one-off command in the app's environment (like heroku run)");
-    run->add_option("-e,--env", run_args->load.env_files, "Load this .env file (several -e: merged in order)")
+    run->add_option("-e,--env", run_args->load.env_files,
+                    "Load this .env file (several -e: merged in order)")
         ->allow_extra_args(false);
     // With -a the first word is CMD (`paasrun run -a DIR python x.py`), as with heroku run -a.
     auto* app_opt = add_app_option(run, run_args->load.dir);

@@ -19,14 +19,16 @@ void assign_groups(CLI::App& app) {
     const std::vector<std::pair<std::string, std::vector<std::string>>> groups{
         {"Run the app", {"up", "start", "run", "serve", "check"}},
         {"Build and release", {"build", "releases", "rollback", "config"}},
-        {"A running instance (found in the app directory, or --to URL)", {"ps", "restart", "logs", "deploy"}},
+        {"A running instance (found in the app directory, or --to URL)",
+         {"ps", "restart", "logs", "deploy"}},
         {"Generate", {"export", "compress", "healthcheck"}},
         {"Help", {"help", "version"}},
     };
     for (auto* sub : app.get_subcommands(std::function<bool(CLI::App*)>{})) {
         if (sub->get_group().empty()) continue;  // hidden
         for (const auto& [group, names] : groups)
-            if (std::find(names.begin(), names.end(), sub->get_name()) != names.end()) sub->group(group);
+            if (std::find(names.begin(), names.end(), sub->get_name()) != names.end())
+                sub->group(group);
     }
 }
 
@@ -34,9 +36,10 @@ void assign_groups(CLI::App& app) {
 
 int main(int argc, char** argv) {
     using namespace paasrun::app;
-    CLI::App app{"paasrun: run a Python web app like a Heroku dyno (Procfile, buildpacks, "
-                 "embedded WSGI server, static files, releases)",
-                 "paasrun"};
+    CLI::App app{
+        "paasrun: run a Python web app like a Heroku dyno (Procfile, buildpacks, "
+        "embedded WSGI server, static files, releases)",
+        "paasrun"};
     app.formatter(std::make_shared<HelpFormatter>());  // before the subcommands: they copy it
     app.require_subcommand(1);
     app.set_version_flag("--version", version_string());
@@ -53,7 +56,8 @@ int main(int argc, char** argv) {
     register_dashboard(app, cmds);
     register_help(app, cmds);
     assign_groups(app);
-    app.footer("`paasrun help COMMAND` shows a command's options. Docs: docs/cli.md.");  // root only
+    app.footer(
+        "`paasrun help COMMAND` shows a command's options. Docs: docs/cli.md.");  // root only
 
     std::vector<std::string> words(argv + 1, argv + argc);
     // A first word that names no command: say so and suggest the nearest one, instead of

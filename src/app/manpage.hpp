@@ -5,10 +5,9 @@
 // them (docs/cli.md).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
-
-#include <CLI/CLI.hpp>
 
 namespace paasrun::app {
 

@@ -13,14 +13,13 @@
 //   5 the API refused the request or could not be reached (auth, 409, 413, network)
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "admin/client.hpp"
 #include "util/result.hpp"
@@ -69,8 +68,10 @@ enum class Route {
 /// Prints a release as `releases:info` shows it, from its admin API JSON (admin/views.hpp:
 /// release_json): the local store's releases are shown through the same function.
 void print_release_info(const nlohmann::json& r);
-[[nodiscard]] int config_set(const Target& t, const std::vector<std::pair<std::string, std::string>>& vars,
+[[nodiscard]] int config_set(const Target& t,
+                             const std::vector<std::pair<std::string, std::string>>& vars,
                              double timeout_seconds);
-[[nodiscard]] int config_unset(const Target& t, const std::vector<std::string>& keys, double timeout_seconds);
+[[nodiscard]] int config_unset(const Target& t, const std::vector<std::string>& keys,
+                               double timeout_seconds);
 
 }  // namespace paasrun::app::remote

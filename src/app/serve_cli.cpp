@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "util/shell_words.hpp"
 #include "serve/gunicorn_settings.hpp"
+#include "util/shell_words.hpp"
 
 namespace paasrun::app {
 namespace {

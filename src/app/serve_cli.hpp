@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "util/result.hpp"
 #include "serve/serve_option_table.hpp"
+#include "util/result.hpp"
 #include "wsgi/config_file.hpp"
 
 namespace paasrun::app {

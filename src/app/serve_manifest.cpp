@@ -1,10 +1,10 @@
 #include "app/serve_manifest.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <system_error>
 #include <type_traits>
-#include <algorithm>
 
 namespace paasrun::worker {
 namespace {
@@ -41,7 +41,9 @@ void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven&
     auto use = [&](std::string_view flag, const auto& value, const auto& manifest_default) {
         return !given(flag) && !(value == manifest_default);
     };
-    auto num = [](auto& field, auto value) { field = static_cast<std::remove_reference_t<decltype(field)>>(value); };
+    auto num = [](auto& field, auto value) {
+        field = static_cast<std::remove_reference_t<decltype(field)>>(value);
+    };
 
     // An explicit web.workers is the app's own choice: it beats WEB_CONCURRENCY (which
     // resolve_defaults() reads only when no count is set), a flag beats both.
@@ -69,25 +71,29 @@ void apply_manifest(ServeOptions& o, const config::Manifest& m, const FlagGiven&
         o.forwarded_allow_ips = w.forwarded_allow_ips;
     if (use("root-path", w.root_path, wd.root_path)) o.root_path = w.root_path;
     if (w.access_log == "off") {
-        if (!given("access-log")) o.access_log = std::string(1, '-');  // not "-": GCC 12 -Wrestrict false positive
-    } else if (auto f = parse_access_log_format(w.access_log); f && use("access-log-format", w.access_log, wd.access_log)) {
+        if (!given("access-log"))
+            o.access_log = std::string(1, '-');  // not "-": GCC 12 -Wrestrict false positive
+    } else if (auto f = parse_access_log_format(w.access_log);
+               f && use("access-log-format", w.access_log, wd.access_log)) {
         o.access_log_format = *f;
     }
 
     const auto& s = m.static_files;
     std::vector<StaticMount> mounts;
     for (const auto& map : s.mappings) {
-        bool overridden = std::any_of(o.static_mounts.begin(), o.static_mounts.end(), [&](const StaticMount& f) {
-            return trim_slash(f.prefix) == trim_slash(map.prefix);
-        });
+        bool overridden = std::any_of(
+            o.static_mounts.begin(), o.static_mounts.end(),
+            [&](const StaticMount& f) { return trim_slash(f.prefix) == trim_slash(map.prefix); });
         if (!overridden) mounts.push_back({map.prefix, map.dir});
     }
     for (auto& f : o.static_mounts) mounts.push_back(std::move(f));
     o.static_mounts = std::move(mounts);
     if (use("static-root", s.root, sd.root)) o.static_root = s.root;
-    if (use("static-fallthrough", s.fallthrough, sd.fallthrough)) o.static_fallthrough = s.fallthrough;
+    if (use("static-fallthrough", s.fallthrough, sd.fallthrough))
+        o.static_fallthrough = s.fallthrough;
     if (use("static-max-age", s.max_age, sd.max_age)) o.static_max_age = s.max_age;
-    if (use("static-immutable", s.immutable_prefixes, sd.immutable_prefixes)) o.static_immutable = s.immutable_prefixes;
+    if (use("static-immutable", s.immutable_prefixes, sd.immutable_prefixes))
+        o.static_immutable = s.immutable_prefixes;
     if (use("static-cors", s.cors, sd.cors)) o.static_cors = s.cors;
 }
 

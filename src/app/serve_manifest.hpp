@@ -8,8 +8,8 @@
 // afterwards). The worker count is the exception (docs/serve.md, "Worker count"):
 //   --workers  >  web.workers in paasrun.yaml  >  WEB_CONCURRENCY  >  serve's CPU/memory rule
 // web.workers is a deliberate choice written in the app; WEB_CONCURRENCY is often a platform
-// default (Heroku sets it per dyno size) that should not override it. `--static` mounts are added to the manifest's mappings;
-// a flag for the same prefix replaces the manifest's mapping.
+// default (Heroku sets it per dyno size) that should not override it. `--static` mounts are added
+// to the manifest's mappings; a flag for the same prefix replaces the manifest's mapping.
 #pragma once
 
 #include <functional>
@@ -18,8 +18,8 @@
 #include <string_view>
 
 #include "config/manifest.hpp"
-#include "util/result.hpp"
 #include "serve/serve_options.hpp"
+#include "util/result.hpp"
 
 namespace paasrun::worker {
 

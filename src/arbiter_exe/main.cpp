@@ -4,9 +4,9 @@
 // program with the resolved options (serve/arbiter_exec.hpp explains the hand-over and why:
 // memory). It links only the arbiter's code: no Python, OpenSSL, cpp-httplib or yaml-cpp.
 // Not meant to be started by people.
-#include "util/log.hpp"
 #include "serve/arbiter.hpp"
 #include "serve/arbiter_exec.hpp"
+#include "util/log.hpp"
 
 int main() {
     using namespace paasrun;

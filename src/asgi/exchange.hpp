@@ -55,9 +55,9 @@ struct RequestView {
     std::uint16_t client_port = 0;
     std::string_view server_host;  // local address; "" = unix socket
     std::uint16_t server_port = 0;
-    std::string_view root_path;   // --root-path ("" = none)
-    std::string_view request_id;  // for log lines
-    wsgi::Body body;              // the whole body, when `stream` is null
+    std::string_view root_path;    // --root-path ("" = none)
+    std::string_view request_id;   // for log lines
+    wsgi::Body body;               // the whole body, when `stream` is null
     BodySource* stream = nullptr;  // the body as it arrives (null: no body, or `body`)
 };
 

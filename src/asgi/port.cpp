@@ -242,7 +242,9 @@ PyObject* do_start(PortObject* p, PyObject* message) {
     return Py_NewRef(p->impl->ready.get());
 }
 
-PyObject* ready(PortObject* p) { return Py_NewRef(p->impl->ready.get()); }
+PyObject* ready(PortObject* p) {
+    return Py_NewRef(p->impl->ready.get());
+}
 
 // What send() returns: the shared Ready(None), or a new future the task awaits until the
 // connection drained its output (wake() resolves send_waiter).
@@ -399,7 +401,9 @@ void ready_dealloc(PyObject* self) {
     Py_DECREF(tp);
 }
 
-PyObject* ready_self(PyObject* self) { return Py_NewRef(self); }
+PyObject* ready_self(PyObject* self) {
+    return Py_NewRef(self);
+}
 
 // The iterator's first step ends it with the value, as a done future's __await__ does
 // (StopIteration(value)); a shared Ready(None) can be awaited any number of times.
@@ -530,12 +534,23 @@ PyObject* cached_str(std::string_view s, std::string& key, PyRef& cached) {
 PyObject* method_str(Names& n, std::string_view m) {
     const PyRef* known = nullptr;
     switch (m.size()) {
-        case 3: known = m == "GET" ? &n.m_get : m == "PUT" ? &n.m_put : nullptr; break;
-        case 4: known = m == "POST" ? &n.m_post : m == "HEAD" ? &n.m_head : nullptr; break;
-        case 5: known = m == "PATCH" ? &n.m_patch : nullptr; break;
-        case 6: known = m == "DELETE" ? &n.m_delete : nullptr; break;
-        case 7: known = m == "OPTIONS" ? &n.m_options : nullptr; break;
-        default: break;
+        case 3:
+            known = m == "GET" ? &n.m_get : m == "PUT" ? &n.m_put : nullptr;
+            break;
+        case 4:
+            known = m == "POST" ? &n.m_post : m == "HEAD" ? &n.m_head : nullptr;
+            break;
+        case 5:
+            known = m == "PATCH" ? &n.m_patch : nullptr;
+            break;
+        case 6:
+            known = m == "DELETE" ? &n.m_delete : nullptr;
+            break;
+        case 7:
+            known = m == "OPTIONS" ? &n.m_options : nullptr;
+            break;
+        default:
+            break;
     }
     return known != nullptr ? Py_NewRef(known->get()) : str_of(m);
 }
@@ -567,10 +582,9 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
         if (!t || !asgi_template || !put_ref(asgi_template.get(), n.version, n.v_30) ||
             !put_ref(asgi_template.get(), n.spec_version, n.v_24))
             return {};
-        const PyRef* keys[] = {&n.type,   &n.asgi,     &n.http_version, &n.method,
-                               &n.scheme, &n.path,     &n.raw_path,     &n.query_string,
-                               &n.root_path, &n.headers, &n.client,     &n.server,
-                               &n.extensions};
+        const PyRef* keys[] = {&n.type,   &n.asgi,     &n.http_version, &n.method,    &n.scheme,
+                               &n.path,   &n.raw_path, &n.query_string, &n.root_path, &n.headers,
+                               &n.client, &n.server,   &n.extensions};
         for (const PyRef* k : keys)
             if (!put_ref(t.get(), *k, n.v_http)) return {};
         scope_template = std::move(t);
@@ -597,7 +611,8 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
     }
     PyRef extensions(PyDict_New());
     PyRef pathsend(PyDict_New());
-    if (!extensions || !pathsend || PyDict_SetItem(extensions.get(), n.v_pathsend.get(), pathsend.get()) != 0)
+    if (!extensions || !pathsend ||
+        PyDict_SetItem(extensions.get(), n.v_pathsend.get(), pathsend.get()) != 0)
         return {};
 
     PyObject* client = Py_None;
@@ -610,8 +625,8 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
     } else {
         Py_INCREF(client);
     }
-    if (!r.server_host.empty() && (!server_addr || server_host != r.server_host ||
-                                   server_port != r.server_port)) {
+    if (!r.server_host.empty() &&
+        (!server_addr || server_host != r.server_host || server_port != r.server_port)) {
         server_addr = PyRef(address(r.server_host, r.server_port));
         server_host.assign(r.server_host);
         server_port = r.server_port;
@@ -682,13 +697,14 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
 
     // The coroutine's first step, now: in the Task's context, with the Task as the current
     // task, as the Task's own first step would run it one loop turn later.
-    PyRef entered(PyObject_CallFunctionObjArgs(enter_task_fn.get(), loop.get(), task.get(), nullptr));
+    PyRef entered(
+        PyObject_CallFunctionObjArgs(enter_task_fn.get(), loop.get(), task.get(), nullptr));
     if (!entered || PyContext_Enter(ctx.get()) != 0) {
         auto [text, quiet] = take_app_error(*this);
         return finish(p, text, quiet);
     }
-    PyRef coro(PyObject_CallFunctionObjArgs(app.get(), scope.get(), receive.get(), send.get(),
-                                            nullptr));
+    PyRef coro(
+        PyObject_CallFunctionObjArgs(app.get(), scope.get(), receive.get(), send.get(), nullptr));
     PyObject* yielded = nullptr;
     PySendResult r = PYGEN_ERROR;
     bool eager = coro && PyCoro_CheckExact(coro.get());
@@ -710,8 +726,8 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
         auto [text, quiet] = take_app_error(*this);
         return finish(p, text, quiet);
     } else {
-        rest = PyRef(
-            PyObject_CallFunctionObjArgs(resume_fn.get(), coro.get(), result.get(), nullptr));
+        rest =
+            PyRef(PyObject_CallFunctionObjArgs(resume_fn.get(), coro.get(), result.get(), nullptr));
     }
     if (!rest || PyList_SetItem(cell.get(), 0, rest.release()) != 0) {
         auto [text, quiet] = take_app_error(*this);

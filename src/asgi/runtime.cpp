@@ -76,7 +76,8 @@ PyRef Runtime::Impl::glue_fn(const char* name) const {
 bool looks_like_asgi(const wsgi::App& app) {
     PyRef ns = detect_namespace();
     if (!ns) {
-        log::error("asgi", "interface detection failed error={}", log::quote(wsgi::take_python_error()));
+        log::error("asgi", "interface detection failed error={}",
+                   log::quote(wsgi::take_python_error()));
         return false;
     }
     PyRef r(PyObject_CallFunctionObjArgs(PyDict_GetItemString(ns.get(), "looks_like_asgi"),
@@ -193,7 +194,8 @@ void Runtime::schedule_poll() {
     if (im.in_poll || im.poll_scheduled || !im.on_readable) return;
     PyRef r(PyObject_CallMethod(im.loop.get(), "call_soon", "O", im.poll_fn.get()));
     if (!r) {
-        log::error("asgi", "scheduling the front end failed error={}", log::quote(wsgi::take_python_error()));
+        log::error("asgi", "scheduling the front end failed error={}",
+                   log::quote(wsgi::take_python_error()));
         return;
     }
     im.poll_scheduled = true;

@@ -46,10 +46,10 @@ struct Runtime::Impl {
     PyRef leave_task_fn;          // asyncio's _leave_task(loop, task)
     PyRef cancelled_type;         // asyncio.CancelledError
     PyRef ready_type;             // the Ready awaitable type
-    PyRef port_type;          // the Port heap type
-    PyRef ready;              // Ready(None): what send() returns when it need not wait
-    PyRef disconnected_type;  // glue.ClientDisconnected
-    PyRef capsule;            // holds this Impl* for the builtins
+    PyRef port_type;              // the Port heap type
+    PyRef ready;                  // Ready(None): what send() returns when it need not wait
+    PyRef disconnected_type;      // glue.ClientDisconnected
+    PyRef capsule;                // holds this Impl* for the builtins
     Names names;
     std::string scratch;  // path decoding, header lowercasing
     // Scope values that repeat from request to request (same listener, same client).

@@ -364,9 +364,9 @@ bool Runtime::submit_websocket(const std::shared_ptr<WsExchange>& ex) {
             new (&p->ex) std::shared_ptr<WsExchange>(ex);
         }
     }
-    PyRef channel =
-        port ? PyRef(PyObject_CallMethod(im.server.get(), "start_websocket", "OO", port.get(), scope.get()))
-             : PyRef{};
+    PyRef channel = port ? PyRef(PyObject_CallMethod(im.server.get(), "start_websocket", "OO",
+                                                     port.get(), scope.get()))
+                         : PyRef{};
     if (!channel) {
         log::error("asgi", "starting the websocket task failed request_id={} error={}",
                    ex->request.request_id, log::quote(wsgi::take_python_error()));

@@ -10,10 +10,10 @@
 #include "build/slug_checks.hpp"
 #include "build/source_tree.hpp"
 #include "release/child_process.hpp"
-#include "util/durable_fs.hpp"
-#include "util/test_hooks.hpp"
 #include "static_files/compress.hpp"
+#include "util/durable_fs.hpp"
 #include "util/read_file.hpp"
+#include "util/test_hooks.hpp"
 
 namespace paasrun::build {
 
@@ -22,7 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using release::ReleaseStore;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 bool disk_nearly_full(const fs::path& dir) {
     struct statvfs st {};
@@ -33,7 +35,8 @@ bool disk_nearly_full(const fs::path& dir) {
 Status write_env_dir(const fs::path& env_dir, const release::ConfigVars& vars) {
     std::error_code ec;
     fs::create_directories(env_dir, ec);
-    if (ec) return Error(fmt::format("create {}: {}", env_dir.string(), ec.message()), {}, ec.value());
+    if (ec)
+        return Error(fmt::format("create {}: {}", env_dir.string(), ec.message()), {}, ec.value());
     fs::permissions(env_dir, fs::perms::owner_all, ec);
     for (const auto& [k, v] : vars)
         if (auto s = paasrun::write_file_atomic(env_dir / k, v, 0600); !s) return s;
@@ -46,11 +49,14 @@ std::string venv_python_version(const fs::path& venv) {
     if (!text) return {};
     std::string_view t = *text;
     for (std::string_view key : {"version_info", "version"}) {
-        for (std::size_t pos = 0; (pos = t.find(key, pos)) != std::string_view::npos; pos += key.size()) {
+        for (std::size_t pos = 0; (pos = t.find(key, pos)) != std::string_view::npos;
+             pos += key.size()) {
             if (pos > 0 && t[pos - 1] != '\n') continue;
             auto line = t.substr(pos + key.size(), t.find('\n', pos) - pos - key.size());
             auto eq = line.find('=');
-            if (eq == std::string_view::npos || line.substr(0, eq).find_first_not_of(' ') != std::string_view::npos) continue;
+            if (eq == std::string_view::npos ||
+                line.substr(0, eq).find_first_not_of(' ') != std::string_view::npos)
+                continue;
             auto v = line.substr(eq + 1);
             while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
             return std::string(v);
@@ -79,7 +85,8 @@ Status write_packages_txt(const fs::path& slug_dir, const fs::path& app) {
         spec.timeout = std::chrono::seconds(60);
         auto r = run_child(spec);
         if (!r) return std::move(r).error();
-        if (!r->success()) return Error(fmt::format("listing installed packages: {}", r->describe()));
+        if (!r->success())
+            return Error(fmt::format("listing installed packages: {}", r->describe()));
         listing = r->out;
     }
     return paasrun::write_file_atomic(slug_dir / "packages.txt", listing);
@@ -119,11 +126,13 @@ void compress_static_dirs(const fs::path& build_dir, const std::vector<std::stri
         auto t = Clock::now();
         auto report = static_files::compress_tree(dir.string(), {});
         if (!report) {
-            say(fmt::format("-----> Static dir {} not compressed: {}", d, report.error().describe()));
+            say(fmt::format("-----> Static dir {} not compressed: {}", d,
+                            report.error().describe()));
             continue;
         }
         for (const auto& e : report->errors) say(fmt::format("       {}", e.describe()));
-        say(fmt::format("-----> Compressed static files in {}: files={} written={} up_to_date={} "
+        say(
+            fmt::format("-----> Compressed static files in {}: files={} written={} up_to_date={} "
                         "not_worth_it={} errors={} in {:.1f}s",
                         d, report->files, report->written, report->up_to_date, report->not_worth_it,
                         report->errors.size(), since(t)));
@@ -132,14 +141,16 @@ void compress_static_dirs(const fs::path& build_dir, const std::vector<std::stri
 
 }  // namespace
 
-Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_in, const BuildOptions& opts) {
+Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_in,
+                             const BuildOptions& opts) {
     auto started = Clock::now();
     auto say = [&](std::string_view line) {
         if (opts.on_output) opts.on_output(line);
     };
     auto app_dir = fs::absolute(app_dir_in).lexically_normal();
     if (!app_dir.has_filename()) app_dir = app_dir.parent_path();  // "/x/app/" -> "/x/app"
-    if (!fs::is_directory(app_dir)) return Error(fmt::format("{} is not a directory", app_dir.string()));
+    if (!fs::is_directory(app_dir))
+        return Error(fmt::format("{} is not a directory", app_dir.string()));
 
     // 1. What to build.
     std::vector<fs::path> skip{store.root()};
@@ -191,14 +202,16 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     ro.env = release::environ_entries();
     release::set_env(ro.env, "STACK", "paasrun");
     release::set_env(ro.env, "SOURCE_VERSION", *hash);
-    release::set_env(ro.env, "PAASRUN_PYTHON_SYSTEM_SITE_PACKAGES", opts.system_site_packages ? "1" : "0");
+    release::set_env(ro.env, "PAASRUN_PYTHON_SYSTEM_SITE_PACKAGES",
+                     opts.system_site_packages ? "1" : "0");
     ro.compile_timeout = opts.compile_timeout;
     ro.on_output = opts.on_output;
     auto ran = run_buildpacks(*explicit_list, candidates, ro);
     if (!ran) return fail(std::move(ran).error());
     disk_full = ran->disk_full;
     paasrun::test_pause_point("build:after-compile");
-    if (auto s = check_static_inside(build_dir, opts.static_dirs); !s) return fail(std::move(s).error());
+    if (auto s = check_static_inside(build_dir, opts.static_dirs); !s)
+        return fail(std::move(s).error());
     compress_static_dirs(build_dir, opts.static_dirs, say);
 
     // 3. Metadata, then commit.
@@ -219,13 +232,15 @@ Result<SlugBuild> build_slug(const ReleaseStore& store, const fs::path& app_dir_
     return SlugBuild{std::move(meta), stat_fingerprint(*entries)};
 }
 
-Status write_slug_archive(const ReleaseStore& store, const std::string& slug_id, const fs::path& out_in) {
+Status write_slug_archive(const ReleaseStore& store, const std::string& slug_id,
+                          const fs::path& out_in) {
     auto out = fs::absolute(out_in);
     auto slug_dir = store.slug_dir(slug_id);
     auto tmp = out;
     tmp += ".tmp-" + paasrun::random_suffix();
     release::ChildSpec spec;
-    spec.argv = {"/bin/tar", "-C", slug_dir.string(), "-czf", tmp.string(), "app", "slug.json", "packages.txt"};
+    spec.argv = {"/bin/tar",   "-C",  slug_dir.string(), "-czf",
+                 tmp.string(), "app", "slug.json",       "packages.txt"};
     spec.env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
     spec.timeout = std::chrono::minutes(10);
     std::string errors;
@@ -234,10 +249,12 @@ Status write_slug_archive(const ReleaseStore& store, const std::string& slug_id,
     if (!r || !r->success()) {
         ::unlink(tmp.c_str());
         if (!r) return std::move(r).error();
-        return Error(fmt::format("tar of slug {} into {} {}{}", slug_id, out.string(), r->describe(), errors));
+        return Error(fmt::format("tar of slug {} into {} {}{}", slug_id, out.string(),
+                                 r->describe(), errors));
     }
     if (auto s = paasrun::fsync_path(tmp); !s) return s;
-    if (::rename(tmp.c_str(), out.c_str()) == -1) return sys_error("rename {} to {}", tmp.string(), out.string());
+    if (::rename(tmp.c_str(), out.c_str()) == -1)
+        return sys_error("rename {} to {}", tmp.string(), out.string());
     return {};
 }
 

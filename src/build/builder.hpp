@@ -27,8 +27,8 @@ namespace paasrun::build {
 namespace fs = std::filesystem;
 
 struct BuildOptions {
-    std::vector<std::string> buildpacks;     // manifest build.buildpacks (empty: .buildpacks / detect)
-    bool system_site_packages = false;       // manifest python.system_site_packages
+    std::vector<std::string> buildpacks;  // manifest build.buildpacks (empty: .buildpacks / detect)
+    bool system_site_packages = false;    // manifest python.system_site_packages
     std::chrono::milliseconds compile_timeout{15 * 60'000};
     std::string paasrun_version;
     std::function<void(std::string_view)> on_output;  // progress lines
@@ -47,11 +47,11 @@ struct SlugBuild {
 
 /// Builds and commits a slug from `app_dir`. On failure the partial slug is removed, the
 /// message says which step failed and why (a full disk is named as such).
-[[nodiscard]] Result<SlugBuild> build_slug(const release::ReleaseStore& store, const fs::path& app_dir,
-                                           const BuildOptions& opts);
+[[nodiscard]] Result<SlugBuild> build_slug(const release::ReleaseStore& store,
+                                           const fs::path& app_dir, const BuildOptions& opts);
 
 /// Writes a slug as a gzipped tar (app/, slug.json, packages.txt) to `out`, atomically.
-[[nodiscard]] Status write_slug_archive(const release::ReleaseStore& store, const std::string& slug_id,
-                                        const fs::path& out);
+[[nodiscard]] Status write_slug_archive(const release::ReleaseStore& store,
+                                        const std::string& slug_id, const fs::path& out);
 
 }  // namespace paasrun::build

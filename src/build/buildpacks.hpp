@@ -26,9 +26,9 @@ namespace paasrun::build {
 namespace fs = std::filesystem;
 
 struct Buildpack {
-    std::string source;  // "bundled:python" or the absolute path as given
-    fs::path dir;        // absolute
-    std::string version; // see buildpack_version
+    std::string source;   // "bundled:python" or the absolute path as given
+    fs::path dir;         // absolute
+    std::string version;  // see buildpack_version
 };
 
 /// `.buildpacks` text -> entries. Pure.
@@ -43,8 +43,8 @@ struct Buildpack {
 
 /// The explicit list (manifest, else .buildpacks), or an empty list meaning "auto-detect
 /// the bundled ones".
-[[nodiscard]] Result<std::vector<Buildpack>> explicit_buildpacks(const std::vector<std::string>& manifest_list,
-                                                                 const fs::path& app_dir);
+[[nodiscard]] Result<std::vector<Buildpack>> explicit_buildpacks(
+    const std::vector<std::string>& manifest_list, const fs::path& app_dir);
 
 /// Every bundled buildpack, in name order.
 [[nodiscard]] Result<std::vector<Buildpack>> bundled_buildpacks();

@@ -37,13 +37,16 @@ Status write_last_build(const fs::path& state_dir, const LastBuild& b) {
 
 }  // namespace
 
-std::string last_built_source_hash(const fs::path& state_dir) { return read_last_build(state_dir).source_hash; }
+std::string last_built_source_hash(const fs::path& state_dir) {
+    return read_last_build(state_dir).source_hash;
+}
 
 Result<PipelineOptions> pipeline_options(const fs::path& app_dir) {
     auto m = config::load_manifest(app_dir.string());
     if (!m) return std::move(m).error();
     auto o = pipeline_options(*m);
-    auto data = config::resolve_data_dir(*m, app_dir, config::state_dir_for(app_dir), config::current_environment());
+    auto data = config::resolve_data_dir(*m, app_dir, config::state_dir_for(app_dir),
+                                         config::current_environment());
     o.build.exclude.push_back(data);
     o.publish.data_dir = data.string();
     return o;
@@ -58,13 +61,15 @@ PipelineOptions pipeline_options(const config::Manifest& m) {
 #ifdef PAASRUN_VERSION
     o.build.paasrun_version = PAASRUN_VERSION;
 #endif
-    o.publish.release_timeout = std::chrono::milliseconds(static_cast<long long>(m.release_timeout * 1000));
+    o.publish.release_timeout =
+        std::chrono::milliseconds(static_cast<long long>(m.release_timeout * 1000));
     o.publish.keep_releases = m.build.keep_releases;
     o.publish.manifest_env = m.env;
     return o;
 }
 
-Result<BuildOutcome> build_and_release(const fs::path& app_dir, const fs::path& state_dir, const PipelineOptions& opts) {
+Result<BuildOutcome> build_and_release(const fs::path& app_dir, const fs::path& state_dir,
+                                       const PipelineOptions& opts) {
     auto started = Clock::now();
     release::ReleaseStore store(state_dir);
     auto lock = store.lock();
@@ -74,8 +79,10 @@ Result<BuildOutcome> build_and_release(const fs::path& app_dir, const fs::path& 
     auto slug = build_slug(store, app_dir, opts.build);
     if (!slug) return std::move(slug).error();
     if (!opts.output_archive.empty()) {
-        if (auto s = write_slug_archive(store, slug->meta.id, opts.output_archive); !s) return std::move(s).error();
-        if (opts.build.on_output) opts.build.on_output(fmt::format("-----> Wrote slug archive {}", opts.output_archive));
+        if (auto s = write_slug_archive(store, slug->meta.id, opts.output_archive); !s)
+            return std::move(s).error();
+        if (opts.build.on_output)
+            opts.build.on_output(fmt::format("-----> Wrote slug archive {}", opts.output_archive));
     }
     auto draft = release::draft_build_release(store, slug->meta);
     if (!draft) return std::move(draft).error();
@@ -93,7 +100,8 @@ Result<BuildOutcome> build_and_release(const fs::path& app_dir, const fs::path& 
     return out;
 }
 
-Result<BuildOutcome> ensure_built(const fs::path& app_dir, const fs::path& state_dir, const PipelineOptions& opts) {
+Result<BuildOutcome> ensure_built(const fs::path& app_dir, const fs::path& state_dir,
+                                  const PipelineOptions& opts) {
     auto started = Clock::now();
     auto cur = release::current_release(state_dir);
     if (cur && cur->has_value()) {
@@ -106,7 +114,8 @@ Result<BuildOutcome> ensure_built(const fs::path& app_dir, const fs::path& state
         if (!entries) return std::move(entries).error();
         auto fingerprint = stat_fingerprint(*entries);
         auto last = read_last_build(state_dir);
-        bool unchanged = last.source_hash == current.release.source_hash && last.stat_fingerprint == fingerprint;
+        bool unchanged =
+            last.source_hash == current.release.source_hash && last.stat_fingerprint == fingerprint;
         if (!unchanged) {
             auto hash = source_hash(root, *entries);
             if (!hash) return std::move(hash).error();

@@ -43,8 +43,8 @@ struct PipelineOptions {
 [[nodiscard]] PipelineOptions pipeline_options(const config::Manifest& m);
 
 struct BuildOutcome {
-    bool built = false;               // false: ensure_built found nothing to do
-    int version = 0;                  // the current release afterwards
+    bool built = false;  // false: ensure_built found nothing to do
+    int version = 0;     // the current release afterwards
     release::SlugMeta slug;
     release::PublishResult publish;
     double seconds = 0;
@@ -52,7 +52,8 @@ struct BuildOutcome {
 
 /// Always builds and releases (takes the store lock; fails at once if another writer holds it).
 [[nodiscard]] Result<BuildOutcome> build_and_release(const std::filesystem::path& app_dir,
-                                                     const std::filesystem::path& state_dir, const PipelineOptions& opts);
+                                                     const std::filesystem::path& state_dir,
+                                                     const PipelineOptions& opts);
 
 /// The source hash of the last build of the app dir here (`<state>/last_build.json`, written
 /// by build_and_release and ensure_built); empty when unknown. `up` runs a release in place
@@ -61,6 +62,7 @@ struct BuildOutcome {
 
 /// Builds and releases only when the source differs from the current release's.
 [[nodiscard]] Result<BuildOutcome> ensure_built(const std::filesystem::path& app_dir,
-                                                const std::filesystem::path& state_dir, const PipelineOptions& opts);
+                                                const std::filesystem::path& state_dir,
+                                                const PipelineOptions& opts);
 
 }  // namespace paasrun::build

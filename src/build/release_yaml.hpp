@@ -24,6 +24,7 @@ struct ReleaseOutput {
     release::ConfigVars config_vars;
 };
 
-[[nodiscard]] Result<ReleaseOutput> parse_release_output(std::string_view text, std::string_view source = "bin/release");
+[[nodiscard]] Result<ReleaseOutput> parse_release_output(std::string_view text,
+                                                         std::string_view source = "bin/release");
 
 }  // namespace paasrun::build

@@ -26,7 +26,8 @@ struct Session {
         if (opts.on_output) opts.on_output(line);
     }
 
-    ChildSpec spec_for(const fs::path& bp_copy, const char* script, std::vector<std::string> args) const {
+    ChildSpec spec_for(const fs::path& bp_copy, const char* script,
+                       std::vector<std::string> args) const {
         ChildSpec s;
         s.argv = {"/bin/bash", "-c", source_exports, "paasrun-buildpack"};
         for (const auto& e : exports) s.argv.push_back(e.string());
@@ -48,7 +49,8 @@ Result<fs::path> private_copy(const Buildpack& bp, std::size_t index, const fs::
     std::error_code ec;
     fs::remove_all(dest, ec);
     fs::copy(bp.dir, dest, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
-    if (ec) return Error(fmt::format("copy buildpack {}: {}", bp.source, ec.message()), {}, ec.value());
+    if (ec)
+        return Error(fmt::format("copy buildpack {}: {}", bp.source, ec.message()), {}, ec.value());
     return dest;
 }
 
@@ -67,24 +69,31 @@ Result<std::optional<std::string>> detect(Session& s, const Buildpack& bp, const
     return std::optional<std::string>{name.empty() ? bp.dir.filename().string() : name};
 }
 
-Status compile_and_release(Session& s, const Buildpack& bp, const fs::path& copy, const std::string& name,
-                           std::size_t index) {
-    s.say(fmt::format("-----> {} app detected (buildpack {}, version {})", name, bp.source, bp.version));
-    auto spec = s.spec_for(copy, "bin/compile",
-                           {s.opts.build_dir.string(), s.opts.cache_dir.string(), s.opts.env_dir.string()});
+Status compile_and_release(Session& s, const Buildpack& bp, const fs::path& copy,
+                           const std::string& name, std::size_t index) {
+    s.say(fmt::format("-----> {} app detected (buildpack {}, version {})", name, bp.source,
+                      bp.version));
+    auto spec =
+        s.spec_for(copy, "bin/compile",
+                   {s.opts.build_dir.string(), s.opts.cache_dir.string(), s.opts.env_dir.string()});
     spec.timeout = s.opts.compile_timeout;
     release::set_env(spec.env, "BUILDPACK_INDEX", std::to_string(index));
     auto prefix = bp.dir.filename().string();
     spec.on_line = [&](std::string_view line) {
-        if (line.find("No space left on device") != std::string_view::npos) s.result.disk_full = true;
+        if (line.find("No space left on device") != std::string_view::npos)
+            s.result.disk_full = true;
         // Heroku's convention: buildpacks print "-----> step" lines and indent their detail
         // themselves; a line that is neither (a third-party tool's raw output) gets the
         // detail indent so the build log stays readable.
-        if (line.rfind("----->", 0) == 0 || line.rfind(" !", 0) == 0 || line.rfind("       ", 0) == 0) s.say(line);
-        else s.say(fmt::format("       {}", line));
+        if (line.rfind("----->", 0) == 0 || line.rfind(" !", 0) == 0 ||
+            line.rfind("       ", 0) == 0)
+            s.say(line);
+        else
+            s.say(fmt::format("       {}", line));
     };
     auto r = run_child(spec);
-    if (!r) return Error(fmt::format("buildpack {}: bin/compile: {}", bp.source, r.error().message));
+    if (!r)
+        return Error(fmt::format("buildpack {}: bin/compile: {}", bp.source, r.error().message));
     if (!r->success()) return step_error(bp, "bin/compile", *r);
     s.result.buildpacks.push_back({{name, bp.source, bp.version}, r->seconds});
     s.say(fmt::format("-----> {} compiled in {:.1f}s", prefix, r->seconds));
@@ -95,17 +104,23 @@ Status compile_and_release(Session& s, const Buildpack& bp, const fs::path& copy
         rel.timeout = s.opts.release_timeout;
         rel.on_line = [&](std::string_view line) { s.say(fmt::format("       {}", line)); };
         auto rr = run_child(rel);
-        if (!rr) return Error(fmt::format("buildpack {}: bin/release: {}", bp.source, rr.error().message));
+        if (!rr)
+            return Error(
+                fmt::format("buildpack {}: bin/release: {}", bp.source, rr.error().message));
         if (!rr->success()) return step_error(bp, "bin/release", *rr);
-        auto parsed = parse_release_output(rr->out, fmt::format("{} bin/release output", bp.source));
+        auto parsed =
+            parse_release_output(rr->out, fmt::format("{} bin/release output", bp.source));
         if (!parsed) return std::move(parsed).error();
         for (auto& [type_name, command] : parsed->default_process_types) {
             // Copied: clang rejects capturing a structured binding in a lambda before C++20 P1091.
             const std::string type = type_name;
             auto& types = s.result.release.default_process_types;
-            auto it = std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.first == type; });
-            if (it != types.end()) it->second = command;
-            else types.emplace_back(type, command);
+            auto it = std::find_if(types.begin(), types.end(),
+                                   [&](const auto& t) { return t.first == type; });
+            if (it != types.end())
+                it->second = command;
+            else
+                types.emplace_back(type, command);
         }
         for (auto& [k, v] : parsed->config_vars) s.result.release.config_vars[k] = v;
     }
@@ -115,7 +130,8 @@ Status compile_and_release(Session& s, const Buildpack& bp, const fs::path& copy
 
 }  // namespace
 
-Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list, const std::vector<Buildpack>& candidates,
+Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,
+                                    const std::vector<Buildpack>& candidates,
                                     const RunnerOptions& opts) {
     Session s{opts, {}, {}};
     if (!explicit_list.empty()) {
@@ -127,10 +143,13 @@ Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,
             auto name = detect(s, bp, *copy);
             if (!name) return std::move(name).error();
             if (!name->has_value())
-                return Error(fmt::format("buildpack {}: bin/detect says this app is not compatible with it (it was named "
-                                         "explicitly, so the build stops)",
-                                         bp.source));
-            if (auto st = compile_and_release(s, bp, *copy, **name, i); !st) return std::move(st).error();
+                return Error(
+                    fmt::format("buildpack {}: bin/detect says this app is not compatible with it "
+                                "(it was named "
+                                "explicitly, so the build stops)",
+                                bp.source));
+            if (auto st = compile_and_release(s, bp, *copy, **name, i); !st)
+                return std::move(st).error();
         }
         return std::move(s.result);
     }
@@ -144,7 +163,8 @@ Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,
         if (!name) return std::move(name).error();
         tried.push_back(bp.source);
         if (!name->has_value()) continue;
-        if (auto st = compile_and_release(s, bp, *copy, **name, 0); !st) return std::move(st).error();
+        if (auto st = compile_and_release(s, bp, *copy, **name, 0); !st)
+            return std::move(st).error();
         return std::move(s.result);
     }
     // Heroku's "no build needed": an app no buildpack recognises (a plain app.py and a
@@ -152,9 +172,11 @@ Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,
     // release history work the same for every app.
     std::string list;
     for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
-    s.say(fmt::format("-----> No buildpack detected this app (tried: {}): no build needed, the slug is the source "
-                      "as it is",
-                      list.empty() ? "none found" : list));
+    s.say(
+        fmt::format("-----> No buildpack detected this app (tried: {}): no build needed, the slug "
+                    "is the source "
+                    "as it is",
+                    list.empty() ? "none found" : list));
     return std::move(s.result);
 }
 

@@ -34,8 +34,8 @@ struct RunnerOptions {
     fs::path build_dir;
     fs::path cache_dir;
     fs::path env_dir;
-    fs::path work_dir;                       // scratch: buildpack copies live here
-    std::vector<std::string> env;            // base environment ("K=V")
+    fs::path work_dir;             // scratch: buildpack copies live here
+    std::vector<std::string> env;  // base environment ("K=V")
     std::chrono::milliseconds detect_timeout{60'000};
     std::chrono::milliseconds compile_timeout{15 * 60'000};  // Heroku's build limit
     std::chrono::milliseconds release_timeout{60'000};
@@ -49,16 +49,17 @@ struct RanBuildpack {
 
 struct RunnerResult {
     std::vector<RanBuildpack> buildpacks;
-    ReleaseOutput release;      // merged: later buildpacks win per name
-    bool disk_full = false;     // a buildpack's output said ENOSPC
+    ReleaseOutput release;   // merged: later buildpacks win per name
+    bool disk_full = false;  // a buildpack's output said ENOSPC
 };
 
 /// Runs `explicit_list` in order (each must detect, as on Heroku), or, when it is empty,
 /// the first of `candidates` whose bin/detect succeeds; when none does, nothing runs and the
-/// result lists no buildpack (the slug is the source as it is: "no build needed"). Fails on the first error; the
-/// message names the buildpack, the step and the reason (status, signal, timeout, not
-/// executable).
+/// result lists no buildpack (the slug is the source as it is: "no build needed"). Fails on the
+/// first error; the message names the buildpack, the step and the reason (status, signal, timeout,
+/// not executable).
 [[nodiscard]] Result<RunnerResult> run_buildpacks(const std::vector<Buildpack>& explicit_list,
-                                                  const std::vector<Buildpack>& candidates, const RunnerOptions& opts);
+                                                  const std::vector<Buildpack>& candidates,
+                                                  const RunnerOptions& opts);
 
 }  // namespace paasrun::build

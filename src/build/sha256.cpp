@@ -6,7 +6,9 @@
 
 namespace paasrun::build {
 
-void Sha256::Free::operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+void Sha256::Free::operator()(EVP_MD_CTX* ctx) const noexcept {
+    EVP_MD_CTX_free(ctx);
+}
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
     if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)

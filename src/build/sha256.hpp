@@ -4,12 +4,11 @@
 // well-kept, CPU-accelerated implementation costs nothing new.
 #pragma once
 
+#include <openssl/types.h>  // EVP_MD_CTX, declared only
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <openssl/types.h>  // EVP_MD_CTX, declared only
-
 
 namespace paasrun::build {
 

@@ -24,6 +24,7 @@ namespace paasrun::build {
 
 /// An Error naming the first static dir (relative to build_dir) that exists and resolves
 /// outside build_dir. Missing dirs are not an error (the build reports them).
-[[nodiscard]] Status check_static_inside(const std::filesystem::path& build_dir, const std::vector<std::string>& dirs);
+[[nodiscard]] Status check_static_inside(const std::filesystem::path& build_dir,
+                                         const std::vector<std::string>& dirs);
 
 }  // namespace paasrun::build

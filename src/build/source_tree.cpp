@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <array>
 
-#include "util/ignore_rules.hpp"
 #include "build/sha256.hpp"
 #include "util/durable_fs.hpp"
-#include "util/unique_fd.hpp"
+#include "util/ignore_rules.hpp"
 #include "util/read_file.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::build {
 
@@ -37,7 +37,9 @@ Status hash_file(Sha256& h, const fs::path& p) {
     }
 }
 
-bool is_exec(fs::perms p) { return (p & fs::perms::owner_exec) != fs::perms::none; }
+bool is_exec(fs::perms p) {
+    return (p & fs::perms::owner_exec) != fs::perms::none;
+}
 
 }  // namespace
 
@@ -46,7 +48,8 @@ bool is_excluded_name(std::string_view name, bool top_level) {
     return top_level && (name == ".paasrun" || name == ".venv" || name == ".env");
 }
 
-Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std::vector<fs::path>& also_exclude,
+Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir,
+                                             const std::vector<fs::path>& also_exclude,
                                              SourceUse use) {
     std::vector<SourceEntry> out;
     std::error_code ec;
@@ -63,12 +66,14 @@ Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std:
         if (ec) return fs_error("read directory", it->path(), ec);
         const auto& p = it->path();
         auto name = p.filename().string();
-        bool excluded = is_excluded_name(name, it.depth() == 0) ||
-                        std::find(also_exclude.begin(), also_exclude.end(), p) != also_exclude.end();
+        bool excluded =
+            is_excluded_name(name, it.depth() == 0) ||
+            std::find(also_exclude.begin(), also_exclude.end(), p) != also_exclude.end();
         auto st = it->symlink_status(ec);
         if (ec) return fs_error("stat", p, ec);
         if (!excluded && !ignore.empty())
-            excluded = ignore.excluded(p.lexically_relative(app_dir).generic_string(), fs::is_directory(st));
+            excluded = ignore.excluded(p.lexically_relative(app_dir).generic_string(),
+                                       fs::is_directory(st));
         if (excluded) {
             if (fs::is_directory(st)) it.disable_recursion_pending();
             continue;
@@ -81,10 +86,12 @@ Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir, const std:
         e.type = st.type();
         e.perms = st.permissions();
         e.size = fs::is_regular_file(st) ? static_cast<std::uintmax_t>(sb.st_size) : 0;
-        e.mtime_ns = static_cast<long long>(sb.st_mtim.tv_sec) * 1'000'000'000LL + sb.st_mtim.tv_nsec;
+        e.mtime_ns =
+            static_cast<long long>(sb.st_mtim.tv_sec) * 1'000'000'000LL + sb.st_mtim.tv_nsec;
         out.push_back(std::move(e));
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.rel.native() < b.rel.native(); });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.rel.native() < b.rel.native(); });
     return out;
 }
 
@@ -92,7 +99,9 @@ Result<std::string> source_hash(const fs::path& app_dir, const std::vector<Sourc
     Sha256 h;
     for (const auto& e : entries) {
         // Type tag, path and exec bit, NUL-separated: no two different trees feed the same bytes.
-        char tag = e.type == fs::file_type::directory ? 'd' : e.type == fs::file_type::symlink ? 'l' : 'f';
+        char tag = e.type == fs::file_type::directory ? 'd'
+                   : e.type == fs::file_type::symlink ? 'l'
+                                                      : 'f';
         h.update(std::string_view(&tag, 1));
         h.update(e.rel.native());
         h.update(std::string_view("\0", 1));
@@ -115,12 +124,14 @@ Result<std::string> source_hash(const fs::path& app_dir, const std::vector<Sourc
 std::string stat_fingerprint(const std::vector<SourceEntry>& entries) {
     Sha256 h;
     for (const auto& e : entries)
-        h.update(fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\n", e.rel.native(), static_cast<int>(e.type),
-                             static_cast<unsigned>(e.perms), e.size, e.mtime_ns));
+        h.update(fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\n", e.rel.native(),
+                             static_cast<int>(e.type), static_cast<unsigned>(e.perms), e.size,
+                             e.mtime_ns));
     return h.hex_digest();
 }
 
-Status copy_source(const fs::path& app_dir, const std::vector<SourceEntry>& entries, const fs::path& dest) {
+Status copy_source(const fs::path& app_dir, const std::vector<SourceEntry>& entries,
+                   const fs::path& dest) {
     std::error_code ec;
     for (const auto& e : entries) {
         auto from = app_dir / e.rel;
@@ -137,7 +148,9 @@ Status copy_source(const fs::path& app_dir, const std::vector<SourceEntry>& entr
                 fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
                 break;
         }
-        if (ec) return Error(fmt::format("copy {} into the build: {}", e.rel.string(), ec.message()), {}, ec.value());
+        if (ec)
+            return Error(fmt::format("copy {} into the build: {}", e.rel.string(), ec.message()),
+                         {}, ec.value());
     }
     return {};
 }

@@ -37,8 +37,8 @@ namespace fs = std::filesystem;
 enum class SourceUse { slug, upload };
 
 struct SourceEntry {
-    fs::path rel;            // relative to the app dir
-    fs::file_type type;      // regular, directory or symlink (others are skipped)
+    fs::path rel;        // relative to the app dir
+    fs::file_type type;  // regular, directory or symlink (others are skipped)
     fs::perms perms;
     std::uintmax_t size = 0;
     long long mtime_ns = 0;
@@ -46,18 +46,20 @@ struct SourceEntry {
 
 /// Every entry of the tree, sorted by relative path. `also_exclude` holds absolute paths to
 /// skip (the state and data dirs when inside the app).
-[[nodiscard]] Result<std::vector<SourceEntry>> list_source(const fs::path& app_dir,
-                                                           const std::vector<fs::path>& also_exclude = {},
-                                                           SourceUse use = SourceUse::slug);
+[[nodiscard]] Result<std::vector<SourceEntry>> list_source(
+    const fs::path& app_dir, const std::vector<fs::path>& also_exclude = {},
+    SourceUse use = SourceUse::slug);
 
 /// sha256 of the tree's content (see above). Reads every file.
-[[nodiscard]] Result<std::string> source_hash(const fs::path& app_dir, const std::vector<SourceEntry>& entries);
+[[nodiscard]] Result<std::string> source_hash(const fs::path& app_dir,
+                                              const std::vector<SourceEntry>& entries);
 
 /// sha256 of paths, sizes, modes and mtimes only: equal fingerprints mean the tree was not
 /// touched; different ones mean "hash the content to find out".
 [[nodiscard]] std::string stat_fingerprint(const std::vector<SourceEntry>& entries);
 
 /// Copies the listed entries into `dest` (which exists), preserving modes and symlinks.
-[[nodiscard]] Status copy_source(const fs::path& app_dir, const std::vector<SourceEntry>& entries, const fs::path& dest);
+[[nodiscard]] Status copy_source(const fs::path& app_dir, const std::vector<SourceEntry>& entries,
+                                 const fs::path& dest);
 
 }  // namespace paasrun::build

@@ -1,8 +1,8 @@
 #include "config/app_check.hpp"
-#include "config/app_json.hpp"
 
 #include <filesystem>
 
+#include "config/app_json.hpp"
 #include "config/dotenv.hpp"
 #include "config/manifest.hpp"
 #include "config/procfile.hpp"
@@ -113,8 +113,9 @@ Result<CheckReport> check_app(const CheckRequest& req) {
     if (auto text = read(app_json_path, false, "", errors)) {
         if (auto parsed = parse_app_json(*text, app_json_path)) {
             apply_app_json(manifest, *parsed, app_json_path);
-            report.summary.push_back(fmt::format("{}: valid (formation and healthchecks used where paasrun.yaml is silent)",
-                                                 app_json_path));
+            report.summary.push_back(fmt::format(
+                "{}: valid (formation and healthchecks used where paasrun.yaml is silent)",
+                app_json_path));
         } else {
             errors.push_back(parsed.error());
         }

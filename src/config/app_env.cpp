@@ -32,7 +32,8 @@ void prepend_path(EnvMap& env, const std::string& dir) {
 
 EnvMap merge_layers(const EnvLayers& layers) {
     EnvMap env;
-    for (const auto* list : {&layers.manifest_env, &layers.dotenv, &layers.buildpack_vars, &layers.config_vars})
+    for (const auto* list :
+         {&layers.manifest_env, &layers.dotenv, &layers.buildpack_vars, &layers.config_vars})
         for (const auto& [k, v] : *list) env[k] = v;
     for (const auto& [k, v] : layers.process_env) env[k] = v;
     return env;
@@ -43,12 +44,14 @@ EnvMap app_environment(const EnvLayers& layers, const EnvFacts& facts) {
     if (facts.release > 0) env["PAASRUN_RELEASE_VERSION"] = fmt::format("v{}", facts.release);
     if (!facts.data_dir.empty()) env["PAASRUN_DATA_DIR"] = facts.data_dir;
     std::error_code ec;
-    bool has_venv = !facts.app_dir.empty() && std::filesystem::is_directory(facts.app_dir + "/.venv", ec);
+    bool has_venv =
+        !facts.app_dir.empty() && std::filesystem::is_directory(facts.app_dir + "/.venv", ec);
     add_app_paths(env, facts.app_dir, has_venv, facts.exe_dir);
     return env;
 }
 
-void add_app_paths(EnvMap& env, const std::string& app_dir, bool has_venv, const std::string& exe_dir) {
+void add_app_paths(EnvMap& env, const std::string& app_dir, bool has_venv,
+                   const std::string& exe_dir) {
     if (!exe_dir.empty()) {
         auto it = env.find("PATH");
         if (it == env.end() || !path_contains(it->second, exe_dir)) prepend_path(env, exe_dir);

@@ -50,7 +50,8 @@ struct EnvFacts {
 [[nodiscard]] EnvMap app_environment(const EnvLayers& layers, const EnvFacts& facts);
 
 /// Adds the venv and the paasrun directory to `env` (see above). `exe_dir` may be empty. Pure.
-void add_app_paths(EnvMap& env, const std::string& app_dir, bool has_venv, const std::string& exe_dir);
+void add_app_paths(EnvMap& env, const std::string& app_dir, bool has_venv,
+                   const std::string& exe_dir);
 
 /// Directory of /proc/self/exe, or "" when it cannot be read.
 [[nodiscard]] std::string self_exe_dir();

@@ -1,8 +1,8 @@
 #include "config/app_json.hpp"
 
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "config/text_file.hpp"
@@ -13,13 +13,16 @@ namespace {
 
 using nlohmann::json;
 
-Error at(std::string_view file, const std::string& message) { return Error(message, Where{std::string(file), 0, 0}); }
+Error at(std::string_view file, const std::string& message) {
+    return Error(message, Where{std::string(file), 0, 0});
+}
 
 Result<double> seconds(const json& check, const char* key, double fallback, std::string_view file) {
     auto it = check.find(key);
     if (it == check.end()) return fallback;
     if (!it->is_number() || it->get<double>() <= 0)
-        return at(file, fmt::format("healthchecks.web[].{}: expected a positive number of seconds", key));
+        return at(file,
+                  fmt::format("healthchecks.web[].{}: expected a positive number of seconds", key));
     return it->get<double>();
 }
 
@@ -37,12 +40,16 @@ Result<AppJson> parse_app_json(std::string_view text, std::string_view file) {
     if (auto f = doc.find("formation"); f != doc.end() && !f->is_null()) {
         if (!f->is_object()) return at(file, "formation: expected an object of process types");
         for (const auto& [type, entry] : f->items()) {
-            if (!entry.is_object()) return at(file, fmt::format("formation.{}: expected an object with a quantity", type));
+            if (!entry.is_object())
+                return at(file,
+                          fmt::format("formation.{}: expected an object with a quantity", type));
             auto q = entry.find("quantity");
             if (q == entry.end()) continue;  // size only: paasrun has no dyno sizes
-            if (!q->is_number_integer() || q->get<long long>() < 0 || q->get<long long>() > max_formation_count)
-                return at(file, fmt::format("formation.{}.quantity: expected an integer from 0 to {}", type,
-                                            max_formation_count));
+            if (!q->is_number_integer() || q->get<long long>() < 0 ||
+                q->get<long long>() > max_formation_count)
+                return at(file,
+                          fmt::format("formation.{}.quantity: expected an integer from 0 to {}",
+                                      type, max_formation_count));
             out.formation[type] = q->get<int>();
         }
     }
@@ -54,13 +61,16 @@ Result<AppJson> parse_app_json(std::string_view text, std::string_view file) {
                 if (!check.is_object()) return at(file, "healthchecks.web[]: expected an object");
                 auto path = check.find("path");
                 if (path == check.end()) continue;  // a command or uptime check: not an HTTP one
-                if (!path->is_string() || path->get<std::string>().empty() || path->get<std::string>()[0] != '/')
+                if (!path->is_string() || path->get<std::string>().empty() ||
+                    path->get<std::string>()[0] != '/')
                     return at(file, "healthchecks.web[].path: expected a path starting with /");
                 HealthCheck hc;
                 hc.path = path->get<std::string>();
                 if (auto a = check.find("attempts"); a != check.end()) {
-                    if (!a->is_number_integer() || a->get<long long>() < 1 || a->get<long long>() > 100)
-                        return at(file, "healthchecks.web[].attempts: expected an integer from 1 to 100");
+                    if (!a->is_number_integer() || a->get<long long>() < 1 ||
+                        a->get<long long>() > 100)
+                        return at(file,
+                                  "healthchecks.web[].attempts: expected an integer from 1 to 100");
                     hc.attempts = a->get<int>();
                 }
                 auto timeout = seconds(check, "timeout", hc.timeout, file);

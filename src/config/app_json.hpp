@@ -29,7 +29,8 @@ struct AppJson {
 };
 
 /// Parses app.json text. Pure.
-[[nodiscard]] Result<AppJson> parse_app_json(std::string_view text, std::string_view file = "app.json");
+[[nodiscard]] Result<AppJson> parse_app_json(std::string_view text,
+                                             std::string_view file = "app.json");
 
 /// Fills what `m` leaves unset from `a` (see above); `file` becomes the position of the
 /// formation entries it adds (for "not in the Procfile" errors). Pure.

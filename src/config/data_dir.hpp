@@ -25,7 +25,8 @@ namespace paasrun::config {
 [[nodiscard]] std::filesystem::path state_dir_for(const std::filesystem::path& app_dir);
 
 /// Where the data dir is (rules above); absolute and normalised. Pure.
-[[nodiscard]] std::filesystem::path resolve_data_dir(const Manifest& manifest, const std::filesystem::path& app_dir,
+[[nodiscard]] std::filesystem::path resolve_data_dir(const Manifest& manifest,
+                                                     const std::filesystem::path& app_dir,
                                                      const std::filesystem::path& state_dir,
                                                      const EnvMap& process_env);
 

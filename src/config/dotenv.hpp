@@ -37,7 +37,8 @@ using EnvList = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] Result<EnvList> parse_dotenv(std::string_view text, std::string_view file = ".env");
 
 /// Every error in the text (for `paasrun check`).
-[[nodiscard]] std::vector<Error> check_dotenv(std::string_view text, std::string_view file = ".env");
+[[nodiscard]] std::vector<Error> check_dotenv(std::string_view text,
+                                              std::string_view file = ".env");
 
 /// The pairs as a map; for a key given more than once the last value wins.
 [[nodiscard]] std::map<std::string, std::string> to_map(const EnvList& list);

@@ -95,7 +95,8 @@ public:
             YAML::Mark at;  // 0-based, as yaml-cpp reports positions
             at.line = stuck->line - 1;
             at.column = stuck->column - 1;
-            y_.error(at, "YAML syntax error: a document cannot start with ',' (outside [ ] or { })");
+            y_.error(at,
+                     "YAML syntax error: a document cannot start with ',' (outside [ ] or { })");
             return ManifestReport{std::move(m_), std::move(y_.errors())};
         }
         try {
@@ -157,7 +158,8 @@ private:
         std::string dir;
         if (!y_.string(v, p, dir)) return;
         if (dir.empty()) return y_.error(v, p, "must be a directory path, got an empty string");
-        if (dir.find('\0') != std::string::npos) return y_.error(v, p, "must not contain a NUL byte");
+        if (dir.find('\0') != std::string::npos)
+            return y_.error(v, p, "must not contain a NUL byte");
         m_.data_dir = dir;
     }
 
@@ -232,10 +234,11 @@ private:
                       if (!y_.string(v, path, s)) return;
                       // serve's own parser: what `paasrun serve` accepts, factories included.
                       if (auto spec = parse_app_spec(s); !spec)
-                          return y_.error(v, path,
-                                          fmt::format("\"{}\" is not \"module:callable\" (e.g. "
-                                                      "app:application, pkg.wsgi:app, app:create_app()): {}",
-                                                      s, spec.error().message));
+                          return y_.error(
+                              v, path,
+                              fmt::format("\"{}\" is not \"module:callable\" (e.g. "
+                                          "app:application, pkg.wsgi:app, app:create_app()): {}",
+                                          s, spec.error().message));
                       w.app = s;
                   }},
                 F{"workers", num(w.workers, 0, max_web_workers)},
@@ -591,7 +594,8 @@ Result<Manifest> load_manifest(const std::string& path) {
         m = std::move(*parsed);
     }
     // app.json's formation and web health check, where paasrun.yaml is silent.
-    if (auto merged = merge_app_json(m, app_dir.string()); !merged) return std::move(merged).error();
+    if (auto merged = merge_app_json(m, app_dir.string()); !merged)
+        return std::move(merged).error();
     if (m.app_name.empty()) {
         fs::path abs = fs::absolute(app_dir, ec).lexically_normal();
         if (!abs.has_filename()) abs = abs.parent_path();  // "/srv/app/" -> "/srv/app"

@@ -21,24 +21,24 @@ inline constexpr int max_web_workers = 1024;
 inline constexpr int max_web_threads = 1024;
 
 struct WebSettings {
-    std::string app;                 // "module:callable"; empty: taken from the Procfile web line
-    int workers = 0;                 // 0: WEB_CONCURRENCY, else derived from CPUs/cgroup limits
-    int threads = 1;                 // app threads per worker
-    double timeout = 30;             // s; a worker silent this long is dumped and replaced
-    double graceful_timeout = 30;    // s; in-flight requests get this long on stop/reload
-    double keepalive = 5;            // s; idle keep-alive connections are closed after this
-    double request_timeout = 0;      // s; 0 = off
-    int max_requests = 0;            // 0 = never recycle by count
+    std::string app;               // "module:callable"; empty: taken from the Procfile web line
+    int workers = 0;               // 0: WEB_CONCURRENCY, else derived from CPUs/cgroup limits
+    int threads = 1;               // app threads per worker
+    double timeout = 30;           // s; a worker silent this long is dumped and replaced
+    double graceful_timeout = 30;  // s; in-flight requests get this long on stop/reload
+    double keepalive = 5;          // s; idle keep-alive connections are closed after this
+    double request_timeout = 0;    // s; 0 = off
+    int max_requests = 0;          // 0 = never recycle by count
     int max_requests_jitter = 0;
-    int max_rss_mb = 0;              // 0 = off
+    int max_rss_mb = 0;                        // 0 = off
     long long max_body = 100LL * 1024 * 1024;  // bytes; larger bodies get 413
     // serve's defaults (serve/serve_options.hpp): one value for both.
-    int limit_request_line = 8190;   // bytes without the CRLF; longer request lines get 414
-    int limit_request_fields = 100;  // header count; more get 431
+    int limit_request_line = 8190;        // bytes without the CRLF; longer request lines get 414
+    int limit_request_fields = 100;       // header count; more get 431
     int limit_request_field_size = 8190;  // bytes per header line without the CRLF; longer get 431
     std::vector<std::string> forwarded_allow_ips{"127.0.0.1", "::1"};  // CIDRs
-    std::string root_path;           // SCRIPT_NAME
-    std::string access_log = "logfmt";  // logfmt | json | off
+    std::string root_path;                                             // SCRIPT_NAME
+    std::string access_log = "logfmt";                                 // logfmt | json | off
 };
 
 struct StaticMapping {
@@ -48,18 +48,18 @@ struct StaticMapping {
 
 struct StaticSettings {
     std::vector<StaticMapping> mappings;
-    std::string root;                          // directory served at "/" (robots.txt, favicon)
-    bool fallthrough = true;                   // a miss goes to the app (false: 404)
-    int max_age = 60;                          // s, Cache-Control for non-hashed files
+    std::string root;                             // directory served at "/" (robots.txt, favicon)
+    bool fallthrough = true;                      // a miss goes to the app (false: 404)
+    int max_age = 60;                             // s, Cache-Control for non-hashed files
     std::vector<std::string> immutable_prefixes;  // served as immutable for a year
-    bool cors = false;                         // Access-Control-Allow-Origin: *
+    bool cors = false;                            // Access-Control-Allow-Origin: *
 };
 
 struct HealthCheck {
-    std::string path;        // empty: no HTTP health check (process liveness only)
-    double interval = 10;    // s
-    double timeout = 5;      // s
-    int attempts = 3;        // consecutive failures before the process is unhealthy
+    std::string path;      // empty: no HTTP health check (process liveness only)
+    double interval = 10;  // s
+    double timeout = 5;    // s
+    int attempts = 3;      // consecutive failures before the process is unhealthy
 };
 
 struct RestartPolicy {
@@ -77,31 +77,31 @@ struct BuildSettings {
 
 struct AdminSettings {
     bool enabled = true;
-    std::string bind;        // "host:port" or "unix:/path"; empty: 127.0.0.1:$ADMIN_PORT
+    std::string bind;  // "host:port" or "unix:/path"; empty: 127.0.0.1:$ADMIN_PORT
     long long max_body = 512LL * 1024 * 1024;  // bytes (deploy tarballs)
 };
 
 struct DeploySettings {
-    double bake_window = 60;     // s after a switch during which failures roll back
-    int max_health_failures = 3; // health-check failures in the window that roll back
-    int max_crashes = 3;         // web crashes in the window that roll back
-    double shutdown_delay = 0;   // s between readiness off and stop accepting (SIGTERM)
-    double start_timeout = 120;  // s a new web generation gets to become ready and healthy
+    double bake_window = 60;             // s after a switch during which failures roll back
+    int max_health_failures = 3;         // health-check failures in the window that roll back
+    int max_crashes = 3;                 // web crashes in the window that roll back
+    double shutdown_delay = 0;           // s between readiness off and stop accepting (SIGTERM)
+    double start_timeout = 120;          // s a new web generation gets to become ready and healthy
     std::string shared_socket = "auto";  // auto | always | never (supervisor/web_socket.hpp)
 };
 
 struct Manifest {
-    std::string app_name;                    // default: the app directory's name
-    std::map<std::string, int> formation;    // process type -> count (default 1 each)
+    std::string app_name;                              // default: the app directory's name
+    std::map<std::string, int> formation;              // process type -> count (default 1 each)
     std::map<std::string, Where> formation_positions;  // where each formation key is written
-    EnvList env;                             // lowest-precedence env defaults
+    EnvList env;                                       // lowest-precedence env defaults
     WebSettings web;
     StaticSettings static_files;
     HealthCheck health;
     RestartPolicy restart;
-    double grace_period = 30;                // s from SIGTERM to SIGKILL
-    double release_timeout = 600;            // s for the release phase
-    std::string data_dir;                    // relative to the app dir; empty: STATE/data (data_dir.hpp)
+    double grace_period = 30;      // s from SIGTERM to SIGKILL
+    double release_timeout = 600;  // s for the release phase
+    std::string data_dir;          // relative to the app dir; empty: STATE/data (data_dir.hpp)
     BuildSettings build;
     AdminSettings admin;
     DeploySettings deploy;
@@ -119,10 +119,12 @@ struct ManifestReport {
 /// Parses manifest YAML text. Pure. Collects every validation error (unknown keys, wrong
 /// types, out-of-range values), each with file:line:column; fails if there is any, with the
 /// first error (its message says how many more there are).
-[[nodiscard]] Result<Manifest> parse_manifest(std::string_view text, std::string_view file = "paasrun.yaml");
+[[nodiscard]] Result<Manifest> parse_manifest(std::string_view text,
+                                              std::string_view file = "paasrun.yaml");
 
 /// Every error (for `paasrun check`); empty when the text is valid.
-[[nodiscard]] std::vector<Error> check_manifest(std::string_view text, std::string_view file = "paasrun.yaml");
+[[nodiscard]] std::vector<Error> check_manifest(std::string_view text,
+                                                std::string_view file = "paasrun.yaml");
 
 /// Reads a manifest. `path` is an app dir (its paasrun.yaml is read) or the manifest file
 /// itself. A missing file yields the defaults. An empty app_name defaults to the app

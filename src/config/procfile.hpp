@@ -32,18 +32,20 @@ struct ProcessType {
 };
 
 struct Procfile {
-    std::vector<ProcessType> processes;    // long-running types, in file order (no `release`)
-    std::optional<ProcessType> release;    // the release-phase command, if any
+    std::vector<ProcessType> processes;  // long-running types, in file order (no `release`)
+    std::optional<ProcessType> release;  // the release-phase command, if any
 
     /// The long-running type with this name, or nullptr (`release` is not one: use `release`).
     [[nodiscard]] const ProcessType* find(std::string_view name) const;
 };
 
 /// Parses Procfile text. Pure: no I/O. `file` only labels errors. Stops at the first error.
-[[nodiscard]] Result<Procfile> parse_procfile(std::string_view text, std::string_view file = "Procfile");
+[[nodiscard]] Result<Procfile> parse_procfile(std::string_view text,
+                                              std::string_view file = "Procfile");
 
 /// Like parse_procfile but collects every error (for `paasrun check`).
-[[nodiscard]] std::vector<Error> check_procfile(std::string_view text, std::string_view file = "Procfile");
+[[nodiscard]] std::vector<Error> check_procfile(std::string_view text,
+                                                std::string_view file = "Procfile");
 
 /// Reads and parses a Procfile from disk.
 [[nodiscard]] Result<Procfile> load_procfile(const std::string& path);

@@ -41,10 +41,10 @@ struct FlagOverrides {
 [[nodiscard]] EnvMap merge_env(const Layers& layers);
 
 struct EffectiveSettings {
-    EnvMap env;                           // merged environment for children
-    std::map<std::string, int> formation; // per type; types absent here default to 1
-    int base_port = 5000;                 // PORT, else 5000
-    int web_workers = 0;                  // 0 = auto
+    EnvMap env;                            // merged environment for children
+    std::map<std::string, int> formation;  // per type; types absent here default to 1
+    int base_port = 5000;                  // PORT, else 5000
+    int web_workers = 0;                   // 0 = auto
     double grace_period = 30;
 };
 
@@ -53,7 +53,8 @@ struct EffectiveSettings {
 /// PAASRUN_GRACE_PERIOD a duration >= 0 (seconds, or with a unit: "10s", "500ms").
 /// Flags are range-checked the same way. `env` holds the four env layers only: flags change
 /// the structured fields, never `env` (the supervisor sets PORT/DYNO per process).
-[[nodiscard]] Result<EffectiveSettings> resolve_settings(const Layers& layers, const FlagOverrides& flags);
+[[nodiscard]] Result<EffectiveSettings> resolve_settings(const Layers& layers,
+                                                         const FlagOverrides& flags);
 
 /// Parses a `-c` formation flag: "web=2,worker=1" (spaces around items allowed). Names follow
 /// the Procfile rules, counts are 0..max_formation_count, `release` and repeats are rejected.

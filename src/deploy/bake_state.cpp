@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <nlohmann/json.hpp>
 
 #include "util/durable_fs.hpp"
@@ -12,7 +11,9 @@ namespace paasrun::deploy {
 
 namespace fs = std::filesystem;
 
-fs::path bake_record_path(const fs::path& state_dir) { return state_dir / "bake.json"; }
+fs::path bake_record_path(const fs::path& state_dir) {
+    return state_dir / "bake.json";
+}
 
 std::string format_bake_record(const BakeRecord& r) {
     nlohmann::ordered_json j;
@@ -25,7 +26,8 @@ std::optional<BakeRecord> parse_bake_record(std::string_view text) {
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return std::nullopt;
     auto v = j.find("version"), p = j.find("previous");
-    if (v == j.end() || !v->is_number_integer() || p == j.end() || !p->is_number_integer()) return std::nullopt;
+    if (v == j.end() || !v->is_number_integer() || p == j.end() || !p->is_number_integer())
+        return std::nullopt;
     BakeRecord r{v->get<int>(), p->get<int>()};
     if (r.version <= 0 || r.previous < 0) return std::nullopt;
     return r;

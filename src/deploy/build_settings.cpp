@@ -8,15 +8,20 @@
 
 namespace paasrun::deploy {
 
-Result<TreeBuildOptions> tree_build_options(const std::filesystem::path& tree, const std::string& shown_file,
+Result<TreeBuildOptions> tree_build_options(const std::filesystem::path& tree,
+                                            const std::string& shown_file,
                                             const build::BuildOptions& process) {
     auto text = config::read_optional_text_file((tree / "paasrun.yaml").string());
-    if (!text) return Error(fmt::format("cannot read the deployed {}: {}", shown_file, text.error().message));
+    if (!text)
+        return Error(
+            fmt::format("cannot read the deployed {}: {}", shown_file, text.error().message));
     TreeBuildOptions out;
     config::Manifest manifest;  // no paasrun.yaml: the defaults, as `paasrun build` uses
     if (text->has_value()) {
         auto m = config::parse_manifest(**text, shown_file);
-        if (!m) return Error(fmt::format("the deployed paasrun.yaml is invalid: {}", m.error().describe()));
+        if (!m)
+            return Error(
+                fmt::format("the deployed paasrun.yaml is invalid: {}", m.error().describe()));
         manifest = std::move(*m);
         out.own_manifest = true;
     }

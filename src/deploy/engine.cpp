@@ -13,10 +13,10 @@
 #include "deploy/health_probe.hpp"
 #include "deploy/slug_import.hpp"
 #include "deploy/stats_view.hpp"
-#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
-#include "supervisor/web_socket.hpp"
 #include "serve/stats.hpp"
+#include "supervisor/web_socket.hpp"
+#include "util/durable_fs.hpp"
 
 namespace paasrun::deploy {
 
@@ -57,7 +57,7 @@ struct Engine::Bake {
     Clock::time_point until;
     Clock::time_point next_probe;
     int health_failures = 0;
-    config::HealthCheck health;     // the baking release's own (release_settings.hpp)
+    config::HealthCheck health;  // the baking release's own (release_settings.hpp)
     config::DeploySettings deploy;
 };
 
@@ -71,10 +71,18 @@ Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
     sup_.set_process_observer([this](const supervisor::ProcessEvent& p) {
         SwitchEvent e;
         switch (p.kind) {
-            case supervisor::ProcessEvent::Kind::started: e.kind = SwitchEvent::Kind::started; break;
-            case supervisor::ProcessEvent::Kind::ready: e.kind = SwitchEvent::Kind::ready; break;
-            case supervisor::ProcessEvent::Kind::exited: e.kind = SwitchEvent::Kind::exited; break;
-            case supervisor::ProcessEvent::Kind::gone: e.kind = SwitchEvent::Kind::gone; break;
+            case supervisor::ProcessEvent::Kind::started:
+                e.kind = SwitchEvent::Kind::started;
+                break;
+            case supervisor::ProcessEvent::Kind::ready:
+                e.kind = SwitchEvent::Kind::ready;
+                break;
+            case supervisor::ProcessEvent::Kind::exited:
+                e.kind = SwitchEvent::Kind::exited;
+                break;
+            case supervisor::ProcessEvent::Kind::gone:
+                e.kind = SwitchEvent::Kind::gone;
+                break;
         }
         e.at = p.at;
         e.generation = p.generation;
@@ -85,7 +93,9 @@ Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
     thread_ = std::thread([this] { thread_main(); });
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+    stop();
+}
 
 void Engine::stop() {
     {
@@ -205,10 +215,13 @@ admin::ControlResult<admin::AppStatus> Engine::status() {
     for (const auto& p : snap->procs) {
         if (p.type != "web" || p.phase != ProcessPhase::active) continue;
         any_web = true;
-        if (p.state == ProcessState::up && (notify ? p.ready : p.uptime >= Seconds(kSettle).count())) st.ready = true;
+        if (p.state == ProcessState::up &&
+            (notify ? p.ready : p.uptime >= Seconds(kSettle).count()))
+            st.ready = true;
     }
     if (!any_web && snap->formation["web"] == 0)
-        st.ready = std::any_of(snap->procs.begin(), snap->procs.end(), [](const auto& p) { return p.state == ProcessState::up; });
+        st.ready = std::any_of(snap->procs.begin(), snap->procs.end(),
+                               [](const auto& p) { return p.state == ProcessState::up; });
     st.ready = st.ready && !st.draining;
     if (st.ready) started_ = true;
     st.started = started_;
@@ -263,7 +276,8 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
         auto files = worker::read_stats_dir(opts_.stats_dir);
         m.endpoints = endpoint_table(files);
         for (const auto& w : files) {
-            for (std::size_t i = 0; i < w.by_class.size(); ++i) m.requests_by_class[kClasses[i]] += w.by_class[i];
+            for (std::size_t i = 0; i < w.by_class.size(); ++i)
+                m.requests_by_class[kClasses[i]] += w.by_class[i];
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i < m.latency_bounds.size(); ++i) {
                 cumulative += w.latency[i];
@@ -282,7 +296,8 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
 // Job entry points (admin threads): validate what can be validated at once, then queue.
 
 admin::ControlResult<std::string> Engine::deploy(fs::path archive) {
-    auto r = submit("deploy", [this, archive](const std::string& job) { run_deploy(job, archive); });
+    auto r =
+        submit("deploy", [this, archive](const std::string& job) { run_deploy(job, archive); });
     if (std::holds_alternative<ControlError>(r)) {
         std::error_code ec;
         fs::remove(archive, ec);  // ours to delete, whatever happens
@@ -292,28 +307,37 @@ admin::ControlResult<std::string> Engine::deploy(fs::path archive) {
 
 admin::ControlResult<std::string> Engine::rollback(int to) {
     release::ReleaseStore store(opts_.state_dir);
-    if (to != 0 && !store.load(to)) return ControlError{ErrorKind::not_found, fmt::format("there is no release v{}", to)};
+    if (to != 0 && !store.load(to))
+        return ControlError{ErrorKind::not_found, fmt::format("there is no release v{}", to)};
     return submit("rollback", [this, to](const std::string& job) {
-        run_release_job(job, [to](const release::ReleaseStore& s) { return release::draft_rollback(s, to); },
-                        "rollback");
+        run_release_job(
+            job, [to](const release::ReleaseStore& s) { return release::draft_rollback(s, to); },
+            "rollback");
     });
 }
 
-admin::ControlResult<std::string> Engine::set_config(std::map<std::string, std::optional<std::string>> changes) {
+admin::ControlResult<std::string> Engine::set_config(
+    std::map<std::string, std::optional<std::string>> changes) {
     std::vector<std::pair<std::string, std::string>> set;
     std::vector<std::string> unset;
     if (changes.empty()) return ControlError{ErrorKind::invalid, "no config vars to change"};
     for (const auto& [k, v] : changes) {
         if (!release::valid_config_key(k))
-            return ControlError{ErrorKind::invalid,
-                                fmt::format("\"{}\" is not a valid config var name ([A-Za-z_][A-Za-z0-9_]*)", k)};
-        if (v) set.emplace_back(k, *v);
-        else unset.push_back(k);
+            return ControlError{
+                ErrorKind::invalid,
+                fmt::format("\"{}\" is not a valid config var name ([A-Za-z_][A-Za-z0-9_]*)", k)};
+        if (v)
+            set.emplace_back(k, *v);
+        else
+            unset.push_back(k);
     }
     return submit("config", [this, set, unset](const std::string& job) {
-        run_release_job(job,
-                        [&](const release::ReleaseStore& s) { return release::draft_config_change(s, set, unset); },
-                        "config change");
+        run_release_job(
+            job,
+            [&](const release::ReleaseStore& s) {
+                return release::draft_config_change(s, set, unset);
+            },
+            "config change");
     });
 }
 
@@ -323,11 +347,12 @@ admin::ControlResult<std::string> Engine::scale(std::map<std::string, int> count
     if (counts.empty()) return ControlError{ErrorKind::invalid, "no process types to scale"};
     for (const auto& [type, n] : counts) {
         if (!(*run)->command(type))
-            return ControlError{ErrorKind::invalid,
-                                fmt::format("process type \"{}\" is not declared by the running release", type)};
+            return ControlError{
+                ErrorKind::invalid,
+                fmt::format("process type \"{}\" is not declared by the running release", type)};
         if (n < 0 || n > config::max_formation_count)
-            return ControlError{ErrorKind::invalid,
-                                fmt::format("{}={}: a count is 0..{}", type, n, config::max_formation_count)};
+            return ControlError{ErrorKind::invalid, fmt::format("{}={}: a count is 0..{}", type, n,
+                                                                config::max_formation_count)};
     }
     return submit("formation", [this, counts](const std::string& job) { run_scale(job, counts); });
 }
@@ -336,8 +361,9 @@ admin::ControlResult<std::string> Engine::restart(const std::string& type) {
     auto run = on_loop([](Supervisor& s) { return s.current_run(); });
     if (!run) return ControlError{ErrorKind::internal, run.error().message};
     if (!(*run)->command(type))
-        return ControlError{ErrorKind::invalid,
-                            fmt::format("process type \"{}\" is not declared by the running release", type)};
+        return ControlError{
+            ErrorKind::invalid,
+            fmt::format("process type \"{}\" is not declared by the running release", type)};
     return submit("restart", [this, type](const std::string& job) { run_restart(job, type); });
 }
 
@@ -348,7 +374,8 @@ void Engine::end_bake() {
     bake_.reset();
     interrupted_bake_.reset();
     if (auto s = clear_bake_record(opts_.state_dir); !s)
-        log(log::Level::warn, fmt::format("cannot remove the bake record error={}", log::quote(s.error().describe())));
+        log(log::Level::warn, fmt::format("cannot remove the bake record error={}",
+                                          log::quote(s.error().describe())));
 }
 
 void Engine::run_deploy(const std::string& job, const fs::path& archive) {
@@ -398,17 +425,21 @@ void Engine::run_deploy(const std::string& job, const fs::path& archive) {
         if (!tree) {
             auto current = store.current_version();
             int serving = current ? *current : 0;
-            return finish_failed(tree.error().message + "; nothing was built" +
-                                 (serving > 0 ? fmt::format(", v{} is still serving", serving) : ""));
+            return finish_failed(
+                tree.error().message + "; nothing was built" +
+                (serving > 0 ? fmt::format(", v{} is still serving", serving) : ""));
         }
         say(job, tree->own_manifest
                      ? fmt::format("-----> Build settings from the deployed {}", shown)
-                     : std::string("-----> No paasrun.yaml in the deployed tree: default build settings"));
+                     : std::string(
+                           "-----> No paasrun.yaml in the deployed tree: default build settings"));
         auto bopts = std::move(tree->options);
         bopts.on_output = [&](std::string_view line) { say(job, std::string(line)); };
         auto built = build::build_slug(store, src, bopts);
-        if (built) slug = std::move(built->meta);
-        else slug = std::move(built).error();
+        if (built)
+            slug = std::move(built->meta);
+        else
+            slug = std::move(built).error();
     }
     if (!slug) return finish_failed("build failed: " + slug.error().message);
 
@@ -418,13 +449,16 @@ void Engine::run_deploy(const std::string& job, const fs::path& archive) {
     if (!v) return finish_failed(v.error().message);
 }
 
-void Engine::run_release_job(const std::string& job,
-                             const std::function<Result<release::Release>(const release::ReleaseStore&)>& make,
-                             const std::string& what, bool automatic) {
+void Engine::run_release_job(
+    const std::string& job,
+    const std::function<Result<release::Release>(const release::ReleaseStore&)>& make,
+    const std::string& what, bool automatic) {
     // An automatic rollback keeps the bake record until it has made another release current:
     // a crash before that must find the bad release still marked as being watched.
-    if (automatic) bake_.reset();
-    else end_bake();
+    if (automatic)
+        bake_.reset();
+    else
+        end_bake();
     release::ReleaseStore store(opts_.state_dir);
     auto lock = store.lock();
     if (!lock) return jobs_.finish(job, JobState::failed, lock.error().message);
@@ -432,7 +466,8 @@ void Engine::run_release_job(const std::string& job,
     if (!draft) return jobs_.finish(job, JobState::failed, draft.error().message);
     auto v = publish_and_switch(job, store, std::move(*draft), !automatic);
     if (!v) {
-        log(log::Level::error, fmt::format("{} failed job={} reason={}", what, job, log::quote(v.error().message)));
+        log(log::Level::error,
+            fmt::format("{} failed job={} reason={}", what, job, log::quote(v.error().message)));
         jobs_.finish(job, JobState::failed, v.error().message);
     }
 }
@@ -463,15 +498,19 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
     auto popts = opts_.pipeline.publish;
     // In place exactly when its processes will be (deploy/run_spec.hpp): one database.
     popts.in_place_dir = (*run)->slug_dir.empty() ? std::string{} : (*run)->app_dir;
-    popts.release_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(settings->release_timeout));
+    popts.release_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(settings->release_timeout));
     popts.manifest_env = settings->env;
-    popts.on_output = [&](std::string_view line) { say(job, fmt::format("       release | {}", line)); };
+    popts.on_output = [&](std::string_view line) {
+        say(job, fmt::format("       release | {}", line));
+    };
     auto phase = release::run_release_phase(store, *v, popts);
     if (!phase) {
         auto msg = phase.error().message;
         return fail(msg.substr(0, msg.find('\n')));
     }
-    if (phase->first) say(job, fmt::format("-----> Release phase succeeded in {:.1f}s", phase->second));
+    if (phase->first)
+        say(job, fmt::format("-----> Release phase succeeded in {:.1f}s", phase->second));
 
     auto gen = switch_to(job, *run, *settings, bake);
     if (!gen) return fail(gen.error().message);
@@ -479,12 +518,14 @@ Result<int> Engine::publish_and_switch(const std::string& job, const release::Re
     // The bake window must outlive a crash: recorded before `current` moves (bake_state.hpp).
     if (bake_ && bake_->job == job)
         if (auto s = write_bake_record(opts_.state_dir, {*v, previous}); !s)
-            log(log::Level::warn, fmt::format("cannot record the bake window; a restart inside it will not resume it "
-                                              "error={}",
-                                              log::quote(s.error().describe())));
+            log(log::Level::warn,
+                fmt::format("cannot record the bake window; a restart inside it will not resume it "
+                            "error={}",
+                            log::quote(s.error().describe())));
     if (auto s = store.activate(*v); !s) return fail(s.error().message);
     if (auto pruned = store.prune(opts_.pipeline.publish.keep_releases))
-        for (int p : *pruned) say(job, fmt::format("-----> Removed old release v{} (keep_releases)", p));
+        for (int p : *pruned)
+            say(job, fmt::format("-----> Removed old release v{} (keep_releases)", p));
     say(job, fmt::format("-----> v{} is current", *v));
     wait_drained(job);
     jobs_.update(job, [&](admin::Job& j) {
@@ -532,13 +573,17 @@ void Engine::run_scale(const std::string& job, const std::map<std::string, int>&
             if (p.phase != ProcessPhase::active || !counts.count(p.type)) continue;
             auto before = exits_before.find(p.name);
             if (p.exits > (before == exits_before.end() ? 0 : before->second))
-                return jobs_.finish(job, JobState::failed,
-                                    fmt::format("{} exited ({}) after scaling{}; it is restarted with backoff, the "
-                                                "formation stays as asked (scale it down to stop it)",
-                                                p.name, p.last_exit, exit_hint(p.last_exit)));
-            bool up = p.state == ProcessState::up && (p.type == "web" && notify ? p.ready : p.uptime >= Seconds(kSettle).count());
-            if (up) ++ready[p.type];
-            else if (waiting.empty()) waiting = p.name;
+                return jobs_.finish(
+                    job, JobState::failed,
+                    fmt::format("{} exited ({}) after scaling{}; it is restarted with backoff, the "
+                                "formation stays as asked (scale it down to stop it)",
+                                p.name, p.last_exit, exit_hint(p.last_exit)));
+            bool up = p.state == ProcessState::up &&
+                      (p.type == "web" && notify ? p.ready : p.uptime >= Seconds(kSettle).count());
+            if (up)
+                ++ready[p.type];
+            else if (waiting.empty())
+                waiting = p.name;
         }
         bool all = waiting.empty();
         for (const auto& [type, n] : counts)
@@ -547,7 +592,8 @@ void Engine::run_scale(const std::string& job, const std::map<std::string, int>&
         if (Clock::now() > deadline)
             return jobs_.finish(job, JobState::failed,
                                 fmt::format("{} was not ready within deploy.start_timeout ({}s)",
-                                            waiting.empty() ? "a new process" : waiting, settings->deploy.start_timeout));
+                                            waiting.empty() ? "a new process" : waiting,
+                                            settings->deploy.start_timeout));
         std::this_thread::sleep_for(kPoll);
     }
     say(job, "-----> Every process of the new formation is up and ready");
@@ -573,7 +619,8 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
         s.commit_generation(info->id, false);
         return {};
     });
-    if (!r || !*r) return jobs_.finish(job, JobState::failed, !r ? r.error().message : r->error().message);
+    if (!r || !*r)
+        return jobs_.finish(job, JobState::failed, !r ? r.error().message : r->error().message);
     jobs_.finish(job, JobState::succeeded, "");
 }
 
@@ -591,7 +638,8 @@ namespace {
 std::vector<GenerationProcess> retiring(const Supervisor& s, int generation) {
     std::vector<GenerationProcess> out;
     for (const auto& p : s.snapshot())
-        if (p.phase == ProcessPhase::retiring && p.generation != generation) out.emplace_back(p.generation, p.name);
+        if (p.phase == ProcessPhase::retiring && p.generation != generation)
+            out.emplace_back(p.generation, p.name);
     return out;
 }
 
@@ -613,13 +661,18 @@ struct Disarm {
 
 }  // namespace
 
-Status Engine::drive(const std::string& job, SwitchMachine& m, int health_port, const config::HealthCheck& h) {
+Status Engine::drive(const std::string& job, SwitchMachine& m, int health_port,
+                     const config::HealthCheck& h) {
     std::deque<SwitchEvent> own;  // probe results, fed before the next supervisor event
     auto act = [&](const std::vector<SwitchAction>& actions) {
         for (const auto& a : actions) {
             switch (a.kind) {
-                case SwitchAction::Kind::say: say(job, a.text); break;
-                case SwitchAction::Kind::step: step(job, a.text); break;
+                case SwitchAction::Kind::say:
+                    say(job, a.text);
+                    break;
+                case SwitchAction::Kind::step:
+                    step(job, a.text);
+                    break;
                 case SwitchAction::Kind::probe: {
                     auto r = probe_http(health_port, h.path, Seconds(h.timeout));
                     SwitchEvent e = tick();
@@ -630,7 +683,8 @@ Status Engine::drive(const std::string& job, SwitchMachine& m, int health_port, 
                     break;
                 }
                 case SwitchAction::Kind::commit:  // the caller's, once drive returns
-                case SwitchAction::Kind::abort: break;
+                case SwitchAction::Kind::abort:
+                    break;
             }
         }
     };
@@ -699,13 +753,15 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
         if (!shared) {
             // Per-process ports (a web command that binds $PORT itself): the old processes
             // must release the port first. This is the one case with downtime (docs/deploys.md).
-            say(job, "-----> The web command binds its own port: stopping the old web processes first");
+            say(job,
+                "-----> The web command binds its own port: stopping the old web processes first");
             auto list = on_loop([](Supervisor& s) {
                 s.retire_type("web");
                 return retiring(s, -1);
             });
             if (!list) return std::move(list).error();
-            auto drain = SwitchMachine::drain(std::move(*list), Clock::now() + to_clock(opts_.grace_period) + 5s);
+            auto drain = SwitchMachine::drain(std::move(*list),
+                                              Clock::now() + to_clock(opts_.grace_period) + 5s);
             step(job, "draining");
             (void)drive(job, drain, 0, {});
         } else if (!settings.health.path.empty()) {
@@ -713,18 +769,24 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             // so a release that fails its health check never answers a real request.
             auto canary = std::make_shared<RunSpec>(*run);
             canary->env["WEB_CONCURRENCY"] = "1";
-            auto c = on_loop([canary](Supervisor& s) { return s.start_generation(canary, {{"web", 1}}, false); });
+            auto c = on_loop([canary](Supervisor& s) {
+                return s.start_generation(canary, {{"web", 1}}, false);
+            });
             if (!c) return std::move(c).error();
             if (!*c) return std::move(*c).error();
             int cid = (*c)->id;
-            say(job, fmt::format("-----> Started a canary of v{} on a private socket (generation {})", run->release, cid));
+            say(job,
+                fmt::format("-----> Started a canary of v{} on a private socket (generation {})",
+                            run->release, cid));
             auto cm = machine(**c, (*c)->health_port, false);
             auto ok = drive(job, cm, (*c)->health_port, settings.health);
             (void)on_loop([cid](Supervisor& s) { s.abort_generation(cid); });
             if (!ok) return std::move(ok).error();
             step(job, "starting");
         }
-        auto info = on_loop([run, web](Supervisor& s) { return s.start_generation(run, {{"web", web}}); });
+        auto info = on_loop([run, web](Supervisor& s) {
+            return s.start_generation(run, {{"web", web}});
+        });
         if (!info) return std::move(info).error();
         if (!*info) return std::move(*info).error();
         gen = (*info)->id;
@@ -736,7 +798,8 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             });
             health_port = port ? *port : 0;
         }
-        say(job, fmt::format("-----> Started {} web process(es) of v{} (generation {})", web, run->release, gen));
+        say(job, fmt::format("-----> Started {} web process(es) of v{} (generation {})", web,
+                             run->release, gen));
         m = machine(**info, health_port, true);
         auto ready = drive(job, *m, health_port, settings.health);
         if (!ready) {
@@ -744,7 +807,8 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
             if (!shared) {
                 // Bring the old release back on its port.
                 (void)on_loop([old_run, web](Supervisor& s) {
-                    if (auto i = s.start_generation(old_run, {{"web", web}})) s.commit_generation(i->id, false);
+                    if (auto i = s.start_generation(old_run, {{"web", web}}))
+                        s.commit_generation(i->id, false);
                 });
             }
             return std::move(ready).error();
@@ -754,24 +818,25 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
     }
 
     // The machine said `commit` (or there is no web generation to wait for).
-    auto switched = on_loop([gen, run, others, web](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
-        if (web > 0) s.commit_generation(gen, true);
-        supervisor::Counts start;
-        for (const auto& [type, n] : others)
-            if (n > 0) start[type] = n;
-        if (start.empty()) {
-            if (web == 0) {  // nothing to start, but the old types must still go
-                auto info = s.start_generation(run, {});
+    auto switched =
+        on_loop([gen, run, others, web](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
+            if (web > 0) s.commit_generation(gen, true);
+            supervisor::Counts start;
+            for (const auto& [type, n] : others)
+                if (n > 0) start[type] = n;
+            if (start.empty()) {
+                if (web == 0) {  // nothing to start, but the old types must still go
+                    auto info = s.start_generation(run, {});
+                    if (!info) return std::move(info).error();
+                    s.commit_generation(info->id, true);
+                }
+            } else {
+                auto info = s.start_generation(run, start);
                 if (!info) return std::move(info).error();
-                s.commit_generation(info->id, true);
+                s.commit_generation(info->id, web == 0);
             }
-        } else {
-            auto info = s.start_generation(run, start);
-            if (!info) return std::move(info).error();
-            s.commit_generation(info->id, web == 0);
-        }
-        return retiring(s, gen);
-    });
+            return retiring(s, gen);
+        });
     if (!switched) return std::move(switched).error();
     if (!*switched) return std::move(*switched).error();
     say(job, fmt::format("-----> Switched to v{}; draining the old processes", run->release));
@@ -810,7 +875,8 @@ void Engine::bake_tick() {
     auto& b = *bake_;
     auto now = Clock::now();
     if (now >= b.until) {
-        log(log::Level::info, fmt::format("bake window passed release=v{} job={}", b.version, b.job));
+        log(log::Level::info,
+            fmt::format("bake window passed release=v{} job={}", b.version, b.job));
         jobs_.update(b.job, [](admin::Job& j) {
             if (j.step == "baking") j.step = "done";
         });
@@ -825,19 +891,22 @@ void Engine::bake_tick() {
         if (p.type == "web") crashes += p.exits;
     const auto& d = b.deploy;
     if (crashes >= d.max_crashes)
-        return auto_rollback(fmt::format("web processes of v{} crashed {} times within the bake window ({}s)", b.version,
-                                         crashes, d.bake_window));
+        return auto_rollback(
+            fmt::format("web processes of v{} crashed {} times within the bake window ({}s)",
+                        b.version, crashes, d.bake_window));
     const auto& h = b.health;
     if (h.path.empty() || b.health_port == 0 || now < b.next_probe) return;
     b.next_probe = now + to_clock(Seconds(h.interval));
     auto r = probe_http(b.health_port, h.path, Seconds(h.timeout));
     if (r.healthy) return;
     ++b.health_failures;
-    log(log::Level::warn, fmt::format("health check failed during the bake window release=v{} failures={} detail={}",
-                                      b.version, b.health_failures, log::quote(r.detail)));
+    log(log::Level::warn,
+        fmt::format("health check failed during the bake window release=v{} failures={} detail={}",
+                    b.version, b.health_failures, log::quote(r.detail)));
     if (b.health_failures >= d.max_health_failures)
-        auto_rollback(fmt::format("health check {} of v{} failed {} times within the bake window (last: {})", h.path,
-                                  b.version, b.health_failures, r.detail));
+        auto_rollback(
+            fmt::format("health check {} of v{} failed {} times within the bake window (last: {})",
+                        h.path, b.version, b.health_failures, r.detail));
 }
 
 void Engine::resume_bake() {
@@ -863,13 +932,16 @@ void Engine::resume_bake() {
             ++w.count;
             w.generation = p.generation;
             w.port = s.shared_web_socket() ? s.web_port() : p.port;
-            if (p.state != ProcessState::up || !(notify ? p.ready : p.uptime >= Seconds(kSettle).count())) w.ready = false;
+            if (p.state != ProcessState::up ||
+                !(notify ? p.ready : p.uptime >= Seconds(kSettle).count()))
+                w.ready = false;
         }
         return w;
     });
     if (!web) return;
     if (web->count == 0) return end_bake();  // scaled to 0 web: nothing to watch
-    if (!web->ready && Clock::now() - created_ < to_clock(Seconds(settings->deploy.start_timeout))) return;
+    if (!web->ready && Clock::now() - created_ < to_clock(Seconds(settings->deploy.start_timeout)))
+        return;
     interrupted_bake_.reset();
     auto b = std::make_unique<Bake>();
     b->version = rec.version;
@@ -882,17 +954,18 @@ void Engine::resume_bake() {
     b->until = now + to_clock(Seconds(b->deploy.bake_window));
     b->next_probe = now;
     bake_ = std::move(b);
-    log(log::Level::warn, fmt::format("resuming the bake window interrupted by a restart release=v{} previous=v{} "
-                                      "bake_window={}s",
-                                      rec.version, rec.previous, settings->deploy.bake_window));
+    log(log::Level::warn,
+        fmt::format("resuming the bake window interrupted by a restart release=v{} previous=v{} "
+                    "bake_window={}s",
+                    rec.version, rec.previous, settings->deploy.bake_window));
 }
 
 void Engine::auto_rollback(const std::string& reason) {
     Supervisor::ChildGuard guard(sup_);
     auto b = std::move(bake_);
     if (!b) return;
-    log(log::Level::warn, fmt::format("automatic rollback release=v{} to=v{} reason={}", b->version, b->previous,
-                                      log::quote(reason)));
+    log(log::Level::warn, fmt::format("automatic rollback release=v{} to=v{} reason={}", b->version,
+                                      b->previous, log::quote(reason)));
     // The job that switched to the bad release turns `rolled_back` only once the rollback's
     // outcome is known (the rollback release is current): until then its step says so, and
     // a client that sees `rolled_back` is never answered 409 by the rollback still running.
@@ -909,7 +982,8 @@ void Engine::auto_rollback(const std::string& reason) {
     (void)store.append_history({release::now_rfc3339(), b->version, "rolled_back", "", reason});
     if (b->previous == 0) {
         end_bake();
-        return tell(fmt::format("{}; there is no earlier release to go back to: v{} stays current", why, b->version));
+        return tell(fmt::format("{}; there is no earlier release to go back to: v{} stays current",
+                                why, b->version));
     }
     std::string job;
     {
@@ -917,19 +991,22 @@ void Engine::auto_rollback(const std::string& reason) {
         // The operator's next job supersedes this rollback (and ends the window).
         if (pending_) return tell(why + "; not rolled back: a new job was submitted");
         auto id = jobs_.begin("rollback");
-        if (auto* err = std::get_if<ControlError>(&id)) return tell(why + "; not rolled back: " + err->message);
+        if (auto* err = std::get_if<ControlError>(&id))
+            return tell(why + "; not rolled back: " + err->message);
         job = std::get<std::string>(id);
     }
-    say(job, fmt::format("-----> Automatic rollback of v{} to v{}: {}", b->version, b->previous, reason));
+    say(job, fmt::format("-----> Automatic rollback of v{} to v{}: {}", b->version, b->previous,
+                         reason));
     int previous = b->previous;
     // A rollback is not baked again: there is nothing older to go back to.
-    run_release_job(job,
-                    [previous](const release::ReleaseStore& s) -> Result<release::Release> {
-                        auto d = release::draft_rollback(s, previous);
-                        if (d) d->description = fmt::format("Automatic rollback to v{}", previous);
-                        return d;
-                    },
-                    "automatic rollback", true);
+    run_release_job(
+        job,
+        [previous](const release::ReleaseStore& s) -> Result<release::Release> {
+            auto d = release::draft_rollback(s, previous);
+            if (d) d->description = fmt::format("Automatic rollback to v{}", previous);
+            return d;
+        },
+        "automatic rollback", true);
     auto cur = store.current_version();
     if (cur && *cur != b->version) {
         end_bake();
@@ -937,7 +1014,8 @@ void Engine::auto_rollback(const std::string& reason) {
     }
     // The bad release is still current: the bake record stays, so a restart tries again.
     auto rj = jobs_.get(job);
-    tell(fmt::format("{}; the rollback to v{} failed: {}", why, previous, rj ? rj->message : "unknown error"));
+    tell(fmt::format("{}; the rollback to v{} failed: {}", why, previous,
+                     rj ? rj->message : "unknown error"));
 }
 
 }  // namespace paasrun::deploy

@@ -72,17 +72,24 @@ public:
     // AppControl
     [[nodiscard]] admin::ControlResult<admin::AppStatus> status() override;
     [[nodiscard]] bool live(std::chrono::milliseconds deadline) override;
-    [[nodiscard]] const std::filesystem::path& state_dir() const override { return opts_.state_dir; }
+    [[nodiscard]] const std::filesystem::path& state_dir() const override {
+        return opts_.state_dir;
+    }
     [[nodiscard]] Result<admin::ReleaseListing> releases() override;
     [[nodiscard]] admin::ControlResult<admin::Metrics> metrics() override;
-    [[nodiscard]] std::optional<admin::Job> job(const std::string& id) override { return jobs_.get(id); }
+    [[nodiscard]] std::optional<admin::Job> job(const std::string& id) override {
+        return jobs_.get(id);
+    }
     [[nodiscard]] admin::ControlResult<std::string> deploy(std::filesystem::path archive) override;
     [[nodiscard]] admin::ControlResult<std::string> rollback(int to) override;
     [[nodiscard]] admin::ControlResult<std::string> set_config(
         std::map<std::string, std::optional<std::string>> changes) override;
-    [[nodiscard]] admin::ControlResult<std::string> scale(std::map<std::string, int> counts) override;
+    [[nodiscard]] admin::ControlResult<std::string> scale(
+        std::map<std::string, int> counts) override;
     [[nodiscard]] admin::ControlResult<std::string> restart(const std::string& type) override;
-    [[nodiscard]] std::vector<std::string> log_tail(std::size_t lines) override { return logs_.tail(lines); }
+    [[nodiscard]] std::vector<std::string> log_tail(std::size_t lines) override {
+        return logs_.tail(lines);
+    }
     [[nodiscard]] int subscribe_logs(std::function<bool(std::string_view)> sink) override {
         return logs_.subscribe(std::move(sink));
     }
@@ -93,7 +100,8 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
 
-    admin::ControlResult<std::string> submit(const std::string& kind, std::function<void(const std::string&)> body);
+    admin::ControlResult<std::string> submit(const std::string& kind,
+                                             std::function<void(const std::string&)> body);
     void thread_main();
 
     // Runs fn(Supervisor&) on the loop and waits (in slices, so stop() is noticed).
@@ -103,15 +111,17 @@ private:
     // Job bodies (engine thread).
     void run_deploy(const std::string& job, const std::filesystem::path& archive);
     // `automatic`: the bake window's own rollback (not baked; keeps the bake record until done).
-    void run_release_job(const std::string& job, const std::function<Result<release::Release>(const release::ReleaseStore&)>& draft,
-                         const std::string& what, bool automatic = false);
+    void run_release_job(
+        const std::string& job,
+        const std::function<Result<release::Release>(const release::ReleaseStore&)>& draft,
+        const std::string& what, bool automatic = false);
     void run_scale(const std::string& job, const std::map<std::string, int>& counts);
     void run_restart(const std::string& job, const std::string& type);
 
     // create -> release phase -> switch -> activate; on failure the release is marked failed.
     // `bake`: watch the release for its bake window afterwards (recorded in bake.json).
-    Result<int> publish_and_switch(const std::string& job, const release::ReleaseStore& store, release::Release draft,
-                                   bool bake = true);
+    Result<int> publish_and_switch(const std::string& job, const release::ReleaseStore& store,
+                                   release::Release draft, bool bake = true);
     // Starts the run's processes as a new generation, waits for readiness and health, makes it
     // current. On failure the old processes keep running (shared socket) and the Error says why.
     // Returns the new web generation (0: none); the old processes are retiring (wait_drained).
@@ -122,7 +132,8 @@ private:
                           const ReleaseSettings& settings, bool baking);
     // Feeds the machine events (and ticks at its timers) and carries out its actions until it
     // needs the engine (switching) or ends; an Error when it rolls back or paasrun stops.
-    Status drive(const std::string& job, SwitchMachine& m, int health_port, const config::HealthCheck& health);
+    Status drive(const std::string& job, SwitchMachine& m, int health_port,
+                 const config::HealthCheck& health);
     // Waits until the processes retired by the last switch (switch_) are gone, or the drain
     // deadline passes; without a switch, the processes retiring now.
     void wait_drained(const std::string& job);
@@ -155,9 +166,9 @@ private:
     std::function<void()> pending_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};
-    SwitchEvents events_;                 // from the supervisor's process observer
-    std::optional<SwitchMachine> switch_;  // engine thread only: the switch in progress
-    std::unique_ptr<Bake> bake_;  // engine thread only
+    SwitchEvents events_;                         // from the supervisor's process observer
+    std::optional<SwitchMachine> switch_;         // engine thread only: the switch in progress
+    std::unique_ptr<Bake> bake_;                  // engine thread only
     std::optional<BakeRecord> interrupted_bake_;  // engine thread only (after the constructor)
     Clock::time_point created_ = Clock::now();
     std::thread thread_;

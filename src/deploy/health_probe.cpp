@@ -11,7 +11,8 @@ ProbeResult probe_http(int port, const std::string& path, std::chrono::duration<
     auto status = http::probe(http::ProbeUrl{"127.0.0.1", port, path}, deadline);
     ProbeResult r;
     if (!status) {
-        r.detail = fmt::format("no response from 127.0.0.1:{}{} ({})", port, path, status.error().message);
+        r.detail =
+            fmt::format("no response from 127.0.0.1:{}{} ({})", port, path, status.error().message);
         return r;
     }
     r.status = *status;

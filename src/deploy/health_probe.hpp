@@ -13,6 +13,7 @@ struct ProbeResult {
     std::string detail;  // "status 503", "connection refused", "timed out after 5s"
 };
 
-[[nodiscard]] ProbeResult probe_http(int port, const std::string& path, std::chrono::duration<double> timeout);
+[[nodiscard]] ProbeResult probe_http(int port, const std::string& path,
+                                     std::chrono::duration<double> timeout);
 
 }  // namespace paasrun::deploy

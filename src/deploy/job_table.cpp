@@ -12,10 +12,11 @@ admin::ControlResult<std::string> JobTable::begin(const std::string& kind) {
         const admin::Job* j = nullptr;
         for (const auto& x : jobs_)
             if (x.id == *running_) j = &x;
-        return admin::ControlError{admin::ErrorKind::conflict,
-                                   fmt::format("job {} ({}) is still running; one deploy, rollback, config, "
-                                               "formation or restart job runs at a time",
-                                               *running_, j ? j->kind : "?")};
+        return admin::ControlError{
+            admin::ErrorKind::conflict,
+            fmt::format("job {} ({}) is still running; one deploy, rollback, config, "
+                        "formation or restart job runs at a time",
+                        *running_, j ? j->kind : "?")};
     }
     admin::Job job;
     job.id = fmt::format("j{}", next_++);

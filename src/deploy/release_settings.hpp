@@ -27,8 +27,10 @@ namespace paasrun::deploy {
 /// The paasrun.yaml of a release's app tree; nullopt when the tree has none. A file that
 /// cannot be read or parsed is an Error whose message names the file and the position (a
 /// deploy refuses such a source tree before building it, so this means a slug archive
-/// imported as-is or a slug edited on disk). The message is self-contained: callers may show only Error::message.
-[[nodiscard]] Result<std::optional<config::Manifest>> load_release_manifest(const std::filesystem::path& app_dir);
+/// imported as-is or a slug edited on disk). The message is self-contained: callers may show only
+/// Error::message.
+[[nodiscard]] Result<std::optional<config::Manifest>> load_release_manifest(
+    const std::filesystem::path& app_dir);
 
 /// How the engine releases, checks and watches one release.
 struct ReleaseSettings {

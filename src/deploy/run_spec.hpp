@@ -50,7 +50,7 @@ struct EnvInputs {
 /// RunSpec of release `version` of `store` (it must have a slug). An unreadable or invalid
 /// paasrun.yaml in the slug, or a missing/invalid `procfile` (EnvInputs) in it, is an Error naming
 /// the file.
-[[nodiscard]] Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(const release::ReleaseStore& store,
-                                                                           int version, const EnvInputs& env);
+[[nodiscard]] Result<std::shared_ptr<supervisor::RunSpec>> release_run_spec(
+    const release::ReleaseStore& store, int version, const EnvInputs& env);
 
 }  // namespace paasrun::deploy

@@ -2,15 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-#include <fmt/format.h>
-
-#include "util/durable_fs.hpp"
 #include "static_files/safe_open.hpp"
+#include "util/durable_fs.hpp"
 #include "util/fd_io.hpp"
 
 namespace paasrun::deploy {
@@ -28,7 +27,8 @@ unique_fd open_dir(int app_fd, const fs::path& rel) {
         out.reset(::openat(app_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         return out;
     }
-    if (static_files::open_beneath(app_fd, rel.string(), static_files::Resolver::walk, out) != 0) return {};
+    if (static_files::open_beneath(app_fd, rel.string(), static_files::Resolver::walk, out) != 0)
+        return {};
     struct stat st {};
     if (::fstat(out.get(), &st) != 0 || !S_ISDIR(st.st_mode)) return {};
     return out;
@@ -42,17 +42,21 @@ Result<unique_fd> open_slug_app(const fs::path& app_dir) {
     return fd;
 }
 
-bool is_slug_dir(int app_fd, const fs::path& rel) { return open_dir(app_fd, rel).valid(); }
+bool is_slug_dir(int app_fd, const fs::path& rel) {
+    return open_dir(app_fd, rel).valid();
+}
 
 std::optional<SlugText> read_slug_text(int app_fd, const fs::path& rel) {
     SlugText f;
     f.dir = open_dir(app_fd, rel.parent_path());
     if (!f.dir) return std::nullopt;
     f.name = rel.filename().string();
-    unique_fd fd(::openat(f.dir.get(), f.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    unique_fd fd(::openat(f.dir.get(), f.name.c_str(),
+                          O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (!fd) return std::nullopt;
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxText) return std::nullopt;
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxText)
+        return std::nullopt;
     f.mode = st.st_mode & 07777;
     char buf[65536];
     for (;;) {
@@ -69,7 +73,8 @@ std::optional<SlugText> read_slug_text(int app_fd, const fs::path& rel) {
 
 Status rewrite_slug_text(const SlugText& f, std::string_view text) {
     auto tmp = fmt::format(".{}.tmp-{}", f.name, paasrun::random_suffix());
-    unique_fd fd(::openat(f.dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.mode));
+    unique_fd fd(::openat(f.dir.get(), tmp.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.mode));
     if (!fd) return sys_error("create {}", tmp);
     auto fail = [&](Error e) -> Status {
         ::unlinkat(f.dir.get(), tmp.c_str(), 0);
@@ -87,7 +92,8 @@ Status rewrite_slug_text(const SlugText& f, std::string_view text) {
 }
 
 void remove_compiled(const SlugText& f) {
-    int cache = ::openat(f.dir.get(), "__pycache__", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int cache =
+        ::openat(f.dir.get(), "__pycache__", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (cache < 0) return;
     DIR* d = ::fdopendir(cache);
     if (!d) {

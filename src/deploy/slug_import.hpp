@@ -44,11 +44,11 @@ namespace paasrun::deploy {
 
 /// Replaces every whole-path occurrence of `from` by `to` in the text files listed above;
 /// returns how many files changed.
-[[nodiscard]] Result<int> relocate_app_paths(const std::filesystem::path& app_dir, const std::string& from,
-                                             const std::string& to);
+[[nodiscard]] Result<int> relocate_app_paths(const std::filesystem::path& app_dir,
+                                             const std::string& from, const std::string& to);
 
 /// Imports the unpacked slug archive `dir` into `store` (lock held); returns its metadata.
 [[nodiscard]] Result<release::SlugMeta> import_slug(const release::ReleaseStore& store,
-                                                   const std::filesystem::path& dir);
+                                                    const std::filesystem::path& dir);
 
 }  // namespace paasrun::deploy

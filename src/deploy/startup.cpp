@@ -1,8 +1,8 @@
 #include "deploy/startup.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "build/source_tree.hpp"
@@ -14,7 +14,8 @@ namespace paasrun::deploy {
 
 namespace fs = std::filesystem;
 
-Result<bool> source_changed(const fs::path& app_dir, const fs::path& state_dir, const std::vector<fs::path>& exclude) {
+Result<bool> source_changed(const fs::path& app_dir, const fs::path& state_dir,
+                            const std::vector<fs::path>& exclude) {
     auto text = read_file(state_dir / "last_build.json");
     if (!text) return true;
     auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -42,8 +43,9 @@ std::vector<int> recover_interrupted(const release::ReleaseStore& store) {
     if (!list) return out;
     for (const auto& info : *list) {
         if (info.status != release::ReleaseStatus::pending) continue;
-        (void)store.mark_failed(info.release.version,
-                                "interrupted: paasrun stopped (killed or crashed) before this release was activated");
+        (void)store.mark_failed(
+            info.release.version,
+            "interrupted: paasrun stopped (killed or crashed) before this release was activated");
         out.push_back(info.release.version);
     }
     (void)store.clean_leftovers();
@@ -56,18 +58,24 @@ Result<StartupOutcome> prepare_startup(const fs::path& app_dir, const fs::path& 
     StartupOutcome out;
     release::ReleaseStore store(state_dir);
     for (int v : recover_interrupted(store))
-        on_output(fmt::format("-----> v{} was left unfinished by an interrupted deploy or build: marked failed", v));
+        on_output(fmt::format(
+            "-----> v{} was left unfinished by an interrupted deploy or build: marked failed", v));
     auto current = store.current_version();
     if (!current) return std::move(current).error();
-    auto changed = *current == 0 ? Result<bool>(true) : source_changed(app_dir, state_dir, pipeline.build.exclude);
+    auto changed = *current == 0 ? Result<bool>(true)
+                                 : source_changed(app_dir, state_dir, pipeline.build.exclude);
     if (!changed) return std::move(changed).error();
     if (*changed) {
         pipeline.build.on_output = on_output;
-        pipeline.publish.on_output = [&](std::string_view l) { on_output(fmt::format("       release | {}", l)); };
+        pipeline.publish.on_output = [&](std::string_view l) {
+            on_output(fmt::format("       release | {}", l));
+        };
         auto built = build::ensure_built(app_dir, state_dir, pipeline);
         if (!built) return std::move(built).error();
         out.built = built->built;
-        if (built->built) on_output(fmt::format("-----> Released v{} in {:.1f}s", built->version, built->seconds));
+        if (built->built)
+            on_output(
+                fmt::format("-----> Released v{} in {:.1f}s", built->version, built->seconds));
     }
     current = store.current_version();
     if (!current) return std::move(current).error();

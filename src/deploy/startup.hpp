@@ -25,7 +25,8 @@ namespace paasrun::deploy {
 
 /// True when the directory's source differs from what was last built from it here (or it
 /// was never built). `exclude`: absolute paths left out of the source (the data dir).
-[[nodiscard]] Result<bool> source_changed(const std::filesystem::path& app_dir, const std::filesystem::path& state_dir,
+[[nodiscard]] Result<bool> source_changed(const std::filesystem::path& app_dir,
+                                          const std::filesystem::path& state_dir,
                                           const std::vector<std::filesystem::path>& exclude = {});
 
 /// Marks every `pending` release that is not current as failed (the writer died). Needs the
@@ -40,9 +41,8 @@ struct StartupOutcome {
 /// Builds when needed (above); build output goes to `on_output`. `pipeline` comes from
 /// build::pipeline_options(app_dir) plus the instance's `.env` and data dir (so the release
 /// phase runs with the processes' environment).
-[[nodiscard]] Result<StartupOutcome> prepare_startup(const std::filesystem::path& app_dir,
-                                                     const std::filesystem::path& state_dir,
-                                                     build::PipelineOptions pipeline,
-                                                     const std::function<void(std::string_view)>& on_output);
+[[nodiscard]] Result<StartupOutcome> prepare_startup(
+    const std::filesystem::path& app_dir, const std::filesystem::path& state_dir,
+    build::PipelineOptions pipeline, const std::function<void(std::string_view)>& on_output);
 
 }  // namespace paasrun::deploy

@@ -15,7 +15,8 @@ std::string_view field(std::string_view block, std::size_t off, std::size_t len)
 }
 
 // Octal (space/NUL padded) or GNU base-256 (high bit of the first byte set).
-Result<std::uint64_t> number(std::string_view block, std::size_t off, std::size_t len, const char* what) {
+Result<std::uint64_t> number(std::string_view block, std::size_t off, std::size_t len,
+                             const char* what) {
     auto f = block.substr(off, len);
     if (!f.empty() && (static_cast<unsigned char>(f[0]) & 0x80)) {
         std::uint64_t v = static_cast<unsigned char>(f[0]) & 0x7f;
@@ -30,7 +31,8 @@ Result<std::uint64_t> number(std::string_view block, std::size_t off, std::size_
     std::size_t j = i;
     while (j < f.size() && f[j] >= '0' && f[j] <= '7') ++j;
     for (std::size_t k = j; k < f.size(); ++k)
-        if (f[k] != ' ' && f[k] != '\0') return Error(fmt::format("tar header: {} is not an octal number", what));
+        if (f[k] != ' ' && f[k] != '\0')
+            return Error(fmt::format("tar header: {} is not an octal number", what));
     std::uint64_t v = 0;
     for (std::size_t k = i; k < j; ++k) {
         if (v >> 60) return Error(fmt::format("tar header: {} is too large", what));
@@ -52,7 +54,8 @@ Result<TarHeader> parse_tar_header(std::string_view block) {
     std::uint64_t computed = 0;
     for (std::size_t i = 0; i < kTarBlock; ++i)
         computed += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(block[i]);
-    if (computed != *sum) return Error("tar: header checksum mismatch (not a tar archive, or a corrupt one)");
+    if (computed != *sum)
+        return Error("tar: header checksum mismatch (not a tar archive, or a corrupt one)");
 
     TarHeader h;
     h.name = std::string(field(block, 0, 100));
@@ -69,15 +72,35 @@ Result<TarHeader> parse_tar_header(std::string_view block) {
     h.mode = static_cast<std::uint32_t>(*mode & 07777);
     h.typeflag = block[156];
     switch (h.typeflag) {
-        case '0': case '\0': case '7': h.type = TarType::file; break;
-        case '1': h.type = TarType::hardlink; break;
-        case '2': h.type = TarType::symlink; break;
-        case '5': h.type = TarType::directory; break;
-        case 'L': h.type = TarType::gnu_longname; break;
-        case 'K': h.type = TarType::gnu_longlink; break;
-        case 'x': h.type = TarType::pax; break;
-        case 'g': h.type = TarType::pax_global; break;
-        default: h.type = TarType::other; break;
+        case '0':
+        case '\0':
+        case '7':
+            h.type = TarType::file;
+            break;
+        case '1':
+            h.type = TarType::hardlink;
+            break;
+        case '2':
+            h.type = TarType::symlink;
+            break;
+        case '5':
+            h.type = TarType::directory;
+            break;
+        case 'L':
+            h.type = TarType::gnu_longname;
+            break;
+        case 'K':
+            h.type = TarType::gnu_longlink;
+            break;
+        case 'x':
+            h.type = TarType::pax;
+            break;
+        case 'g':
+            h.type = TarType::pax_global;
+            break;
+        default:
+            h.type = TarType::other;
+            break;
     }
     return h;
 }
@@ -98,12 +121,15 @@ Status apply_pax(std::string_view body, TarHeader& h) {
         if (eq == std::string_view::npos) return Error("tar: malformed pax record");
         auto key = record.substr(0, eq);
         auto value = record.substr(eq + 1);
-        if (key == "path") h.name = std::string(value);
-        else if (key == "linkpath") h.linkname = std::string(value);
+        if (key == "path")
+            h.name = std::string(value);
+        else if (key == "linkpath")
+            h.linkname = std::string(value);
         else if (key == "size") {
             std::uint64_t v = 0;
             auto [q, e2] = std::from_chars(value.data(), value.data() + value.size(), v);
-            if (e2 != std::errc{} || q != value.data() + value.size()) return Error("tar: malformed pax size");
+            if (e2 != std::errc{} || q != value.data() + value.size())
+                return Error("tar: malformed pax size");
             h.size = v;
         }
     }
@@ -111,7 +137,8 @@ Status apply_pax(std::string_view body, TarHeader& h) {
 }
 
 Result<std::string> safe_member_path(std::string_view name) {
-    if (name.find('\0') != std::string_view::npos) return Error("archive member name contains a NUL byte");
+    if (name.find('\0') != std::string_view::npos)
+        return Error("archive member name contains a NUL byte");
     if (!name.empty() && name.front() == '/')
         return Error(fmt::format("archive member {} is an absolute path", name));
     std::string out;
@@ -121,7 +148,8 @@ Result<std::string> safe_member_path(std::string_view name) {
         auto comp = rest.substr(0, slash);
         rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
         if (comp.empty() || comp == ".") continue;
-        if (comp == "..") return Error(fmt::format("archive member {} leaves the archive (`..`)", name));
+        if (comp == "..")
+            return Error(fmt::format("archive member {} leaves the archive (`..`)", name));
         if (!out.empty()) out += '/';
         out += comp;
     }

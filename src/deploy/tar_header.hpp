@@ -13,10 +13,20 @@ namespace paasrun::deploy {
 
 inline constexpr std::size_t kTarBlock = 512;
 
-enum class TarType { file, hardlink, symlink, directory, gnu_longname, gnu_longlink, pax, pax_global, other };
+enum class TarType {
+    file,
+    hardlink,
+    symlink,
+    directory,
+    gnu_longname,
+    gnu_longlink,
+    pax,
+    pax_global,
+    other
+};
 
 struct TarHeader {
-    std::string name;      // prefix + "/" + name for ustar
+    std::string name;  // prefix + "/" + name for ustar
     std::string linkname;
     TarType type = TarType::file;
     char typeflag = '0';

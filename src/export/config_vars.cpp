@@ -1,8 +1,8 @@
 #include "export/config_vars.hpp"
 
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 
 #include "release/store.hpp"
 

@@ -42,7 +42,9 @@ Node env_var(const std::string& name, const std::string& value) {
     return e;
 }
 
-std::int64_t probe_timeout(const Plan& plan) { return std::max<std::int64_t>(1, ceil_seconds(plan.manifest.health.timeout)); }
+std::int64_t probe_timeout(const Plan& plan) {
+    return std::max<std::int64_t>(1, ceil_seconds(plan.manifest.health.timeout));
+}
 
 Node probe_timing(Node p, const Plan& plan, std::int64_t period, std::int64_t failures) {
     p.set("periodSeconds", Node(period));
@@ -52,10 +54,13 @@ Node probe_timing(Node p, const Plan& plan, std::int64_t period, std::int64_t fa
 }
 
 // An exec probe: paasrun healthcheck against the loopback admin port.
-Node admin_probe(const Plan& plan, const std::string& path, std::int64_t period, std::int64_t failures) {
+Node admin_probe(const Plan& plan, const std::string& path, std::int64_t period,
+                 std::int64_t failures) {
     Node exec;
-    exec.set("command", Node::strings({"paasrun", "healthcheck", "--timeout", std::to_string(probe_timeout(plan)),
-                                       fmt::format("http://127.0.0.1:{}{}", plan.admin_port, path)}));
+    exec.set(
+        "command",
+        Node::strings({"paasrun", "healthcheck", "--timeout", std::to_string(probe_timeout(plan)),
+                       fmt::format("http://127.0.0.1:{}{}", plan.admin_port, path)}));
     Node p;
     p.set("exec", std::move(exec));
     return probe_timing(std::move(p), plan, period, failures);
@@ -112,7 +117,8 @@ Node container_security_context() {
 }
 
 // Config vars (envFrom the Secret) and the data volume's mount: the same in every container.
-void add_app_environment(Node& c, Node::List env, const Names& names, const KubernetesOptions& opts) {
+void add_app_environment(Node& c, Node::List env, const Names& names,
+                         const KubernetesOptions& opts) {
     if (!opts.data.claim.empty()) env.push_back(env_var("PAASRUN_DATA_DIR", kDataMountPath));
     c.set("env", Node(std::move(env)));
     Node ref;
@@ -138,16 +144,19 @@ void add_data_volume(Node& pod, const KubernetesOptions& opts) {
     pod.set("volumes", Node(Node::List{v}));
 }
 
-Node container(const Plan& plan, const ProcessPlan& p, const Names& names, const std::string& kind_name,
-               const KubernetesOptions& opts) {
+Node container(const Plan& plan, const ProcessPlan& p, const Names& names,
+               const std::string& kind_name, const KubernetesOptions& opts) {
     const auto& m = plan.manifest;
     Node c;
     c.set("name", kind_name);
     c.set("image", image_of(plan, opts));
-    c.set("command", Node::strings({"paasrun", "start", "--formation", fmt::format("all=0,{}=1", p.type)}));
+    c.set("command",
+          Node::strings({"paasrun", "start", "--formation", fmt::format("all=0,{}=1", p.type)}));
     Node::List env{env_var("PORT", std::to_string(kBasePort)),
                    env_var("ADMIN_PORT", std::to_string(plan.admin_port))};
-    if (p.web) env.push_back(env_var("WEB_CONCURRENCY", std::to_string(web_concurrency(m, opts.resources))));
+    if (p.web)
+        env.push_back(
+            env_var("WEB_CONCURRENCY", std::to_string(web_concurrency(m, opts.resources))));
     add_app_environment(c, std::move(env), names, opts);
     if (p.web) {
         Node port;
@@ -159,10 +168,12 @@ Node container(const Plan& plan, const ProcessPlan& p, const Names& names, const
     c.set("resources", resources(opts));
     auto health_period = std::max<std::int64_t>(1, ceil_seconds(m.health.interval));
     if (p.web) {
-        c.set("startupProbe", admin_probe(plan, plan.health.startupz, kStartupPeriod, kStartupSeconds / kStartupPeriod));
-        c.set("readinessProbe", m.health.path.empty()
-                                    ? admin_probe(plan, plan.health.readyz, health_period, m.health.attempts)
-                                    : app_probe(plan, health_period, m.health.attempts));
+        c.set("startupProbe", admin_probe(plan, plan.health.startupz, kStartupPeriod,
+                                          kStartupSeconds / kStartupPeriod));
+        c.set("readinessProbe",
+              m.health.path.empty()
+                  ? admin_probe(plan, plan.health.readyz, health_period, m.health.attempts)
+                  : app_probe(plan, health_period, m.health.attempts));
     }
     c.set("livenessProbe", admin_probe(plan, plan.health.livez, health_period, m.health.attempts));
     if (p.web) {
@@ -189,8 +200,8 @@ std::string config_digest(const KubernetesOptions& opts) {
     return h.hex_digest();
 }
 
-GeneratedFile deployment(const Plan& plan, const ProcessPlan& p, const Names& names, const std::string& kind_name,
-                         const KubernetesOptions& opts) {
+GeneratedFile deployment(const Plan& plan, const ProcessPlan& p, const Names& names,
+                         const std::string& kind_name, const KubernetesOptions& opts) {
     std::string name = fmt::format("{}-{}", names.app, kind_name);
     Node selector;
     selector.set("matchLabels", labels(plan, p.type));
@@ -231,7 +242,8 @@ GeneratedFile deployment(const Plan& plan, const ProcessPlan& p, const Names& na
     return {name + "-deployment.yaml", to_yaml(doc)};
 }
 
-GeneratedFile service(const Plan& plan, const ProcessPlan& p, const Names& names, const std::string& kind_name) {
+GeneratedFile service(const Plan& plan, const ProcessPlan& p, const Names& names,
+                      const std::string& kind_name) {
     std::string name = fmt::format("{}-{}", names.app, kind_name);
     Node port;
     port.set("name", "http");
@@ -327,20 +339,28 @@ bool valid_claim_name(std::string_view s) {
 Result<std::string> kube_name(std::string_view name) {
     std::string out;
     for (char c : name) {
-        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
-        else if (c == '_' || c == '.') out += '-';
-        else out += c;
+        if (c >= 'A' && c <= 'Z')
+            out += static_cast<char>(c - 'A' + 'a');
+        else if (c == '_' || c == '.')
+            out += '-';
+        else
+            out += c;
     }
-    bool ok = !out.empty() && out.size() <= 63 && out.front() >= 'a' && out.front() <= 'z' && out.back() != '-';
+    bool ok = !out.empty() && out.size() <= 63 && out.front() >= 'a' && out.front() <= 'z' &&
+              out.back() != '-';
     for (char c : out) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
     if (!ok)
-        return Error(fmt::format("\"{}\" cannot name a Kubernetes object: it must start with a letter and hold "
-                                 "only letters, digits, '-', '_' or '.' (at most 63)", name));
+        return Error(fmt::format(
+            "\"{}\" cannot name a Kubernetes object: it must start with a letter and hold "
+            "only letters, digits, '-', '_' or '.' (at most 63)",
+            name));
     return out;
 }
 
-std::string release_job_name(const std::string& app, const std::string& image, const std::string& command) {
-    return fmt::format("{}-release-{}", app, build::sha256_hex(image + '\n' + command).substr(0, 10));
+std::string release_job_name(const std::string& app, const std::string& image,
+                             const std::string& command) {
+    return fmt::format("{}-release-{}", app,
+                       build::sha256_hex(image + '\n' + command).substr(0, 10));
 }
 
 std::int64_t prestop_seconds(const config::Manifest& manifest) {
@@ -349,41 +369,48 @@ std::int64_t prestop_seconds(const config::Manifest& manifest) {
 }
 
 std::int64_t termination_grace_seconds(const config::Manifest& manifest, bool web) {
-    return (web ? prestop_seconds(manifest) : 0) + ceil_seconds(manifest.grace_period) + kStopMargin;
+    return (web ? prestop_seconds(manifest) : 0) + ceil_seconds(manifest.grace_period) +
+           kStopMargin;
 }
 
-Result<std::vector<GeneratedFile>> kubernetes_manifests(const Plan& plan, const KubernetesOptions& opts) {
+Result<std::vector<GeneratedFile>> kubernetes_manifests(const Plan& plan,
+                                                        const KubernetesOptions& opts) {
     auto app = kube_name(plan.app);
     if (!app) return Error(fmt::format("app name: {}", app.error().message));
     Names names{*app, *app + "-config"};
     // Every name must stay a DNS label: "<app>-<type>" and "<app>-release-<10 hex>".
     if (plan.release && names.app.size() + 19 > 63)
-        return Error(fmt::format("the app name \"{}\" is too long for the release Job's name (at most 44 characters)",
-                                 plan.app));
+        return Error(fmt::format(
+            "the app name \"{}\" is too long for the release Job's name (at most 44 characters)",
+            plan.app));
     std::vector<std::string> types;
     for (const auto& p : plan.processes) {
         auto t = kube_name(p.type);
         if (!t) return Error(fmt::format("process type: {}", t.error().message));
         if (names.app.size() + 1 + t->size() > 63)
-            return Error(fmt::format("\"{}-{}\" is longer than the 63 characters of a Kubernetes name", names.app, *t));
+            return Error(fmt::format(
+                "\"{}-{}\" is longer than the 63 characters of a Kubernetes name", names.app, *t));
         types.push_back(*t);
     }
     if (!opts.data.claim.empty()) {
         if (!valid_claim_name(opts.data.claim))
-            return Error(fmt::format("the volume claim name \"{}\" must be lowercase letters, digits, '-' and '.'",
-                                     opts.data.claim));
+            return Error(fmt::format(
+                "the volume claim name \"{}\" must be lowercase letters, digits, '-' and '.'",
+                opts.data.claim));
         if (auto size = parse_memory_quantity(opts.data.size); !size)
             return Error(fmt::format("data volume size: {}", size.error().message));
         const auto& mode = opts.data.access_mode;
         if (mode != "ReadWriteOnce" && mode != "ReadWriteMany" && mode != "ReadWriteOncePod")
-            return Error(fmt::format("the access mode \"{}\" is not ReadWriteOnce, ReadWriteMany or ReadWriteOncePod",
-                                     mode));
+            return Error(fmt::format(
+                "the access mode \"{}\" is not ReadWriteOnce, ReadWriteMany or ReadWriteOncePod",
+                mode));
     }
     std::vector<GeneratedFile> out;
     out.push_back(config_secret(plan, names, opts));
     if (!opts.data.claim.empty()) out.push_back(data_claim(plan, opts));
     if (plan.release) out.push_back(release_job(plan, names, opts));
-    for (std::size_t i = 0; i < plan.processes.size(); ++i) out.push_back(deployment(plan, plan.processes[i], names, types[i], opts));
+    for (std::size_t i = 0; i < plan.processes.size(); ++i)
+        out.push_back(deployment(plan, plan.processes[i], names, types[i], opts));
     for (std::size_t i = 0; i < plan.processes.size(); ++i)
         if (plan.processes[i].web) out.push_back(service(plan, plan.processes[i], names, types[i]));
     return out;

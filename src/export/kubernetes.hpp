@@ -61,30 +61,30 @@ inline constexpr const char* kDataMountPath = "/data";
 inline constexpr const char* kConfigDigestAnnotation = "paasrun.dev/config-sha256";
 
 struct DataVolume {
-    std::string claim;                         // PVC name; empty: no data volume
-    std::string size = "1Gi";                  // storage request
+    std::string claim;                          // PVC name; empty: no data volume
+    std::string size = "1Gi";                   // storage request
     std::string access_mode = "ReadWriteOnce";  // or ReadWriteMany / ReadWriteOncePod
 };
 
 struct KubernetesOptions {
-    std::string image;    // empty: "<app>:latest"
-    Resources resources;  // requests = limits (Guaranteed QoS, and WEB_CONCURRENCY matches)
+    std::string image;            // empty: "<app>:latest"
+    Resources resources;          // requests = limits (Guaranteed QoS, and WEB_CONCURRENCY matches)
     config::EnvList config_vars;  // the Secret APP-config (load_config_vars)
     DataVolume data;
 };
 
 struct GeneratedFile {
-    std::string name;     // file name in the output dir, e.g. "guestbook-web-deployment.yaml"
+    std::string name;  // file name in the output dir, e.g. "guestbook-web-deployment.yaml"
     std::string content;
-    int mode = 0644;      // 0600 for the Secret
+    int mode = 0644;  // 0600 for the Secret
 };
 
 /// Every object, one file each, in apply order (Secret, PersistentVolumeClaim, release Job,
 /// Deployments, Services). Errors: a name Kubernetes would refuse (the app name or a process
 /// type that is not a DNS label once lowercased, or too long), a bad size or access mode.
 /// Pure.
-[[nodiscard]] Result<std::vector<GeneratedFile>> kubernetes_manifests(const Plan& plan,
-                                                                      const KubernetesOptions& opts);
+[[nodiscard]] Result<std::vector<GeneratedFile>> kubernetes_manifests(
+    const Plan& plan, const KubernetesOptions& opts);
 
 /// terminationGracePeriodSeconds of a pod (see above; `web`: it has the preStop delay). Pure.
 [[nodiscard]] std::int64_t termination_grace_seconds(const config::Manifest& manifest, bool web);

@@ -8,7 +8,8 @@ namespace paasrun::exporting {
 
 namespace fs = std::filesystem;
 
-Result<std::vector<fs::path>> write_files(const fs::path& dir, const std::vector<GeneratedFile>& files) {
+Result<std::vector<fs::path>> write_files(const fs::path& dir,
+                                          const std::vector<GeneratedFile>& files) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return Error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));

@@ -14,8 +14,8 @@ namespace paasrun::exporting {
 /// Creates `dir` (and parents) and writes every file into it (util/durable_fs: atomic and
 /// durable, with the file's mode: 0600 for the Secret), replacing files of the same name;
 /// other files in the dir are left alone. Returns the paths written.
-[[nodiscard]] Result<std::vector<std::filesystem::path>> write_files(const std::filesystem::path& dir,
-                                                                     const std::vector<GeneratedFile>& files);
+[[nodiscard]] Result<std::vector<std::filesystem::path>> write_files(
+    const std::filesystem::path& dir, const std::vector<GeneratedFile>& files);
 
 /// Kubernetes: a multi-document YAML stream (`kubectl apply -f -`). Pure.
 [[nodiscard]] std::string yaml_stream(const std::vector<GeneratedFile>& files);

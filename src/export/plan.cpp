@@ -1,14 +1,14 @@
 #include "export/plan.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <sstream>
 
-#include <fmt/format.h>
-
 #include "admin/routes.hpp"
-#include "supervisor/formation.hpp"
 #include "serve/cpu_count.hpp"
+#include "supervisor/formation.hpp"
 
 namespace paasrun::exporting {
 
@@ -41,14 +41,21 @@ Result<double> parse_cpu_quantity(std::string_view text) {
     }
     auto v = parse_decimal(num);
     if (!v || *v * scale <= 0)
-        return Error(fmt::format("CPU limit \"{}\" is not a positive number of CPUs (\"500m\", \"1\", \"1.5\")", text));
+        return Error(fmt::format(
+            "CPU limit \"{}\" is not a positive number of CPUs (\"500m\", \"1\", \"1.5\")", text));
     return *v * scale;
 }
 
 Result<std::uint64_t> parse_memory_quantity(std::string_view text) {
     static constexpr std::pair<std::string_view, double> kUnits[] = {
-        {"Ki", 1024.0}, {"Mi", 1024.0 * 1024}, {"Gi", 1024.0 * 1024 * 1024}, {"Ti", 1024.0 * 1024 * 1024 * 1024},
-        {"k", 1e3},     {"M", 1e6},            {"G", 1e9},                   {"T", 1e12},
+        {"Ki", 1024.0},
+        {"Mi", 1024.0 * 1024},
+        {"Gi", 1024.0 * 1024 * 1024},
+        {"Ti", 1024.0 * 1024 * 1024 * 1024},
+        {"k", 1e3},
+        {"M", 1e6},
+        {"G", 1e9},
+        {"T", 1e12},
     };
     std::string_view num = text;
     double scale = 1;
@@ -61,7 +68,8 @@ Result<std::uint64_t> parse_memory_quantity(std::string_view text) {
     }
     auto v = parse_decimal(num);
     if (!v || *v * scale < 1)
-        return Error(fmt::format("memory limit \"{}\" is not a positive size (\"512Mi\", \"1Gi\", bytes)", text));
+        return Error(fmt::format(
+            "memory limit \"{}\" is not a positive size (\"512Mi\", \"1Gi\", bytes)", text));
     return static_cast<std::uint64_t>(*v * scale);
 }
 
@@ -74,7 +82,8 @@ Result<Resources> parse_resources(std::string_view cpu, std::string_view memory)
 }
 
 HealthPaths health_paths() {
-    return {path_of(admin::RouteId::livez), path_of(admin::RouteId::readyz), path_of(admin::RouteId::startupz)};
+    return {path_of(admin::RouteId::livez), path_of(admin::RouteId::readyz),
+            path_of(admin::RouteId::startupz)};
 }
 
 bool runs_paasrun_serve(std::string_view command) {
@@ -94,7 +103,8 @@ Result<Plan> make_plan(const config::Procfile& procfile, const config::Manifest&
     if (auto ok = supervisor::check_counts(procfile, formation); !ok) return ok.error();
     auto counts = manifest.formation;
     for (const auto& [type, n] : formation) counts[type] = n;
-    if (procfile.processes.empty()) return Error("the Procfile declares no long-running process type");
+    if (procfile.processes.empty())
+        return Error("the Procfile declares no long-running process type");
 
     Plan plan;
     plan.app = manifest.app_name;

@@ -48,12 +48,12 @@ struct Resources {
 [[nodiscard]] Result<Resources> parse_resources(std::string_view cpu, std::string_view memory);
 
 struct ProcessPlan {
-    std::string type;          // Procfile name
-    std::string command;       // Procfile command
-    int count = 1;             // formation (replicas / instances)
-    int port = 0;              // PORT of the type's first instance (foreman's rule)
-    bool web = false;          // receives HTTP traffic (the type named `web`)
-    bool serve = false;        // the command runs `paasrun serve` (honours LISTEN_FDS)
+    std::string type;     // Procfile name
+    std::string command;  // Procfile command
+    int count = 1;        // formation (replicas / instances)
+    int port = 0;         // PORT of the type's first instance (foreman's rule)
+    bool web = false;     // receives HTTP traffic (the type named `web`)
+    bool serve = false;   // the command runs `paasrun serve` (honours LISTEN_FDS)
 };
 
 /// The health endpoints a probe uses, from the admin API's own route table.
@@ -65,12 +65,12 @@ struct HealthPaths {
 [[nodiscard]] HealthPaths health_paths();
 
 struct Plan {
-    std::string app;                       // manifest `app`, else the directory name
-    std::vector<ProcessPlan> processes;    // long-running types, Procfile order
-    std::optional<std::string> release;    // the release-phase command
+    std::string app;                     // manifest `app`, else the directory name
+    std::vector<ProcessPlan> processes;  // long-running types, Procfile order
+    std::optional<std::string> release;  // the release-phase command
     config::Manifest manifest;
     HealthPaths health;
-    int admin_port = 0;                    // where /livez /readyz /startupz are served
+    int admin_port = 0;  // where /livez /readyz /startupz are served
 };
 
 /// True when `command` starts `paasrun serve` (optionally behind `exec`), the web servers
@@ -79,7 +79,8 @@ struct Plan {
 
 /// Builds the plan. `formation` overrides the manifest's counts per type (`-c`); types not
 /// named anywhere run once; a name the Procfile lacks is an error. Pure.
-[[nodiscard]] Result<Plan> make_plan(const config::Procfile& procfile, const config::Manifest& manifest,
+[[nodiscard]] Result<Plan> make_plan(const config::Procfile& procfile,
+                                     const config::Manifest& manifest,
                                      const std::map<std::string, int>& formation, int admin_port);
 
 /// WEB_CONCURRENCY for a container with these limits: the manifest's web.workers when set,

@@ -47,7 +47,8 @@ struct SystemdOptions {
 };
 
 /// The unit files, target first. Errors: a relative app dir or paasrun path. Pure.
-[[nodiscard]] Result<std::vector<GeneratedFile>> systemd_units(const Plan& plan, const SystemdOptions& opts);
+[[nodiscard]] Result<std::vector<GeneratedFile>> systemd_units(const Plan& plan,
+                                                               const SystemdOptions& opts);
 
 /// RestartSec= is never shorter than this (seconds); see systemd.cpp restart_seconds().
 inline constexpr int kMinRestartSeconds = 5;

@@ -9,12 +9,13 @@ namespace {
 bool plain_key(std::string_view k) {
     if (k.empty()) return false;
     for (char c : k) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-' || c == '.' || c == '/';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.' || c == '/';
         if (!ok) return false;
     }
     // Keys that YAML 1.1 would read as booleans or null stay quoted.
-    for (std::string_view word : {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "Y", "N"})
+    for (std::string_view word :
+         {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "Y", "N"})
         if (k == word) return false;
     return !(k[0] >= '0' && k[0] <= '9') && k[0] != '-' && k[0] != '.';
 }

@@ -22,13 +22,13 @@ public:
     using List = std::vector<Node>;
 
     Node() : v_(Map{}) {}
-    Node(std::string s) : v_(std::move(s)) {}              // NOLINT: values read naturally
-    Node(const char* s) : v_(std::string(s)) {}            // NOLINT
-    Node(std::int64_t i) : v_(i) {}                        // NOLINT
-    Node(int i) : v_(static_cast<std::int64_t>(i)) {}      // NOLINT
-    Node(bool b) : v_(b) {}                                // NOLINT
-    Node(List l) : v_(std::move(l)) {}                     // NOLINT
-    Node(Map m) : v_(std::move(m)) {}                      // NOLINT
+    Node(std::string s) : v_(std::move(s)) {}          // NOLINT: values read naturally
+    Node(const char* s) : v_(std::string(s)) {}        // NOLINT
+    Node(std::int64_t i) : v_(i) {}                    // NOLINT
+    Node(int i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT
+    Node(bool b) : v_(b) {}                            // NOLINT
+    Node(List l) : v_(std::move(l)) {}                 // NOLINT
+    Node(Map m) : v_(std::move(m)) {}                  // NOLINT
 
     /// A list of strings, e.g. a container command.
     [[nodiscard]] static Node strings(const std::vector<std::string>& items);

@@ -81,10 +81,11 @@ std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
             log::append_quoted(fields, e.request_id, esc);
             fields += " remote_addr=";
             log::append_quoted(fields, e.remote_addr, esc);
-            for (auto [key, value] : {std::pair<std::string_view, std::string_view>{" proto=", e.protocol},
-                                      {" host=", e.host},
-                                      {" referer=", e.referer},
-                                      {" user_agent=", e.user_agent}}) {
+            for (auto [key, value] :
+                 {std::pair<std::string_view, std::string_view>{" proto=", e.protocol},
+                  {" host=", e.host},
+                  {" referer=", e.referer},
+                  {" user_agent=", e.user_agent}}) {
                 if (value.empty()) continue;
                 fields += key;
                 log::append_quoted(fields, value, esc);

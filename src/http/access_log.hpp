@@ -35,11 +35,11 @@ struct AccessLogEntry {
     double duration_ms = 0.0;  // from the first byte of the request to the last of the response
     std::string_view request_id;
     std::string_view remote_addr;
-    std::string_view target;      // request-target as sent (%(r)s)
-    std::string_view protocol;    // "HTTP/1.1" / "HTTP/1.0"
-    std::string_view host;        // Host (after a trusted X-Forwarded-Host); logged when set
-    std::string_view referer;     // logged when set
-    std::string_view user_agent;  // logged when set
+    std::string_view target;           // request-target as sent (%(r)s)
+    std::string_view protocol;         // "HTTP/1.1" / "HTTP/1.0"
+    std::string_view host;             // Host (after a trusted X-Forwarded-Host); logged when set
+    std::string_view referer;          // logged when set
+    std::string_view user_agent;       // logged when set
     const Request* request = nullptr;  // for gunicorn's %({name}i)s atoms
 };
 

@@ -1,5 +1,6 @@
 #include "http/probe.hpp"
 
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,10 +10,8 @@
 #include <charconv>
 #include <memory>
 
-#include <fmt/format.h>
-
-#include "util/unique_fd.hpp"
 #include "util/strings.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::http {
 
@@ -21,7 +20,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int remaining_ms(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     return left > 0 ? static_cast<int>(left) : 0;
 }
 
@@ -51,7 +51,8 @@ Result<unique_fd> connect_to(const ProbeUrl& url, Clock::time_point deadline) {
     std::unique_ptr<addrinfo, AddrInfoDeleter> list(raw);
     std::string last = "no address";
     for (addrinfo* a = list.get(); a; a = a->ai_next) {
-        unique_fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+        unique_fd fd(
+            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
         if (!fd) return sys_error("socket");
         if (::connect(fd.get(), a->ai_addr, a->ai_addrlen) == 0) return fd;
         if (errno != EINPROGRESS) {
@@ -87,11 +88,13 @@ Result<ProbeUrl> parse_probe_url(std::string_view url) {
     std::string_view port_text;
     if (!authority.empty() && authority.front() == '[') {
         auto close = authority.find(']');
-        if (close == std::string_view::npos) return Error(fmt::format("\"{}\": unterminated [IPv6] host", url));
+        if (close == std::string_view::npos)
+            return Error(fmt::format("\"{}\": unterminated [IPv6] host", url));
         out.host = std::string(authority.substr(1, close - 1));
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
-            if (after.front() != ':') return Error(fmt::format("\"{}\": junk after the [IPv6] host", url));
+            if (after.front() != ':')
+                return Error(fmt::format("\"{}\": junk after the [IPv6] host", url));
             port_text = after.substr(1);
             if (port_text.empty()) return Error(fmt::format("\"{}\": empty port", url));
         }
@@ -123,7 +126,8 @@ Result<int> parse_status_line(std::string_view line) {
     int code = 0;
     auto digits = line.substr(9, 3);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + 3, code);
-    if (ec != std::errc{} || end != digits.data() + 3 || code < 100 || (line.size() > 12 && line[12] != ' '))
+    if (ec != std::errc{} || end != digits.data() + 3 || code < 100 ||
+        (line.size() > 12 && line[12] != ' '))
         return Error(fmt::format("bad status code in \"{}\"", line.substr(0, 40)));
     return code;
 }
@@ -148,7 +152,8 @@ Result<int> probe(const ProbeUrl& url, std::chrono::milliseconds deadline_in) {
         if (errno != EAGAIN) return sys_error("send to {}:{}", url.host, url.port);
         auto ready = wait_for(fd->get(), POLLOUT, deadline);
         if (!ready) return std::move(ready).error();
-        if (!*ready) return Error(fmt::format("{}:{}: timed out sending the request", url.host, url.port));
+        if (!*ready)
+            return Error(fmt::format("{}:{}: timed out sending the request", url.host, url.port));
     }
     std::string head;
     char buf[1024];
@@ -160,14 +165,17 @@ Result<int> probe(const ProbeUrl& url, std::chrono::milliseconds deadline_in) {
             continue;
         }
         if (n == 0) {
-            if (head.empty()) return Error(fmt::format("{}:{} closed the connection without answering", url.host, url.port));
+            if (head.empty())
+                return Error(fmt::format("{}:{} closed the connection without answering", url.host,
+                                         url.port));
             break;
         }
         if (errno == EINTR) continue;
         if (errno != EAGAIN) return sys_error("recv from {}:{}", url.host, url.port);
         auto ready = wait_for(fd->get(), POLLIN, deadline);
         if (!ready) return std::move(ready).error();
-        if (!*ready) return Error(fmt::format("{}:{}: no answer within the deadline", url.host, url.port));
+        if (!*ready)
+            return Error(fmt::format("{}:{}: no answer within the deadline", url.host, url.port));
     }
     return parse_status_line(head.substr(0, head.find("\r\n")));
 }

@@ -320,7 +320,8 @@ ParseResult parse_request_head(std::string_view buffer, Request& out,
 
     // method = token (uppercase, see chars::kMethod), then exactly one SP.
     while (p < end && chars::kMethod[uc(*p)]) ++p;
-    if (static_cast<std::size_t>(p - line_start) > kMaxMethodLength) return error(ParseError::method_too_long);
+    if (static_cast<std::size_t>(p - line_start) > kMaxMethodLength)
+        return error(ParseError::method_too_long);
     if (p == end) return partial_line();
     if (p == line_start || *p != ' ') {
         if (p != line_start && (*p == '\r' || *p == '\n'))

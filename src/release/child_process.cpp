@@ -40,7 +40,8 @@ void kill_group(pid_t pid, int sig) {
 
 std::string ChildResult::describe() const {
     if (timed_out) return fmt::format("timed out after {:.0f}s and was killed", seconds);
-    if (term_signal) return fmt::format("was killed (signal={})", process::signal_name(term_signal));
+    if (term_signal)
+        return fmt::format("was killed (signal={})", process::signal_name(term_signal));
     return fmt::format("failed (exit={})", exit_code);
 }
 
@@ -83,7 +84,9 @@ Result<ChildResult> run_child(const ChildSpec& spec) {
     while (open_streams > 0) {
         int wait_ms = -1;
         if (spec.timeout.count() > 0) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
+                    .count();
             if (left <= 0) {
                 result.timed_out = true;
                 break;
@@ -107,8 +110,10 @@ Result<ChildResult> run_child(const ChildSpec& spec) {
                 continue;
             }
             bool is_stdout_capture = spec.capture_stdout && i == 0;
-            if (is_stdout_capture) result.out.append(buf, static_cast<std::size_t>(r));
-            else lines.feed(std::string_view(buf, static_cast<std::size_t>(r)), emit);
+            if (is_stdout_capture)
+                result.out.append(buf, static_cast<std::size_t>(r));
+            else
+                lines.feed(std::string_view(buf, static_cast<std::size_t>(r)), emit);
         }
     }
     lines.finish(emit);

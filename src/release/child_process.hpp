@@ -19,21 +19,21 @@
 namespace paasrun::release {
 
 struct ChildSpec {
-    std::vector<std::string> argv;        // argv[0] is the program (a path; no PATH search)
-    std::vector<std::string> env;         // "K=V" entries: the child's whole environment
-    std::string cwd;                      // empty: inherit
-    std::chrono::milliseconds timeout{0}; // 0: none
-    bool capture_stdout = false;          // true: stdout collected in ChildResult::out,
-                                          // stderr streamed; false: both streamed (merged)
+    std::vector<std::string> argv;         // argv[0] is the program (a path; no PATH search)
+    std::vector<std::string> env;          // "K=V" entries: the child's whole environment
+    std::string cwd;                       // empty: inherit
+    std::chrono::milliseconds timeout{0};  // 0: none
+    bool capture_stdout = false;           // true: stdout collected in ChildResult::out,
+                                           // stderr streamed; false: both streamed (merged)
     std::function<void(std::string_view line)> on_line;  // streamed lines (no '\n'); may be empty
 };
 
 struct ChildResult {
-    int exit_code = -1;     // exit status, or -1 when killed by a signal
-    int term_signal = 0;    // the signal that ended it, or 0
-    bool timed_out = false; // killed by us at the deadline
-    std::string out;        // stdout, when capture_stdout
-    double seconds = 0;     // wall time
+    int exit_code = -1;      // exit status, or -1 when killed by a signal
+    int term_signal = 0;     // the signal that ended it, or 0
+    bool timed_out = false;  // killed by us at the deadline
+    std::string out;         // stdout, when capture_stdout
+    double seconds = 0;      // wall time
 
     [[nodiscard]] bool success() const { return exit_code == 0 && !timed_out; }
     /// After "<what> ": "failed (exit=3)", "was killed (signal=SIGKILL)" (the wait-status

@@ -14,7 +14,8 @@ Result<std::optional<CurrentRelease>> current_release(const std::filesystem::pat
     auto r = store.load(*v);
     if (!r) return std::move(r).error();
     if (r->slug_id.empty())
-        return Error(fmt::format("the current release v{} has config vars but no slug yet: run `paasrun build`", *v));
+        return Error(fmt::format(
+            "the current release v{} has config vars but no slug yet: run `paasrun build`", *v));
     auto slug = store.load_slug(r->slug_id);
     if (!slug) return std::move(slug).error();
     CurrentRelease cur;

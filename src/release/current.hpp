@@ -33,6 +33,7 @@ struct CurrentRelease {
 
 /// The current release, std::nullopt when there is none, or an Error when the store is
 /// unreadable or the current release has no slug (a config-only release: build first).
-[[nodiscard]] Result<std::optional<CurrentRelease>> current_release(const std::filesystem::path& state_dir);
+[[nodiscard]] Result<std::optional<CurrentRelease>> current_release(
+    const std::filesystem::path& state_dir);
 
 }  // namespace paasrun::release

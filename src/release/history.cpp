@@ -43,21 +43,30 @@ std::vector<HistoryEvent> parse_history(std::string_view text) {
 
 std::string_view to_string(ReleaseStatus s) {
     switch (s) {
-        case ReleaseStatus::pending: return "pending";
-        case ReleaseStatus::succeeded: return "succeeded";
-        case ReleaseStatus::failed: return "failed";
-        case ReleaseStatus::current: return "current";
+        case ReleaseStatus::pending:
+            return "pending";
+        case ReleaseStatus::succeeded:
+            return "succeeded";
+        case ReleaseStatus::failed:
+            return "failed";
+        case ReleaseStatus::current:
+            return "current";
     }
     return "pending";
 }
 
-std::map<int, ReleaseStatus> derive_statuses(const std::vector<HistoryEvent>& events, int current_version) {
+std::map<int, ReleaseStatus> derive_statuses(const std::vector<HistoryEvent>& events,
+                                             int current_version) {
     std::map<int, ReleaseStatus> out;
     for (const auto& e : events) {
-        if (e.event == "created") out[e.version] = ReleaseStatus::pending;
-        else if (e.event == "activated") out[e.version] = ReleaseStatus::succeeded;
-        else if (e.event == "failed") out[e.version] = ReleaseStatus::failed;
-        else if (e.event == "pruned") out.erase(e.version);
+        if (e.event == "created")
+            out[e.version] = ReleaseStatus::pending;
+        else if (e.event == "activated")
+            out[e.version] = ReleaseStatus::succeeded;
+        else if (e.event == "failed")
+            out[e.version] = ReleaseStatus::failed;
+        else if (e.event == "pruned")
+            out.erase(e.version);
     }
     if (current_version > 0) out[current_version] = ReleaseStatus::current;
     return out;
@@ -66,7 +75,8 @@ std::map<int, ReleaseStatus> derive_statuses(const std::vector<HistoryEvent>& ev
 std::string failure_reason(const std::vector<HistoryEvent>& events, int version) {
     std::string reason;
     for (const auto& e : events)
-        if (e.version == version && (e.event == "failed" || e.event == "rolled_back")) reason = e.reason;
+        if (e.version == version && (e.event == "failed" || e.event == "rolled_back"))
+            reason = e.reason;
     return reason;
 }
 

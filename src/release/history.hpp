@@ -19,7 +19,7 @@
 namespace paasrun::release {
 
 struct HistoryEvent {
-    std::string time;         // RFC 3339 UTC
+    std::string time;  // RFC 3339 UTC
     int version = 0;
     std::string event;        // created | activated | failed | rolled_back | pruned | ...
     std::string description;  // for created
@@ -39,7 +39,8 @@ enum class ReleaseStatus { pending, succeeded, failed, current };
 /// version -> status for every version with a `created` event. The current version is
 /// `current` whatever the history says (a crash between the rename and the history append
 /// leaves it `pending` in the file). Pure.
-[[nodiscard]] std::map<int, ReleaseStatus> derive_statuses(const std::vector<HistoryEvent>& events, int current_version);
+[[nodiscard]] std::map<int, ReleaseStatus> derive_statuses(const std::vector<HistoryEvent>& events,
+                                                           int current_version);
 
 /// The reason of the last `failed` event of `version`, or empty.
 [[nodiscard]] std::string failure_reason(const std::vector<HistoryEvent>& events, int version);

@@ -21,20 +21,25 @@ Result<Release> current_or_error(const ReleaseStore& store, int* version_out) {
     return store.load(*cur);
 }
 
-std::string short_hash(const std::string& h) { return h.substr(0, 8); }
+std::string short_hash(const std::string& h) {
+    return h.substr(0, 8);
+}
 
 }  // namespace
 
 bool valid_config_key(std::string_view key) {
-    if (key.empty() || !(std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_')) return false;
-    return std::all_of(key.begin(), key.end(),
-                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (key.empty() || !(std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_'))
+        return false;
+    return std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
 }
 
-constexpr int kFailureTailLines = 3;             // output lines quoted in a failure
+constexpr int kFailureTailLines = 3;            // output lines quoted in a failure
 constexpr std::size_t kFailureLineChars = 200;  // each cut to this many characters
 
-Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int version, const PublishOptions& opts) {
+Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int version,
+                                                  const PublishOptions& opts) {
     auto r = store.load(version);
     if (!r) return std::move(r).error();
     if (r->release_command.empty() || r->slug_id.empty()) return std::pair{false, 0.0};
@@ -50,7 +55,8 @@ Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int
     spec.argv = opts.in_place_dir.empty() ? profile_wrapped_argv(r->release_command)
                                           : profile_wrapped_argv(r->release_command, slug_dir);
     spec.cwd = opts.in_place_dir.empty() ? slug_dir : opts.in_place_dir;
-    spec.env = release_environment(*r, *slug, opts.manifest_env, environ_entries(), {opts.dotenv, opts.data_dir, slug_dir});
+    spec.env = release_environment(*r, *slug, opts.manifest_env, environ_entries(),
+                                   {opts.dotenv, opts.data_dir, slug_dir});
     spec.timeout = opts.release_timeout;
     spec.on_line = [&](std::string_view line) {
         if (opts.on_output) opts.on_output(line);
@@ -58,12 +64,17 @@ Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int
         if (tail.size() > 10) tail.pop_front();
     };
     auto res = run_child(spec);
-    if (!res) return Error(fmt::format("release phase of v{} could not start: {}", version, res.error().message));
+    if (!res)
+        return Error(
+            fmt::format("release phase of v{} could not start: {}", version, res.error().message));
     if (res->success()) return std::pair{true, res->seconds};
-    std::string why = res->timed_out
-                          ? fmt::format("release command `{}` did not finish within the release_timeout ({:.0f}s) and was killed",
-                                        r->release_command, std::chrono::duration<double>(opts.release_timeout).count())
-                          : fmt::format("release command `{}` {}", r->release_command, res->describe());
+    std::string why =
+        res->timed_out
+            ? fmt::format(
+                  "release command `{}` did not finish within the release_timeout ({:.0f}s) and "
+                  "was killed",
+                  r->release_command, std::chrono::duration<double>(opts.release_timeout).count())
+            : fmt::format("release command `{}` {}", r->release_command, res->describe());
     // One line: the release history and a deploy job keep a failure's first line only, so
     // the output's last lines go on it (the whole output was streamed through on_output).
     std::string last;
@@ -77,7 +88,8 @@ Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int
                              last.empty() ? "; it printed nothing" : "; last output: " + last));
 }
 
-Result<PublishResult> publish(const ReleaseStore& store, Release draft, const PublishOptions& opts) {
+Result<PublishResult> publish(const ReleaseStore& store, Release draft,
+                              const PublishOptions& opts) {
     auto v = store.create(std::move(draft));
     if (!v) return std::move(v).error();
     PublishResult out;
@@ -87,7 +99,8 @@ Result<PublishResult> publish(const ReleaseStore& store, Release draft, const Pu
         // The message's first line is the reason; the output tail stays out of the history.
         auto msg = phase.error().message;
         (void)store.mark_failed(*v, msg.substr(0, msg.find('\n')));
-        return Error(fmt::format("{}\nv{} was not activated; the current release is unchanged", msg, *v));
+        return Error(
+            fmt::format("{}\nv{} was not activated; the current release is unchanged", msg, *v));
     }
     out.release_phase_ran = phase->first;
     out.release_phase_seconds = phase->second;
@@ -136,12 +149,17 @@ Result<Release> draft_rollback(const ReleaseStore& store, int target) {
     if (*cur == 0) return Error("there is no current release to roll back from");
     if (target == 0) {
         target = store.previous_version();
-        if (target == 0) return Error(fmt::format("v{} is the only release that was ever current: nothing to roll back to", *cur));
+        if (target == 0)
+            return Error(fmt::format(
+                "v{} is the only release that was ever current: nothing to roll back to", *cur));
     }
     auto from = store.load(target);
     if (!from) return std::move(from).error();
-    if (from->slug_id.empty()) return Error(fmt::format("v{} has no slug (a config-only release): cannot roll back to it", target));
-    if (!store.load_slug(from->slug_id)) return Error(fmt::format("the slug of v{} was removed: cannot roll back to it", target));
+    if (from->slug_id.empty())
+        return Error(
+            fmt::format("v{} has no slug (a config-only release): cannot roll back to it", target));
+    if (!store.load_slug(from->slug_id))
+        return Error(fmt::format("the slug of v{} was removed: cannot roll back to it", target));
     Release r = *from;
     r.version = 0;
     r.created_at.clear();
@@ -151,7 +169,8 @@ Result<Release> draft_rollback(const ReleaseStore& store, int target) {
     return r;
 }
 
-Result<Release> draft_config_change(const ReleaseStore& store, const std::vector<std::pair<std::string, std::string>>& set,
+Result<Release> draft_config_change(const ReleaseStore& store,
+                                    const std::vector<std::pair<std::string, std::string>>& set,
                                     const std::vector<std::string>& unset) {
     int cur = 0;
     auto current = current_or_error(store, &cur);
@@ -163,7 +182,9 @@ Result<Release> draft_config_change(const ReleaseStore& store, const std::vector
     r.rollback_of = 0;
     std::vector<std::string> changed, removed;
     for (const auto& [k, v] : set) {
-        if (!valid_config_key(k)) return Error(fmt::format("\"{}\" is not a valid config var name ([A-Za-z_][A-Za-z0-9_]*)", k));
+        if (!valid_config_key(k))
+            return Error(
+                fmt::format("\"{}\" is not a valid config var name ([A-Za-z_][A-Za-z0-9_]*)", k));
         auto it = r.config_vars.find(k);
         if (it != r.config_vars.end() && it->second == v) continue;
         r.config_vars[k] = v;
@@ -173,7 +194,8 @@ Result<Release> draft_config_change(const ReleaseStore& store, const std::vector
         if (!r.config_vars.erase(k)) return Error(fmt::format("config var {} is not set", k));
         removed.push_back(k);
     }
-    if (changed.empty() && removed.empty()) return Error("nothing to change: every value is already set as given");
+    if (changed.empty() && removed.empty())
+        return Error("nothing to change: every value is already set as given");
     // Heroku's wording ("Set FOO, BAR config vars"); names only, never values.
     std::string desc;
     auto join = [](const std::vector<std::string>& ks) {
@@ -181,9 +203,11 @@ Result<Release> draft_config_change(const ReleaseStore& store, const std::vector
         for (const auto& k : ks) s += (s.empty() ? "" : ", ") + k;
         return s;
     };
-    if (!changed.empty()) desc = fmt::format("Set {} config var{}", join(changed), changed.size() > 1 ? "s" : "");
+    if (!changed.empty())
+        desc = fmt::format("Set {} config var{}", join(changed), changed.size() > 1 ? "s" : "");
     if (!removed.empty())
-        desc += fmt::format("{}Remove {} config var{}", desc.empty() ? "" : "; ", join(removed), removed.size() > 1 ? "s" : "");
+        desc += fmt::format("{}Remove {} config var{}", desc.empty() ? "" : "; ", join(removed),
+                            removed.size() > 1 ? "s" : "");
     r.description = desc;
     return r;
 }

@@ -26,12 +26,12 @@
 namespace paasrun::release {
 
 struct PublishOptions {
-    std::chrono::milliseconds release_timeout{600'000};        // manifest release_timeout
-    int keep_releases = 10;                                    // manifest build.keep_releases
+    std::chrono::milliseconds release_timeout{600'000};             // manifest release_timeout
+    int keep_releases = 10;                                         // manifest build.keep_releases
     std::vector<std::pair<std::string, std::string>> manifest_env;  // manifest `env:`
     std::vector<std::pair<std::string, std::string>> dotenv;        // `.env` layer (`up`, -e)
-    std::string data_dir;                                      // PAASRUN_DATA_DIR
-    std::function<void(std::string_view)> on_output;           // release-phase output lines
+    std::string data_dir;                                           // PAASRUN_DATA_DIR
+    std::function<void(std::string_view)> on_output;                // release-phase output lines
     /// Non-empty: the release phase runs in place, cwd = this directory (the app's source,
     /// `up`: deploy/run_spec.hpp), with the slug's .profile.d and virtualenv; so a Django
     /// `migrate` migrates the database the in-place processes use.
@@ -46,15 +46,17 @@ struct PublishResult {
 };
 
 /// Runs vN's release command (if any) in vN's environment, cwd = its slug's app dir (or
-/// `in_place_dir`), the slug's .profile.d sourced. A non-zero exit, a signal or the timeout is an Error whose message
-/// says which; the caller decides whether to mark the release failed (publish() does).
-/// Returns whether a release command ran and how long it took.
-[[nodiscard]] Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store, int version,
-                                                                 const PublishOptions& opts);
+/// `in_place_dir`), the slug's .profile.d sourced. A non-zero exit, a signal or the timeout is an
+/// Error whose message says which; the caller decides whether to mark the release failed (publish()
+/// does). Returns whether a release command ran and how long it took.
+[[nodiscard]] Result<std::pair<bool, double>> run_release_phase(const ReleaseStore& store,
+                                                                int version,
+                                                                const PublishOptions& opts);
 
 /// create + release phase + activate + prune. On a release-phase failure vN is recorded as
 /// failed, the current release is unchanged, and the Error says why.
-[[nodiscard]] Result<PublishResult> publish(const ReleaseStore& store, Release draft, const PublishOptions& opts);
+[[nodiscard]] Result<PublishResult> publish(const ReleaseStore& store, Release draft,
+                                            const PublishOptions& opts);
 
 /// A build release: the new slug, the current release's config vars, process types from the
 /// slug's Procfile (else the buildpacks' defaults), release command from the Procfile.
@@ -67,9 +69,9 @@ struct PublishResult {
 /// A config change on top of the current release (or of no release yet: then the release
 /// has no slug, as Heroku's pre-deploy config releases). Unsetting an absent key is an error;
 /// a change that changes nothing is an error too (no empty releases).
-[[nodiscard]] Result<Release> draft_config_change(const ReleaseStore& store,
-                                                  const std::vector<std::pair<std::string, std::string>>& set,
-                                                  const std::vector<std::string>& unset);
+[[nodiscard]] Result<Release> draft_config_change(
+    const ReleaseStore& store, const std::vector<std::pair<std::string, std::string>>& set,
+    const std::vector<std::string>& unset);
 
 /// Valid config var name: [A-Za-z_][A-Za-z0-9_]* (what a POSIX shell can export).
 [[nodiscard]] bool valid_config_key(std::string_view key);

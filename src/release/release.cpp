@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 namespace paasrun::release {
@@ -19,7 +18,8 @@ json process_types_to_json(const ProcessTypes& types) {
 
 ProcessTypes process_types_from_json(const json& j) {
     ProcessTypes out;
-    for (const auto& e : j) out.emplace_back(e.at("name").get<std::string>(), e.at("command").get<std::string>());
+    for (const auto& e : j)
+        out.emplace_back(e.at("name").get<std::string>(), e.at("command").get<std::string>());
     return out;
 }
 
@@ -72,9 +72,12 @@ Result<T> parse_with(std::string_view text, std::string_view file, F&& build) {
 
 std::string_view to_string(ReleaseKind kind) {
     switch (kind) {
-        case ReleaseKind::build: return "build";
-        case ReleaseKind::config: return "config";
-        case ReleaseKind::rollback: return "rollback";
+        case ReleaseKind::build:
+            return "build";
+        case ReleaseKind::config:
+            return "config";
+        case ReleaseKind::rollback:
+            return "rollback";
     }
     return "build";
 }
@@ -136,9 +139,11 @@ Result<SlugMeta> parse_slug_meta_json(std::string_view text, std::string_view fi
         m.created_at = j.value("created_at", "");
         m.build_seconds = j.value("build_seconds", 0.0);
         for (const auto& b : j.value("buildpacks", json::array()))
-            m.buildpacks.push_back({b.value("name", ""), b.value("source", ""), b.value("version", "")});
+            m.buildpacks.push_back(
+                {b.value("name", ""), b.value("source", ""), b.value("version", "")});
         m.python_version = j.value("python_version", "");
-        m.default_process_types = process_types_from_json(j.value("default_process_types", json::array()));
+        m.default_process_types =
+            process_types_from_json(j.value("default_process_types", json::array()));
         m.default_config_vars = config_from_json(j.value("default_config_vars", json::object()));
         m.paasrun_version = j.value("paasrun_version", "");
         return m;
@@ -147,7 +152,8 @@ Result<SlugMeta> parse_slug_meta_json(std::string_view text, std::string_view fi
 
 Result<int> parse_version(std::string_view text) {
     std::string_view digits = text;
-    if (!digits.empty() && (digits.front() == 'v' || digits.front() == 'V')) digits.remove_prefix(1);
+    if (!digits.empty() && (digits.front() == 'v' || digits.front() == 'V'))
+        digits.remove_prefix(1);
     int v = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || v < 1)

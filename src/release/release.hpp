@@ -20,21 +20,21 @@ using ConfigVars = std::map<std::string, std::string>;
 using ProcessTypes = std::vector<std::pair<std::string, std::string>>;
 
 struct BuildpackInfo {
-    std::string name;      // what bin/detect printed (e.g. "Python")
-    std::string source;    // where it came from: "bundled:python", or a path
-    std::string version;   // VERSION / buildpack.toml version, else a digest of bin/
+    std::string name;     // what bin/detect printed (e.g. "Python")
+    std::string source;   // where it came from: "bundled:python", or a path
+    std::string version;  // VERSION / buildpack.toml version, else a digest of bin/
 };
 
 /// slug.json: written last into a slug dir; a slug dir without it is an unfinished build.
 struct SlugMeta {
-    std::string id;                       // directory name under slugs/
-    std::string source_hash;              // sha256 of the source tree (src/build/source_hash)
-    std::string created_at;               // RFC 3339 UTC
+    std::string id;           // directory name under slugs/
+    std::string source_hash;  // sha256 of the source tree (src/build/source_hash)
+    std::string created_at;   // RFC 3339 UTC
     double build_seconds = 0;
     std::vector<BuildpackInfo> buildpacks;
-    std::string python_version;           // from .venv/pyvenv.cfg; empty without a venv
-    ProcessTypes default_process_types;   // from the buildpacks' bin/release
-    ConfigVars default_config_vars;       // from bin/release; config vars set by the user win
+    std::string python_version;          // from .venv/pyvenv.cfg; empty without a venv
+    ProcessTypes default_process_types;  // from the buildpacks' bin/release
+    ConfigVars default_config_vars;      // from bin/release; config vars set by the user win
     std::string paasrun_version;
 };
 
@@ -42,16 +42,16 @@ struct SlugMeta {
 enum class ReleaseKind { build, config, rollback };
 
 struct Release {
-    int version = 0;                      // N of vN
+    int version = 0;  // N of vN
     ReleaseKind kind = ReleaseKind::build;
-    std::string description;              // "Deploy 1a2b3c4d", "Set FOO", "Rollback to v3"
-    std::string created_at;               // RFC 3339 UTC
+    std::string description;  // "Deploy 1a2b3c4d", "Set FOO", "Rollback to v3"
+    std::string created_at;   // RFC 3339 UTC
     std::string slug_id;
     std::string source_hash;
-    ConfigVars config_vars;               // as set by the user (buildpack defaults not merged)
-    ProcessTypes process_types;           // Procfile, else buildpack defaults
-    std::string release_command;          // Procfile `release:`; empty: no release phase
-    int rollback_of = 0;                  // for kind == rollback: the vN copied
+    ConfigVars config_vars;       // as set by the user (buildpack defaults not merged)
+    ProcessTypes process_types;   // Procfile, else buildpack defaults
+    std::string release_command;  // Procfile `release:`; empty: no release phase
+    int rollback_of = 0;          // for kind == rollback: the vN copied
 };
 
 [[nodiscard]] std::string_view to_string(ReleaseKind kind);
@@ -59,10 +59,12 @@ struct Release {
 /// JSON text (pretty, stable key order). Pure.
 [[nodiscard]] std::string release_to_json(const Release& r);
 /// Parses release.json text; `file` labels errors. Pure.
-[[nodiscard]] Result<Release> parse_release_json(std::string_view text, std::string_view file = "release.json");
+[[nodiscard]] Result<Release> parse_release_json(std::string_view text,
+                                                 std::string_view file = "release.json");
 
 [[nodiscard]] std::string slug_meta_to_json(const SlugMeta& m);
-[[nodiscard]] Result<SlugMeta> parse_slug_meta_json(std::string_view text, std::string_view file = "slug.json");
+[[nodiscard]] Result<SlugMeta> parse_slug_meta_json(std::string_view text,
+                                                    std::string_view file = "slug.json");
 
 /// "v12" -> 12; anything else is an error. Accepts a bare "12" too.
 [[nodiscard]] Result<int> parse_version(std::string_view text);

@@ -9,6 +9,7 @@
 
 namespace paasrun::release {
 
-[[nodiscard]] std::vector<int> releases_to_prune(std::vector<int> versions, int keep, int current, int previous);
+[[nodiscard]] std::vector<int> releases_to_prune(std::vector<int> versions, int keep, int current,
+                                                 int previous);
 
 }  // namespace paasrun::release

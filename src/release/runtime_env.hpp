@@ -24,10 +24,10 @@ struct HostEnv {
 };
 
 /// "K=V" entries for a release's processes. `process_env` is usually environ_entries().
-[[nodiscard]] std::vector<std::string> release_environment(const Release& r, const SlugMeta& slug,
-                                                           const std::vector<std::pair<std::string, std::string>>& manifest_env,
-                                                           const std::vector<std::string>& process_env,
-                                                           const HostEnv& host = {});
+[[nodiscard]] std::vector<std::string> release_environment(
+    const Release& r, const SlugMeta& slug,
+    const std::vector<std::pair<std::string, std::string>>& manifest_env,
+    const std::vector<std::string>& process_env, const HostEnv& host = {});
 
 /// argv that runs `command` with bash in `slug_app_dir` after sourcing .profile.d/*.sh
 /// (Heroku's dyno start-up). The command is a shell command line, as in a Procfile.

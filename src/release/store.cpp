@@ -1,7 +1,5 @@
 #include "release/store.hpp"
 
-#include "config/data_dir.hpp"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,8 +11,9 @@
 #include <cstdlib>
 #include <set>
 
-#include "util/durable_fs.hpp"
+#include "config/data_dir.hpp"
 #include "release/retention.hpp"
+#include "util/durable_fs.hpp"
 #include "util/test_hooks.hpp"
 
 namespace paasrun::release {
@@ -31,7 +30,9 @@ int version_of_dir_name(const std::string& name) {
 Status mkdir_p(const fs::path& p) {
     std::error_code ec;
     fs::create_directories(p, ec);
-    if (ec) return Error(fmt::format("create directory {}: {}", p.string(), ec.message()), {}, ec.value());
+    if (ec)
+        return Error(fmt::format("create directory {}: {}", p.string(), ec.message()), {},
+                     ec.value());
     return {};
 }
 
@@ -47,12 +48,13 @@ Status drop_shared_write(const fs::path& root) {
         if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return {};
         mode_t mode = st.st_mode & 07777;
         mode_t want = mode & ~static_cast<mode_t>(S_IWGRP | S_IWOTH | S_ISUID | S_ISGID);
-        if (want != mode && ::chmod(p.c_str(), want) == -1) return sys_error("chmod {}", p.string());
+        if (want != mode && ::chmod(p.c_str(), want) == -1)
+            return sys_error("chmod {}", p.string());
         return {};
     };
     if (auto s = fix(root); !s) return s;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
         if (auto s = fix(it->path()); !s) return s;
     if (ec) return Error(fmt::format("walk {}: {}", root.string(), ec.message()), {}, ec.value());
     return {};
@@ -60,11 +62,15 @@ Status drop_shared_write(const fs::path& root) {
 
 }  // namespace
 
-fs::path resolve_state_dir(const fs::path& app_dir) { return config::state_dir_for(app_dir); }
+fs::path resolve_state_dir(const fs::path& app_dir) {
+    return config::state_dir_for(app_dir);
+}
 
 ReleaseStore::ReleaseStore(fs::path state_dir) : root_(std::move(state_dir)) {}
 
-fs::path ReleaseStore::release_dir(int version) const { return releases_dir() / fmt::format("v{}", version); }
+fs::path ReleaseStore::release_dir(int version) const {
+    return releases_dir() / fmt::format("v{}", version);
+}
 
 Status ReleaseStore::init() const {
     for (const auto& d : {root_, slugs_dir(), releases_dir(), cache_dir(), tmp_dir()})
@@ -81,9 +87,10 @@ Result<StoreLock> ReleaseStore::lock() const {
         if (errno != EWOULDBLOCK) return sys_error("flock {}", path.string());
         std::string holder;
         if (auto text = read_file(path)) holder = text->substr(0, text->find('\n'));
-        return Error(fmt::format("another build or release is in progress for this app (pid {} holds {})",
-                                 holder.empty() ? "unknown" : holder, path.string()),
-                     {}, EWOULDBLOCK);
+        return Error(
+            fmt::format("another build or release is in progress for this app (pid {} holds {})",
+                        holder.empty() ? "unknown" : holder, path.string()),
+            {}, EWOULDBLOCK);
     }
     // The pid is informational only (for the message above); the flock is the lock.
     if (::ftruncate(fd.get(), 0) == 0) {
@@ -108,7 +115,8 @@ Status ReleaseStore::clean_leftovers() const {
     for (const auto& e : fs::directory_iterator(tmp_dir(), ec))
         if (auto s = remove_tree(e.path()); !s) return s;
     for (const auto& e : fs::directory_iterator(root_, ec))
-        if (e.path().filename().string().find(".tmp-") != std::string::npos) fs::remove(e.path(), ec);
+        if (e.path().filename().string().find(".tmp-") != std::string::npos)
+            fs::remove(e.path(), ec);
     return {};
 }
 
@@ -117,16 +125,20 @@ Result<int> ReleaseStore::current_version() const {
     auto target = fs::read_symlink(current_link(), ec);
     if (ec) {
         if (ec == std::errc::no_such_file_or_directory) return 0;
-        return Error(fmt::format("read {}: {}", current_link().string(), ec.message()), {}, ec.value());
+        return Error(fmt::format("read {}: {}", current_link().string(), ec.message()), {},
+                     ec.value());
     }
     int v = version_of_dir_name(target.filename().string());
-    if (v == 0) return Error(fmt::format("{} points at {}, which is not a release", current_link().string(), target.string()));
+    if (v == 0)
+        return Error(fmt::format("{} points at {}, which is not a release", current_link().string(),
+                                 target.string()));
     return v;
 }
 
 Result<Release> ReleaseStore::load(int version) const {
     auto dir = release_dir(version);
-    if (!fs::is_directory(dir)) return Error(fmt::format("release v{} does not exist", version), {}, ENOENT);
+    if (!fs::is_directory(dir))
+        return Error(fmt::format("release v{} does not exist", version), {}, ENOENT);
     auto text = read_file(dir / "release.json");
     if (!text) return std::move(text).error();
     return parse_release_json(*text, (dir / "release.json").string());
@@ -135,7 +147,9 @@ Result<Release> ReleaseStore::load(int version) const {
 Result<SlugMeta> ReleaseStore::load_slug(const std::string& id) const {
     auto path = slug_dir(id) / "slug.json";
     auto text = read_file(path);
-    if (!text) return Error(fmt::format("slug {} is missing or unfinished: {}", id, text.error().message), {}, ENOENT);
+    if (!text)
+        return Error(fmt::format("slug {} is missing or unfinished: {}", id, text.error().message),
+                     {}, ENOENT);
     return parse_slug_meta_json(*text, path.string());
 }
 
@@ -177,9 +191,11 @@ Result<std::vector<ReleaseInfo>> ReleaseStore::list() const {
 }
 
 Result<std::string> ReleaseStore::new_slug_dir() const {
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch());
     std::string id = fmt::format("s{}-{}", secs.count(), random_suffix().substr(0, 6));
-    if (auto s = mkdir_p(slug_app_dir(id)); !s) return explain_disk_error(std::move(s).error(), root_);
+    if (auto s = mkdir_p(slug_app_dir(id)); !s)
+        return explain_disk_error(std::move(s).error(), root_);
     return id;
 }
 
@@ -209,22 +225,28 @@ Result<int> ReleaseStore::create(Release r) const {
         return explain_disk_error(std::move(e), root_);
     };
     // 0600: release.json holds config vars, which are secrets.
-    if (auto s = write_file_atomic(tmp / "release.json", release_to_json(r), 0600); !s) return fail(std::move(s).error());
+    if (auto s = write_file_atomic(tmp / "release.json", release_to_json(r), 0600); !s)
+        return fail(std::move(s).error());
     if (auto s = fsync_path(tmp); !s) return fail(std::move(s).error());
     test_pause_point("release:before-rename");
     auto final_dir = release_dir(r.version);
-    if (::rename(tmp.c_str(), final_dir.c_str()) == -1) return fail(sys_error("rename {} to {}", tmp.string(), final_dir.string()));
-    if (auto s = fsync_path(releases_dir()); !s) return explain_disk_error(std::move(s).error(), root_);
+    if (::rename(tmp.c_str(), final_dir.c_str()) == -1)
+        return fail(sys_error("rename {} to {}", tmp.string(), final_dir.string()));
+    if (auto s = fsync_path(releases_dir()); !s)
+        return explain_disk_error(std::move(s).error(), root_);
     HistoryEvent ev{now_rfc3339(), r.version, "created", r.description, {}};
     if (auto s = append_history(ev); !s) return std::move(s).error();
     return r.version;
 }
 
 Status ReleaseStore::activate(int version) const {
-    if (!fs::is_directory(release_dir(version))) return Error(fmt::format("release v{} does not exist", version), {}, ENOENT);
+    if (!fs::is_directory(release_dir(version)))
+        return Error(fmt::format("release v{} does not exist", version), {}, ENOENT);
     test_pause_point("activate:before-swap");
     // Relative target: the state dir can be moved or mounted elsewhere as a whole.
-    if (auto s = replace_symlink(current_link(), fs::path("releases") / fmt::format("v{}", version), "activate"); !s)
+    if (auto s = replace_symlink(current_link(), fs::path("releases") / fmt::format("v{}", version),
+                                 "activate");
+        !s)
         return explain_disk_error(std::move(s).error(), root_);
     test_pause_point("activate:after-swap");
     // The link is the truth; a crash before this line lands is repaired by the next writer
@@ -239,7 +261,9 @@ Result<bool> ReleaseStore::reconcile_history() const {
     if (!cur) return std::move(cur).error();
     if (*cur == 0 || last_activated(history()) == *cur) return false;
     HistoryEvent ev{now_rfc3339(), *cur, "activated", {}, {}};
-    ev.reason = "recorded late: paasrun stopped between making this release current and writing the history";
+    ev.reason =
+        "recorded late: paasrun stopped between making this release current and writing the "
+        "history";
     if (auto s = append_history(ev); !s) return std::move(s).error();
     return true;
 }
@@ -261,7 +285,8 @@ Result<std::vector<int>> ReleaseStore::prune(int keep) const {
     auto doomed = releases_to_prune(versions_on_disk(), keep, *cur, prev);
     for (int v : doomed) {
         if (auto s = remove_tree(release_dir(v)); !s) return std::move(s).error();
-        if (auto s = append_history({now_rfc3339(), v, "pruned", {}, {}}); !s) return std::move(s).error();
+        if (auto s = append_history({now_rfc3339(), v, "pruned", {}, {}}); !s)
+            return std::move(s).error();
     }
     // Slugs: keep every finished slug a remaining release refers to.
     std::set<std::string> used;

@@ -68,7 +68,9 @@ public:
     [[nodiscard]] fs::path history_path() const { return root_ / "history.jsonl"; }
     [[nodiscard]] fs::path slug_dir(const std::string& id) const { return slugs_dir() / id; }
     /// The built app tree of a slug: the cwd of its processes.
-    [[nodiscard]] fs::path slug_app_dir(const std::string& id) const { return slug_dir(id) / "app"; }
+    [[nodiscard]] fs::path slug_app_dir(const std::string& id) const {
+        return slug_dir(id) / "app";
+    }
     [[nodiscard]] fs::path release_dir(int version) const;
 
     /// Creates the directory layout (idempotent).

@@ -19,16 +19,16 @@
 #include "process/backoff.hpp"
 #include "process/exit_status.hpp"
 #include "process/signal_queue.hpp"
-#include "util/log.hpp"
 #include "serve/heartbeat.hpp"
 #include "serve/listen.hpp"
 #include "serve/notify_arbiter.hpp"
 #include "serve/notify_parent.hpp"
-#include "serve/stats_writer.hpp"
-#include "serve/worker_command.hpp"
 #include "serve/server_process.hpp"
 #include "serve/source_watch.hpp"
+#include "serve/stats_writer.hpp"
+#include "serve/worker_command.hpp"
 #include "serve/zygote.hpp"
+#include "util/log.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -158,7 +158,8 @@ private:
                 on_zygote_ready(*zygotes[i - first_zygote]);
         if (watch_ && fds[1].revents)
             if (auto path = watch_->changed()) {
-                if (!debounce_.pending()) log::info(kLog, "source changed path={}", log::quote(*path));
+                if (!debounce_.pending())
+                    log::info(kLog, "source changed path={}", log::quote(*path));
                 debounce_.change(monotonic_ms());
             }
         if (fds[0].revents)
@@ -193,7 +194,8 @@ private:
     // reopens it and its access log (server_process.hpp).
     void reopen_logs() {
         if (auto st = reopen_log_file(cfg_.options.error_log, 2); !st)
-            log::error(kLog, "cannot reopen the error log error={}", log::quote(st.error().describe()));
+            log::error(kLog, "cannot reopen the error log error={}",
+                       log::quote(st.error().describe()));
         for (auto& w : workers_)
             if (w->pid > 0) ::kill(w->pid, SIGUSR1);
         log::info(kLog, "log files reopened workers={}", workers_.size());
@@ -253,7 +255,8 @@ private:
             on_exit(*w, status);
             // Keep its counters in our .retired sum before its stats file goes away.
             if (retired_)
-                retired_->worker_exited(w->pid, phase_ == Phase::running && w->index <= target_, w->index,
+                retired_->worker_exited(w->pid, phase_ == Phase::running && w->index <= target_,
+                                        w->index,
                                         exit_reason(*w, status, phase_ == Phase::running));
         }
     }
@@ -263,13 +266,13 @@ private:
         auto uptime = now - w.spawned_ms;
         auto how = describe_status(status);
         if (w.timed_out) {  // its replacement was started when the heartbeat stopped
-            log::error(kLog, "worker died index={} pid={} {} uptime_ms={} reason=timeout",
-                       w.index, w.pid, how, uptime);
+            log::error(kLog, "worker died index={} pid={} {} uptime_ms={} reason=timeout", w.index,
+                       w.pid, how, uptime);
             return;
         }
         if (w.stop != Worker::Stop::none || phase_ != Phase::running) {
-            log::info(kLog, "worker exited index={} pid={} {} uptime_ms={}", w.index, w.pid,
-                      how, uptime);
+            log::info(kLog, "worker exited index={} pid={} {} uptime_ms={}", w.index, w.pid, how,
+                      uptime);
             return;
         }
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -294,7 +297,9 @@ private:
             // --reload (development): code that does not import yet is waited on, not fatal;
             // the traceback is above, in the worker's output.
             if (!waiting_for_fix_)
-                log::error(kLog, "worker failed to boot, waiting for a source change index={} pid={} exit_code={} error={}",
+                log::error(kLog,
+                           "worker failed to boot, waiting for a source change index={} pid={} "
+                           "exit_code={} error={}",
                            w.index, w.pid, code, log::quote(what));
             waiting_for_fix_ = true;
             return;
@@ -350,8 +355,10 @@ private:
                 if (w->index == idx && w->serving())
                     (w->retire_reason.empty() ? fresh : retiring).push_back(w.get());
             if (fresh.empty()) {
-                if (next_spawn_ms_[idx] > now || waiting_for_fix_) continue;  // crash backoff, or --reload
-                if (cfg_.options.preload && !(zygote_ && zygote_->ready())) continue;  // still importing
+                if (next_spawn_ms_[idx] > now || waiting_for_fix_)
+                    continue;  // crash backoff, or --reload
+                if (cfg_.options.preload && !(zygote_ && zygote_->ready()))
+                    continue;  // still importing
                 // A replacement is started one slot at a time, so a rolling restart never
                 // takes more than one worker's capacity away at once.
                 if (!retiring.empty() && replacement_booting) continue;
@@ -431,8 +438,10 @@ private:
                                                  Worker::Stop::none,
                                                  0,
                                                  false});
-        if (!pid) {  // the program cannot be run (missing, not executable): a boot error, not a loop
-            log::error(kLog, "cannot start worker index={} error={}", index, log::quote(pid.error().describe()));
+        if (!pid) {  // the program cannot be run (missing, not executable): a boot error, not a
+                     // loop
+            log::error(kLog, "cannot start worker index={} error={}", index,
+                       log::quote(pid.error().describe()));
             on_boot_failure(*w, kExitBootError);
             return false;
         }
@@ -562,7 +571,8 @@ private:
         if (debounce_.pending()) next = std::min(next, debounce_.due_at());
         for (const Zygote* z : all_zygotes())
             if (z->next_timer_ms() > 0) next = std::min(next, z->next_timer_ms());
-        if (cfg_.options.preload && !zygote_ && zygote_retry_ms_ > now) next = std::min(next, zygote_retry_ms_);
+        if (cfg_.options.preload && !zygote_ && zygote_retry_ms_ > now)
+            next = std::min(next, zygote_retry_ms_);
         if (phase_ == Phase::running)
             for (auto& [idx, at] : next_spawn_ms_)
                 if (at > now && idx <= target_) next = std::min(next, at);
@@ -575,7 +585,9 @@ private:
     // the workers are replaced one by one, as without --preload). If the new import fails,
     // the old zygote and workers stay. Stopped zygotes wait in old_zygotes_ to be reaped.
 
-    [[nodiscard]] bool has_zygotes() const { return zygote_ || next_zygote_ || !old_zygotes_.empty(); }
+    [[nodiscard]] bool has_zygotes() const {
+        return zygote_ || next_zygote_ || !old_zygotes_.empty();
+    }
 
     std::vector<Zygote*> all_zygotes() const {
         std::vector<Zygote*> out;
@@ -627,7 +639,8 @@ private:
         next_zygote_ = start_zygote(now);
         if (!next_zygote_) return;
         reloading_ = true;
-        log::info(kLog, "reload: importing the app again in a new zygote pid={}", next_zygote_->pid());
+        log::info(kLog, "reload: importing the app again in a new zygote pid={}",
+                  next_zygote_->pid());
         notifier_.send("RELOADING=1");
     }
 
@@ -659,29 +672,40 @@ private:
         }
         const auto now = monotonic_ms();
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        const bool import_failed = !z->ready() && (code == kExitAppLoadError || code == kExitBootError);
+        const bool import_failed =
+            !z->ready() && (code == kExitAppLoadError || code == kExitBootError);
         if (slot == &next_zygote_) {  // a reload's import: the old zygote and workers stay
-            log::error(kLog, "reload aborted: the new zygote failed, old workers keep serving pid={} {}", pid, how);
+            log::error(kLog,
+                       "reload aborted: the new zygote failed, old workers keep serving pid={} {}",
+                       pid, how);
             if (reloading_) {
                 reloading_ = false;
                 notifier_.send(process::kReady);
             }
             return true;
         }
-        bool serving = std::any_of(workers_.begin(), workers_.end(), [](auto& w) { return w->serving() && w->ready; });
+        bool serving = std::any_of(workers_.begin(), workers_.end(),
+                                   [](auto& w) { return w->serving() && w->ready; });
         if (import_failed && !serving) {
             if (watch_) {  // --reload (development): wait for the fix, as for a worker
-                log::error(kLog, "zygote failed to import the app, waiting for a source change pid={} exit_code={}", pid, code);
+                log::error(kLog,
+                           "zygote failed to import the app, waiting for a source change pid={} "
+                           "exit_code={}",
+                           pid, code);
                 waiting_for_fix_ = true;
                 return true;
             }
-            log::error(kLog, "zygote failed to import the app, shutting down pid={} exit_code={}", pid, code);
+            log::error(kLog, "zygote failed to import the app, shutting down pid={} exit_code={}",
+                       pid, code);
             halt(code);
             return true;
         }
-        auto delay = delay_ms(zygote_backoff_.on_exit(std::chrono::milliseconds(now - z->started_ms())));
+        auto delay =
+            delay_ms(zygote_backoff_.on_exit(std::chrono::milliseconds(now - z->started_ms())));
         zygote_retry_ms_ = now + delay;
-        log::error(kLog, "zygote died, workers keep serving, starting a new one pid={} {} delay_ms={}", pid, how, delay);
+        log::error(kLog,
+                   "zygote died, workers keep serving, starting a new one pid={} {} delay_ms={}",
+                   pid, how, delay);
         return true;
     }
 
@@ -775,11 +799,14 @@ int run_arbiter(const ArbiterConfig& config) {
     std::optional<SourceWatch> watch;
     if (config.options.reload) {
         std::error_code ec;
-        auto root = std::filesystem::absolute(config.options.chdir.empty() ? "." : config.options.chdir, ec).lexically_normal();
+        auto root =
+            std::filesystem::absolute(config.options.chdir.empty() ? "." : config.options.chdir, ec)
+                .lexically_normal();
         auto w = SourceWatch::open(root);
         if (!w) return fail(Error(fmt::format("--reload: {}", w.error().describe())));
         if (!w->warning().empty()) log::warn(kLog, "reload: {}", log::quote(w->warning()));
-        log::info(kLog, "reload: watching the source root={} dirs={}", log::quote(root.string()), w->watched_dirs());
+        log::info(kLog, "reload: watching the source root={} dirs={}", log::quote(root.string()),
+                  w->watched_dirs());
         watch.emplace(std::move(*w));
     }
     // --preload: the zygote double-forks each worker, which then becomes our child

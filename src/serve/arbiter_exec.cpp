@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "util/fd_io.hpp"
-#include "util/unique_fd.hpp"
 #include "serve/worker_command.hpp"
+#include "util/fd_io.hpp"
 #include "util/strings.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -56,7 +56,8 @@ std::optional<std::filesystem::path> lean_arbiter_for(const std::filesystem::pat
     if (self_exe.empty()) return std::nullopt;
     auto dir = self_exe.parent_path();
     auto arbiter = dir / kLeanArbiterName;
-    if (!is_executable_file(arbiter) || !is_executable_file(dir / kLeanWorkerName)) return std::nullopt;
+    if (!is_executable_file(arbiter) || !is_executable_file(dir / kLeanWorkerName))
+        return std::nullopt;
     return arbiter;
 }
 
@@ -91,8 +92,9 @@ Error exec_lean_arbiter(const std::filesystem::path& arbiter, const ServeOptions
 Result<ServeOptions> take_handed_options() {
     const char* text = std::getenv(kArbiterOptionsEnv);
     if (!text)
-        return Error(fmt::format("{} is not set: paasrun-arbiter is started by `paasrun serve`, not by hand",
-                                 kArbiterOptionsEnv));
+        return Error(
+            fmt::format("{} is not set: paasrun-arbiter is started by `paasrun serve`, not by hand",
+                        kArbiterOptionsEnv));
     std::string_view sv(text);
     int fd = -1;
     bool ok = parse_int(sv, fd) && fd > 2;

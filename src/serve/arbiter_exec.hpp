@@ -21,8 +21,8 @@
 #include <filesystem>
 #include <optional>
 
-#include "util/result.hpp"
 #include "serve/serve_options.hpp"
+#include "util/result.hpp"
 
 namespace paasrun::worker {
 
@@ -31,11 +31,13 @@ inline constexpr const char* kArbiterOptionsEnv = "PAASRUN_ARBITER_OPTIONS_FD";
 
 /// `<dir of self_exe>/paasrun-arbiter` when it and `paasrun-worker` there are executable
 /// regular files; std::nullopt otherwise (then the caller stays the arbiter).
-[[nodiscard]] std::optional<std::filesystem::path> lean_arbiter_for(const std::filesystem::path& self_exe);
+[[nodiscard]] std::optional<std::filesystem::path> lean_arbiter_for(
+    const std::filesystem::path& self_exe);
 
 /// Execs `arbiter` with this process's argv (from /proc/self/cmdline) and `options` handed
 /// over as described above. Returns only when that failed; nothing is changed then.
-[[nodiscard]] Error exec_lean_arbiter(const std::filesystem::path& arbiter, const ServeOptions& options);
+[[nodiscard]] Error exec_lean_arbiter(const std::filesystem::path& arbiter,
+                                      const ServeOptions& options);
 
 /// In the lean arbiter: the options exec_lean_arbiter handed over. Reads and closes the fd
 /// and unsets the variable (workers must not inherit either). An error when the variable is

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "util/result.hpp"
 #include "serve/worker_context.hpp"
+#include "util/result.hpp"
 
 namespace paasrun::worker {
 

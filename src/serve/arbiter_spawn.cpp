@@ -18,7 +18,8 @@ WorkerContext child_layout(const WorkerContext& parent) {
     return c;
 }
 
-Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent, bool* cannot_run) {
+Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent,
+                           bool* cannot_run) {
     if (cmd.command.empty()) return Error("empty worker command");
     if (parent.listen_fds.size() + 2 > 64) return Error("too many listening sockets (at most 62)");
 
@@ -32,7 +33,8 @@ Result<pid_t> spawn_worker(const WorkerCommand& cmd, const WorkerContext& parent
     spec.argv = std::move(args);
     spec.path = cmd.command[0];
     spec.exe_fd = cmd.exe ? cmd.exe->get() : -1;
-    for (std::size_t i = 0; i < parent.listen_fds.size(); ++i) spec.fds.emplace_back(parent.listen_fds[i], child.listen_fds[i]);
+    for (std::size_t i = 0; i < parent.listen_fds.size(); ++i)
+        spec.fds.emplace_back(parent.listen_fds[i], child.listen_fds[i]);
     spec.fds.emplace_back(parent.control_fd, child.control_fd);
     spec.fds.emplace_back(parent.heartbeat_fd, child.heartbeat_fd);
     spec.close_other_fds = true;

@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "serve/worker_context.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
-#include "serve/worker_context.hpp"
 
 namespace paasrun::worker {
 

@@ -80,8 +80,8 @@ Status set_access_log_format(O& o, std::string_view v, bool) {
 
 const ServeOptionRow kRows[] = {
     // --- what to run ---
-    {"app", "app", &O::app, A::value, "wsgi_app", "the WSGI or ASGI app, MODULE:CALLABLE (positional)",
-     "(required)"},
+    {"app", "app", &O::app, A::value, "wsgi_app",
+     "the WSGI or ASGI app, MODULE:CALLABLE (positional)", "(required)"},
     {"--chdir", "chdir", &O::chdir, A::value, "chdir",
      "change to this directory before importing the app", "none"},
     {"--pythonpath", "pythonpath", &O::pythonpath, A::list, "pythonpath",
@@ -155,8 +155,8 @@ const ServeOptionRow kRows[] = {
      "seconds a WebSocket may be silent before the server pings it (0 = never)", "20"},
     {"--ws-ping-timeout", "ws-ping-timeout", &O::ws_ping_timeout, A::value, "",
      "seconds to wait for any frame after a ping, else close 1011 (0 = wait forever)", "20"},
-    {"--ws-per-message-deflate", "ws-per-message-deflate", &O::ws_per_message_deflate, A::value,
-     "", "true: accept permessage-deflate (RFC 7692) compression offers", "true"},
+    {"--ws-per-message-deflate", "ws-per-message-deflate", &O::ws_per_message_deflate, A::value, "",
+     "true: accept permessage-deflate (RFC 7692) compression offers", "true"},
     // --- proxies, paths ---
     {"--forwarded-allow-ips", "forwarded-allow-ips", &O::forwarded_allow_ips, A::list,
      "forwarded_allow_ips", "proxies trusted for X-Forwarded-* (CIDR list, * = all)",

@@ -19,8 +19,8 @@
 #include <variant>
 #include <vector>
 
-#include "util/result.hpp"
 #include "serve/serve_options.hpp"
+#include "util/result.hpp"
 
 namespace paasrun::worker {
 

@@ -7,9 +7,9 @@
 #include <type_traits>
 #include <variant>
 
+#include "serve/serve_option_table.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
-#include "serve/serve_option_table.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -90,7 +90,8 @@ Status validate(const ServeOptions& o) {
     if (colon != std::string::npos && colon + 1 == o.app.size())
         return Error(fmt::format("APP {}: empty callable after ':'", log::quote(o.app)));
     if (o.interface != "auto" && o.interface != "asgi" && o.interface != "wsgi")
-        return Error(fmt::format("--interface must be auto, asgi or wsgi (got {})", log::quote(o.interface)));
+        return Error(fmt::format("--interface must be auto, asgi or wsgi (got {})",
+                                 log::quote(o.interface)));
     if (o.bind.empty()) return Error("no --bind address");
     for (const auto& b : o.bind)
         if (b.empty()) return Error("--bind: empty address");
@@ -107,7 +108,8 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("ws-ping-interval", o.ws_ping_interval, 0, kDay); !s) return s;
     if (auto s = check_range("ws-ping-timeout", o.ws_ping_timeout, 0, kDay); !s) return s;
     if (o.ws_max_size < 1 || o.ws_max_size > (1ull << 31))
-        return Error(fmt::format("--ws-max-size must be 1..{} bytes (got {})", 1ull << 31, o.ws_max_size));
+        return Error(
+            fmt::format("--ws-max-size must be 1..{} bytes (got {})", 1ull << 31, o.ws_max_size));
     // 0 means "unlimited" for gunicorn's limits too, but an unbounded request line or header
     // block is exactly what a slowloris client wants, so paasrun requires a positive bound.
     if (auto s = check_range("limit-request-line", o.limit_request_line, 1, 1 << 20); !s) return s;
@@ -122,14 +124,16 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("static-max-age", o.static_max_age, 0, 10 * 365 * kDay); !s) return s;
     for (const auto& p : o.static_immutable)
         if (p.empty() || p.front() != '/')
-            return Error(fmt::format("--static-immutable {}: a URL prefix starts with '/'", log::quote(p)));
+            return Error(
+                fmt::format("--static-immutable {}: a URL prefix starts with '/'", log::quote(p)));
     for (const auto& m : o.static_mounts)
         if (m.prefix.empty() || m.prefix.front() != '/' || m.dir.empty())
             return Error(fmt::format("--static {}={}: bad mount", m.prefix, m.dir));
     if (o.access_log.empty()) return Error("--access-log: empty destination (use - for off)");
     if (auto s = check_range("worker-connections", o.worker_connections, 0, 1000000); !s) return s;
     if (o.worker_class != "sync" && o.worker_class != "gthread")
-        return Error(fmt::format("--worker-class {}: expected sync or gthread", log::quote(o.worker_class)));
+        return Error(
+            fmt::format("--worker-class {}: expected sync or gthread", log::quote(o.worker_class)));
     // (--access-logformat's template is compiled by `paasrun serve` before the arbiter starts
     // and by each worker: http/access_log_template.hpp; serve links no http/.)
     if (o.error_log.empty()) return Error("--error-logfile: empty file name (use - for stderr)");

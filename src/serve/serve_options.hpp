@@ -58,26 +58,26 @@ struct ServeOptions {
     std::string app;    // positional "module:callable" (callable default "application")
     std::string chdir;  // --chdir DIR: cd before importing ("" = stay)
     std::vector<std::string>
-        pythonpath;    // --pythonpath DIR[,DIR] (repeatable), prepended to sys.path
-    std::string venv;  // --venv DIR ("" = VIRTUAL_ENV, else .venv in the app dir)
+        pythonpath;                  // --pythonpath DIR[,DIR] (repeatable), prepended to sys.path
+    std::string venv;                // --venv DIR ("" = VIRTUAL_ENV, else .venv in the app dir)
     std::string interface = "auto";  // --interface auto|asgi|wsgi: auto = ASGI when the callable is
                                      // a coroutine function (or its __call__ is), else WSGI
 
     // --- sockets and processes (arbiter) -------------------------------------------------
-    std::vector<std::string> bind;  // --bind HOST:PORT | [V6]:PORT | unix:PATH (repeatable);
-                                    // default 0.0.0.0:$PORT with PORT set, else
-                                    // 127.0.0.1:8000 (gunicorn's)
-    bool reuse_port = false;        // --reuse-port: SO_REUSEPORT on the listening sockets
-    int backlog = 2048;             // --backlog: listen(2) queue length
-    int workers = 0;                // --workers N; 0 = WEB_CONCURRENCY else cpu/cgroup derived
-    int threads = 1;                // --threads T: app threads per worker
+    std::vector<std::string> bind;      // --bind HOST:PORT | [V6]:PORT | unix:PATH (repeatable);
+                                        // default 0.0.0.0:$PORT with PORT set, else
+                                        // 127.0.0.1:8000 (gunicorn's)
+    bool reuse_port = false;            // --reuse-port: SO_REUSEPORT on the listening sockets
+    int backlog = 2048;                 // --backlog: listen(2) queue length
+    int workers = 0;                    // --workers N; 0 = WEB_CONCURRENCY else cpu/cgroup derived
+    int threads = 1;                    // --threads T: app threads per worker
     std::string worker_class = "sync";  // -k: gunicorn's sync or gthread (both: this server)
-    int worker_connections = 0;     // --worker-connections: open connections per worker;
-                                    // 0 = min(10000, fd limit - 64)
-    int loop_yield_us = 500;        // --loop-yield-us: event loop yields its CPU this often
-                                    // while busy (event_loop.hpp); 0 = never
-    int sched_slice_us = 300;       // --sched-slice-us: EEVDF slice asked for the worker's
-                                    // threads (sched_slice.hpp); 0 = the kernel's default
+    int worker_connections = 0;         // --worker-connections: open connections per worker;
+                                        // 0 = min(10000, fd limit - 64)
+    int loop_yield_us = 500;            // --loop-yield-us: event loop yields its CPU this often
+                                        // while busy (event_loop.hpp); 0 = never
+    int sched_slice_us = 300;           // --sched-slice-us: EEVDF slice asked for the worker's
+                                        // threads (sched_slice.hpp); 0 = the kernel's default
 
     // --- timeouts, seconds ---------------------------------------------------------------
     int timeout = 30;           // --timeout: heartbeat silence before stack dump + SIGKILL; 0 = off
@@ -105,37 +105,37 @@ struct ServeOptions {
 
     // --- proxies, paths, logs -------------------------------------------------------------
     std::vector<std::string> forwarded_allow_ips{
-        "127.0.0.1", "::1"};  // --forwarded-allow-ips
-                              // CIDR/IP list, "*" = all; env FORWARDED_ALLOW_IPS when not given
-    std::string root_path;    // --root-path: SCRIPT_NAME prefix ("" = none)
+        "127.0.0.1", "::1"};      // --forwarded-allow-ips
+                                  // CIDR/IP list, "*" = all; env FORWARDED_ALLOW_IPS when not given
+    std::string root_path;        // --root-path: SCRIPT_NAME prefix ("" = none)
     bool proxy_protocol = false;  // --proxy-protocol: accept a PROXY v1/v2 header first
     std::vector<std::string> proxy_allow_ips{"127.0.0.1"};  // --proxy-allow-from: who may send it
     AccessLogFormat access_log_format = AccessLogFormat::logfmt;  // --access-log-format
     std::string access_log = "stderr";       // --access-log: "stderr" (default), "stdout",
                                              // "-" = off, or a file path opened for append
     std::vector<StaticMount> static_mounts;  // --static PREFIX=DIR (repeatable)
-    std::string static_root;                 // --static-root DIR: served at "/", misses go to the app
-    bool static_fallthrough = true;          // --static-fallthrough false: a miss under a mount is 404
-    int static_max_age = 60;                 // --static-max-age S: Cache-Control max-age, non-hashed names
+    std::string static_root;         // --static-root DIR: served at "/", misses go to the app
+    bool static_fallthrough = true;  // --static-fallthrough false: a miss under a mount is 404
+    int static_max_age = 60;         // --static-max-age S: Cache-Control max-age, non-hashed names
     std::vector<std::string> static_immutable;  // --static-immutable PREFIX: cached for a year
-    bool static_cors = false;                // --static-cors: Access-Control-Allow-Origin: *
+    bool static_cors = false;                   // --static-cors: Access-Control-Allow-Origin: *
     std::string access_log_template;  // --access-logformat: gunicorn's %(h)s atoms ("" = off,
                                       // then access_log_format applies)
 
     // --- the server process (gunicorn's names) -------------------------------------------
-    std::string error_log = "-";      // --error-logfile: "-" = stderr, else a file (append)
-                                      // that the server's stderr goes to; SIGUSR1 reopens
-    std::string log_level = "info";   // --log-level debug|info|warning|error|critical
-    std::string proc_name;            // -n/--name: process name (comm) of arbiter and workers
-    std::string pidfile;              // -p/--pid FILE: the arbiter's pid, removed at exit
+    std::string error_log = "-";       // --error-logfile: "-" = stderr, else a file (append)
+                                       // that the server's stderr goes to; SIGUSR1 reopens
+    std::string log_level = "info";    // --log-level debug|info|warning|error|critical
+    std::string proc_name;             // -n/--name: process name (comm) of arbiter and workers
+    std::string pidfile;               // -p/--pid FILE: the arbiter's pid, removed at exit
     std::vector<std::string> raw_env;  // -e/--env KEY=VALUE: set before workers start
-    std::string worker_tmp_dir;       // --worker-tmp-dir: accepted, not needed (heartbeats
-                                      // are in a memfd)
-    std::string config;               // -c/--config FILE ("" = ./gunicorn.conf.py if present)
-    bool check_config = false;        // --check-config: validate (and import the app), exit
-    bool print_config = false;        // --print-config: print the resolved options, exit
-    bool reload = false;  // --reload (or PAASRUN_RELOAD=1, `up --reload`): replace the workers when the
-                          // source changes (source_watch.hpp, docs/serve.md)
+    std::string worker_tmp_dir;        // --worker-tmp-dir: accepted, not needed (heartbeats
+                                       // are in a memfd)
+    std::string config;                // -c/--config FILE ("" = ./gunicorn.conf.py if present)
+    bool check_config = false;         // --check-config: validate (and import the app), exit
+    bool print_config = false;         // --print-config: print the resolved options, exit
+    bool reload = false;  // --reload (or PAASRUN_RELOAD=1, `up --reload`): replace the workers when
+                          // the source changes (source_watch.hpp, docs/serve.md)
     bool preload = false;  // --preload / preload_app: import once in a zygote that forks the
                            // workers (serve/zygote.hpp, docs/serve.md "--preload")
 

@@ -34,8 +34,7 @@ namespace paasrun::worker {
 /// Whether a change to `rel` (relative to the root, '/'-separated) should reload the app:
 /// false for ignored paths (`gitignore`, the directories above) and for editor, byte-code
 /// and data files. Pure.
-[[nodiscard]] bool relevant_change(const IgnoreRules& gitignore, std::string_view rel,
-                                   bool is_dir);
+[[nodiscard]] bool relevant_change(const IgnoreRules& gitignore, std::string_view rel, bool is_dir);
 
 /// Whether a directory named `name` is never watched (VCS, caches, .paasrun). Pure.
 [[nodiscard]] bool skipped_dir_name(std::string_view name);

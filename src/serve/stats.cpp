@@ -12,9 +12,9 @@
 #include <cstring>
 #include <string_view>
 
-#include "util/unique_fd.hpp"
 #include "serve/stats_layout.hpp"
 #include "util/strings.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::worker {
 namespace stats_layout {
@@ -22,7 +22,7 @@ namespace stats_layout {
 std::optional<Snapshot> read_file(const std::filesystem::path& path) {
     unique_fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)};
     if (!fd) return std::nullopt;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) == -1 || !S_ISREG(st.st_mode)) return std::nullopt;
     if (static_cast<std::uint64_t>(st.st_size) < sizeof(StatsLayout)) return std::nullopt;
     // A copy with pread, not a mapping: touching a mapped page that the filesystem cannot
@@ -37,7 +37,8 @@ std::optional<Snapshot> read_file(const std::filesystem::path& path) {
     auto* buf = reinterpret_cast<unsigned char*>(words.data());
     std::size_t got = 0;
     while (got < sizeof(StatsLayout)) {
-        ssize_t n = ::pread(fd.get(), buf + got, sizeof(StatsLayout) - got, static_cast<off_t>(got));
+        ssize_t n =
+            ::pread(fd.get(), buf + got, sizeof(StatsLayout) - got, static_cast<off_t>(got));
         if (n == -1 && errno == EINTR) continue;
         if (n <= 0) return std::nullopt;  // shrunk since fstat, or an I/O error
         got += static_cast<std::size_t>(n);
@@ -114,7 +115,9 @@ Kind classify(std::string_view name) {
     return Kind::none;
 }
 
-bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool alive(pid_t pid) {
+    return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 }  // namespace
 
@@ -124,9 +127,14 @@ std::vector<WorkerStats> read_stats_dir(const std::filesystem::path& dir) {
     for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         auto name = it->path().filename().string();
         switch (classify(name)) {
-            case Kind::worker: workers.push_back(it->path()); break;
-            case Kind::retired: retired.push_back(it->path()); break;
-            case Kind::none: break;
+            case Kind::worker:
+                workers.push_back(it->path());
+                break;
+            case Kind::retired:
+                retired.push_back(it->path());
+                break;
+            case Kind::none:
+                break;
         }
     }
     // Workers' files first, then the .retired files: the arbiter rewrites .retired (listing
@@ -134,10 +142,12 @@ std::vector<WorkerStats> read_stats_dir(const std::filesystem::path& dir) {
     // counted exactly once, either in its own file or in its arbiter's sum.
     std::vector<stats_layout::Snapshot> snaps;
     for (const auto& p : workers)
-        if (auto s = stats_layout::read_file(p); s && (s->flags & stats_layout::kFlagRetired) == 0) snaps.push_back(*s);
+        if (auto s = stats_layout::read_file(p); s && (s->flags & stats_layout::kFlagRetired) == 0)
+            snaps.push_back(*s);
     std::size_t n_workers = snaps.size();
     for (const auto& p : retired)
-        if (auto s = stats_layout::read_file(p); s && (s->flags & stats_layout::kFlagRetired) != 0) snaps.push_back(*s);
+        if (auto s = stats_layout::read_file(p); s && (s->flags & stats_layout::kFlagRetired) != 0)
+            snaps.push_back(*s);
 
     std::vector<WorkerStats> out;
     for (std::size_t i = 0; i < snaps.size(); ++i) {
@@ -145,10 +155,12 @@ std::vector<WorkerStats> read_stats_dir(const std::filesystem::path& dir) {
         // Left behind by a tree that was SIGKILLed (nobody alive to clean up): not live data.
         if (!alive(s.pid) && !alive(s.arbiter_pid)) continue;
         if (i < n_workers) {
-            bool folded = std::any_of(snaps.begin() + static_cast<std::ptrdiff_t>(n_workers), snaps.end(), [&](auto& r) {
-                return r.pid == s.arbiter_pid &&
-                       std::find(r.folded_pids.begin(), r.folded_pids.end(), s.pid) != r.folded_pids.end();
-            });
+            bool folded = std::any_of(
+                snaps.begin() + static_cast<std::ptrdiff_t>(n_workers), snaps.end(), [&](auto& r) {
+                    return r.pid == s.arbiter_pid &&
+                           std::find(r.folded_pids.begin(), r.folded_pids.end(), s.pid) !=
+                               r.folded_pids.end();
+                });
             if (folded) continue;
         }
         out.push_back(stats_layout::to_worker_stats(s));

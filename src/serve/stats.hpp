@@ -26,12 +26,12 @@
 namespace paasrun::worker {
 
 /// Upper bounds (seconds) of the request latency histogram; +Inf is implied after the last.
-inline constexpr std::array<double, 12> kLatencyBounds{
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0};
+inline constexpr std::array<double, 12> kLatencyBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                       0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
 
 /// The last worker of a slot that exited, as its arbiter recorded it.
 struct WorkerExit {
-    int index = 0;               // 1-based slot
+    int index = 0;  // 1-based slot
     pid_t pid = 0;
     std::int64_t started_unix = 0;
     std::int64_t exited_unix = 0;
@@ -42,21 +42,22 @@ struct WorkerExit {
 
 /// A copy of one stats file.
 struct WorkerStats {
-    pid_t pid = 0;             // the worker (or, for a .retired file, the arbiter)
+    pid_t pid = 0;  // the worker (or, for a .retired file, the arbiter)
     pid_t arbiter_pid = 0;
-    bool retired = false;      // true for an arbiter's sum of its exited workers
-    bool ready = false;        // imported the app and accepting
-    std::uint64_t requests = 0;                 // completed requests (any status)
+    bool retired = false;        // true for an arbiter's sum of its exited workers
+    bool ready = false;          // imported the app and accepting
+    std::uint64_t requests = 0;  // completed requests (any status)
     std::uint32_t in_flight = 0;
-    std::array<std::uint64_t, 5> by_class{};    // 1xx..5xx
-    std::array<std::uint64_t, kLatencyBounds.size() + 1> latency{};  // per bucket, NOT cumulative; last = +Inf
+    std::array<std::uint64_t, 5> by_class{};  // 1xx..5xx
+    std::array<std::uint64_t, kLatencyBounds.size() + 1>
+        latency{};  // per bucket, NOT cumulative; last = +Inf
     double latency_sum_seconds = 0;
-    std::uint64_t rss_bytes = 0;               // refreshed by the worker about once a second
-    std::uint64_t worker_restarts = 0;          // .retired only: workers the arbiter replaced
+    std::uint64_t rss_bytes = 0;        // refreshed by the worker about once a second
+    std::uint64_t worker_restarts = 0;  // .retired only: workers the arbiter replaced
     std::int64_t started_unix = 0;
-    int index = 0;                              // the worker's 1-based slot (0 for .retired)
+    int index = 0;                                    // the worker's 1-based slot (0 for .retired)
     std::vector<endpoint_stats::RouteTotals> routes;  // per-endpoint counters (endpoint_stats.hpp)
-    std::vector<WorkerExit> exits;              // .retired only: last exit per slot
+    std::vector<WorkerExit> exits;                    // .retired only: last exit per slot
 };
 
 /// Every readable stats file in `dir` (missing dir: empty). Never throws; skips bad files.

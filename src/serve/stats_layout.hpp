@@ -31,7 +31,7 @@
 namespace paasrun::worker::stats_layout {
 
 inline constexpr std::uint32_t kMagic = 0x54535250;  // "PRST" little-endian
-inline constexpr std::uint32_t kVersion = 2;  // 2: slot index, routes, slot exits
+inline constexpr std::uint32_t kVersion = 2;         // 2: slot index, routes, slot exits
 inline constexpr std::uint32_t kFlagRetired = 1;
 inline constexpr std::size_t kFoldedPids = 32;  // a .retired file remembers this many folds
 inline constexpr std::size_t kSlotExits = 32;   // a .retired file remembers one exit per slot
@@ -51,7 +51,7 @@ struct StatsLayout {
     std::atomic<std::uint32_t> ready;
     std::atomic<std::uint32_t> in_flight;
     Counter requests;
-    Counter by_class[5];  // 1xx..5xx
+    Counter by_class[5];                         // 1xx..5xx
     Counter latency[kLatencyBounds.size() + 1];  // per bucket, last = +Inf
     Counter latency_sum_ns;
     Counter rss_bytes;

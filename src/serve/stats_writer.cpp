@@ -53,7 +53,8 @@ std::uint32_t hash_key(std::string_view key) noexcept {
 int find_route(const StatsLayout& m, std::string_view key) {
     auto n = std::min<std::uint32_t>(m.route_count.load(kRelaxed), endpoint_stats::kRouteSlots);
     for (std::uint32_t i = 0; i < n; ++i)
-        if (std::strncmp(m.routes[i].key, key.data(), key.size()) == 0 && m.routes[i].key[key.size()] == '\0')
+        if (std::strncmp(m.routes[i].key, key.data(), key.size()) == 0 &&
+            m.routes[i].key[key.size()] == '\0')
             return static_cast<int>(i);
     return -1;
 }
@@ -109,7 +110,8 @@ Result<StatsWriter> StatsWriter::create(const fs::path& dir, pid_t arbiter_pid, 
     auto initial = std::make_unique<StatsLayout>();
     init_layout(*initial, 0, pid, arbiter_pid);
     initial->index = index;
-    if (auto ec = write_all(fd.get(), {reinterpret_cast<const char*>(initial.get()), sizeof(StatsLayout)}))
+    if (auto ec = write_all(fd.get(),
+                            {reinterpret_cast<const char*>(initial.get()), sizeof(StatsLayout)}))
         return fail(sys_error("write stats file {}", path.string()));
     void* p = ::mmap(nullptr, sizeof(StatsLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (p == MAP_FAILED) return fail(sys_error("map stats file {}", path.string()));
@@ -123,7 +125,10 @@ StatsWriter::StatsWriter(fs::path path, StatsLayout* map) : path_(std::move(path
 }
 
 StatsWriter::StatsWriter(StatsWriter&& o) noexcept
-    : path_(std::move(o.path_)), map_(std::exchange(o.map_, nullptr)), index_(o.index_), key_len_(o.key_len_) {}
+    : path_(std::move(o.path_)),
+      map_(std::exchange(o.map_, nullptr)),
+      index_(o.index_),
+      key_len_(o.key_len_) {}
 
 StatsWriter& StatsWriter::operator=(StatsWriter&& o) noexcept {
     if (this != &o) {
@@ -140,9 +145,13 @@ StatsWriter::~StatsWriter() {
     if (map_) ::munmap(map_, sizeof(StatsLayout));
 }
 
-void StatsWriter::set_ready(bool ready) noexcept { map_->ready.store(ready ? 1 : 0, kRelaxed); }
+void StatsWriter::set_ready(bool ready) noexcept {
+    map_->ready.store(ready ? 1 : 0, kRelaxed);
+}
 
-void StatsWriter::set_rss(std::uint64_t bytes) noexcept { map_->rss_bytes.store(bytes, kRelaxed); }
+void StatsWriter::set_rss(std::uint64_t bytes) noexcept {
+    map_->rss_bytes.store(bytes, kRelaxed);
+}
 
 void StatsWriter::request_started() noexcept {
     map_->in_flight.store(map_->in_flight.load(kRelaxed) + 1, kRelaxed);
@@ -153,13 +162,15 @@ void StatsWriter::request_abandoned() noexcept {
 }
 
 std::uint16_t StatsWriter::route_slot(std::string_view key) noexcept {
-    if (key.empty() || key.size() >= endpoint_stats::kRouteKeyMax) return endpoint_stats::kOtherSlot;
+    if (key.empty() || key.size() >= endpoint_stats::kRouteKeyMax)
+        return endpoint_stats::kOtherSlot;
     auto h = hash_key(key);
     for (std::size_t probe = 0; probe < kIndexSize; ++probe) {
         auto& entry = index_[(h + probe) % kIndexSize];
         if (entry == kEmpty) {
             auto count = map_->route_count.load(kRelaxed);
-            if (count >= endpoint_stats::kRouteSlots) return endpoint_stats::kOtherSlot;  // full: overflow
+            if (count >= endpoint_stats::kRouteSlots)
+                return endpoint_stats::kOtherSlot;  // full: overflow
             auto slot = static_cast<std::uint16_t>(count);
             std::memcpy(map_->routes[slot].key, key.data(), key.size());
             map_->routes[slot].key[key.size()] = '\0';
@@ -168,7 +179,8 @@ std::uint16_t StatsWriter::route_slot(std::string_view key) noexcept {
             map_->route_count.store(count + 1, std::memory_order_release);  // publish the key
             return slot;
         }
-        if (key_len_[entry] == key.size() && std::memcmp(map_->routes[entry].key, key.data(), key.size()) == 0)
+        if (key_len_[entry] == key.size() &&
+            std::memcmp(map_->routes[entry].key, key.data(), key.size()) == 0)
             return entry;
     }
     return endpoint_stats::kOtherSlot;
@@ -182,7 +194,8 @@ void StatsWriter::request_finished(int status, std::uint64_t duration_ns, bool w
     if (known_class) bump(map_->by_class[status / 100 - 1]);
     bump(map_->latency[stats_layout::latency_bucket(duration_ns)]);
     bump(map_->latency_sum_ns, duration_ns);
-    auto& r = map_->routes[route < endpoint_stats::kRouteSlots ? route : endpoint_stats::kOtherSlot];
+    auto& r =
+        map_->routes[route < endpoint_stats::kRouteSlots ? route : endpoint_stats::kOtherSlot];
     bump(r.requests);
     if (known_class) bump(r.by_class[status / 100 - 1]);
     bump(r.latency[endpoint_stats::bucket_of(duration_ns)]);
@@ -232,7 +245,8 @@ Status RetiredStats::write_file() const {
     auto tmp = dir_ / ("." + path_.filename().string() + ".tmp");
     unique_fd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)};
     if (!fd) return sys_error("create {}", tmp.string());
-    if (auto ec = write_all(fd.get(), {reinterpret_cast<const char*>(sum_.get()), sizeof(StatsLayout)})) {
+    if (auto ec =
+            write_all(fd.get(), {reinterpret_cast<const char*>(sum_.get()), sizeof(StatsLayout)})) {
         auto e = sys_error("write {}", tmp.string());
         ::unlink(tmp.c_str());
         return e;
@@ -273,8 +287,8 @@ void fold_route(StatsLayout& m, const endpoint_stats::RouteTotals& t) {
 }
 
 // Remembers the exit of the worker in slot `index` (replacing the previous one of that slot).
-void record_exit(StatsLayout& m, int index, pid_t pid, const std::optional<stats_layout::Snapshot>& s,
-                 std::string_view reason) {
+void record_exit(StatsLayout& m, int index, pid_t pid,
+                 const std::optional<stats_layout::Snapshot>& s, std::string_view reason) {
     StatsLayout::SlotExit* e = nullptr;
     for (auto& x : m.exits)
         if (x.index == index) e = &x;
@@ -310,7 +324,8 @@ void RetiredStats::worker_exited(pid_t pid, bool replaced, int index, std::strin
     if (index > 0 && !reason.empty()) record_exit(m, index, pid, s, reason);
     if (replaced) bump(m.worker_restarts);
     if (auto st = write_file(); !st)
-        log::warn("arbiter", "cannot update retired stats error={}", log::quote(st.error().describe()));
+        log::warn("arbiter", "cannot update retired stats error={}",
+                  log::quote(st.error().describe()));
     ::unlink(file.c_str());
 }
 

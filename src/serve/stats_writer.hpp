@@ -16,9 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "serve/stats_layout.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
-#include "serve/stats_layout.hpp"
 
 namespace paasrun::worker {
 
@@ -45,8 +45,8 @@ public:
     /// Creates `<dir>/<pid>.stats` for this process (replacing a stale file of a dead
     /// process that had the same pid) and maps it.
     /// `index`: the worker's 1-based slot (0: unknown).
-    [[nodiscard]] static Result<StatsWriter> create(const std::filesystem::path& dir, pid_t arbiter_pid,
-                                                    int index = 0);
+    [[nodiscard]] static Result<StatsWriter> create(const std::filesystem::path& dir,
+                                                    pid_t arbiter_pid, int index = 0);
 
     StatsWriter(StatsWriter&& o) noexcept;
     StatsWriter& operator=(StatsWriter&& o) noexcept;
@@ -68,7 +68,8 @@ public:
     /// it had been counted by request_started(). `route`: its endpoint slot; `cpu_ns`: the
     /// thread CPU time the app spent on it, negative when not measured.
     void request_finished(int status, std::uint64_t duration_ns, bool was_in_flight,
-                          std::uint16_t route = endpoint_stats::kOtherSlot, std::int64_t cpu_ns = -1) noexcept;
+                          std::uint16_t route = endpoint_stats::kOtherSlot,
+                          std::int64_t cpu_ns = -1) noexcept;
     /// A started request ended without a complete response (the client went away).
     void request_abandoned() noexcept;
 
@@ -78,7 +79,7 @@ private:
     static constexpr std::uint16_t kEmpty = 0xFFFF;
     std::filesystem::path path_;
     stats_layout::StatsLayout* map_ = nullptr;
-    std::array<std::uint16_t, kIndexSize> index_{};           // hash -> slot, kEmpty = free
+    std::array<std::uint16_t, kIndexSize> index_{};  // hash -> slot, kEmpty = free
     std::array<std::uint8_t, endpoint_stats::kRouteSlots> key_len_{};
 };
 

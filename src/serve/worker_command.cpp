@@ -24,10 +24,12 @@ unique_fd open_executable(const std::filesystem::path& p) {
 }  // namespace
 
 WorkerCommand worker_command_for(const std::filesystem::path& self_exe) {
-    WorkerCommand c{{"/proc/self/exe", "__worker"}, self_exe.empty() ? std::string("paasrun") : self_exe.string()};
+    WorkerCommand c{{"/proc/self/exe", "__worker"},
+                    self_exe.empty() ? std::string("paasrun") : self_exe.string()};
     if (!self_exe.empty()) {
         auto lean = self_exe.parent_path() / kLeanWorkerName;
-        if (auto fd = open_executable(lean)) c = WorkerCommand{{lean.string()}, "", std::make_shared<unique_fd>(std::move(fd))};
+        if (auto fd = open_executable(lean))
+            c = WorkerCommand{{lean.string()}, "", std::make_shared<unique_fd>(std::move(fd))};
     }
     c.paasrun_worker = true;  // both forms run run_worker(), which unblocks the stop signals
     return c;

@@ -36,18 +36,24 @@ Slot slot_of(std::string_view coding) {
 
 std::string_view coding_name(Coding c) noexcept {
     switch (c) {
-        case Coding::identity: return "identity";
-        case Coding::gzip: return "gzip";
-        case Coding::br: return "br";
+        case Coding::identity:
+            return "identity";
+        case Coding::gzip:
+            return "gzip";
+        case Coding::br:
+            return "br";
     }
     return "identity";
 }
 
 std::string_view coding_suffix(Coding c) noexcept {
     switch (c) {
-        case Coding::identity: return "";
-        case Coding::gzip: return ".gz";
-        case Coding::br: return ".br";
+        case Coding::identity:
+            return "";
+        case Coding::gzip:
+            return ".gz";
+        case Coding::br:
+            return ".br";
     }
     return "";
 }
@@ -63,7 +69,8 @@ CodingWeights parse_accept_encoding(std::string_view field) noexcept {
         auto coding = trim(element.substr(0, semi), kOws);
         int weight = 1000;
         bool bad = false;
-        auto params = semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
+        auto params =
+            semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
         while (!params.empty()) {
             auto next = params.find(';');
             auto param = trim(params.substr(0, next), kOws);

@@ -2,6 +2,7 @@
 
 #include <brotli/encode.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -9,8 +10,6 @@
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "static_files/accept_encoding.hpp"
 #include "static_files/media_types.hpp"
@@ -100,14 +99,16 @@ void compress_file(const std::string& path, const CompressOptions& options, Comp
         struct stat sst {};
         bool exists = ::lstat(sibling.c_str(), &sst) == 0;
         if (exists && !S_ISREG(sst.st_mode)) {
-            report.errors.emplace_back(fmt::format("{}: exists and is not a regular file", sibling));
+            report.errors.emplace_back(
+                fmt::format("{}: exists and is not a regular file", sibling));
             continue;
         }
         if (exists && same_mtime(sst, st)) {
             ++report.up_to_date;
             continue;
         }
-        auto packed = coding == Coding::br ? brotli_compress(*data, media.text) : gzip_compress(*data);
+        auto packed =
+            coding == Coding::br ? brotli_compress(*data, media.text) : gzip_compress(*data);
         if (!packed) {
             report.errors.emplace_back(fmt::format("{}: {} failed", path, coding_name(coding)));
             continue;
@@ -115,8 +116,10 @@ void compress_file(const std::string& path, const CompressOptions& options, Comp
         if (!worth_keeping(data->size(), packed->size())) {
             ++report.not_worth_it;
             if (exists) {
-                if (::unlink(sibling.c_str()) == 0) ++report.removed_stale;
-                else report.errors.push_back(sys_error("remove stale {}", sibling));
+                if (::unlink(sibling.c_str()) == 0)
+                    ++report.removed_stale;
+                else
+                    report.errors.push_back(sys_error("remove stale {}", sibling));
             }
             continue;
         }
@@ -134,7 +137,8 @@ void compress_file(const std::string& path, const CompressOptions& options, Comp
 std::optional<std::string> gzip_compress(std::string_view data) {
     z_stream zs{};
     // windowBits 15 + 16: gzip framing; memLevel 9: best ratio. The header's mtime stays 0.
-    if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+    if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return std::nullopt;
     std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     zs.avail_in = static_cast<uInt>(data.size());
@@ -177,7 +181,8 @@ Result<CompressReport> compress_tree(const std::string& dir, const CompressOptio
     if (ec) return Error(fmt::format("{}: {}", dir, ec.message()), {}, ec.value());
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) {
-            report.errors.emplace_back(fmt::format("{}: {}", dir, ec.message()), Where{}, ec.value());
+            report.errors.emplace_back(fmt::format("{}: {}", dir, ec.message()), Where{},
+                                       ec.value());
             break;
         }
         const auto& entry = *it;

@@ -38,13 +38,13 @@ struct CompressOptions {
 };
 
 struct CompressReport {
-    std::size_t files = 0;           // regular files looked at
-    std::size_t written = 0;         // siblings written (new or refreshed)
-    std::size_t up_to_date = 0;      // siblings left alone (same mtime as their original)
-    std::size_t not_worth_it = 0;    // compressions dropped by the 5% rule
-    std::size_t removed_stale = 0;   // old siblings deleted because no longer worth it
-    std::size_t skipped = 0;         // not compressible, .gz/.br, dotfiles, symlinks
-    std::vector<Error> errors;       // per-file problems; the walk goes on
+    std::size_t files = 0;          // regular files looked at
+    std::size_t written = 0;        // siblings written (new or refreshed)
+    std::size_t up_to_date = 0;     // siblings left alone (same mtime as their original)
+    std::size_t not_worth_it = 0;   // compressions dropped by the 5% rule
+    std::size_t removed_stale = 0;  // old siblings deleted because no longer worth it
+    std::size_t skipped = 0;        // not compressible, .gz/.br, dotfiles, symlinks
+    std::vector<Error> errors;      // per-file problems; the walk goes on
 };
 
 /// Compresses the tree under `dir`. Fails only when `dir` is not a readable directory;

@@ -1,12 +1,11 @@
 #include "static_files/confine.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <climits>
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/format.h>
 
 namespace paasrun::static_files {
 
@@ -21,14 +20,19 @@ Status confine_relative_mount(int dir_fd, const std::string& prefix, const std::
     std::error_code ec;
     // The directory actually opened (after every symlink), not a second lookup of its name.
     auto real = std::filesystem::read_symlink(fmt::format("/proc/self/fd/{}", dir_fd), ec);
-    if (ec) return Error(fmt::format("static {}: cannot tell where {} leads: {}", prefix, dir, ec.message()));
+    if (ec)
+        return Error(
+            fmt::format("static {}: cannot tell where {} leads: {}", prefix, dir, ec.message()));
     auto cwd = std::filesystem::canonical(std::filesystem::current_path(ec), ec);
-    if (ec) return Error(fmt::format("static {}: cannot resolve the current directory: {}", prefix, ec.message()));
+    if (ec)
+        return Error(fmt::format("static {}: cannot resolve the current directory: {}", prefix,
+                                 ec.message()));
     if (path_within(cwd.string(), real.string())) return {};
-    return Error(fmt::format("static {}: directory {} resolves to {}, outside the app directory {} (a symlink or "
-                             "'..' leads out); refusing to serve it. Give an absolute path to serve a directory "
-                             "outside the app on purpose",
-                             prefix, dir, real.string(), cwd.string()));
+    return Error(fmt::format(
+        "static {}: directory {} resolves to {}, outside the app directory {} (a symlink or "
+        "'..' leads out); refusing to serve it. Give an absolute path to serve a directory "
+        "outside the app on purpose",
+        prefix, dir, real.string(), cwd.string()));
 }
 
 }  // namespace paasrun::static_files

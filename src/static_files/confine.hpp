@@ -16,7 +16,8 @@ namespace paasrun::static_files {
 
 /// `dir_fd` is the open mount directory named `dir`. When `dir` is relative, an Error naming
 /// the prefix and where it leads unless it resolves inside the current directory.
-[[nodiscard]] Status confine_relative_mount(int dir_fd, const std::string& prefix, const std::string& dir);
+[[nodiscard]] Status confine_relative_mount(int dir_fd, const std::string& prefix,
+                                            const std::string& dir);
 
 /// Whether `path` is `base` or below it (both absolute and canonical). Pure.
 [[nodiscard]] bool path_within(const std::string& base, const std::string& path);

@@ -111,7 +111,8 @@ std::shared_ptr<Entry> FileCache::build(int root_fd, Resolver mode, std::string_
 
     entry->kind = Entry::Kind::file;
     entry->content_type = content_type_for(rel);
-    std::size_t budget = limits_.memory_total_max > memory_used_ ? limits_.memory_total_max - memory_used_ : 0;
+    std::size_t budget =
+        limits_.memory_total_max > memory_used_ ? limits_.memory_total_max - memory_used_ : 0;
     for (int c = 0; c < kCodingCount; ++c) {
         if (!files[c].regular) continue;
         auto rep = std::make_shared<Representation>();

@@ -50,12 +50,12 @@ struct FileIdentity {
 struct Representation {
     Coding coding = Coding::identity;
     FileIdentity id;
-    std::int64_t mtime = 0;      // seconds
-    std::string etag;            // make_etag(mtime, size)
-    std::string last_modified;   // IMF-fixdate of mtime
+    std::int64_t mtime = 0;     // seconds
+    std::string etag;           // make_etag(mtime, size)
+    std::string last_modified;  // IMF-fixdate of mtime
     bool in_memory = false;
-    std::string memory;          // the whole content when in_memory
-    unique_fd fd;                // open when !in_memory
+    std::string memory;  // the whole content when in_memory
+    unique_fd fd;        // open when !in_memory
 };
 
 struct Entry {
@@ -80,8 +80,8 @@ struct CacheLimits {
 };
 
 struct CacheStats {
-    std::uint64_t hits = 0;         // served from the cache without touching the disk
-    std::uint64_t builds = 0;       // entries built (first use or after a change)
+    std::uint64_t hits = 0;           // served from the cache without touching the disk
+    std::uint64_t builds = 0;         // entries built (first use or after a change)
     std::uint64_t revalidations = 0;  // TTL checks that found the entry unchanged
 };
 
@@ -100,7 +100,8 @@ public:
             ++stats_.hits;
             return it->second;
         }
-        auto fresh = build(root_fd, mode, rel, now_ms, it == map_.end() ? nullptr : it->second.get());
+        auto fresh =
+            build(root_fd, mode, rel, now_ms, it == map_.end() ? nullptr : it->second.get());
         if (!fresh) {  // unchanged on disk: keep the entry, restart its clock
             ++stats_.revalidations;
             it->second->checked_ms = now_ms;

@@ -13,9 +13,9 @@
 namespace paasrun::static_files {
 
 struct MediaType {
-    std::string_view type;       // "text/css"
-    bool text = false;           // Content-Type gets "; charset=utf-8"
-    bool compressible = false;   // `paasrun compress` writes .gz/.br siblings for it
+    std::string_view type;      // "text/css"
+    bool text = false;          // Content-Type gets "; charset=utf-8"
+    bool compressible = false;  // `paasrun compress` writes .gz/.br siblings for it
 };
 
 /// The media type of a file name, looked up by its last extension (ASCII case-insensitive).

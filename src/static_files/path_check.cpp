@@ -5,7 +5,9 @@
 namespace paasrun::static_files {
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 PathVerdict check_segment(std::string_view seg, bool allow_dotfiles) {
     if (seg.empty()) return PathVerdict::empty_segment;
@@ -21,16 +23,26 @@ PathVerdict check_segment(std::string_view seg, bool allow_dotfiles) {
 
 std::string_view describe(PathVerdict v) noexcept {
     switch (v) {
-        case PathVerdict::ok: return "ok";
-        case PathVerdict::malformed_escape: return "malformed_escape";
-        case PathVerdict::control_byte: return "control_byte";
-        case PathVerdict::encoded_slash: return "encoded_slash";
-        case PathVerdict::backslash: return "backslash";
-        case PathVerdict::empty_segment: return "empty_segment";
-        case PathVerdict::dot_segment: return "dot_segment";
-        case PathVerdict::dotfile: return "dotfile";
-        case PathVerdict::drive_letter: return "drive_letter";
-        case PathVerdict::too_long: return "too_long";
+        case PathVerdict::ok:
+            return "ok";
+        case PathVerdict::malformed_escape:
+            return "malformed_escape";
+        case PathVerdict::control_byte:
+            return "control_byte";
+        case PathVerdict::encoded_slash:
+            return "encoded_slash";
+        case PathVerdict::backslash:
+            return "backslash";
+        case PathVerdict::empty_segment:
+            return "empty_segment";
+        case PathVerdict::dot_segment:
+            return "dot_segment";
+        case PathVerdict::dotfile:
+            return "dotfile";
+        case PathVerdict::drive_letter:
+            return "drive_letter";
+        case PathVerdict::too_long:
+            return "too_long";
     }
     return "unknown";
 }
@@ -44,9 +56,12 @@ CheckedPath check_relative_path(std::string_view raw, bool allow_dotfiles) {
     }
     std::string decoded;
     auto report = http::percent_decode(raw, decoded);
-    if (report.malformed) out.verdict = PathVerdict::malformed_escape;
-    else if (report.encoded_slash) out.verdict = PathVerdict::encoded_slash;
-    else if (decoded.size() > kMaxPath) out.verdict = PathVerdict::too_long;
+    if (report.malformed)
+        out.verdict = PathVerdict::malformed_escape;
+    else if (report.encoded_slash)
+        out.verdict = PathVerdict::encoded_slash;
+    else if (decoded.size() > kMaxPath)
+        out.verdict = PathVerdict::too_long;
     if (out.verdict != PathVerdict::ok) return out;
     for (char c : decoded) {
         auto u = static_cast<unsigned char>(c);

@@ -22,8 +22,8 @@
 
 namespace paasrun::static_files {
 
-inline constexpr std::size_t kMaxPath = 4096;     // decoded bytes (PATH_MAX)
-inline constexpr std::size_t kMaxSegment = 255;   // bytes per segment (NAME_MAX)
+inline constexpr std::size_t kMaxPath = 4096;    // decoded bytes (PATH_MAX)
+inline constexpr std::size_t kMaxSegment = 255;  // bytes per segment (NAME_MAX)
 
 enum class PathVerdict : std::uint8_t {
     ok,
@@ -43,7 +43,7 @@ enum class PathVerdict : std::uint8_t {
 
 struct CheckedPath {
     PathVerdict verdict = PathVerdict::ok;
-    std::string rel;         // decoded, relative, '/'-separated, no leading '/'; on ok only
+    std::string rel;           // decoded, relative, '/'-separated, no leading '/'; on ok only
     bool wants_index = false;  // ended with '/' or was empty: serve rel + "index.html"
 };
 

@@ -51,10 +51,10 @@ struct ResponsePlan {
     bool head_request = false;  // HEAD: the head announces the length, no body is sent
 
     BodySource body = BodySource::none;
-    std::string_view memory;     // body == memory
-    int fd = -1;                 // body == file: owned by `owner`, dup() it to keep it longer
-    std::uint64_t offset = 0;    // body == file
-    std::uint64_t length = 0;    // body bytes that follow the head (0 for none)
+    std::string_view memory;   // body == memory
+    int fd = -1;               // body == file: owned by `owner`, dup() it to keep it longer
+    std::uint64_t offset = 0;  // body == file
+    std::uint64_t length = 0;  // body bytes that follow the head (0 for none)
 
     std::shared_ptr<const void> owner;  // keeps views and fd alive
 

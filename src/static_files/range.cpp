@@ -74,7 +74,8 @@ RangeResult evaluate_range(std::string_view header, std::uint64_t length) noexce
     // rather than 416, which clients may retry forever.
     if (length == 0) return result;
     auto eq = header.find('=');
-    if (eq == std::string_view::npos || !unit_is_bytes(trim(header.substr(0, eq), kOws))) return result;
+    if (eq == std::string_view::npos || !unit_is_bytes(trim(header.substr(0, eq), kOws)))
+        return result;
     std::string_view set = header.substr(eq + 1);
     int specs = 0, satisfiable = 0;
     ByteRange only;

@@ -26,13 +26,15 @@ RequestView RequestView::from(const http::Request& r) noexcept {
                 if (http::iequals(h.name, "if-none-match")) keep_first(v.if_none_match, h.value);
                 break;
             case 15:
-                if (http::iequals(h.name, "accept-encoding")) keep_first(v.accept_encoding, h.value);
+                if (http::iequals(h.name, "accept-encoding"))
+                    keep_first(v.accept_encoding, h.value);
                 break;
             case 17:
                 if (http::iequals(h.name, "if-modified-since"))
                     keep_first(v.if_modified_since, h.value);
                 break;
-            default: break;
+            default:
+                break;
         }
     }
     return v;

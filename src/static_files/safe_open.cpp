@@ -51,7 +51,8 @@ int open_by_walk(int root_fd, std::string_view rel, unique_fd& out) {
         bool last = slash == std::string_view::npos;
         // Intermediate steps: O_PATH|O_DIRECTORY|O_NOFOLLOW fails with ENOTDIR on a symlink.
         // Last step: O_NOFOLLOW fails with ELOOP on a symlink.
-        int flags = last ? (kFileFlags | O_NOFOLLOW) : (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int flags =
+            last ? (kFileFlags | O_NOFOLLOW) : (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int fd;
         do {
             fd = ::openat(at, name, flags);
@@ -70,9 +71,12 @@ int open_by_walk(int root_fd, std::string_view rel, unique_fd& out) {
 
 std::string_view describe(Resolver r) noexcept {
     switch (r) {
-        case Resolver::automatic: return "automatic";
-        case Resolver::beneath: return "beneath";
-        case Resolver::walk: return "walk";
+        case Resolver::automatic:
+            return "automatic";
+        case Resolver::beneath:
+            return "beneath";
+        case Resolver::walk:
+            return "walk";
     }
     return "unknown";
 }

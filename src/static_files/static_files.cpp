@@ -1,12 +1,11 @@
 #include "static_files/static_files.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 #include "static_files/conditional.hpp"
 #include "static_files/confine.hpp"
@@ -29,8 +28,12 @@ std::int64_t now_ms() {
     return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_hex_letter(char c) { return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_hex_letter(char c) {
+    return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 void set_body(ResponsePlan& plan, const Representation& rep, std::uint64_t offset,
               std::uint64_t length, bool head) {
@@ -104,8 +107,10 @@ Result<std::unique_ptr<StaticFiles>> StaticFiles::open(const StaticConfig& confi
         if (prefix == "/") is_root = true;
         for (const auto& r : roots)
             if (r.prefix == prefix)
-                return Error(fmt::format("static {}: mounted twice ({} and {})", prefix, r.dir, dir));
-        if (roots.size() >= kMaxRoots) return Error(fmt::format("more than {} static mounts", kMaxRoots));
+                return Error(
+                    fmt::format("static {}: mounted twice ({} and {})", prefix, r.dir, dir));
+        if (roots.size() >= kMaxRoots)
+            return Error(fmt::format("more than {} static mounts", kMaxRoots));
         int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) return sys_error("static {}: cannot open directory {}", prefix, dir);
         Root r;
@@ -196,7 +201,8 @@ Decision StaticFiles::resolve(const RequestView& req) {
     std::lock_guard lock(mu_);
     auto immutable = [&](std::string_view r) { return is_immutable(*root, r); };
     auto entry = cache_.get(key, root->fd.get(), resolver_, rel, now_ms(), immutable);
-    if (entry->kind == Entry::Kind::file) return serve_file(*root, key, std::move(entry), req, is_head);
+    if (entry->kind == Entry::Kind::file)
+        return serve_file(*root, key, std::move(entry), req, is_head);
     if (entry->kind == Entry::Kind::directory && !checked.wants_index && entry->has_index)
         return get_or_head ? redirect_to_dir(req, is_head) : not_allowed(is_head);
     return miss(*root, get_or_head, is_head);

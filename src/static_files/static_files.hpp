@@ -73,8 +73,8 @@ private:
     explicit StaticFiles(const StaticConfig& config);
 
     const Root* route(std::string_view path, std::string_view& rest) const;
-    Decision serve_file(const Root& root, const std::string& key, std::shared_ptr<const Entry> entry,
-                        const RequestView& req, bool is_head);
+    Decision serve_file(const Root& root, const std::string& key,
+                        std::shared_ptr<const Entry> entry, const RequestView& req, bool is_head);
     Decision miss(const Root& root, bool get_or_head, bool is_head) const;
     Decision redirect_to_dir(const RequestView& req, bool is_head) const;
     Decision not_allowed(bool is_head) const;
@@ -83,7 +83,7 @@ private:
     StaticConfig config_;
     std::vector<Root> roots_;  // mounts by descending prefix length, then the root (if any)
     Resolver resolver_ = Resolver::walk;
-    std::string cache_control_;            // "public, max-age=N"
+    std::string cache_control_;  // "public, max-age=N"
     mutable std::mutex mu_;
     FileCache cache_;
 };

@@ -35,10 +35,12 @@ Result<config::EnvList> load_env_files(const LoadRequest& req, const std::string
         config::EnvList all;
         for (const auto& file : req.env_files) {
             std::error_code ec;
-            if (!fs::exists(file, ec)) return Error(fmt::format("env file {} does not exist", file));
+            if (!fs::exists(file, ec))
+                return Error(fmt::format("env file {} does not exist", file));
             auto env = config::load_dotenv(file);
             if (!env) return env.error();
-            all.insert(all.end(), std::make_move_iterator(env->begin()), std::make_move_iterator(env->end()));
+            all.insert(all.end(), std::make_move_iterator(env->begin()),
+                       std::make_move_iterator(env->end()));
         }
         return all;
     }
@@ -102,10 +104,12 @@ Result<AppConfig> load_app(const LoadRequest& req) {
     env_layers.manifest_env = cfg.manifest.env;
     env_layers.dotenv = std::move(*dotenv);
     env_layers.process_env = std::move(layers.process_env);
-    cfg.data_dir = config::resolve_data_dir(cfg.manifest, cfg.app_dir, config::state_dir_for(cfg.app_dir),
-                                            env_layers.process_env)
-                       .string();
-    cfg.child_env = config::app_environment(env_layers, {0, cfg.app_dir, cfg.data_dir, config::self_exe_dir()});
+    cfg.data_dir =
+        config::resolve_data_dir(cfg.manifest, cfg.app_dir, config::state_dir_for(cfg.app_dir),
+                                 env_layers.process_env)
+            .string();
+    cfg.child_env =
+        config::app_environment(env_layers, {0, cfg.app_dir, cfg.data_dir, config::self_exe_dir()});
 
     if (!req.need_procfile) return cfg;
     if (auto st = check_counts(cfg.procfile, cfg.manifest.formation); !st)

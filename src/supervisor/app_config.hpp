@@ -19,7 +19,8 @@ namespace paasrun::supervisor {
 struct LoadRequest {
     std::string dir = ".";               // the app directory
     std::string procfile;                // -f; empty: DIR/Procfile
-    std::vector<std::string> env_files;  // -e, in order (a later file wins per key); none: DIR/.env when load_default_env
+    std::vector<std::string> env_files;  // -e, in order (a later file wins per key); none: DIR/.env
+                                         // when load_default_env
     bool load_default_env = false;       // `up` reads DIR/.env (a missing one is fine)
     bool need_procfile = true;           // `run` works without one
     std::string formation;               // -c web=2,worker=1
@@ -42,6 +43,7 @@ struct AppConfig {
 
 /// The `.env` layer of `request`: its -e files merged in order (a missing one is an error),
 /// else DIR/.env when `load_default_env` (a missing one is fine), else nothing.
-[[nodiscard]] Result<config::EnvList> load_env_files(const LoadRequest& request, const std::string& app_dir);
+[[nodiscard]] Result<config::EnvList> load_env_files(const LoadRequest& request,
+                                                     const std::string& app_dir);
 
 }  // namespace paasrun::supervisor

@@ -48,7 +48,8 @@ std::vector<std::string> shell_command_argv(std::string_view command, bool expor
     std::string script(profile_dir.empty() ? kProfileLoop : kProfileLoopIn);
     if (export_listen_pid) script += "LISTEN_PID=$$; export LISTEN_PID; ";
     script += "exec " + parent_death_prefix() + command_shell() + " -c \"$__paasrun_cmd\"";
-    std::vector<std::string> argv{"/bin/sh", "-c", std::move(script), "paasrun", std::string(command)};
+    std::vector<std::string> argv{"/bin/sh", "-c", std::move(script), "paasrun",
+                                  std::string(command)};
     if (!profile_dir.empty()) argv.push_back(profile_dir);
     return argv;
 }

@@ -44,10 +44,14 @@ Result<std::vector<ProcessSpec>> only_types(std::vector<ProcessSpec> formation,
                                             const std::vector<std::string>& process_types,
                                             const std::vector<std::string>& types) {
     if (types.empty()) return formation;
-    auto named = [&](std::string_view t) { return std::find(types.begin(), types.end(), t) != types.end(); };
+    auto named = [&](std::string_view t) {
+        return std::find(types.begin(), types.end(), t) != types.end();
+    };
     for (const auto& t : types) {
-        if (t == "release") return Error("\"release\" is the release phase, not a process type to start");
-        if (std::find(process_types.begin(), process_types.end(), t) != process_types.end()) continue;
+        if (t == "release")
+            return Error("\"release\" is the release phase, not a process type to start");
+        if (std::find(process_types.begin(), process_types.end(), t) != process_types.end())
+            continue;
         auto hint = util::nearest(t, process_types);
         std::string known;
         for (const auto& p : process_types) known += (known.empty() ? "" : ", ") + p;

@@ -48,8 +48,8 @@ struct ProcessSpec {
 /// foreman's `start web worker`: `formation` restricted to the named types (in Procfile
 /// order, ports unchanged). `types` empty: all of them. Fails naming a type `process_types`
 /// does not declare (with "did you mean"), or `release`. Pure.
-[[nodiscard]] Result<std::vector<ProcessSpec>> only_types(std::vector<ProcessSpec> formation,
-                                                          const std::vector<std::string>& process_types,
-                                                          const std::vector<std::string>& types);
+[[nodiscard]] Result<std::vector<ProcessSpec>> only_types(
+    std::vector<ProcessSpec> formation, const std::vector<std::string>& process_types,
+    const std::vector<std::string>& types);
 
 }  // namespace paasrun::supervisor

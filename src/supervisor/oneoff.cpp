@@ -48,8 +48,8 @@ int wait_for(pid_t child, const sigset_t& set) {
 
 }  // namespace
 
-int run_oneoff(const std::string& app_dir, config::EnvMap env,
-               const std::vector<std::string>& args, const std::string& dyno) {
+int run_oneoff(const std::string& app_dir, config::EnvMap env, const std::vector<std::string>& args,
+               const std::string& dyno) {
     if (args.empty()) {
         std::fputs("paasrun run: no command given\n", stderr);
         return 2;

@@ -31,11 +31,13 @@ std::string format_prefix(const std::tm& t, std::string_view name, std::size_t w
     return fmt::format("{}{}{}", color, plain, kReset);
 }
 
-std::string format_log_record(const std::timespec& utc, std::string_view name, std::string_view line) {
+std::string format_log_record(const std::timespec& utc, std::string_view name,
+                              std::string_view line) {
     std::tm t{};
     gmtime_r(&utc.tv_sec, &t);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00 {} | {}", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                       t.tm_hour, t.tm_min, t.tm_sec, utc.tv_nsec / 1000, name, line);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00 {} | {}", t.tm_year + 1900,
+                       t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, utc.tv_nsec / 1000,
+                       name, line);
 }
 
 bool want_color(int fd, const char* no_color) {

@@ -29,7 +29,8 @@ namespace paasrun::supervisor {
 ///     2026-12-06T10:00:00.123456+00:00 web.1 | GET / 200
 /// RFC 3339 UTC with microseconds (what `heroku logs` prints), the process name unpadded,
 /// " | ", the text. `paasrun logs` parses it back (app/log_lines.hpp).
-[[nodiscard]] std::string format_log_record(const std::timespec& utc, std::string_view name, std::string_view line);
+[[nodiscard]] std::string format_log_record(const std::timespec& utc, std::string_view name,
+                                            std::string_view line);
 
 /// Whether to colour output written to `fd` given the value of NO_COLOR (nullptr: unset).
 [[nodiscard]] bool want_color(int fd, const char* no_color);

@@ -22,19 +22,26 @@ inline constexpr std::array<ProcessState, 4> kProcessStates = {
 
 [[nodiscard]] constexpr std::string_view to_string(ProcessState s) {
     switch (s) {
-        case ProcessState::up: return "up";
-        case ProcessState::stopping: return "stopping";
-        case ProcessState::crashed: return "crashed";
-        case ProcessState::down: return "down";
+        case ProcessState::up:
+            return "up";
+        case ProcessState::stopping:
+            return "stopping";
+        case ProcessState::crashed:
+            return "crashed";
+        case ProcessState::down:
+            return "down";
     }
     return "unknown";
 }
 
 [[nodiscard]] constexpr std::string_view to_string(ProcessPhase p) {
     switch (p) {
-        case ProcessPhase::starting: return "starting";
-        case ProcessPhase::active: return "active";
-        case ProcessPhase::retiring: return "retiring";
+        case ProcessPhase::starting:
+            return "starting";
+        case ProcessPhase::active:
+            return "active";
+        case ProcessPhase::retiring:
+            return "retiring";
     }
     return "unknown";
 }

@@ -4,9 +4,9 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <mutex>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "process/activation.hpp"
 #include "util/log.hpp"
@@ -28,8 +28,9 @@ Result<NotifyAddress> notify_address(std::string_view socket) {
     NotifyAddress a;
     a.addr.sun_family = AF_UNIX;
     if (socket.empty() || (socket.front() != '/' && socket.front() != '@'))
-        return Error(fmt::format("NOTIFY_SOCKET={} is neither an absolute path nor an @abstract name",
-                                 log::quote(socket)));
+        return Error(
+            fmt::format("NOTIFY_SOCKET={} is neither an absolute path nor an @abstract name",
+                        log::quote(socket)));
     // A path needs its terminating NUL inside sun_path; an abstract name is length-delimited.
     std::size_t room = sizeof a.addr.sun_path - (socket.front() == '/' ? 1 : 0);
     if (socket.size() > room)
@@ -51,7 +52,8 @@ Status notify_send(std::string_view socket, std::string_view state) {
         n = ::sendto(s.get(), state.data(), state.size(), MSG_NOSIGNAL,
                      reinterpret_cast<const sockaddr*>(&address->addr), address->length);
     } while (n == -1 && errno == EINTR);
-    if (n == -1) return sys_error("send {} to NOTIFY_SOCKET={}", log::quote(state), log::quote(socket));
+    if (n == -1)
+        return sys_error("send {} to NOTIFY_SOCKET={}", log::quote(state), log::quote(socket));
     return {};
 }
 
@@ -62,7 +64,9 @@ std::string take_notify_socket() {
     return notify_socket();
 }
 
-bool notify_enabled() { return !notify_socket().empty(); }
+bool notify_enabled() {
+    return !notify_socket().empty();
+}
 
 void sd_notify(std::string_view state) {
     if (!notify_enabled()) return;

@@ -57,7 +57,6 @@ int web_port_of(const SupervisorOptions& o) {
     return o.base_port;
 }
 
-
 bool group_alive(pid_t pgid) {
     return ::kill(-pgid, 0) == 0 || errno == EPERM;
 }
@@ -84,8 +83,8 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorOptions options
         web = std::move(*sock);
         web_port = bound_port(web.get());
     }
-    std::unique_ptr<Supervisor> sup(new Supervisor(std::move(options), std::move(*loop),
-                                                   std::move(*sfd), std::move(devnull)));
+    std::unique_ptr<Supervisor> sup(
+        new Supervisor(std::move(options), std::move(*loop), std::move(*sfd), std::move(devnull)));
     sup->web_listener_ = std::move(web);
     if (sup->web_listener_) {
         sup->web_port_ = web_port;
@@ -187,7 +186,8 @@ void Supervisor::start(Slot& slot) {
     if (web) {
         // LISTEN_FDS: the shared socket at fd 3, the generation's health socket at fd 4.
         if (web_listener_) {
-            if (slot.gen->shared_socket) extra.emplace_back(web_listener_.get(), process::kListenFdsStart);
+            if (slot.gen->shared_socket)
+                extra.emplace_back(web_listener_.get(), process::kListenFdsStart);
             if (slot.gen->health_listener)
                 extra.emplace_back(slot.gen->health_listener.get(),
                                    process::kListenFdsStart + static_cast<int>(extra.size()));
@@ -230,8 +230,9 @@ void Supervisor::start(Slot& slot) {
     slot.started = Clock::now();
     notify_observer(ProcessEvent::Kind::started, slot);
     if (run.release > 0)
-        output_.info("process started proc={} pid={} port={} command={} release=v{}", slot.spec.name,
-                     slot.pid, slot.spec.port, log::quote(slot.spec.command), run.release);
+        output_.info("process started proc={} pid={} port={} command={} release=v{}",
+                     slot.spec.name, slot.pid, slot.spec.port, log::quote(slot.spec.command),
+                     run.release);
     else
         output_.info("process started proc={} pid={} port={} command={}", slot.spec.name, slot.pid,
                      slot.spec.port, log::quote(slot.spec.command));
@@ -281,8 +282,7 @@ Supervisor::Slot& Supervisor::add_slot(std::shared_ptr<Generation> gen, const st
     const std::string* command = gen->run->command(type);
     Slot slot{next_slot_++,
               ProcessSpec{type, index, fmt::format("{}.{}", type, index),
-                          command ? *command : std::string(),
-                          port_of(*gen->run, type, index)},
+                          command ? *command : std::string(), port_of(*gen->run, type, index)},
               std::move(gen),
               color_for(next_color_++),
               phase,
@@ -420,7 +420,8 @@ Status Supervisor::scale(const Counts& counts) {
         if (!current_run_->command(type))
             return Error(fmt::format("process type \"{}\" is not in the current release", type));
         if (n < 0 || n > config::max_formation_count)
-            return Error(fmt::format("{}={}: counts are 0..{}", type, n, config::max_formation_count));
+            return Error(
+                fmt::format("{}={}: counts are 0..{}", type, n, config::max_formation_count));
     }
     for (const auto& [type, n] : counts) {
         counts_[type] = n;
@@ -766,8 +767,7 @@ void Supervisor::watch_pipe(unique_fd fd, Slot& slot) {
 void Supervisor::watch_notify(unique_fd fd, Slot& slot) {
     int raw = fd.get();
     notify_.emplace(raw, Notify{std::move(fd), slot.id});
-    if (auto st = loop_->watch(raw, EPOLLIN, [this, raw](std::uint32_t) { on_notify(raw); });
-        !st) {
+    if (auto st = loop_->watch(raw, EPOLLIN, [this, raw](std::uint32_t) { on_notify(raw); }); !st) {
         notify_.erase(raw);
         return;
     }
@@ -783,20 +783,18 @@ void Supervisor::on_notify(int fd) {
     while (true) {
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n > 0) {
-            it->second.lines.feed(std::string_view(buf, static_cast<std::size_t>(n)),
-                                  [&](std::string_view line) {
-                                      Slot* s = find_slot(it->second.slot);
-                                      if (!s) return;
-                                      if (line == process::kReady && !s->ready) {
-                                          s->ready = true;
-                                          output_.info("process ready proc={} pid={}",
-                                                       s->spec.name, s->pid);
-                                          notify_observer(ProcessEvent::Kind::ready, *s);
-                                      } else if (line == process::kStopping ||
-                                                 line == process::kReloading) {
-                                          s->ready = line == process::kReloading && s->ready;
-                                      }
-                                  });
+            it->second.lines.feed(
+                std::string_view(buf, static_cast<std::size_t>(n)), [&](std::string_view line) {
+                    Slot* s = find_slot(it->second.slot);
+                    if (!s) return;
+                    if (line == process::kReady && !s->ready) {
+                        s->ready = true;
+                        output_.info("process ready proc={} pid={}", s->spec.name, s->pid);
+                        notify_observer(ProcessEvent::Kind::ready, *s);
+                    } else if (line == process::kStopping || line == process::kReloading) {
+                        s->ready = line == process::kReloading && s->ready;
+                    }
+                });
             continue;
         }
         if (n == -1 && errno == EINTR) continue;

@@ -76,8 +76,10 @@ struct RunSpec {
     /// `up` runs a release in place (the code in the source dir, the environment from the
     /// build; deploy/run_spec.hpp).
     std::string slug_dir;
-    [[nodiscard]] const std::string& build_dir() const { return slug_dir.empty() ? app_dir : slug_dir; }
-    config::EnvMap env;   // before PORT, DYNO, PS and the web variables
+    [[nodiscard]] const std::string& build_dir() const {
+        return slug_dir.empty() ? app_dir : slug_dir;
+    }
+    config::EnvMap env;  // before PORT, DYNO, PS and the web variables
     /// Process types in declaration order: ports follow this order (formation.hpp).
     std::vector<std::pair<std::string, std::string>> process_types;
     [[nodiscard]] const std::string* command(std::string_view type) const;
@@ -118,16 +120,16 @@ struct ProcessStatus {
     std::string type;  // web
     int index = 0;
     int port = 0;
-    pid_t pid = 0;      // 0 when not running
+    pid_t pid = 0;                            // 0 when not running
     ProcessState state = ProcessState::down;  // process_state.hpp
     int restarts = 0;
-    double uptime = 0;      // s since the current start; 0 when not running
-    std::string last_exit;  // "exit=1", "signal=SIGKILL", "" before any exit
-    int release = 0;        // the release it runs (0: the app dir as-is)
-    int generation = 0;     // the group of processes it was started with
+    double uptime = 0;                          // s since the current start; 0 when not running
+    std::string last_exit;                      // "exit=1", "signal=SIGKILL", "" before any exit
+    int release = 0;                            // the release it runs (0: the app dir as-is)
+    int generation = 0;                         // the group of processes it was started with
     ProcessPhase phase = ProcessPhase::active;  // process_state.hpp
-    bool ready = false;     // web: reported READY=1 on PAASRUN_NOTIFY_FD
-    int exits = 0;          // times it exited while active
+    bool ready = false;                         // web: reported READY=1 on PAASRUN_NOTIFY_FD
+    int exits = 0;                              // times it exited while active
 };
 
 /// A generation just started (start_generation).
@@ -279,7 +281,8 @@ private:
     Supervisor(SupervisorOptions options, std::unique_ptr<EventLoop> loop,
                process::SignalQueue signals, unique_fd devnull);
 
-    Slot& add_slot(std::shared_ptr<Generation> gen, const std::string& type, int index, Phase phase);
+    Slot& add_slot(std::shared_ptr<Generation> gen, const std::string& type, int index,
+                   Phase phase);
     [[nodiscard]] std::shared_ptr<Generation> new_generation(std::shared_ptr<const RunSpec> run,
                                                              bool health_socket);
     [[nodiscard]] int port_of(const RunSpec& run, const std::string& type, int index) const;

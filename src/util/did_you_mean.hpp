@@ -18,6 +18,7 @@ namespace paasrun::util {
 /// at most a third of the longer word (so "ps" is not suggested for "up"). Ties go to the
 /// earlier candidate. A candidate that starts with `word` (an abbreviation, "rel" ->
 /// releases) counts as close when `word` has 3 characters or more.
-[[nodiscard]] std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates);
+[[nodiscard]] std::optional<std::string> nearest(std::string_view word,
+                                                 const std::vector<std::string>& candidates);
 
 }  // namespace paasrun::util

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <random>
 
-#include "util/test_hooks.hpp"
 #include "util/fd_io.hpp"
+#include "util/test_hooks.hpp"
 #include "util/unique_fd.hpp"
 
 namespace paasrun {
@@ -50,8 +50,8 @@ Status write_file_atomic(const fs::path& path, std::string_view data, int mode) 
 
 Status fsync_tree(const fs::path& root) {
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         auto st = it->symlink_status(ec);
         if (ec) break;
         if (fs::is_regular_file(st) || fs::is_directory(st))
@@ -101,7 +101,8 @@ std::string random_suffix() {
 
 Error explain_disk_error(Error err, const fs::path& dir) {
     if (err.sys_errno == ENOSPC || err.sys_errno == EDQUOT)
-        err.message += fmt::format(" (the disk holding {} is full: free some space and retry)", dir.string());
+        err.message +=
+            fmt::format(" (the disk holding {} is full: free some space and retry)", dir.string());
     return err;
 }
 

@@ -29,7 +29,8 @@ namespace paasrun {
 
 /// Writes `data` to `path` atomically (temp file + fsync + rename + fsync of the directory).
 /// `mode` applies to the new file (0600 for files holding secrets).
-[[nodiscard]] Status write_file_atomic(const std::filesystem::path& path, std::string_view data, int mode = 0644);
+[[nodiscard]] Status write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                                       int mode = 0644);
 
 /// fsyncs every regular file and directory under `root` (and root itself).
 [[nodiscard]] Status fsync_tree(const std::filesystem::path& root);
@@ -38,10 +39,13 @@ namespace paasrun {
 /// With a `pause_tag`, the test pause points `<tag>:after-link` (the new link exists under
 /// its temporary name) and `<tag>:after-rename` (renamed, directory not yet fsync'd) are
 /// offered (test_hooks.hpp), so crash tests can kill between the steps.
-[[nodiscard]] Status replace_symlink(const std::filesystem::path& link, const std::filesystem::path& target, std::string_view pause_tag = {});
+[[nodiscard]] Status replace_symlink(const std::filesystem::path& link,
+                                     const std::filesystem::path& target,
+                                     std::string_view pause_tag = {});
 
 /// Appends one line (a '\n' is added) with a single write(2) on an O_APPEND fd, then fsyncs.
-[[nodiscard]] Status append_line_durable(const std::filesystem::path& path, std::string_view line, int mode = 0644);
+[[nodiscard]] Status append_line_durable(const std::filesystem::path& path, std::string_view line,
+                                         int mode = 0644);
 
 /// Removes a tree; a missing tree is not an error.
 [[nodiscard]] Status remove_tree(const std::filesystem::path& path);

@@ -8,7 +8,8 @@ namespace {
 
 std::string_view rstrip_spaces(std::string_view s) {
     // A trailing space escaped with a backslash is kept, as in git.
-    while (!s.empty() && s.back() == ' ' && !(s.size() >= 2 && s[s.size() - 2] == '\\')) s.remove_suffix(1);
+    while (!s.empty() && s.back() == ' ' && !(s.size() >= 2 && s[s.size() - 2] == '\\'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -28,8 +29,8 @@ std::vector<std::string_view> split(std::string_view s) {
     }
 }
 
-bool match_segments(const std::vector<std::string_view>& pat, std::size_t pi, const std::vector<std::string_view>& path,
-                    std::size_t si) {
+bool match_segments(const std::vector<std::string_view>& pat, std::size_t pi,
+                    const std::vector<std::string_view>& path, std::size_t si) {
     while (pi < pat.size()) {
         if (pat[pi] == "**") {
             // `**` matches zero or more whole segments.

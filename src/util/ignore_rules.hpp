@@ -30,7 +30,7 @@ public:
 
 private:
     struct Rule {
-        std::string glob;   // anchored patterns are matched against the whole path
+        std::string glob;  // anchored patterns are matched against the whole path
         bool negate = false;
         bool dir_only = false;
         bool anchored = false;

@@ -34,10 +34,14 @@ std::atomic<int> g_fd{2};
 
 const char* level_name(Level l) {
     switch (l) {
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warn: return "warn";
-        case Level::error: return "error";
+        case Level::debug:
+            return "debug";
+        case Level::info:
+            return "info";
+        case Level::warn:
+            return "warn";
+        case Level::error:
+            return "error";
     }
     return "info";
 }
@@ -62,11 +66,21 @@ std::pair<std::string_view, std::string_view> split_message(std::string_view tex
 
 }  // namespace
 
-void set_level(Level l) { g_level = l; }
-Level level() { return g_level; }
-void set_fd(int fd) { g_fd = fd; }
-void set_format(Format f) { g_format = f; }
-Format format() { return g_format; }
+void set_level(Level l) {
+    g_level = l;
+}
+Level level() {
+    return g_level;
+}
+void set_fd(int fd) {
+    g_fd = fd;
+}
+void set_format(Format f) {
+    g_format = f;
+}
+Format format() {
+    return g_format;
+}
 
 void append_quoted(std::string& out, std::string_view v, NonAscii non_ascii) {
     bool escape_high = non_ascii == NonAscii::escape;
@@ -87,11 +101,21 @@ void append_quoted(std::string& out, std::string_view v, NonAscii non_ascii) {
     for (char ch : v) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (escaped(c)) {
                     static constexpr char kHex[] = "0123456789abcdef";

@@ -1,7 +1,8 @@
 // Structured logging: one line per event, logfmt (key=value), to stderr.
 //
 //   log::info("supervisor", "process exited proc={} pid={}", name, pid);
-//   -> time=2026-11-22T10:00:00.123Z at=info component=supervisor msg="process exited" proc=web.1 pid=42
+//   -> time=2026-11-22T10:00:00.123Z at=info component=supervisor msg="process exited" proc=web.1
+//   pid=42
 //
 // The format string's leading words (up to the first `key=`) become msg="..."; the rest is
 // appended as-is, so callers write key=value pairs. Values that may contain spaces or quotes
@@ -9,10 +10,10 @@
 // threads or processes sharing the fd never interleave. Never log secrets (config values).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace paasrun::log {
 
@@ -41,15 +42,18 @@ void write(Level level, std::string_view component, std::string_view text);
 
 template <typename... Args>
 void debug(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (level() <= Level::debug) write(Level::debug, component, fmt::format(f, std::forward<Args>(args)...));
+    if (level() <= Level::debug)
+        write(Level::debug, component, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void info(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (level() <= Level::info) write(Level::info, component, fmt::format(f, std::forward<Args>(args)...));
+    if (level() <= Level::info)
+        write(Level::info, component, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void warn(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (level() <= Level::warn) write(Level::warn, component, fmt::format(f, std::forward<Args>(args)...));
+    if (level() <= Level::warn)
+        write(Level::warn, component, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void error(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
@@ -57,6 +61,7 @@ void error(std::string_view component, fmt::format_string<Args...> f, Args&&... 
 }
 
 /// Formats a line without writing it (exposed for tests).
-[[nodiscard]] std::string format_line(Level level, std::string_view component, std::string_view text);
+[[nodiscard]] std::string format_line(Level level, std::string_view component,
+                                      std::string_view text);
 
 }  // namespace paasrun::log

@@ -6,13 +6,13 @@
 // The data plane (http, worker) uses error codes and status enums instead.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 namespace paasrun {
 
@@ -41,17 +41,17 @@ struct Error {
 template <typename... Args>
 [[nodiscard]] Error sys_error(fmt::format_string<Args...> what, Args&&... args) {
     int err = errno;
-    return Error(fmt::format("{}: {}", fmt::format(what, std::forward<Args>(args)...),
-                             std::strerror(err)),
-                 {}, err);
+    return Error(
+        fmt::format("{}: {}", fmt::format(what, std::forward<Args>(args)...), std::strerror(err)),
+        {}, err);
 }
 
 /// Either a value or an Error. Minimal std::expected for C++20.
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}        // NOLINT
-    Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}    // NOLINT
+    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
+    Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     [[nodiscard]] bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }

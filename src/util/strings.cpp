@@ -8,5 +8,4 @@ std::string_view trim(std::string_view s, std::string_view chars) noexcept {
     return s.substr(first, s.find_last_not_of(chars) - first + 1);
 }
 
-
 }  // namespace paasrun

@@ -18,7 +18,8 @@ inline constexpr std::string_view kOws = " \t";
 inline constexpr std::string_view kWhitespace = " \t\n\v\f\r";
 
 /// `s` without leading and trailing characters from `chars`.
-[[nodiscard]] std::string_view trim(std::string_view s, std::string_view chars = kWhitespace) noexcept;
+[[nodiscard]] std::string_view trim(std::string_view s,
+                                    std::string_view chars = kWhitespace) noexcept;
 
 /// ASCII lowercase of one byte; every other byte is itself (no locale).
 [[nodiscard]] constexpr char ascii_lower(char c) noexcept {

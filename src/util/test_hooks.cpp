@@ -1,10 +1,9 @@
 #include "util/test_hooks.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace paasrun {
 

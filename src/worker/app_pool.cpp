@@ -11,7 +11,9 @@ AppPool::AppPool(std::size_t threads, std::function<void()> on_thread_start,
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { thread_main(); });
 }
 
-AppPool::~AppPool() { stop(); }
+AppPool::~AppPool() {
+    stop();
+}
 
 bool AppPool::post(AppJob& job) {
     {

@@ -15,7 +15,9 @@
 namespace paasrun::worker {
 namespace {
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+    return {errno, std::generic_category()};
+}
 
 // An anonymous file: O_TMPFILE has no name at all; the fallback unlinks at once, so the data
 // never outlives the fd even if the worker is killed.
@@ -42,7 +44,9 @@ bool BodyMemoryBudget::try_charge(std::size_t n) {
     return true;
 }
 
-void BodyMemoryBudget::release(std::size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+void BodyMemoryBudget::release(std::size_t n) {
+    used_.fetch_sub(n, std::memory_order_relaxed);
+}
 
 BodyMemoryBudget& BodyMemoryBudget::process() {
     static BodyMemoryBudget budget;
@@ -52,7 +56,9 @@ BodyMemoryBudget& BodyMemoryBudget::process() {
 RequestBody::RequestBody(std::size_t memory_limit, std::string spool_dir, BodyMemoryBudget& budget)
     : memory_limit_(memory_limit), spool_dir_(std::move(spool_dir)), budget_(&budget) {}
 
-RequestBody::~RequestBody() { budget_->release(std::exchange(charged_, 0)); }
+RequestBody::~RequestBody() {
+    budget_->release(std::exchange(charged_, 0));
+}
 
 std::string RequestBody::default_spool_dir() {
     const char* t = std::getenv("TMPDIR");
@@ -92,7 +98,8 @@ std::error_code RequestBody::append(std::string_view bytes) {
     return {};
 }
 
-std::size_t RequestBody::read_at(std::uint64_t offset, char* dst, std::size_t n, std::error_code& ec) const {
+std::size_t RequestBody::read_at(std::uint64_t offset, char* dst, std::size_t n,
+                                 std::error_code& ec) const {
     if (offset >= size_) return 0;
     n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size_ - offset));
     if (!spooled()) {

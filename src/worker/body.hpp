@@ -86,7 +86,9 @@ public:
     std::size_t read_at(std::uint64_t offset, char* dst, std::size_t n, std::error_code& ec) const;
 
     /// The body as one view when it lives in memory; empty view when spooled.
-    [[nodiscard]] std::string_view memory() const { return spooled() ? std::string_view{} : std::string_view{mem_}; }
+    [[nodiscard]] std::string_view memory() const {
+        return spooled() ? std::string_view{} : std::string_view{mem_};
+    }
 
     /// TMPDIR, else /tmp.
     [[nodiscard]] static std::string default_spool_dir();

@@ -4,23 +4,22 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-
-#include <boost/asio/post.hpp>
 
 #include "http/access_log.hpp"
 #include "http/proxy_protocol.hpp"
 #include "http/request_parser.hpp"
 #include "http/response_writer.hpp"
+#include "serve/heartbeat.hpp"
 #include "util/log.hpp"
 #include "worker/connection_forwarded.hpp"
 #include "worker/connection_manager.hpp"
 #include "worker/route_key.hpp"
 #include "worker/thread_cpu.hpp"
 #include "worker/websocket_session.hpp"
-#include "serve/heartbeat.hpp"
 
 namespace paasrun::worker {
 namespace {
@@ -85,7 +84,8 @@ bool Connection::take_proxy_header(std::string_view& input, bool& need_more) {
     }
     proxy_pending_ = false;
     const auto& cfg = manager_.config();
-    if (!cfg.proxy_allow.allows_all() && !cfg.proxy_allow.contains(std::string_view{remote_addr_})) {
+    if (!cfg.proxy_allow.allows_all() &&
+        !cfg.proxy_allow.contains(std::string_view{remote_addr_})) {
         refuse(400, "PROXY header from a peer not in --proxy-allow-from");
         return false;
     }
@@ -112,7 +112,8 @@ void Connection::start() {
     boost::system::error_code nb_ec;
     socket_.non_blocking(true, nb_ec);
     if (nb_ec) {
-        log::error("http", "cannot make a connection non-blocking error={}", log::quote(nb_ec.message()));
+        log::error("http", "cannot make a connection non-blocking error={}",
+                   log::quote(nb_ec.message()));
         return close();
     }
     deadline_ms_ = monotonic_ms() + manager_.config().header_timeout_ms;
@@ -136,11 +137,12 @@ Connection::Recv Connection::recv_some(char* buf, std::size_t size, std::size_t&
 }
 
 void Connection::wait_readable(void (Connection::*next)()) {
-    socket_.async_wait(Socket::wait_read, [self = shared_from_this(), next](const boost::system::error_code& ec) {
-        if (self->state_ == State::closed) return;
-        if (ec) return self->close();
-        ((*self).*next)();
-    });
+    socket_.async_wait(Socket::wait_read,
+                       [self = shared_from_this(), next](const boost::system::error_code& ec) {
+                           if (self->state_ == State::closed) return;
+                           if (ec) return self->close();
+                           ((*self).*next)();
+                       });
 }
 
 void Connection::release_read_buffer() {
@@ -166,7 +168,8 @@ void Connection::do_read() {
         }
         std::size_t n = 0;
         switch (recv_some(rbuf_.data() + read_end_, rbuf_.size() - read_end_, n)) {
-            case Recv::closed: return close();
+            case Recv::closed:
+                return close();
             case Recv::would_block:
                 // Waiting with nothing buffered: the buffer goes back to the pool.
                 if (read_pos_ == read_end_) release_read_buffer();
@@ -214,19 +217,22 @@ void Connection::start_body() {
     body_start_ms_ = monotonic_ms();
     deadline_ms_ = body_start_ms_ + manager_.config().body_idle_ms;
     switch (request_.framing) {
-        case http::BodyFraming::none: return dispatch();
+        case http::BodyFraming::none:
+            return dispatch();
         case http::BodyFraming::content_length:
             body_left_ = request_.content_length;
             if (body_left_ == 0) return dispatch();
             break;
-        case http::BodyFraming::chunked: break;
+        case http::BodyFraming::chunked:
+            break;
     }
     // RFC 9110 10.1.1: a server that will read the body sends 100 (Continue) first. We only
     // get here once the head passed every check, so a refused request never gets a 100.
     if (request_.expect_continue && read_pos_ == read_end_) {
         queue_.append(http::kContinueResponse);
         std::error_code wec;
-        if (queue_.flush(fd_, continue_bytes_, wec) == OutputQueue::FlushResult::error) return close();
+        if (queue_.flush(fd_, continue_bytes_, wec) == OutputQueue::FlushResult::error)
+            return close();
     }
     // An asynchronous producer (ASGI) gets the body as it arrives: the app starts now, with
     // what the head's read already brought.
@@ -249,7 +255,9 @@ bool Connection::reading_body() const {
     return state_ == State::app && streaming_ && !stream_ended_;
 }
 
-std::string_view Connection::available() const { return stream_buf_; }
+std::string_view Connection::available() const {
+    return stream_buf_;
+}
 
 bool Connection::take(std::size_t n) {
     stream_buf_.erase(0, n);
@@ -340,16 +348,20 @@ void Connection::read_body() {
         }
         std::size_t n = 0;
         switch (recv_some(scratch.data(), scratch.size(), n)) {
-            case Recv::closed: return close();
-            case Recv::would_block: return wait_readable(&Connection::read_body);
-            case Recv::data: break;
+            case Recv::closed:
+                return close();
+            case Recv::would_block:
+                return wait_readable(&Connection::read_body);
+            case Recv::data:
+                break;
         }
         body_raw_ += n;
         const auto& cfg = manager_.config();
         // Minimum body rate: after the grace period the client must have sent body_min_rate
         // bytes for every second; and no single read may stall longer than body_idle_ms.
         auto by_rate = body_start_ms_ + cfg.body_grace_ms +
-                       static_cast<std::int64_t>(body_raw_ * 1000 / std::max<std::uint64_t>(cfg.body_min_rate, 1));
+                       static_cast<std::int64_t>(body_raw_ * 1000 /
+                                                 std::max<std::uint64_t>(cfg.body_min_rate, 1));
         deadline_ms_ = std::min(monotonic_ms() + cfg.body_idle_ms, by_rate);
         if (!feed_body(std::string_view(scratch.data(), n), false)) return;
     }
@@ -477,15 +489,17 @@ void Connection::response_complete() {
 // while (check_deadline), so the common short request pays nothing for it.
 void Connection::watch_disconnect() {
     watching_disconnect_ = true;
-    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-        self->watching_disconnect_ = false;
-        if (self->state_ != State::app || !self->app_running_) return;
-        if (ec) return self->close();
-        char byte = 0;
-        ssize_t n = ::recv(self->fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return self->close();
-        if (n < 0) self->watch_disconnect();
-    });
+    socket_.async_wait(
+        Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->watching_disconnect_ = false;
+            if (self->state_ != State::app || !self->app_running_) return;
+            if (ec) return self->close();
+            char byte = 0;
+            ssize_t n = ::recv(self->fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                return self->close();
+            if (n < 0) self->watch_disconnect();
+        });
 }
 
 void Connection::run_app_job() {
@@ -563,11 +577,12 @@ bool Connection::wait_for_room() {
 void Connection::wait_writable() {
     writing_ = true;
     deadline_ms_ = monotonic_ms() + manager_.config().body_idle_ms;
-    socket_.async_wait(Socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
-        self->writing_ = false;
-        if (ec || self->state_ == State::closed) return;
-        self->flush();
-    });
+    socket_.async_wait(Socket::wait_write,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->writing_ = false;
+                           if (ec || self->state_ == State::closed) return;
+                           self->flush();
+                       });
 }
 
 void Connection::flush() {
@@ -608,7 +623,8 @@ void Connection::finish_request() {
     // A streamed body the app did not read to its end is never read: close after it.
     bool body_unread = streaming_ && !stream_ended_;
     streaming_ = false;
-    if (!summary_.keep_alive || !request_.keep_alive || draining_ || body_unread) return linger_close();
+    if (!summary_.keep_alive || !request_.keep_alive || draining_ || body_unread)
+        return linger_close();
     next_request();
 }
 
@@ -684,7 +700,8 @@ void Connection::check_deadline(std::int64_t now_ms) {
         if (writing_ && now_ms >= deadline_ms_) return force_close();  // client stopped reading
         // Streaming a body: a client that stops sending is dropped as in the body state
         // (paused by back-pressure, the wait is the app's). The body reader sees EOF itself.
-        if (reading_body() && !stream_paused_ && !writing_ && now_ms >= deadline_ms_) return close();
+        if (reading_body() && !stream_paused_ && !writing_ && now_ms >= deadline_ms_)
+            return close();
         if (app_running_ && !watching_disconnect_ && !reading_body() && producer_->asynchronous())
             watch_disconnect();
         if (!app_running_ || cfg.request_timeout_ms <= 0 || timed_out_) return;
@@ -702,7 +719,8 @@ void Connection::check_deadline(std::int64_t now_ms) {
         if (bytes_written_ == 0) {
             send_best_effort(fd_, 504, request_.method == "HEAD");
             summary_.status = 504;
-            record_stats(now_ns() - request_started_ns_, -1);  // an app thread may still run: no CPU
+            record_stats(now_ns() - request_started_ns_,
+                         -1);  // an app thread may still run: no CPU
         }
         return close();
     }
@@ -724,7 +742,9 @@ void Connection::drain() {
     deadline_ms_ = std::min(deadline_ms_, monotonic_ms() + kDrainFirstRequestMs);
 }
 
-void Connection::force_close() { close(); }
+void Connection::force_close() {
+    close();
+}
 
 void Connection::linger_close() {
     // Half-close and read what the client still sends for a moment, so that a response to
@@ -742,9 +762,12 @@ void Connection::linger_read() {
         if (state_ != State::linger) return;
         std::size_t n = 0;
         switch (recv_some(scratch.data(), scratch.size(), n)) {
-            case Recv::closed: return close();
-            case Recv::would_block: return wait_readable(&Connection::linger_read);
-            case Recv::data: break;
+            case Recv::closed:
+                return close();
+            case Recv::would_block:
+                return wait_readable(&Connection::linger_read);
+            case Recv::data:
+                break;
         }
     }
     boost::asio::post(manager_.io(), [self = shared_from_this()] { self->linger_read(); });
@@ -762,7 +785,8 @@ void Connection::record_stats(std::uint64_t duration_ns, std::int64_t cpu_ns) {
         route = endpoint_stats::kStaticSlot;
     } else if (!refused_) {
         char key[endpoint_stats::kRouteKeyMax];
-        if (auto n = route_key(request_.path, key, sizeof key - 1); n > 0) route = stats->route_slot({key, n});
+        if (auto n = route_key(request_.path, key, sizeof key - 1); n > 0)
+            route = stats->route_slot({key, n});
     }
     stats->request_finished(summary_.status, duration_ns, counted_in_flight_, route, cpu_ns);
     counted_in_flight_ = false;
@@ -777,7 +801,7 @@ void Connection::close() {
     }
     queue_.abort();  // wakes an app thread waiting for room; its next pump() abandons
     if (app_running_ && producer_->asynchronous()) producer_->abandon();  // http.disconnect
-    if (ws_) ws_->connection_closed();  // websocket.disconnect
+    if (ws_) ws_->connection_closed();                                    // websocket.disconnect
     boost::system::error_code ignored;
     socket_.close(ignored);
     manager_.unlink(this);

@@ -29,12 +29,11 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "http/chunked_decoder.hpp"
 #include "http/request.hpp"
@@ -96,7 +95,8 @@ private:
     void parse_head();
     void release_read_buffer();
     void start_body();
-    [[nodiscard]] bool feed_body(std::string_view input, bool from_read_buffer);  // true: more body wanted
+    [[nodiscard]] bool feed_body(std::string_view input,
+                                 bool from_read_buffer);  // true: more body wanted
     void read_body();
     void refuse(int status, std::string_view why);
     void refuse_streamed(int status, std::string_view why);
@@ -147,17 +147,17 @@ private:
     State state_ = State::head;
     std::int64_t deadline_ms_ = 0;
     bool draining_ = false;
-    bool writing_ = false;       // an async wait for writability is pending
-    bool app_running_ = false;   // the producer has not returned `done` yet
+    bool writing_ = false;      // an async wait for writability is pending
+    bool app_running_ = false;  // the producer has not returned `done` yet
     bool pre_app_served_ = false;
-    bool in_request_ = false;    // bytes of the current request have arrived
-    bool served_any_ = false;    // a request was answered on this connection (drain())
+    bool in_request_ = false;  // bytes of the current request have arrived
+    bool served_any_ = false;  // a request was answered on this connection (drain())
     static constexpr std::int64_t kDrainFirstRequestMs = 2000;
-    bool refused_ = false;       // an error response is queued; close after it
-    bool timed_out_ = false;     // --request-timeout fired
-    bool trusted_peer_ = false;  // the peer is in --forwarded-allow-ips
-    bool proxy_pending_ = false;  // --proxy-protocol: a PROXY header may still come
-    bool counted_in_flight_ = false;  // StatsWriter::request_started() was called for it
+    bool refused_ = false;              // an error response is queued; close after it
+    bool timed_out_ = false;            // --request-timeout fired
+    bool trusted_peer_ = false;         // the peer is in --forwarded-allow-ips
+    bool proxy_pending_ = false;        // --proxy-protocol: a PROXY header may still come
+    bool counted_in_flight_ = false;    // StatsWriter::request_started() was called for it
     bool watching_disconnect_ = false;  // an EOF watch is pending (ASGI, watch_disconnect)
     std::atomic<bool> flush_posted_{false};
     std::shared_ptr<Connection> self_;  // keeps *this alive while an app thread owns it
@@ -179,13 +179,14 @@ private:
     std::uint64_t body_raw_ = 0;        // body bytes read from the socket (before de-chunking)
     std::uint64_t continue_bytes_ = 0;  // bytes of "100 Continue" sent (not logged)
     std::uint64_t request_started_ns_ = 0;
-    std::int64_t cpu_ns_ = -1;  // thread CPU time of the app call, -1 = not measured (thread_cpu.hpp)
+    std::int64_t cpu_ns_ =
+        -1;  // thread CPU time of the app call, -1 = not measured (thread_cpu.hpp)
     bool cpu_sampled_ = false;  // this request's CPU time is measured (CpuSampler)
 
     // Body streaming (asynchronous producers): bytes read and not yet taken by the app.
-    bool streaming_ = false;       // this request's body goes to the app as it arrives
-    bool stream_ended_ = false;    // every body byte has arrived
-    bool stream_paused_ = false;   // reading stopped: kHighWater bytes wait for the app
+    bool streaming_ = false;      // this request's body goes to the app as it arrives
+    bool stream_ended_ = false;   // every body byte has arrived
+    bool stream_paused_ = false;  // reading stopped: kHighWater bytes wait for the app
     std::int64_t stream_paused_ms_ = 0;
     std::string stream_buf_;
 

@@ -9,8 +9,8 @@ namespace paasrun::worker {
 Result<ConnectionConfig> make_connection_config(const ServeOptions& o, int access_log_fd) {
     ConnectionConfig c;
     c.limits.max_request_line = static_cast<std::size_t>(o.limit_request_line);
-    c.limits.max_header_fields = std::min<std::size_t>(static_cast<std::size_t>(o.limit_request_fields),
-                                                       http::kHeaderCapacity);
+    c.limits.max_header_fields = std::min<std::size_t>(
+        static_cast<std::size_t>(o.limit_request_fields), http::kHeaderCapacity);
     c.limits.max_field_size = static_cast<std::size_t>(o.limit_request_field_size);
     // --max-body 0 means unlimited; the parser wants a number, so use the largest one.
     c.limits.max_body = o.max_body == 0 ? UINT64_MAX : o.max_body;
@@ -35,7 +35,8 @@ Result<ConnectionConfig> make_connection_config(const ServeOptions& o, int acces
     std::string proxies;
     for (const auto& ip : o.proxy_allow_ips) proxies += (proxies.empty() ? "" : ",") + ip;
     auto proxy_cidrs = http::CidrList::parse(proxies);
-    if (!proxy_cidrs) return Error(fmt::format("--proxy-allow-from: {}", proxy_cidrs.error().describe()));
+    if (!proxy_cidrs)
+        return Error(fmt::format("--proxy-allow-from: {}", proxy_cidrs.error().describe()));
     c.proxy_allow = std::move(*proxy_cidrs);
 
     c.root_path = o.root_path;

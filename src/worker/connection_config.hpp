@@ -37,7 +37,7 @@ struct ConnectionConfig {
 
     bool inline_app = true;  // --threads 1: the app runs on the loop thread (false for ASGI)
     http::CidrList forwarded_allow;
-    std::string root_path;  // SCRIPT_NAME, no trailing '/'
+    std::string root_path;        // SCRIPT_NAME, no trailing '/'
     bool proxy_protocol = false;  // --proxy-protocol
     http::CidrList proxy_allow;   // --proxy-allow-from
 

@@ -30,8 +30,8 @@ bool is_plausible_authority(std::string_view host) {
     if (host.empty() || host.size() > 255) return false;
     for (char c : host) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_' || c == '~' ||
-                  c == '%';
+                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_' ||
+                  c == '~' || c == '%';
         if (!ok) return false;
     }
     return true;
@@ -44,7 +44,8 @@ void apply_forwarded(const http::Request& request, const http::CidrList& trusted
             std::string_view list = h.value;
             while (!list.empty()) {
                 auto comma = list.rfind(',');
-                auto entry = strip_port(trim(comma == std::string_view::npos ? list : list.substr(comma + 1), kOws));
+                auto entry = strip_port(
+                    trim(comma == std::string_view::npos ? list : list.substr(comma + 1), kOws));
                 list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
                 http::IpAddress ip;
                 if (!http::parse_ip(entry, ip)) break;  // garbage: stop trusting the list

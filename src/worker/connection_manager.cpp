@@ -6,14 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstring>
 
-#include <boost/asio/basic_socket_acceptor.hpp>
-#include <boost/asio/post.hpp>
-
-#include "util/log.hpp"
 #include "serve/heartbeat.hpp"
+#include "util/log.hpp"
 
 namespace paasrun::worker {
 namespace asio = boost::asio;
@@ -62,8 +61,9 @@ struct ConnectionManager::Listener {
     bool accepting = false;
 };
 
-ConnectionManager::ConnectionManager(asio::io_context& io, ConnectionConfig config, ProducerFactory factory,
-                                     AppPool* pool, PreAppRoute* pre_app, ManagerHooks hooks)
+ConnectionManager::ConnectionManager(asio::io_context& io, ConnectionConfig config,
+                                     ProducerFactory factory, AppPool* pool, PreAppRoute* pre_app,
+                                     ManagerHooks hooks)
     : io_(io),
       config_(std::move(config)),
       factory_(std::move(factory)),
@@ -104,30 +104,32 @@ void ConnectionManager::do_accept(Listener& l) {
         return;
     }
     l.accepting = true;
-    l.acceptor.async_accept(io_, l.peer, [this, &l](const boost::system::error_code& ec, Protocol::socket sock) {
-        l.accepting = false;
-        if (ec == asio::error::operation_aborted || (ec && draining_)) return maybe_drained();
-        // A connection the kernel handed over just before a graceful stop closed the acceptor
-        // is served (its first request gets `Connection: close`): dropping it here would
-        // reset a client that did nothing wrong (zero-downtime deploys drain this way).
-        if (ec) {
-            // EMFILE/ENFILE and friends: retry on the next tick instead of spinning.
-            log::warn("http", "accept failed error={}", log::quote(ec.message()));
-            accept_paused_ = true;
-            return;
-        }
-        adopt(l, std::move(sock));
-        // More of the backlog now, without blocking (the acceptor is non-blocking): stops at
-        // EAGAIN, at the batch size, or at the connection cap.
-        for (int i = 1; i < kAcceptBatch && !draining_ && count_ < config_.max_connections; ++i) {
-            Protocol::socket more(io_);
-            boost::system::error_code aec;
-            l.acceptor.accept(more, l.peer, aec);
-            if (aec) break;  // would_block: the backlog is empty (other errors: next wake-up)
-            adopt(l, std::move(more));
-        }
-        do_accept(l);
-    });
+    l.acceptor.async_accept(
+        io_, l.peer, [this, &l](const boost::system::error_code& ec, Protocol::socket sock) {
+            l.accepting = false;
+            if (ec == asio::error::operation_aborted || (ec && draining_)) return maybe_drained();
+            // A connection the kernel handed over just before a graceful stop closed the acceptor
+            // is served (its first request gets `Connection: close`): dropping it here would
+            // reset a client that did nothing wrong (zero-downtime deploys drain this way).
+            if (ec) {
+                // EMFILE/ENFILE and friends: retry on the next tick instead of spinning.
+                log::warn("http", "accept failed error={}", log::quote(ec.message()));
+                accept_paused_ = true;
+                return;
+            }
+            adopt(l, std::move(sock));
+            // More of the backlog now, without blocking (the acceptor is non-blocking): stops at
+            // EAGAIN, at the batch size, or at the connection cap.
+            for (int i = 1; i < kAcceptBatch && !draining_ && count_ < config_.max_connections;
+                 ++i) {
+                Protocol::socket more(io_);
+                boost::system::error_code aec;
+                l.acceptor.accept(more, l.peer, aec);
+                if (aec) break;  // would_block: the backlog is empty (other errors: next wake-up)
+                adopt(l, std::move(more));
+            }
+            do_accept(l);
+        });
 }
 
 void ConnectionManager::adopt(Listener& l, Protocol::socket sock) {
@@ -138,7 +140,8 @@ void ConnectionManager::adopt(Listener& l, Protocol::socket sock) {
     std::string addr;
     std::uint16_t port = 0;
     describe_address(static_cast<const sockaddr*>(l.peer.data()), addr, port);
-    auto conn = std::make_shared<Connection>(*this, std::move(sock), l.info, std::move(addr), port, factory_());
+    auto conn = std::make_shared<Connection>(*this, std::move(sock), l.info, std::move(addr), port,
+                                             factory_());
     conn->start();
     descriptor_states_.ensure(io_, count_);  // for the next accepts (connection_memory.hpp)
 }

@@ -11,24 +11,23 @@
 // Loop thread only, except request_done counting which connections also call on the loop.
 #pragma once
 
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
-#include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "http/access_log.hpp"
+#include "serve/stats_writer.hpp"
 #include "util/result.hpp"
 #include "worker/app_pool.hpp"
 #include "worker/connection.hpp"
 #include "worker/connection_config.hpp"
 #include "worker/connection_memory.hpp"
 #include "worker/response.hpp"
-#include "serve/stats_writer.hpp"
 
 namespace paasrun::asgi {
 class Runtime;
@@ -41,10 +40,10 @@ namespace paasrun::worker {
 using ProducerFactory = std::function<std::unique_ptr<ResponseProducer>()>;
 
 struct ManagerHooks {
-    std::function<void()> on_tick;            // every tick (heartbeat, RSS check)
-    std::function<void()> on_request_done;    // after each response (max-requests count)
-    std::function<void()> on_drained;         // graceful stop finished
-    std::function<void()> on_request_timeout; // a request overran --request-timeout
+    std::function<void()> on_tick;             // every tick (heartbeat, RSS check)
+    std::function<void()> on_request_done;     // after each response (max-requests count)
+    std::function<void()> on_drained;          // graceful stop finished
+    std::function<void()> on_request_timeout;  // a request overran --request-timeout
 };
 
 class ConnectionManager {

@@ -26,11 +26,10 @@
 #pragma once
 
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 namespace paasrun::worker {
 

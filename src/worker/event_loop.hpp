@@ -14,10 +14,9 @@
 // Loop thread only: app threads (--threads > 1) are not affected.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
-
-#include <boost/asio/io_context.hpp>
 
 namespace paasrun::worker {
 

@@ -65,12 +65,12 @@ struct RequestInfo {
     std::string_view server_name;  // SERVER_NAME: the local address when no Host
     std::uint16_t server_port = 0;
     std::string_view url_scheme = "http";  // after trusted X-Forwarded-Proto
-    std::string_view host;                 // HTTP_HOST (after trusted X-Forwarded-Host); may be empty
-    std::string_view request_id;           // validated or generated X-Request-Id
-    std::string_view script_name;          // --root-path ("" = none)
-    std::string_view local_addr;           // the listening socket's address ("" = unix socket)
+    std::string_view host;         // HTTP_HOST (after trusted X-Forwarded-Host); may be empty
+    std::string_view request_id;   // validated or generated X-Request-Id
+    std::string_view script_name;  // --root-path ("" = none)
+    std::string_view local_addr;   // the listening socket's address ("" = unix socket)
     std::uint16_t local_port = 0;
-    bool keep_alive = true;                // the connection may stay open after this response
+    bool keep_alive = true;  // the connection may stay open after this response
 };
 
 /// How a producer talks back to its connection while it runs.

@@ -82,7 +82,8 @@ OutputQueue::FlushResult OutputQueue::flush(int sock, std::uint64_t& written, st
     }
 }
 
-OutputQueue::FlushResult OutputQueue::write_buffer(int sock, std::uint64_t& written, std::error_code& ec) {
+OutputQueue::FlushResult OutputQueue::write_buffer(int sock, std::uint64_t& written,
+                                                   std::error_code& ec) {
     for (;;) {
         bool file_next = next_file_ < out_.files.size();
         std::size_t end = file_next ? out_.files[next_file_].at : out_.bytes.size();
@@ -104,7 +105,8 @@ OutputQueue::FlushResult OutputQueue::write_buffer(int sock, std::uint64_t& writ
         auto& f = out_.files[next_file_];
         while (f.length > 0) {
             off_t off = static_cast<off_t>(f.offset);
-            std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(f.length, 1u << 30));
+            std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(f.length, 1u << 30));
             ssize_t n = ::sendfile(sock, f.fd.get(), &off, want);
             if (n < 0) {
                 if (errno == EINTR) continue;

@@ -86,24 +86,30 @@ ResponseProducer::Step WsgiProducer::pump() {
             if (!commit_head(*c.head, known)) return finish_exchange();
         }
         switch (c.kind) {
-            case wsgi::Chunk::Kind::data: send_data(c.data); break;
+            case wsgi::Chunk::Kind::data:
+                send_data(c.data);
+                break;
             case wsgi::Chunk::Kind::file:
                 if (!send_file(c.file)) {
                     broken_ = true;
                     return finish_exchange();
                 }
                 break;
-            case wsgi::Chunk::Kind::done: return finish_ok();
-            case wsgi::Chunk::Kind::failed: break;  // handled above
+            case wsgi::Chunk::Kind::done:
+                return finish_ok();
+            case wsgi::Chunk::Kind::failed:
+                break;  // handled above
         }
         // No body to send (HEAD/204/304) or Content-Length reached: stop iterating.
-        if (c.last || plan_.framing == http::ResponseFraming::no_body || body_complete()) return finish_ok();
+        if (c.last || plan_.framing == http::ResponseFraming::no_body || body_complete())
+            return finish_ok();
         if (queue_->pending() >= OutputQueue::kHighWater) return Step::more;
         if (stream_) channel_->output_ready();
     }
 }
 
-bool WsgiProducer::commit_head(const wsgi::ResponseHead& head, std::optional<std::uint64_t> known_length) {
+bool WsgiProducer::commit_head(const wsgi::ResponseHead& head,
+                               std::optional<std::uint64_t> known_length) {
     response_headers_.clear();
     bool has_request_id = false;
     for (const auto& h : head.headers) {
@@ -114,7 +120,8 @@ bool WsgiProducer::commit_head(const wsgi::ResponseHead& head, std::optional<std
     if (!has_request_id && !info_->request_id.empty())
         response_headers_.push_back({"X-Request-Id", info_->request_id});
     std::string_view reason;
-    if (auto sp = head.status.find(' '); sp != std::string_view::npos) reason = head.status.substr(sp + 1);
+    if (auto sp = head.status.find(' '); sp != std::string_view::npos)
+        reason = head.status.substr(sp + 1);
 
     http::ResponseSpec spec;
     spec.status = head.status_code;
@@ -148,7 +155,8 @@ bool WsgiProducer::commit_head(const wsgi::ResponseHead& head, std::optional<std
 }
 
 bool WsgiProducer::body_complete() const {
-    return plan_.framing == http::ResponseFraming::content_length && summary_.body_bytes >= plan_.content_length;
+    return plan_.framing == http::ResponseFraming::content_length &&
+           summary_.body_bytes >= plan_.content_length;
 }
 
 void WsgiProducer::flush_head() {
@@ -161,7 +169,9 @@ void WsgiProducer::send_data(std::string_view data) {
     std::string_view pre = head_pending_ ? std::string_view{head_buf_} : std::string_view{};
     head_pending_ = false;
     switch (plan_.framing) {
-        case http::ResponseFraming::no_body: queue_->append(pre); return;
+        case http::ResponseFraming::no_body:
+            queue_->append(pre);
+            return;
         case http::ResponseFraming::content_length: {
             // PEP 3333: never send more than the declared Content-Length.
             auto left = plan_.content_length - std::min(plan_.content_length, summary_.body_bytes);
@@ -169,7 +179,9 @@ void WsgiProducer::send_data(std::string_view data) {
             queue_->append(pre, data);
             break;
         }
-        case http::ResponseFraming::until_close: queue_->append(pre, data); break;
+        case http::ResponseFraming::until_close:
+            queue_->append(pre, data);
+            break;
         case http::ResponseFraming::chunked: {
             if (data.empty()) {
                 queue_->append(pre);
@@ -192,12 +204,17 @@ void WsgiProducer::send_data(std::string_view data) {
 bool WsgiProducer::send_file(const wsgi::FileRegion& file) {
     std::uint64_t length = file.length;
     switch (plan_.framing) {
-        case http::ResponseFraming::no_body: flush_head(); return true;
+        case http::ResponseFraming::no_body:
+            flush_head();
+            return true;
         case http::ResponseFraming::content_length:
-            length = std::min(length, plan_.content_length - std::min(plan_.content_length, summary_.body_bytes));
+            length = std::min(
+                length, plan_.content_length - std::min(plan_.content_length, summary_.body_bytes));
             flush_head();
             break;
-        case http::ResponseFraming::until_close: flush_head(); break;
+        case http::ResponseFraming::until_close:
+            flush_head();
+            break;
         case http::ResponseFraming::chunked: {
             if (length == 0) {
                 flush_head();
@@ -226,10 +243,11 @@ bool WsgiProducer::send_file(const wsgi::FileRegion& file) {
 ResponseProducer::Step WsgiProducer::finish_ok() {
     flush_head();
     if (plan_.framing == http::ResponseFraming::chunked) queue_->append(http::kLastChunk);
-    if (plan_.framing == http::ResponseFraming::content_length && summary_.body_bytes < plan_.content_length &&
-        info_->head->method != "HEAD") {
+    if (plan_.framing == http::ResponseFraming::content_length &&
+        summary_.body_bytes < plan_.content_length && info_->head->method != "HEAD") {
         // The framing promised more than the app produced: the only honest end is a close.
-        log::warn("wsgi", "app sent fewer bytes than its Content-Length sent={} declared={} request_id={}",
+        log::warn("wsgi",
+                  "app sent fewer bytes than its Content-Length sent={} declared={} request_id={}",
                   summary_.body_bytes, plan_.content_length, info_->request_id);
         broken_ = true;
     }

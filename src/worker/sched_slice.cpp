@@ -45,7 +45,8 @@ Status request_sched_slice(std::chrono::microseconds slice) {
     a.sched_flags = 0;  // keeps policy and nice as read; no utilization clamps
     a.sched_runtime = static_cast<std::uint64_t>(slice.count()) * 1000;
     a.sched_deadline = a.sched_period = 0;
-    if (::syscall(SYS_sched_setattr, 0, &a, 0) != 0) return sys_error("sched_setattr(sched_runtime={}us)", slice.count());
+    if (::syscall(SYS_sched_setattr, 0, &a, 0) != 0)
+        return sys_error("sched_setattr(sched_runtime={}us)", slice.count());
     return {};
 }
 

@@ -4,10 +4,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/buffer.hpp>
 #include <cerrno>
 #include <csignal>
-
-#include <boost/asio/buffer.hpp>
 
 #include "serve/serve_options.hpp"
 
@@ -42,7 +41,7 @@ extern "C" void on_stop_signal(int sig) {
 Status install_stop_signals() {
     g_eventfd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (g_eventfd < 0) return sys_error("eventfd(stop signals)");
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
@@ -57,7 +56,8 @@ Status install_stop_signals() {
     return {};
 }
 
-Result<std::unique_ptr<StopWatch>> StopWatch::start(boost::asio::io_context& io, std::function<void(int)> on_stop) {
+Result<std::unique_ptr<StopWatch>> StopWatch::start(boost::asio::io_context& io,
+                                                    std::function<void(int)> on_stop) {
     if (g_eventfd < 0) return Error("install_stop_signals() was not called");
     int fd = ::dup(g_eventfd);
     if (fd < 0) return sys_error("dup(stop eventfd)");
@@ -68,13 +68,17 @@ Result<std::unique_ptr<StopWatch>> StopWatch::start(boost::asio::io_context& io,
 
 StopWatch::StopWatch(boost::asio::io_context& io, int fd, std::function<void(int)> on_stop)
     : fd_(io, fd), on_stop_(std::move(on_stop)) {
-    fd_.async_read_some(boost::asio::buffer(&count_, sizeof count_), [this](const boost::system::error_code& ec, std::size_t) {
-        if (ec) return;
-        // The first signal starts the stop; the watch is not re-armed, later ones are no-ops.
-        on_stop_(g_signal.load(std::memory_order_relaxed));
-    });
+    fd_.async_read_some(boost::asio::buffer(&count_, sizeof count_),
+                        [this](const boost::system::error_code& ec, std::size_t) {
+                            if (ec) return;
+                            // The first signal starts the stop; the watch is not re-armed, later
+                            // ones are no-ops.
+                            on_stop_(g_signal.load(std::memory_order_relaxed));
+                        });
 }
 
-StopWatch::~StopWatch() { g_state.store(kStopping, std::memory_order_release); }
+StopWatch::~StopWatch() {
+    g_state.store(kStopping, std::memory_order_release);
+}
 
 }  // namespace paasrun::worker

@@ -13,10 +13,9 @@
 //   stopping (after the watch)  it is ignored: the stop is already under way.
 #pragma once
 
-#include <functional>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <functional>
 
 #include "util/result.hpp"
 

@@ -1,7 +1,7 @@
 #include "worker/worker_entry.hpp"
 
-#include "util/log.hpp"
 #include "serve/arbiter_handoff.hpp"
+#include "util/log.hpp"
 #include "worker/worker_main.hpp"
 #include "worker/zygote_main.hpp"
 

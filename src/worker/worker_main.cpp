@@ -6,29 +6,28 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <random>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "asgi/runtime.hpp"
+#include "serve/heartbeat.hpp"
+#include "serve/notify_arbiter.hpp"
+#include "serve/server_process.hpp"
+#include "serve/stats_writer.hpp"
 #include "util/log.hpp"
 #include "worker/app_pool.hpp"
 #include "worker/connection_config.hpp"
 #include "worker/connection_manager.hpp"
 #include "worker/event_loop.hpp"
-#include "worker/sched_slice.hpp"
-#include "serve/heartbeat.hpp"
-#include "serve/notify_arbiter.hpp"
-#include "serve/server_process.hpp"
 #include "worker/reactor_fd.hpp"
 #include "worker/response_asgi.hpp"
 #include "worker/response_wsgi.hpp"
+#include "worker/sched_slice.hpp"
 #include "worker/static_route.hpp"
-#include "serve/stats_writer.hpp"
 #include "worker/stop_signal.hpp"
 #include "wsgi/app.hpp"
 #include "wsgi/fork.hpp"
@@ -39,7 +38,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-extern "C" void quit_now(int) { ::_exit(kExitOk); }
+extern "C" void quit_now(int) {
+    ::_exit(kExitOk);
+}
 
 // SIGTERM/SIGINT: stop_signal.hpp (installed first, in run_worker); the rest per
 // serve/worker_context.hpp.
@@ -139,7 +140,9 @@ int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
         return kExitAppLoadError;
     }
     switch (started->kind) {
-        case asgi::StartupResult::Kind::ok: log::info("asgi", "lifespan startup complete"); break;
+        case asgi::StartupResult::Kind::ok:
+            log::info("asgi", "lifespan startup complete");
+            break;
         case asgi::StartupResult::Kind::unsupported:
             log::info("asgi", "lifespan not supported by the app, serving without it reason={}",
                       log::quote(started->message));
@@ -156,8 +159,8 @@ int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
 
 // The event loop and everything it owns; runs with the GIL released.
 // `asgi`: the ASGI runtime when the app is ASGI (null for WSGI).
-int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, HeartbeatWriter* heartbeat,
-          StatsWriter* stats, asgi::Runtime* asgi) {
+int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
+          HeartbeatWriter* heartbeat, StatsWriter* stats, asgi::Runtime* asgi) {
     const auto& o = ctx.options;
     auto config = make_connection_config(o, access_log_fd);
     if (!config) {
@@ -165,9 +168,10 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         return kExitBootError;
     }
     // --worker-connections, capped by what the fd limit allows.
-    config->max_connections = o.worker_connections > 0
-                                  ? std::min(connection_cap(), static_cast<std::size_t>(o.worker_connections))
-                                  : connection_cap();
+    config->max_connections =
+        o.worker_connections > 0
+            ? std::min(connection_cap(), static_cast<std::size_t>(o.worker_connections))
+            : connection_cap();
     if (asgi) config->inline_app = false;  // requests go to the asyncio thread, never the loop's
     // --static mounts are served on the loop, before the app and without the GIL.
     auto static_route = StaticRoute::create(o);
@@ -179,7 +183,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     // A shorter EEVDF slice for the loop thread and the app threads (sched_slice.hpp).
     const auto slice = std::chrono::microseconds(o.sched_slice_us);
     if (auto st = request_sched_slice(slice); !st)
-        log::debug("worker", "scheduler slice not changed error={}", log::quote(st.error().describe()));
+        log::debug("worker", "scheduler slice not changed error={}",
+                   log::quote(st.error().describe()));
 
     std::unique_ptr<AppPool> pool;
     if (o.threads > 1 && !asgi)
@@ -209,7 +214,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
             auto st = reopen_log_file(o.error_log, 2);
             if (st && access_log_fd > 2) st = reopen_log_file(o.access_log, access_log_fd);
             if (!st)
-                log::error("worker", "cannot reopen a log file error={}", log::quote(st.error().describe()));
+                log::error("worker", "cannot reopen a log file error={}",
+                           log::quote(st.error().describe()));
         }
         // RSS once a second (every 4th 250 ms tick): for the stats file and --max-rss.
         if ((stats || recycler.watches_rss()) && ticks++ % 4 == 0) {
@@ -224,13 +230,14 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
 
     ProducerFactory factory = [&app] { return std::make_unique<WsgiProducer>(app); };
     if (asgi) factory = [asgi] { return std::make_unique<AsgiProducer>(*asgi); };
-    ConnectionManager manager(io, std::move(*config), std::move(factory), pool.get(), static_route->get(),
-                              std::move(hooks));
+    ConnectionManager manager(io, std::move(*config), std::move(factory), pool.get(),
+                              static_route->get(), std::move(hooks));
     manager.set_stats(stats);
     manager.set_websocket_runtime(asgi);
     for (int fd : ctx.listen_fds) {
         if (auto st = manager.add_listener(fd); !st) {
-            log::error("worker", "cannot use listen fd error={}", log::quote(st.error().describe()));
+            log::error("worker", "cannot use listen fd error={}",
+                       log::quote(st.error().describe()));
             return kExitBootError;
         }
     }
@@ -246,8 +253,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         graceful.expires_after(std::chrono::seconds(o.graceful_timeout));
         graceful.async_wait([&](const boost::system::error_code& e) {
             if (e) return;
-            log::warn("worker", "graceful timeout, closing connections worker={} connections={}", ctx.index,
-                      manager.connection_count());
+            log::warn("worker", "graceful timeout, closing connections worker={} connections={}",
+                      ctx.index, manager.connection_count());
             manager.force_stop();
             io.stop();
         });
@@ -262,7 +269,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
     send_ready(ctx.control_fd);
     if (stats) stats->set_ready(true);
     if (asgi)
-        log::info("worker", "ready worker={} pid={} interface=asgi loop={}", ctx.index, ::getpid(), asgi->loop_name());
+        log::info("worker", "ready worker={} pid={} interface=asgi loop={}", ctx.index, ::getpid(),
+                  asgi->loop_name());
     else
         log::info("worker", "ready worker={} pid={} threads={}", ctx.index, ::getpid(), o.threads);
     if (asgi) {
@@ -295,7 +303,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd, Hea
         // Background tasks and the lifespan shutdown get what is left of the grace period.
         auto grace = std::chrono::milliseconds(std::int64_t{o.graceful_timeout} * 1000);
         if (stop_began)
-            grace -= std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *stop_began);
+            grace -= std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - *stop_began);
         asgi->shutdown(std::max(grace, std::chrono::milliseconds(1000)));
     }
     return kExitOk;
@@ -327,7 +336,8 @@ int set_up_process(const WorkerContext& ctx, WorkerProcess& out) {
     if (ctx.heartbeat_fd >= 0) {
         auto hb = HeartbeatWriter::attach(ctx.heartbeat_fd);
         if (!hb) {
-            log::error("worker", "heartbeat attach failed error={}", log::quote(hb.error().describe()));
+            log::error("worker", "heartbeat attach failed error={}",
+                       log::quote(hb.error().describe()));
             return kExitBootError;
         }
         out.heartbeat.emplace(std::move(*hb));
@@ -391,11 +401,13 @@ std::unique_ptr<LoadedApp> load_app(const ServeOptions& o, bool for_fork, int& e
         // prefers it), else asyncio's.
         for (const char* m : {"asyncio", "uvloop"})
             if (auto st = wsgi::preimport(m); !st)
-                log::debug("zygote", "not preloaded module={} error={}", m, log::quote(st.error().describe()));
+                log::debug("zygote", "not preloaded module={} error={}", m,
+                           log::quote(st.error().describe()));
     if (for_fork)
         if (auto st = wsgi::gc_freeze(); !st)
             log::warn("zygote", "gc.freeze failed error={}", log::quote(st.error().describe()));
-    return std::make_unique<LoadedApp>(LoadedApp{std::move(*interpreter), std::move(*app), is_asgi});
+    return std::make_unique<LoadedApp>(
+        LoadedApp{std::move(*interpreter), std::move(*app), is_asgi});
 }
 
 int run_worker(const WorkerContext& ctx) {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <memory>
 
-#include "wsgi/py_ref.hpp"
 #include "util/strings.hpp"
+#include "wsgi/py_ref.hpp"
 
 namespace paasrun::wsgi {
 namespace {
@@ -200,7 +200,8 @@ namespace {
 // app.cpp); finalization never collects that generation, so objects in it (and the C++ state
 // they own, such as wsgi.errors' handler) would never be freed. Unfreeze first.
 void finalize() {
-    if (PyRef gc{PyImport_ImportModule("gc")}) PyRef{PyObject_CallMethod(gc.get(), "unfreeze", nullptr)};
+    if (PyRef gc{PyImport_ImportModule("gc")})
+        PyRef{PyObject_CallMethod(gc.get(), "unfreeze", nullptr)};
     PyErr_Clear();
     Py_FinalizeEx();
 }

@@ -104,7 +104,8 @@ void Dashboard::sample_loop() {
         if (!last_job.empty())
             if (auto j = control_.job(last_job))
                 kind = j->state == JobState::rolled_back ? "rollback" : j->kind;
-        if (auto* mm = std::get_if<Metrics>(&m)) series_.add(unix_now(), *mm, s, kind, s ? read_cpu(*s) : std::vector<CpuReading>{});
+        if (auto* mm = std::get_if<Metrics>(&m))
+            series_.add(unix_now(), *mm, s, kind, s ? read_cpu(*s) : std::vector<CpuReading>{});
         // A tick that took long (a slow supervisor loop) is not made up for: skip ahead.
         auto now = std::chrono::steady_clock::now();
         if (now > next + kTick) next = now;
@@ -283,7 +284,8 @@ ApiResponse Dashboard::config_diff(const ApiRequest& r) {
     // Releases come through the control, which owns the store (app_control.hpp).
     auto listing = control_.releases();
     if (!listing)
-        return error_response(500, "internal", "cannot read the releases: " + listing.error().describe());
+        return error_response(500, "internal",
+                              "cannot read the releases: " + listing.error().describe());
     const auto* ia = listing->find(*a);
     if (!ia) return error_response(404, "not_found", fmt::format("release v{} does not exist", *a));
     const auto* ib = listing->find(*b);

@@ -51,7 +51,8 @@ std::vector<CpuReading> read_cpu(const AppStatus& s) {
     add(::getpid(), "supervisor");
     for (const auto& p : s.processes) add(p.pid, p.type == "web" ? p.name + " arbiter" : p.name);
     for (const auto& w : s.web_workers)
-        add(w.pid, (w.process.empty() ? std::string("web") : w.process) + " worker " + std::to_string(w.index));
+        add(w.pid, (w.process.empty() ? std::string("web") : w.process) + " worker " +
+                       std::to_string(w.index));
     return out;
 }
 
@@ -109,9 +110,11 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
             out.rss.emplace_back(w.pid, w.rss_bytes);
         }
     for (const auto& c : cpu) {
-        auto before = std::find_if(last_cpu_.begin(), last_cpu_.end(), [&](const CpuReading& b) { return b.pid == c.pid; });
+        auto before = std::find_if(last_cpu_.begin(), last_cpu_.end(),
+                                   [&](const CpuReading& b) { return b.pid == c.pid; });
         if (before == last_cpu_.end() || out.cpu.size() >= kMaxCpuPerSample) continue;
-        out.cpu.emplace_back(c.pid, static_cast<float>(std::max(0.0, c.seconds - before->seconds) / dt * 100.0));
+        out.cpu.emplace_back(
+            c.pid, static_cast<float>(std::max(0.0, c.seconds - before->seconds) / dt * 100.0));
         cpu_labels_[c.pid] = c.label;
     }
     last_cpu_ = cpu;
@@ -123,7 +126,8 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
         ring_[next_] = std::move(out);
         next_ = (next_ + 1) % kSeriesCapacity;
     }
-    if (cpu_labels_.size() > kMaxCpuLabels) {  // recycled workers leave labels behind: keep the ring's
+    if (cpu_labels_.size() >
+        kMaxCpuLabels) {  // recycled workers leave labels behind: keep the ring's
         std::map<pid_t, std::string> keep;
         for (const auto& sample : ring_)
             for (const auto& [pid, pct] : sample.cpu)
@@ -158,12 +162,15 @@ json Series::json_since(double since) const {
     std::vector<pid_t> cpu_pids;
     for (const auto* s : picked)
         for (const auto& [pid, pct] : s->cpu)
-            if (std::find(cpu_pids.begin(), cpu_pids.end(), pid) == cpu_pids.end()) cpu_pids.push_back(pid);
+            if (std::find(cpu_pids.begin(), cpu_pids.end(), pid) == cpu_pids.end())
+                cpu_pids.push_back(pid);
     json cpu = json::object(), cpu_labels = json::object();
     for (auto pid : cpu_pids) {
         cpu[std::to_string(pid)] = json::array();
         auto it = cpu_labels_.find(pid);
-        cpu_labels[std::to_string(pid)] = it == cpu_labels_.end() ? "pid " + std::to_string(pid) : it->second + " (pid " + std::to_string(pid) + ")";
+        cpu_labels[std::to_string(pid)] = it == cpu_labels_.end()
+                                              ? "pid " + std::to_string(pid)
+                                              : it->second + " (pid " + std::to_string(pid) + ")";
     }
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     for (const auto* s : picked) {
@@ -181,8 +188,10 @@ json Series::json_since(double since) const {
                                                                   : json(it->second));
         }
         for (auto pid : cpu_pids) {
-            auto it = std::find_if(s->cpu.begin(), s->cpu.end(), [&](const auto& p) { return p.first == pid; });
-            cpu[std::to_string(pid)].push_back(it == s->cpu.end() ? json(nullptr) : json(std::round(it->second * 10) / 10));
+            auto it = std::find_if(s->cpu.begin(), s->cpu.end(),
+                                   [&](const auto& p) { return p.first == pid; });
+            cpu[std::to_string(pid)].push_back(
+                it == s->cpu.end() ? json(nullptr) : json(std::round(it->second * 10) / 10));
         }
     }
     json events = json::array();

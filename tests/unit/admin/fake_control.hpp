@@ -7,8 +7,8 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <stdexcept>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -103,7 +103,8 @@ public:
         rollback_to = to;
         return start_job("rollback");
     }
-    ControlResult<std::string> set_config(std::map<std::string, std::optional<std::string>> changes) override {
+    ControlResult<std::string> set_config(
+        std::map<std::string, std::optional<std::string>> changes) override {
         config_changes = changes;
         return start_job("config");
     }
@@ -132,8 +133,10 @@ public:
     void emit_log(std::string_view line) {
         std::lock_guard lk(mu);
         for (auto it = sinks.begin(); it != sinks.end();) {
-            if (!it->second(line)) it = sinks.erase(it);
-            else ++it;
+            if (!it->second(line))
+                it = sinks.erase(it);
+            else
+                ++it;
         }
     }
     std::size_t subscribers() {

@@ -1,6 +1,5 @@
 // Api: every route's status codes, JSON errors, validation, redaction (no sockets).
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "admin/api.hpp"
@@ -29,7 +28,9 @@ ApiRequest req(std::string method, std::string path, std::string body = "",
     return r;
 }
 
-json body_of(const ApiResponse& r) { return json::parse(r.body); }
+json body_of(const ApiResponse& r) {
+    return json::parse(r.body);
+}
 
 void require_error(const ApiResponse& r, int status, const std::string& code) {
     INFO(r.body);
@@ -47,7 +48,8 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(Fixture, "admin api: unknown path is a JSON 404, wrong method a 405 with Allow", "[admin][api]") {
+TEST_CASE_METHOD(Fixture, "admin api: unknown path is a JSON 404, wrong method a 405 with Allow",
+                 "[admin][api]") {
     require_error(api.handle(req("GET", "/v1/nope")), 404, "not_found");
     require_error(api.handle(req("GET", "/v1/status/")), 404, "not_found");
     auto r = api.handle(req("DELETE", "/v1/status"));
@@ -59,7 +61,8 @@ TEST_CASE_METHOD(Fixture, "admin api: unknown path is a JSON 404, wrong method a
     CHECK(*c.header("Allow") == "GET, HEAD, PATCH");
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: auth is required everywhere but the health endpoints", "[admin][api][auth]") {
+TEST_CASE_METHOD(Fixture, "admin api: auth is required everywhere but the health endpoints",
+                 "[admin][api][auth]") {
     for (const auto& route : routes()) {
         std::string path(route.path);
         for (auto [from, to] : {std::pair{"{version}", "v1"}, {"{id}", "j1"}, {"{type}", "web"}}) {
@@ -80,13 +83,20 @@ TEST_CASE_METHOD(Fixture, "admin api: auth is required everywhere but the health
     }
     // Public: the health endpoints, and the dashboard's pages and assets, which hold no data
     // (a page without a session redirects to the login page: tests/unit/admin/test_dashboard.cpp).
-    auto health = std::vector<std::string>{"/livez", "/readyz", "/startupz", "/", "/dashboard/", "/dashboard/login",
+    auto health = std::vector<std::string>{"/livez",
+                                           "/readyz",
+                                           "/startupz",
+                                           "/",
+                                           "/dashboard/",
+                                           "/dashboard/login",
                                            "/dashboard/assets/{name}"};
     for (const auto& route : routes())
-        if (!route.needs_auth) CHECK(std::find(health.begin(), health.end(), route.path) != health.end());
+        if (!route.needs_auth)
+            CHECK(std::find(health.begin(), health.end(), route.path) != health.end());
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: wrong and malformed tokens are 401 with the RFC 6750 error", "[admin][api][auth]") {
+TEST_CASE_METHOD(Fixture, "admin api: wrong and malformed tokens are 401 with the RFC 6750 error",
+                 "[admin][api][auth]") {
     auto wrong = req("GET", "/v1/status");
     wrong.authorization = "Bearer not-the-token";
     auto r = api.handle(wrong);
@@ -104,7 +114,8 @@ TEST_CASE_METHOD(Fixture, "admin api: wrong and malformed tokens are 401 with th
     CHECK(api.handle(lower).status == 200);
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: a token in the query string is refused even when correct", "[admin][api][auth]") {
+TEST_CASE_METHOD(Fixture, "admin api: a token in the query string is refused even when correct",
+                 "[admin][api][auth]") {
     for (const char* name : {"token", "access_token"}) {
         auto r = req("GET", "/v1/status", "", {{name, kToken}});
         require_error(api.handle(r), 400, "token_in_query");
@@ -150,8 +161,8 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     p.uptime = 3.5;
     s.processes.push_back(p);
     s.web_workers.push_back(WebWorker{"web.1", 43, 2, 10, 1, 1 << 20, true, 1, 1e9, std::nullopt});
-    s.web_workers.push_back(
-        WebWorker{"web.1", 44, 2, 0, 0, 1 << 20, true, 2, 2e9, WorkerExitInfo{41, "max-requests", 1.9e9, 60, 1000}});
+    s.web_workers.push_back(WebWorker{"web.1", 44, 2, 0, 0, 1 << 20, true, 2, 2e9,
+                                      WorkerExitInfo{41, "max-requests", 1.9e9, 60, 1000}});
     auto r = api.handle(req("GET", "/v1/status"));
     REQUIRE(r.status == 200);
     auto b = body_of(r);
@@ -175,11 +186,13 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     // Before any release: the process runs the app dir as-is.
     CHECK(b.at("processes").at(0).at("release").is_null());
 
-    control.status_answer = ControlError{ErrorKind::internal, "supervisor did not answer within 1s"};
+    control.status_answer =
+        ControlError{ErrorKind::internal, "supervisor did not answer within 1s"};
     require_error(api.handle(req("GET", "/v1/status")), 500, "internal");
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: releases are listed newest first with config values redacted", "[admin][api][releases]") {
+TEST_CASE_METHOD(Fixture, "admin api: releases are listed newest first with config values redacted",
+                 "[admin][api][releases]") {
     auto empty = api.handle(req("GET", "/v1/releases"));
     REQUIRE(empty.status == 200);
     CHECK(body_of(empty).at("releases").empty());
@@ -199,7 +212,8 @@ TEST_CASE_METHOD(Fixture, "admin api: releases are listed newest first with conf
 
     auto revealed = api.handle(req("GET", "/v1/releases", "", {{"reveal", "true"}}));
     CHECK(body_of(revealed).at("releases").at(0).at("config").at("SECRET") == "s3cret");
-    require_error(api.handle(req("GET", "/v1/releases", "", {{"reveal", "maybe"}})), 400, "invalid_parameter");
+    require_error(api.handle(req("GET", "/v1/releases", "", {{"reveal", "maybe"}})), 400,
+                  "invalid_parameter");
 }
 
 TEST_CASE_METHOD(Fixture, "admin api: GET /v1/releases/{version}", "[admin][api][releases]") {
@@ -213,7 +227,9 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/releases/{version}", "[admin][api]
     REQUIRE_FALSE(b.at("history").empty());
     CHECK(b.at("history").at(0).at("event") == "created");
     CHECK(api.handle(req("GET", "/v1/releases/2")).status == 200);
-    CHECK(body_of(api.handle(req("GET", "/v1/releases/v2", "", {{"reveal", "1"}}))).at("config").at("SECRET") == "s3cret");
+    CHECK(body_of(api.handle(req("GET", "/v1/releases/v2", "", {{"reveal", "1"}})))
+              .at("config")
+              .at("SECRET") == "s3cret");
     require_error(api.handle(req("GET", "/v1/releases/v99")), 404, "not_found");
     require_error(api.handle(req("GET", "/v1/releases/latest")), 404, "not_found");
 }
@@ -247,7 +263,8 @@ TEST_CASE_METHOD(Fixture, "admin api: PATCH /v1/config starts a job", "[admin][a
     CHECK_FALSE(control.config_changes.at("OLD").has_value());
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: PATCH /v1/config rejects bad bodies", "[admin][api][config]") {
+TEST_CASE_METHOD(Fixture, "admin api: PATCH /v1/config rejects bad bodies",
+                 "[admin][api][config]") {
     require_error(api.handle(req("PATCH", "/v1/config", "{\"FOO\":")), 400, "invalid_json");
     require_error(api.handle(req("PATCH", "/v1/config", "not json")), 400, "invalid_json");
     auto no_body = req("PATCH", "/v1/config");
@@ -256,7 +273,8 @@ TEST_CASE_METHOD(Fixture, "admin api: PATCH /v1/config rejects bad bodies", "[ad
     require_error(api.handle(req("PATCH", "/v1/config", "{}")), 422, "unprocessable");
     require_error(api.handle(req("PATCH", "/v1/config", R"({"FOO":1})")), 422, "unprocessable");
     require_error(api.handle(req("PATCH", "/v1/config", R"({"FOO":true})")), 422, "unprocessable");
-    require_error(api.handle(req("PATCH", "/v1/config", R"({"FOO":{"a":1}})")), 422, "unprocessable");
+    require_error(api.handle(req("PATCH", "/v1/config", R"({"FOO":{"a":1}})")), 422,
+                  "unprocessable");
     require_error(api.handle(req("PATCH", "/v1/config", R"({"1BAD":"x"})")), 422, "unprocessable");
     require_error(api.handle(req("PATCH", "/v1/config", R"({"A-B":"x"})")), 422, "unprocessable");
     CHECK(control.calls.empty());
@@ -291,9 +309,11 @@ TEST_CASE_METHOD(Fixture, "admin api: POST /v1/rollback", "[admin][api][rollback
     CHECK(control.rollback_to == 3);
 
     require_error(api.handle(req("POST", "/v1/rollback", R"({"to":true})")), 422, "unprocessable");
-    require_error(api.handle(req("POST", "/v1/rollback", R"({"to":"five"})")), 422, "unprocessable");
+    require_error(api.handle(req("POST", "/v1/rollback", R"({"to":"five"})")), 422,
+                  "unprocessable");
     require_error(api.handle(req("POST", "/v1/rollback", R"({"to":-1})")), 422, "unprocessable");
-    require_error(api.handle(req("POST", "/v1/rollback", R"({"version":"v2"})")), 422, "unprocessable");
+    require_error(api.handle(req("POST", "/v1/rollback", R"({"version":"v2"})")), 422,
+                  "unprocessable");
     require_error(api.handle(req("POST", "/v1/rollback", R"("v2")")), 422, "unprocessable");
     require_error(api.handle(req("POST", "/v1/rollback", "{to: v2}")), 400, "invalid_json");
 }
@@ -342,7 +362,8 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/jobs/{id} with ?since", "[admin][a
     CHECK(tail.at("output_from") == 2);
     auto past = body_of(api.handle(req("GET", "/v1/jobs/j7", "", {{"since", "99"}})));
     CHECK(past.at("output").empty());
-    require_error(api.handle(req("GET", "/v1/jobs/j7", "", {{"since", "-1"}})), 400, "invalid_parameter");
+    require_error(api.handle(req("GET", "/v1/jobs/j7", "", {{"since", "-1"}})), 400,
+                  "invalid_parameter");
     require_error(api.handle(req("GET", "/v1/jobs/j99")), 404, "not_found");
 }
 
@@ -351,9 +372,12 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/logs?tail", "[admin][api][logs]") 
     auto b = body_of(api.handle(req("GET", "/v1/logs", "", {{"tail", "2"}})));
     CHECK(b.at("lines") == json::array({"b", "c"}));
     CHECK(body_of(api.handle(req("GET", "/v1/logs"))).at("lines").size() == 3);
-    require_error(api.handle(req("GET", "/v1/logs", "", {{"tail", "lots"}})), 400, "invalid_parameter");
-    require_error(api.handle(req("GET", "/v1/logs", "", {{"tail", "10001"}})), 400, "invalid_parameter");
-    require_error(api.handle(req("GET", "/v1/logs", "", {{"follow", "perhaps"}})), 400, "invalid_parameter");
+    require_error(api.handle(req("GET", "/v1/logs", "", {{"tail", "lots"}})), 400,
+                  "invalid_parameter");
+    require_error(api.handle(req("GET", "/v1/logs", "", {{"tail", "10001"}})), 400,
+                  "invalid_parameter");
+    require_error(api.handle(req("GET", "/v1/logs", "", {{"follow", "perhaps"}})), 400,
+                  "invalid_parameter");
 
     auto q = Api::parse_logs_query(req("GET", "/v1/logs", "", {{"follow", "true"}, {"tail", "0"}}));
     REQUIRE(std::holds_alternative<LogsQuery>(q));
@@ -366,14 +390,16 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/logs?tail", "[admin][api][logs]") 
     CHECK(std::get<LogsQuery>(sse).follow);
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: log lines with invalid UTF-8 do not break the JSON", "[admin][api][logs]") {
+TEST_CASE_METHOD(Fixture, "admin api: log lines with invalid UTF-8 do not break the JSON",
+                 "[admin][api][logs]") {
     control.log_lines = {std::string("bad \xff\xfe byte")};
     auto r = api.handle(req("GET", "/v1/logs"));
     REQUIRE(r.status == 200);
     CHECK(body_of(r).at("lines").at(0).get<std::string>().starts_with("bad "));
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: body limits are checked from Content-Length before reading", "[admin][api][limits]") {
+TEST_CASE_METHOD(Fixture, "admin api: body limits are checked from Content-Length before reading",
+                 "[admin][api][limits]") {
     auto big = req("PATCH", "/v1/config");
     big.content_type = "application/json";
     big.content_length = 1025;
@@ -410,7 +436,8 @@ TEST_CASE_METHOD(Fixture, "admin api: body limits are checked from Content-Lengt
     require_error(api.handle(read_big), 413, "payload_too_large");
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: deploy hands the archive over, refuses while a job runs", "[admin][api][deploy]") {
+TEST_CASE_METHOD(Fixture, "admin api: deploy hands the archive over, refuses while a job runs",
+                 "[admin][api][deploy]") {
     auto& s = std::get<AppStatus>(control.status_answer);
     s.running_job = "j4";
     auto busy = api.deploy_precondition();
@@ -450,7 +477,8 @@ TEST_CASE_METHOD(Fixture, "admin api: metrics are Prometheus text", "[admin][api
     require_error(api.handle(req("GET", "/metrics")), 500, "internal");
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: /v1/status tells the generations of a switch apart", "[admin][api]") {
+TEST_CASE_METHOD(Fixture, "admin api: /v1/status tells the generations of a switch apart",
+                 "[admin][api]") {
     auto& s = std::get<AppStatus>(control.status_answer);
     paasrun::supervisor::ProcessStatus old_web;
     old_web.name = "web.1";
@@ -486,9 +514,12 @@ TEST_CASE_METHOD(Fixture, "admin api: /v1/status tells the generations of a swit
     CHECK(procs.at(1).at("exits") == 0);
 }
 
-TEST_CASE_METHOD(Fixture, "admin api: without the token, unknown paths and wrong methods are 401, not 404/405", "[admin][api][auth]") {
-    for (auto [method, path] : {std::pair{"GET", "/v1/nope"}, std::pair{"GET", "/nothing"}, std::pair{"DELETE", "/v1/status"},
-                                std::pair{"POST", "/v1/config"}, std::pair{"GET", "/v1/status/"}}) {
+TEST_CASE_METHOD(
+    Fixture, "admin api: without the token, unknown paths and wrong methods are 401, not 404/405",
+    "[admin][api][auth]") {
+    for (auto [method, path] : {std::pair{"GET", "/v1/nope"}, std::pair{"GET", "/nothing"},
+                                std::pair{"DELETE", "/v1/status"}, std::pair{"POST", "/v1/config"},
+                                std::pair{"GET", "/v1/status/"}}) {
         auto r = req(method, path);
         r.authorization.clear();
         INFO(method << " " << path);

@@ -1,8 +1,7 @@
 // Token resolution, the token file, bearer parsing, constant-time comparison.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -23,7 +22,8 @@ TEST_CASE("admin auth: constant_time_equals is equality", "[admin][auth]") {
     CHECK_FALSE(constant_time_equals("abc", ""));
 }
 
-TEST_CASE("admin auth: constant_time_equals takes as long for an early as for a late mismatch", "[admin][auth]") {
+TEST_CASE("admin auth: constant_time_equals takes as long for an early as for a late mismatch",
+          "[admin][auth]") {
     // A timing check that is robust on a loaded machine: compare the best of many runs of
     // each case; an early-exit comparison would make the first-byte mismatch several times
     // faster on a 64 KiB token.
@@ -79,7 +79,8 @@ TEST_CASE("admin auth: query credentials are detected", "[admin][auth]") {
     CHECK_FALSE(query_has_token({{"tail", "5"}, {"tokens", "x"}}));
 }
 
-TEST_CASE("admin auth: options win over the environment, which wins over the file", "[admin][auth]") {
+TEST_CASE("admin auth: options win over the environment, which wins over the file",
+          "[admin][auth]") {
     TempDir dir;
     auto a = resolve_token("from-options", "from-env", dir.path);
     REQUIRE(a);
@@ -127,7 +128,8 @@ TEST_CASE("admin auth: concurrent creators agree on one token", "[admin][auth]")
     CHECK(got[0].size() == 64);
 }
 
-TEST_CASE("admin auth: a token file others can read, or an empty one, is refused", "[admin][auth]") {
+TEST_CASE("admin auth: a token file others can read, or an empty one, is refused",
+          "[admin][auth]") {
     TempDir dir;
     auto file = dir.path / "admin-token";
     { std::ofstream(file) << "abc123\n"; }

@@ -2,7 +2,6 @@
 // against a real server with a fake control, streaming uploads and log streams; and the
 // source packer's exclusions.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <thread>
 
@@ -34,8 +33,8 @@ TEST_CASE("admin client: URL forms", "[admin][client]") {
     auto u = parse_admin_url("unix:/run/a.sock");
     CHECK(u->kind == AdminUrl::Kind::unix_socket);
     CHECK(u->path == "/run/a.sock");
-    for (const char* bad : {"ftp://x:1", "http://:80", "http://x:0", "http://x:70000", "http://x:1/v1", "unix:rel.sock",
-                            "http://x:"}) {
+    for (const char* bad : {"ftp://x:1", "http://:80", "http://x:0", "http://x:70000",
+                            "http://x:1/v1", "unix:rel.sock", "http://x:"}) {
         INFO(bad);
         auto r = parse_admin_url(bad);
         REQUIRE_FALSE(r);
@@ -44,7 +43,8 @@ TEST_CASE("admin client: URL forms", "[admin][client]") {
 }
 
 TEST_CASE("admin client: error responses are described from their JSON", "[admin][client]") {
-    ClientResponse r{409, R"({"error":"conflict","message":"job j3 is running"})", "application/json", ""};
+    ClientResponse r{409, R"({"error":"conflict","message":"job j3 is running"})",
+                     "application/json", ""};
     CHECK(r.describe() == "HTTP 409 conflict: job j3 is running");
     ClientResponse plain{502, "Bad Gateway\n", "text/plain", ""};
     CHECK(plain.describe() == "HTTP 502: Bad Gateway");
@@ -54,7 +54,8 @@ TEST_CASE("admin client: error responses are described from their JSON", "[admin
 
 TEST_CASE("admin client: talks to the server over TCP and a unix socket", "[admin][client]") {
     FakeControl control;
-    for (std::string bind : {std::string("127.0.0.1:0"), "unix:" + (control.dir.path / "c.sock").string()}) {
+    for (std::string bind :
+         {std::string("127.0.0.1:0"), "unix:" + (control.dir.path / "c.sock").string()}) {
         INFO(bind);
         ServerOptions o;
         o.bind = bind;
@@ -93,7 +94,8 @@ TEST_CASE("admin client: talks to the server over TCP and a unix socket", "[admi
         control.log_lines = {"backlog"};
         std::string got;
         std::thread emitter([&] {
-            for (int i = 0; i < 200 && control.subscribers() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            for (int i = 0; i < 200 && control.subscribers() == 0; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
             control.emit_log("live line");
         });
         auto streamed = (*c)->stream("/v1/logs?follow=true&tail=1", [&](std::string_view d) {
@@ -106,7 +108,8 @@ TEST_CASE("admin client: talks to the server over TCP and a unix socket", "[admi
     }
 }
 
-TEST_CASE("admin client: nothing listening is a transport error naming the URL", "[admin][client]") {
+TEST_CASE("admin client: nothing listening is a transport error naming the URL",
+          "[admin][client]") {
     TempDir dir;
     auto c = Client::create("unix:" + (dir.path / "none.sock").string(), "t");
     REQUIRE(c);
@@ -115,14 +118,17 @@ TEST_CASE("admin client: nothing listening is a transport error naming the URL",
     CHECK(r.error().message.find("cannot connect to unix:") != std::string::npos);
 }
 
-TEST_CASE("source archive: exactly the members listed, nothing added recursively", "[admin][pack]") {
+TEST_CASE("source archive: exactly the members listed, nothing added recursively",
+          "[admin][pack]") {
     TempDir dir;
     auto src = dir.path / "app";
     for (const char* d : {"pkg/sub", "skipped"}) std::filesystem::create_directories(src / d);
-    for (const char* f : {"Procfile", "app.py", "pkg/sub/m.py", "skipped/x", ".env", "we ird\nname"})
+    for (const char* f :
+         {"Procfile", "app.py", "pkg/sub/m.py", "skipped/x", ".env", "we ird\nname"})
         std::ofstream(src / f) << "x\n";
     auto out = dir.path / "out.tar.gz";
-    REQUIRE(pack_source_dir(src, out, {"Procfile", "pkg", "pkg/sub", "pkg/sub/m.py", "skipped", "we ird\nname"}));
+    REQUIRE(pack_source_dir(
+        src, out, {"Procfile", "pkg", "pkg/sub", "pkg/sub/m.py", "skipped", "we ird\nname"}));
     paasrun::release::ChildSpec list;
     list.argv = {"/bin/tar", "-tzf", out.string()};
     list.env = {"PATH=/usr/bin:/bin"};
@@ -135,7 +141,8 @@ TEST_CASE("source archive: exactly the members listed, nothing added recursively
     CHECK(r->out.find("./pkg/sub/m.py\n") != std::string::npos);
     CHECK(r->out.find("./skipped/\n") != std::string::npos);
     CHECK(r->out.find("we ird") != std::string::npos);
-    for (const char* gone : {"app.py", ".env", "skipped/x"}) CHECK(r->out.find(gone) == std::string::npos);
+    for (const char* gone : {"app.py", ".env", "skipped/x"})
+        CHECK(r->out.find(gone) == std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir.path / "out.tar.gz.members"));
 
     auto missing = pack_source_dir(dir.path / "nope", out, {});

@@ -1,7 +1,5 @@
 // instance_file: how the CLI finds a running `paasrun up/start` of an app (parse, write,
 // liveness, removal only by its owner).
-#include "admin/instance_file.hpp"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include "admin/instance_file.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun::admin;
@@ -47,7 +47,8 @@ TEST_CASE("instance file: client URLs", "[admin][instance]") {
     CHECK(client_url("unix:/run/paasrun/admin.sock") == "unix:/run/paasrun/admin.sock");
 }
 
-TEST_CASE("instance file: a live instance is found, a dead or missing one is not", "[admin][instance]") {
+TEST_CASE("instance file: a live instance is found, a dead or missing one is not",
+          "[admin][instance]") {
     TempDir state;
     CHECK_FALSE(find_live_instance(state.path));
 
@@ -98,7 +99,8 @@ TEST_CASE("instance file: an entry others could have written is not trusted", "[
     auto file = state.path / "run" / "admin";
     fs::permissions(file, fs::perms::group_write, fs::perm_options::add);
     CHECK_FALSE(find_live_instance(state.path));  // the CLI would send its token there
-    fs::permissions(file, fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
+    fs::permissions(file, fs::perms::group_write | fs::perms::others_write,
+                    fs::perm_options::remove);
     CHECK(find_live_instance(state.path));
     fs::remove(file);
     fs::create_symlink("/etc/hostname", file);

@@ -1,12 +1,11 @@
 // docs/admin-api.yaml is the contract: its paths and methods must be exactly the server's
 // routes, with `security: []` exactly on the routes that need no token.
-#include <catch2/catch.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <set>
-
-#include <yaml-cpp/yaml.h>
 
 #include "admin/routes.hpp"
 
@@ -17,16 +16,19 @@ namespace {
 const std::string kSpec = std::string(PAASRUN_FIXTURES) + "/../../docs/admin-api.yaml";
 
 std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return s;
 }
 
 }  // namespace
 
-TEST_CASE("openapi: every documented operation is a server route and vice versa", "[admin][openapi]") {
+TEST_CASE("openapi: every documented operation is a server route and vice versa",
+          "[admin][openapi]") {
     YAML::Node doc = YAML::LoadFile(kSpec);
     REQUIRE(doc["openapi"].as<std::string>().starts_with("3.0"));
-    const std::set<std::string> http_methods{"get", "put", "post", "delete", "options", "head", "patch", "trace"};
+    const std::set<std::string> http_methods{"get",     "put",  "post",  "delete",
+                                             "options", "head", "patch", "trace"};
 
     std::set<std::pair<std::string, std::string>> documented;
     std::set<std::pair<std::string, std::string>> documented_public;

@@ -1,6 +1,5 @@
 // /metrics text format 0.0.4: families, HELP/TYPE, histogram shape, label escaping.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -33,7 +32,8 @@ Metrics sample_metrics() {
 
 }  // namespace
 
-TEST_CASE("prometheus: every family has HELP and TYPE, and samples follow their family", "[admin][metrics]") {
+TEST_CASE("prometheus: every family has HELP and TYPE, and samples follow their family",
+          "[admin][metrics]") {
     AppStatus s;
     s.current_release = 7;
     s.ready = true;
@@ -80,18 +80,21 @@ TEST_CASE("prometheus: every family has HELP and TYPE, and samples follow their 
             continue;
         }
         auto name = l.substr(0, l.find_first_of("{ "));
-        CHECK((name == family || name == family + "_bucket" || name == family + "_sum" || name == family + "_count"));
+        CHECK((name == family || name == family + "_bucket" || name == family + "_sum" ||
+               name == family + "_count"));
     }
 }
 
-TEST_CASE("prometheus: without a status the per-process families have no samples", "[admin][metrics]") {
+TEST_CASE("prometheus: without a status the per-process families have no samples",
+          "[admin][metrics]") {
     auto text = format_prometheus(sample_metrics(), std::nullopt);
     CHECK(has_line(text, "# TYPE paasrun_release_info gauge"));
     CHECK(text.find("paasrun_release_info{") == std::string::npos);
     CHECK(text.find("paasrun_process_state{") == std::string::npos);
 }
 
-TEST_CASE("prometheus: histogram with no observations still has +Inf, sum and count", "[admin][metrics]") {
+TEST_CASE("prometheus: histogram with no observations still has +Inf, sum and count",
+          "[admin][metrics]") {
     auto text = format_prometheus(Metrics{}, std::nullopt);
     CHECK(has_line(text, "paasrun_http_request_duration_seconds_bucket{le=\"+Inf\"} 0"));
     CHECK(has_line(text, "paasrun_http_request_duration_seconds_sum 0"));
@@ -115,7 +118,8 @@ TEST_CASE("prometheus: sample values", "[admin][metrics]") {
     CHECK(format_sample_value(std::nan("")) == "NaN");
 }
 
-TEST_CASE("prometheus: the per-endpoint families and the web workers' start and previous exit", "[admin][metrics]") {
+TEST_CASE("prometheus: the per-endpoint families and the web workers' start and previous exit",
+          "[admin][metrics]") {
     Metrics m = sample_metrics();
     EndpointStats e;
     e.route = "/users/:id";
@@ -142,18 +146,31 @@ TEST_CASE("prometheus: the per-endpoint families and the web workers' start and 
     s.web_workers.push_back(w);
     auto text = format_prometheus(m, s);
     CHECK(has_line(text, "# TYPE paasrun_endpoint_requests_total counter"));
-    CHECK(has_line(text, "paasrun_endpoint_requests_total{route=\"/users/:id\",status_class=\"2xx\"} 2"));
-    CHECK(has_line(text, "paasrun_endpoint_requests_total{route=\"/users/:id\",status_class=\"5xx\"} 1"));
-    CHECK(has_line(text, "paasrun_endpoint_requests_total{route=\"/a\\\"b\",status_class=\"2xx\"} 1"));
+    CHECK(has_line(text,
+                   "paasrun_endpoint_requests_total{route=\"/users/:id\",status_class=\"2xx\"} 2"));
+    CHECK(has_line(text,
+                   "paasrun_endpoint_requests_total{route=\"/users/:id\",status_class=\"5xx\"} 1"));
+    CHECK(has_line(text,
+                   "paasrun_endpoint_requests_total{route=\"/a\\\"b\",status_class=\"2xx\"} 1"));
     CHECK(has_line(text, "# TYPE paasrun_endpoint_request_duration_seconds summary"));
-    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds{route=\"/users/:id\",quantile=\"0.5\"} 0.125"));
-    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds{route=\"/users/:id\",quantile=\"0.99\"} 0.25"));
-    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds_count{route=\"/users/:id\"} 3"));
-    CHECK(has_line(text, "paasrun_endpoint_request_duration_seconds_sum{route=\"/users/:id\"} 0.5"));
+    CHECK(has_line(
+        text,
+        "paasrun_endpoint_request_duration_seconds{route=\"/users/:id\",quantile=\"0.5\"} 0.125"));
+    CHECK(has_line(
+        text,
+        "paasrun_endpoint_request_duration_seconds{route=\"/users/:id\",quantile=\"0.99\"} 0.25"));
+    CHECK(
+        has_line(text, "paasrun_endpoint_request_duration_seconds_count{route=\"/users/:id\"} 3"));
+    CHECK(
+        has_line(text, "paasrun_endpoint_request_duration_seconds_sum{route=\"/users/:id\"} 0.5"));
     // No quantiles for a route without them, but its count and sum.
     CHECK(text.find("route=\"/a\\\"b\",quantile") == std::string::npos);
     CHECK(has_line(text, "paasrun_endpoint_cpu_seconds_total{route=\"/users/:id\"} 0.03"));
     CHECK(has_line(text, "paasrun_endpoint_cpu_measured_requests_total{route=\"/users/:id\"} 3"));
-    CHECK(has_line(text, "paasrun_web_worker_start_time_seconds{process=\"web.1\",slot=\"2\",pid=\"77\"} 1700000000"));
-    CHECK(has_line(text, "paasrun_web_worker_previous_exit{process=\"web.1\",slot=\"2\",reason=\"max-requests\"} 1"));
+    CHECK(has_line(text,
+                   "paasrun_web_worker_start_time_seconds{process=\"web.1\",slot=\"2\",pid=\"77\"} "
+                   "1700000000"));
+    CHECK(has_line(text,
+                   "paasrun_web_worker_previous_exit{process=\"web.1\",slot=\"2\",reason=\"max-"
+                   "requests\"} 1"));
 }

@@ -50,8 +50,8 @@ TEST_CASE("admin bind: accepted forms", "[admin][bind]") {
 }
 
 TEST_CASE("admin bind: refused forms name the problem", "[admin][bind]") {
-    for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":80", "host:65536", "host:-1", "host:8o", "::1:80",
-                            "[::1]80", "unix:", "unix:relative.sock"}) {
+    for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":80", "host:65536", "host:-1", "host:8o",
+                            "::1:80", "[::1]80", "unix:", "unix:relative.sock"}) {
         INFO(bad);
         auto r = parse_bind_address(bad);
         REQUIRE_FALSE(r);
@@ -60,7 +60,8 @@ TEST_CASE("admin bind: refused forms name the problem", "[admin][bind]") {
     CHECK_FALSE(parse_bind_address("unix:/" + std::string(120, 'x')));
 }
 
-TEST_CASE("admin logs: the follower drops lines beyond its capacity and says how many", "[admin][logs]") {
+TEST_CASE("admin logs: the follower drops lines beyond its capacity and says how many",
+          "[admin][logs]") {
     LogFollower f(2);
     CHECK(f.push("a"));
     CHECK(f.push("b"));

@@ -1,39 +1,40 @@
 // The admin server over real sockets (port 0, unix sockets, temp dirs) with a fake control:
 // binding, the body limits that must act before the body is read, uploads, log streaming.
-#include <catch2/catch.hpp>
-
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
-#include <thread>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "admin/server.hpp"
 #include "fake_control.hpp"
 
 using namespace paasrun::admin;
-using paasrun::admin::testing::FakeControl;
 using nlohmann::json;
+using paasrun::admin::testing::FakeControl;
 
 namespace {
 
 constexpr const char* kToken = "server-test-token";
 
-int port_of(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
+int port_of(const std::string& address) {
+    return std::stoi(address.substr(address.rfind(':') + 1));
+}
 
 // One raw exchange: connect, send `request`, read until the peer closes, `until` appears
 // in what was read, or the deadline passes.
-std::string raw_exchange(const sockaddr* addr, socklen_t len, int family, const std::string& request,
-                         const std::string& until = "", std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
+std::string raw_exchange(const sockaddr* addr, socklen_t len, int family,
+                         const std::string& request, const std::string& until = "",
+                         std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
     int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     REQUIRE(::connect(fd, addr, len) == 0);
@@ -94,7 +95,8 @@ std::string gzip_bytes(std::size_t n) {
 
 }  // namespace
 
-TEST_CASE("admin server: binds port 0, reports the real port, answers health without a token", "[admin][server]") {
+TEST_CASE("admin server: binds port 0, reports the real port, answers health without a token",
+          "[admin][server]") {
     Running r;
     CHECK(r.server->address().starts_with("127.0.0.1:"));
     CHECK(r.port > 0);
@@ -123,7 +125,8 @@ TEST_CASE("admin server: binds port 0, reports the real port, answers health wit
     CHECK(json::parse(missing->body).at("error") == "not_found");
 }
 
-TEST_CASE("admin server: without a configured token one is generated in the state dir", "[admin][server][auth]") {
+TEST_CASE("admin server: without a configured token one is generated in the state dir",
+          "[admin][server][auth]") {
     const char* saved = std::getenv("PAASRUN_ADMIN_TOKEN");
     std::string keep = saved ? saved : "";
     ::unsetenv("PAASRUN_ADMIN_TOKEN");
@@ -160,15 +163,17 @@ TEST_CASE("admin server: a bad bind is an error naming it", "[admin][server]") {
     CHECK(taken.error().message.find(first.server->address()) != std::string::npos);
 }
 
-TEST_CASE("admin server: an oversized Content-Length is refused before the body is sent", "[admin][server][limits]") {
+TEST_CASE("admin server: an oversized Content-Length is refused before the body is sent",
+          "[admin][server][limits]") {
     ServerOptions o;
     o.max_body_bytes = 1024;
     Running r(o);
     // Headers only: a server that waited for the body would not answer within the deadline.
-    auto res = tcp_exchange(r.port,
-                            "POST /v1/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
-                                "\r\nContent-Type: application/gzip\r\nContent-Length: 1000000000\r\n\r\n",
-                            "}\n");
+    auto res = tcp_exchange(
+        r.port,
+        "POST /v1/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
+            "\r\nContent-Type: application/gzip\r\nContent-Length: 1000000000\r\n\r\n",
+        "}\n");
     INFO(res);
     CHECK(res.starts_with("HTTP/1.1 413"));
     CHECK(res.find("\"payload_too_large\"") != std::string::npos);
@@ -176,44 +181,51 @@ TEST_CASE("admin server: an oversized Content-Length is refused before the body 
     CHECK(r.control.calls.empty());
 }
 
-TEST_CASE("admin server: Expect: 100-continue gets the refusal instead of 100 Continue", "[admin][server][limits]") {
+TEST_CASE("admin server: Expect: 100-continue gets the refusal instead of 100 Continue",
+          "[admin][server][limits]") {
     ServerOptions o;
     o.max_json_bytes = 100;
     Running r(o);
     auto big = tcp_exchange(r.port,
-                            "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
-                                "\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n",
+                            "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                std::string(kToken) +
+                                "\r\nContent-Type: application/json\r\nContent-Length: "
+                                "5000\r\nExpect: 100-continue\r\n\r\n",
                             "}\n");
     INFO(big);
     CHECK(big.starts_with("HTTP/1.1 413"));
     CHECK(big.find("100 Continue") == std::string::npos);
-    auto anon = tcp_exchange(r.port,
-                             "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                             "Content-Length: 10\r\nExpect: 100-continue\r\n\r\n",
-                             "}\n");
+    auto anon =
+        tcp_exchange(r.port,
+                     "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 10\r\nExpect: 100-continue\r\n\r\n",
+                     "}\n");
     CHECK(anon.starts_with("HTTP/1.1 401"));
 }
 
-TEST_CASE("admin server: chunked bodies are limited while they are read", "[admin][server][limits]") {
+TEST_CASE("admin server: chunked bodies are limited while they are read",
+          "[admin][server][limits]") {
     ServerOptions o;
     o.max_json_bytes = 64;
     o.max_body_bytes = 600;
     Running r(o);
     std::string chunk(100, 'a');
-    auto json_res = tcp_exchange(r.port,
-                                 "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
-                                     "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + chunk +
-                                     "\r\n0\r\n\r\n",
-                                 "}\n");
+    auto json_res = tcp_exchange(
+        r.port,
+        "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
+            "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" +
+            chunk + "\r\n0\r\n\r\n",
+        "}\n");
     INFO(json_res);
     CHECK(json_res.starts_with("HTTP/1.1 413"));
 
     std::string body = gzip_bytes(700);
-    auto archive = tcp_exchange(r.port,
-                                "POST /v1/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
-                                    "\r\nContent-Type: application/gzip\r\nTransfer-Encoding: chunked\r\n\r\n2bc\r\n" + body +
-                                    "\r\n0\r\n\r\n",
-                                "}\n");
+    auto archive = tcp_exchange(
+        r.port,
+        "POST /v1/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
+            "\r\nContent-Type: application/gzip\r\nTransfer-Encoding: chunked\r\n\r\n2bc\r\n" +
+            body + "\r\n0\r\n\r\n",
+        "}\n");
     INFO(archive);
     CHECK(archive.starts_with("HTTP/1.1 413"));
     CHECK(r.control.calls.empty());
@@ -222,7 +234,8 @@ TEST_CASE("admin server: chunked bodies are limited while they are read", "[admi
     CHECK(std::filesystem::is_empty(r.control.state_dir() / "uploads", ec));
 }
 
-TEST_CASE("admin server: a deploy upload is streamed to the state dir and handed over", "[admin][server][deploy]") {
+TEST_CASE("admin server: a deploy upload is streamed to the state dir and handed over",
+          "[admin][server][deploy]") {
     Running r;
     auto c = r.client();
     std::string body = gzip_bytes(300000);
@@ -252,7 +265,8 @@ TEST_CASE("admin server: a deploy upload is streamed to the state dir and handed
     CHECK(json::parse(busy->body).at("error") == "conflict");
 }
 
-TEST_CASE("admin server: JSON routes over HTTP, including garbage and wrong types", "[admin][server]") {
+TEST_CASE("admin server: JSON routes over HTTP, including garbage and wrong types",
+          "[admin][server]") {
     Running r;
     auto c = r.client();
     auto ok = c.Patch("/v1/config", R"({"FOO":"bar"})", "application/json");
@@ -276,7 +290,8 @@ TEST_CASE("admin server: JSON routes over HTTP, including garbage and wrong type
     CHECK(options->status == 405);
 }
 
-TEST_CASE("admin server: serves on a unix socket, mode 0600, removed on stop", "[admin][server][unix]") {
+TEST_CASE("admin server: serves on a unix socket, mode 0600, removed on stop",
+          "[admin][server][unix]") {
     FakeControl control;
     auto path = control.dir.path / "admin.sock";
     ServerOptions o;
@@ -293,8 +308,8 @@ TEST_CASE("admin server: serves on a unix socket, mode 0600, removed on stop", "
     a.sun_family = AF_UNIX;
     std::strcpy(a.sun_path, path.c_str());
     auto res = raw_exchange(reinterpret_cast<sockaddr*>(&a), sizeof a, AF_UNIX,
-                            "GET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
-                                "\r\nConnection: close\r\n\r\n");
+                            "GET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                std::string(kToken) + "\r\nConnection: close\r\n\r\n");
     CHECK(res.starts_with("HTTP/1.1 200"));
     CHECK(res.find("\"app\": \"demo\"") != std::string::npos);
 
@@ -313,7 +328,8 @@ TEST_CASE("admin server: serves on a unix socket, mode 0600, removed on stop", "
     REQUIRE(again);
 }
 
-TEST_CASE("admin server: logs follow as chunked text and end cleanly on stop", "[admin][server][logs]") {
+TEST_CASE("admin server: logs follow as chunked text and end cleanly on stop",
+          "[admin][server][logs]") {
     Running r;
     r.control.log_lines = {"old 1", "old 2"};
     std::string received;
@@ -342,11 +358,14 @@ TEST_CASE("admin server: logs follow as chunked text and end cleanly on stop", "
     CHECK(r.control.subscribers() == 0);
 }
 
-TEST_CASE("admin server: server-sent events, and a vanished client ends its stream", "[admin][server][logs]") {
+TEST_CASE("admin server: server-sent events, and a vanished client ends its stream",
+          "[admin][server][logs]") {
     Running r;
     auto res = [&] {
-        std::string req = "GET /v1/logs?tail=0 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
-                          std::string(kToken) + "\r\n\r\n";
+        std::string req =
+            "GET /v1/logs?tail=0 HTTP/1.1\r\nHost: x\r\nAccept: "
+            "text/event-stream\r\nAuthorization: Bearer " +
+            std::string(kToken) + "\r\n\r\n";
         std::thread emitter([&] {
             auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
             while (r.control.subscribers() == 0 && std::chrono::steady_clock::now() < deadline)
@@ -370,17 +389,19 @@ TEST_CASE("admin server: server-sent events, and a vanished client ends its stre
     CHECK(r.control.subscribers() == 0);
 }
 
-TEST_CASE("admin server: after refusing an unread body the connection is closed, not reused", "[admin][server][limits]") {
+TEST_CASE("admin server: after refusing an unread body the connection is closed, not reused",
+          "[admin][server][limits]") {
     ServerOptions o;
     o.max_json_bytes = 100;
     Running r(o);
     // Body sent in full, then a second request on the same connection: httplib alone would
     // parse the leftover body as a request; the server must answer once and close.
     std::string body(5000, 'x');
-    auto res = tcp_exchange(r.port,
-                            "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
-                                "\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" + body +
-                                "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto res = tcp_exchange(
+        r.port, "PATCH /v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                    std::string(kToken) +
+                    "\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" + body +
+                    "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
     INFO(res);
     CHECK(res.starts_with("HTTP/1.1 413"));
     CHECK(res.find("HTTP/1.1", 5) == std::string::npos);  // exactly one response
@@ -389,7 +410,8 @@ TEST_CASE("admin server: after refusing an unread body the connection is closed,
     CHECK(json::parse(res.substr(brace)).at("error") == "payload_too_large");
 }
 
-TEST_CASE("admin server: its request log lines go to the log sink when one is set", "[admin][server][logs]") {
+TEST_CASE("admin server: its request log lines go to the log sink when one is set",
+          "[admin][server][logs]") {
     struct Sink {
         std::mutex mu;
         std::vector<std::pair<paasrun::log::Level, std::string>> lines;
@@ -409,12 +431,14 @@ TEST_CASE("admin server: its request log lines go to the log sink when one is se
     auto logged = [&] {
         std::lock_guard lk(sink->mu);
         for (const auto& [level, text] : sink->lines)
-            if (level == paasrun::log::Level::info && text.find("request method=GET path=/v1/status status=401") != std::string::npos)
+            if (level == paasrun::log::Level::info &&
+                text.find("request method=GET path=/v1/status status=401") != std::string::npos)
                 return true;
         return false;
     };
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!logged() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (!logged() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     CHECK(logged());
     // The component is the sink's to add: the text carries neither time nor level.
     std::lock_guard lk(sink->mu);

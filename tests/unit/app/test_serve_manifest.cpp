@@ -3,8 +3,8 @@
 #include <map>
 #include <set>
 
-#include "config/manifest.hpp"
 #include "app/serve_manifest.hpp"
+#include "config/manifest.hpp"
 
 using namespace paasrun;
 using namespace paasrun::worker;
@@ -18,7 +18,8 @@ config::Manifest manifest(std::string_view yaml) {
 }
 
 FlagGiven flags(std::set<std::string> names) {
-    return [names = std::move(names)](std::string_view n) { return names.count(std::string(n)) > 0; };
+    return
+        [names = std::move(names)](std::string_view n) { return names.count(std::string(n)) > 0; };
 }
 
 EnvLookup env(std::map<std::string, std::string> vars) {
@@ -97,15 +98,17 @@ TEST_CASE("serve manifest: flags win over the manifest", "[worker][manifest]") {
     o.static_max_age = 5;
     o.root_path = "/cli";
     o.static_mounts = {{"/static", "cli-static"}, {"/extra/", "extra"}};
-    apply_manifest(o, manifest(kFull),
-                   flags({"threads", "static-max-age", "root-path", "static", "access-log-format"}));
+    apply_manifest(
+        o, manifest(kFull),
+        flags({"threads", "static-max-age", "root-path", "static", "access-log-format"}));
     CHECK(o.threads == 8);
     CHECK(o.static_max_age == 5);
     CHECK(o.root_path == "/cli");
     CHECK(o.access_log_format == AccessLogFormat::logfmt);
     CHECK(o.workers == 3);  // not given: the manifest's
     // --static for a prefix the manifest maps replaces that mapping; others are added.
-    std::vector<StaticMount> want{{"/media/", "var/media"}, {"/static", "cli-static"}, {"/extra/", "extra"}};
+    std::vector<StaticMount> want{
+        {"/media/", "var/media"}, {"/static", "cli-static"}, {"/extra/", "extra"}};
     CHECK(o.static_mounts == want);
 }
 
@@ -154,7 +157,8 @@ TEST_CASE("serve manifest: defaults change nothing, access_log off is '-'", "[wo
     CHECK(kept.access_log == "stderr");
 }
 
-TEST_CASE("serve manifest: the request limits have one default, and any other value applies", "[worker][manifest]") {
+TEST_CASE("serve manifest: the request limits have one default, and any other value applies",
+          "[worker][manifest]") {
     const config::WebSettings wd;
     const ServeOptions sd;
     CHECK(wd.limit_request_line == sd.limit_request_line);
@@ -162,7 +166,9 @@ TEST_CASE("serve manifest: the request limits have one default, and any other va
     CHECK(wd.limit_request_field_size == sd.limit_request_field_size);
     // 8192 (the manifest's old default) written explicitly is a setting, not "unset".
     ServeOptions o;
-    apply_manifest(o, manifest("web:\n  limit_request_line: 8192\n  limit_request_field_size: 8192\n"), flags({}));
+    apply_manifest(o,
+                   manifest("web:\n  limit_request_line: 8192\n  limit_request_field_size: 8192\n"),
+                   flags({}));
     CHECK(o.limit_request_line == 8192);
     CHECK(o.limit_request_field_size == 8192);
 }

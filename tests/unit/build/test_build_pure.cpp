@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -23,12 +22,16 @@ TEST_CASE("sha256: FIPS 180-4 test vectors", "[build][sha256]") {
     h.update(std::string(1000000 - 999 * 1001, 'a'));
     CHECK(h.hex_digest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     // The 896-bit message (two blocks after padding) and an input of exactly one block.
-    CHECK(sha256_hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
-                     "mnopqrstnopqrstu") == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
-    CHECK(sha256_hex(std::string(64, 'a')) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+    CHECK(sha256_hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmn"
+                     "opqklmnopqrlmnopqrs"
+                     "mnopqrstnopqrstu") ==
+          "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    CHECK(sha256_hex(std::string(64, 'a')) ==
+          "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
 }
 
-TEST_CASE("sha256: independent objects and a moved-from hash keep their own state", "[build][sha256]") {
+TEST_CASE("sha256: independent objects and a moved-from hash keep their own state",
+          "[build][sha256]") {
     Sha256 a, b;
     a.update("ab");
     b.update("xyz");
@@ -38,9 +41,11 @@ TEST_CASE("sha256: independent objects and a moved-from hash keep their own stat
     CHECK(b.hex_digest() == sha256_hex("xyz"));
 }
 
-TEST_CASE("bin/release YAML: process types in order, config vars, errors with position", "[build][yaml]") {
-    auto r = parse_release_output("---\naddons: []\nconfig_vars:\n  LANG: C.UTF-8\n"
-                                  "default_process_types:\n  web: 'paasrun serve app:application'\n  worker: python w.py\n");
+TEST_CASE("bin/release YAML: process types in order, config vars, errors with position",
+          "[build][yaml]") {
+    auto r = parse_release_output(
+        "---\naddons: []\nconfig_vars:\n  LANG: C.UTF-8\n"
+        "default_process_types:\n  web: 'paasrun serve app:application'\n  worker: python w.py\n");
     REQUIRE(r);
     REQUIRE(r->default_process_types.size() == 2);
     CHECK(r->default_process_types[0].first == "web");
@@ -93,7 +98,8 @@ TEST_CASE("source hash ignores .paasrun/.git/.venv/__pycache__ and mtimes, sees 
     write(".venv/bin/python", "");
     write("pkg/__pycache__/mod.cpython-311.pyc", "\x01");
     CHECK(hash() == h0);
-    fs::last_write_time(root / "app.py", fs::last_write_time(root / "app.py") + std::chrono::seconds(5));
+    fs::last_write_time(root / "app.py",
+                        fs::last_write_time(root / "app.py") + std::chrono::seconds(5));
     CHECK(hash() == h0);
     auto entries = list_source(root);
     REQUIRE(entries);

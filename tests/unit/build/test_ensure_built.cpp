@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -10,7 +9,8 @@
 using namespace paasrun;
 namespace fs = std::filesystem;
 
-TEST_CASE("ensure_built: builds once, then is a no-op until the content changes", "[build][pipeline]") {
+TEST_CASE("ensure_built: builds once, then is a no-op until the content changes",
+          "[build][pipeline]") {
     auto app = fs::temp_directory_path() / ("paasrun-ensure-" + paasrun::random_suffix());
     fs::create_directories(app);
     std::ofstream(app / "hello.txt") << "v1\n";
@@ -30,7 +30,8 @@ TEST_CASE("ensure_built: builds once, then is a no-op until the content changes"
     CHECK(again->version == 1);
 
     // Touched but identical: the stat fingerprint differs, the content hash does not.
-    fs::last_write_time(app / "hello.txt", fs::last_write_time(app / "hello.txt") + std::chrono::seconds(3));
+    fs::last_write_time(app / "hello.txt",
+                        fs::last_write_time(app / "hello.txt") + std::chrono::seconds(3));
     auto touched = build::ensure_built(app, state, *opts);
     REQUIRE(touched);
     CHECK_FALSE(touched->built);

@@ -1,6 +1,5 @@
 // build/slug_checks.hpp: what a build refuses about the tree it builds.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "build/slug_checks.hpp"
@@ -12,7 +11,8 @@ namespace fs = std::filesystem;
 using paasrun::testing::TempDir;
 using paasrun::testing::write_text;
 
-TEST_CASE("a symlinked .profile.d is refused before any buildpack writes through it", "[build][symlink]") {
+TEST_CASE("a symlinked .profile.d is refused before any buildpack writes through it",
+          "[build][symlink]") {
     TempDir t;
     auto app = t.path / "app";
     write_text(app / "app.py", "");

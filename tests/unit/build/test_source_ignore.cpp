@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,7 +11,8 @@ using namespace paasrun::build;
 
 namespace {
 
-std::set<std::string> names(const fs::path& root, SourceUse use, const std::vector<fs::path>& skip = {}) {
+std::set<std::string> names(const fs::path& root, SourceUse use,
+                            const std::vector<fs::path>& skip = {}) {
     auto entries = list_source(root, skip, use);
     REQUIRE(entries);
     std::set<std::string> out;

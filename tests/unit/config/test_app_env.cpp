@@ -6,7 +6,11 @@ using namespace paasrun::config;
 
 TEST_CASE("app env: the layers in order, then the facts paasrun sets", "[config][env]") {
     EnvLayers l;
-    l.manifest_env = {{"A", "manifest"}, {"B", "manifest"}, {"C", "manifest"}, {"D", "manifest"}, {"E", "manifest"}};
+    l.manifest_env = {{"A", "manifest"},
+                      {"B", "manifest"},
+                      {"C", "manifest"},
+                      {"D", "manifest"},
+                      {"E", "manifest"}};
     l.dotenv = {{"B", "dotenv"}, {"C", "dotenv"}, {"D", "dotenv"}, {"E", "dotenv"}};
     l.buildpack_vars = {{"C", "buildpack"}, {"D", "buildpack"}, {"E", "buildpack"}};
     l.config_vars = {{"D", "config"}, {"E", "config"}, {"PAASRUN_DATA_DIR", "/from/config"}};
@@ -53,4 +57,3 @@ TEST_CASE("child env: no PATH at all gets a sane default", "[config][env]") {
     CHECK(env["PATH"].rfind("/opt/p:", 0) == 0);
     CHECK(env["PATH"].find("/usr/bin") != std::string::npos);
 }
-

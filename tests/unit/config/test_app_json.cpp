@@ -57,9 +57,13 @@ TEST_CASE("app.json: bad input is an error naming the file", "[config][app_json]
     };
     CHECK(bad("{").find("app.json: not valid JSON") == 0);
     CHECK(bad("[]") == "app.json: expected a JSON object");
-    CHECK(bad(R"({"formation": {"web": {"quantity": -1}}})").find("formation.web.quantity") != std::string::npos);
-    CHECK(bad(R"({"formation": {"web": {"quantity": "2"}}})").find("formation.web.quantity") != std::string::npos);
+    CHECK(bad(R"({"formation": {"web": {"quantity": -1}}})").find("formation.web.quantity") !=
+          std::string::npos);
+    CHECK(bad(R"({"formation": {"web": {"quantity": "2"}}})").find("formation.web.quantity") !=
+          std::string::npos);
     CHECK(bad(R"({"formation": {"web": 2}})").find("formation.web:") != std::string::npos);
-    CHECK(bad(R"({"healthchecks": {"web": [{"path": "health"}]}})").find("starting with /") != std::string::npos);
-    CHECK(bad(R"({"healthchecks": {"web": [{"path": "/h", "timeout": 0}]}})").find("timeout") != std::string::npos);
+    CHECK(bad(R"({"healthchecks": {"web": [{"path": "health"}]}})").find("starting with /") !=
+          std::string::npos);
+    CHECK(bad(R"({"healthchecks": {"web": [{"path": "/h", "timeout": 0}]}})").find("timeout") !=
+          std::string::npos);
 }

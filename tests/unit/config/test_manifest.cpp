@@ -185,18 +185,21 @@ TEST_CASE("manifest: range checks", "[config][manifest]") {
           "3:14: restart.max_delay (1) must be >= restart.initial_delay (5)");
 }
 
-TEST_CASE("manifest: web.app takes what serve takes, factory calls included", "[config][manifest]") {
+TEST_CASE("manifest: web.app takes what serve takes, factory calls included",
+          "[config][manifest]") {
     // The same parser as `paasrun serve APP` (config/app_spec.hpp): gunicorn's forms.
-    for (std::string_view good : {"app:application", "pkg.wsgi:app", "a:b.c", "_m1:_f", "app", "app:create()",
-                                  "pkg.app:create_app('x', debug=True)"}) {
+    for (std::string_view good : {"app:application", "pkg.wsgi:app", "a:b.c", "_m1:_f", "app",
+                                  "app:create()", "pkg.app:create_app('x', debug=True)"}) {
         CHECK(errors_of(fmt::format("web:\n  app: \"{}\"\n", good)).empty());
         CHECK(parse_manifest(fmt::format("web:\n  app: \"{}\"\n", good))->web.app == good);
     }
-    for (std::string_view bad : {"app:", ":app", "app:create(", "my-app:app", "1app:x", "a..b:c", "a:b:c"})
+    for (std::string_view bad :
+         {"app:", ":app", "app:create(", "my-app:app", "1app:x", "a..b:c", "a:b:c"})
         CHECK_THAT(error_of(fmt::format("web:\n  app: \"{}\"\n", bad)),
-                   Catch::StartsWith(fmt::format("2:8: web.app: \"{}\" is not \"module:callable\" (e.g. "
-                                                 "app:application, pkg.wsgi:app, app:create_app()): invalid app spec",
-                                                 bad)));
+                   Catch::StartsWith(fmt::format(
+                       "2:8: web.app: \"{}\" is not \"module:callable\" (e.g. "
+                       "app:application, pkg.wsgi:app, app:create_app()): invalid app spec",
+                       bad)));
 }
 
 TEST_CASE("manifest: formation names follow the Procfile rules", "[config][manifest]") {

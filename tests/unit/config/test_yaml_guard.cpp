@@ -6,7 +6,8 @@
 
 using namespace paasrun::config;
 
-TEST_CASE("yaml guard: a stray ',' that would hang LoadAll is found with its position", "[config][yaml]") {
+TEST_CASE("yaml guard: a stray ',' that would hang LoadAll is found with its position",
+          "[config][yaml]") {
     auto at = find_stuck_document(",");
     REQUIRE(at);
     CHECK(at->line == 1);

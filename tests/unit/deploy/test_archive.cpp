@@ -111,13 +111,15 @@ TEST_CASE("unpack_archive refuses absolute names, .. and special files", "[deplo
         CHECK(!r);
     }
     SECTION("dot-dot") {
-        auto r = unpack_archive(TarBuilder().file("a/../../x", "x").write(t.path / "a.tar"), t.out());
+        auto r =
+            unpack_archive(TarBuilder().file("a/../../x", "x").write(t.path / "a.tar"), t.out());
         REQUIRE(!r);
         CHECK_THAT(r.error().message, Catch::Contains(".."));
         CHECK(!fs::exists(t.path / "x"));
     }
     SECTION("hard link leaving the archive") {
-        auto r = unpack_archive(TarBuilder().hardlink("x", "../../etc/passwd").write(t.path / "a.tar"), t.out());
+        auto r = unpack_archive(
+            TarBuilder().hardlink("x", "../../etc/passwd").write(t.path / "a.tar"), t.out());
         CHECK(!r);
     }
     SECTION("device") {
@@ -131,14 +133,16 @@ TEST_CASE("unpack_archive enforces its limits and rejects garbage", "[deploy][ar
     TempDir t;
     UnpackLimits small;
     small.max_bytes = 10;
-    auto r = unpack_archive(TarBuilder().file("big", std::string(11, 'x')).write(t.path / "a.tar"), t.out(), small);
+    auto r = unpack_archive(TarBuilder().file("big", std::string(11, 'x')).write(t.path / "a.tar"),
+                            t.out(), small);
     REQUIRE(!r);
     CHECK_THAT(r.error().message, Catch::Contains("more than 10 bytes"));
 
     UnpackLimits few;
     few.max_entries = 2;
-    auto r2 = unpack_archive(TarBuilder().file("a", "").file("b", "").file("c", "").write(t.path / "b.tar"),
-                             t.out(), few);
+    auto r2 = unpack_archive(
+        TarBuilder().file("a", "").file("b", "").file("c", "").write(t.path / "b.tar"), t.out(),
+        few);
     CHECK(!r2);
 
     std::ofstream(t.path / "junk.tgz") << std::string(2000, 'j');

@@ -1,6 +1,5 @@
 // deploy/bake_state.hpp: the bake window's record on disk.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "deploy/bake_state.hpp"
@@ -12,7 +11,8 @@ namespace fs = std::filesystem;
 using paasrun::testing::TempDir;
 using paasrun::testing::write_text;
 
-TEST_CASE("bake record: format and parse round-trip; anything malformed is no record", "[deploy][bake]") {
+TEST_CASE("bake record: format and parse round-trip; anything malformed is no record",
+          "[deploy][bake]") {
     auto r = parse_bake_record(format_bake_record({5, 4}));
     REQUIRE(r);
     CHECK(r->version == 5);

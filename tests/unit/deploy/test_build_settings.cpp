@@ -1,15 +1,14 @@
 // A deployed source tree's build options come from its own paasrun.yaml
 // (src/deploy/build_settings.hpp).
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
 #include "build/pipeline.hpp"
 #include "deploy/build_settings.hpp"
-#include "util/durable_fs.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
+#include "util/durable_fs.hpp"
 
 using namespace paasrun;
 using namespace paasrun::deploy;
@@ -35,12 +34,13 @@ build::BuildOptions startup_options() {
 
 }  // namespace
 
-TEST_CASE("a deployed tree is built with its own paasrun.yaml's build settings", "[deploy][build_settings]") {
+TEST_CASE("a deployed tree is built with its own paasrun.yaml's build settings",
+          "[deploy][build_settings]") {
     TempDir t;
     write_text(t.path / "paasrun.yaml",
-          "build:\n  buildpacks: [/tree/bp, python]\n"
-          "python:\n  system_site_packages: false\n"
-          "static:\n  mappings:\n    /static/: assets\n  root: public\n");
+               "build:\n  buildpacks: [/tree/bp, python]\n"
+               "python:\n  system_site_packages: false\n"
+               "static:\n  mappings:\n    /static/: assets\n  root: public\n");
     auto o = tree_build_options(t.path, "paasrun.yaml", startup_options());
     REQUIRE(o);
     CHECK(o->own_manifest);
@@ -77,7 +77,8 @@ TEST_CASE("an invalid paasrun.yaml is an error naming the file as deployed and t
     write_text(t.path / "paasrun.yaml", "build:\n  buildpacks: [a]\n  bildpacks: [b]\n");
     auto o = tree_build_options(t.path, "myapp/paasrun.yaml", startup_options());
     REQUIRE(!o);
-    CHECK_THAT(o.error().message, Contains("the deployed paasrun.yaml is invalid: myapp/paasrun.yaml:3:3:"));
+    CHECK_THAT(o.error().message,
+               Contains("the deployed paasrun.yaml is invalid: myapp/paasrun.yaml:3:3:"));
     CHECK_THAT(o.error().message, Contains("bildpacks"));
     CHECK_THAT(o.error().message, !Contains(t.path.string()));
 
@@ -85,5 +86,6 @@ TEST_CASE("an invalid paasrun.yaml is an error naming the file as deployed and t
     fs::create_directories(t.path / "paasrun.yaml");
     o = tree_build_options(t.path, "paasrun.yaml", startup_options());
     REQUIRE(!o);
-    CHECK_THAT(o.error().message, Contains("cannot read the deployed paasrun.yaml: is a directory"));
+    CHECK_THAT(o.error().message,
+               Contains("cannot read the deployed paasrun.yaml: is a directory"));
 }

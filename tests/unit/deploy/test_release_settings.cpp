@@ -1,17 +1,16 @@
 // A release's own paasrun.yaml: the settings the engine checks it with
 // (src/deploy/release_settings.hpp) and its `env:` layer (src/deploy/run_spec.hpp).
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
 #include "deploy/release_settings.hpp"
 #include "deploy/run_spec.hpp"
-#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
+#include "util/durable_fs.hpp"
 
 using namespace paasrun;
 using namespace paasrun::deploy;
@@ -41,7 +40,8 @@ config::Manifest startup_manifest() {
 
 // A release v1 whose slug's app tree holds `manifest` (none when empty).
 int make_release(const release::ReleaseStore& store, const std::string& manifest,
-                 const release::ConfigVars& config_vars = {}, const release::ConfigVars& buildpack_vars = {}) {
+                 const release::ConfigVars& config_vars = {},
+                 const release::ConfigVars& buildpack_vars = {}) {
     REQUIRE(store.init());
     auto id = store.new_slug_dir();
     REQUIRE(id);
@@ -63,13 +63,15 @@ int make_release(const release::ReleaseStore& store, const std::string& manifest
 
 }  // namespace
 
-TEST_CASE("release_settings: the release's own health and deploy sections win", "[deploy][settings]") {
+TEST_CASE("release_settings: the release's own health and deploy sections win",
+          "[deploy][settings]") {
     TempDir t;
     write_text(t.path / "paasrun.yaml",
-          "env:\n  FOO: bar\n"
-          "health:\n  path: /health\n  interval: 0.5\n  timeout: 1\n  attempts: 2\n"
-          "deploy:\n  bake_window: 3\n  start_timeout: 4\n  max_crashes: 1\n  max_health_failures: 8\n"
-          "release_timeout: 30\n");
+               "env:\n  FOO: bar\n"
+               "health:\n  path: /health\n  interval: 0.5\n  timeout: 1\n  attempts: 2\n"
+               "deploy:\n  bake_window: 3\n  start_timeout: 4\n  max_crashes: 1\n  "
+               "max_health_failures: 8\n"
+               "release_timeout: 30\n");
     auto s = release_settings(t.path, startup_manifest());
     REQUIRE(s);
     CHECK(s->file == t.path / "paasrun.yaml");
@@ -101,8 +103,10 @@ TEST_CASE("release_settings: a key the release leaves out is the default, not th
     CHECK(s->env.empty());
 }
 
-TEST_CASE("release_settings: a tree without paasrun.yaml falls back to the startup manifest, without its env",
-          "[deploy][settings]") {
+TEST_CASE(
+    "release_settings: a tree without paasrun.yaml falls back to the startup manifest, without its "
+    "env",
+    "[deploy][settings]") {
     TempDir t;
     auto s = release_settings(t.path, startup_manifest());
     REQUIRE(s);
@@ -120,7 +124,8 @@ TEST_CASE("release_settings: a tree without paasrun.yaml falls back to the start
     CHECK(own.env == config::EnvList{{"FROM_STARTUP", "1"}});
 }
 
-TEST_CASE("release_settings: an invalid paasrun.yaml is an error naming the file and position", "[deploy][settings]") {
+TEST_CASE("release_settings: an invalid paasrun.yaml is an error naming the file and position",
+          "[deploy][settings]") {
     TempDir t;
     write_text(t.path / "paasrun.yaml", "health:\n  path: /ok\n  atempts: 2\n");
     auto s = release_settings(t.path, startup_manifest());
@@ -135,7 +140,8 @@ TEST_CASE("release_settings: an invalid paasrun.yaml is an error naming the file
     CHECK(m.error().message == msg);
 }
 
-TEST_CASE("load_release_manifest: absent file is nullopt; a directory in its place is an error", "[deploy][settings]") {
+TEST_CASE("load_release_manifest: absent file is nullopt; a directory in its place is an error",
+          "[deploy][settings]") {
     TempDir t;
     auto none = load_release_manifest(t.path);
     REQUIRE(none);
@@ -148,13 +154,15 @@ TEST_CASE("load_release_manifest: absent file is nullopt; a directory in its pla
     CHECK_THAT(bad.error().message, Catch::Contains((t.path / "paasrun.yaml").string()));
 }
 
-TEST_CASE("release_run_spec: the manifest env layer is the release's own, lowest in precedence", "[deploy][settings]") {
+TEST_CASE("release_run_spec: the manifest env layer is the release's own, lowest in precedence",
+          "[deploy][settings]") {
     TempDir t;
     release::ReleaseStore store(t.path / "state");
-    int v = make_release(store,
-                         "env:\n  FOO: bar\n  LAYER: manifest\n  DOT: manifest\n  BP: manifest\n  CV: manifest\n"
-                         "  PROC: manifest\n",
-                         {{"CV", "config"}, {"PROC", "config"}}, {{"BP", "buildpack"}, {"CV", "buildpack"}});
+    int v = make_release(
+        store,
+        "env:\n  FOO: bar\n  LAYER: manifest\n  DOT: manifest\n  BP: manifest\n  CV: manifest\n"
+        "  PROC: manifest\n",
+        {{"CV", "config"}, {"PROC", "config"}}, {{"BP", "buildpack"}, {"CV", "buildpack"}});
     EnvInputs in;
     in.dotenv = {{"DOT", "dotenv"}, {"BP", "dotenv"}};
     in.process_env = {{"PROC", "process"}};
@@ -170,7 +178,8 @@ TEST_CASE("release_run_spec: the manifest env layer is the release's own, lowest
     CHECK(env["PAASRUN_RELEASE_VERSION"] == "v1");
 }
 
-TEST_CASE("release_run_spec: a slug without paasrun.yaml has no manifest env", "[deploy][settings]") {
+TEST_CASE("release_run_spec: a slug without paasrun.yaml has no manifest env",
+          "[deploy][settings]") {
     TempDir t;
     release::ReleaseStore store(t.path / "state");
     int v = make_release(store, "");
@@ -188,6 +197,7 @@ TEST_CASE("release_run_spec: an invalid paasrun.yaml in the slug is an error nam
     auto run = release_run_spec(store, v, EnvInputs{});
     REQUIRE_FALSE(run);
     auto slug_id = store.load(v)->slug_id;
-    CHECK_THAT(run.error().message, Catch::StartsWith("the release's paasrun.yaml is invalid: " +
-                                                      (store.slug_app_dir(slug_id) / "paasrun.yaml:1:").string()));
+    CHECK_THAT(run.error().message,
+               Catch::StartsWith("the release's paasrun.yaml is invalid: " +
+                                 (store.slug_app_dir(slug_id) / "paasrun.yaml:1:").string()));
 }

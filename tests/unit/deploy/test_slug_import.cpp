@@ -17,8 +17,7 @@ using paasrun::testing::read_text;
 using paasrun::testing::TempDir;
 using paasrun::testing::write_text;
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("source_root descends into a single top-level directory", "[deploy][slug]") {
     TempDir t;
@@ -42,15 +41,19 @@ TEST_CASE("a slug's venv is relocated to its new app dir", "[deploy][slug]") {
     auto app = t.path / "new/app";
     write_text(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\nimport pip\n");
     write_text(app / ".venv/bin/activate", "VIRTUAL_ENV=\"/old/slugs/s1/app/.venv\"\n");
-    write_text(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv /old/slugs/s1/app/.venv\n");
+    write_text(app / ".venv/pyvenv.cfg",
+               "home = /usr/bin\ncommand = /usr/bin/python3 -m venv /old/slugs/s1/app/.venv\n");
     write_text(app / ".profile.d/python.sh", "export VIRTUAL_ENV=\"/old/slugs/s1/app/.venv\"\n");
-    write_text(app / "app.py", "# /old/slugs/s1/app is not touched outside the venv and .profile.d\n");
+    write_text(app / "app.py",
+               "# /old/slugs/s1/app is not touched outside the venv and .profile.d\n");
     CHECK(built_app_dir(app) == "/old/slugs/s1/app");
     auto n = relocate_app_paths(app, "/old/slugs/s1/app", app.string());
     REQUIRE(n);
     CHECK(*n == 4);
-    CHECK(read_text(app / ".venv/bin/pip") == "#!" + app.string() + "/.venv/bin/python3\nimport pip\n");
-    CHECK(read_text(app / ".profile.d/python.sh") == "export VIRTUAL_ENV=\"" + app.string() + "/.venv\"\n");
+    CHECK(read_text(app / ".venv/bin/pip") ==
+          "#!" + app.string() + "/.venv/bin/python3\nimport pip\n");
+    CHECK(read_text(app / ".profile.d/python.sh") ==
+          "export VIRTUAL_ENV=\"" + app.string() + "/.venv\"\n");
     CHECK(read_text(app / "app.py").find("/old/slugs/s1/app") != std::string::npos);
     CHECK(*relocate_app_paths(app, app.string(), app.string()) == 0);
 }
@@ -58,7 +61,9 @@ TEST_CASE("a slug's venv is relocated to its new app dir", "[deploy][slug]") {
 TEST_CASE("a venv without pip is found through pyvenv.cfg", "[deploy][slug]") {
     TempDir t;
     auto app = t.path / "app";
-    write_text(app / ".venv/pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv --without-pip /ci/s9/app/.venv\n");
+    write_text(
+        app / ".venv/pyvenv.cfg",
+        "home = /usr/bin\ncommand = /usr/bin/python3 -m venv --without-pip /ci/s9/app/.venv\n");
     CHECK(built_app_dir(app) == "/ci/s9/app");
     CHECK(built_app_dir(t.path / "nothing") == "");
 }
@@ -75,16 +80,23 @@ struct EditableVenv {
         write_text(app / ".venv/bin/python3", "");
         write_text(app / ".venv/bin/pip", "#!/old/slugs/s1/app/.venv/bin/python3\n");
         write_text(site / "__editable__.pkg-1.0.pth", "/old/slugs/s1/app/src\n");
-        write_text(site / "easy-install.pth", "/old/slugs/s1/app\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
-        write_text(site / "distutils-precedence.pth", "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n");
-        write_text(site / "__editable__.flat-1.0.pth", "import __editable___flat_1_0_finder; __editable___flat_1_0_finder.install()");
+        write_text(site / "easy-install.pth",
+                   "/old/slugs/s1/app\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
+        write_text(site / "distutils-precedence.pth",
+                   "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n");
+        write_text(site / "__editable__.flat-1.0.pth",
+                   "import __editable___flat_1_0_finder; __editable___flat_1_0_finder.install()");
         write_text(site / "__editable___flat_1_0_finder.py",
-              "MAPPING = {'flat': '/old/slugs/s1/app/flat', 'flat2': '/old/slugs/s1/app/other/flat2'}\nNAMESPACES = {}\n");
-        write_text(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc", "stale MAPPING /old/slugs/s1/app/flat");
+                   "MAPPING = {'flat': '/old/slugs/s1/app/flat', 'flat2': "
+                   "'/old/slugs/s1/app/other/flat2'}\nNAMESPACES = {}\n");
+        write_text(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc",
+                   "stale MAPPING /old/slugs/s1/app/flat");
         write_text(site / "__pycache__/unrelated.cpython-311.pyc", "keep");
         write_text(site / "flat.egg-link", "/old/slugs/s1/app\n.");
-        write_text(site / "flat-1.0.dist-info/direct_url.json", R"({"dir_info": {"editable": true}, "url": "file:///old/slugs/s1/app"})");
-        write_text(site / "flat-1.0.dist-info/RECORD", "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
+        write_text(site / "flat-1.0.dist-info/direct_url.json",
+                   R"({"dir_info": {"editable": true}, "url": "file:///old/slugs/s1/app"})");
+        write_text(site / "flat-1.0.dist-info/RECORD",
+                   "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
         write_text(site / "somepkg/__init__.py", "DEFAULT = '/old/slugs/s1/app/data'\n");
         write_text(site / "somepkg/data.txt", "/old/slugs/s1/app\n");
         write_text(site / "notes.txt", "/old/slugs/s1/app\n");
@@ -109,19 +121,23 @@ TEST_CASE("editable installs in site-packages are relocated", "[deploy][slug]") 
     CHECK(read_text(site / "__editable__.pkg-1.0.pth") == a + "/src\n");
     CHECK(read_text(site / "easy-install.pth") == a + "\n/old/slugs/s1/app2/lib\n/usr/lib/other\n");
     CHECK(read_text(site / "__editable___flat_1_0_finder.py") ==
-          "MAPPING = {'flat': '" + a + "/flat', 'flat2': '" + a + "/other/flat2'}\nNAMESPACES = {}\n");
+          "MAPPING = {'flat': '" + a + "/flat', 'flat2': '" + a +
+              "/other/flat2'}\nNAMESPACES = {}\n");
     CHECK(read_text(site / "flat.egg-link") == a + "\n.");
     CHECK(read_text(site / "flat-1.0.dist-info/direct_url.json") ==
           R"({"dir_info": {"editable": true}, "url": "file://)" + a + R"("})");
     // Modes are kept.
-    CHECK((fs::status(site / "__editable___flat_1_0_finder.py").permissions() & fs::perms::all) == fs::perms(0640));
-    CHECK((fs::status(site / "__editable__.pkg-1.0.pth").permissions() & fs::perms::all) == fs::perms(0600));
+    CHECK((fs::status(site / "__editable___flat_1_0_finder.py").permissions() & fs::perms::all) ==
+          fs::perms(0640));
+    CHECK((fs::status(site / "__editable__.pkg-1.0.pth").permissions() & fs::perms::all) ==
+          fs::perms(0600));
     // The finder's stale bytecode is gone; other bytecode stays.
     CHECK(!fs::exists(site / "__pycache__/__editable___flat_1_0_finder.cpython-311.pyc"));
     CHECK(fs::exists(site / "__pycache__/unrelated.cpython-311.pyc"));
     // Everything else in site-packages is package data: untouched.
     CHECK(read_text(site / "distutils-precedence.pth") == before_precedence);
-    CHECK(read_text(site / "flat-1.0.dist-info/RECORD") == "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
+    CHECK(read_text(site / "flat-1.0.dist-info/RECORD") ==
+          "__editable__.flat-1.0.pth,sha256=x,75\n/old/slugs/s1/app\n");
     CHECK(read_text(site / "somepkg/__init__.py") == "DEFAULT = '/old/slugs/s1/app/data'\n");
     CHECK(read_text(site / "somepkg/data.txt") == "/old/slugs/s1/app\n");
     CHECK(read_text(site / "notes.txt") == "/old/slugs/s1/app\n");
@@ -137,14 +153,16 @@ TEST_CASE("relocation replaces whole paths only", "[deploy][slug]") {
     auto n = relocate_app_paths(app, "/old/app", "/new/place");
     REQUIRE(n);
     CHECK(*n == 1);
-    CHECK(read_text(site / "x.pth") == "/old/app2\n/x/old/app\n/old/app.bak\n/new/place\n/new/place/src\n");
+    CHECK(read_text(site / "x.pth") ==
+          "/old/app2\n/x/old/app\n/old/app.bak\n/new/place\n/new/place/src\n");
 }
 
 TEST_CASE("direct_url.json is relocated in its percent-encoded form", "[deploy][slug]") {
     TempDir t;
     auto app = t.path / "app";
     auto site = app / ".venv/lib/python3.12/site-packages";
-    write_text(site / "p-1.0.dist-info/direct_url.json", R"({"url": "file:///old/my%20app", "dir_info": {"editable": true}})");
+    write_text(site / "p-1.0.dist-info/direct_url.json",
+               R"({"url": "file:///old/my%20app", "dir_info": {"editable": true}})");
     write_text(site / "__editable__.p-1.0.pth", "/old/my app/src\n");
     auto n = relocate_app_paths(app, "/old/my app", "/new/app+x");
     REQUIRE(n);
@@ -188,7 +206,8 @@ TEST_CASE("a symlinked .venv or .profile.d never makes relocation touch files ou
     CHECK(read_text(outside / "bin/activate") == canary);
     CHECK(read_text(outside / "bin/tool") == canary);
     CHECK(read_text(outside / "python.sh") == canary);
-    CHECK(read_text(outside / "pyvenv.cfg") == "command = /usr/bin/python3 -m venv /old/app/.venv\n");
+    CHECK(read_text(outside / "pyvenv.cfg") ==
+          "command = /usr/bin/python3 -m venv /old/app/.venv\n");
     CHECK(read_text(outside / "lib/python3.11/site-packages/e.pth") == "/old/app/src\n");
     // Not even read to find the old app dir.
     CHECK(built_app_dir(app).empty());
@@ -217,8 +236,10 @@ TEST_CASE("a rewritten file keeps its mode and loses its compiled copies only", 
     auto n = relocate_app_paths(app, "/old/app", "/new/app");
     REQUIRE(n);
     CHECK(*n == 1);
-    CHECK(read_text(site / "__editable___p_1_0_finder.py") == "MAPPING = {'p': '/new/app/src/p'}\n");
-    CHECK((fs::status(site / "__editable___p_1_0_finder.py").permissions() & fs::perms::all) == fs::perms(0640));
+    CHECK(read_text(site / "__editable___p_1_0_finder.py") ==
+          "MAPPING = {'p': '/new/app/src/p'}\n");
+    CHECK((fs::status(site / "__editable___p_1_0_finder.py").permissions() & fs::perms::all) ==
+          fs::perms(0640));
     CHECK_FALSE(fs::exists(site / "__pycache__/__editable___p_1_0_finder.cpython-311.pyc"));
     CHECK(fs::exists(site / "__pycache__/other.cpython-311.pyc"));
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 
 #include "config/manifest.hpp"
@@ -39,16 +39,20 @@ Objects generate_with(const char* procfile_text, const Manifest& m, ex::Kubernet
     return out;
 }
 
-Objects generate(const char* procfile_text, const Manifest& m, std::map<std::string, int> counts = {},
-                 const char* cpu = "1", const char* memory = "512Mi") {
+Objects generate(const char* procfile_text, const Manifest& m,
+                 std::map<std::string, int> counts = {}, const char* cpu = "1",
+                 const char* memory = "512Mi") {
     auto res = ex::parse_resources(cpu, memory);
     REQUIRE(res);
     return generate_with(procfile_text, m, {kImage, *res, {}, {}}, std::move(counts));
 }
 
-const char* kProcfile = "web: paasrun serve app:application\nworker: python3 worker.py\nrelease: python3 migrate.py\n";
+const char* kProcfile =
+    "web: paasrun serve app:application\nworker: python3 worker.py\nrelease: python3 migrate.py\n";
 
-YAML::Node container_of(const YAML::Node& deployment) { return deployment["spec"]["template"]["spec"]["containers"][0]; }
+YAML::Node container_of(const YAML::Node& deployment) {
+    return deployment["spec"]["template"]["spec"]["containers"][0];
+}
 
 std::string env_of(const YAML::Node& c, const std::string& name) {
     for (const auto& e : c["env"])
@@ -72,20 +76,27 @@ TEST_CASE("kubernetes: a Deployment per process type, a Service for web, the rel
     m.formation = {{"web", 3}, {"worker", 2}};
     auto o = generate(kProcfile, m);
     auto job = "Job/" + ex::release_job_name("guestbook", kImage, "python3 migrate.py");
-    REQUIRE(o.order == std::vector<std::string>{"Secret/guestbook-config", job, "Deployment/guestbook-web",
-                                                 "Deployment/guestbook-worker", "Service/guestbook-web"});
+    REQUIRE(o.order ==
+            std::vector<std::string>{"Secret/guestbook-config", job, "Deployment/guestbook-web",
+                                     "Deployment/guestbook-worker", "Service/guestbook-web"});
     CHECK(o.by_name["Deployment/guestbook-web"]["spec"]["replicas"].as<int>() == 3);
     CHECK(o.by_name["Deployment/guestbook-worker"]["spec"]["replicas"].as<int>() == 2);
     auto web = container_of(o.by_name["Deployment/guestbook-web"]);
     CHECK(web["image"].as<std::string>() == "registry.example/guestbook:v7");
     auto sel = o.by_name["Deployment/guestbook-web"]["spec"]["selector"]["matchLabels"];
-    auto pod_labels = o.by_name["Deployment/guestbook-web"]["spec"]["template"]["metadata"]["labels"];
-    for (const auto& kv : sel) CHECK(pod_labels[kv.first.as<std::string>()].as<std::string>() == kv.second.as<std::string>());
+    auto pod_labels =
+        o.by_name["Deployment/guestbook-web"]["spec"]["template"]["metadata"]["labels"];
+    for (const auto& kv : sel)
+        CHECK(pod_labels[kv.first.as<std::string>()].as<std::string>() ==
+              kv.second.as<std::string>());
     auto svc_sel = o.by_name["Service/guestbook-web"]["spec"]["selector"];
-    for (const auto& kv : svc_sel) CHECK(pod_labels[kv.first.as<std::string>()].as<std::string>() == kv.second.as<std::string>());
+    for (const auto& kv : svc_sel)
+        CHECK(pod_labels[kv.first.as<std::string>()].as<std::string>() ==
+              kv.second.as<std::string>());
 }
 
-TEST_CASE("kubernetes: each pod runs paasrun start with exactly one process of its type", "[export][kubernetes]") {
+TEST_CASE("kubernetes: each pod runs paasrun start with exactly one process of its type",
+          "[export][kubernetes]") {
     auto pf = paasrun::config::parse_procfile(kProcfile);
     REQUIRE(pf);
     Manifest m;
@@ -110,7 +121,8 @@ TEST_CASE("kubernetes: each pod runs paasrun start with exactly one process of i
     CHECK(deployments == 2);
 }
 
-TEST_CASE("kubernetes: probes use paasrun's health routes on the admin port the pod sets", "[export][kubernetes]") {
+TEST_CASE("kubernetes: probes use paasrun's health routes on the admin port the pod sets",
+          "[export][kubernetes]") {
     Manifest m;
     m.app_name = "a";
     auto o = generate(kProcfile, m);
@@ -122,8 +134,10 @@ TEST_CASE("kubernetes: probes use paasrun's health routes on the admin port the 
     CHECK(probe_url(web["readinessProbe"]) == base + health.readyz);  // no health.path: /readyz
     CHECK(probe_url(web["startupProbe"]) == base + health.startupz);
     // The manifest's health section decides the readiness cadence, as it does for paasrun.
-    CHECK(web["readinessProbe"]["periodSeconds"].as<int>() == static_cast<int>(Manifest{}.health.interval));
-    CHECK(web["readinessProbe"]["timeoutSeconds"].as<int>() == static_cast<int>(Manifest{}.health.timeout));
+    CHECK(web["readinessProbe"]["periodSeconds"].as<int>() ==
+          static_cast<int>(Manifest{}.health.interval));
+    CHECK(web["readinessProbe"]["timeoutSeconds"].as<int>() ==
+          static_cast<int>(Manifest{}.health.timeout));
     CHECK(web["readinessProbe"]["failureThreshold"].as<int>() == Manifest{}.health.attempts);
     // Non-web pods have no ready web worker to report: liveness only.
     auto worker = container_of(o.by_name["Deployment/a-worker"]);
@@ -133,13 +147,15 @@ TEST_CASE("kubernetes: probes use paasrun's health routes on the admin port the 
     CHECK_FALSE(worker["ports"].IsDefined());
 }
 
-TEST_CASE("kubernetes: the web port is the PORT paasrun start gives web.1", "[export][kubernetes]") {
+TEST_CASE("kubernetes: the web port is the PORT paasrun start gives web.1",
+          "[export][kubernetes]") {
     Manifest m;
     m.app_name = "a";
     // web is the second type: foreman's rule puts it at base + 100.
     auto o = generate("worker: python3 w.py\nweb: paasrun serve app:application\n", m);
     auto web = container_of(o.by_name["Deployment/a-web"]);
-    auto pf = paasrun::config::parse_procfile("worker: python3 w.py\nweb: paasrun serve app:application\n");
+    auto pf = paasrun::config::parse_procfile(
+        "worker: python3 w.py\nweb: paasrun serve app:application\n");
     auto procs = paasrun::supervisor::expand_formation(*pf, {{"all", 0}, {"web", 1}},
                                                        std::stoi(env_of(web, "PORT")));
     REQUIRE(procs.size() == 1);
@@ -148,7 +164,8 @@ TEST_CASE("kubernetes: the web port is the PORT paasrun start gives web.1", "[ex
     CHECK(o.by_name["Service/a-web"]["spec"]["ports"][0]["targetPort"].as<std::string>() == "http");
 }
 
-TEST_CASE("kubernetes: grace period and preStop follow the manifest's drain", "[export][kubernetes]") {
+TEST_CASE("kubernetes: grace period and preStop follow the manifest's drain",
+          "[export][kubernetes]") {
     Manifest m;
     m.app_name = "a";
     auto o = generate(kProcfile, m);
@@ -157,20 +174,23 @@ TEST_CASE("kubernetes: grace period and preStop follow the manifest's drain", "[
     // reaches the load balancers before paasrun stops accepting.
     CHECK(spec["terminationGracePeriodSeconds"].as<int>() ==
           ex::kPreStopSeconds + static_cast<int>(Manifest{}.grace_period) + ex::kStopMargin);
-    auto pre0 = container_of(o.by_name["Deployment/a-web"])["lifecycle"]["preStop"]["exec"]["command"];
+    auto pre0 =
+        container_of(o.by_name["Deployment/a-web"])["lifecycle"]["preStop"]["exec"]["command"];
     CHECK(pre0[0].as<std::string>() == "sleep");
     CHECK(pre0[1].as<std::string>() == std::to_string(ex::kPreStopSeconds));
     // A worker has no endpoints to leave: no preStop, paasrun's grace period plus the margin.
     CHECK_FALSE(container_of(o.by_name["Deployment/a-worker"])["lifecycle"].IsDefined());
-    CHECK(o.by_name["Deployment/a-worker"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as<int>() ==
-          static_cast<int>(Manifest{}.grace_period) + ex::kStopMargin);
+    CHECK(o.by_name["Deployment/a-worker"]["spec"]["template"]["spec"]
+                   ["terminationGracePeriodSeconds"]
+                       .as<int>() == static_cast<int>(Manifest{}.grace_period) + ex::kStopMargin);
 
     m.grace_period = 12.5;
     m.deploy.shutdown_delay = 3;
     o = generate(kProcfile, m);
     spec = o.by_name["Deployment/a-web"]["spec"]["template"]["spec"];
     CHECK(spec["terminationGracePeriodSeconds"].as<int>() == 3 + 13 + ex::kStopMargin);
-    auto pre = container_of(o.by_name["Deployment/a-web"])["lifecycle"]["preStop"]["exec"]["command"];
+    auto pre =
+        container_of(o.by_name["Deployment/a-web"])["lifecycle"]["preStop"]["exec"]["command"];
     CHECK(pre[0].as<std::string>() == "sleep");
     CHECK(pre[1].as<std::string>() == "3");
 }
@@ -187,7 +207,8 @@ TEST_CASE("kubernetes: resources, WEB_CONCURRENCY and the release Job", "[export
     CHECK(web["securityContext"]["runAsUser"].as<int>() == ex::kImageUid);
 
     auto job = o.by_name["Job/" + ex::release_job_name("a", kImage, "python3 migrate.py")];
-    CHECK(job["spec"]["activeDeadlineSeconds"].as<int>() == static_cast<int>(Manifest{}.release_timeout));
+    CHECK(job["spec"]["activeDeadlineSeconds"].as<int>() ==
+          static_cast<int>(Manifest{}.release_timeout));
     CHECK(job["spec"]["backoffLimit"].as<int>() == 0);
     auto cmd = job["spec"]["template"]["spec"]["containers"][0]["command"];
     CHECK(cmd[0].as<std::string>() == "paasrun");
@@ -222,7 +243,8 @@ TEST_CASE("kubernetes: every pod meets Pod Security restricted", "[export][kuber
         ++pods;
         auto pod = doc["spec"]["template"]["spec"];
         CHECK(pod["securityContext"]["runAsNonRoot"].as<bool>());
-        CHECK(pod["securityContext"]["seccompProfile"]["type"].as<std::string>() == "RuntimeDefault");
+        CHECK(pod["securityContext"]["seccompProfile"]["type"].as<std::string>() ==
+              "RuntimeDefault");
         CHECK(pod["securityContext"]["runAsUser"].as<int>() == ex::kImageUid);
         for (const auto& c : pod["containers"]) {
             auto sc = c["securityContext"];
@@ -236,12 +258,14 @@ TEST_CASE("kubernetes: every pod meets Pod Security restricted", "[export][kuber
     CHECK(pods == 3);  // two Deployments and the release Job
 }
 
-TEST_CASE("kubernetes: config vars are a Secret read with envFrom; a change rolls the pods", "[export][kubernetes]") {
+TEST_CASE("kubernetes: config vars are a Secret read with envFrom; a change rolls the pods",
+          "[export][kubernetes]") {
     Manifest m;
     m.app_name = "a";
     auto res = ex::parse_resources("1", "512Mi");
     REQUIRE(res);
-    auto o = generate_with(kProcfile, m, {kImage, *res, {{"DATABASE_URL", "postgres://x"}, {"DEBUG", "0"}}, {}});
+    auto o = generate_with(kProcfile, m,
+                           {kImage, *res, {{"DATABASE_URL", "postgres://x"}, {"DEBUG", "0"}}, {}});
     auto secret = o.by_name["Secret/a-config"];
     CHECK(secret["stringData"]["DATABASE_URL"].as<std::string>() == "postgres://x");
     CHECK(secret["stringData"]["DEBUG"].as<std::string>() == "0");
@@ -252,11 +276,15 @@ TEST_CASE("kubernetes: config vars are a Secret read with envFrom; a change roll
         CHECK(env_of(c, "DATABASE_URL").empty());  // never baked into the pod spec
     }
     auto digest = [](Objects& x) {
-        return x.by_name["Deployment/a-web"]["spec"]["template"]["metadata"]["annotations"][ex::kConfigDigestAnnotation]
+        return x
+            .by_name["Deployment/a-web"]["spec"]["template"]["metadata"]["annotations"]
+                    [ex::kConfigDigestAnnotation]
             .as<std::string>();
     };
-    auto changed = generate_with(kProcfile, m, {kImage, *res, {{"DATABASE_URL", "postgres://y"}, {"DEBUG", "0"}}, {}});
-    auto same = generate_with(kProcfile, m, {kImage, *res, {{"DATABASE_URL", "postgres://x"}, {"DEBUG", "0"}}, {}});
+    auto changed = generate_with(
+        kProcfile, m, {kImage, *res, {{"DATABASE_URL", "postgres://y"}, {"DEBUG", "0"}}, {}});
+    auto same = generate_with(
+        kProcfile, m, {kImage, *res, {{"DATABASE_URL", "postgres://x"}, {"DEBUG", "0"}}, {}});
     CHECK(digest(o).size() == 64);
     CHECK(digest(o) != digest(changed));
     CHECK(digest(o) == digest(same));
@@ -266,7 +294,8 @@ TEST_CASE("kubernetes: the release Job is named per image and command", "[export
     auto a = ex::release_job_name("gb", "r/gb:1", "python3 migrate.py");
     CHECK(a.rfind("gb-release-", 0) == 0);
     CHECK(a.size() == std::string("gb-release-").size() + 10);
-    CHECK(a == ex::release_job_name("gb", "r/gb:1", "python3 migrate.py"));  // re-apply: the same Job
+    CHECK(a ==
+          ex::release_job_name("gb", "r/gb:1", "python3 migrate.py"));  // re-apply: the same Job
     CHECK(a != ex::release_job_name("gb", "r/gb:2", "python3 migrate.py"));  // new image: a new Job
     CHECK(a != ex::release_job_name("gb", "r/gb:1", "python3 migrate2.py"));
     Manifest m;
@@ -276,7 +305,8 @@ TEST_CASE("kubernetes: the release Job is named per image and command", "[export
     CHECK(job["spec"]["ttlSecondsAfterFinished"].as<int>() == ex::kReleaseJobTtl);
 }
 
-TEST_CASE("kubernetes: a data volume claim is created, mounted and named by PAASRUN_DATA_DIR", "[export][kubernetes]") {
+TEST_CASE("kubernetes: a data volume claim is created, mounted and named by PAASRUN_DATA_DIR",
+          "[export][kubernetes]") {
     Manifest m;
     m.app_name = "a";
     auto res = ex::parse_resources("1", "512Mi");
@@ -288,20 +318,25 @@ TEST_CASE("kubernetes: a data volume claim is created, mounted and named by PAAS
     for (const auto& key : {std::string("Deployment/a-web"), std::string("Deployment/a-worker"),
                             "Job/" + ex::release_job_name("a", kImage, "python3 migrate.py")}) {
         auto pod = o.by_name[key]["spec"]["template"]["spec"];
-        CHECK(pod["volumes"][0]["persistentVolumeClaim"]["claimName"].as<std::string>() == "a-data");
+        CHECK(pod["volumes"][0]["persistentVolumeClaim"]["claimName"].as<std::string>() ==
+              "a-data");
         auto c = pod["containers"][0];
-        CHECK(c["volumeMounts"][0]["name"].as<std::string>() == pod["volumes"][0]["name"].as<std::string>());
+        CHECK(c["volumeMounts"][0]["name"].as<std::string>() ==
+              pod["volumes"][0]["name"].as<std::string>());
         CHECK(c["volumeMounts"][0]["mountPath"].as<std::string>() == ex::kDataMountPath);
         CHECK(env_of(c, "PAASRUN_DATA_DIR") == ex::kDataMountPath);
         CHECK(pod["securityContext"]["fsGroup"].as<int>() == ex::kImageUid);
     }
     // One node at a time can attach a ReadWriteOnce volume: no surge pod elsewhere.
-    CHECK(o.by_name["Deployment/a-web"]["spec"]["strategy"]["type"].as<std::string>() == "Recreate");
+    CHECK(o.by_name["Deployment/a-web"]["spec"]["strategy"]["type"].as<std::string>() ==
+          "Recreate");
     auto many = generate_with(kProcfile, m, {kImage, *res, {}, {"a-data", "5Gi", "ReadWriteMany"}});
-    CHECK(many.by_name["Deployment/a-web"]["spec"]["strategy"]["type"].as<std::string>() == "RollingUpdate");
+    CHECK(many.by_name["Deployment/a-web"]["spec"]["strategy"]["type"].as<std::string>() ==
+          "RollingUpdate");
     // Without a claim: no volume, no PAASRUN_DATA_DIR.
     auto none = generate(kProcfile, m);
-    CHECK_FALSE(none.by_name["Deployment/a-web"]["spec"]["template"]["spec"]["volumes"].IsDefined());
+    CHECK_FALSE(
+        none.by_name["Deployment/a-web"]["spec"]["template"]["spec"]["volumes"].IsDefined());
     CHECK(env_of(container_of(none.by_name["Deployment/a-web"]), "PAASRUN_DATA_DIR").empty());
 }
 
@@ -322,8 +357,11 @@ TEST_CASE("kubernetes: names Kubernetes would refuse are errors", "[export][kube
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("9lives") != std::string::npos);
     plan->app = "ok";
-    CHECK_FALSE(ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"Bad_Claim", "1Gi", "ReadWriteOnce"}}));
-    CHECK_FALSE(ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"data", "lots", "ReadWriteOnce"}}));
-    CHECK_FALSE(ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"data", "1Gi", "ReadOnlyMany"}}));
+    CHECK_FALSE(
+        ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"Bad_Claim", "1Gi", "ReadWriteOnce"}}));
+    CHECK_FALSE(
+        ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"data", "lots", "ReadWriteOnce"}}));
+    CHECK_FALSE(
+        ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"data", "1Gi", "ReadOnlyMany"}}));
     CHECK(ex::kubernetes_manifests(*plan, {kImage, *res, {}, {"data", "1Gi", "ReadWriteOnce"}}));
 }

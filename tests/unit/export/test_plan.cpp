@@ -19,7 +19,8 @@ paasrun::config::Procfile procfile(const char* text) {
 }  // namespace
 
 TEST_CASE("export plan: ports follow paasrun's own formation rule", "[export][plan]") {
-    auto pf = procfile("worker: python w.py\nweb: paasrun serve app:application\nrelease: python m.py\n");
+    auto pf =
+        procfile("worker: python w.py\nweb: paasrun serve app:application\nrelease: python m.py\n");
     auto plan = ex::make_plan(pf, Manifest{}, {}, ex::kAdminPort);
     REQUIRE(plan);
     REQUIRE(plan->processes.size() == 2);
@@ -32,7 +33,8 @@ TEST_CASE("export plan: ports follow paasrun's own formation rule", "[export][pl
     CHECK(*plan->release == "python m.py");
 }
 
-TEST_CASE("export plan: counts come from the manifest, then -c, `all` for the rest", "[export][plan]") {
+TEST_CASE("export plan: counts come from the manifest, then -c, `all` for the rest",
+          "[export][plan]") {
     auto pf = procfile("web: a\nworker: b\nclock: c\n");
     Manifest m;
     m.formation = {{"web", 3}, {"worker", 2}, {"gone", 1}};  // a stale manifest entry is ignored
@@ -87,7 +89,8 @@ TEST_CASE("export plan: Kubernetes quantities", "[export][plan]") {
     CHECK_FALSE(ex::parse_memory_quantity("Mi"));
 }
 
-TEST_CASE("export plan: WEB_CONCURRENCY is what paasrun serve derives for the limits", "[export][plan]") {
+TEST_CASE("export plan: WEB_CONCURRENCY is what paasrun serve derives for the limits",
+          "[export][plan]") {
     Manifest m;
     // docs/serve.md: "a 512 MiB container gets 4 workers", 2 CPUs alone would give 5.
     CHECK(ex::web_concurrency(m, *ex::parse_resources("2", "512Mi")) == 4);

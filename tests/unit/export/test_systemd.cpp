@@ -1,13 +1,12 @@
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <sstream>
 
 #include "config/manifest.hpp"
 #include "config/procfile.hpp"
 #include "export/systemd.hpp"
-#include "supervisor/formation.hpp"
 #include "serve/serve_options.hpp"
+#include "supervisor/formation.hpp"
 
 namespace ex = paasrun::exporting;
 using paasrun::config::Manifest;
@@ -65,15 +64,19 @@ TEST_CASE("systemd: foreman's layout, instances named by paasrun's ports", "[exp
     REQUIRE(units.count("gb-web@.socket"));
     REQUIRE(units.count("gb-worker@.service"));
     auto target = parse_unit(units["gb.target"]);
-    auto p = [](std::size_t type, int i) { return paasrun::supervisor::port_for(ex::kBasePort, type, i); };
-    CHECK(one(target, "Unit.Wants") ==
-          "gb-web@" + std::to_string(p(0, 1)) + ".socket gb-web@" + std::to_string(p(0, 2)) + ".socket gb-web@" +
-              std::to_string(p(0, 1)) + ".service gb-web@" + std::to_string(p(0, 2)) + ".service gb-worker@" +
-              std::to_string(p(1, 1)) + ".service");
+    auto p = [](std::size_t type, int i) {
+        return paasrun::supervisor::port_for(ex::kBasePort, type, i);
+    };
+    CHECK(one(target, "Unit.Wants") == "gb-web@" + std::to_string(p(0, 1)) + ".socket gb-web@" +
+                                           std::to_string(p(0, 2)) + ".socket gb-web@" +
+                                           std::to_string(p(0, 1)) + ".service gb-web@" +
+                                           std::to_string(p(0, 2)) + ".service gb-worker@" +
+                                           std::to_string(p(1, 1)) + ".service");
     CHECK(one(target, "Install.WantedBy") == "multi-user.target");
 }
 
-TEST_CASE("systemd: services run paasrun run with the manifest's stop and restart settings", "[export][systemd]") {
+TEST_CASE("systemd: services run paasrun run with the manifest's stop and restart settings",
+          "[export][systemd]") {
     Manifest m;
     m.app_name = "gb";
     auto units = generate("web: paasrun serve app:application\nworker: echo \"$PORT\" 100%\n", m);
@@ -83,7 +86,8 @@ TEST_CASE("systemd: services run paasrun run with the manifest's stop and restar
     CHECK(one(worker, "Service.Environment") == "PORT=%i");
     CHECK(one(worker, "Service.User") == "gb");
     CHECK(one(worker, "Service.KillMode") == "mixed");
-    CHECK(one(worker, "Service.TimeoutStopSec") == std::to_string(static_cast<int>(Manifest{}.grace_period)));
+    CHECK(one(worker, "Service.TimeoutStopSec") ==
+          std::to_string(static_cast<int>(Manifest{}.grace_period)));
     CHECK(one(worker, "Service.Restart") == "always");
     CHECK(one(worker, "Unit.PartOf") == "gb.target");
     // systemd takes WorkingDirectory= raw: quotes would be part of the path.
@@ -110,11 +114,13 @@ TEST_CASE("systemd: services run paasrun run with the manifest's stop and restar
     CHECK(one(parse_unit(units["gb-web@.service"]), "Service.RestartSec") == "13");
 }
 
-TEST_CASE("systemd: paasrun serve is Type=notify; its arbiter is the one that notifies", "[export][systemd]") {
+TEST_CASE("systemd: paasrun serve is Type=notify; its arbiter is the one that notifies",
+          "[export][systemd]") {
     Manifest m;
     m.app_name = "gb";
     m.deploy.start_timeout = 45;
-    auto units = generate("web: paasrun serve app:application\nqueue: exec paasrun serve q:app\n", m);
+    auto units =
+        generate("web: paasrun serve app:application\nqueue: exec paasrun serve q:app\n", m);
     for (const char* name : {"gb-web@.service", "gb-queue@.service"}) {
         auto u = parse_unit(units[name]);
         CHECK(one(u, "Service.Type") == "notify");
@@ -124,7 +130,8 @@ TEST_CASE("systemd: paasrun serve is Type=notify; its arbiter is the one that no
     }
 }
 
-TEST_CASE("systemd: % in the app dir is escaped, control characters are refused", "[export][systemd]") {
+TEST_CASE("systemd: % in the app dir is escaped, control characters are refused",
+          "[export][systemd]") {
     auto pf = paasrun::config::parse_procfile("web: a\n");
     auto plan = ex::make_plan(*pf, Manifest{}, {}, ex::kAdminPort);
     REQUIRE(plan);
@@ -137,7 +144,8 @@ TEST_CASE("systemd: % in the app dir is escaped, control characters are refused"
     CHECK_FALSE(ex::systemd_units(*plan, {"/srv/app", "bad user", "/usr/bin/paasrun"}));
 }
 
-TEST_CASE("systemd: socket activation only for a web type that runs paasrun serve", "[export][systemd]") {
+TEST_CASE("systemd: socket activation only for a web type that runs paasrun serve",
+          "[export][systemd]") {
     Manifest m;
     m.app_name = "gb";
     auto units = generate("web: paasrun serve app:application\n", m);
@@ -147,7 +155,8 @@ TEST_CASE("systemd: socket activation only for a web type that runs paasrun serv
     auto web = parse_unit(units["gb-web@.service"]);
     CHECK(one(web, "Unit.Requires") == "gb-web@%i.socket");
     // systemd sets LISTEN_PID to paasrun run's pid; serve trusts LISTEN_FDS without it.
-    CHECK(one(web, "Service.ExecStart").rfind("/usr/bin/env -u LISTEN_PID /usr/local/bin/paasrun run ", 0) == 0);
+    CHECK(one(web, "Service.ExecStart")
+              .rfind("/usr/bin/env -u LISTEN_PID /usr/local/bin/paasrun run ", 0) == 0);
 
     units = generate("web: gunicorn app:application\n", m);
     CHECK(units.count("gb-web@.socket") == 0);

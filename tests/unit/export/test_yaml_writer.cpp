@@ -1,5 +1,6 @@
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+
+#include <catch2/catch.hpp>
 
 #include "export/yaml_writer.hpp"
 
@@ -7,11 +8,13 @@ using paasrun::exporting::Node;
 using paasrun::exporting::to_yaml;
 using paasrun::exporting::yaml_quote;
 
-TEST_CASE("yaml writer: strings that YAML would retype or misparse come back unchanged", "[export][yaml]") {
+TEST_CASE("yaml writer: strings that YAML would retype or misparse come back unchanged",
+          "[export][yaml]") {
     const std::vector<std::string> tricky = {
-        "on", "no", "0755", "1e3", "null", "~", "", "a: b # c", "- item", "{x}", "[y]", "'single'",
-        "\"double\"", "back\\slash", "line\nbreak", "tab\there", "\x01ctl", "ünï©ødé", "*alias", "&anchor", "%tag",
-        "$PORT", "!local"};
+        "on",         "no",          "0755",        "1e3",       "null",    "~",
+        "",           "a: b # c",    "- item",      "{x}",       "[y]",     "'single'",
+        "\"double\"", "back\\slash", "line\nbreak", "tab\there", "\x01ctl", "ünï©ødé",
+        "*alias",     "&anchor",     "%tag",        "$PORT",     "!local"};
     Node doc;
     Node::List list;
     for (const auto& s : tricky) list.emplace_back(s);
@@ -20,7 +23,8 @@ TEST_CASE("yaml writer: strings that YAML would retype or misparse come back unc
     doc.set("with space", "quoted key");
     auto y = YAML::Load(to_yaml(doc));
     REQUIRE(y["values"].size() == tricky.size());
-    for (std::size_t i = 0; i < tricky.size(); ++i) CHECK(y["values"][i].as<std::string>() == tricky[i]);
+    for (std::size_t i = 0; i < tricky.size(); ++i)
+        CHECK(y["values"][i].as<std::string>() == tricky[i]);
     CHECK(y["on"].as<std::string>() == "key that YAML 1.1 reads as a boolean");
     CHECK(y["with space"].as<std::string>() == "quoted key");
 }
@@ -55,7 +59,8 @@ TEST_CASE("yaml writer: quoting escapes control characters JSON-style", "[export
     CHECK(yaml_quote("x\ny") == "\"x\\ny\"");
 }
 
-TEST_CASE("yaml writer: the output is ASCII; non-ASCII text comes back unchanged", "[export][yaml]") {
+TEST_CASE("yaml writer: the output is ASCII; non-ASCII text comes back unchanged",
+          "[export][yaml]") {
     Node doc;
     doc.set("text", "caf\xc3\xa9 \xe2\x82\xac del\x7f");
     doc.set("broken", "bad\xff");  // not UTF-8: YAML cannot hold it, so it becomes U+FFFD

@@ -84,11 +84,13 @@ std::string upper(std::string_view s) {
 // proxy; the two authority-form cases). The case must be refused with exactly that error.
 ParseError rfc_refusal(const nlohmann::json& want) {
     auto uri = latin1_bytes(want["uri"]);
-    if (std::any_of(uri.begin(), uri.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+    if (std::any_of(uri.begin(), uri.end(),
+                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
         return ParseError::bad_target;
     bool host = std::any_of(want["headers"].begin(), want["headers"].end(),
                             [](const nlohmann::json& h) { return h[0] == "HOST"; });
-    if (want["version"][0] == 1 && want["version"][1] == 1 && !host) return ParseError::missing_host;
+    if (want["version"][0] == 1 && want["version"][1] == 1 && !host)
+        return ParseError::missing_host;
     if (want["method"] == "CONNECT") return ParseError::connect_refused;
     return ParseError::none;
 }
@@ -103,7 +105,8 @@ std::string check_valid(const std::string& bytes, const nlohmann::json& expected
         auto got = parse_one(rest, limits);
         if (auto refusal = rfc_refusal(want); refusal != ParseError::none) {
             if (got.status == ParseStatus::error && got.error == refusal) return {};
-            return "not refused with " + std::string(describe(refusal)) + ": " + std::string(describe(got.error));
+            return "not refused with " + std::string(describe(refusal)) + ": " +
+                   std::string(describe(got.error));
         }
         if (got.status != ParseStatus::complete)
             return "not complete: " + std::string(describe(got.error));

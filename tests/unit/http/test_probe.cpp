@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -28,8 +27,8 @@ TEST_CASE("http probe: URL parsing", "[http][probe]") {
     REQUIRE(u);
     CHECK(u->port == 80);
     CHECK(u->path == "/");
-    for (const char* bad : {"https://x/", "x:80/", "http://:80/", "http://h:0/", "http://h:99999/", "http://h:/",
-                            "http://u@h/", "http://[::1/", "http://h/a b"})
+    for (const char* bad : {"https://x/", "x:80/", "http://:80/", "http://h:0/", "http://h:99999/",
+                            "http://h:/", "http://u@h/", "http://[::1/", "http://h/a b"})
         CHECK_FALSE(ex::parse_probe_url(bad));
 }
 
@@ -88,7 +87,8 @@ struct OneShotServer {
 
 }  // namespace
 
-TEST_CASE("http probe: returns the status of a real server and sends a proper request", "[http][probe]") {
+TEST_CASE("http probe: returns the status of a real server and sends a proper request",
+          "[http][probe]") {
     OneShotServer s("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
     auto st = ex::probe({"127.0.0.1", s.port, "/readyz"}, 2s);
     REQUIRE(st);
@@ -96,7 +96,8 @@ TEST_CASE("http probe: returns the status of a real server and sends a proper re
     s.thread.join();
     s.thread = std::thread([] {});
     CHECK(s.request.rfind("GET /readyz HTTP/1.1\r\n", 0) == 0);
-    CHECK(s.request.find("\r\nHost: 127.0.0.1:" + std::to_string(s.port) + "\r\n") != std::string::npos);
+    CHECK(s.request.find("\r\nHost: 127.0.0.1:" + std::to_string(s.port) + "\r\n") !=
+          std::string::npos);
     CHECK(s.request.find("\r\nConnection: close\r\n") != std::string::npos);
 }
 

@@ -34,7 +34,8 @@ ParseError error_of(std::string bytes, const Limits& limits = {}) {
 // unless the fields name Host themselves, so each test is about its own fields.
 std::string with_host(std::string_view fields, std::string_view version) {
     std::string f(fields);
-    if (version == "HTTP/1.1" && f.find("Host:") == std::string::npos && f.find("host:") == std::string::npos)
+    if (version == "HTTP/1.1" && f.find("Host:") == std::string::npos &&
+        f.find("host:") == std::string::npos)
         f += "Host: h\r\n";
     return f;
 }
@@ -105,7 +106,8 @@ TEST_CASE("request parser: request-line syntax errors are 400", "[http][parser]"
     CHECK(parse("GET / HT").result.status == ParseStatus::incomplete);
 }
 
-TEST_CASE("request parser: HTTP/1.x is served, another major version is 505 (RFC 9110 6.2)", "[http][parser]") {
+TEST_CASE("request parser: HTTP/1.x is served, another major version is 505 (RFC 9110 6.2)",
+          "[http][parser]") {
     for (auto v : {"HTTP/0.9", "HTTP/2.0", "HTTP/9.9", "HTTP/0.0"}) {
         auto e = error_of(get("", v));
         CHECK(e == ParseError::unsupported_version);
@@ -118,15 +120,18 @@ TEST_CASE("request parser: HTTP/1.x is served, another major version is 505 (RFC
         REQUIRE(o.result.status == ParseStatus::complete);
         CHECK(o.request.version == Version::http11);
         CHECK(o.request.keep_alive);
-        CHECK(error_of(std::string("GET / ") + v + "\r\n\r\n") == ParseError::missing_host);  // as 1.1
+        CHECK(error_of(std::string("GET / ") + v + "\r\n\r\n") ==
+              ParseError::missing_host);  // as 1.1
     }
 }
 
-TEST_CASE("request parser: an HTTP/1.1 request without Host is 400 (RFC 9112 3.2)", "[http][parser]") {
+TEST_CASE("request parser: an HTTP/1.1 request without Host is 400 (RFC 9112 3.2)",
+          "[http][parser]") {
     auto e = error_of("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n");
     CHECK(e == ParseError::missing_host);
     CHECK(status_for(e) == 400);
-    CHECK(error_of("GET http://h/ HTTP/1.1\r\n\r\n") == ParseError::missing_host);  // absolute-form too
+    CHECK(error_of("GET http://h/ HTTP/1.1\r\n\r\n") ==
+          ParseError::missing_host);  // absolute-form too
     CHECK(error_of("OPTIONS * HTTP/1.1\r\n\r\n") == ParseError::missing_host);
     auto o = parse("GET / HTTP/1.1\r\nHost:\r\n\r\n");  // empty Host: allowed (no authority)
     REQUIRE(o.result.status == ParseStatus::complete);
@@ -139,7 +144,8 @@ TEST_CASE("request parser: an HTTP/1.1 request without Host is 400 (RFC 9112 3.2
 TEST_CASE("request parser: raw bytes >= 0x80 in the target are 400", "[http][parser]") {
     // The scalar path (short target) and the SSE2 path (16 bytes and more) both refuse them.
     CHECK(error_of("GET /caf\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n") == ParseError::bad_target);
-    CHECK(error_of("GET /0123456789abcdef/caf\xc3\xa9/0123456789abcdef HTTP/1.1\r\nHost: h\r\n\r\n") ==
+    CHECK(error_of(
+              "GET /0123456789abcdef/caf\xc3\xa9/0123456789abcdef HTTP/1.1\r\nHost: h\r\n\r\n") ==
           ParseError::bad_target);
     CHECK(error_of("GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n") == ParseError::bad_target);
     CHECK(error_of("GET /\x80 HTTP/1.1") == ParseError::bad_target);  // before the line ends
@@ -334,7 +340,8 @@ TEST_CASE("request parser: Host and absolute-form targets (RFC 9112 3.2)", "[htt
     CHECK(o.request.path == "*");
 
     // CONNECT's authority-form is parsed (and refused: see the CONNECT test).
-    CHECK(error_of("CONNECT example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n") == ParseError::connect_refused);
+    CHECK(error_of("CONNECT example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n") ==
+          ParseError::connect_refused);
 
     o = parse("GET /p#frag HTTP/1.1\r\nHost: h\r\n\r\n");
     CHECK(o.request.path == "/p");

@@ -3,13 +3,12 @@
 // the truth: the current release is the last one activated in the history (once a writer
 // took the lock), a release that was current is never reported pending or failed, and the
 // default rollback target is the release that was current before.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "release/publish.hpp"
@@ -63,9 +62,11 @@ bool activate_and_kill_at(const ReleaseStore& store, int version, const std::str
 
 }  // namespace
 
-TEST_CASE("activation: a kill -9 at every step leaves a truthful store", "[release][store][crash]") {
-    const std::string point = GENERATE(as<std::string>{}, "activate:before-swap", "activate:after-link",
-                                       "activate:after-rename", "activate:after-swap", "activate:after-history");
+TEST_CASE("activation: a kill -9 at every step leaves a truthful store",
+          "[release][store][crash]") {
+    const std::string point =
+        GENERATE(as<std::string>{}, "activate:before-swap", "activate:after-link",
+                 "activate:after-rename", "activate:after-swap", "activate:after-history");
     // Whether v2 is current once killed there (the rename is the commit point).
     bool swapped = point != "activate:before-swap" && point != "activate:after-link";
     INFO("killed at " << point);
@@ -112,8 +113,8 @@ TEST_CASE("activation: a kill -9 at every step leaves a truthful store", "[relea
 }
 
 TEST_CASE("history: previous_release reads around a lost activation", "[release][history]") {
-    std::vector<HistoryEvent> ev{{"", 1, "created", "", ""}, {"", 1, "activated", "", ""},
-                                 {"", 2, "created", "", ""}};
+    std::vector<HistoryEvent> ev{
+        {"", 1, "created", "", ""}, {"", 1, "activated", "", ""}, {"", 2, "created", "", ""}};
     // v2 is current but its activation never reached the file.
     CHECK(previous_release(ev, 2) == 1);
     ev.push_back({"", 2, "activated", "", ""});

@@ -15,7 +15,8 @@ TEST_CASE("release.json: round trip keeps every field and process order", "[rele
     r.slug_id = "s1-abc";
     r.source_hash = std::string(64, 'a');
     r.config_vars = {{"SECRET", "x=y \"quoted\"\n"}, {"A", ""}};
-    r.process_types = {{"web", "paasrun serve app:application"}, {"worker", "python jobs.py"}, {"clock", "c"}};
+    r.process_types = {
+        {"web", "paasrun serve app:application"}, {"worker", "python jobs.py"}, {"clock", "c"}};
     r.release_command = "python manage.py migrate";
     r.rollback_of = 5;
     auto back = parse_release_json(release_to_json(r));
@@ -71,10 +72,12 @@ TEST_CASE("parse_version accepts vN and N only", "[release]") {
     CHECK_FALSE(parse_version("./app"));
 }
 
-TEST_CASE("history: format/parse round trip; torn and foreign lines are skipped", "[release][history]") {
+TEST_CASE("history: format/parse round trip; torn and foreign lines are skipped",
+          "[release][history]") {
     std::string text = format_history_event({"t1", 1, "created", "Deploy 1", ""}) + "\n" +
                        format_history_event({"t2", 1, "activated", "", ""}) + "\n" + "not json\n" +
-                       R"({"event":"created"})" + "\n" + R"({"time":"t3","version":2,"event":"crea)";
+                       R"({"event":"created"})" + "\n" +
+                       R"({"time":"t3","version":2,"event":"crea)";
     auto events = parse_history(text);
     REQUIRE(events.size() == 2);
     CHECK(events[0].description == "Deploy 1");

@@ -1,14 +1,13 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "util/durable_fs.hpp"
 #include "release/publish.hpp"
 #include "release/store.hpp"
 #include "support/fake_slug.hpp"
 #include "support/temp_dir.hpp"
+#include "util/durable_fs.hpp"
 
 using namespace paasrun::release;
 namespace fs = std::filesystem;
@@ -44,7 +43,8 @@ TEST_CASE("store: the writer lock is exclusive", "[release][store]") {
     REQUIRE(first);
     auto second = store.lock();
     REQUIRE_FALSE(second);
-    CHECK(second.error().message.find("another build or release is in progress") != std::string::npos);
+    CHECK(second.error().message.find("another build or release is in progress") !=
+          std::string::npos);
 }
 
 TEST_CASE("store: version numbers are never reused after pruning", "[release][store]") {
@@ -65,7 +65,8 @@ TEST_CASE("store: version numbers are never reused after pruning", "[release][st
     CHECK(*store.create(*draft_build_release(store, slug)) == 5);
 }
 
-TEST_CASE("store: clean_leftovers removes unfinished slugs and temp releases only", "[release][store]") {
+TEST_CASE("store: clean_leftovers removes unfinished slugs and temp releases only",
+          "[release][store]") {
     TempDir tmp;
     ReleaseStore store(tmp.path / "state");
     REQUIRE(store.init());
@@ -79,7 +80,8 @@ TEST_CASE("store: clean_leftovers removes unfinished slugs and temp releases onl
     CHECK_FALSE(fs::exists(store.releases_dir() / ".tmp-123"));
 }
 
-TEST_CASE("config drafts: set/unset, names only in descriptions, no empty releases", "[release][config]") {
+TEST_CASE("config drafts: set/unset, names only in descriptions, no empty releases",
+          "[release][config]") {
     TempDir tmp;
     ReleaseStore store(tmp.path / "state");
     REQUIRE(store.init());
@@ -99,7 +101,8 @@ TEST_CASE("config drafts: set/unset, names only in descriptions, no empty releas
     CHECK_FALSE(draft_rollback(store, 0));  // only one release was ever current
 }
 
-TEST_CASE("store: a committed slug has no group/world-writable file or directory", "[release][store][modes]") {
+TEST_CASE("store: a committed slug has no group/world-writable file or directory",
+          "[release][store][modes]") {
     TempDir tmp;
     ReleaseStore store(tmp.path / "state");
     REQUIRE(store.init());
@@ -107,8 +110,16 @@ TEST_CASE("store: a committed slug has no group/world-writable file or directory
     REQUIRE(id);
     auto app = store.slug_app_dir(*id);
     fs::create_directories(app / "pkg");
-    { std::FILE* f = std::fopen((app / "pkg/mod.py").c_str(), "w"); REQUIRE(f); std::fclose(f); }
-    { std::FILE* f = std::fopen((app / "run.sh").c_str(), "w"); REQUIRE(f); std::fclose(f); }
+    {
+        std::FILE* f = std::fopen((app / "pkg/mod.py").c_str(), "w");
+        REQUIRE(f);
+        std::fclose(f);
+    }
+    {
+        std::FILE* f = std::fopen((app / "run.sh").c_str(), "w");
+        REQUIRE(f);
+        std::fclose(f);
+    }
     fs::create_symlink("/usr/bin/python3", app / "python");
     fs::permissions(app / "pkg", fs::perms(0777));
     fs::permissions(app / "pkg/mod.py", fs::perms(0666));
@@ -117,7 +128,9 @@ TEST_CASE("store: a committed slug has no group/world-writable file or directory
     SlugMeta m;
     m.id = *id;
     REQUIRE(store.commit_slug(m));
-    auto mode = [](const fs::path& p) { return fs::symlink_status(p).permissions() & fs::perms::mask; };
+    auto mode = [](const fs::path& p) {
+        return fs::symlink_status(p).permissions() & fs::perms::mask;
+    };
     CHECK(mode(app / "pkg") == fs::perms(0755));
     CHECK(mode(app / "pkg/mod.py") == fs::perms(0644));
     CHECK(mode(app / "run.sh") == fs::perms(0755));

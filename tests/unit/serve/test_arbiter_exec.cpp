@@ -1,7 +1,5 @@
 // arbiter_exec: when `paasrun serve` may hand over to paasrun-arbiter, what the exec carries
 // (this process's argv; the options in an inherited memfd) and how the lean arbiter takes them.
-#include "serve/arbiter_exec.hpp"
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -13,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "serve/arbiter_exec.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun::worker;
@@ -67,7 +67,8 @@ TEST_CASE("arbiter exec: the lean arbiter is used only with paasrun-worker besid
     write_file(dir.path / "paasrun-arbiter", "#!/bin/sh\n", fs::perms::owner_all);
     CHECK_FALSE(lean_arbiter_for(self));  // no paasrun-worker: it could not start workers
 
-    write_file(dir.path / "paasrun-worker", "#!/bin/sh\n", fs::perms::owner_read | fs::perms::owner_write);
+    write_file(dir.path / "paasrun-worker", "#!/bin/sh\n",
+               fs::perms::owner_read | fs::perms::owner_write);
     CHECK_FALSE(lean_arbiter_for(self));  // not executable
 
     fs::permissions(dir.path / "paasrun-worker", fs::perms::owner_all);

@@ -112,8 +112,8 @@ TEST_CASE("protocol: the zygote flag crosses the hand-off", "[worker][arbiter][p
     auto z = parse_handoff_args(handoff_args(ctx));
     REQUIRE(z);
     CHECK(z->zygote);
-    CHECK_FALSE(parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5", "--listen-fds=3",
-                                    "--zygote=yes", "--serve-options"}));
+    CHECK_FALSE(parse_handoff_args({"--index=1", "--control-fd=4", "--heartbeat-fd=5",
+                                    "--listen-fds=3", "--zygote=yes", "--serve-options"}));
 }
 
 TEST_CASE("protocol: child_layout puts listen fds at 3.., then control, then heartbeat",
@@ -196,7 +196,8 @@ TEST_CASE("spawn: the worker gets exactly its fds, default signals and the hand-
                    "--serve-options --app=app") != std::string::npos);
 }
 
-TEST_CASE("spawn: a worker program that cannot be run is an error from the arbiter's side", "[worker][arbiter]") {
+TEST_CASE("spawn: a worker program that cannot be run is an error from the arbiter's side",
+          "[worker][arbiter]") {
     auto hb = HeartbeatSlot::create(0);
     REQUIRE(hb);
     int p[2];

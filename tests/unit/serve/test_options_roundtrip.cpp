@@ -109,7 +109,8 @@ TEST_CASE("options: from_args rejects unknown names, missing values and bad numb
     CHECK_FALSE(from_args({"--static=nodir"}));
 }
 
-TEST_CASE("options: PORT sets the default bind, else 127.0.0.1:8000, like gunicorn", "[worker][options]") {
+TEST_CASE("options: PORT sets the default bind, else 127.0.0.1:8000, like gunicorn",
+          "[worker][options]") {
     ServeOptions o;
     o.app = "app:application";
     REQUIRE(resolve_defaults(o, fake_env({{"PORT", "5001"}}), false, 2));

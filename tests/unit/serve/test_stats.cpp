@@ -76,11 +76,11 @@ void typical_work(StatsWriter& w) {
         w.request_finished(200, 500'000, true);  // 0.5 ms -> first bucket
     }
     w.request_started();
-    w.request_finished(404, 3'000'000, true);  // 3 ms -> (2.5 ms, 5 ms]
+    w.request_finished(404, 3'000'000, true);           // 3 ms -> (2.5 ms, 5 ms]
     w.request_finished(400, 20'000'000'000ULL, false);  // refused, 20 s -> +Inf
     w.request_started();                                // still running
     w.request_started();
-    w.request_abandoned();                              // client went away
+    w.request_abandoned();  // client went away
 }
 
 const WorkerStats* find_pid(const std::vector<WorkerStats>& v, pid_t pid) {
@@ -126,7 +126,8 @@ TEST_CASE("stats: a forked worker's counters are read live by read_stats_dir", "
     finish(child);
 }
 
-TEST_CASE("stats: the arbiter folds a reaped worker into .retired and removes its file", "[worker][stats]") {
+TEST_CASE("stats: the arbiter folds a reaped worker into .retired and removes its file",
+          "[worker][stats]") {
     TempDir dir;
     auto retired = RetiredStats::create(dir.path / "sub");  // the directory is created
     REQUIRE(retired);

@@ -1,7 +1,5 @@
 // worker_command_for: the lean paasrun-worker when it sits next to paasrun, else the
 // `/proc/self/exe __worker` fallback; and spawn_worker exec'ing the pinned program.
-#include "serve/worker_command.hpp"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +13,7 @@
 
 #include "serve/arbiter_spawn.hpp"
 #include "serve/heartbeat.hpp"
+#include "serve/worker_command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace paasrun::worker;
@@ -76,16 +75,18 @@ TEST_CASE("worker command: an executable paasrun-worker next to paasrun is used 
     CHECK(cmd.command == std::vector<std::string>{lean.string()});
     CHECK(cmd.argv0.empty());
     REQUIRE(cmd.exe);
-    struct stat by_fd {}, by_path {};
+    struct stat by_fd {
+    }, by_path{};
     REQUIRE(::fstat(cmd.exe->get(), &by_fd) == 0);
     REQUIRE(::stat(lean.c_str(), &by_path) == 0);
     CHECK(by_fd.st_ino == by_path.st_ino);
     CHECK((::fcntl(cmd.exe->get(), F_GETFD) & FD_CLOEXEC) != 0);
 }
 
-TEST_CASE("spawn: a pinned worker program runs after its file was removed, without leaking "
-          "its fd",
-          "[worker][arbiter]") {
+TEST_CASE(
+    "spawn: a pinned worker program runs after its file was removed, without leaking "
+    "its fd",
+    "[worker][arbiter]") {
     // A real ELF program (fexecve through a CLOEXEC fd cannot run a script): a copy of sh.
     TempDir dir;
     auto lean = dir.path / kLeanWorkerName;

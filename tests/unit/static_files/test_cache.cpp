@@ -1,6 +1,5 @@
 // The stat/ETag cache notices changed files (file_cache.hpp, "Freshness").
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 
 #include "support.hpp"
@@ -21,7 +20,9 @@ struct Site {
     fs::path at(std::string_view rel) const { return tmp / "s" / rel; }
 };
 
-std::string big_text(char c, std::size_t n) { return std::string(n, c); }
+std::string big_text(char c, std::size_t n) {
+    return std::string(n, c);
+}
 
 }  // namespace
 
@@ -37,7 +38,8 @@ TEST_CASE("cache: a second request is a hit that touches no file", "[static][cac
     CHECK(after.builds == before.builds);
 }
 
-TEST_CASE("cache: within the TTL a small file is served from its snapshot, consistently", "[static][cache]") {
+TEST_CASE("cache: within the TTL a small file is served from its snapshot, consistently",
+          "[static][cache]") {
     Site s(60'000);
     write_file(s.at("a.txt"), "one");
     set_mtime(s.at("a.txt"), 1000);
@@ -51,7 +53,8 @@ TEST_CASE("cache: within the TTL a small file is served from its snapshot, consi
     CHECK(second.plan.content_length == 3u);
 }
 
-TEST_CASE("cache: revalidation notices edits, renames, creations and deletions", "[static][cache]") {
+TEST_CASE("cache: revalidation notices edits, renames, creations and deletions",
+          "[static][cache]") {
     Site s(0);  // re-check on every request
     write_file(s.at("a.txt"), "one");
     set_mtime(s.at("a.txt"), 1000);
@@ -101,7 +104,8 @@ TEST_CASE("cache: unchanged files are revalidated, not rebuilt", "[static][cache
     CHECK(after.revalidations == before.revalidations + 1);
 }
 
-TEST_CASE("cache: an fd-backed file edited in place is noticed at once, even within the TTL", "[static][cache]") {
+TEST_CASE("cache: an fd-backed file edited in place is noticed at once, even within the TTL",
+          "[static][cache]") {
     Site s(60'000);
     s.cfg.memory_file_max = 16;
     write_file(s.at("big.txt"), big_text('a', 100));
@@ -129,7 +133,8 @@ TEST_CASE("cache: the entry bound and the memory budget hold", "[static][cache]"
     Site s(60'000);
     s.cfg.cache_entries = 16;
     s.cfg.memory_total_max = 100;
-    for (int i = 0; i < 40; ++i) write_file(s.at("f" + std::to_string(i) + ".txt"), big_text('x', 30));
+    for (int i = 0; i < 40; ++i)
+        write_file(s.at("f" + std::to_string(i) + ".txt"), big_text('x', 30));
     auto files = open_or_throw(s.cfg);
     int in_memory = 0, from_fd = 0;
     for (int i = 0; i < 40; ++i) {

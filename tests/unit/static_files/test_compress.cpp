@@ -1,8 +1,8 @@
 // `paasrun compress`: .gz/.br siblings, the 5% rule, skipped types, idempotence.
-#include <catch2/catch.hpp>
-
 #include <brotli/decode.h>
 #include <zlib.h>
+
+#include <catch2/catch.hpp>
 
 #include "static_files/compress.hpp"
 #include "support.hpp"
@@ -30,15 +30,17 @@ std::string gunzip(const std::string& in) {
 std::string unbrotli(const std::string& in) {
     std::string out(1 << 20, '\0');
     std::size_t size = out.size();
-    REQUIRE(BrotliDecoderDecompress(in.size(), reinterpret_cast<const std::uint8_t*>(in.data()), &size,
-                                    reinterpret_cast<std::uint8_t*>(out.data())) == BROTLI_DECODER_RESULT_SUCCESS);
+    REQUIRE(BrotliDecoderDecompress(in.size(), reinterpret_cast<const std::uint8_t*>(in.data()),
+                                    &size, reinterpret_cast<std::uint8_t*>(out.data())) ==
+            BROTLI_DECODER_RESULT_SUCCESS);
     out.resize(size);
     return out;
 }
 
 std::string css_text() {
     std::string s;
-    for (int i = 0; i < 200; ++i) s += ".rule-" + std::to_string(i % 7) + " { color: red; margin: 0 auto; }\n";
+    for (int i = 0; i < 200; ++i)
+        s += ".rule-" + std::to_string(i % 7) + " { color: red; margin: 0 auto; }\n";
     return s;
 }
 
@@ -76,12 +78,12 @@ TEST_CASE("compress: writes siblings for compressible files only", "[static][com
     const auto text = css_text();
     write_file(tmp / "css" / "app.css", text);
     write_file(tmp / "js" / "app.js", text);
-    write_file(tmp / "img" / "logo.png", text);      // compressible bytes, but a png: skipped
+    write_file(tmp / "img" / "logo.png", text);  // compressible bytes, but a png: skipped
     write_file(tmp / "fonts" / "f.woff2", text);
-    write_file(tmp / "tiny.txt", "a");                // does not get 5% smaller
-    write_file(tmp / "data.unknownext", text);        // unknown type: skipped
-    write_file(tmp / "old.css.gz", "not touched");    // itself a .gz: skipped
-    write_file(tmp / ".hidden" / "x.css", text);      // dot directory: skipped
+    write_file(tmp / "tiny.txt", "a");                              // does not get 5% smaller
+    write_file(tmp / "data.unknownext", text);                      // unknown type: skipped
+    write_file(tmp / "old.css.gz", "not touched");                  // itself a .gz: skipped
+    write_file(tmp / ".hidden" / "x.css", text);                    // dot directory: skipped
     fs::create_symlink(tmp / "css" / "app.css", tmp / "link.css");  // symlink: skipped
     set_mtime(tmp / "css" / "app.css", 1700000000, 123456789);
 
@@ -114,7 +116,8 @@ TEST_CASE("compress: writes siblings for compressible files only", "[static][com
         CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 }
 
-TEST_CASE("compress: a second run changes nothing; a changed original is redone", "[static][compress]") {
+TEST_CASE("compress: a second run changes nothing; a changed original is redone",
+          "[static][compress]") {
     TempDir tmp;
     write_file(tmp / "app.css", css_text());
     set_mtime(tmp / "app.css", 1700000000);
@@ -152,7 +155,8 @@ TEST_CASE("compress: options and errors", "[static][compress]") {
     CompressOptions only_gzip;
     only_gzip.brotli = false;
     std::vector<std::string> written;
-    auto r = compress_tree(tmp.str(), only_gzip, [&](const std::string& p) { written.push_back(p); });
+    auto r =
+        compress_tree(tmp.str(), only_gzip, [&](const std::string& p) { written.push_back(p); });
     REQUIRE(r);
     CHECK(written == std::vector<std::string>{(tmp / "app.js.gz").string()});
     CHECK_FALSE(fs::exists(tmp / "app.js.br"));

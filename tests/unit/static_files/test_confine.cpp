@@ -1,9 +1,8 @@
 // static_files/confine.hpp: a relative static mount must stay inside the current directory.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "static_files/confine.hpp"
@@ -35,7 +34,8 @@ TEST_CASE("path_within compares whole path segments", "[static][confine]") {
     CHECK(path_within("/", "/x"));
 }
 
-TEST_CASE("a relative static mount that is a symlink out of the app is refused", "[static][confine]") {
+TEST_CASE("a relative static mount that is a symlink out of the app is refused",
+          "[static][confine]") {
     TempDir t;
     auto app = t.path / "state/slugs/s1/app";
     write_text(app / "assets/a.css", "a{}");

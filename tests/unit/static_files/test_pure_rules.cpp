@@ -10,11 +10,13 @@
 
 using namespace paasrun::static_files;
 
-TEST_CASE("media types: the table is sorted and unique (binary search relies on it)", "[static][types]") {
+TEST_CASE("media types: the table is sorted and unique (binary search relies on it)",
+          "[static][types]") {
     CHECK(media_table_is_sorted());
 }
 
-TEST_CASE("media types: the extensions the issue names, text types with charset", "[static][types]") {
+TEST_CASE("media types: the extensions the issue names, text types with charset",
+          "[static][types]") {
     CHECK(content_type_for("app.js") == "text/javascript; charset=utf-8");
     CHECK(content_type_for("mod.mjs") == "text/javascript; charset=utf-8");
     CHECK(content_type_for("a/b/styles.css") == "text/css; charset=utf-8");
@@ -41,7 +43,8 @@ TEST_CASE("media types: case-insensitive extension, unknown is octet-stream", "[
     CHECK(content_type_for(".hidden") == "application/octet-stream");  // ".hidden": ext "hidden"
     CHECK(content_type_for("x.averyveryverylongextension") == "application/octet-stream");
     CHECK(content_type_for("a.css.gz") == "application/gzip");
-    CHECK(content_type_for("dir.d/apple-app-site-association") == "application/json; charset=utf-8");
+    CHECK(content_type_for("dir.d/apple-app-site-association") ==
+          "application/json; charset=utf-8");
 }
 
 TEST_CASE("media types: compressible flags", "[static][types]") {
@@ -125,10 +128,11 @@ TEST_CASE("dates: the three HTTP-date forms", "[static][date]") {
     CHECK(parse_http_date("Sun Nov  6 08:49:37 1994") == 784111777);
     CHECK(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
     CHECK(parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT") == 1835481599);
-    for (auto bad : {"", "yesterday", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Feb 1994 08:49:37 GMT",
-                     "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
-                     "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
-                     "Sun Nov 6 08:49:37 1994", "1994-11-06T08:49:37Z"}) {
+    for (auto bad :
+         {"", "yesterday", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Feb 1994 08:49:37 GMT",
+          "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
+          "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+          "Sun Nov 6 08:49:37 1994", "1994-11-06T08:49:37Z"}) {
         INFO(bad);
         CHECK_FALSE(parse_http_date(bad));
     }
@@ -204,8 +208,9 @@ TEST_CASE("Accept-Encoding: q-values pick the variant", "[static][encoding]") {
     CHECK(pick("deflate, compress") == Coding::identity);
 }
 
-TEST_CASE("Accept-Encoding: malformed elements are skipped, identity exclusion", "[static][encoding]") {
-    CHECK(pick("gzip;q=2") == Coding::identity);     // bad qvalue: element dropped
+TEST_CASE("Accept-Encoding: malformed elements are skipped, identity exclusion",
+          "[static][encoding]") {
+    CHECK(pick("gzip;q=2") == Coding::identity);  // bad qvalue: element dropped
     CHECK(pick("gzip;q=0.5x, br") == Coding::br);
     CHECK(pick("gzip;q=1.001") == Coding::identity);
     CHECK(pick(",,, gzip ,") == Coding::gzip);

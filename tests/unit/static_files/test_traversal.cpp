@@ -1,11 +1,10 @@
 // No request reaches a file outside a static root: a canary next to the root, thousands of
 // generated traversal payloads (encoded, double-encoded, overlong UTF-8, backslashes, drive
 // letters, NUL) and symlink escapes, under both path resolvers.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <vector>
 
@@ -47,7 +46,7 @@ struct Jail {
         StaticConfig cfg;
         cfg.mounts = {{"/static", (tmp / "site" / "static").string()}};
         cfg.root = (tmp / "site" / "root").string();
-        cfg.fallthrough = false;  // refusals become 404s we can look at
+        cfg.fallthrough = false;    // refusals become 404s we can look at
         cfg.serve_dotfiles = true;  // the hardest setting: only path rules and openat remain
         cfg.resolver = mode;
         cfg.revalidate_ms = 0;
@@ -57,18 +56,39 @@ struct Jail {
 
 std::vector<std::string> payloads(const fs::path& abs_canary) {
     const std::vector<std::string> dots = {
-        "..", "%2e%2e", "%2E%2E", ".%2e", "%2e.", "%252e%252e", "%25252e%25252e", "%c0%ae%c0%ae",
-        "%C0%AE%C0%AE", "%e0%80%ae%e0%80%ae", "%f0%80%80%ae%f0%80%80%ae", "%uff0e%uff0e",
-        "\xef\xbc\x8e\xef\xbc\x8e", "%ef%bc%8e%ef%bc%8e", "..%00", "...", "....", ". .", "..;",
-        "%2e%2e%00", "..%20", "%20..",
+        "..",
+        "%2e%2e",
+        "%2E%2E",
+        ".%2e",
+        "%2e.",
+        "%252e%252e",
+        "%25252e%25252e",
+        "%c0%ae%c0%ae",
+        "%C0%AE%C0%AE",
+        "%e0%80%ae%e0%80%ae",
+        "%f0%80%80%ae%f0%80%80%ae",
+        "%uff0e%uff0e",
+        "\xef\xbc\x8e\xef\xbc\x8e",
+        "%ef%bc%8e%ef%bc%8e",
+        "..%00",
+        "...",
+        "....",
+        ". .",
+        "..;",
+        "%2e%2e%00",
+        "..%20",
+        "%20..",
     };
     const std::vector<std::string> seps = {
-        "/", "%2f", "%2F", "%252f", "%25252f", "\\", "%5c", "%5C", "%255c", "%c0%af", "%C0%AF",
-        "%c1%9c", "%e0%80%af", "%c0%5c", "/./", "//", "/%2e/", ";/", "%00/",
+        "/",   "%2f",   "%2F",    "%252f",  "%25252f", "\\",        "%5c",
+        "%5C", "%255c", "%c0%af", "%C0%AF", "%c1%9c",  "%e0%80%af", "%c0%5c",
+        "/./", "//",    "/%2e/",  ";/",     "%00/",
     };
-    const std::vector<std::string> tails = {"canary.txt", "secret/canary.txt", "secret%2fcanary.txt",
-                                            "canary.txt%00.js", "canary.txt%00"};
-    const std::vector<std::string> prefixes = {"/static/", "/static/sub/", "/static/sub/deep/", "/"};
+    const std::vector<std::string> tails = {"canary.txt", "secret/canary.txt",
+                                            "secret%2fcanary.txt", "canary.txt%00.js",
+                                            "canary.txt%00"};
+    const std::vector<std::string> prefixes = {"/static/", "/static/sub/", "/static/sub/deep/",
+                                               "/"};
     std::vector<std::string> out;
     for (const auto& prefix : prefixes)
         for (const auto& d : dots)
@@ -99,7 +119,7 @@ std::vector<std::string> payloads(const fs::path& abs_canary) {
     // The planted symlinks, plainly and through the root.
     for (auto name : {"abs-link.txt", "rel-link.txt", "sub/up.txt", "abs-dir/canary.txt",
                       "rel-dir/canary.txt", "parent/canary.txt", "parent/parent/canary.txt",
-                      "slash" , "magic.txt", "loop", "loop/x"}) {
+                      "slash", "magic.txt", "loop", "loop/x"}) {
         out.push_back(std::string("/static/") + name);
         out.push_back(std::string("/static/") + name + "/");
     }
@@ -127,7 +147,8 @@ void check_no_canary(StaticFiles& files, const std::string& path, std::size_t& s
 
 }  // namespace
 
-TEST_CASE("traversal: no payload returns the canary (openat2 RESOLVE_BENEATH)", "[static][traversal]") {
+TEST_CASE("traversal: no payload returns the canary (openat2 RESOLVE_BENEATH)",
+          "[static][traversal]") {
     Jail jail;
     auto cfg = jail.config(Resolver::beneath);
     auto opened = StaticFiles::open(cfg);
@@ -194,7 +215,8 @@ TEST_CASE("traversal: open_beneath refuses escapes directly", "[static][traversa
     ::close(root);
 }
 
-TEST_CASE("traversal: FIFOs and other non-regular files are never opened for serving", "[static][traversal]") {
+TEST_CASE("traversal: FIFOs and other non-regular files are never opened for serving",
+          "[static][traversal]") {
     Jail jail;
     auto fifo = jail.tmp / "site" / "static" / "pipe.js";
     REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);

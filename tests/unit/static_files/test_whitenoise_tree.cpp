@@ -19,7 +19,8 @@ struct Tree {
         copy_whitenoise_tree(tmp.path());
         for (auto& e : fs::recursive_directory_iterator(tmp.path()))
             if (e.is_regular_file()) set_mtime(e.path(), kMtime);
-        cfg.mounts = {{"/static", (tmp / "static").string()}, {"/assets/", (tmp / "assets").string()}};
+        cfg.mounts = {{"/static", (tmp / "static").string()},
+                      {"/assets/", (tmp / "assets").string()}};
         cfg.root = (tmp / "root").string();
     }
     std::unique_ptr<StaticFiles> open() const { return open_or_throw(cfg); }
@@ -98,7 +99,7 @@ TEST_CASE("tree: fallthrough off answers 404 / 405 under a mount", "[static][tre
     CHECK(d.plan.status == 404);
     CHECK(body_of(d.plan) == "Not Found\n");
     CHECK(files->resolve(get("/static/missing.js", "POST")).plan.status == 405);
-    CHECK(files->resolve(get("/static/../secret")).plan.status == 404);  // refused path
+    CHECK(files->resolve(get("/static/../secret")).plan.status == 404);   // refused path
     CHECK(files->resolve(get("/static/directory/")).plan.status == 404);  // no index
     auto head = files->resolve(get("/static/missing.js", "HEAD"));
     CHECK(head.plan.status == 404);
@@ -135,7 +136,8 @@ TEST_CASE("tree: the root directory serves at /", "[static][tree][root]") {
     CHECK(body_of(files->resolve(get("/static/app.js")).plan) == t.file("static/app.js"));
 }
 
-TEST_CASE("tree: 304 by If-None-Match and If-Modified-Since; the ETag wins", "[static][tree][conditional]") {
+TEST_CASE("tree: 304 by If-None-Match and If-Modified-Since; the ETag wins",
+          "[static][tree][conditional]") {
     Tree t;
     auto files = t.open();
     const std::string etag = etag_of(t, "static/app.js");
@@ -328,7 +330,8 @@ TEST_CASE("tree: precompressed siblings by Accept-Encoding", "[static][tree][enc
     CHECK(fresh->resolve(r).plan.status == 200);
 }
 
-TEST_CASE("tree: a .gz file asked for by its own name is served as itself", "[static][tree][encoding]") {
+TEST_CASE("tree: a .gz file asked for by its own name is served as itself",
+          "[static][tree][encoding]") {
     Tree t;
     auto files = t.open();
     auto r = get("/assets/compressed.css.gz");
@@ -374,7 +377,8 @@ TEST_CASE("tree: dotfiles are hidden unless allowed", "[static][tree][dotfiles]"
     CHECK(body_of(open->resolve(get("/static/.env")).plan) == "SECRET=1");
 }
 
-TEST_CASE("tree: Cache-Control for hashed names, immutable prefixes, max_age", "[static][tree][cache-control]") {
+TEST_CASE("tree: Cache-Control for hashed names, immutable prefixes, max_age",
+          "[static][tree][cache-control]") {
     Tree t;
     write_file(t.tmp / "static" / "app.3f2a9c1e.js", "x");
     write_file(t.tmp / "static" / "vendor" / "lib.js", "y");
@@ -384,7 +388,8 @@ TEST_CASE("tree: Cache-Control for hashed names, immutable prefixes, max_age", "
     constexpr auto kYear = "public, max-age=31536000, immutable";
     CHECK(files->resolve(get("/static/app.3f2a9c1e.js")).plan.header("Cache-Control") == kYear);
     CHECK(files->resolve(get("/static/vendor/lib.js")).plan.header("Cache-Control") == kYear);
-    CHECK(files->resolve(get("/static/app.js")).plan.header("Cache-Control") == "public, max-age=300");
+    CHECK(files->resolve(get("/static/app.js")).plan.header("Cache-Control") ==
+          "public, max-age=300");
     auto r = get("/static/app.3f2a9c1e.js");
     r.if_none_match = "*";
     CHECK(files->resolve(r).plan.header("Cache-Control") == kYear);  // also on 304
@@ -453,7 +458,8 @@ TEST_CASE("tree: open() validates the configuration", "[static][tree][config]") 
     cfg.mounts = {{"/s", ""}};
     CHECK_FALSE(StaticFiles::open(cfg));
 
-    cfg.mounts = {{"/static", (t.tmp / "static").string()}, {"/static/directory", (t.tmp / "assets").string()}};
+    cfg.mounts = {{"/static", (t.tmp / "static").string()},
+                  {"/static/directory", (t.tmp / "assets").string()}};
     auto ok = StaticFiles::open(cfg);
     REQUIRE(ok);
     CHECK((*ok)->describe_mounts().front().rfind("/static/directory/=", 0) == 0);  // longest first
@@ -461,7 +467,8 @@ TEST_CASE("tree: open() validates the configuration", "[static][tree][config]") 
     CHECK((*ok)->resolve(get("/static/directory/compressed.css")).plan.status == 200);
 }
 
-TEST_CASE("tree: a mount at / behaves like the root (misses fall through)", "[static][tree][config]") {
+TEST_CASE("tree: a mount at / behaves like the root (misses fall through)",
+          "[static][tree][config]") {
     Tree t;
     StaticConfig cfg;
     cfg.mounts = {{"/", (t.tmp / "root").string()}};

@@ -25,7 +25,8 @@ bool eventually(Supervisor& s, Pred pred) {
     return false;
 }
 
-int count(const std::vector<ProcessStatus>& v, std::string_view phase, std::string_view state = "up") {
+int count(const std::vector<ProcessStatus>& v, std::string_view phase,
+          std::string_view state = "up") {
     int n = 0;
     for (const auto& p : v) n += to_string(p.phase) == phase && to_string(p.state) == state;
     return n;
@@ -47,40 +48,52 @@ TEST_CASE("supervisor: a generation is started, committed, and the old one retir
     REQUIRE(sup.ok());
     Supervisor& s = **sup;
 
-    bool committed = false, retired = false, scaled_up = false, scaled_down = false, failed_kept = false,
-         aborted = false;
+    bool committed = false, retired = false, scaled_up = false, scaled_down = false,
+         failed_kept = false, aborted = false;
     std::string failed_exit;
     bool unknown_refused = false;  // Catch2 assertions stay on the test thread
     std::thread engine([&] {
-        if (!(eventually(s, [](const auto& v) { return count(v, "active") == 1; }))) return s.request_stop();
-        auto run = std::make_shared<RunSpec>(*s.submit([](Supervisor& x) { return x.current_run(); }).get());
+        if (!(eventually(s, [](const auto& v) { return count(v, "active") == 1; })))
+            return s.request_stop();
+        auto run = std::make_shared<RunSpec>(
+            *s.submit([](Supervisor& x) { return x.current_run(); }).get());
         run->release = 2;
-        auto info = s.submit([run](Supervisor& x) { return x.start_generation(run, {{"sleeper", 1}}); }).get();
+        auto info = s.submit([run](Supervisor& x) {
+                         return x.start_generation(run, {{"sleeper", 1}});
+                     }).get();
         if (!(info.ok())) return s.request_stop();
         int gen = info->id;
-        committed = eventually(s, [](const auto& v) { return count(v, "starting") == 1 && count(v, "active") == 1; });
+        committed = eventually(
+            s, [](const auto& v) { return count(v, "starting") == 1 && count(v, "active") == 1; });
         s.submit([gen](Supervisor& x) { x.commit_generation(gen, true); }).get();
         retired = eventually(s, [gen](const auto& v) {
-            return v.size() == 1 && v[0].generation == gen && v[0].phase == ProcessPhase::active && v[0].release == 2;
+            return v.size() == 1 && v[0].generation == gen && v[0].phase == ProcessPhase::active &&
+                   v[0].release == 2;
         });
 
         auto st = s.submit([](Supervisor& x) { return x.scale({{"sleeper", 3}}); }).get();
         if (!(st.ok())) return s.request_stop();
         scaled_up = eventually(s, [](const auto& v) { return count(v, "active") == 3; });
-        if (!(s.submit([](Supervisor& x) { return x.scale({{"sleeper", 1}}); }).get().ok())) return s.request_stop();
-        scaled_down = eventually(s, [](const auto& v) { return v.size() == 1 && v[0].name == "sleeper.1"; });
+        if (!(s.submit([](Supervisor& x) { return x.scale({{"sleeper", 1}}); }).get().ok()))
+            return s.request_stop();
+        scaled_down =
+            eventually(s, [](const auto& v) { return v.size() == 1 && v[0].name == "sleeper.1"; });
 
         // A starting process that exits: reported, not restarted, `up` keeps running.
         auto bad = std::make_shared<RunSpec>(*run);
         bad->process_types = {{"sleeper", "exit 3"}};
-        auto b = s.submit([bad](Supervisor& x) { return x.start_generation(bad, {{"sleeper", 1}}); }).get();
+        auto b = s.submit([bad](Supervisor& x) {
+                      return x.start_generation(bad, {{"sleeper", 1}});
+                  }).get();
         if (!(b.ok())) return s.request_stop();
         int bid = b->id;
-        failed_kept = eventually(s, [](const auto& v) { return count(v, "starting", "down") == 1; });
+        failed_kept =
+            eventually(s, [](const auto& v) { return count(v, "starting", "down") == 1; });
         auto procs = s.submit([bid](Supervisor& x) { return x.generation(bid); }).get();
         if (!procs.empty()) failed_exit = procs[0].last_exit;
         s.submit([bid](Supervisor& x) { x.abort_generation(bid); }).get();
-        aborted = eventually(s, [](const auto& v) { return v.size() == 1 && v[0].phase == ProcessPhase::active; });
+        aborted = eventually(
+            s, [](const auto& v) { return v.size() == 1 && v[0].phase == ProcessPhase::active; });
 
         auto unknown = s.submit([](Supervisor& x) { return x.scale({{"nope", 1}}); }).get();
         unknown_refused = !unknown.ok();

@@ -40,11 +40,13 @@ TEST_CASE("prefix: NO_COLOR or a non-terminal turns colour off", "[supervisor][p
     ::close(fds[1]);
 }
 
-TEST_CASE("prefix: log records carry an RFC 3339 UTC time with microseconds", "[supervisor][prefix]") {
+TEST_CASE("prefix: log records carry an RFC 3339 UTC time with microseconds",
+          "[supervisor][prefix]") {
     std::timespec t{};
     t.tv_sec = 1796551200;  // 2026-12-06T10:00:00Z
     t.tv_nsec = 123456789;
-    CHECK(format_log_record(t, "web.1", "GET / 200") == "2026-12-06T10:00:00.123456+00:00 web.1 | GET / 200");
+    CHECK(format_log_record(t, "web.1", "GET / 200") ==
+          "2026-12-06T10:00:00.123456+00:00 web.1 | GET / 200");
     t.tv_nsec = 0;
     CHECK(format_log_record(t, "system", "") == "2026-12-06T10:00:00.000000+00:00 system | ");
 }

@@ -1,13 +1,12 @@
 // sd_notify(3) to a real AF_UNIX datagram socket bound by the test, at a filesystem path and
 // at an abstract name, as systemd binds NOTIFY_SOCKET.
-#include <catch2/catch.hpp>
-
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -27,7 +26,8 @@ unique_fd bind_notify_socket(const std::string& name) {
     REQUIRE(address);
     unique_fd s{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
     REQUIRE(s);
-    REQUIRE(::bind(s.get(), reinterpret_cast<const sockaddr*>(&address->addr), address->length) == 0);
+    REQUIRE(::bind(s.get(), reinterpret_cast<const sockaddr*>(&address->addr), address->length) ==
+            0);
     return s;
 }
 
@@ -86,7 +86,8 @@ TEST_CASE("sd_notify: take_notify_socket unsets the variable, sd_notify sends th
     CHECK(::poll(&p, 1, 100) == 0);
 }
 
-TEST_CASE("sd_notify: bad addresses and a socket nobody bound are errors", "[supervisor][sd_notify]") {
+TEST_CASE("sd_notify: bad addresses and a socket nobody bound are errors",
+          "[supervisor][sd_notify]") {
     CHECK_FALSE(sv::notify_address(""));
     CHECK_FALSE(sv::notify_address("run/notify"));
     CHECK_FALSE(sv::notify_address("/" + std::string(sizeof(sockaddr_un::sun_path), 'x')));
@@ -98,7 +99,8 @@ TEST_CASE("sd_notify: bad addresses and a socket nobody bound are errors", "[sup
     CHECK(st.error().describe().find("NOTIFY_SOCKET") != std::string::npos);
 }
 
-TEST_CASE("sd_notify: ReadyAnnouncer sends READY=1 once, when readiness first holds", "[supervisor][sd_notify]") {
+TEST_CASE("sd_notify: ReadyAnnouncer sends READY=1 once, when readiness first holds",
+          "[supervisor][sd_notify]") {
     std::string name = "@" + unique_name("paasrun-test-ready");
     auto s = bind_notify_socket(name);
     REQUIRE(::setenv("NOTIFY_SOCKET", name.c_str(), 1) == 0);

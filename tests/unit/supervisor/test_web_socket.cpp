@@ -10,7 +10,8 @@ TEST_CASE("command_program skips assignments, exec and directories", "[superviso
     CHECK(command_program("FOO=1 BAR=x exec /venv/bin/gunicorn -w 2 app:app") == "gunicorn");
     CHECK(command_program("  paasrun serve app:application") == "paasrun");
     CHECK(command_program("") == "");
-    CHECK(command_program("1X=2 python") == "1X=2");  // not an assignment: a name cannot start with a digit
+    CHECK(command_program("1X=2 python") ==
+          "1X=2");  // not an assignment: a name cannot start with a digit
 }
 
 TEST_CASE("takes_listen_fds and reports_ready", "[supervisor][web]") {

@@ -17,8 +17,11 @@ class TempDir {
 public:
     /// `tag` names the directory (`paasrun-<tag>-XXXXXX`), so a leftover tells whose it was.
     explicit TempDir(std::string_view tag = "unit") {
-        auto tmpl = (std::filesystem::temp_directory_path() / ("paasrun-" + std::string(tag) + "-XXXXXX")).string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp(" + tmpl + ") failed");
+        auto tmpl =
+            (std::filesystem::temp_directory_path() / ("paasrun-" + std::string(tag) + "-XXXXXX"))
+                .string();
+        if (::mkdtemp(tmpl.data()) == nullptr)
+            throw std::runtime_error("mkdtemp(" + tmpl + ") failed");
         path = tmpl;
     }
     ~TempDir() {

@@ -5,7 +5,8 @@
 using paasrun::util::edit_distance;
 using paasrun::util::nearest;
 
-TEST_CASE("did_you_mean: edit distance counts inserts, deletes, substitutions and swaps", "[util][did_you_mean]") {
+TEST_CASE("did_you_mean: edit distance counts inserts, deletes, substitutions and swaps",
+          "[util][did_you_mean]") {
     CHECK(edit_distance("", "") == 0);
     CHECK(edit_distance("config", "config") == 0);
     CHECK(edit_distance("confg", "config") == 1);    // a deletion
@@ -17,7 +18,8 @@ TEST_CASE("did_you_mean: edit distance counts inserts, deletes, substitutions an
 }
 
 TEST_CASE("did_you_mean: suggests the nearest close command", "[util][did_you_mean]") {
-    std::vector<std::string> cmds{"build", "config", "config:get", "config:set", "logs", "ps", "releases", "up", "run"};
+    std::vector<std::string> cmds{"build", "config",   "config:get", "config:set", "logs",
+                                  "ps",    "releases", "up",         "run"};
     CHECK(nearest("confg", cmds) == "config");
     CHECK(nearest("config:st", cmds) == "config:set");
     CHECK(nearest("biuld", cmds) == "build");

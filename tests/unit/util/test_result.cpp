@@ -1,10 +1,10 @@
+#include <fcntl.h>
+
 #include <catch2/catch.hpp>
 
 #include "util/log.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
-
-#include <fcntl.h>
 
 using namespace paasrun;
 
@@ -33,7 +33,8 @@ TEST_CASE("result: sys_error keeps errno and names the call", "[util][result]") 
 }
 
 TEST_CASE("log: logfmt line with message and fields", "[util][log]") {
-    auto line = log::format_line(log::Level::info, "supervisor", "process exited proc=web.1 pid=42");
+    auto line =
+        log::format_line(log::Level::info, "supervisor", "process exited proc=web.1 pid=42");
     CHECK(line.find(" at=info component=supervisor msg=\"process exited\" proc=web.1 pid=42\n") !=
           std::string::npos);
     CHECK(line.rfind("time=", 0) == 0);

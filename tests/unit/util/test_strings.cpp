@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <fstream>
 
@@ -33,7 +32,7 @@ TEST_CASE("strings: iequals is ASCII case-insensitive, nothing more", "[util][st
     CHECK(iequals("KEEP-alive", "keep-ALIVE"));
     CHECK_FALSE(iequals("close", "closed"));
     CHECK_FALSE(iequals("a", "b"));
-    CHECK_FALSE(iequals("@", "`"));        // 0x40 and 0x60 differ by the case bit but are not letters
+    CHECK_FALSE(iequals("@", "`"));  // 0x40 and 0x60 differ by the case bit but are not letters
     CHECK_FALSE(iequals("[", "{"));
     CHECK_FALSE(iequals("\xc3\x89", "\xc3\xa9"));  // no Unicode folding: É is not é here
     CHECK(ascii_lower('Q') == 'q');
@@ -51,7 +50,7 @@ TEST_CASE("strings: parse_int takes the whole string or nothing", "[util][string
     CHECK_FALSE(parse_int<int>("5 "));
     CHECK_FALSE(parse_int<int>("5x"));
     CHECK_FALSE(parse_int<int>("0x10"));
-    CHECK_FALSE(parse_int<unsigned>("-1"));       // no sign for unsigned types
+    CHECK_FALSE(parse_int<unsigned>("-1"));          // no sign for unsigned types
     CHECK_FALSE(parse_int<std::uint16_t>("65536"));  // out of range is nullopt, not a wrap
     CHECK(parse_int<std::uint16_t>("65535") == 65535);
     CHECK(parse_int<std::uint64_t>("18446744073709551615") == UINT64_MAX);

@@ -107,14 +107,16 @@ struct DrainingWorker {
 
 }  // namespace
 
-TEST_CASE("drain: a connection accepted as the stop begins is served, not reset", "[worker][drain]") {
+TEST_CASE("drain: a connection accepted as the stop begins is served, not reset",
+          "[worker][drain]") {
     std::uint16_t port = 0;
     int listener = listen_loopback(port);
     // The client is already waiting in the backlog with its request sent when the worker
     // starts accepting: the first async_accept completes speculatively.
     int client = connect_loopback(port);
     const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-    REQUIRE(::send(client, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+    REQUIRE(::send(client, request.data(), request.size(), 0) ==
+            static_cast<ssize_t>(request.size()));
 
     DrainingWorker w(listener);
     w.manager->start();

@@ -16,7 +16,8 @@ http::Request parse(std::string_view raw) {
 }
 }  // namespace
 
-TEST_CASE("conn forwarded: X-Forwarded-For takes the rightmost untrusted address", "[worker][forwarded]") {
+TEST_CASE("conn forwarded: X-Forwarded-For takes the rightmost untrusted address",
+          "[worker][forwarded]") {
     static const std::string raw =
         "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.9, 10.0.0.2\r\n"
         "X-Forwarded-Proto: http, https\r\nX-Forwarded-Host: shop.example:8443\r\n\r\n";
@@ -33,7 +34,8 @@ TEST_CASE("conn forwarded: X-Forwarded-For takes the rightmost untrusted address
 
 TEST_CASE("conn forwarded: garbage values are ignored", "[worker][forwarded]") {
     static const std::string raw =
-        "GET / HTTP/1.1\r\nHost: orig\r\nX-Forwarded-For: not-an-ip\r\nX-Forwarded-Proto: gopher\r\n"
+        "GET / HTTP/1.1\r\nHost: orig\r\nX-Forwarded-For: not-an-ip\r\nX-Forwarded-Proto: "
+        "gopher\r\n"
         "X-Forwarded-Host: bad host\r\n\r\n";
     auto req = parse(raw);
     auto trusted = http::CidrList::parse("*").value();

@@ -1,6 +1,6 @@
 // AppPool: jobs run on the pool's threads, in FIFO order per thread, and stop() drains.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 
@@ -20,7 +20,8 @@ struct CountJob final : AppJob {
 };
 }  // namespace
 
-TEST_CASE("conn pool: every posted job runs on a pool thread before stop returns", "[worker][pool]") {
+TEST_CASE("conn pool: every posted job runs on a pool thread before stop returns",
+          "[worker][pool]") {
     std::atomic<int> counter{0};
     std::atomic<int> started{0};
     std::vector<CountJob> jobs(100);

@@ -47,7 +47,8 @@ TEST_CASE("conn queue: bytes and file segments are written in order", "[worker][
     ::close(sv[1]);
 }
 
-TEST_CASE("conn queue: a full socket is would_block and flushing resumes later", "[worker][queue]") {
+TEST_CASE("conn queue: a full socket is would_block and flushing resumes later",
+          "[worker][queue]") {
     int sv[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
     OutputQueue q;

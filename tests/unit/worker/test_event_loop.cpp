@@ -1,8 +1,7 @@
 // run_event_loop: runs every handler, returns when out of work or stopped, and yields at the
 // configured pace (an injected yield counts; handlers spin on the clock to use loop time).
-#include <catch2/catch.hpp>
-
 #include <boost/asio/post.hpp>
+#include <catch2/catch.hpp>
 
 #include "worker/event_loop.hpp"
 

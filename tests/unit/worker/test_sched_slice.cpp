@@ -1,13 +1,13 @@
 // request_sched_slice: the calling thread's EEVDF slice is set (on kernels that report it),
 // the nice value survives, 0 is a no-op, and values are clamped to the kernel's bounds.
-#include "worker/sched_slice.hpp"
-
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
+
+#include "worker/sched_slice.hpp"
 
 using namespace paasrun::worker;
 using namespace std::chrono_literals;
@@ -21,7 +21,9 @@ void on_thread(F fn) {
     t.join();
 }
 
-int thread_nice() { return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))); }
+int thread_nice() {
+    return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+}
 
 }  // namespace
 

@@ -18,9 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
+#include "support/temp_dir.hpp"
 #include "wsgi/interpreter.hpp"
 #include "wsgi/py_ref.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace paasrun::wsgi;
 namespace fs = std::filesystem;
