@@ -678,7 +678,7 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
     PyRef port = scope ? new_port(*this, ex) : PyRef{};
     PyRef receive = port ? PyRef(PyCFunction_New(&kReceiveDef, port.get())) : PyRef{};
     PyRef send = receive ? PyRef(PyCFunction_New(&kSendDef, port.get())) : PyRef{};
-    PyRef ctx = send ? PyRef(PyContext_CopyCurrent()) : PyRef{};
+    PyRef ctx = send ? PyRef(PyContext_Copy(base_context.get())) : PyRef{};
     PyRef cell = ctx ? PyRef(PyList_New(1)) : PyRef{};  // [None]: see glue Server._run
     if (cell) PyList_SET_ITEM(cell.get(), 0, Py_NewRef(Py_None));
     PyRef task = cell ? PyRef(PyObject_CallFunctionObjArgs(server_start.get(), port.get(),

@@ -139,6 +139,13 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     if (!im.capsule) return fail("capsule");
     im.poll_fn = PyRef(PyCFunction_New(&kPollDef, im.capsule.get()));
     if (!im.poll_fn) return fail("builtins");
+    im.base_context = PyRef(PyContext_CopyCurrent());
+    im.call_soon = PyRef(PyObject_GetAttrString(im.loop.get(), "call_soon"));
+    im.poll_args = PyRef(PyTuple_Pack(1, im.poll_fn.get()));
+    im.poll_kwargs = im.base_context ? PyRef(Py_BuildValue("{s:O}", "context", im.base_context.get()))
+                                     : PyRef{};
+    if (!im.base_context || !im.call_soon || !im.poll_args || !im.poll_kwargs)
+        return fail("context");
     return rt;
 }
 
@@ -192,7 +199,9 @@ void Runtime::schedule_poll() {
     // Inside on_readable, io_context::poll() runs until no handler is ready, including those
     // posted meanwhile (an app that completed its response in its eager first step).
     if (im.in_poll || im.poll_scheduled || !im.on_readable) return;
-    PyRef r(PyObject_CallMethod(im.loop.get(), "call_soon", "O", im.poll_fn.get()));
+    // In the base context: call_soon would otherwise capture the caller's (a request's Task),
+    // and the next request's context would be copied from it.
+    PyRef r(PyObject_Call(im.call_soon.get(), im.poll_args.get(), im.poll_kwargs.get()));
     if (!r) {
         log::error("asgi", "scheduling the front end failed error={}",
                    log::quote(wsgi::take_python_error()));

@@ -46,10 +46,17 @@ struct Runtime::Impl {
     PyRef leave_task_fn;          // asyncio's _leave_task(loop, task)
     PyRef cancelled_type;         // asyncio.CancelledError
     PyRef ready_type;             // the Ready awaitable type
-    PyRef port_type;              // the Port heap type
-    PyRef ready;                  // Ready(None): what send() returns when it need not wait
-    PyRef disconnected_type;      // glue.ClientDisconnected
-    PyRef capsule;                // holds this Impl* for the builtins
+    // The worker's context when the runtime was made: every request's context is a copy of
+    // it, and the front end's poll runs in it. Whatever context a call_soon happens to be
+    // made from (a request's Task), a value one request sets never reaches the next.
+    PyRef base_context;
+    PyRef call_soon;          // loop.call_soon
+    PyRef poll_args;          // (poll_fn,)
+    PyRef poll_kwargs;        // {"context": base_context}
+    PyRef port_type;          // the Port heap type
+    PyRef ready;              // Ready(None): what send() returns when it need not wait
+    PyRef disconnected_type;  // glue.ClientDisconnected
+    PyRef capsule;            // holds this Impl* for the builtins
     Names names;
     std::string scratch;  // path decoding, header lowercasing
     // Scope values that repeat from request to request (same listener, same client).

@@ -205,6 +205,15 @@ def test_backpressure_slow_reader(server, markers):
     s.close()
 
 
+def test_each_request_has_its_own_context_and_a_current_task(server):
+    # The app's first step runs eagerly inside the front end (docs/asgi.md): it must still
+    # run as a Task would, in a copied context and with asyncio.current_task() set.
+    for first, second in (("a", "b"), ("a-suspend", "b-suspend")):
+        rs = server.exchange(request(f"/context-var?{first}", close=False) +
+                             request(f"/context-var?{second}"), count=2)
+        assert [json.loads(r.body) for r in rs] == [{"before": "unset", "task": True}] * 2, first
+
+
 def test_pathsend_uses_the_file(server):
     r = server.exchange(request("/pathsend"))[0]
     assert r.status == 200
