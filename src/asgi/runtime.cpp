@@ -142,8 +142,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     im.base_context = PyRef(PyContext_CopyCurrent());
     im.call_soon = PyRef(PyObject_GetAttrString(im.loop.get(), "call_soon"));
     im.poll_args = PyRef(PyTuple_Pack(1, im.poll_fn.get()));
-    im.poll_kwargs = im.base_context ? PyRef(Py_BuildValue("{s:O}", "context", im.base_context.get()))
-                                     : PyRef{};
+    im.poll_kwargs =
+        im.base_context ? PyRef(Py_BuildValue("{s:O}", "context", im.base_context.get())) : PyRef{};
     if (!im.base_context || !im.call_soon || !im.poll_args || !im.poll_kwargs)
         return fail("context");
     return rt;
