@@ -49,19 +49,28 @@ private:
 class CpuSampler {
 public:
     CpuSampler() noexcept {
-        // The mean of 8 measurements' reads, not the minimum: in a VM the read's cost varies
-        // a lot (2..20 us here) and the budget is about the average.
-        using Clock = std::chrono::steady_clock;
+        // Timed with the thread CPU clock itself, not wall time: a worker preempted during
+        // these reads (workers start while the machine is busy) would otherwise measure the
+        // preemption and sample once a second or less. The mean of 8 measurements' reads, not
+        // the minimum: in a VM the read's cost varies a lot (2..20 us here) and the budget is
+        // about the average.
         constexpr int kPairs = 8;
-        auto t0 = Clock::now();
+        auto t0 = thread_cpu_ns();
         for (int i = 0; i < kPairs; ++i) {
             [[maybe_unused]] volatile auto a = thread_cpu_ns();
             [[maybe_unused]] volatile auto b = thread_cpu_ns();
         }
-        auto spent =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
-        interval_ns_ =
-            static_cast<std::uint64_t>(std::max<std::int64_t>(spent, kPairs)) / kPairs * 1000;
+        interval_ns_ = interval_for(thread_cpu_ns() - t0, kPairs);
+    }
+    /// The sampling interval for `spent_ns` spent on `pairs` measurements' clock reads:
+    /// 1000x one measurement's cost, at least 1 us, at most kMaxIntervalNs (so a route
+    /// requested a few times a second is always measured, whatever the calibration saw).
+    static constexpr std::uint64_t kMaxIntervalNs = 50'000'000;
+    [[nodiscard]] static constexpr std::uint64_t interval_for(std::int64_t spent_ns,
+                                                              int pairs) noexcept {
+        auto per = static_cast<std::uint64_t>(spent_ns > pairs ? spent_ns : pairs) /
+                   static_cast<std::uint64_t>(pairs);
+        return std::min<std::uint64_t>(per * 1000, kMaxIntervalNs);
     }
     /// True when the request that started at `now_ns` (steady clock) is to be measured.
     [[nodiscard]] bool take(std::uint64_t now_ns) noexcept {

@@ -17,6 +17,16 @@ TEST_CASE("the CPU sampler measures at most one request per interval") {
     CHECK_FALSE(s.take(1'000'000'000 + s.interval_ns()));
 }
 
+TEST_CASE("the sampling interval is 1000x a measurement's cost, capped at 50 ms") {
+    CHECK(CpuSampler::interval_for(8 * 2'000, 8) == 2'000'000);  // 2 us per pair: every 2 ms
+    CHECK(CpuSampler::interval_for(0, 8) == 1'000);              // a clock that did not move
+    // A calibration that saw 10 ms (the worker preempted meanwhile) must not make the sampler
+    // measure one request in 1.25 s: it is capped.
+    CHECK(CpuSampler::interval_for(10'000'000, 8) == CpuSampler::kMaxIntervalNs);
+    CpuSampler s;
+    CHECK(s.interval_ns() <= CpuSampler::kMaxIntervalNs);
+}
+
 TEST_CASE("the meter adds the thread's CPU time to a total that starts unmeasured") {
     std::int64_t total = -1;
     { ThreadCpuMeter off(total, false); }
