@@ -24,6 +24,8 @@ def get(port, path):
 
 def test_lifespan_startup_before_ready_and_shutdown_on_stop(tmp_path):
     with serve(paasrun_path(), "asgi_raw:app", env={"ASGI_MARKER_DIR": str(tmp_path)}) as s:
+        # The port answering does not mean the reader thread has collected the log lines yet.
+        s.proc.wait_for_line(r"msg=ready worker=1", timeout=10)
         text = s.proc.text()
         assert text.index("lifespan startup complete") < text.index("msg=ready worker=1")
         starts = list(tmp_path.glob("startup-*"))
