@@ -24,6 +24,50 @@
 #include "wsgi/interpreter.hpp"
 
 namespace paasrun::asgi {
+// ---- shared with websocket_port.cpp (runtime_impl.hpp) -------------------------------------
+
+bool message_headers(PyObject* message, PyObject* key, std::vector<ResponseSink::Header>& headers,
+                     std::vector<PyRef>& keep) {
+    PyObject* hs = PyDict_GetItemWithError(message, key);  // borrowed
+    if (hs == nullptr) return !PyErr_Occurred();
+    if (hs == Py_None) return true;
+    PyRef it(PyObject_GetIter(hs));
+    if (!it) return false;
+    while (PyRef item{PyIter_Next(it.get())}) {
+        PyRef pair(PySequence_Fast(item.get(), "an ASGI header must be a [name, value] pair"));
+        if (!pair) return false;
+        if (PySequence_Fast_GET_SIZE(pair.get()) != 2) {
+            PyErr_SetString(PyExc_ValueError, "an ASGI header must be a [name, value] pair");
+            return false;
+        }
+        PyObject* name = PySequence_Fast_GET_ITEM(pair.get(), 0);
+        PyObject* value = PySequence_Fast_GET_ITEM(pair.get(), 1);
+        if (!PyBytes_Check(name) || !PyBytes_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "ASGI header names and values must be bytes");
+            return false;
+        }
+        headers.push_back(
+            {{PyBytes_AS_STRING(name), static_cast<std::size_t>(PyBytes_GET_SIZE(name))},
+             {PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))}});
+        keep.push_back(std::move(pair));
+    }
+    return !PyErr_Occurred();
+}
+
+bool parse_finish_args(PyObject* args, std::string_view& text, bool& quiet) {
+    PyObject* tb = nullptr;
+    int q = 0;
+    if (!PyArg_ParseTuple(args, "Op", &tb, &q)) return false;
+    quiet = q != 0;
+    text = {};
+    if (tb == Py_None) return true;
+    Py_ssize_t len = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(tb, &len);
+    if (s == nullptr) return false;
+    text = {s, static_cast<std::size_t>(len)};
+    return true;
+}
+
 namespace {
 
 // Spooled request bodies (over 1 MiB, see worker/body.hpp) reach the app in pieces of this
@@ -212,31 +256,7 @@ PyObject* do_start(PortObject* p, PyObject* message) {
     }
     std::vector<ResponseSink::Header> headers;
     std::vector<PyRef> keep;
-    PyObject* hs = PyDict_GetItemWithError(message, n.headers.get());  // borrowed
-    if (hs == nullptr && PyErr_Occurred()) return nullptr;
-    if (hs != nullptr && hs != Py_None) {
-        PyRef it(PyObject_GetIter(hs));
-        if (!it) return nullptr;
-        while (PyRef item{PyIter_Next(it.get())}) {
-            PyRef pair(PySequence_Fast(item.get(), "an ASGI header must be a [name, value] pair"));
-            if (!pair) return nullptr;
-            if (PySequence_Fast_GET_SIZE(pair.get()) != 2) {
-                PyErr_SetString(PyExc_ValueError, "an ASGI header must be a [name, value] pair");
-                return nullptr;
-            }
-            PyObject* name = PySequence_Fast_GET_ITEM(pair.get(), 0);
-            PyObject* value = PySequence_Fast_GET_ITEM(pair.get(), 1);
-            if (!PyBytes_Check(name) || !PyBytes_Check(value)) {
-                PyErr_SetString(PyExc_TypeError, "ASGI header names and values must be bytes");
-                return nullptr;
-            }
-            headers.push_back(
-                {{PyBytes_AS_STRING(name), static_cast<std::size_t>(PyBytes_GET_SIZE(name))},
-                 {PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))}});
-            keep.push_back(std::move(pair));
-        }
-        if (PyErr_Occurred()) return nullptr;
-    }
+    if (!message_headers(message, n.headers.get(), headers, keep)) return nullptr;
     p->started = true;
     p->sink->start(static_cast<int>(status), headers);
     return Py_NewRef(p->impl->ready.get());
@@ -358,17 +378,10 @@ void finish(PortObject* p, std::string_view text, bool quiet) {
 
 // finish(traceback_or_None, quiet): the Task ended (glue Server._run).
 PyObject* port_finish(PyObject* self, PyObject* args) {
-    PyObject* tb = nullptr;
-    int quiet = 0;
-    if (!PyArg_ParseTuple(args, "Op", &tb, &quiet)) return nullptr;
     std::string_view text;
-    if (tb != Py_None) {
-        Py_ssize_t len = 0;
-        const char* s = PyUnicode_AsUTF8AndSize(tb, &len);
-        if (s == nullptr) return nullptr;
-        text = {s, static_cast<std::size_t>(len)};
-    }
-    finish(as_port(self), text, quiet != 0);
+    bool quiet = false;
+    if (!parse_finish_args(args, text, quiet)) return nullptr;
+    finish(as_port(self), text, quiet);
     Py_RETURN_NONE;
 }
 

@@ -145,31 +145,7 @@ PyObject* do_accept(WsPortObject* p, PyObject* msg) {
     if (!optional_str(msg, n.subprotocol, subprotocol)) return nullptr;
     std::vector<WebSocketSink::Header> headers;
     std::vector<PyRef> keep;
-    PyObject* hs = PyDict_GetItemWithError(msg, n.headers.get());  // borrowed
-    if (hs == nullptr && PyErr_Occurred()) return nullptr;
-    if (hs != nullptr && hs != Py_None) {
-        PyRef it(PyObject_GetIter(hs));
-        if (!it) return nullptr;
-        while (PyRef item{PyIter_Next(it.get())}) {
-            PyRef pair(PySequence_Fast(item.get(), "an ASGI header must be a [name, value] pair"));
-            if (!pair) return nullptr;
-            if (PySequence_Fast_GET_SIZE(pair.get()) != 2) {
-                PyErr_SetString(PyExc_ValueError, "an ASGI header must be a [name, value] pair");
-                return nullptr;
-            }
-            PyObject* name = PySequence_Fast_GET_ITEM(pair.get(), 0);
-            PyObject* value = PySequence_Fast_GET_ITEM(pair.get(), 1);
-            if (!PyBytes_Check(name) || !PyBytes_Check(value)) {
-                PyErr_SetString(PyExc_TypeError, "ASGI header names and values must be bytes");
-                return nullptr;
-            }
-            headers.push_back(
-                {{PyBytes_AS_STRING(name), static_cast<std::size_t>(PyBytes_GET_SIZE(name))},
-                 {PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))}});
-            keep.push_back(std::move(pair));
-        }
-        if (PyErr_Occurred()) return nullptr;
-    }
+    if (!message_headers(msg, n.headers.get(), headers, keep)) return nullptr;
     std::string error = p->ex->sink->accept(subprotocol, headers);
     if (!error.empty()) {
         PyErr_Format(PyExc_RuntimeError, "websocket.accept: %s", error.c_str());
@@ -276,24 +252,17 @@ PyObject* port_send(PyObject* self, PyObject* msg) {
 // finish(traceback_or_None, quiet): the task ended.
 PyObject* port_finish(PyObject* self, PyObject* args) {
     auto* p = as_port(self);
-    PyObject* tb = nullptr;
-    int quiet = 0;
-    if (!PyArg_ParseTuple(args, "Op", &tb, &quiet)) return nullptr;
     std::string_view text;
-    if (tb != Py_None) {
-        Py_ssize_t len = 0;
-        const char* s = PyUnicode_AsUTF8AndSize(tb, &len);
-        if (s == nullptr) return nullptr;
-        text = {s, static_cast<std::size_t>(len)};
-    }
+    bool quiet = false;
+    if (!parse_finish_args(args, text, quiet)) return nullptr;
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
     if (!p->ex) Py_RETURN_NONE;
     std::shared_ptr<WsExchange> ex = std::move(p->ex);
     PyObject* ch = ex->channel;
     ex->channel = nullptr;
     if (ex->sink != nullptr) {
-        ex->sink->finished(text, quiet != 0);
-    } else if (!text.empty() && quiet == 0) {
+        ex->sink->finished(text, quiet);
+    } else if (!text.empty() && !quiet) {
         log::error("asgi", "websocket app raised after the connection closed traceback={}",
                    log::quote(text));
     }
