@@ -4,6 +4,7 @@
 #include <array>
 
 #include "util/log.hpp"
+#include "worker/asgi_request_view.hpp"
 
 namespace paasrun::worker {
 
@@ -18,36 +19,11 @@ void AsgiProducer::begin(const RequestInfo& info, OutputQueue& queue, OutputChan
     plan_ = http::ResponsePlan{};
     summary_ = ResponseSummary{};
 
-    const auto& req = *info.head;
-    request_headers_.clear();
-    bool host_seen = false;
-    for (const auto& h : req.headers()) {
-        // The effective host (absolute-form authority or trusted X-Forwarded-Host), as the
-        // WSGI environ's HTTP_HOST.
-        if (http::iequals(h.name, "Host")) {
-            if (host_seen) continue;
-            host_seen = true;
-            request_headers_.push_back({h.name, info.host});
-            continue;
-        }
-        request_headers_.push_back({h.name, h.value});
-    }
-    if (!host_seen && !info.host.empty()) request_headers_.push_back({"host", info.host});
-
     exchange_ = std::make_shared<asgi::Exchange>();
     auto& r = exchange_->request;
-    r.method = req.method;
-    r.raw_path = req.path;
-    r.query = req.query;
-    r.http10 = req.version == http::Version::http10;
-    r.headers = request_headers_;
-    r.scheme = info.url_scheme;
-    r.client_host = info.remote_addr;
-    r.client_port = info.remote_port;
-    r.server_host = info.local_addr;
-    r.server_port = info.local_port;
-    r.root_path = info.script_name;
-    r.request_id = info.request_id;
+    // The effective host (absolute-form authority or trusted X-Forwarded-Host), as the WSGI
+    // environ's HTTP_HOST; the same view a WebSocket's scope gets.
+    fill_request_view(info, request_headers_, r);
     if (info.stream != nullptr) {
         r.stream = this;
     } else {
