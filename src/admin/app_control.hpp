@@ -106,7 +106,8 @@ struct WebWorker {
 };
 
 /// One route of the per-endpoint table (src/serve/endpoint_stats.hpp), summed over every
-/// web worker (exited ones included), cumulative since the web processes started.
+/// web worker (exited ones and earlier web processes included: src/deploy/stats_totals.hpp),
+/// cumulative since paasrun started.
 struct EndpointStats {
     std::string route;  // "/users/:id", "static", "other"
     std::uint64_t requests = 0;
@@ -115,6 +116,9 @@ struct EndpointStats {
     std::optional<double> p50, p99;  // seconds, from the merged histogram
     double cpu_seconds = 0;          // thread CPU time of the measured requests
     std::uint64_t cpu_requests = 0;  // requests whose CPU time was measured
+    // The latency histogram (per bucket, not cumulative) for Metrics::endpoint_latency_bounds:
+    // what the dashboard's time windows subtract (src/admin/dashboard/endpoint_windows.hpp).
+    std::vector<std::uint64_t> latency_buckets;
 };
 
 struct AppStatus {
@@ -132,7 +136,8 @@ struct AppStatus {
 /// Counters for /metrics, cumulative since the supervisor started (Prometheus counters).
 struct Metrics {
     // Requests by status class "1xx".."5xx", summed over every web worker ever started
-    // (counts of exited workers are kept so counters never go backwards).
+    // (counts of exited workers and of replaced web processes are kept so counters never go
+    // backwards: src/deploy/stats_totals.hpp).
     std::map<std::string, std::uint64_t> requests_by_class;
     // Latency histogram: upper bounds in seconds (ascending, +Inf implied) and cumulative
     // counts per bound as Prometheus expects, plus sum and count.
@@ -144,6 +149,9 @@ struct Metrics {
     std::uint64_t worker_restarts = 0;  // web workers replaced by their arbiters
     std::map<std::string, std::uint64_t> process_restarts;  // per process type
     std::vector<EndpointStats> endpoints;                   // by requests, most first
+    // Upper bounds (s) of the endpoints' latency buckets; the last bucket (one more than
+    // bounds) is the overflow, read as its lower bound.
+    std::vector<double> endpoint_latency_bounds;
 };
 
 /// The release store as the API shows it: every release (oldest first) with its status, the

@@ -272,10 +272,22 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
     m.latency_buckets.assign(m.latency_bounds.size(), 0);
     static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
     for (const auto* c : kClasses) m.requests_by_class[c] = 0;
+    for (std::size_t i = 0; i + 1 < worker::endpoint_stats::kBuckets; ++i)
+        m.endpoint_latency_bounds.push_back(
+            static_cast<double>(worker::endpoint_stats::bucket_upper_ns(i)) / 1e9);
     if (!opts_.stats_dir.empty()) {
         auto files = worker::read_stats_dir(opts_.stats_dir);
-        m.endpoints = endpoint_table(files);
-        for (const auto& w : files) {
+        for (const auto& w : files)
+            if (!w.retired) m.in_flight += w.in_flight;
+        // Counters: each web process's high-water mark, kept after it is gone (a deploy or
+        // restart replaced it), so nothing /metrics exports goes backwards.
+        std::vector<worker::WorkerStats> counted;
+        {
+            std::lock_guard lk(totals_mu_);
+            counted = totals_.fold(files);
+        }
+        m.endpoints = endpoint_table(counted);
+        for (const auto& w : counted) {
             for (std::size_t i = 0; i < w.by_class.size(); ++i)
                 m.requests_by_class[kClasses[i]] += w.by_class[i];
             std::uint64_t cumulative = 0;
@@ -285,7 +297,6 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
             }
             for (auto n : w.latency) m.latency_count += n;
             m.latency_sum_seconds += w.latency_sum_seconds;
-            if (!w.retired) m.in_flight += w.in_flight;
             m.worker_restarts += w.worker_restarts;
         }
     }

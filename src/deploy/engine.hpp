@@ -35,6 +35,7 @@
 #include "deploy/log_hub.hpp"
 #include "deploy/release_settings.hpp"
 #include "deploy/run_spec.hpp"
+#include "deploy/stats_totals.hpp"
 #include "deploy/switch_events.hpp"
 #include "deploy/switch_machine.hpp"
 #include "supervisor/supervisor.hpp"
@@ -172,6 +173,8 @@ private:
     std::optional<BakeRecord> interrupted_bake_;  // engine thread only (after the constructor)
     Clock::time_point created_ = Clock::now();
     std::thread thread_;
+    std::mutex totals_mu_;  // metrics() runs on any admin thread
+    StatsTotals totals_;    // the stats files' counters, kept monotone (stats_totals.hpp)
 };
 
 }  // namespace paasrun::deploy

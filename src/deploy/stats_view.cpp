@@ -65,6 +65,7 @@ std::vector<admin::EndpointStats> endpoint_table(const std::vector<worker::Worke
         e.p99 = worker::endpoint_stats::quantile_seconds(t.latency, 0.99);
         e.cpu_seconds = static_cast<double>(t.cpu_ns) / 1e9;
         e.cpu_requests = t.cpu_requests;
+        e.latency_buckets.assign(t.latency.begin(), t.latency.end());
         out.push_back(std::move(e));
     }
     std::stable_sort(out.begin(), out.end(),
