@@ -269,8 +269,19 @@ ApiResponse Api::dispatch(const Route& route, const RouteMatch& m, const ApiRequ
             return health(route.id);
         case RouteId::metrics:
             return metrics();
-        case RouteId::endpoints:
-            return endpoints();
+        case RouteId::endpoints: {
+            // Windows come from the dashboard's sampler (its ring of snapshots).
+            auto w = parse_endpoint_window(query_value(r, "window"));
+            if (!w)
+                return bad_param("window",
+                                 "expected all, or whole seconds 1..3600 (60, 300, 3600; or 1m, "
+                                 "5m, 1h)");
+            if (*w == 0) return endpoints();
+            if (extension_.handle) return extension_.handle(route, m, r);
+            return error_response(
+                404, "not_found",
+                "time windows on the endpoint table need the dashboard's sampler (it is off)");
+        }
         case RouteId::status:
             return status();
         case RouteId::releases_list:

@@ -80,11 +80,13 @@ json status_json(const AppStatus& s) {
     };
 }
 
-json endpoints_json(const Metrics& m) {
+namespace {
+
+json endpoint_rows_json(const std::vector<EndpointStats>& rows) {
     static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     json routes = json::array();
-    for (const auto& e : m.endpoints) {
+    for (const auto& e : rows) {
         json by_class = json::object();
         for (std::size_t i = 0; i < e.by_class.size(); ++i) by_class[kClasses[i]] = e.by_class[i];
         routes.push_back({
@@ -105,7 +107,42 @@ json endpoints_json(const Metrics& m) {
                             : json(nullptr)},
         });
     }
-    return {{"routes", std::move(routes)}};
+    return routes;
+}
+
+}  // namespace
+
+json endpoints_json(const Metrics& m) {
+    return {{"window", "all"},
+            {"from", nullptr},
+            {"to", nullptr},
+            {"routes", endpoint_rows_json(m.endpoints)}};
+}
+
+json endpoints_window_json(const std::vector<EndpointStats>& rows, double seconds, double from,
+                           double to) {
+    return {{"window", static_cast<int>(seconds)},
+            {"from", from},
+            {"to", to},
+            {"routes", endpoint_rows_json(rows)}};
+}
+
+std::optional<int> parse_endpoint_window(const std::string* value) {
+    if (!value || *value == "all") return 0;
+    std::string_view v = *value;
+    int unit = 1;
+    if (v.ends_with('m')) unit = 60;
+    if (v.ends_with('h')) unit = 3600;
+    if (unit != 1) v.remove_suffix(1);
+    if (v.empty() || v.size() > 5) return std::nullopt;
+    int n = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    n *= unit;
+    if (n < 1 || n > 3600) return std::nullopt;
+    return n;
 }
 
 json job_json(const Job& j, std::size_t since) {

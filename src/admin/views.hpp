@@ -6,6 +6,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,8 +28,18 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 [[nodiscard]] nlohmann::json status_json(const AppStatus& s);
 
 /// A job; `since` skips the first output lines (clients poll with ?since=<lines seen>).
-/// GET /v1/endpoints: the per-endpoint table, most requested route first.
+/// GET /v1/endpoints: the per-endpoint table, most requested route first, cumulative since
+/// paasrun started (`"window": "all"`).
 [[nodiscard]] nlohmann::json endpoints_json(const Metrics& m);
+
+/// GET /v1/endpoints?window=N: the rows over a window of N seconds that spans unix times
+/// `from`..`to` (src/admin/dashboard/endpoint_windows.hpp).
+[[nodiscard]] nlohmann::json endpoints_window_json(const std::vector<EndpointStats>& rows,
+                                                   double seconds, double from, double to);
+
+/// The `window` query parameter of GET /v1/endpoints: absent or "all" is 0 (cumulative),
+/// else whole seconds 1..3600 (`60`, `300`, `3600`, or `1m`, `5m`, `1h`). nullopt: invalid.
+[[nodiscard]] std::optional<int> parse_endpoint_window(const std::string* value);
 
 [[nodiscard]] nlohmann::json job_json(const Job& j, std::size_t since = 0);
 

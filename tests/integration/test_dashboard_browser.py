@@ -25,7 +25,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium i
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -126,6 +126,47 @@ def load(port, seconds):
     return threads, count
 
 
+# Form controls without an accessible name (a <label for>, an enclosing <label>, aria-label
+# or aria-labelledby): "tag#id" of each.
+UNLABELLED_JS = """
+return [...document.querySelectorAll('input, select, textarea')].filter((e) => {
+  if (e.type === 'hidden' || !e.offsetParent) return false;
+  if (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.closest('label')) return false;
+  return !(e.id && document.querySelector('label[for="' + e.id + '"]'));
+}).map((e) => e.tagName.toLowerCase() + '#' + e.id);
+"""
+
+# Visible text whose contrast against its background is under WCAG AA's 4.5:1 (3:1 for large
+# text): "text (ratio)" of each. The background is the first opaque one up the tree.
+CONTRAST_JS = """
+function rgb(c) { const m = c.match(/[\\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
+function lum([r, g, b]) {
+  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+}
+function bg(e) {
+  for (; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length < 4 || c[3] > 0.99) return c;
+  }
+  return [255, 255, 255];
+}
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  const e = n.parentElement;
+  if (!n.textContent.trim() || !e || !e.offsetParent) continue;
+  const s = getComputedStyle(e);
+  if (s.visibility === 'hidden' || e.closest('[hidden], dialog:not([open]), .skip')) continue;
+  const a = lum(rgb(s.color)), b = lum(bg(e));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) out.push(n.textContent.trim().slice(0, 40) + ' (' + ratio.toFixed(2) + ')');
+}
+return out.slice(0, 10);
+"""
+
+
 def test_dashboard_in_a_browser(inst, browser, shots):
     admin = f"http://{inst.admin}"
 
@@ -195,6 +236,15 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     browser.save_screenshot(str(shots / "endpoints.png"))
     header.click()  # ascending
     wait(browser, lambda: header.find_element(By.XPATH, "..").get_attribute("aria-sort") == "ascending", what="ascending")
+    # A time window: the last minute holds these requests too, and says which span it covers.
+    Select(browser.find_element(By.ID, "endpoint-window")).select_by_value("60")
+    wait(browser, lambda: text(browser, "#endpoint-span").startswith("from "), what="the 1-minute window's span")
+    wait(browser, lambda: (row("/users/:id") or [None, ""])[1] == "2", what="/users/:id in the last minute")
+    s, d = inst.api("GET", "/v1/endpoints?window=60")
+    assert d["window"] == 60 and any(r["route"] == "/burn" for r in d["routes"]), d
+    browser.save_screenshot(str(shots / "endpoints-window.png"))
+    Select(browser.find_element(By.ID, "endpoint-window")).select_by_value("all")
+    wait(browser, lambda: text(browser, "#endpoint-span") == "since paasrun started", what="back to since start")
 
     # A config var: set through the form, a new release v2 is current.
     goto(browser, "config")
@@ -230,6 +280,11 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     wait(browser, lambda: "DASH_COLOR" in text(browser, "#diff"), what="the config diff")
     browser.save_screenshot(str(shots / "releases.png"))
     browser.find_element(By.ID, "job-close").click()
+
+    # The config change and the rollback replaced the web processes: the table since the
+    # start still counts the requests the first ones answered.
+    goto(browser, "endpoints")
+    wait(browser, lambda: (row("/users/:id") or [None, ""])[1] == "2", what="/users/:id still counted after two deploys")
 
     goto(browser, "scale")
     wait(browser, lambda: browser.find_elements(By.ID, "count-web"), what="the web count")
@@ -267,14 +322,42 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     # (events are set before the charts redraw, in the same task: they are drawn now)
     browser.save_screenshot(str(shots / "charts.png"))
 
-    # Readable at phone width.
+    # Readable at phone width: no page is wider than the screen (tables scroll inside their
+    # own box), on every page.
     browser.set_window_size(390, 844)
-    goto(browser, "overview")
+    inner = browser.execute_script("return window.innerWidth")
+    for page in ("charts", "endpoints", "releases", "config", "scale", "logs", "overview"):
+        goto(browser, page)
+        overflow = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.body.scrollWidth]")
+        assert max(overflow) <= inner + 1, (page, overflow, inner)
     wait(browser, lambda: "web.1" in text(browser, "#processes"), what="the overview at phone width")
-    width = browser.execute_script("return document.documentElement.scrollWidth")
-    assert width <= 390 + 1, width  # nothing wider than the screen but the scrollable tables
     browser.save_screenshot(str(shots / "overview-phone.png"))
     browser.set_window_size(1280, 900)
+
+    # Accessibility: every control has a label, the text's contrast meets WCAG AA (4.5:1),
+    # on every page; the keyboard reaches the skip link first and it moves the focus.
+    for page in ("overview", "charts", "endpoints", "releases", "config", "scale", "logs"):
+        goto(browser, page)
+        unlabelled = browser.execute_script(UNLABELLED_JS)
+        assert unlabelled == [], (page, unlabelled)
+        low = browser.execute_script(CONTRAST_JS)
+        assert low == [], (page, low)
+    browser.get(admin + "/dashboard/#endpoints")
+    wait(browser, lambda: browser.find_element(By.ID, "page-endpoints").is_displayed(), what="the endpoints page")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("class") == "skip"
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(browser, lambda: browser.switch_to.active_element.get_attribute("id") == "main", what="the skip link to focus main")
+    # Then Tab reaches the window selector, and the arrow keys pick a window.
+    for _ in range(30):
+        if browser.switch_to.active_element.get_attribute("id") == "endpoint-window":
+            break
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("id") == "endpoint-window"
+    # A visible focus indicator on the focused control.
+    assert browser.execute_script(
+        "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0")
 
     # Logout ends the session: the page needs a login again.
     browser.find_element(By.ID, "logout").click()

@@ -68,7 +68,7 @@ const std::string* query_value(const ApiRequest& r, const std::string& name) {
 }  // namespace
 
 Dashboard::Dashboard(AppControl& control, SessionLimits limits, bool sample)
-    : control_(control), sessions_(limits), started_at_(unix_now()) {
+    : control_(control), sessions_(limits), started_at_(unix_now()), windows_(started_at_) {
     if (sample) sampler_ = std::thread([this] { sample_loop(); });
 }
 
@@ -104,8 +104,11 @@ void Dashboard::sample_loop() {
         if (!last_job.empty())
             if (auto j = control_.job(last_job))
                 kind = j->state == JobState::rolled_back ? "rollback" : j->kind;
-        if (auto* mm = std::get_if<Metrics>(&m))
-            series_.add(unix_now(), *mm, s, kind, s ? read_cpu(*s) : std::vector<CpuReading>{});
+        if (auto* mm = std::get_if<Metrics>(&m)) {
+            auto t = unix_now();
+            series_.add(t, *mm, s, kind, s ? read_cpu(*s) : std::vector<CpuReading>{});
+            windows_.add(t, mm->endpoints, mm->endpoint_latency_bounds);
+        }
         // A tick that took long (a slow supervisor loop) is not made up for: skip ahead.
         auto now = std::chrono::steady_clock::now();
         if (now > next + kTick) next = now;
@@ -164,6 +167,8 @@ ApiResponse Dashboard::handle(const Route& route, const RouteMatch& m, const Api
             return series(r);
         case RouteId::config_diff:
             return config_diff(r);
+        case RouteId::endpoints:
+            return endpoints_window(r);
         default:
             break;
     }
@@ -264,6 +269,19 @@ ApiResponse Dashboard::series(const ApiRequest& r) {
     res.body =
         out.dump(-1, ' ', false, json::error_handler_t::replace);  // polled every second: compact
     return res;
+}
+
+// GET /v1/endpoints?window=N (Api answers `all` itself): the difference between the newest
+// snapshot of the table and the one N seconds before it.
+ApiResponse Dashboard::endpoints_window(const ApiRequest& r) {
+    auto seconds = parse_endpoint_window(query_value(r, "window"));
+    if (!seconds || *seconds == 0)
+        return error_response(400, "invalid_parameter",
+                              "query parameter window: expected whole seconds 1..3600");
+    auto w = windows_.window(*seconds);
+    // Before the sampler's first tick (a second after start) nothing has been counted.
+    if (!w) return json_response(200, endpoints_window_json({}, *seconds, started_at_, unix_now()));
+    return json_response(200, endpoints_window_json(w->rows, *seconds, w->from, w->to));
 }
 
 // GET /v1/config/diff?from=v3&to=v5[&reveal=true]: which config vars the later release added,

@@ -19,6 +19,7 @@
 
 #include "admin/api.hpp"
 #include "admin/app_control.hpp"
+#include "admin/dashboard/endpoint_windows.hpp"
 #include "admin/dashboard/series.hpp"
 #include "admin/dashboard/sessions.hpp"
 
@@ -41,6 +42,7 @@ public:
 
     [[nodiscard]] Sessions& sessions() { return sessions_; }
     [[nodiscard]] Series& series() { return series_; }
+    [[nodiscard]] EndpointWindows& endpoint_windows() { return windows_; }
     void stop();
 
 private:
@@ -54,12 +56,14 @@ private:
     ApiResponse ticket();
     ApiResponse series(const ApiRequest& r);
     ApiResponse config_diff(const ApiRequest& r);
+    ApiResponse endpoints_window(const ApiRequest& r);
     void sample_loop();
 
     AppControl& control_;
     Sessions sessions_;
     Series series_;
     double started_at_;  // unix s: paasrun's uptime on the overview
+    EndpointWindows windows_;  // GET /v1/endpoints?window=N: snapshots of the table
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;

@@ -201,11 +201,19 @@ function renderEndpoints() {
   }
 }
 
+function clock(unix) { return new Date(unix * 1000).toLocaleTimeString(); }
+
 async function loadEndpoints() {
-  const d = await api("GET", "/v1/endpoints");
+  const win = $("endpoint-window").value;
+  const d = await api("GET", "/v1/endpoints?window=" + encodeURIComponent(win));
+  if ($("endpoint-window").value !== win) return;  // changed while this was on its way
   endpointRows = d.routes;
+  $("endpoint-span").textContent = d.window === "all" ? "since paasrun started"
+    : "from " + clock(d.from) + " to " + clock(d.to);
   renderEndpoints();
 }
+
+$("endpoint-window").addEventListener("change", () => { loadEndpoints().catch((e) => banner(e.message, true)); });
 
 for (const b of document.querySelectorAll("#endpoints button[data-sort]")) {
   b.addEventListener("click", () => {
