@@ -1,7 +1,8 @@
 """The admin server's CPU cost of the dashboard: the CPU time (utime + stime from
 /proc/PID/stat) of the `paasrun start` process, which runs the supervisor, the admin server
 and its 1 s sampler, over 60 s: with no dashboard open, then with one headless Chromium on
-the overview page (status every 2 s) and on the live charts (series every 1 s).
+the overview page (status every 2 s), on the live charts (series every 1 s) and on the
+endpoint table with the 1-minute window (every 2 s).
 
     PAASRUN_BIN=build/paasrun /usr/bin/python3 bench/dashboard_cpu.py [SECONDS]
 """
@@ -51,5 +52,10 @@ with tempfile.TemporaryDirectory() as d:
             measure(pid, "one dashboard on the overview")
             browser.get(f"http://{inst.admin}/dashboard/#charts")
             measure(pid, "one dashboard on the live charts")
+            browser.get(f"http://{inst.admin}/dashboard/#endpoints")
+            browser.execute_script(
+                "const s = document.getElementById('endpoint-window'); s.value = '60';"
+                "s.dispatchEvent(new Event('change'));")
+            measure(pid, "one dashboard on endpoints, last minute")
         finally:
             browser.quit()

@@ -23,6 +23,7 @@ from deploy_harness import TOKEN, Instance, write_app
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium is not installed")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -343,21 +344,47 @@ def test_dashboard_in_a_browser(inst, browser, shots):
         assert unlabelled == [], (page, unlabelled)
         low = browser.execute_script(CONTRAST_JS)
         assert low == [], (page, low)
-    browser.get(admin + "/dashboard/#endpoints")
-    wait(browser, lambda: browser.find_element(By.ID, "page-endpoints").is_displayed(), what="the endpoints page")
-    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
-    assert browser.switch_to.active_element.get_attribute("class") == "skip"
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
-    wait(browser, lambda: browser.switch_to.active_element.get_attribute("id") == "main", what="the skip link to focus main")
-    # Then Tab reaches the window selector, and the arrow keys pick a window.
-    for _ in range(30):
-        if browser.switch_to.active_element.get_attribute("id") == "endpoint-window":
+    # The keyboard alone: Tab reaches the skip link first, Enter on it focuses the content;
+    # Shift+Tab back to the page links, Enter on Endpoints, Tab to the window selector, the
+    # arrow key picks a window.
+    browser.get(admin + "/dashboard/#overview")
+    browser.refresh()  # a fresh page: nothing focused yet
+    wait(browser, lambda: "web.1" in text(browser, "#processes"), what="the overview")
+
+    def key(*keys, shift=False):
+        chain = ActionChains(browser)
+        if shift:
+            chain = chain.key_down(Keys.SHIFT)
+        chain = chain.send_keys(*keys)
+        if shift:
+            chain = chain.key_up(Keys.SHIFT)
+        chain.perform()
+
+    def focused():
+        e = browser.switch_to.active_element
+        return e.get_attribute("id") or e.get_attribute("class") or e.get_attribute("data-page") or e.tag_name
+    key(Keys.TAB)
+    assert focused() == "skip"
+    key(Keys.ENTER)
+    wait(browser, lambda: focused() == "main", what="the skip link to focus main")
+    for _ in range(15):
+        if browser.switch_to.active_element.get_attribute("data-page") == "endpoints":
             break
-        browser.switch_to.active_element.send_keys(Keys.TAB)
-    assert browser.switch_to.active_element.get_attribute("id") == "endpoint-window"
+        key(Keys.TAB, shift=True)
+    assert browser.switch_to.active_element.get_attribute("data-page") == "endpoints", focused()
+    key(Keys.ENTER)
+    wait(browser, lambda: browser.find_element(By.ID, "page-endpoints").is_displayed(), what="the endpoints page by keyboard")
+    for _ in range(15):
+        if focused() == "endpoint-window":
+            break
+        key(Keys.TAB)
+    assert focused() == "endpoint-window"
     # A visible focus indicator on the focused control.
     assert browser.execute_script(
         "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0")
+    key(Keys.UP)  # from "Since start" to "Last hour"
+    wait(browser, lambda: text(browser, "#endpoint-span").startswith("from "), what="a window picked with the keyboard")
+    assert browser.find_element(By.ID, "endpoint-window").get_attribute("value") == "3600"
 
     # Logout ends the session: the page needs a login again.
     browser.find_element(By.ID, "logout").click()
