@@ -73,7 +73,8 @@ void StatsTotals::forget(Series& s) {
     for (auto r : h.routes) {
         bool known = std::any_of(f.routes.begin(), f.routes.end(),
                                  [&](const es::RouteTotals& x) { return x.route == r.route; });
-        if (!known && f.routes.size() >= kMaxForgottenRoutes) r.route = std::string(es::kOtherRoute);
+        if (!known && f.routes.size() >= kMaxForgottenRoutes)
+            r.route = std::string(es::kOtherRoute);
         es::merge_into(f.routes, {r});
     }
 }

@@ -62,7 +62,7 @@ private:
     AppControl& control_;
     Sessions sessions_;
     Series series_;
-    double started_at_;  // unix s: paasrun's uptime on the overview
+    double started_at_;        // unix s: paasrun's uptime on the overview
     EndpointWindows windows_;  // GET /v1/endpoints?window=N: snapshots of the table
     std::mutex mu_;
     std::condition_variable cv_;

@@ -21,8 +21,7 @@ std::uint64_t minus(std::uint64_t a, std::uint64_t b) {
 bool same_counters(const EndpointStats& a, const EndpointStats& b) {
     return a.requests == b.requests && a.by_class == b.by_class &&
            a.cpu_requests == b.cpu_requests && a.cpu_seconds == b.cpu_seconds &&
-           a.latency_sum_seconds == b.latency_sum_seconds &&
-           a.latency_buckets == b.latency_buckets;
+           a.latency_sum_seconds == b.latency_sum_seconds && a.latency_buckets == b.latency_buckets;
 }
 
 void add_into(EndpointStats& into, const EndpointStats& e) {

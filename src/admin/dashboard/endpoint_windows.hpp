@@ -7,13 +7,14 @@
 // The sampler adds a snapshot every second. They are kept in three tiers, so the memory is
 // bounded and an hour is still covered: every snapshot of the last minute (1 s apart), one
 // every 10 s for the last 5 minutes, one every 60 s for the last hour (62 + 32 + 62 = 156
-// snapshots: one more than the span needs, so the oldest is always old enough). A window's start is the newest snapshot at least that old, so a window is as
-// precise as the tier it reaches into: 1 s up to a minute, 10 s up to 5 minutes, 60 s up to
-// an hour; the answer says which span it covers (`from`, `to`). A snapshot holds at most
-// kMaxRoutes routes (the first seen; later ones count under `other`), and a route whose
-// counters did not change since the previous second is shared with it, not copied: at most
-// 156 x 64 route records of ~1 KiB (~10 MiB) if every route changed every second, a few
-// hundred KiB for an app with a handful of busy routes. Pure apart from the mutex.
+// snapshots: one more than the span needs, so the oldest is always old enough). A window's start is
+// the newest snapshot at least that old, so a window is as precise as the tier it reaches into: 1 s
+// up to a minute, 10 s up to 5 minutes, 60 s up to an hour; the answer says which span it covers
+// (`from`, `to`). A snapshot holds at most kMaxRoutes routes (the first seen; later ones count
+// under `other`), and a route whose counters did not change since the previous second is shared
+// with it, not copied: at most 156 x 64 route records of ~1 KiB (~10 MiB) if every route changed
+// every second, a few hundred KiB for an app with a handful of busy routes. Pure apart from the
+// mutex.
 #pragma once
 
 #include <cstddef>

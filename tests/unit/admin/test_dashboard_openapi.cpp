@@ -21,7 +21,9 @@ const std::string kSpec = std::string(PAASRUN_FIXTURES) + "/../../docs/admin-api
 
 struct Call {
     std::string method, path;
-    bool operator<(const Call& o) const { return std::tie(method, path) < std::tie(o.method, o.path); }
+    bool operator<(const Call& o) const {
+        return std::tie(method, path) < std::tie(o.method, o.path);
+    }
 };
 
 // Reads a JS string literal starting at s[i] (a quote); i ends after it.

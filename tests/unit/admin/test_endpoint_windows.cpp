@@ -37,8 +37,9 @@ TEST_CASE("endpoint windows: a window counts only what happened in it", "[admin]
     CHECK_FALSE(w.window(60));
     // 100 fast requests in the first 10 s, then 10 slow ones at t = 1100.
     for (int t = 1001; t <= 1100; ++t)
-        w.add(t, {row("/a", std::min<std::uint64_t>(100, static_cast<std::uint64_t>((t - 1000) * 10)),
-                      t == 1100 ? 10 : 0)},
+        w.add(t,
+              {row("/a", std::min<std::uint64_t>(100, static_cast<std::uint64_t>((t - 1000) * 10)),
+                   t == 1100 ? 10 : 0)},
               kBounds);
     auto all = w.window(3600);  // reaches back before the first snapshot: since the start
     REQUIRE(all);
