@@ -168,6 +168,25 @@ return out.slice(0, 10);
 """
 
 
+# Whether the newest release marker (#7c3aed) is drawn on each chart's canvas at its time.
+MARKER_JS = """
+const e = series.events[series.events.length - 1];
+const out = {};
+for (const k of ["rps", "latency", "errors", "rss", "cpu"]) {
+  const u = charts[k];
+  const x = Math.round(u.valToPos(e.t, "x", true));
+  const y = Math.round(u.bbox.top + u.bbox.height * 0.75);
+  let hit = false;
+  for (let dx = -3; dx <= 3; dx++) {
+    const p = u.ctx.getImageData(x + dx, y, 1, 1).data;
+    if (Math.abs(p[0] - 124) < 30 && Math.abs(p[1] - 58) < 30 && Math.abs(p[2] - 237) < 30) hit = true;
+  }
+  out[k] = hit;
+}
+return out;
+"""
+
+
 def test_dashboard_in_a_browser(inst, browser, shots):
     admin = f"http://{inst.admin}"
 
@@ -302,9 +321,26 @@ def test_dashboard_in_a_browser(inst, browser, shots):
          what="the filter")
     browser.find_element(By.ID, "log-pause").click()
     assert text(browser, "#log-state") == "paused"
+    assert browser.find_element(By.ID, "log-pause").get_attribute("aria-pressed") == "true"
     browser.find_element(By.ID, "log-text").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)  # fires `input`
+    # A line that arrives while paused is held, not shown...
+    inst.get("/dashboard-log-while-paused")
+    wait(browser, lambda: browser.execute_script("return logHeld.some((l) => l.includes('dashboard-log-while-paused'))"),
+         what="the line held while paused")
+    assert "dashboard-log-while-paused" not in text(browser, "#log")
+    # ...and shown on resume.
     browser.find_element(By.ID, "log-pause").click()
+    assert text(browser, "#log-state") == "live"
+    wait(browser, lambda: "dashboard-log-while-paused" in text(browser, "#log"), what="the held line after resume")
     wait(browser, lambda: "system |" in text(browser, "#log"), what="every line back after the filter is cleared")
+    # The process filter: only the supervisor's own lines, then every process again.
+    Select(browser.find_element(By.ID, "log-proc")).select_by_value("system")
+    shown = [l for l in text(browser, "#log").splitlines() if l]
+    assert shown and all(l.split(" ", 2)[1] == "system" for l in shown), shown[:5]
+    Select(browser.find_element(By.ID, "log-proc")).select_by_value("web")
+    shown = [l for l in text(browser, "#log").splitlines() if l]
+    assert shown and all(l.split(" ", 2)[1].startswith("web.") for l in shown), shown[:5]
+    Select(browser.find_element(By.ID, "log-proc")).select_by_value("")
     browser.save_screenshot(str(shots / "logs.png"))
 
     # A state-changing request without the CSRF token, from the page itself: refused.
@@ -321,6 +357,9 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     goto(browser, "charts")
     wait(browser, lambda: browser.execute_script("return series.events.length") >= 2, what="2 release markers")
     # (events are set before the charts redraw, in the same task: they are drawn now)
+    # The rollback's marker is drawn on every chart: its colour at its x, below the labels.
+    drawn = browser.execute_script(MARKER_JS)
+    assert drawn == {k: True for k in ("rps", "latency", "errors", "rss", "cpu")}, drawn
     browser.save_screenshot(str(shots / "charts.png"))
 
     # Readable at phone width: no page is wider than the screen (tables scroll inside their
