@@ -131,6 +131,7 @@ struct AppStatus {
     bool started = false;   // /startupz: the first generation became ready once
     bool draining = false;  // shutting down (readiness goes off first)
     std::optional<std::string> running_job;  // id of the running deploy-like job
+    std::optional<Job> last_job;             // the newest job, running or not (no output)
 };
 
 /// Counters for /metrics, cumulative since the supervisor started (Prometheus counters).

@@ -77,6 +77,7 @@ json status_json(const AppStatus& s) {
         {"started", s.started},
         {"draining", s.draining},
         {"running_job", s.running_job ? json(*s.running_job) : json(nullptr)},
+        {"last_job", s.last_job ? job_json(*s.last_job) : json(nullptr)},
     };
 }
 

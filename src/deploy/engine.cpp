@@ -210,6 +210,10 @@ admin::ControlResult<admin::AppStatus> Engine::status() {
     st.formation = snap->formation;
     st.draining = snap->draining;
     st.running_job = jobs_.running();
+    if (auto j = jobs_.latest()) {
+        j->output.clear();  // the overview shows its state, not its output
+        st.last_job = std::move(*j);
+    }
     bool notify = supervisor::reports_ready(snap->web_command);
     bool any_web = false;
     for (const auto& p : snap->procs) {

@@ -71,4 +71,10 @@ std::optional<std::string> JobTable::running() const {
     return running_;
 }
 
+std::optional<admin::Job> JobTable::latest() const {
+    std::lock_guard lock(mu_);
+    if (jobs_.empty()) return std::nullopt;
+    return jobs_.back();
+}
+
 }  // namespace paasrun::deploy

@@ -29,6 +29,8 @@ public:
     void finish(const std::string& id, admin::JobState state, std::string message);
     [[nodiscard]] std::optional<admin::Job> get(const std::string& id) const;
     [[nodiscard]] std::optional<std::string> running() const;
+    /// The newest job (running or finished), or nullopt before the first.
+    [[nodiscard]] std::optional<admin::Job> latest() const;
 
 private:
     admin::Job* find(const std::string& id);

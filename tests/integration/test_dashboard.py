@@ -314,6 +314,10 @@ def test_config_diff_between_releases(tmp_path):
             assert i.wait_job(j["id"])["state"] == "succeeded"
         config({"KEEP": "same", "OLD": "gone-soon", "COLOR": "red"})
         config({"OLD": None, "COLOR": "blue", "NEW": "s3cret"})
+        # The overview's "last job": the newest one, finished, without its output.
+        s, st = i.api("GET", "/v1/status")
+        assert st["running_job"] is None and st["last_job"]["kind"] == "config", st
+        assert st["last_job"]["state"] == "succeeded" and st["last_job"]["output"] == []
         s, listing = i.api("GET", "/v1/releases")
         assert s == 200, listing
         versions = sorted(int(str(r["version"]).lstrip("v")) for r in listing["releases"])

@@ -372,6 +372,7 @@ def test_dashboard_in_a_browser(inst, browser, shots):
             "return [document.documentElement.scrollWidth, document.body.scrollWidth]")
         assert max(overflow) <= inner + 1, (page, overflow, inner)
     wait(browser, lambda: "web.1" in text(browser, "#processes"), what="the overview at phone width")
+    wait(browser, lambda: "rollback: succeeded" in text(browser, "#facts"), what="the last job on the overview")
     browser.save_screenshot(str(shots / "overview-phone.png"))
     browser.set_window_size(1280, 900)
 

@@ -141,7 +141,7 @@ async function loadOverview() {
     ["Released", cur ? cur.created_at : ""],
     ["Source hash", cur && cur.source_hash ? cur.source_hash.slice(0, 12) : ""],
     ["Ready", s.ready ? "yes" : "no"],
-    ["Running job", s.running_job || "none"],
+    ["Last job", lastJob(s.last_job)],
     ["Latest release status", rels.releases.length ? rels.releases[0].version + " " + rels.releases[0].status +
       (rels.releases[0].failure_reason ? " — " + rels.releases[0].failure_reason : "") : ""],
     ["Uptime", startedAt ? duration(Date.now() / 1000 - startedAt) : ""],
@@ -153,6 +153,13 @@ async function loadOverview() {
   fillTable("workers", workers.map((w) =>
     cells(w.process, w.slot || "", w.pid, w.release || "", w.requests, w.in_flight, mb(w.rss_bytes),
       duration(w.age_seconds), w.ready ? "yes" : "no", previousWorker(w.previous))));
+}
+
+// "j4 config: succeeded (step done, v5)", "j5 deploy: running (health_check)", or "none".
+function lastJob(j) {
+  if (!j) return "none";
+  return j.id + " " + j.kind + ": " + j.state + " (" + [j.step ? "step " + j.step : "", j.release || ""].filter(Boolean).join(", ") + ")" +
+    (j.message ? " — " + j.message : "") + (j.finished_at ? ", " + j.finished_at : "");
 }
 
 // "max-requests (pid 41, ran 2m 3s, 1000 requests)"; empty for a slot's first worker.
