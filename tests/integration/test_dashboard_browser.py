@@ -194,7 +194,14 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     browser.get(admin + "/dashboard/")
     wait(browser, lambda: browser.current_url.endswith("/dashboard/login"), what="the login page")
     assert browser.find_element(By.ID, "token").get_attribute("type") == "password"
+    # The login form: labelled, readable, keyboard-first (the token field has the focus).
+    assert browser.execute_script(UNLABELLED_JS) == []
+    assert browser.execute_script(CONTRAST_JS) == []
+    assert browser.switch_to.active_element.get_attribute("id") == "token"
     browser.save_screenshot(str(shots / "login.png"))
+    browser.set_window_size(390, 844)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    browser.set_window_size(1280, 900)
 
     # The one-time link logs in...
     link = login_link(inst)
