@@ -2,8 +2,13 @@
 // difference of two snapshots of the cumulative table, quantiles from the histogram
 // difference, the tiers that bound the memory, and routes past the cap counted as `other`.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "admin/api.hpp"
+#include "admin/dashboard/dashboard.hpp"
 #include "admin/dashboard/endpoint_windows.hpp"
+#include "admin/views.hpp"
+#include "fake_control.hpp"
 
 using namespace paasrun::admin;
 using namespace paasrun::admin::dashboard;
@@ -112,4 +117,56 @@ TEST_CASE("endpoint windows: routes past the cap count under other", "[admin][da
     REQUIRE(find(*win, "other"));
     CHECK(find(*win, "other")->requests == 10 * 2 + 5);
     CHECK(find(*win, "/r0")->requests == 2);
+}
+
+TEST_CASE("endpoint windows: the window parameter", "[admin][dashboard]") {
+    auto w = [](const char* v) {
+        std::string s = v;
+        return parse_endpoint_window(&s);
+    };
+    CHECK(parse_endpoint_window(nullptr) == 0);
+    CHECK(w("all") == 0);
+    CHECK(w("60") == 60);
+    CHECK(w("1") == 1);
+    CHECK(w("3600") == 3600);
+    CHECK(w("5m") == 300);
+    CHECK(w("1h") == 3600);
+    for (const char* bad : {"", "0", "3601", "2h", "-1", "1.5", "60s", "m", "abc", "99999999"}) {
+        INFO(bad);
+        CHECK_FALSE(w(bad));
+    }
+}
+
+TEST_CASE("endpoint windows: GET /v1/endpoints?window=N through the API", "[admin][dashboard]") {
+    testing::FakeControl control;
+    Api api{control, "t0ken-0123456789abcdef", ApiLimits{}};
+    auto get = [&](std::multimap<std::string, std::string> query) {
+        ApiRequest r;
+        r.method = "GET";
+        r.path = "/v1/endpoints";
+        r.query = std::move(query);
+        r.authorization = "Bearer t0ken-0123456789abcdef";
+        return api.handle(r);
+    };
+    Metrics m;
+    m.endpoints.push_back(row("/a", 7, 0));
+    control.metrics_answer = m;
+    // Without the dashboard (its sampler keeps the snapshots): `all` only.
+    auto all = nlohmann::json::parse(get({}).body);
+    CHECK(all.at("window") == "all");
+    CHECK(all.at("routes").at(0).at("requests") == 7);
+    CHECK(get({{"window", "60"}}).status == 404);
+    CHECK(get({{"window", "7d"}}).status == 400);
+
+    Dashboard dash(control, {}, false);
+    api.extend(dash.extension());
+    dash.endpoint_windows().add(100, {row("/a", 2, 0)}, kBounds);
+    dash.endpoint_windows().add(101, {row("/a", 7, 0)}, kBounds);
+    auto r = get({{"window", "1"}});
+    REQUIRE(r.status == 200);
+    auto j = nlohmann::json::parse(r.body);
+    CHECK(j.at("window") == 1);
+    CHECK(j.at("from") == 100);
+    CHECK(j.at("to") == 101);
+    CHECK(j.at("routes").at(0).at("requests") == 5);
 }
