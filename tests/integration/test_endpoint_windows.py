@@ -46,14 +46,13 @@ def test_a_window_sees_only_recent_requests(tmp_path):
         assert 2.5 <= d["to"] - d["from"] <= 4.5, d
         assert requests_of(i, "/users/:id", "all") == 5
         assert requests_of(i, "/users/:id", "1m") == 5
-        # Phase 2: only these are in the 3 s window.
-        t0 = time.time()
+        # Phase 2: only these are in the 3 s window (phase 1 has left it for good: a window
+        # only moves forward).
         for n in range(3):
             assert i.get(f"/users/{n}")[0] == 200
         got = wait_until(lambda: (lambda n: n if n >= 3 else None)(requests_of(i, "/users/:id", 3)),
                          10, interval=0.1, what="phase 2 in the 3 s window")
-        if time.time() - t0 < 2.5:  # checked before the window could reach back to phase 1
-            assert got == 3
+        assert got == 3
         assert requests_of(i, "/users/:id", "all") == 8
         assert requests_of(i, "/users/:id", 300) == 8
 
