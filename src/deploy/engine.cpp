@@ -88,6 +88,7 @@ Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
         e.generation = p.generation;
         e.name = p.name;
         e.detail = p.last_exit;
+        e.status = p.status;
         events_.push(std::move(e));
     });
     thread_ = std::thread([this] { thread_main(); });

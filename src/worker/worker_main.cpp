@@ -127,8 +127,9 @@ thread_local std::unique_ptr<wsgi::PythonThread> t_python_thread;
 // Starts the ASGI runtime and runs the lifespan startup (GIL held). The error is the exit
 // code: a failed startup is the app's failure to load (kExitAppLoadError, message on stderr),
 // so the arbiter halts and a deploy's health gate sees it; an app that does not support
-// lifespan (raises on that scope) is served without it.
-int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
+// lifespan (raises on that scope) is served without it. The failure's message also goes to
+// the arbiter (STATUS), which passes it on when it halts, so a failed deploy names it.
+int start_asgi(const wsgi::App& app, int control_fd, std::unique_ptr<asgi::Runtime>& out) {
     auto rt = asgi::Runtime::create(app, asgi::RuntimeOptions{});
     if (!rt) {
         log::error("worker", "asgi runtime error={}", log::quote(rt.error().describe()));
@@ -151,6 +152,7 @@ int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
             log::error("asgi", "lifespan startup failed message={}", log::quote(started->message));
             std::fprintf(stderr, "ASGI lifespan startup failed: %s\n", started->message.c_str());
             std::fflush(stderr);
+            send_status(control_fd, "ASGI lifespan startup failed: " + started->message);
             return kExitAppLoadError;
     }
     out = std::move(*rt);
@@ -358,7 +360,7 @@ int set_up_process(const WorkerContext& ctx, WorkerProcess& out) {
 int serve_loaded(const WorkerContext& ctx, WorkerProcess& proc, LoadedApp& loaded) {
     std::unique_ptr<asgi::Runtime> asgi;
     if (loaded.asgi)
-        if (int rc = start_asgi(loaded.app, asgi); rc != kExitOk) return rc;
+        if (int rc = start_asgi(loaded.app, ctx.control_fd, asgi); rc != kExitOk) return rc;
     // The loop thread runs without the GIL; producers take it per request.
     wsgi::GilRelease no_gil;
     return serve(ctx, loaded.app, proc.access_log, proc.heartbeat ? &*proc.heartbeat : nullptr,
