@@ -22,6 +22,7 @@
 #include "worker/app_pool.hpp"
 #include "worker/connection_config.hpp"
 #include "worker/connection_manager.hpp"
+#include "worker/drain_budget.hpp"
 #include "worker/event_loop.hpp"
 #include "worker/reactor_fd.hpp"
 #include "worker/response_asgi.hpp"
@@ -245,6 +246,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
     }
 
     asio::steady_timer graceful(io);
+    const std::chrono::milliseconds timeout_ms(std::int64_t{o.graceful_timeout} * 1000);
+    const DrainBudget drain = drain_budget(timeout_ms);
     std::optional<std::chrono::steady_clock::time_point> stop_began;
     auto stop_watch = StopWatch::start(io, [&](int sig) {
         stop_began = std::chrono::steady_clock::now();
@@ -252,7 +255,9 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
                   manager.connection_count());
         if (stats) stats->set_ready(false);
         manager.begin_graceful_stop();
-        graceful.expires_after(std::chrono::seconds(o.graceful_timeout));
+        // An ASGI worker stops waiting for connections early enough to cancel its tasks, log
+        // their stacks and run the lifespan shutdown before the arbiter's SIGKILL.
+        graceful.expires_after(asgi ? drain.cancel_at : timeout_ms);
         graceful.async_wait([&](const boost::system::error_code& e) {
             if (e) return;
             log::warn("worker", "graceful timeout, closing connections worker={} connections={}",
@@ -302,12 +307,11 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
     manager.force_stop();
     if (pool) pool->stop();  // finishes what app threads are running
     if (asgi) {
-        // Background tasks and the lifespan shutdown get what is left of the grace period.
-        auto grace = std::chrono::milliseconds(std::int64_t{o.graceful_timeout} * 1000);
-        if (stop_began)
-            grace -= std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - *stop_began);
-        asgi->shutdown(std::max(grace, std::chrono::milliseconds(1000)));
+        // Background tasks and the lifespan shutdown get what is left of the grace period,
+        // split by drain_budget so the worker exits by itself before the arbiter's SIGKILL.
+        // (A loop that stopped without a stop signal has the whole budget from now.)
+        auto began = stop_began.value_or(std::chrono::steady_clock::now());
+        asgi->shutdown(began + drain.cancel_at, drain.cancel_wait, began + drain.exit_by);
     }
     return kExitOk;
 }
