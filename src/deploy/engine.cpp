@@ -276,6 +276,9 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
     if (!opts_.stats_dir.empty()) {
         auto files = worker::read_stats_dir(opts_.stats_dir);
         m.endpoints = endpoint_table(files);
+        worker::websocket_stats::Totals websocket;
+        for (const auto& w : files) websocket.add(w.websocket);  // .retired: open is 0
+        m.websocket = websocket_view(websocket);
         for (const auto& w : files) {
             for (std::size_t i = 0; i < w.by_class.size(); ++i)
                 m.requests_by_class[kClasses[i]] += w.by_class[i];
