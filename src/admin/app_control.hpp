@@ -92,6 +92,19 @@ struct WorkerExitInfo {
 };
 
 /// One `paasrun serve` worker process as its stats segment reports it (src/serve/stats.hpp).
+/// WebSocket counters of ASGI web workers (src/serve/websocket_stats.hpp has what each means).
+struct WebSocketCounters {
+    std::uint64_t open = 0;  // connections open now (live workers only)
+    std::uint64_t accepted = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t messages_sent = 0;
+    std::uint64_t bytes_received = 0;
+    std::uint64_t bytes_sent = 0;
+    /// Ended connections by close code label ("1000", "1001", "1006", "1009", "1011",
+    /// "other"), every label present.
+    std::vector<std::pair<std::string, std::uint64_t>> closes;
+};
+
 struct WebWorker {
     std::string process;  // supervisor process name: "web.1"
     pid_t pid = 0;
@@ -103,6 +116,7 @@ struct WebWorker {
     int index = 0;                           // 1-based slot in its arbiter (--workers), 0: unknown
     double started_unix = 0;                 // age = now - started_unix
     std::optional<WorkerExitInfo> previous;  // the worker this one replaced in its slot
+    WebSocketCounters websocket;             // this worker's, since it started
 };
 
 /// One route of the per-endpoint table (src/serve/endpoint_stats.hpp), summed over every
@@ -153,6 +167,7 @@ struct Metrics {
     // Upper bounds (s) of the endpoints' latency buckets; the last bucket (one more than
     // bounds) is the overflow, read as its lower bound.
     std::vector<double> endpoint_latency_bounds;
+    WebSocketCounters websocket;  // summed over every web worker, exited ones included
 };
 
 /// The release store as the API shows it: every release (oldest first) with its status, the

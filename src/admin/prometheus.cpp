@@ -63,6 +63,36 @@ void format_endpoints(std::string& out, const std::vector<EndpointStats>& endpoi
 }
 
 // Each live web worker's start time and, per slot, why the previous worker left.
+// WebSocket counters of the ASGI web workers (src/serve/websocket_stats.hpp); every family
+// is printed, also for a WSGI app (all zero), so dashboards need no special case.
+void format_websocket(std::string& out, const WebSocketCounters& w) {
+    auto it = std::back_inserter(out);
+    family(out, "paasrun_websocket_connections_open", "gauge",
+           "WebSocket connections the web workers hold open right now.");
+    fmt::format_to(it, "paasrun_websocket_connections_open {}\n", w.open);
+    family(out, "paasrun_websocket_connections_total", "counter",
+           "WebSocket connections accepted (101 written) by the web workers.");
+    fmt::format_to(it, "paasrun_websocket_connections_total {}\n", w.accepted);
+    family(out, "paasrun_websocket_messages_total", "counter",
+           "WebSocket data messages received from and sent to clients.");
+    fmt::format_to(it, "paasrun_websocket_messages_total{{direction=\"received\"}} {}\n",
+                   w.messages_received);
+    fmt::format_to(it, "paasrun_websocket_messages_total{{direction=\"sent\"}} {}\n",
+                   w.messages_sent);
+    family(out, "paasrun_websocket_message_bytes_total", "counter",
+           "Payload bytes of those messages, as the app sees them (inflated).");
+    fmt::format_to(it, "paasrun_websocket_message_bytes_total{{direction=\"received\"}} {}\n",
+                   w.bytes_received);
+    fmt::format_to(it, "paasrun_websocket_message_bytes_total{{direction=\"sent\"}} {}\n",
+                   w.bytes_sent);
+    family(out, "paasrun_websocket_closes_total", "counter",
+           "WebSocket connections that ended, by the close code of their close handshake "
+           "(1006: none; codes outside the list are \"other\").");
+    for (const auto& [code, n] : w.closes)
+        fmt::format_to(it, "paasrun_websocket_closes_total{{code=\"{}\"}} {}\n",
+                       escape_label_value(code), n);
+}
+
 void format_web_workers(std::string& out, const AppStatus& s) {
     auto it = std::back_inserter(out);
     family(out, "paasrun_web_worker_start_time_seconds", "gauge",
@@ -72,6 +102,13 @@ void format_web_workers(std::string& out, const AppStatus& s) {
             it,
             "paasrun_web_worker_start_time_seconds{{process=\"{}\",slot=\"{}\",pid=\"{}\"}} {}\n",
             escape_label_value(w.process), w.index, w.pid, format_sample_value(w.started_unix));
+    family(out, "paasrun_web_worker_websocket_connections_open", "gauge",
+           "WebSocket connections each live web worker holds open right now.");
+    for (const auto& w : s.web_workers)
+        fmt::format_to(it,
+                       "paasrun_web_worker_websocket_connections_open{{process=\"{}\",slot=\"{}\","
+                       "pid=\"{}\"}} {}\n",
+                       escape_label_value(w.process), w.index, w.pid, w.websocket.open);
     family(out, "paasrun_web_worker_previous_exit", "gauge",
            "1 per web worker slot whose previous worker was replaced; the reason is the label.");
     for (const auto& w : s.web_workers)
@@ -136,6 +173,8 @@ std::string format_prometheus(const Metrics& m, const std::optional<AppStatus>& 
     family(out, "paasrun_http_requests_in_flight", "gauge",
            "Requests the web workers are handling right now.");
     fmt::format_to(it, "paasrun_http_requests_in_flight {}\n", m.in_flight);
+
+    format_websocket(out, m.websocket);
 
     family(out, "paasrun_worker_restarts_total", "counter",
            "Web worker processes replaced by their arbiter (crash, timeout, max_requests, "

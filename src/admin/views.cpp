@@ -21,6 +21,18 @@ json version_json(int version) {
     return version > 0 ? json(fmt::format("v{}", version)) : json(nullptr);
 }
 
+json websocket_json(const WebSocketCounters& w) {
+    json closes = json::object();
+    for (const auto& [code, n] : w.closes) closes[code] = n;
+    return {{"open", w.open},
+            {"accepted", w.accepted},
+            {"messages_received", w.messages_received},
+            {"messages_sent", w.messages_sent},
+            {"bytes_received", w.bytes_received},
+            {"bytes_sent", w.bytes_sent},
+            {"closes", std::move(closes)}};
+}
+
 json status_json(const AppStatus& s) {
     json processes = json::array();
     for (const auto& p : s.processes) {
@@ -56,6 +68,7 @@ json status_json(const AppStatus& s) {
             {"slot", w.index},
             {"started_unix", w.started_unix},
             {"age_seconds", std::max(0.0, now - w.started_unix)},
+            {"websocket", websocket_json(w.websocket)},
             {"previous",
              w.previous
                  ? json{{"pid", w.previous->pid > 0 ? json(w.previous->pid) : json(nullptr)},

@@ -165,19 +165,19 @@ class Server:
         else:
             channel.port.finish(None, False)
 
-    async def drain(self, grace):
+    async def drain(self, grace, cancel_wait):
         # Request and WebSocket tasks are the ones running _run or _run_websocket (no
-        # registry on the hot path).
+        # registry on the hot path). Those still running after `grace` are cancelled (their
+        # stacks returned, for the log) and get `cancel_wait` to unwind.
         codes = (Server._run.__code__, Server._run_websocket.__code__)
         tasks = {t for t in asyncio.all_tasks() if getattr(t.get_coro(), "cr_code", None) in codes}
-        if tasks:
+        if tasks and grace > 0:
             await asyncio.wait(tasks, timeout=grace)
-        left = {t for t in tasks if not t.done()}
-        for task in left:
-            task.cancel()
+        left = [t for t in tasks if not t.done()]
+        stacks = [cancel_with_stack(t) for t in left]
         if left:
-            await asyncio.wait(left, timeout=1.0)
-        return len(left)
+            await asyncio.wait(left, timeout=cancel_wait)
+        return stacks
 
 
 def _settle(future, value):

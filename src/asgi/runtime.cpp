@@ -236,23 +236,34 @@ void Runtime::notify(const std::shared_ptr<Exchange>& ex, Event e) {
     }
 }
 
-void Runtime::shutdown(std::chrono::milliseconds grace) {
+void Runtime::shutdown(std::chrono::steady_clock::time_point cancel_at,
+                       std::chrono::milliseconds cancel_wait,
+                       std::chrono::steady_clock::time_point exit_by) {
     Impl& im = *impl_;
-    auto began = std::chrono::steady_clock::now();
-    double seconds = static_cast<double>(grace.count()) / 1000.0;
-    PyRef coro(PyObject_CallMethod(im.server.get(), "drain", "d", seconds));
-    PyRef left = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
-                                                    im.loop.get(), coro.get(), seconds + 2.0))
-                      : PyRef{};
-    if (!left) {
+    using Seconds = std::chrono::duration<double>;
+    auto now = std::chrono::steady_clock::now();
+    double grace = std::max(0.0, Seconds(cancel_at - now).count());
+    double wait = Seconds(cancel_wait).count();
+    PyRef coro(PyObject_CallMethod(im.server.get(), "drain", "dd", grace, wait));
+    PyRef stacks = coro
+                       ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
+                                                     im.loop.get(), coro.get(), grace + wait + 1.0))
+                       : PyRef{};
+    if (!stacks || !PyList_Check(stacks.get())) {
         log::warn("asgi", "waiting for tasks failed error={}",
                   log::quote(wsgi::take_python_error()));
-    } else if (long n = PyLong_AsLong(left.get()); n > 0) {
+    } else if (Py_ssize_t n = PyList_GET_SIZE(stacks.get()); n > 0) {
+        for (Py_ssize_t i = 0; i < n; ++i) {
+            const char* text = PyUnicode_AsUTF8(PyList_GET_ITEM(stacks.get(), i));
+            log::warn("asgi", "graceful timeout near, task cancelled stack={}",
+                      log::quote(text != nullptr ? std::string_view(text) : std::string_view()));
+            if (text == nullptr) PyErr_Clear();
+        }
         log::warn("asgi", "tasks cancelled at shutdown count={}", n);
     }
-    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - began);
-    double rest = std::max(1.0, static_cast<double>((grace - used).count()) / 1000.0);
+    // At least a moment, so a lifespan shutdown that needs no time still runs when the tasks
+    // took the whole budget (drain_budget keeps slack after exit_by for it).
+    double rest = std::max(0.05, Seconds(exit_by - std::chrono::steady_clock::now()).count());
     coro = PyRef(PyObject_CallMethod(im.lifespan.get(), "shutdown", nullptr));
     PyRef r = coro ? PyRef(PyObject_CallFunction(im.glue_fn("run_until").get(), "OOd",
                                                  im.loop.get(), coro.get(), rest))

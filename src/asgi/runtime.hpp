@@ -64,9 +64,13 @@ public:
     [[nodiscard]] Status run(int fd, std::function<void()> on_readable);
     /// Makes run() return after the current callback (call from inside it).
     void stop_soon();
-    /// After run(): lets request tasks still running (background tasks) finish within
-    /// `grace`, cancels the rest, then runs the lifespan shutdown (when startup ran it).
-    void shutdown(std::chrono::milliseconds grace);
+    /// After run(): lets request tasks still running (background tasks, a handler that
+    /// ignores the drain) finish until `cancel_at`, cancels the rest (each one's stack is
+    /// logged, as a request timeout's) and gives them `cancel_wait` to unwind, then runs the
+    /// lifespan shutdown (when startup ran it) until `exit_by` (worker/drain_budget.hpp).
+    void shutdown(std::chrono::steady_clock::time_point cancel_at,
+                  std::chrono::milliseconds cancel_wait,
+                  std::chrono::steady_clock::time_point exit_by);
 
     // ---- the front end (inside run(), GIL held) ----------------------------------------
     /// Runs the front end's ready handlers on the loop's next turn (once, however often it

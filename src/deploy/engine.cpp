@@ -88,6 +88,7 @@ Engine::Engine(Supervisor& sup, LogHub& logs, EngineOptions options)
         e.generation = p.generation;
         e.name = p.name;
         e.detail = p.last_exit;
+        e.status = p.status;
         events_.push(std::move(e));
     });
     thread_ = std::thread([this] { thread_main(); });
@@ -291,6 +292,11 @@ admin::ControlResult<admin::Metrics> Engine::metrics() {
             counted = totals_.fold(files);
         }
         m.endpoints = endpoint_table(counted);
+        worker::websocket_stats::Totals websocket;
+        for (const auto& w : counted) websocket.add(w.websocket);  // counters; open is 0
+        websocket.open = 0;
+        for (const auto& w : files) websocket.open += w.websocket.open;  // the live gauge
+        m.websocket = websocket_view(websocket);
         for (const auto& w : counted) {
             for (std::size_t i = 0; i < w.by_class.size(); ++i)
                 m.requests_by_class[kClasses[i]] += w.by_class[i];

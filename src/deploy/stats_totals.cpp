@@ -32,9 +32,24 @@ worker::WorkerStats sum_counters(pid_t arbiter, const std::vector<const worker::
         for (std::size_t i = 0; i < s.latency.size(); ++i) s.latency[i] += f->latency[i];
         s.latency_sum_seconds += f->latency_sum_seconds;
         s.worker_restarts += f->worker_restarts;
+        s.websocket.add(f->websocket);
         es::merge_into(s.routes, f->routes);
     }
+    s.websocket.open = 0;  // a gauge, not a counter: the engine reads it from the live files
     return s;
+}
+
+// The WebSocket counters' high-water mark; the open gauge is not a counter, so a series
+// keeps none (the engine reads it from the live files).
+void keep_high(worker::websocket_stats::Totals& into, const worker::websocket_stats::Totals& now) {
+    into.open = 0;
+    into.accepted = std::max(into.accepted, now.accepted);
+    into.messages_received = std::max(into.messages_received, now.messages_received);
+    into.messages_sent = std::max(into.messages_sent, now.messages_sent);
+    into.bytes_received = std::max(into.bytes_received, now.bytes_received);
+    into.bytes_sent = std::max(into.bytes_sent, now.bytes_sent);
+    for (std::size_t i = 0; i < into.closes.size(); ++i)
+        into.closes[i] = std::max(into.closes[i], now.closes[i]);
 }
 
 }  // namespace
@@ -47,6 +62,7 @@ void keep_high(worker::WorkerStats& into, const worker::WorkerStats& now) {
         into.latency[i] = std::max(into.latency[i], now.latency[i]);
     into.latency_sum_seconds = std::max(into.latency_sum_seconds, now.latency_sum_seconds);
     into.worker_restarts = std::max(into.worker_restarts, now.worker_restarts);
+    keep_high(into.websocket, now.websocket);
     for (const auto& r : now.routes) {
         auto it = std::find_if(into.routes.begin(), into.routes.end(),
                                [&](const es::RouteTotals& x) { return x.route == r.route; });
@@ -69,6 +85,7 @@ void StatsTotals::forget(Series& s) {
     for (std::size_t i = 0; i < f.latency.size(); ++i) f.latency[i] += h.latency[i];
     f.latency_sum_seconds += h.latency_sum_seconds;
     f.worker_restarts += h.worker_restarts;
+    f.websocket.add(h.websocket);
     // Bounded: a route new to the sum once it holds kMaxForgottenRoutes goes to `other`.
     for (auto r : h.routes) {
         bool known = std::any_of(f.routes.begin(), f.routes.end(),

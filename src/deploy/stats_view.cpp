@@ -4,6 +4,19 @@
 
 namespace paasrun::deploy {
 
+admin::WebSocketCounters websocket_view(const worker::websocket_stats::Totals& t) {
+    admin::WebSocketCounters out;
+    out.open = t.open;
+    out.accepted = t.accepted;
+    out.messages_received = t.messages_received;
+    out.messages_sent = t.messages_sent;
+    out.bytes_received = t.bytes_received;
+    out.bytes_sent = t.bytes_sent;
+    for (std::size_t i = 0; i < t.closes.size(); ++i)
+        out.closes.emplace_back(worker::websocket_stats::kCloseLabels[i], t.closes[i]);
+    return out;
+}
+
 admin::WebWorker worker_view(const worker::WorkerStats& w,
                              const std::vector<worker::WorkerStats>& all,
                              const supervisor::ProcessStatus* arbiter) {
@@ -15,6 +28,7 @@ admin::WebWorker worker_view(const worker::WorkerStats& w,
     out.ready = w.ready;
     out.index = w.index;
     out.started_unix = static_cast<double>(w.started_unix);
+    out.websocket = websocket_view(w.websocket);
     if (arbiter) {
         out.process = arbiter->name;
         out.generation = arbiter->release;

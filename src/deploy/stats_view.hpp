@@ -21,6 +21,9 @@ namespace paasrun::deploy {
 
 /// Every route of every file summed by route (quantiles from the merged histograms), the
 /// most requested first.
+/// The API's view of WebSocket counters (summed over workers, or one worker's).
+[[nodiscard]] admin::WebSocketCounters websocket_view(const worker::websocket_stats::Totals& t);
+
 [[nodiscard]] std::vector<admin::EndpointStats> endpoint_table(
     const std::vector<worker::WorkerStats>& all);
 

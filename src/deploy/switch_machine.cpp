@@ -28,7 +28,8 @@ std::string_view state_name(SwitchState s) {
     return "?";
 }
 
-std::string exit_hint(std::string_view last_exit) {
+std::string exit_hint(std::string_view last_exit, std::string_view status) {
+    if (!status.empty()) return fmt::format(": {}", status);
     if (last_exit == "exit=4")
         return ": the app could not be imported (MODULE:CALLABLE did not load; traceback in the "
                "log)";
@@ -61,12 +62,13 @@ std::vector<SwitchAction> SwitchMachine::on(const SwitchEvent& e) {
             break;
         case Kind::exited:
             if (!mine) break;
-            exited_.emplace_back(e.name, e.detail);
+            exited_.emplace_back(e.name,
+                                 fmt::format("({}){}", e.detail, exit_hint(e.detail, e.status)));
             // While health checking, an exit counts once a probe fails (a probe that passes
             // despite it switches, as the processes left serve).
             if (state_ == SwitchState::starting)
-                fail(fmt::format("{} of the new release exited before it was ready ({}){}", e.name,
-                                 e.detail, exit_hint(e.detail)),
+                fail(fmt::format("{} of the new release exited before it was ready {}", e.name,
+                                 exited_.back().second),
                      out);
             break;
         case Kind::gone:
@@ -163,10 +165,9 @@ void SwitchMachine::on_health(const SwitchEvent& e, std::vector<SwitchAction>& o
                                 s_.health_path, health_failures_, e.detail),
                     out);
     if (!exited_.empty()) {
-        const auto& [name, last_exit] = exited_.front();
-        return fail(fmt::format("{} of the new release exited during the health check ({}){}", name,
-                                last_exit, exit_hint(last_exit)),
-                    out);
+        const auto& [name, why] = exited_.front();
+        return fail(
+            fmt::format("{} of the new release exited during the health check {}", name, why), out);
     }
     if (e.at > s_.deadline)
         return fail(fmt::format("the health check did not pass within deploy.start_timeout ({}s)",

@@ -46,6 +46,7 @@ struct SwitchEvent {
     int generation = 0;                       // started, ready, exited, gone
     std::string name;                         // started, ready, exited, gone: "web.1"
     std::string detail;                       // exited: "exit=4"; health: the probe's description
+    std::string status;                       // exited: why, as the process said (STATUS=), or ""
     bool healthy = false;                     // health
     std::vector<GenerationProcess> retiring;  // committed: the processes the commit retired
     SwitchClock::time_point drain_deadline;   // committed: stop waiting for them then
@@ -110,9 +111,10 @@ private:
     SwitchState state_ = SwitchState::starting;
     SwitchClock::time_point now_{};  // the latest event's time
     std::string error_;
-    std::map<std::string, SwitchClock::time_point> started_;   // web process -> when
-    std::set<std::string> ready_;                              // reported READY=1
-    std::vector<std::pair<std::string, std::string>> exited_;  // {name, last exit}
+    std::map<std::string, SwitchClock::time_point> started_;  // web process -> when
+    std::set<std::string> ready_;                             // reported READY=1
+    // {name, "(exit=4)" + exit_hint}: what a failure message says about an early exit
+    std::vector<std::pair<std::string, std::string>> exited_;
     int health_failures_ = 0;
     bool probing_ = false;
     SwitchClock::time_point next_probe_;
@@ -120,8 +122,9 @@ private:
     SwitchClock::time_point drain_deadline_ = SwitchClock::time_point::max();
 };
 
-/// What an early exit of a serve web process means, from its exit status ("exit=4": the app
-/// could not be imported; "exit=3": a worker failed to boot), or "".
-[[nodiscard]] std::string exit_hint(std::string_view last_exit);
+/// What an early exit of a serve web process means: ": " + the reason it gave (`status`, its
+/// STATUS= line: an ASGI app's lifespan startup message) when it gave one, else from its exit
+/// status ("exit=4": the app could not be imported; "exit=3": a worker failed to boot), or "".
+[[nodiscard]] std::string exit_hint(std::string_view last_exit, std::string_view status = {});
 
 }  // namespace paasrun::deploy

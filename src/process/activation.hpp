@@ -27,5 +27,7 @@ inline constexpr const char* kNotifySocket = "NOTIFY_SOCKET";
 inline constexpr std::string_view kReady = "READY=1";
 inline constexpr std::string_view kStopping = "STOPPING=1";
 inline constexpr std::string_view kReloading = "RELOADING=1";
+/// "STATUS=<text>": why the process is about to fail (sd_notify's free-form status line).
+inline constexpr std::string_view kStatusPrefix = "STATUS=";
 
 }  // namespace paasrun::process

@@ -74,6 +74,7 @@ struct Worker {
     bool ready = false;
     bool replacement = false;   // started to take over from a retiring worker of its slot
     std::string retire_reason;  // non-empty: replace me once a successor is ready
+    std::string status;         // its last STATUS line: why it is failing (notify_arbiter.hpp)
     enum class Stop { none, term, quit, kill } stop = Stop::none;
     std::int64_t kill_at_ms = 0;  // when stop != none, or after a stack dump: SIGKILL time
     bool timed_out = false;       // stack dump sent for a missed heartbeat
@@ -230,6 +231,9 @@ private:
                 log::info(kLog, "worker asked to be recycled index={} pid={} reason={}", w.index,
                           w.pid, log::quote(m.reason));
                 return;
+            case WorkerMessage::Kind::status:
+                w.status = m.reason;
+                return;
             case WorkerMessage::Kind::unknown:
                 log::warn(kLog, "unknown worker message index={} pid={} line={}", w.index, w.pid,
                           log::quote(m.reason));
@@ -322,6 +326,9 @@ private:
         log::error(kLog,
                    "worker failed to boot, shutting down index={} pid={} exit_code={} error={}",
                    w.index, w.pid, code, log::quote(what));
+        // The worker's reason (an ASGI lifespan startup message) goes to our parent as
+        // sd_notify's STATUS=, so a deploy that fails on it says why (docs/serve.md).
+        if (!w.status.empty()) notifier_.send("STATUS=" + w.status);
         halt(code);
     }
 
@@ -434,6 +441,7 @@ private:
                                                  now,
                                                  false,
                                                  replacement,
+                                                 {},
                                                  {},
                                                  Worker::Stop::none,
                                                  0,

@@ -49,6 +49,20 @@ bool send_recycle(int control_fd, std::string_view reason) noexcept {
     return write_line(control_fd, buf, n);
 }
 
+bool send_status(int control_fd, std::string_view text) noexcept {
+    char buf[kMaxLine];
+    static constexpr char kPrefix[] = "STATUS ";
+    std::size_t n = sizeof kPrefix - 1;
+    std::memcpy(buf, kPrefix, n);
+    for (char c : text) {
+        if (n + 2 > sizeof buf) break;
+        auto u = static_cast<unsigned char>(c);
+        buf[n++] = u < 0x20 || u == 0x7f ? ' ' : c;
+    }
+    buf[n++] = '\n';
+    return write_line(control_fd, buf, n);
+}
+
 WorkerMessage parse_worker_message(std::string_view line) {
     if (line == "READY") return {WorkerMessage::Kind::ready, {}};
     constexpr std::string_view kRecycle = "RECYCLE";
@@ -59,6 +73,9 @@ WorkerMessage parse_worker_message(std::string_view line) {
         if (rest.starts_with(kReason) && rest.size() > kReason.size())
             return {WorkerMessage::Kind::recycle, std::string(rest.substr(kReason.size()))};
     }
+    constexpr std::string_view kStatus = "STATUS ";
+    if (line.starts_with(kStatus))
+        return {WorkerMessage::Kind::status, std::string(line.substr(kStatus.size()))};
     return {WorkerMessage::Kind::unknown, std::string(line)};
 }
 

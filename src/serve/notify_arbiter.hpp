@@ -7,6 +7,11 @@
 //                               request-timeout (or another [a-z-] word, logged as is).
 //                               Sent at most once; the worker keeps serving until the
 //                               arbiter's SIGTERM, which comes once the replacement is READY.
+//   "STATUS <text>\n"           why the worker is about to fail (the ASGI app's lifespan
+//                               startup message): the arbiter passes the last one on to its
+//                               parent as sd_notify's STATUS=<text> when it halts on the
+//                               worker's boot failure, so a deploy's failure names the cause.
+//                               Control characters become spaces; cut to fit the line.
 // EOF on the pipe means the worker exited (or closed it); the arbiter then reaps it.
 // Unknown lines are logged and ignored, so the protocol can grow.
 #pragma once
@@ -21,12 +26,13 @@ namespace paasrun::worker {
 /// short line into an empty-ish pipe never blocks in practice. Async-signal-safe.
 bool send_ready(int control_fd) noexcept;
 bool send_recycle(int control_fd, std::string_view reason) noexcept;
+bool send_status(int control_fd, std::string_view text) noexcept;
 
 /// Arbiter side: a parsed message.
 struct WorkerMessage {
-    enum class Kind { ready, recycle, unknown };
+    enum class Kind { ready, recycle, status, unknown };
     Kind kind = Kind::unknown;
-    std::string reason;  // RECYCLE's reason; the whole line for unknown
+    std::string reason;  // RECYCLE's reason; STATUS's text; the whole line for unknown
 };
 
 /// Parses one line (without its '\n'). Pure.

@@ -65,6 +65,7 @@ std::optional<Snapshot> read_file(const std::filesystem::path& path) {
             if (pid > 0) s.folded_pids.push_back(pid);
         s.index = m.index;
         s.routes = endpoint_stats::copy_table(m.routes, m.route_count.load(r));
+        s.websocket = websocket_stats::copy(m.websocket);
         for (const auto& e : m.exits) {
             const void* nul = std::memchr(e.reason, '\0', sizeof e.reason);
             if (e.index <= 0 || !nul) continue;
@@ -93,6 +94,7 @@ WorkerStats to_worker_stats(const Snapshot& s) {
     w.index = s.index;
     w.routes = s.routes;
     w.exits = s.exits;
+    w.websocket = s.websocket;
     return w;
 }
 

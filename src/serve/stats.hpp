@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "serve/endpoint_stats.hpp"
+#include "serve/websocket_stats.hpp"
 
 namespace paasrun::worker {
 
@@ -58,6 +59,7 @@ struct WorkerStats {
     int index = 0;                                    // the worker's 1-based slot (0 for .retired)
     std::vector<endpoint_stats::RouteTotals> routes;  // per-endpoint counters (endpoint_stats.hpp)
     std::vector<WorkerExit> exits;                    // .retired only: last exit per slot
+    websocket_stats::Totals websocket;                // WebSocket counters (websocket_stats.hpp)
 };
 
 /// Every readable stats file in `dir` (missing dir: empty). Never throws; skips bad files.

@@ -27,11 +27,12 @@
 
 #include "serve/endpoint_stats.hpp"
 #include "serve/stats.hpp"
+#include "serve/websocket_stats.hpp"
 
 namespace paasrun::worker::stats_layout {
 
 inline constexpr std::uint32_t kMagic = 0x54535250;  // "PRST" little-endian
-inline constexpr std::uint32_t kVersion = 2;         // 2: slot index, routes, slot exits
+inline constexpr std::uint32_t kVersion = 3;  // 2: slot index, routes, slot exits; 3: websocket
 inline constexpr std::uint32_t kFlagRetired = 1;
 inline constexpr std::size_t kFoldedPids = 32;  // a .retired file remembers this many folds
 inline constexpr std::size_t kSlotExits = 32;   // a .retired file remembers one exit per slot
@@ -75,6 +76,8 @@ struct StatsLayout {
     } exits[kSlotExits];
     // Per-endpoint counters (endpoint_stats.hpp); in a .retired file the sum by route.
     endpoint_stats::RouteCounters routes[endpoint_stats::kRouteSlots];
+    // WebSocket counters (websocket_stats.hpp); in a .retired file the sum, `open` unused.
+    websocket_stats::Counters websocket;
 };
 
 static_assert(sizeof(StatsLayout) % 8 == 0);
@@ -116,6 +119,7 @@ struct Snapshot {
     std::int32_t index = 0;
     std::vector<endpoint_stats::RouteTotals> routes;
     std::vector<WorkerExit> exits;  // .retired only
+    websocket_stats::Totals websocket;
 };
 
 /// Copies `path` (pread). Empty when the file is missing, short, not a regular

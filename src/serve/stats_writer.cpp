@@ -186,6 +186,31 @@ std::uint16_t StatsWriter::route_slot(std::string_view key) noexcept {
     return endpoint_stats::kOtherSlot;
 }
 
+void StatsWriter::websocket_opened() noexcept {
+    if (!map_) return;
+    bump(map_->websocket.open);
+    bump(map_->websocket.accepted);
+}
+
+void StatsWriter::websocket_closed(std::uint16_t code) noexcept {
+    if (!map_) return;
+    auto& w = map_->websocket;
+    if (auto n = w.open.load(kRelaxed); n > 0) w.open.store(n - 1, kRelaxed);
+    bump(w.closes[websocket_stats::close_class(code)]);
+}
+
+void StatsWriter::websocket_received(std::size_t bytes) noexcept {
+    if (!map_) return;
+    bump(map_->websocket.messages_received);
+    bump(map_->websocket.bytes_received, bytes);
+}
+
+void StatsWriter::websocket_sent(std::size_t bytes) noexcept {
+    if (!map_) return;
+    bump(map_->websocket.messages_sent);
+    bump(map_->websocket.bytes_sent, bytes);
+}
+
 void StatsWriter::request_finished(int status, std::uint64_t duration_ns, bool was_in_flight,
                                    std::uint16_t route, std::int64_t cpu_ns) noexcept {
     if (was_in_flight) request_abandoned();
@@ -318,6 +343,14 @@ void RetiredStats::worker_exited(pid_t pid, bool replaced, int index, std::strin
         for (std::size_t i = 0; i < s->latency.size(); ++i) bump(m.latency[i], s->latency[i]);
         bump(m.latency_sum_ns, s->latency_sum_ns);
         for (const auto& t : s->routes) fold_route(m, t);
+        auto& w = m.websocket;
+        const auto& t = s->websocket;
+        bump(w.accepted, t.accepted);
+        bump(w.messages_received, t.messages_received);
+        bump(w.messages_sent, t.messages_sent);
+        bump(w.bytes_received, t.bytes_received);
+        bump(w.bytes_sent, t.bytes_sent);
+        for (std::size_t i = 0; i < t.closes.size(); ++i) bump(w.closes[i], t.closes[i]);
         m.folded_pids[m.folded_next % stats_layout::kFoldedPids] = pid;
         m.folded_next = (m.folded_next + 1) % stats_layout::kFoldedPids;
     }

@@ -73,6 +73,13 @@ public:
     /// A started request ended without a complete response (the client went away).
     void request_abandoned() noexcept;
 
+    // WebSocket connections (websocket_stats.hpp): accepted (101 written), ended with the
+    // code of their close handshake (1006: none), data messages in and out.
+    void websocket_opened() noexcept;
+    void websocket_closed(std::uint16_t code) noexcept;
+    void websocket_received(std::size_t bytes) noexcept;
+    void websocket_sent(std::size_t bytes) noexcept;
+
 private:
     StatsWriter(std::filesystem::path path, stats_layout::StatsLayout* map);
     static constexpr std::size_t kIndexSize = 2 * endpoint_stats::kRouteSlots;  // load <= 1/2

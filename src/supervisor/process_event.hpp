@@ -20,6 +20,9 @@ struct ProcessEvent {
     std::string name;       // "web.1"
     std::string type;       // "web"
     std::string last_exit;  // exited
+    /// exited: the last STATUS=<text> it sent on PAASRUN_NOTIFY_FD (sd_notify's free-form
+    /// status; `paasrun serve` sends why its workers failed to boot), or "".
+    std::string status;
     std::chrono::steady_clock::time_point at;
 };
 

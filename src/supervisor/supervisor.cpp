@@ -228,6 +228,7 @@ void Supervisor::start(Slot& slot) {
     slot.pid = *pid;
     slot.state = State::up;
     slot.started = Clock::now();
+    slot.status.clear();
     notify_observer(ProcessEvent::Kind::started, slot);
     if (run.release > 0)
         output_.info("process started proc={} pid={} port={} command={} release=v{}",
@@ -296,7 +297,8 @@ Supervisor::Slot& Supervisor::add_slot(std::shared_ptr<Generation> gen, const st
               -1,
               -1,
               false,
-              0};
+              0,
+              {}};
     slots_.push_back(std::move(slot));
     return slots_.back();
 }
@@ -793,6 +795,8 @@ void Supervisor::on_notify(int fd) {
                         notify_observer(ProcessEvent::Kind::ready, *s);
                     } else if (line == process::kStopping || line == process::kReloading) {
                         s->ready = line == process::kReloading && s->ready;
+                    } else if (line.starts_with(process::kStatusPrefix)) {
+                        s->status = std::string(line.substr(process::kStatusPrefix.size()));
                     }
                 });
             continue;
@@ -808,6 +812,7 @@ void Supervisor::notify_observer(ProcessEvent::Kind kind, const Slot& slot) {
     if (!observer_) return;
     observer_(ProcessEvent{kind, slot.gen->id, slot.spec.name, slot.spec.type,
                            kind == ProcessEvent::Kind::exited ? slot.last_exit : std::string(),
+                           kind == ProcessEvent::Kind::exited ? slot.status : std::string(),
                            Clock::now()});
 }
 

@@ -266,6 +266,7 @@ private:
         int notify_fd = -1;
         bool ready = false;
         EventLoop::TimerId restart_timer = 0;
+        std::string status;  // the last STATUS= line on its notify fd (cleared at start)
     };
     struct Pipe {
         unique_fd fd;

@@ -19,6 +19,19 @@ WebSocketSession::WebSocketSession(Connection& owner, asgi::Runtime& runtime)
 
 WebSocketSession::~WebSocketSession() {
     if (ex_) ex_->sink = nullptr;
+    account_closed();
+}
+
+void WebSocketSession::note_close_code(std::uint16_t code) {
+    if (close_code_ == 0) close_code_ = code;
+}
+
+// An accepted connection ended: the open gauge goes down and its close code is counted.
+void WebSocketSession::account_closed() {
+    if (!counted_open_) return;
+    counted_open_ = false;
+    if (auto* stats = owner_.manager_.stats())
+        stats->websocket_closed(close_code_ != 0 ? close_code_ : ws::close_code::abnormal);
 }
 
 void WebSocketSession::start() {
@@ -104,6 +117,10 @@ std::string WebSocketSession::accept(std::string_view subprotocol,
     owner_.release_read_buffer();
     hs_ = ws::Handshake{};
     phase_ = Phase::open;
+    if (auto* stats = owner_.manager_.stats()) {
+        stats->websocket_opened();
+        counted_open_ = true;
+    }
     last_seen_ms_ = monotonic_ms();
     flush();
     if (phase_ != Phase::open) return {};
@@ -129,6 +146,7 @@ asgi::WebSocketSink::Step WebSocketSession::send(bool text, std::string_view dat
         auto header = ws::encode_frame_header(op, data.size());
         owner_.queue_.append(header.view(), data);
     }
+    if (auto* stats = owner_.manager_.stats()) stats->websocket_sent(data.size());
     flush();
     if (phase_ == Phase::done) return Step::closed;
     return owner_.queue_.pending() >= OutputQueue::kHighWater ? Step::wait : Step::ok;
@@ -259,6 +277,8 @@ bool WebSocketSession::process(char* data, std::size_t size) {
                 // Data after our close frame is dropped (RFC 6455 5.5.1: the app already
                 // got, or is about to get, websocket.disconnect).
                 if (phase_ != Phase::open) continue;
+                if (auto* stats = owner_.manager_.stats())
+                    stats->websocket_received(ev.payload.size());
                 ex_->push(ev.opcode == ws::Opcode::text, ev.payload);
                 reader_->release();  // frees a fragmented/compressed message's buffer
                 runtime_.wake_websocket(ex_);
@@ -293,6 +313,7 @@ bool WebSocketSession::process(char* data, std::size_t size) {
 // ---- closing ------------------------------------------------------------------------
 
 void WebSocketSession::on_peer_close(std::uint16_t code) {
+    note_close_code(code);
     if (phase_ == Phase::open) {
         // Echo the code (RFC 6455 5.5.1), then close TCP once it is written: the server
         // closes first (7.1.1).
@@ -309,6 +330,7 @@ void WebSocketSession::on_peer_close(std::uint16_t code) {
 
 void WebSocketSession::fail(ws::WsError e) {
     auto code = ws::close_code_for(e);
+    if (phase_ == Phase::open) note_close_code(code);
     log::info("http", "websocket closed on a protocol error code={} reason={} request_id={}", code,
               ws::describe(e), owner_.info_.request_id);
     if (phase_ == Phase::open) {
@@ -326,6 +348,7 @@ void WebSocketSession::fail(ws::WsError e) {
 
 void WebSocketSession::start_close(std::uint16_t code, std::string_view reason, bool tell_app) {
     if (phase_ != Phase::open) return;
+    note_close_code(code);
     std::string out;
     ws::append_close_frame(out, code, reason);
     owner_.queue_.append(out);
@@ -389,6 +412,7 @@ void WebSocketSession::connection_closed() {
     if (phase_ == Phase::done) return;
     phase_ = Phase::done;
     deliver_disconnect(ws::close_code::abnormal);
+    account_closed();
     if (ex_) ex_->sink = nullptr;
     pending_.clear();
     release_keeper();

@@ -94,6 +94,9 @@ private:
     void close_connection();
     void release_keeper();
     [[nodiscard]] bool inbox_full() const;
+    // The stats file's WebSocket counters (serve/websocket_stats.hpp).
+    void note_close_code(std::uint16_t code);
+    void account_closed();
 
     Connection& owner_;
     asgi::Runtime& runtime_;
@@ -116,6 +119,8 @@ private:
     bool read_armed_ = false;  // an async wait for readability is pending
     bool writing_ = false;     // an async wait for writability is pending
     bool close_after_flush_ = false;
+    bool counted_open_ = false;     // counted as an open WebSocket in the stats file
+    std::uint16_t close_code_ = 0;  // the close handshake's code (first close frame); 0: none
 };
 
 }  // namespace paasrun::worker

@@ -22,6 +22,7 @@
 #include "worker/app_pool.hpp"
 #include "worker/connection_config.hpp"
 #include "worker/connection_manager.hpp"
+#include "worker/drain_budget.hpp"
 #include "worker/event_loop.hpp"
 #include "worker/reactor_fd.hpp"
 #include "worker/response_asgi.hpp"
@@ -127,8 +128,9 @@ thread_local std::unique_ptr<wsgi::PythonThread> t_python_thread;
 // Starts the ASGI runtime and runs the lifespan startup (GIL held). The error is the exit
 // code: a failed startup is the app's failure to load (kExitAppLoadError, message on stderr),
 // so the arbiter halts and a deploy's health gate sees it; an app that does not support
-// lifespan (raises on that scope) is served without it.
-int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
+// lifespan (raises on that scope) is served without it. The failure's message also goes to
+// the arbiter (STATUS), which passes it on when it halts, so a failed deploy names it.
+int start_asgi(const wsgi::App& app, int control_fd, std::unique_ptr<asgi::Runtime>& out) {
     auto rt = asgi::Runtime::create(app, asgi::RuntimeOptions{});
     if (!rt) {
         log::error("worker", "asgi runtime error={}", log::quote(rt.error().describe()));
@@ -151,6 +153,7 @@ int start_asgi(const wsgi::App& app, std::unique_ptr<asgi::Runtime>& out) {
             log::error("asgi", "lifespan startup failed message={}", log::quote(started->message));
             std::fprintf(stderr, "ASGI lifespan startup failed: %s\n", started->message.c_str());
             std::fflush(stderr);
+            send_status(control_fd, "ASGI lifespan startup failed: " + started->message);
             return kExitAppLoadError;
     }
     out = std::move(*rt);
@@ -243,6 +246,8 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
     }
 
     asio::steady_timer graceful(io);
+    const std::chrono::milliseconds timeout_ms(std::int64_t{o.graceful_timeout} * 1000);
+    const DrainBudget drain = drain_budget(timeout_ms);
     std::optional<std::chrono::steady_clock::time_point> stop_began;
     auto stop_watch = StopWatch::start(io, [&](int sig) {
         stop_began = std::chrono::steady_clock::now();
@@ -250,7 +255,9 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
                   manager.connection_count());
         if (stats) stats->set_ready(false);
         manager.begin_graceful_stop();
-        graceful.expires_after(std::chrono::seconds(o.graceful_timeout));
+        // An ASGI worker stops waiting for connections early enough to cancel its tasks, log
+        // their stacks and run the lifespan shutdown before the arbiter's SIGKILL.
+        graceful.expires_after(asgi ? drain.cancel_at : timeout_ms);
         graceful.async_wait([&](const boost::system::error_code& e) {
             if (e) return;
             log::warn("worker", "graceful timeout, closing connections worker={} connections={}",
@@ -300,12 +307,11 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
     manager.force_stop();
     if (pool) pool->stop();  // finishes what app threads are running
     if (asgi) {
-        // Background tasks and the lifespan shutdown get what is left of the grace period.
-        auto grace = std::chrono::milliseconds(std::int64_t{o.graceful_timeout} * 1000);
-        if (stop_began)
-            grace -= std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - *stop_began);
-        asgi->shutdown(std::max(grace, std::chrono::milliseconds(1000)));
+        // Background tasks and the lifespan shutdown get what is left of the grace period,
+        // split by drain_budget so the worker exits by itself before the arbiter's SIGKILL.
+        // (A loop that stopped without a stop signal has the whole budget from now.)
+        auto began = stop_began.value_or(std::chrono::steady_clock::now());
+        asgi->shutdown(began + drain.cancel_at, drain.cancel_wait, began + drain.exit_by);
     }
     return kExitOk;
 }
@@ -358,7 +364,7 @@ int set_up_process(const WorkerContext& ctx, WorkerProcess& out) {
 int serve_loaded(const WorkerContext& ctx, WorkerProcess& proc, LoadedApp& loaded) {
     std::unique_ptr<asgi::Runtime> asgi;
     if (loaded.asgi)
-        if (int rc = start_asgi(loaded.app, asgi); rc != kExitOk) return rc;
+        if (int rc = start_asgi(loaded.app, ctx.control_fd, asgi); rc != kExitOk) return rc;
     // The loop thread runs without the GIL; producers take it per request.
     wsgi::GilRelease no_gil;
     return serve(ctx, loaded.app, proc.access_log, proc.heartbeat ? &*proc.heartbeat : nullptr,

@@ -15,9 +15,10 @@ APPS = FIXTURES / "apps" / "serve"
 # magic version size flags pid arbiter_pid started_unix ready in_flight requests
 # by_class[5] latency[13] latency_sum_ns rss_bytes worker_restarts folded_pids[32] next
 # index route_count reserved, then the slots' last exits (32 x: index pid started exited
-# requests reason[48]) and the per-endpoint table (64 x: key[96], 115 counters), not read here
-LAYOUT = struct.Struct("=IIIIiiqIIQ5Q13QQQQ32iIiII" + "iiqqQ48s" * 32 + ("96s" + "115Q") * 64)
-MAGIC, VERSION = 0x54535250, 2
+# requests reason[48]) and the per-endpoint table (64 x: key[96], 115 counters), not read here,
+# then the WebSocket counters (open accepted messages/bytes received/sent closes[6])
+LAYOUT = struct.Struct("=IIIIiiqIIQ5Q13QQQQ32iIiII" + "iiqqQ48s" * 32 + ("96s" + "115Q") * 64 + "12Q")
+MAGIC, VERSION = 0x54535250, 3
 
 
 def read_stats(path):
@@ -29,6 +30,8 @@ def read_stats(path):
         return None  # a worker that is still creating its file (the C++ reader skips it too)
     assert len(data) == LAYOUT.size, (path, len(data))
     v = LAYOUT.unpack(data)
+    if v[0] == 0 and path.suffix == ".stats":
+        return None  # allocated, magic not stored yet: still being created (the C++ reader skips it)
     assert v[0] == MAGIC and v[1] == VERSION and v[2] == LAYOUT.size
     return {"flags": v[3], "pid": v[4], "arbiter_pid": v[5], "started": v[6], "ready": v[7],
             "in_flight": v[8], "requests": v[9], "by_class": list(v[10:15]),

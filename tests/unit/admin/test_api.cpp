@@ -160,9 +160,11 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     p.state = paasrun::supervisor::ProcessState::up;
     p.uptime = 3.5;
     s.processes.push_back(p);
-    s.web_workers.push_back(WebWorker{"web.1", 43, 2, 10, 1, 1 << 20, true, 1, 1e9, std::nullopt});
+    s.web_workers.push_back(
+        WebWorker{"web.1", 43, 2, 10, 1, 1 << 20, true, 1, 1e9, std::nullopt, {}});
     s.web_workers.push_back(WebWorker{"web.1", 44, 2, 0, 0, 1 << 20, true, 2, 2e9,
-                                      WorkerExitInfo{41, "max-requests", 1.9e9, 60, 1000}});
+                                      WorkerExitInfo{41, "max-requests", 1.9e9, 60, 1000},
+                                      WebSocketCounters{3, 5, 7, 11, 13, 17, {{"1000", 2}}}});
     auto r = api.handle(req("GET", "/v1/status"));
     REQUIRE(r.status == 200);
     auto b = body_of(r);
@@ -181,6 +183,12 @@ TEST_CASE_METHOD(Fixture, "admin api: GET /v1/status", "[admin][api]") {
     CHECK(prev.at("pid") == 41);
     CHECK(prev.at("age_seconds") == 60);
     CHECK(prev.at("requests") == 1000);
+    const auto& ws = b.at("web_workers").at(1).at("websocket");
+    CHECK(ws.at("open") == 3);
+    CHECK(ws.at("accepted") == 5);
+    CHECK(ws.at("messages_received") == 7);
+    CHECK(ws.at("bytes_sent") == 17);
+    CHECK(ws.at("closes").at("1000") == 2);
     CHECK(b.at("ready") == true);
     CHECK(b.at("running_job").is_null());
     // Before any release: the process runs the app dir as-is.

@@ -27,6 +27,8 @@ Metrics sample_metrics() {
     m.in_flight = 2;
     m.worker_restarts = 4;
     m.process_restarts = {{"web", 1}, {"worker", 3}};
+    m.websocket =
+        WebSocketCounters{2, 9, 40, 41, 400, 410, {{"1000", 5}, {"1001", 1}, {"other", 1}}};
     return m;
 }
 
@@ -62,6 +64,15 @@ TEST_CASE("prometheus: every family has HELP and TYPE, and samples follow their 
     CHECK(has_line(text, "paasrun_process_state{name=\"web.1\",type=\"web\",state=\"up\"} 1"));
     CHECK(has_line(text, "paasrun_process_state{name=\"web.1\",type=\"web\",state=\"crashed\"} 0"));
     CHECK(has_line(text, "paasrun_ready 1"));
+    CHECK(has_line(text, "# TYPE paasrun_websocket_connections_open gauge"));
+    CHECK(has_line(text, "paasrun_websocket_connections_open 2"));
+    CHECK(has_line(text, "# TYPE paasrun_websocket_connections_total counter"));
+    CHECK(has_line(text, "paasrun_websocket_connections_total 9"));
+    CHECK(has_line(text, "paasrun_websocket_messages_total{direction=\"received\"} 40"));
+    CHECK(has_line(text, "paasrun_websocket_messages_total{direction=\"sent\"} 41"));
+    CHECK(has_line(text, "paasrun_websocket_message_bytes_total{direction=\"sent\"} 410"));
+    CHECK(has_line(text, "paasrun_websocket_closes_total{code=\"1001\"} 1"));
+    CHECK(has_line(text, "paasrun_websocket_closes_total{code=\"other\"} 1"));
 
     // Structure: each sample's metric name belongs to the last # TYPE seen, and every TYPE
     // is preceded by its HELP; the text ends with a newline.

@@ -112,6 +112,20 @@ TEST_CASE("switch: an exit before ready rolls back, with a hint from the exit st
     CHECK(!m.waiting());
 }
 
+TEST_CASE("switch: an exit with a STATUS reason names it instead of the exit status's hint",
+          "[deploy][switch]") {
+    SwitchMachine m(settings());
+    (void)m.on(ev(Kind::started, t0, "web.1"));
+    auto e = exited(t0 + 1s, "web.1", "exit=4");
+    e.status = "ASGI lifespan startup failed: database unreachable";
+    auto acts = m.on(e);
+    CHECK(m.state() == SwitchState::rolling_back);
+    CHECK(m.error() ==
+          "web.1 of the new release exited before it was ready (exit=4): ASGI lifespan startup "
+          "failed: database unreachable");
+    CHECK(has(acts, Act::abort, m.error()));
+}
+
 TEST_CASE("switch: not ready by deploy.start_timeout rolls back", "[deploy][switch]") {
     SwitchMachine m(settings());
     (void)m.on(ev(Kind::started, t0, "web.1"));

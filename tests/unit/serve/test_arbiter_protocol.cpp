@@ -42,6 +42,26 @@ TEST_CASE("protocol: READY and RECYCLE lines", "[worker][arbiter][protocol]") {
         "READY\nRECYCLE reason=max-requests\nRECYCLE reason=-ad--eason-\nRECYCLE reason=unknown\n");
 }
 
+TEST_CASE("protocol: STATUS lines carry one line of text, cut to fit",
+          "[worker][arbiter][protocol]") {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    unique_fd r{p[0]}, w{p[1]};
+    REQUIRE(send_status(w.get(), "ASGI lifespan startup failed: db\ndown\t!"));
+    REQUIRE(send_status(w.get(), std::string(1000, 'x')));
+    w.reset();
+    auto text = read_all(r.get());
+    auto first = text.substr(0, text.find('\n'));
+    CHECK(first == "STATUS ASGI lifespan startup failed: db down !");
+    auto m = parse_worker_message(first);
+    CHECK(m.kind == WorkerMessage::Kind::status);
+    CHECK(m.reason == "ASGI lifespan startup failed: db down !");
+    auto second = text.substr(first.size() + 1);
+    CHECK(second.size() <= 256);
+    CHECK(second.back() == '\n');
+    CHECK(second.starts_with("STATUS xxx"));
+}
+
 TEST_CASE("protocol: parse_worker_message", "[worker][arbiter][protocol]") {
     CHECK(parse_worker_message("READY").kind == WorkerMessage::Kind::ready);
     auto r = parse_worker_message("RECYCLE reason=max-rss");

@@ -219,3 +219,40 @@ TEST_CASE("stats: short, foreign, stale and misnamed files are skipped", "[worke
     CHECK(fs::exists(dir.path / (std::to_string(dead) + ".stats")));
     CHECK(read_stats_dir(dir.path).size() == 1);
 }
+
+TEST_CASE("stats: WebSocket counters are read live and folded into .retired without the gauge",
+          "[worker][stats][websocket]") {
+    TempDir dir;
+    auto retired = RetiredStats::create(dir.path);
+    REQUIRE(retired);
+    auto a = fork_writer(dir.path, [](StatsWriter& w) {
+        for (int i = 0; i < 3; ++i) w.websocket_opened();
+        w.websocket_received(10);
+        w.websocket_received(5);
+        w.websocket_sent(7);
+        w.websocket_closed(1000);
+        w.websocket_closed(4001);  // other
+    });
+    auto live = find_pid(read_stats_dir(dir.path), a.pid);
+    REQUIRE(live);
+    const auto& ws = live->websocket;
+    CHECK(ws.open == 1);
+    CHECK(ws.accepted == 3);
+    CHECK(ws.messages_received == 2);
+    CHECK(ws.bytes_received == 15);
+    CHECK(ws.messages_sent == 1);
+    CHECK(ws.bytes_sent == 7);
+    CHECK(ws.closes[websocket_stats::close_class(1000)] == 1);
+    CHECK(ws.closes.back() == 1);
+    CHECK(websocket_stats::close_class(1006) == 2);
+    CHECK(websocket_stats::kCloseLabels[websocket_stats::close_class(1011)] == "1011");
+
+    finish(a);
+    retired->worker_exited(a.pid, false);
+    auto all = read_stats_dir(dir.path);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].websocket.open == 0);  // a gauge: an exited worker holds nothing open
+    CHECK(all[0].websocket.accepted == 3);
+    CHECK(all[0].websocket.bytes_received == 15);
+    CHECK(all[0].websocket.closes[0] == 1);
+}
