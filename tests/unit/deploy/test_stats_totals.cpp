@@ -92,3 +92,30 @@ TEST_CASE("stats totals: memory is bounded, forgotten series are summed") {
     for (const auto& w : out) routes += w.routes.size();
     CHECK(routes <= deploy::StatsTotals::kMaxSeries + deploy::StatsTotals::kMaxForgottenRoutes + 1);
 }
+
+TEST_CASE("stats totals: WebSocket counters stay after a deploy; the open gauge does not") {
+    deploy::StatsTotals t;
+    auto ws = [](WorkerStats w, std::uint64_t open, std::uint64_t accepted) {
+        w.websocket.open = open;
+        w.websocket.accepted = accepted;
+        w.websocket.messages_received = 10 * accepted;
+        w.websocket.closes[1] = accepted - open;
+        return w;
+    };
+    auto totals = [](const std::vector<WorkerStats>& v) {
+        paasrun::worker::websocket_stats::Totals s;
+        for (const auto& w : v) s.add(w.websocket);
+        return s;
+    };
+    // Arbiter 10: a live worker with 2 of its 5 sockets open, and a recycled one's 3 in .retired.
+    auto s = totals(t.fold({ws(file(11, 10, 5), 2, 5), ws(file(10, 10, 3, "", true, 900), 0, 3)}));
+    CHECK(s.accepted == 8);
+    CHECK(s.messages_received == 80);
+    CHECK(s.closes[1] == 6);
+    CHECK(s.open == 0);  // not a counter: the engine takes it from the live files
+    // The deploy: arbiter 20 takes over with one socket; arbiter 10's counts stay.
+    s = totals(t.fold({ws(file(21, 20, 1), 1, 1), ws(file(20, 20, 0, "", true, 990), 0, 0)}));
+    CHECK(s.accepted == 9);
+    CHECK(s.messages_received == 90);
+    CHECK(s.open == 0);
+}
