@@ -11,7 +11,6 @@ inline constexpr const char* kGlueSource = R"PY(
 import asyncio
 import inspect
 import traceback
-import types
 
 
 class ClientDisconnected(OSError):
@@ -46,29 +45,6 @@ def format_exception(exc):
     return "".join(traceback.format_exception(exc))
 
 
-@types.coroutine
-def _resume(coro, yielded):
-    """Goes on with `coro`, which already ran eagerly until it yielded `yielded` (what a
-    Task step would have seen), as `yield from coro` would: values and exceptions the
-    Task sends in are passed through."""
-    while True:
-        try:
-            value = yield yielded
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as e:
-            try:
-                yielded = coro.throw(e)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coro.send(value)
-            except StopIteration as stop:
-                return stop.value
-
-
 def cancel_with_stack(task):
     if task is None or task.done():
         return ""
@@ -79,10 +55,8 @@ def cancel_with_stack(task):
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         if frame is not None:
             frames.append((frame, frame.f_lineno))
-        nxt = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-        if nxt is None and getattr(coro, "gi_code", None) is _resume.__code__ and frame is not None:
-            nxt = frame.f_locals.get("coro")
-        coro = nxt
+        # (the C Resume a request's Task awaits names the app's coroutine as cr_await)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     task.cancel()
     return "".join(traceback.StackSummary.extract(frames).format())
 

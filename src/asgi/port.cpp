@@ -6,7 +6,8 @@
 // as a Task would), receive() and send() return Ready awaitables that complete without
 // suspending, and a response that is complete when the step returns goes out in the same
 // poll. Only a coroutine that really suspends (it awaits a future: I/O, sleep, a body still
-// arriving, room in the output) is handed to a Task (glue Server.start with _resume).
+// arriving, room in the output) is handed to a Task (glue Server.start awaiting a Resume:
+// resume.cpp).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "asgi/runtime_impl.hpp"
 #include "http/percent.hpp"
 #include "util/log.hpp"
+#include "util/thread_cpu_clock.hpp"
 #include "util/unique_fd.hpp"
 #include "wsgi/interpreter.hpp"
 
@@ -687,6 +689,9 @@ std::pair<std::string, bool> take_app_error(Runtime::Impl& im) {
 }  // namespace
 
 void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
+    // A measured request is charged this whole first step (scope, Task, the app's eager
+    // step), as a WSGI request is charged its environ and app call; later steps: Resume.
+    ThreadCpuMeter cpu(ex->cpu_ns, ex->measure_cpu);
     PyRef scope = build_scope(ex->request);
     PyRef port = scope ? new_port(*this, ex) : PyRef{};
     PyRef receive = port ? PyRef(PyCFunction_New(&kReceiveDef, port.get())) : PyRef{};
@@ -739,8 +744,7 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
         auto [text, quiet] = take_app_error(*this);
         return finish(p, text, quiet);
     } else {
-        rest =
-            PyRef(PyObject_CallFunctionObjArgs(resume_fn.get(), coro.get(), result.get(), nullptr));
+        rest = new_resume(*this, coro.get(), result.get(), ex->measure_cpu ? ex : nullptr);
     }
     if (!rest || PyList_SetItem(cell.get(), 0, rest.release()) != 0) {
         auto [text, quiet] = take_app_error(*this);

@@ -120,7 +120,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
         PyObject_CallFunctionObjArgs(im.glue_fn("Server").get(), callable, im.loop.get(), nullptr));
     if (!im.server) return fail("server");
     im.server_start = PyRef(PyObject_GetAttrString(im.server.get(), "start"));
-    im.resume_fn = im.glue_fn("_resume");
+    im.resume_type = make_resume_type();
     im.wait_receive_fn = im.glue_fn("wait_receive");
     im.format_exception_fn = im.glue_fn("format_exception");
     im.cancel_fn = im.glue_fn("cancel_with_stack");
@@ -129,7 +129,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     PyRef asyncio_mod = im.glue_fn("asyncio");
     im.cancelled_type =
         asyncio_mod ? PyRef(PyObject_GetAttrString(asyncio_mod.get(), "CancelledError")) : PyRef{};
-    if (!im.server_start || !im.resume_fn || !im.wait_receive_fn || !im.format_exception_fn ||
+    if (!im.server_start || !im.resume_type || !im.wait_receive_fn || !im.format_exception_fn ||
         !im.cancel_fn || !im.cancelled_type || !im.enter_task_fn || !im.leave_task_fn)
         return fail("glue functions");
     im.lifespan = PyRef(PyObject_CallFunctionObjArgs(im.glue_fn("Lifespan").get(), callable,

@@ -38,7 +38,7 @@ struct Runtime::Impl {
     PyRef app;                    // the ASGI callable
     PyRef state;                  // the lifespan state (a dict), null when none
     PyRef server_start;           // glue Server.start(port, cell, context) -> Task
-    PyRef resume_fn;              // glue _resume(coro, yielded)
+    PyRef resume_type;            // the Resume type (resume.cpp)
     PyRef wait_receive_fn;        // glue wait_receive(port)
     PyRef format_exception_fn;    // glue format_exception(exc)
     PyRef cancel_fn;              // glue cancel_with_stack(task)
@@ -90,6 +90,13 @@ struct Runtime::Impl {
 [[nodiscard]] PyRef make_ready_type();
 /// A new Ready awaitable holding `value` (a new reference is taken).
 [[nodiscard]] PyRef new_ready(Runtime::Impl& impl, PyObject* value);
+/// Creates the Resume heap type (resume.cpp).
+[[nodiscard]] PyRef make_resume_type();
+/// What a request's Task awaits after the eager first step suspended: goes on with `coro`,
+/// first handing out `yielded`; with `cpu_of`, each step's thread CPU time is added to
+/// cpu_of->cpu_ns.
+[[nodiscard]] PyRef new_resume(Runtime::Impl& impl, PyObject* coro, PyObject* yielded,
+                               std::shared_ptr<Exchange> cpu_of);
 /// A new Port for `ex` (its sink is taken from ex->sink).
 [[nodiscard]] PyRef new_port(Runtime::Impl& impl, std::shared_ptr<Exchange> ex);
 
