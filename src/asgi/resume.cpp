@@ -1,14 +1,16 @@
-// Resume: what a request's Task awaits once the app's coroutine suspended in its eager first
-// step (port.cpp start_request). It goes on with that coroutine as `yield from coro` would:
-// its first step hands the Task what the eager step yielded (the future the app waits on),
-// then every value or exception the Task sends in goes to the coroutine. It is the C
-// equivalent of a Python generator doing that (the glue's former `_resume`), for two reasons:
+// Resume: the coroutine a request's Task runs once the app's coroutine suspended in its eager
+// first step (port.cpp start_request). It goes on with the app's coroutine: its first step
+// hands the Task what the eager step yielded (the future the app waits on), then every value
+// or exception the Task sends in goes to the app's coroutine; when that ends, it reports the
+// end to the Port (the response completes; a traceback is logged) and returns None, as the
+// glue's former `_run` wrapper did. A C type rather than Python code for two reasons:
 //   - each later step of the request's task goes through here, so the request's CPU time is
 //     read around exactly its own steps (Exchange::measure_cpu), never another task's;
 //   - it costs no Python frame per step.
-// `await` accepts it (am_await returns itself, an iterator that is not a coroutine), the
-// Task's step drives it through am_send (PyIter_Send), throw() and close() as it does any
-// awaited iterator, and cancel_with_stack follows `cr_await` to the app's coroutine.
+// Registered as a collections.abc.Coroutine (glue register_coroutine) so that Task.__init__
+// takes it; the Task drives it through am_send (PyIter_Send) and throw(); a cancel() that
+// comes before its first step is thrown straight into the app's coroutine where it waits.
+// cancel_with_stack follows `cr_await` to the app's coroutine.
 #include <utility>
 
 #include "asgi/runtime_impl.hpp"
@@ -18,8 +20,10 @@ namespace paasrun::asgi {
 namespace {
 
 struct ResumeObject {
-    PyObject_HEAD PyObject* coro;      // the app's coroutine (strong; null once closed)
-    PyObject* pending;                 // the eager step's yield, handed out first (or null)
+    PyObject_HEAD PyObject* coro;  // the app's coroutine (strong; null once closed)
+    PyObject* pending;             // the eager step's yield, handed out first (or null)
+    PyObject* port;                // the request's Port (strong; null once told the end)
+    Runtime::Impl* impl;
     std::shared_ptr<Exchange> cpu_of;  // the request whose CPU time is measured, or null
 };
 
@@ -43,6 +47,7 @@ int resume_traverse(PyObject* self, visitproc visit, void* arg) {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(r->coro);
     Py_VISIT(r->pending);
+    Py_VISIT(r->port);
     return 0;
 }
 
@@ -50,6 +55,7 @@ int resume_clear(PyObject* self) {
     auto* r = as_resume(self);
     Py_CLEAR(r->coro);
     Py_CLEAR(r->pending);
+    Py_CLEAR(r->port);
     return 0;
 }
 
@@ -60,6 +66,19 @@ void resume_dealloc(PyObject* self) {
     PyTypeObject* tp = Py_TYPE(self);
     tp->tp_free(self);
     Py_DECREF(tp);
+}
+
+// The app's coroutine returned, or raised (`raised`: the error is set and taken here): the
+// Port is told (it completes the response, logs a traceback), and the Task ends with None.
+void ended(ResumeObject* r, bool raised) {
+    Py_CLEAR(r->coro);
+    PyObject* port = std::exchange(r->port, nullptr);
+    if (port == nullptr) {
+        if (raised) PyErr_Clear();
+        return;
+    }
+    PyRef owned(port);
+    port_coroutine_ended(*r->impl, port, raised);
 }
 
 PyObject* resume_self(PyObject* self) {
@@ -78,8 +97,16 @@ PySendResult resume_send(PyObject* self, PyObject* value, PyObject** result) {
         *result = nullptr;
         return PYGEN_ERROR;
     }
-    StepMeter meter(r);
-    return PyIter_Send(r->coro, value, result);
+    PySendResult s = PYGEN_ERROR;
+    {
+        StepMeter meter(r);
+        s = PyIter_Send(r->coro, value, result);
+    }
+    if (s == PYGEN_NEXT) return s;
+    if (s == PYGEN_RETURN) Py_CLEAR(*result);
+    ended(r, s == PYGEN_ERROR);
+    *result = Py_NewRef(Py_None);
+    return PYGEN_RETURN;
 }
 
 // The iterator protocol's step (send(None)): a return ends it with StopIteration(value).
@@ -116,10 +143,18 @@ PyObject* resume_throw(PyObject* self, PyObject* args) {
         PyErr_SetString(PyExc_RuntimeError, "cannot reuse an already awaited coroutine");
         return nullptr;
     }
-    StepMeter meter(r);
-    PyRef method(PyObject_GetAttrString(r->coro, "throw"));
-    if (!method) return nullptr;
-    return PyObject_Call(method.get(), args, nullptr);
+    PyObject* next = nullptr;
+    {
+        StepMeter meter(r);
+        PyRef method(PyObject_GetAttrString(r->coro, "throw"));
+        if (method) next = PyObject_Call(method.get(), args, nullptr);
+    }
+    if (next != nullptr) return next;
+    bool returned = PyErr_ExceptionMatches(PyExc_StopIteration) != 0;
+    if (returned) PyErr_Clear();
+    ended(r, !returned);
+    PyErr_SetNone(PyExc_StopIteration);  // the Task ends with None
+    return nullptr;
 }
 
 PyObject* resume_close(PyObject* self, PyObject*) {
@@ -128,8 +163,13 @@ PyObject* resume_close(PyObject* self, PyObject*) {
     PyObject* coro = std::exchange(r->coro, nullptr);
     if (coro == nullptr) Py_RETURN_NONE;
     PyRef owned(coro);
-    StepMeter meter(r);
-    return PyObject_CallMethod(coro, "close", nullptr);
+    PyRef closed;
+    {
+        StepMeter meter(r);
+        closed = PyRef(PyObject_CallMethod(coro, "close", nullptr));
+    }
+    ended(r, !closed);
+    Py_RETURN_NONE;
 }
 
 PyObject* resume_await_target(PyObject* self, void*) {
@@ -171,7 +211,7 @@ PyRef make_resume_type() {
     return PyRef(PyType_FromSpec(&kResumeSpec));
 }
 
-PyRef new_resume(Runtime::Impl& impl, PyObject* coro, PyObject* yielded,
+PyRef new_resume(Runtime::Impl& impl, PyObject* port, PyObject* coro, PyObject* yielded,
                  std::shared_ptr<Exchange> cpu_of) {
     auto* tp = reinterpret_cast<PyTypeObject*>(impl.resume_type.get());
     PyObject* o = tp->tp_alloc(tp, 0);  // zeroed, GC-tracked by PyType_GenericAlloc
@@ -179,6 +219,8 @@ PyRef new_resume(Runtime::Impl& impl, PyObject* coro, PyObject* yielded,
     auto* r = as_resume(o);
     r->coro = Py_NewRef(coro);
     r->pending = Py_XNewRef(yielded);
+    r->port = Py_NewRef(port);
+    r->impl = &impl;
     new (&r->cpu_of) std::shared_ptr<Exchange>(std::move(cpu_of));
     return PyRef(o);
 }
