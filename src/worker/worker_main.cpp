@@ -286,6 +286,7 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
         bool stop_asked = false;
         auto ran = asgi->run(*reactor, [&] {
             io.poll();
+            manager.flush_access_log();
             if (io.stopped() && !stop_asked) {
                 stop_asked = true;
                 asgi->stop_soon();
