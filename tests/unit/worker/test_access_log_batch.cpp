@@ -37,7 +37,7 @@ struct Pipe {
 TEST_CASE("access log lines wait for the flush and leave in one write") {
     Pipe p;
     AccessLogBatch batch(p.w);
-    CHECK(batch.add("a 200\n"));    // first line: the caller schedules a flush
+    CHECK(batch.add("a 200\n"));  // first line: the caller schedules a flush
     CHECK_FALSE(batch.add("b 404\n"));
     CHECK(p.read_some().empty());  // nothing written yet
     batch.flush();
