@@ -50,6 +50,14 @@ def test_timeout_and_cancel_reach_the_lazily_scheduled_task(server):
     assert get(server, "/self-cancel") == {"outcome": "cancelled"}
 
 
+def test_anyio_lock_and_task_group_in_a_request(server):
+    try:
+        import anyio  # noqa: F401
+    except ImportError:
+        pytest.skip("python3-anyio is not installed")
+    assert get(server, "/anyio") == {"children": 2}
+
+
 def test_requests_done_in_one_step_leave_no_task(server):
     for _ in range(20):
         get(server, "/identity")
