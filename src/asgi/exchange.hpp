@@ -105,6 +105,15 @@ struct Exchange {
     // Loop thread only: the Python channel of the running task (a strong reference, dropped
     // when the task ends).
     _object* channel = nullptr;
+
+    // CPU time per request (the per-endpoint table): when `measure_cpu` (set by the worker
+    // before submit(), for the requests its sampler picked), the thread CPU time of each step
+    // of this request's own task is added to `cpu_ns` (-1 until the first): the eager first
+    // step (with the scope and the Task made for it) and every later step the Task runs.
+    // Other tasks' steps run on the same thread in between and are not counted; neither is
+    // waiting. Loop thread only; read by the worker once the response is complete.
+    bool measure_cpu = false;
+    std::int64_t cpu_ns = -1;
 };
 
 }  // namespace paasrun::asgi

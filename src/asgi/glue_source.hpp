@@ -11,7 +11,6 @@ inline constexpr const char* kGlueSource = R"PY(
 import asyncio
 import inspect
 import traceback
-import types
 
 
 class ClientDisconnected(OSError):
@@ -46,29 +45,6 @@ def format_exception(exc):
     return "".join(traceback.format_exception(exc))
 
 
-@types.coroutine
-def _resume(coro, yielded):
-    """Goes on with `coro`, which already ran eagerly until it yielded `yielded` (what a
-    Task step would have seen), as `yield from coro` would: values and exceptions the
-    Task sends in are passed through."""
-    while True:
-        try:
-            value = yield yielded
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as e:
-            try:
-                yielded = coro.throw(e)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coro.send(value)
-            except StopIteration as stop:
-                return stop.value
-
-
 def cancel_with_stack(task):
     if task is None or task.done():
         return ""
@@ -79,10 +55,8 @@ def cancel_with_stack(task):
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         if frame is not None:
             frames.append((frame, frame.f_lineno))
-        nxt = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-        if nxt is None and getattr(coro, "gi_code", None) is _resume.__code__ and frame is not None:
-            nxt = frame.f_locals.get("coro")
-        coro = nxt
+        # (the C Resume a request's Task awaits names the app's coroutine as cr_await)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     task.cancel()
     return "".join(traceback.StackSummary.extract(frames).format())
 
@@ -123,34 +97,44 @@ class WsChannel:
                     waiter.set_result(None)
 
 
+def register_coroutine(cls):
+    """The C Resume type is a coroutine as far as asyncio is concerned (Task.__init__)."""
+    import collections.abc
+    collections.abc.Coroutine.register(cls)
+
+
+class RequestTask(asyncio.Task):
+    """The Task of one HTTP request, made lazily (docs/asgi.md "Hops and costs"). The C side
+    makes it uninitialised (Task.__new__) and enters it as the current task for the app's
+    eager first step, so asyncio.current_task(), sniffio, anyio and asyncio.timeout see a
+    task whose identity never changes. A request that completes in that step never needs
+    more: the object is dropped, with no call_soon, no registration in asyncio's task set,
+    no name and no loop turn. Only when the step suspends does the C side run
+    Task.__init__ on this same object (running a C Resume of the app's coroutine), which
+    schedules its first step as create_task would. Until then the Future side of it is uninitialised: add_done_callback(),
+    result() or get_loop() on the current task raise RuntimeError during a first step that
+    does not suspend (nothing that awaits can observe that: it suspends first)."""
+
+    __slots__ = ("_paasrun_coro",)
+
+    def get_coro(self):
+        # The app's coroutine (what anyio's TaskInfo and stack dumps want), rather than the
+        # C Resume around it; C Task's own get_coro() crashes on a task before __init__.
+        coro = getattr(self, "_paasrun_coro", None)
+        return coro if coro is not None else self._coro
+
+
 class Server:
-    """The request side. Each request gets a Task (start), and the C++ side runs the app's
-    first step at once, before the Task's first turn, with the Task entered as the current
-    task (sniffio, anyio and asyncio.timeout need one) and in the Task's context: a request
-    that completes in that step is answered in the same io_context::poll, no loop turn."""
+    """The request side. The C side runs each request's first step at once, with a
+    RequestTask entered as the current task (sniffio, anyio and asyncio.timeout need one)
+    and in the request's context; a request that completes in that step is answered in the
+    same io_context::poll, with no Task scheduled and no loop turn. One that suspends goes
+    on in its RequestTask."""
 
     def __init__(self, app, loop):
         self.app = app
         self.loop = loop
         self.state = None  # the lifespan state, when the app supports lifespan
-
-    def start(self, port, cell, context):
-        return self.loop.create_task(self._run(port, cell), context=context)
-
-    async def _run(self, port, cell):
-        # The C side ran the app's first step eagerly, as this Task's current task, then set
-        # cell[0] to what is left to await (None: the request ended in that step, and the C
-        # side already reported it).
-        awaitable = cell[0]
-        if awaitable is None:
-            return
-        cell[0] = None
-        try:
-            await awaitable
-        except BaseException as e:
-            port.finish(traceback.format_exc(), isinstance(e, (ClientDisconnected, asyncio.CancelledError)))
-        else:
-            port.finish(None, False)
 
     def start_websocket(self, port, scope):
         channel = WsChannel(port, self.loop)
@@ -166,11 +150,12 @@ class Server:
             channel.port.finish(None, False)
 
     async def drain(self, grace, cancel_wait):
-        # Request and WebSocket tasks are the ones running _run or _run_websocket (no
-        # registry on the hot path). Those still running after `grace` are cancelled (their
-        # stacks returned, for the log) and get `cancel_wait` to unwind.
-        codes = (Server._run.__code__, Server._run_websocket.__code__)
-        tasks = {t for t in asyncio.all_tasks() if getattr(t.get_coro(), "cr_code", None) in codes}
+        # Request tasks are RequestTasks, WebSocket tasks run _run_websocket (no registry on
+        # the hot path). Those still running after `grace` are cancelled (their stacks
+        # returned, for the log) and get `cancel_wait` to unwind.
+        code = Server._run_websocket.__code__
+        tasks = {t for t in asyncio.all_tasks()
+                 if isinstance(t, RequestTask) or getattr(t.get_coro(), "cr_code", None) is code}
         if tasks and grace > 0:
             await asyncio.wait(tasks, timeout=grace)
         left = [t for t in tasks if not t.done()]

@@ -6,7 +6,8 @@
 // as a Task would), receive() and send() return Ready awaitables that complete without
 // suspending, and a response that is complete when the step returns goes out in the same
 // poll. Only a coroutine that really suspends (it awaits a future: I/O, sleep, a body still
-// arriving, room in the output) is handed to a Task (glue Server.start with _resume).
+// arriving, room in the output) is handed to a Task (glue Server.start awaiting a Resume:
+// resume.cpp).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "asgi/runtime_impl.hpp"
 #include "http/percent.hpp"
 #include "util/log.hpp"
+#include "util/thread_cpu_clock.hpp"
 #include "util/unique_fd.hpp"
 #include "wsgi/interpreter.hpp"
 
@@ -376,15 +378,6 @@ void finish(PortObject* p, std::string_view text, bool quiet) {
     }
 }
 
-// finish(traceback_or_None, quiet): the Task ended (glue Server._run).
-PyObject* port_finish(PyObject* self, PyObject* args) {
-    std::string_view text;
-    bool quiet = false;
-    if (!parse_finish_args(args, text, quiet)) return nullptr;
-    finish(as_port(self), text, quiet);
-    Py_RETURN_NONE;
-}
-
 PyMethodDef kPortMethods[] = {
     {"receive", port_receive, METH_NOARGS, "ASGI receive(): an awaitable of the next message"},
     {"send", port_send, METH_O, "ASGI send(message): an awaitable"},
@@ -393,7 +386,6 @@ PyMethodDef kPortMethods[] = {
     {"recv_wait", port_recv_wait, METH_NOARGS, "a future resolved by the next wake()"},
     {"wake", port_wake, METH_NOARGS, "resolve the waiters"},
     {"cancel_with_stack", port_cancel_with_stack, METH_NOARGS, "cancel the task, return its stack"},
-    {"finish", port_finish, METH_VARARGS, "the task ended"},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -686,17 +678,25 @@ std::pair<std::string, bool> take_app_error(Runtime::Impl& im) {
 
 }  // namespace
 
+void port_coroutine_ended(Runtime::Impl& impl, PyObject* port, bool raised) {
+    if (!raised) return finish(as_port(port), {}, false);
+    auto [text, quiet] = take_app_error(impl);
+    finish(as_port(port), text, quiet);
+}
+
 void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
+    // A measured request is charged this whole first step (scope, Task, the app's eager
+    // step), as a WSGI request is charged its environ and app call; later steps: Resume.
+    ThreadCpuMeter cpu(ex->cpu_ns, ex->measure_cpu);
     PyRef scope = build_scope(ex->request);
     PyRef port = scope ? new_port(*this, ex) : PyRef{};
     PyRef receive = port ? PyRef(PyCFunction_New(&kReceiveDef, port.get())) : PyRef{};
     PyRef send = receive ? PyRef(PyCFunction_New(&kSendDef, port.get())) : PyRef{};
     PyRef ctx = send ? PyRef(PyContext_Copy(base_context.get())) : PyRef{};
-    PyRef cell = ctx ? PyRef(PyList_New(1)) : PyRef{};  // [None]: see glue Server._run
-    if (cell) PyList_SET_ITEM(cell.get(), 0, Py_NewRef(Py_None));
-    PyRef task = cell ? PyRef(PyObject_CallFunctionObjArgs(server_start.get(), port.get(),
-                                                           cell.get(), ctx.get(), nullptr))
-                      : PyRef{};
+    // The request's Task, uninitialised (glue RequestTask): it is the current task of the
+    // eager step, and becomes a scheduled Task only if that step suspends (below).
+    auto* task_tp = reinterpret_cast<PyTypeObject*>(request_task_type.get());
+    PyRef task = ctx ? PyRef(task_tp->tp_new(task_tp, empty_tuple.get(), nullptr)) : PyRef{};
     if (!task) {
         std::string tb = wsgi::take_python_error();
         if (ex->sink != nullptr) ex->sink->fail(tb, false);
@@ -706,10 +706,9 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
     }
     auto* p = as_port(port.get());
     ex->channel = Py_NewRef(port.get());  // dropped by finish()
-    p->task = Py_NewRef(task.get());
 
-    // The coroutine's first step, now: in the Task's context, with the Task as the current
-    // task, as the Task's own first step would run it one loop turn later.
+    // The coroutine's first step, now: in the request's context, with its Task as the
+    // current task, as the Task's own first step would run it one loop turn later.
     PyRef entered(
         PyObject_CallFunctionObjArgs(enter_task_fn.get(), loop.get(), task.get(), nullptr));
     if (!entered || PyContext_Enter(ctx.get()) != 0) {
@@ -721,6 +720,7 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
     PyObject* yielded = nullptr;
     PySendResult r = PYGEN_ERROR;
     bool eager = coro && PyCoro_CheckExact(coro.get());
+    if (eager && PyObject_SetAttr(task.get(), s_paasrun_coro.get(), coro.get()) != 0) eager = false;
     if (eager) r = PyIter_Send(coro.get(), Py_None, &yielded);
     PyObject *et = nullptr, *ev = nullptr, *etb = nullptr;
     PyErr_Fetch(&et, &ev, &etb);  // the app's error waits while the task is left
@@ -730,22 +730,47 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
     PyErr_Restore(et, ev, etb);
     PyRef result(yielded);
 
-    PyRef rest;  // what the Task awaits from its first turn on
-    if (coro && !eager) {
-        rest = coro;  // an awaitable that is not a coroutine: the Task awaits it
+    PyRef rest;  // what the Task runs from its first turn on
+    if (coro && !eager && !PyErr_Occurred()) {
+        // An awaitable that is not a coroutine: the Task goes through its __await__.
+        PyRef it(PyObject_CallMethod(coro.get(), "__await__", nullptr));
+        if (it) rest = new_resume(*this, port.get(), it.get(), nullptr, nullptr);
     } else if (r == PYGEN_RETURN) {
-        return finish(p, {}, false);
+        return finish(p, {}, false);  // done in one step: the Task is never scheduled
     } else if (r == PYGEN_ERROR) {
         auto [text, quiet] = take_app_error(*this);
         return finish(p, text, quiet);
     } else {
         rest =
-            PyRef(PyObject_CallFunctionObjArgs(resume_fn.get(), coro.get(), result.get(), nullptr));
+            new_resume(*this, port.get(), coro.get(), result.get(), ex->measure_cpu ? ex : nullptr);
     }
-    if (!rest || PyList_SetItem(cell.get(), 0, rest.release()) != 0) {
+    if (!rest || !schedule_task(task.get(), rest.get(), ctx.get())) {
         auto [text, quiet] = take_app_error(*this);
         return finish(p, text, quiet);
     }
+    p->task = task.release();
+}
+
+// The request's first step suspended: its RequestTask becomes a real Task running `rest` (a
+// Resume) in `ctx`: Task.__init__ on the same object schedules its first step and registers
+// it in asyncio's task set, as loop.create_task would. A cancel() made on it during the step
+// (asyncio.timeout, anyio) is made again, since __init__ resets it: the Task's first step then
+// throws CancelledError into the app's coroutine where it waits. False with a Python error.
+bool Runtime::Impl::schedule_task(PyObject* task, PyObject* rest, PyObject* ctx) {
+    PyRef cancelling(PyObject_CallMethodNoArgs(task, s_cancelling.get()));
+    long cancels = cancelling ? PyLong_AsLong(cancelling.get()) : -1;
+    if (cancels < 0) return false;
+    PyRef args(PyTuple_Pack(1, rest));
+    PyRef kwargs(PyDict_New());
+    if (!args || !kwargs || PyDict_SetItem(kwargs.get(), s_loop.get(), loop.get()) != 0 ||
+        PyDict_SetItem(kwargs.get(), s_context.get(), ctx) != 0 ||
+        Py_TYPE(task)->tp_init(task, args.get(), kwargs.get()) != 0)
+        return false;
+    if (cancels > 0) {
+        PyRef again(PyObject_CallMethod(task, "cancel", nullptr));
+        if (!again) return false;
+    }
+    return true;
 }
 
 }  // namespace paasrun::asgi

@@ -119,8 +119,18 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     im.server = PyRef(
         PyObject_CallFunctionObjArgs(im.glue_fn("Server").get(), callable, im.loop.get(), nullptr));
     if (!im.server) return fail("server");
-    im.server_start = PyRef(PyObject_GetAttrString(im.server.get(), "start"));
-    im.resume_fn = im.glue_fn("_resume");
+    im.request_task_type = im.glue_fn("RequestTask");
+    im.empty_tuple = PyRef(PyTuple_New(0));
+    for (auto [ref, text] :
+         {std::pair{&im.s_paasrun_coro, "_paasrun_coro"}, std::pair{&im.s_loop, "loop"},
+          std::pair{&im.s_context, "context"}, std::pair{&im.s_cancelling, "cancelling"}})
+        *ref = PyRef(PyUnicode_InternFromString(text));
+    im.resume_type = make_resume_type();
+    if (im.resume_type) {  // Task.__init__ takes only coroutines
+        PyRef registered(
+            PyObject_CallOneArg(im.glue_fn("register_coroutine").get(), im.resume_type.get()));
+        if (!registered) return fail("resume type");
+    }
     im.wait_receive_fn = im.glue_fn("wait_receive");
     im.format_exception_fn = im.glue_fn("format_exception");
     im.cancel_fn = im.glue_fn("cancel_with_stack");
@@ -129,8 +139,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const wsgi::App& app,
     PyRef asyncio_mod = im.glue_fn("asyncio");
     im.cancelled_type =
         asyncio_mod ? PyRef(PyObject_GetAttrString(asyncio_mod.get(), "CancelledError")) : PyRef{};
-    if (!im.server_start || !im.resume_fn || !im.wait_receive_fn || !im.format_exception_fn ||
-        !im.cancel_fn || !im.cancelled_type || !im.enter_task_fn || !im.leave_task_fn)
+    if (!im.request_task_type || !im.empty_tuple || !im.s_paasrun_coro || !im.s_loop ||
+        !im.s_context || !im.s_cancelling || !im.resume_type || !im.wait_receive_fn ||
+        !im.format_exception_fn || !im.cancel_fn || !im.cancelled_type || !im.enter_task_fn ||
+        !im.leave_task_fn)
         return fail("glue functions");
     im.lifespan = PyRef(PyObject_CallFunctionObjArgs(im.glue_fn("Lifespan").get(), callable,
                                                      im.loop.get(), im.server.get(), nullptr));

@@ -37,15 +37,17 @@ struct Runtime::Impl {
     bool in_poll = false;         // inside on_readable: io_context::poll() runs what is posted
     PyRef app;                    // the ASGI callable
     PyRef state;                  // the lifespan state (a dict), null when none
-    PyRef server_start;           // glue Server.start(port, cell, context) -> Task
-    PyRef resume_fn;              // glue _resume(coro, yielded)
-    PyRef wait_receive_fn;        // glue wait_receive(port)
-    PyRef format_exception_fn;    // glue format_exception(exc)
-    PyRef cancel_fn;              // glue cancel_with_stack(task)
-    PyRef enter_task_fn;          // asyncio's _enter_task(loop, task)
-    PyRef leave_task_fn;          // asyncio's _leave_task(loop, task)
-    PyRef cancelled_type;         // asyncio.CancelledError
-    PyRef ready_type;             // the Ready awaitable type
+    PyRef request_task_type;      // glue RequestTask (made uninitialised, see start_request)
+    PyRef empty_tuple;
+    PyRef s_paasrun_coro, s_loop, s_context, s_cancelling;  // interned names
+    PyRef resume_type;                                      // the Resume type (resume.cpp)
+    PyRef wait_receive_fn;                                  // glue wait_receive(port)
+    PyRef format_exception_fn;                              // glue format_exception(exc)
+    PyRef cancel_fn;                                        // glue cancel_with_stack(task)
+    PyRef enter_task_fn;                                    // asyncio's _enter_task(loop, task)
+    PyRef leave_task_fn;                                    // asyncio's _leave_task(loop, task)
+    PyRef cancelled_type;                                   // asyncio.CancelledError
+    PyRef ready_type;                                       // the Ready awaitable type
     // The worker's context when the runtime was made: every request's context is a copy of
     // it, and the front end's poll runs in it. Whatever context a call_soon happens to be
     // made from (a request's Task), a value one request sets never reaches the next.
@@ -71,6 +73,7 @@ struct Runtime::Impl {
     PyRef root_path_str;
 
     void start_request(const std::shared_ptr<Exchange>& ex);
+    [[nodiscard]] bool schedule_task(PyObject* task, PyObject* rest, PyObject* ctx);
     [[nodiscard]] PyRef build_scope(const RequestView& r);
     [[nodiscard]] PyRef glue_fn(const char* name) const;
 };
@@ -90,6 +93,17 @@ struct Runtime::Impl {
 [[nodiscard]] PyRef make_ready_type();
 /// A new Ready awaitable holding `value` (a new reference is taken).
 [[nodiscard]] PyRef new_ready(Runtime::Impl& impl, PyObject* value);
+/// Creates the Resume heap type (resume.cpp).
+[[nodiscard]] PyRef make_resume_type();
+/// The coroutine a request's Task runs after the eager first step suspended: goes on with
+/// `coro`, first handing out `yielded`, and tells `port` when it ends; with `cpu_of`, each
+/// step's thread CPU time is added to cpu_of->cpu_ns.
+[[nodiscard]] PyRef new_resume(Runtime::Impl& impl, PyObject* port, PyObject* coro,
+                               PyObject* yielded, std::shared_ptr<Exchange> cpu_of);
+/// The request's coroutine ended: returned, or raised (`raised`: the Python error is set and
+/// taken here). Completes the response if it was not complete (500 or a cut connection, the
+/// traceback logged) and drops the Port's task state.
+void port_coroutine_ended(Runtime::Impl& impl, PyObject* port, bool raised);
 /// A new Port for `ex` (its sink is taken from ex->sink).
 [[nodiscard]] PyRef new_port(Runtime::Impl& impl, std::shared_ptr<Exchange> ex);
 

@@ -439,6 +439,7 @@ void Connection::dispatch() {
         stats->request_started();
         counted_in_flight_ = true;
         cpu_sampled_ = cpu_sampler().take(request_started_ns_);
+        info_.measure_cpu = cpu_sampled_;
     }
     // An ASGI app's WebSocket upgrade: the session drives the connection from here. (A WSGI
     // app gets the request as plain HTTP, as before: WSGI has no WebSocket.)
@@ -634,6 +635,8 @@ void Connection::account_request() {
     bool log_on = cfg.access_log != http::AccessLogFormat::off;
     std::uint64_t duration_ns = 0;
     if (log_on || manager_.stats()) duration_ns = now_ns() - request_started_ns_;
+    // An ASGI app's CPU time is its task's steps, added up by the runtime (asgi/exchange.hpp).
+    if (producer_->asynchronous() && !pre_app_served_) cpu_ns_ = producer_->app_cpu_ns();
     record_stats(duration_ns, cpu_ns_);
     if (log_on) {
         http::AccessLogEntry e;
@@ -776,7 +779,7 @@ void Connection::linger_read() {
 // Per completed response, where the access log is written; the stats update is a few
 // plain stores into the worker's shared stats page, plus the endpoint's slot: the route key
 // of the path (route_key.hpp) looked up in the worker's fixed table. `cpu_ns` < 0: not
-// measured (refused, timed out, ASGI: docs/dashboard.md).
+// measured (not sampled, refused, timed out: docs/dashboard.md).
 void Connection::record_stats(std::uint64_t duration_ns, std::int64_t cpu_ns) {
     auto* stats = manager_.stats();
     if (!stats) return;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "asgi/runtime.hpp"
 #include "serve/heartbeat.hpp"
 #include "util/log.hpp"
 
@@ -70,7 +71,8 @@ ConnectionManager::ConnectionManager(asio::io_context& io, ConnectionConfig conf
       pool_(pool),
       pre_app_(pre_app),
       hooks_(std::move(hooks)),
-      tick_(io) {}
+      tick_(io),
+      access_batch_(config_.access_log_fd) {}
 
 ConnectionManager::~ConnectionManager() = default;
 
@@ -253,8 +255,12 @@ void ConnectionManager::write_access_log(const http::AccessLogEntry& entry) {
                     ? config_.access_log_template->render(entry)
                     : http::format_access_log(config_.access_log, entry);
     if (line.empty()) return;
-    // One write(2) per line: lines from several workers sharing the fd never interleave.
-    [[maybe_unused]] auto n = ::write(config_.access_log_fd, line.data(), line.size());
+    // Batched: one write(2) per loop iteration, whole lines of at most PIPE_BUF bytes, so
+    // lines from several workers sharing the fd never interleave (access_log_batch.hpp).
+    if (!access_batch_.add(line)) return;
+    asio::post(io_, [this] { access_batch_.flush(); });
+    // Outside io_context::poll (an ASGI task's step), the post runs on the loop's next turn.
+    if (websocket_runtime_ != nullptr) websocket_runtime_->schedule_poll();
 }
 
 }  // namespace paasrun::worker

@@ -23,6 +23,7 @@
 #include "http/access_log.hpp"
 #include "serve/stats_writer.hpp"
 #include "util/result.hpp"
+#include "worker/access_log_batch.hpp"
 #include "worker/app_pool.hpp"
 #include "worker/connection.hpp"
 #include "worker/connection_config.hpp"
@@ -87,6 +88,9 @@ public:
     void beat();
     void request_timed_out();
     void write_access_log(const http::AccessLogEntry& entry);
+    /// Writes the access log lines batched so far (access_log_batch.hpp); the ASGI loop calls
+    /// it after each io_context::poll().
+    void flush_access_log() { access_batch_.flush(); }
 
 private:
     struct Listener;
@@ -113,6 +117,7 @@ private:
     ScratchBuffer scratch_;
     HeapTrimmer trimmer_;
     DescriptorStateReserve descriptor_states_;
+    AccessLogBatch access_batch_;
 };
 
 }  // namespace paasrun::worker

@@ -10,19 +10,21 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::microseconds every
         io.run();
         return;
     }
-    using Clock = std::chrono::steady_clock;
-    auto last = Clock::now();
+    CooperativeYield cooperative(every, yield);
     // run_one, not poll/run: under load the queue never empties, so poll() would not return
     // and there would be no point between handlers to yield at.
-    while (io.run_one() > 0) {
-        auto now = Clock::now();
-        if (now - last < every) continue;
-        if (yield)
-            yield();
-        else
-            ::sched_yield();
-        last = Clock::now();
-    }
+    while (io.run_one() > 0) cooperative.tick();
+}
+
+void CooperativeYield::tick() {
+    if (every_.count() <= 0) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < every_) return;
+    if (yield_)
+        yield_();
+    else
+        ::sched_yield();
+    last_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace paasrun::worker

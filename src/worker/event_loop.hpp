@@ -20,6 +20,21 @@
 
 namespace paasrun::worker {
 
+/// The yield policy on its own, for a loop that is not run_event_loop's (the ASGI worker's
+/// uvloop, which calls it after each io_context::poll()): `tick()` yields when at least
+/// `every` has passed since the previous yield (or the construction); 0 never yields.
+class CooperativeYield {
+public:
+    explicit CooperativeYield(std::chrono::microseconds every, std::function<void()> yield = {})
+        : every_(every), yield_(std::move(yield)), last_(std::chrono::steady_clock::now()) {}
+    void tick();
+
+private:
+    std::chrono::microseconds every_;
+    std::function<void()> yield_;
+    std::chrono::steady_clock::time_point last_;
+};
+
 /// Runs `io` until it is stopped or out of work. With `every` > 0, calls `yield` between two
 /// handlers whenever at least `every` has passed since the previous yield (or the start);
 /// with 0, this is exactly io.run(). `yield` defaults to sched_yield(2); tests inject one.

@@ -70,7 +70,8 @@ struct RequestInfo {
     std::string_view script_name;  // --root-path ("" = none)
     std::string_view local_addr;   // the listening socket's address ("" = unix socket)
     std::uint16_t local_port = 0;
-    bool keep_alive = true;  // the connection may stay open after this response
+    bool keep_alive = true;    // the connection may stay open after this response
+    bool measure_cpu = false;  // this request's CPU time is measured (worker/thread_cpu.hpp)
 };
 
 /// How a producer talks back to its connection while it runs.
@@ -119,6 +120,9 @@ public:
     /// The request overran --request-timeout: stop it if possible. True when it was
     /// stopped (no stuck thread is left behind, so the worker need not be recycled).
     virtual bool cancel() { return false; }
+    /// Once the response is complete: the thread CPU time of the app's work for this request
+    /// (its task's steps), or -1 when not measured (RequestInfo::measure_cpu was false).
+    [[nodiscard]] virtual std::int64_t app_cpu_ns() const { return -1; }
 };
 
 /// The static-files hook: called on the loop thread, without the GIL, before the app. Returns

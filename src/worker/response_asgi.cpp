@@ -32,6 +32,7 @@ void AsgiProducer::begin(const RequestInfo& info, OutputQueue& queue, OutputChan
                                 : wsgi::Body::in_memory(body.memory());
     }
     exchange_->sink = this;
+    exchange_->measure_cpu = info.measure_cpu;
     runtime_.submit(exchange_);
 }
 

@@ -45,6 +45,9 @@ public:
     void output_drained() override;
     void body_arrived() override;
     bool cancel() override;
+    [[nodiscard]] std::int64_t app_cpu_ns() const override {
+        return exchange_ ? exchange_->cpu_ns : -1;
+    }
 
 private:
     // asgi::ResponseSink (asyncio thread, GIL held)

@@ -291,8 +291,12 @@ int serve(const WorkerContext& ctx, const wsgi::App& app, int access_log_fd,
         // stop the shutdown's run_until_complete at once ("Event loop stopped before Future
         // completed"), so tasks were never waited for nor cancelled.
         bool stop_asked = false;
+        // --loop-yield-us as for WSGI (event_loop.hpp): a busy loop never blocks in epoll.
+        CooperativeYield cooperative(std::chrono::microseconds(o.loop_yield_us));
         auto ran = asgi->run(*reactor, [&] {
             io.poll();
+            manager.flush_access_log();
+            cooperative.tick();
             if (io.stopped() && !stop_asked) {
                 stop_asked = true;
                 asgi->stop_soon();

@@ -64,3 +64,17 @@ TEST_CASE("event loop returns when stopped from a handler") {
     CHECK(ran == 1);
     CHECK(io.stopped());
 }
+
+TEST_CASE("the cooperative yield alone: at most one yield per slice, none with 0") {
+    int yields = 0;
+    CooperativeYield never(0us, [&] { ++yields; });
+    never.tick();
+    CHECK(yields == 0);
+    CooperativeYield every(2ms, [&] { ++yields; });
+    every.tick();  // just made: not due
+    CHECK(yields == 0);
+    spin_for(2500us);
+    every.tick();
+    every.tick();  // just yielded: not due again
+    CHECK(yields == 1);
+}
