@@ -1,13 +1,13 @@
 // The Port: the C++ object behind one request's receive() and send(), the `http` scope, and
 // the eager start of the app's coroutine. Loop thread, GIL held throughout.
 //
-// The fast path of a request creates no Future, no Task and no loop turn: start_request runs
-// the app's coroutine's first step at once (inside io_context::poll, in a copy of the context
-// as a Task would), receive() and send() return Ready awaitables that complete without
-// suspending, and a response that is complete when the step returns goes out in the same
-// poll. Only a coroutine that really suspends (it awaits a future: I/O, sleep, a body still
-// arriving, room in the output) is handed to a Task (glue Server.start awaiting a Resume:
-// resume.cpp).
+// The fast path of a request creates no Future, no scheduled Task and no loop turn:
+// start_request runs the app's coroutine's first step at once (inside io_context::poll, in a
+// copy of the context as a Task would, with an uninitialised RequestTask as the current
+// task), receive() and send() return Ready awaitables that complete without suspending, and a
+// response that is complete when the step returns goes out in the same poll. Only a coroutine
+// that really suspends (it awaits a future: I/O, sleep, a body still arriving, room in the
+// output) gets its RequestTask initialised, running a Resume of it (resume.cpp).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
