@@ -1,6 +1,5 @@
 // The chunked trailer section (http/trailers.hpp): TE: trailers, field validation.
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <string>
 
@@ -12,7 +11,8 @@ using namespace paasrun::http;
 namespace {
 
 bool te_accepts(std::string fields) {
-    auto bytes = std::make_shared<const std::string>("GET / HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n");
+    auto bytes =
+        std::make_shared<const std::string>("GET / HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n");
     Request req;
     REQUIRE(parse_request_head(*bytes, req).status == ParseStatus::complete);
     return accepts_trailers(req);
