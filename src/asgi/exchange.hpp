@@ -82,6 +82,11 @@ public:
     virtual Step body(std::string_view data, bool more_body) = 0;
     /// http.response.pathsend: `length` bytes of `fd` from offset 0 (the sink dups the fd).
     virtual Step file(int fd, std::uint64_t length) = 0;
+    /// http.response.start said `trailers: True` (called right after start()): the last body
+    /// does not complete the response, the trailers message with more_trailers false does.
+    virtual void expect_trailers() = 0;
+    /// http.response.trailers (after the last body; the port checks the order).
+    virtual Step trailers(std::span<const Header> fields, bool more_trailers) = 0;
     /// The app's task ended (or raised, `traceback` non-empty) before the response was
     /// complete: a 500 when nothing was sent, else the connection is cut. Completes.
     /// `quiet`: the client went away or the task was cancelled (logged at info, not error).

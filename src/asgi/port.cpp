@@ -86,6 +86,9 @@ struct PortObject {
     std::uint64_t body_pos;
     bool body_done;  // the last http.request message was delivered
     bool started;    // http.response.start was sent
+    bool trailers;   // http.response.start said `trailers: True` (an http.response.trailers
+                     // message ends the response)
+    bool last_body;  // the last http.response.body (or a pathsend) was sent
 };
 
 PortObject* as_port(PyObject* self) {
@@ -259,8 +262,15 @@ PyObject* do_start(PortObject* p, PyObject* message) {
     std::vector<ResponseSink::Header> headers;
     std::vector<PyRef> keep;
     if (!message_headers(message, n.headers.get(), headers, keep)) return nullptr;
+    PyObject* trailers = PyDict_GetItemWithError(message, n.trailers.get());  // borrowed
+    int want_trailers = trailers != nullptr ? PyObject_IsTrue(trailers) : 0;
+    if (want_trailers < 0 || (trailers == nullptr && PyErr_Occurred())) return nullptr;
     p->started = true;
     p->sink->start(static_cast<int>(status), headers);
+    if (want_trailers) {
+        p->trailers = true;
+        p->sink->expect_trailers();
+    }
     return Py_NewRef(p->impl->ready.get());
 }
 
@@ -295,9 +305,28 @@ PyObject* do_body(PortObject* p, PyObject* message) {
         have_view = true;
         data = {static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len)};
     }
+    if (more == 0) p->last_body = true;
     auto step = p->sink->body(data, more != 0);
     if (have_view) PyBuffer_Release(&view);
     return step_result(p, step);
+}
+
+// http.response.trailers (the extension): after the last body, when start announced them.
+PyObject* do_trailers(PortObject* p, PyObject* message, PyObject* type) {
+    Names& n = p->impl->names;
+    if (!p->trailers)
+        return raise_runtime("ASGI message %R without `trailers: True` in http.response.start",
+                             type);
+    if (!p->last_body)
+        return raise_runtime("ASGI message %R sent before the last http.response.body", type);
+    std::vector<ResponseSink::Header> headers;
+    std::vector<PyRef> keep;
+    if (!message_headers(message, n.headers.get(), headers, keep)) return nullptr;
+    PyObject* more_obj = PyDict_GetItemWithError(message, n.more_trailers.get());
+    if (more_obj == nullptr && PyErr_Occurred()) return nullptr;
+    int more = more_obj != nullptr ? PyObject_IsTrue(more_obj) : 0;
+    if (more < 0) return nullptr;
+    return step_result(p, p->sink->trailers(headers, more != 0));
 }
 
 PyObject* do_pathsend(PortObject* p, PyObject* message) {
@@ -319,6 +348,7 @@ PyObject* do_pathsend(PortObject* p, PyObject* message) {
         PyErr_Format(PyExc_ValueError, "http.response.pathsend: %R is not a regular file", path);
         return nullptr;
     }
+    p->last_body = true;
     return step_result(p, p->sink->file(fd.get(), static_cast<std::uint64_t>(st.st_size)));
 }
 
@@ -351,9 +381,16 @@ PyObject* port_send(PyObject* self, PyObject* message) {
     if (is_body < 0) return nullptr;
     int is_pathsend = is_body ? 0 : PyObject_RichCompareBool(type, n.v_pathsend.get(), Py_EQ);
     if (is_pathsend < 0) return nullptr;
-    if (!is_body && !is_pathsend)
-        return raise_runtime("unexpected ASGI message %R in an http scope", type);
+    if (!is_body && !is_pathsend) {
+        int is_trailers = PyObject_RichCompareBool(type, n.v_trailers.get(), Py_EQ);
+        if (is_trailers < 0) return nullptr;
+        if (!is_trailers) return raise_runtime("unexpected ASGI message %R in an http scope", type);
+        if (!p->started)
+            return raise_runtime("ASGI message %R sent before http.response.start", type);
+        return do_trailers(p, message, type);
+    }
     if (!p->started) return raise_runtime("ASGI message %R sent before http.response.start", type);
+    if (p->last_body) return raise_runtime("ASGI message %R sent after the last body", type);
     return is_body ? do_body(p, message) : do_pathsend(p, message);
 }
 
@@ -482,7 +519,8 @@ bool Names::init() {
            intern(v_10, "1.0") && intern(v_request, "http.request") &&
            intern(v_disconnect, "http.disconnect") &&
            intern(v_pathsend, "http.response.pathsend") && intern(v_start, "http.response.start") &&
-           intern(v_body, "http.response.body") &&
+           intern(v_body, "http.response.body") && intern(v_trailers, "http.response.trailers") &&
+           intern(more_trailers, "more_trailers") &&
            static_cast<bool>(v_empty_bytes = PyRef(PyBytes_FromStringAndSize(nullptr, 0))) &&
            intern(v_empty_str, "") && intern(v_https, "https") && intern(state, "state") &&
            intern(m_get, "GET") && intern(m_post, "POST") && intern(m_head, "HEAD") &&
@@ -520,6 +558,8 @@ PyRef new_port(Runtime::Impl& impl, std::shared_ptr<Exchange> ex) {
     p->body_pos = 0;
     p->body_done = false;
     p->started = false;
+    p->trailers = false;
+    p->last_body = false;
     return PyRef(o);
 }
 
@@ -616,8 +656,10 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
     }
     PyRef extensions(PyDict_New());
     PyRef pathsend(PyDict_New());
-    if (!extensions || !pathsend ||
-        PyDict_SetItem(extensions.get(), n.v_pathsend.get(), pathsend.get()) != 0)
+    PyRef trailers(PyDict_New());
+    if (!extensions || !pathsend || !trailers ||
+        PyDict_SetItem(extensions.get(), n.v_pathsend.get(), pathsend.get()) != 0 ||
+        PyDict_SetItem(extensions.get(), n.v_trailers.get(), trailers.get()) != 0)
         return {};
 
     PyObject* client = Py_None;

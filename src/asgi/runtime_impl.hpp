@@ -17,9 +17,10 @@ using wsgi::PyRef;
 struct Names {
     PyRef type, asgi, version, spec_version, http_version, method, scheme, path, raw_path,
         query_string, root_path, headers, client, server, extensions, body, more_body, status,
-        trailers, path_key;
+        trailers, path_key, more_trailers;
     PyRef v_http, v_30, v_24, v_11, v_10, v_request, v_disconnect, v_pathsend, v_start, v_body,
-        v_empty_bytes, v_empty_str, v_https, state;
+        v_empty_bytes, v_empty_str, v_https, state,
+        v_trailers;  // "http.response.trailers": the message type and the extension's name
     // Methods as interned strings (a request's method is one of these almost always).
     PyRef m_get, m_post, m_head, m_put, m_delete, m_patch, m_options;
     [[nodiscard]] bool init();

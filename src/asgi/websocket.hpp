@@ -44,6 +44,13 @@ public:
     /// websocket.close: before accept, the handshake is denied (HTTP 403); after, a close
     /// frame with `code` and `reason` starts the closing handshake.
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
+    /// websocket.http.response.start (the Denial Response extension), before accept: the
+    /// handshake is answered with this HTTP response instead of a 101. Returns an error
+    /// message for the app (a RuntimeError): not in the handshake any more, a 101 status.
+    [[nodiscard]] virtual std::string deny_start(int status, std::span<const Header> headers) = 0;
+    /// websocket.http.response.body after deny_start; the last one (more_body false) sends
+    /// the response and closes the connection.
+    virtual void deny_body(std::string_view data, bool more_body) = 0;
     /// The app took a message out of the inbox (the connection may read again).
     virtual void consumed() = 0;
     /// The app's task ended (`traceback` non-empty when it raised). Before accept: 403 (or
@@ -77,6 +84,7 @@ struct WsExchange {
 
     bool connect_delivered = false;  // receive() returned websocket.connect
     bool accepted = false;           // websocket.accept was sent
+    bool denying = false;            // websocket.http.response.start was sent
     bool waiting = false;            // receive() returned "wait": wake the task on news
     bool wants_room = false;         // send() returned "wait": wake when the output drained
 

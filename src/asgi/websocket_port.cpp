@@ -16,8 +16,9 @@ namespace {
 // Interned keys and values of websocket messages, made once per process.
 struct WsNames {
     PyRef type, text, bytes, code, reason, subprotocol, headers, subprotocols, extensions, method,
-        scheme;
-    PyRef v_websocket, v_connect, v_receive, v_disconnect, v_accept, v_send, v_close, v_ws, v_wss;
+        scheme, status, body, more_body;
+    PyRef v_websocket, v_connect, v_receive, v_disconnect, v_accept, v_send, v_close, v_ws, v_wss,
+        v_denial, v_denial_start, v_denial_body;
     bool init() {
         auto in = [](PyRef& r, const char* s) {
             r = PyRef(PyUnicode_InternFromString(s));
@@ -30,7 +31,10 @@ struct WsNames {
                in(v_connect, "websocket.connect") && in(v_receive, "websocket.receive") &&
                in(v_disconnect, "websocket.disconnect") && in(v_accept, "websocket.accept") &&
                in(v_send, "websocket.send") && in(v_close, "websocket.close") && in(v_ws, "ws") &&
-               in(v_wss, "wss");
+               in(v_wss, "wss") && in(status, "status") && in(body, "body") &&
+               in(more_body, "more_body") && in(v_denial, "websocket.http.response") &&
+               in(v_denial_start, "websocket.http.response.start") &&
+               in(v_denial_body, "websocket.http.response.body");
     }
 };
 
@@ -215,6 +219,56 @@ PyObject* do_close(WsPortObject* p, PyObject* msg) {
     return ready(p);
 }
 
+// The WebSocket Denial Response extension: an HTTP response instead of the 101.
+PyObject* do_denial_start(WsPortObject* p, PyObject* msg) {
+    WsNames& n = *names();
+    PyObject* status_obj = PyDict_GetItemWithError(msg, n.status.get());  // borrowed
+    if (status_obj == nullptr || !PyLong_Check(status_obj)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "websocket.http.response.start needs an int 'status'");
+        return nullptr;
+    }
+    long status = PyLong_AsLong(status_obj);
+    if (status < 100 || status > 999) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "invalid HTTP status %ld", status);
+        return nullptr;
+    }
+    std::vector<WebSocketSink::Header> headers;
+    std::vector<PyRef> keep;
+    if (!message_headers(msg, n.headers.get(), headers, keep)) return nullptr;
+    std::string error = p->ex->sink->deny_start(static_cast<int>(status), headers);
+    if (!error.empty()) {
+        PyErr_Format(PyExc_RuntimeError, "websocket.http.response.start: %s", error.c_str());
+        return nullptr;
+    }
+    p->ex->denying = true;
+    return ready(p);
+}
+
+PyObject* do_denial_body(WsPortObject* p, PyObject* msg) {
+    WsNames& n = *names();
+    PyObject* body = PyDict_GetItemWithError(msg, n.body.get());  // borrowed
+    if (body == nullptr && PyErr_Occurred()) return nullptr;
+    PyObject* more_obj = PyDict_GetItemWithError(msg, n.more_body.get());
+    if (more_obj == nullptr && PyErr_Occurred()) return nullptr;
+    int more = more_obj != nullptr ? PyObject_IsTrue(more_obj) : 0;
+    if (more < 0) return nullptr;
+    Py_buffer view{};
+    std::string_view data;
+    if (body != nullptr && body != Py_None) {
+        if (PyObject_GetBuffer(body, &view, PyBUF_SIMPLE) != 0) {
+            PyErr_Format(PyExc_TypeError,
+                         "websocket.http.response.body 'body' must be bytes, not %.100s",
+                         Py_TYPE(body)->tp_name);
+            return nullptr;
+        }
+        data = {static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len)};
+    }
+    p->ex->sink->deny_body(data, more != 0);
+    if (view.obj != nullptr) PyBuffer_Release(&view);
+    return ready(p);
+}
+
 // send(message) -> an awaitable (the shared done future, or a waiter when the output is
 // above its high-water mark).
 PyObject* port_send(PyObject* self, PyObject* msg) {
@@ -233,10 +287,29 @@ PyObject* port_send(PyObject* self, PyObject* msg) {
     int send = is(n.v_send), close = send == 1 ? 0 : is(n.v_close),
         accept = (send == 1 || close == 1) ? 0 : is(n.v_accept);
     if (send < 0 || close < 0 || accept < 0) return nullptr;
-    if (!send && !close && !accept)
-        return raise_runtime("unexpected ASGI message %R in a websocket scope", type);
+    int deny_start = 0, deny_body = 0;
+    if (!send && !close && !accept) {
+        deny_start = is(n.v_denial_start);
+        deny_body = deny_start == 1 ? 0 : is(n.v_denial_body);
+        if (deny_start < 0 || deny_body < 0) return nullptr;
+        if (!deny_start && !deny_body)
+            return raise_runtime("unexpected ASGI message %R in a websocket scope", type);
+    }
     if (!p->ex) return raise_runtime("ASGI message %R sent after the task ended", type);
     WsExchange& ex = *p->ex;
+    if (deny_start || deny_body) {
+        if (ex.sink == nullptr) return disconnected(p);
+        if (ex.accepted) return raise_runtime("ASGI message %R sent after websocket.accept", type);
+        if (deny_start) {
+            if (ex.denying) return raise_runtime("ASGI message %R sent twice", type);
+            return do_denial_start(p, msg);
+        }
+        if (!ex.denying)
+            return raise_runtime("ASGI message %R sent before websocket.http.response.start", type);
+        return do_denial_body(p, msg);
+    }
+    if (ex.denying && ex.sink != nullptr)
+        return raise_runtime("ASGI message %R sent during a denial response", type);
     // A close of a connection that is already gone is not an error (the app may answer a
     // websocket.disconnect with it); anything else is.
     if (ex.sink == nullptr) return close ? ready(p) : disconnected(p);
@@ -292,7 +365,8 @@ PyObject* port_type() {
 }
 
 // The `websocket` scope: the `http` scope's fields (path, headers, client, ... built by the
-// same code) without `method`, with ws/wss, the offered subprotocols and no extensions.
+// same code) without `method`, with ws/wss, the offered subprotocols and the Denial Response
+// extension (`websocket.http.response`).
 PyRef build_websocket_scope(Runtime::Impl& impl, const WsExchange& ex) {
     WsNames& n = *names();
     PyRef scope = impl.build_scope(ex.request);
@@ -300,7 +374,10 @@ PyRef build_websocket_scope(Runtime::Impl& impl, const WsExchange& ex) {
     PyObject* s = scope.get();
     PyRef protocols(PyList_New(static_cast<Py_ssize_t>(ex.subprotocols.size())));
     PyRef extensions(PyDict_New());
-    if (!protocols || !extensions) return {};
+    PyRef denial(PyDict_New());
+    if (!protocols || !extensions || !denial ||
+        PyDict_SetItem(extensions.get(), n.v_denial.get(), denial.get()) != 0)
+        return {};
     Py_ssize_t i = 0;
     for (auto name : ex.subprotocols) {
         PyObject* str =

@@ -311,8 +311,9 @@ ResponseError write_response_head(const ResponseSpec& spec, std::string& out, Re
     out += ' ';
     out += reason;
     out += "\r\n";
+    const bool keep_trailer = spec.trailers && plan.framing == ResponseFraming::chunked;
     for (const auto& h : spec.headers) {
-        if (is_hop_by_hop(h.name)) continue;
+        if (is_hop_by_hop(h.name) && !(keep_trailer && iequals(h.name, "trailer"))) continue;
         // RFC 9110 8.6: no Content-Length in 1xx/204; the server writes its own otherwise.
         if (h.name.size() == 14 && iequals(h.name, "content-length")) continue;
         append_field(out, h.name, h.value);

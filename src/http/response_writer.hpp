@@ -11,7 +11,8 @@
 // - App header names must be tokens and values must not contain CR, LF, NUL or other CTLs
 //   except HTAB (response splitting) -> ResponseError, which the worker turns into a 500.
 // - Hop-by-hop fields from the app (Connection, Keep-Alive, Transfer-Encoding, TE, Trailer,
-//   Upgrade, Proxy-Connection; PEP 3333 forbids them) are not forwarded; "Connection: close"
+//   Upgrade, Proxy-Connection; PEP 3333 forbids them) are not forwarded (Trailer is, when
+//   ResponseSpec::trailers and the body is chunked); "Connection: close"
 //   from the app still closes the connection after the response.
 // - Date and Server: paasrun are added unless the app set them.
 // - Framing: the app's Content-Length (validated; several must agree) or, failing that,
@@ -69,6 +70,9 @@ struct ResponseSpec {
     /// Body length known to the server when the app gave no Content-Length (e.g. the app
     /// returned a one-element list). Ignored when the app set Content-Length.
     std::optional<std::uint64_t> body_length;
+    /// A trailer section will follow the body (ASGI's http.response.trailers to a client that
+    /// sent TE: trailers): the app's `Trailer` field is kept when the framing is chunked.
+    bool trailers = false;
 };
 
 struct ResponsePlan {

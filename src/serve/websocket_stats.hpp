@@ -26,8 +26,8 @@ namespace paasrun::worker::websocket_stats {
 inline constexpr std::array<std::uint16_t, 5> kCloseCodes{1000, 1001, 1006, 1009, 1011};
 inline constexpr std::size_t kCloseClasses = kCloseCodes.size() + 1;  // + other
 /// The Prometheus `code` label of each class.
-inline constexpr std::array<std::string_view, kCloseClasses> kCloseLabels{
-    "1000", "1001", "1006", "1009", "1011", "other"};
+inline constexpr std::array<std::string_view, kCloseClasses> kCloseLabels{"1000", "1001", "1006",
+                                                                          "1009", "1011", "other"};
 
 /// The class of a close code: its index in kCloseCodes, or the last ("other").
 [[nodiscard]] constexpr std::size_t close_class(std::uint16_t code) noexcept {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "http/trailers.hpp"
 #include "util/log.hpp"
 #include "worker/asgi_request_view.hpp"
 
@@ -15,6 +16,9 @@ void AsgiProducer::begin(const RequestInfo& info, OutputQueue& queue, OutputChan
     status_ = 0;
     head_committed_ = false;
     broken_ = false;
+    trailers_expected_ = false;
+    awaiting_trailers_ = false;
+    trailer_buf_.clear();
     head_buf_.clear();
     plan_ = http::ResponsePlan{};
     summary_ = ResponseSummary{};
@@ -90,6 +94,7 @@ bool AsgiProducer::commit_head(std::optional<std::uint64_t> known_length) {
     // does not: the connection closes after the response (Connection: close says so).
     spec.keep_alive = info_->keep_alive && (info_->stream == nullptr || info_->stream->ended());
     spec.body_length = known_length;
+    spec.trailers = trailers_expected_ && http::accepts_trailers(*info_->head);
     head_buf_.clear();
     auto err = http::write_response_head(spec, head_buf_, plan_);
     head_committed_ = true;
@@ -142,11 +147,41 @@ void AsgiProducer::queue_data(std::string_view data) {
 AsgiProducer::SinkStep AsgiProducer::body(std::string_view data, bool more_body) {
     if (!head_committed_) {
         std::optional<std::uint64_t> known;
-        if (!more_body) known = data.size();
+        // With trailers coming, an HTTP/1.1 response is chunked even when this is all.
+        if (!more_body && !trailers_expected_) known = data.size();
         if (!commit_head(known)) return complete();
     }
     queue_data(data);
-    return after_append(more_body);
+    return more_body ? after_append(true) : body_done();
+}
+
+// The last body message went out: the response is complete, unless trailers follow.
+AsgiProducer::SinkStep AsgiProducer::body_done() {
+    if (!trailers_expected_ || broken_) return complete();
+    awaiting_trailers_ = true;
+    return after_append(true);
+}
+
+AsgiProducer::SinkStep AsgiProducer::trailers(std::span<const Header> fields, bool more_trailers) {
+    // Trailers need the chunked framing (RFC 9112 7.1.2) and a client that said it takes them
+    // (TE: trailers, as the ASGI extension asks); else they are dropped and the body ends as
+    // it would have (a Content-Length, HTTP/1.0's close, HEAD's nothing).
+    bool send = plan_.framing == http::ResponseFraming::chunked && !broken_ &&
+                http::accepts_trailers(*info_->head);
+    if (send) {
+        std::vector<http::Header> list;
+        list.reserve(fields.size());
+        for (const auto& f : fields) list.push_back({f.name, f.value});
+        if (auto skipped = http::append_trailer_fields(list, trailer_buf_); skipped > 0)
+            log::error("asgi", "invalid trailer fields from the app dropped count={} request_id={}",
+                       skipped, info_->request_id);
+    }
+    if (more_trailers) return SinkStep::ok;
+    awaiting_trailers_ = false;
+    if (!send) return complete();
+    queue_->append(http::kLastChunkLine, trailer_buf_, http::kChunkEnd);
+    trailer_buf_.clear();
+    return complete(false);
 }
 
 AsgiProducer::SinkStep AsgiProducer::after_append(bool more_body) {
@@ -184,11 +219,19 @@ AsgiProducer::SinkStep AsgiProducer::file(int fd, std::uint64_t length) {
     }
     if (plan_.framing == http::ResponseFraming::chunked && n > 0) queue_->append(http::kChunkEnd);
     summary_.body_bytes += n;
-    return complete();
+    return body_done();
 }
 
 void AsgiProducer::fail(std::string_view traceback, bool quiet) {
     const auto& req = *info_->head;
+    if (awaiting_trailers_ && traceback.empty() && !quiet) {
+        // The whole body went out; the trailers never came: end the body without them.
+        log::warn("asgi", "app returned without its http.response.trailers request_id={}",
+                  info_->request_id);
+        awaiting_trailers_ = false;
+        complete();
+        return;
+    }
     // An app that returns on http.disconnect (the client went away, or its body was
     // refused mid-stream) did what the spec asks: not an error.
     if (exchange_ && exchange_->disconnected.load()) quiet = true;
@@ -216,8 +259,8 @@ void AsgiProducer::fail(std::string_view traceback, bool quiet) {
     complete();
 }
 
-AsgiProducer::SinkStep AsgiProducer::complete() {
-    if (plan_.framing == http::ResponseFraming::chunked && !broken_)
+AsgiProducer::SinkStep AsgiProducer::complete(bool last_chunk) {
+    if (plan_.framing == http::ResponseFraming::chunked && !broken_ && last_chunk)
         queue_->append(http::kLastChunk);
     if (plan_.framing == http::ResponseFraming::content_length &&
         summary_.body_bytes < plan_.content_length && info_->head->method != "HEAD" && !broken_) {

@@ -55,6 +55,8 @@ private:
     using SinkStep = asgi::ResponseSink::Step;
     SinkStep body(std::string_view data, bool more_body) override;
     SinkStep file(int fd, std::uint64_t length) override;
+    void expect_trailers() override { trailers_expected_ = true; }
+    SinkStep trailers(std::span<const Header> fields, bool more_trailers) override;
     void fail(std::string_view traceback, bool quiet) override;
 
     // asgi::BodySource: the connection's BodyStream, plus the loop turn its resumed read needs
@@ -65,7 +67,9 @@ private:
     bool commit_head(std::optional<std::uint64_t> known_length);
     void queue_data(std::string_view data);
     SinkStep after_append(bool more_body);
-    SinkStep complete();
+    /// `last_chunk`: end a chunked body (false: the trailer section already did).
+    SinkStep complete(bool last_chunk = true);
+    SinkStep body_done();
 
     asgi::Runtime& runtime_;
     std::shared_ptr<asgi::Exchange> exchange_;
@@ -84,6 +88,12 @@ private:
     ResponseSummary summary_;
     bool head_committed_ = false;
     bool broken_ = false;
+    // http.response.trailers (docs/asgi.md "Responses"): announced at start; the body is done
+    // and the trailers are awaited; the trailer fields gathered so far (sent only chunked, to
+    // a client that sent TE: trailers).
+    bool trailers_expected_ = false;
+    bool awaiting_trailers_ = false;
+    std::string trailer_buf_;
 };
 
 }  // namespace paasrun::worker

@@ -164,6 +164,57 @@ void WebSocketSession::close(std::uint16_t code, std::string_view reason) {
     if (phase_ == Phase::open) start_close(code, reason, false);
 }
 
+std::string WebSocketSession::deny_start(int status, std::span<const Header> headers) {
+    if (phase_ != Phase::handshake) return "the connection is not waiting for a response";
+    if (status == 101) return "a denial response cannot be 101 Switching Protocols";
+    deny_status_ = status;
+    deny_header_bytes_.clear();
+    deny_spans_.clear();
+    for (const auto& h : headers) {
+        std::size_t n = deny_header_bytes_.size();
+        deny_header_bytes_.append(h.name);
+        deny_header_bytes_.append(h.value);
+        deny_spans_.push_back({n, h.name.size(), n + h.name.size(), h.value.size()});
+    }
+    return {};
+}
+
+void WebSocketSession::deny_body(std::string_view data, bool more_body) {
+    if (phase_ != Phase::handshake || deny_status_ == 0) return;
+    auto room = kDenialBodyMax - std::min(kDenialBodyMax, deny_body_.size());
+    deny_body_.append(data.substr(0, std::min(room, data.size())));
+    if (more_body) return;
+    // The whole response at once, framed by its length (or the app's Content-Length), and
+    // the connection closes after it: the bytes after the head were meant as frames.
+    std::vector<http::Header> fields;
+    std::string_view all(deny_header_bytes_);
+    for (const auto& sp : deny_spans_)
+        fields.push_back({all.substr(sp[0], sp[1]), all.substr(sp[2], sp[3])});
+    http::ResponseSpec spec;
+    spec.status = deny_status_;
+    spec.headers = fields;
+    spec.keep_alive = false;
+    spec.body_length = deny_body_.size();
+    std::string out;
+    http::ResponsePlan plan;
+    if (http::write_response_head(spec, out, plan) != http::ResponseError::none) {
+        log::error("asgi", "invalid websocket denial response from the app status={} request_id={}",
+                   deny_status_, owner_.info_.request_id);
+        out.clear();
+        http::write_error_response(500, out, false);
+        deny_status_ = 500;
+    } else if (plan.framing == http::ResponseFraming::content_length) {
+        out.append(std::string_view(deny_body_)
+                       .substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(
+                                      plan.content_length, deny_body_.size()))));
+    }
+    log::info("http", "websocket denied by the app path={} status={} request_id={}",
+              log::quote(owner_.request_.path), deny_status_, owner_.info_.request_id);
+    deny_body_.clear();
+    deny_body_.shrink_to_fit();
+    answer_http(deny_status_, out);
+}
+
 void WebSocketSession::consumed() {
     if (!paused_ || resume_posted_ || inbox_full()) return;
     resume_posted_ = true;
@@ -184,7 +235,8 @@ void WebSocketSession::finished(std::string_view traceback, bool quiet) {
             if (traceback.empty())
                 log::info("asgi", "websocket app returned without accepting request_id={}",
                           owner_.info_.request_id);
-            int status = traceback.empty() ? 403 : 500;
+            // An unfinished denial response (no last body message) is a 500 too.
+            int status = traceback.empty() && deny_status_ == 0 ? 403 : 500;
             std::string out;
             http::write_error_response(status, out, false);
             return answer_http(status, out);

@@ -31,10 +31,12 @@
 // thread with the GIL held (docs/asgi.md's single-thread model).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "asgi/runtime.hpp"
 #include "asgi/websocket.hpp"
@@ -77,6 +79,8 @@ private:
     std::string accept(std::string_view subprotocol, std::span<const Header> headers) override;
     Step send(bool text, std::string_view data) override;
     void close(std::uint16_t code, std::string_view reason) override;
+    std::string deny_start(int status, std::span<const Header> headers) override;
+    void deny_body(std::string_view data, bool more_body) override;
     void consumed() override;
     void finished(std::string_view traceback, bool quiet) override;
 
@@ -108,6 +112,13 @@ private:
     std::unique_ptr<http::ws::Deflater> deflater_;
     std::optional<http::ws::MessageReader> reader_;
     std::string pending_;  // read but not yet decoded (the inbox was full)
+    // The Denial Response (websocket.http.response.*): gathered, then written whole with a
+    // Content-Length when the last body message comes. At most kDenialBodyMax body bytes.
+    static constexpr std::size_t kDenialBodyMax = 1024 * 1024;
+    int deny_status_ = 0;  // 0: no denial started
+    std::string deny_header_bytes_;
+    std::vector<std::array<std::size_t, 4>> deny_spans_;  // name off/len, value off/len
+    std::string deny_body_;
 
     std::int64_t last_seen_ms_ = 0;    // the last bytes from the client
     std::int64_t ping_sent_ms_ = 0;    // 0 = no ping outstanding

@@ -181,6 +181,23 @@ TEST_CASE("response: hop-by-hop app headers are not forwarded; Connection: close
     CHECK(w.head.find("Date:") == w.head.rfind("Date:"));
 }
 
+TEST_CASE("response: Trailer is kept only when trailers follow a chunked body",
+          "[http][response][trailers]") {
+    std::vector<Header> h = {{"Trailer", "x-checksum"}};
+    ResponseSpec spec;
+    spec.headers = h;
+    CHECK(write(spec).head.find("Trailer") == std::string::npos);  // hop-by-hop by default
+    spec.trailers = true;
+    auto w = write(spec);
+    CHECK(w.plan.framing == ResponseFraming::chunked);
+    CHECK(has_line(w.head, "Trailer: x-checksum"));
+    spec.body_length = 5;  // not chunked: no trailer section, so no announcement
+    CHECK(write(spec).head.find("Trailer") == std::string::npos);
+    spec.body_length.reset();
+    spec.version = Version::http10;
+    CHECK(write(spec).head.find("Trailer") == std::string::npos);
+}
+
 TEST_CASE("response: WSGI status strings", "[http][response]") {
     auto s = parse_status("200 OK");
     REQUIRE(s);
