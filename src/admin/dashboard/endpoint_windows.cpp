@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "admin/dashboard/counter_delta.hpp"
 #include "admin/dashboard/series.hpp"
 
 namespace paasrun::admin::dashboard {
@@ -13,10 +14,6 @@ constexpr std::string_view kOther = "other";  // src/serve/endpoint_stats.hpp kO
 // starts at the newest snapshot at least (seconds - slack) old: the sampler's ticks are 1 s
 // apart give or take a few ms, and a window of 60 s should not have to reach back 61.
 constexpr double kSlack = 0.5;
-
-std::uint64_t minus(std::uint64_t a, std::uint64_t b) {
-    return a > b ? a - b : 0;
-}
 
 bool same_counters(const EndpointStats& a, const EndpointStats& b) {
     return a.requests == b.requests && a.by_class == b.by_class &&
@@ -45,16 +42,16 @@ EndpointStats subtract(const EndpointStats& now, const EndpointStats* then,
     if (!then) {
         d = now;
     } else {
-        d.requests = minus(now.requests, then->requests);
+        d.requests = counter_delta(now.requests, then->requests);
         for (std::size_t i = 0; i < d.by_class.size(); ++i)
-            d.by_class[i] = minus(now.by_class[i], then->by_class[i]);
+            d.by_class[i] = counter_delta(now.by_class[i], then->by_class[i]);
         d.latency_sum_seconds = std::max(0.0, now.latency_sum_seconds - then->latency_sum_seconds);
         d.cpu_seconds = std::max(0.0, now.cpu_seconds - then->cpu_seconds);
-        d.cpu_requests = minus(now.cpu_requests, then->cpu_requests);
+        d.cpu_requests = counter_delta(now.cpu_requests, then->cpu_requests);
         d.latency_buckets = now.latency_buckets;
         for (std::size_t i = 0; i < d.latency_buckets.size() && i < then->latency_buckets.size();
              ++i)
-            d.latency_buckets[i] = minus(d.latency_buckets[i], then->latency_buckets[i]);
+            d.latency_buckets[i] = counter_delta(d.latency_buckets[i], then->latency_buckets[i]);
     }
     d.p50 = histogram_quantile(0.50, bounds, d.latency_buckets);
     d.p99 = histogram_quantile(0.99, bounds, d.latency_buckets);

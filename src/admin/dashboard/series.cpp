@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "admin/dashboard/counter_delta.hpp"
 #include "admin/dashboard/proc_cpu.hpp"
 
 namespace paasrun::admin::dashboard {
@@ -14,10 +15,6 @@ using nlohmann::json;
 
 namespace {
 constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-
-std::uint64_t minus(std::uint64_t now, std::uint64_t before) {
-    return now >= before ? now - before : 0;
-}
 }  // namespace
 
 std::optional<double> histogram_quantile(double q, const std::vector<double>& bounds,
@@ -81,8 +78,8 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
         auto before = last_->requests_by_class.count(kClasses[i])
                           ? last_->requests_by_class.at(kClasses[i])
                           : 0;
-        out.requests += minus(now, before);
-        out.rps[i] = static_cast<double>(minus(now, before)) / dt;
+        out.requests += counter_delta(now, before);
+        out.rps[i] = static_cast<double>(counter_delta(now, before)) / dt;
     }
     // Per-bucket counts of this interval from the cumulative buckets, plus +Inf.
     if (m.latency_buckets.size() == last_->latency_buckets.size() &&
@@ -91,14 +88,14 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
         std::uint64_t prev_now = 0;
         std::uint64_t prev_before = 0;
         for (std::size_t i = 0; i < m.latency_buckets.size(); ++i) {
-            auto d_now = minus(m.latency_buckets[i], prev_now);
-            auto d_before = minus(last_->latency_buckets[i], prev_before);
-            delta.push_back(minus(d_now, d_before));
+            auto d_now = counter_delta(m.latency_buckets[i], prev_now);
+            auto d_before = counter_delta(last_->latency_buckets[i], prev_before);
+            delta.push_back(counter_delta(d_now, d_before));
             prev_now = m.latency_buckets[i];
             prev_before = last_->latency_buckets[i];
         }
-        delta.push_back(
-            minus(minus(m.latency_count, prev_now), minus(last_->latency_count, prev_before)));
+        delta.push_back(counter_delta(counter_delta(m.latency_count, prev_now),
+                                      counter_delta(last_->latency_count, prev_before)));
         out.p50 = histogram_quantile(0.50, m.latency_bounds, delta);
         out.p95 = histogram_quantile(0.95, m.latency_bounds, delta);
         out.p99 = histogram_quantile(0.99, m.latency_bounds, delta);
