@@ -233,7 +233,8 @@ TEST_CASE("stats: WebSocket counters are read live and folded into .retired with
         w.websocket_closed(1000);
         w.websocket_closed(4001);  // other
     });
-    auto live = find_pid(read_stats_dir(dir.path), a.pid);
+    auto files = read_stats_dir(dir.path);  // find_pid points into it
+    auto live = find_pid(files, a.pid);
     REQUIRE(live);
     const auto& ws = live->websocket;
     CHECK(ws.open == 1);
