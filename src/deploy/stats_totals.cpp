@@ -109,7 +109,10 @@ std::vector<worker::WorkerStats> StatsTotals::fold(const std::vector<worker::Wor
         }
         it->second.push_back(&f);
     }
-    for (const auto& [arbiter, fs] : groups) {
+    for (const auto& group : groups) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const pid_t arbiter = group.first;
+        const auto& fs = group.second;
         std::int64_t started = 0;
         for (const auto* f : fs)
             if (f->retired) started = f->started_unix;
