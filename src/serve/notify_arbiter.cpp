@@ -23,6 +23,22 @@ bool is_reason_char(char c) {
     return (c >= 'a' && c <= 'z') || c == '-' || (c >= '0' && c <= '9');
 }
 
+// Writes `prefix`, then `text` with each byte through `clean` (cut to fit the line), then a
+// newline, as one write. Built in a stack buffer: no allocation, so it is usable from any
+// context.
+template <class Clean>
+bool send_prefixed(int fd, std::string_view prefix, std::string_view text, Clean clean) noexcept {
+    char buf[kMaxLine];
+    std::size_t n = prefix.size();
+    std::memcpy(buf, prefix.data(), n);
+    for (char c : text) {
+        if (n + 2 > sizeof buf) break;
+        buf[n++] = clean(c);
+    }
+    buf[n++] = '\n';
+    return write_line(fd, buf, n);
+}
+
 }  // namespace
 
 bool send_ready(int control_fd) noexcept {
@@ -31,36 +47,15 @@ bool send_ready(int control_fd) noexcept {
 }
 
 bool send_recycle(int control_fd, std::string_view reason) noexcept {
-    // Built in a stack buffer: no allocation, so it is usable from any context.
-    char buf[kMaxLine];
-    static constexpr char kPrefix[] = "RECYCLE reason=";
-    std::size_t n = sizeof kPrefix - 1;
-    std::memcpy(buf, kPrefix, n);
-    for (char c : reason) {
-        if (n + 2 > sizeof buf) break;
-        buf[n++] = is_reason_char(c) ? c : '-';
-    }
-    if (reason.empty()) {
-        static constexpr char kUnknown[] = "unknown";
-        std::memcpy(buf + n, kUnknown, sizeof kUnknown - 1);
-        n += sizeof kUnknown - 1;
-    }
-    buf[n++] = '\n';
-    return write_line(control_fd, buf, n);
+    return send_prefixed(control_fd, "RECYCLE reason=", reason.empty() ? "unknown" : reason,
+                         [](char c) { return is_reason_char(c) ? c : '-'; });
 }
 
 bool send_status(int control_fd, std::string_view text) noexcept {
-    char buf[kMaxLine];
-    static constexpr char kPrefix[] = "STATUS ";
-    std::size_t n = sizeof kPrefix - 1;
-    std::memcpy(buf, kPrefix, n);
-    for (char c : text) {
-        if (n + 2 > sizeof buf) break;
+    return send_prefixed(control_fd, "STATUS ", text, [](char c) {
         auto u = static_cast<unsigned char>(c);
-        buf[n++] = u < 0x20 || u == 0x7f ? ' ' : c;
-    }
-    buf[n++] = '\n';
-    return write_line(control_fd, buf, n);
+        return u < 0x20 || u == 0x7f ? ' ' : c;
+    });
 }
 
 WorkerMessage parse_worker_message(std::string_view line) {

@@ -369,11 +369,7 @@ void WebSocketSession::on_peer_close(std::uint16_t code) {
     if (phase_ == Phase::open) {
         // Echo the code (RFC 6455 5.5.1), then close TCP once it is written: the server
         // closes first (7.1.1).
-        std::string out;
-        ws::append_close_frame(out, code == ws::close_code::no_status ? 0 : code);
-        owner_.queue_.append(out);
-        phase_ = Phase::closing;
-        close_deadline_ms_ = monotonic_ms() + owner_.manager_.config().ws_close_timeout_ms;
+        send_close_frame(code == ws::close_code::no_status ? 0 : code, {});
     }
     deliver_disconnect(code);
     close_after_flush_ = true;
@@ -386,11 +382,7 @@ void WebSocketSession::fail(ws::WsError e) {
     log::info("http", "websocket closed on a protocol error code={} reason={} request_id={}", code,
               ws::describe(e), owner_.info_.request_id);
     if (phase_ == Phase::open) {
-        std::string out;
-        ws::append_close_frame(out, code, ws::describe(e));
-        owner_.queue_.append(out);
-        phase_ = Phase::closing;
-        close_deadline_ms_ = monotonic_ms() + owner_.manager_.config().ws_close_timeout_ms;
+        send_close_frame(code, ws::describe(e));
     }
     // RFC 6455 7.1.7: the peer's framing is no longer trusted; close once the frame left.
     deliver_disconnect(code);
@@ -401,16 +393,20 @@ void WebSocketSession::fail(ws::WsError e) {
 void WebSocketSession::start_close(std::uint16_t code, std::string_view reason, bool tell_app) {
     if (phase_ != Phase::open) return;
     note_close_code(code);
-    std::string out;
-    ws::append_close_frame(out, code, reason);
-    owner_.queue_.append(out);
-    phase_ = Phase::closing;
-    close_deadline_ms_ = monotonic_ms() + owner_.manager_.config().ws_close_timeout_ms;
+    send_close_frame(code, reason);
     if (tell_app) deliver_disconnect(code);
     // Reading stopped for a full inbox: read on, for the client's close frame (data frames
     // are dropped from now on, so the inbox does not fill further).
     if (paused_ && !resume_posted_) schedule_read();
     flush();
+}
+
+void WebSocketSession::send_close_frame(std::uint16_t code, std::string_view reason) {
+    std::string out;
+    ws::append_close_frame(out, code, reason);
+    owner_.queue_.append(out);
+    phase_ = Phase::closing;
+    close_deadline_ms_ = monotonic_ms() + owner_.manager_.config().ws_close_timeout_ms;
 }
 
 void WebSocketSession::deliver_disconnect(std::uint16_t code) {

@@ -93,6 +93,8 @@ private:
     void on_peer_close(std::uint16_t code);
     void fail(http::ws::WsError e);
     void start_close(std::uint16_t code, std::string_view reason, bool tell_app);
+    // Queues our close frame (code 0: none) and enters the closing phase with its deadline.
+    void send_close_frame(std::uint16_t code, std::string_view reason);
     void deliver_disconnect(std::uint16_t code);
     void flush();
     void close_connection();
