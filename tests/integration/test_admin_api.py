@@ -242,8 +242,16 @@ def test_logs_tail_follow_and_sse(inst):
 def test_metrics_prometheus_text(inst):
     for _ in range(3):
         inst.get("/")
-    status, headers, data = raw(inst, "GET", "/metrics", auth())
-    assert status == 200
+
+    def counted():
+        # A worker counts a request once its response is written: the client can get here
+        # first, so wait for the count rather than read it once.
+        status, headers, data = raw(inst, "GET", "/metrics", auth())
+        assert status == 200
+        m = re.search(rb'^paasrun_http_requests_total\{class="2xx"\} (\d+)$', data, re.M)
+        return (status, headers, data) if m and int(m.group(1)) >= 3 else None
+
+    status, headers, data = wait_until(counted, 10, what="3 requests counted in /metrics")
     assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
     text = data.decode()
     for family, kind in (("paasrun_http_requests_total", "counter"),

@@ -202,6 +202,9 @@ def test_endpoint_table_collapses_ids(inst):
     time.sleep(0.1)
     for path in ("/users/1", "/users/2", "/about"):
         assert inst.get(path)[0] == 200
+    # A worker counts a request once its response is written, so wait for the last one too.
+    wait_until(lambda: (lambda r: r and r["requests"] >= 1)(endpoint(inst, "/about")),
+               10, interval=0.2, what="/about in the endpoint table")
     users = wait_until(lambda: (lambda r: r if r and r["requests"] >= 2 else None)(endpoint(inst, "/users/:id")),
                        10, interval=0.2, what="/users/:id in the endpoint table")
     assert users["requests"] == 2 and users["by_class"]["2xx"] == 2

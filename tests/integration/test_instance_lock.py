@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import http_get
+from conftest import http_get, wait_until
 from deploy_harness import TOKEN, Instance, write_app
 
 
@@ -23,6 +23,13 @@ def metrics_2xx(inst):
     assert status == 200, (status, text)
     m = re.search(r'^paasrun_http_requests_total\{class="2xx"\} (\d+)$', text, re.M)
     return int(m.group(1)) if m else 0
+
+
+def wait_2xx(inst, at_least):
+    """A worker counts a request once its response is written, so a client that has read the
+    response can ask /metrics a moment before the count lands: wait for it, with a deadline."""
+    return wait_until(lambda: (lambda n: n if n >= at_least else None)(metrics_2xx(inst)),
+                      10, what=f"paasrun_http_requests_total{{class=\"2xx\"}} >= {at_least}")
 
 
 def worker_rows(paasrun, app):
@@ -40,8 +47,7 @@ def test_second_instance_is_refused_and_the_first_is_untouched(paasrun, tmp_path
     with Instance(paasrun, app, web_concurrency=2) as inst:
         for _ in range(10):
             assert inst.get() == (200, "v1")
-        before = metrics_2xx(inst)
-        assert before >= 10
+        before = wait_2xx(inst, 10)
         rows = worker_rows(paasrun, app)
         assert len(rows) == 2, rows
         stats = sorted(p.name for p in (app / ".paasrun" / "run" / "stats").iterdir())
@@ -61,7 +67,7 @@ def test_second_instance_is_refused_and_the_first_is_untouched(paasrun, tmp_path
         assert sorted(p.name for p in (app / ".paasrun" / "run" / "stats").iterdir()) == stats
         assert metrics_2xx(inst) >= before
         assert http_get(inst.port)[0] == 200
-        assert metrics_2xx(inst) >= before + 1
+        wait_2xx(inst, before + 1)
         assert len(worker_rows(paasrun, app)) == 2
         assert (app / ".paasrun" / "run" / "admin").read_text() == entry
 
