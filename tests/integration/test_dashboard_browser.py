@@ -10,28 +10,19 @@ committed ones in docs/dashboard/ come from this test), else to the test's temp 
 Needs Debian's chromium, chromium-driver and python3-selenium (scripts/bootstrap --test)."""
 import os
 import pathlib
-import shutil
-import subprocess
 import threading
 import time
 import http.client
 
 import pytest
 
-from conftest import paasrun_path, wait_until
-from deploy_harness import TOKEN, Instance, write_app
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium is not installed")
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-if not CHROMIUM or not CHROMEDRIVER:
-    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
+from conftest import paasrun_path
+from dashboard_browser import goto, login_link, start_browser, text, wait
+from deploy_harness import Instance, write_app
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 
 @pytest.fixture(scope="module")
@@ -52,44 +43,9 @@ def shots(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1280,900", "--force-device-scale-factor=1",
-              f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        opts.add_argument(a)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER) if hasattr(webdriver, "ChromeService") \
-        else webdriver.chrome.service.Service(executable_path=CHROMEDRIVER)
-    d = webdriver.Chrome(options=opts, service=service)
-    d.set_page_load_timeout(30)
+    d = start_browser(tmp_path_factory.mktemp("chromium-profile"))
     yield d
     d.quit()
-
-
-def login_link(inst):
-    out = subprocess.run([paasrun_path(), "dashboard", "--to", f"http://{inst.admin}", "--token", TOKEN],
-                         capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
-def wait(browser, pred, timeout=20, what="condition"):
-    try:
-        # The pages re-render their tables every few seconds: an element read just as it is
-        # replaced is stale, and the next poll reads the new one.
-        return WebDriverWait(browser, timeout, poll_frequency=0.2,
-                             ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: pred())
-    except Exception as e:
-        raise AssertionError(f"timed out waiting for {what}: {e}") from None
-
-
-def text(browser, css):
-    return browser.find_element(By.CSS_SELECTOR, css).text
-
-
-def goto(browser, page):
-    browser.find_element(By.CSS_SELECTOR, f'nav a[data-page="{page}"]').click()
-    wait(browser, lambda: browser.find_element(By.ID, f"page-{page}").is_displayed(), what=f"the {page} page")
 
 
 def confirm(browser):
@@ -219,7 +175,7 @@ def test_dashboard_in_a_browser(inst, browser, shots):
     # Each worker row: its slot and age (the first worker of each slot has no predecessor).
     slots = sorted(r.find_elements(By.TAG_NAME, "td")[1].text for r in browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr"))
     assert slots == ["1", "2"], slots
-    assert all(r.find_elements(By.TAG_NAME, "td")[7].text.endswith("s")
+    assert all(r.find_elements(By.TAG_NAME, "td")[8].text.endswith("s")
                for r in browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr"))
     browser.save_screenshot(str(shots / "overview.png"))
 

@@ -101,6 +101,14 @@ void Series::add(double t, const Metrics& m, const AppStatus* s, const std::stri
         out.p99 = histogram_quantile(0.99, m.latency_bounds, delta);
     }
     out.in_flight = m.in_flight;
+    out.ws_open = m.websocket.open;
+    out.ws_received_per_second =
+        static_cast<double>(
+            counter_delta(m.websocket.messages_received, last_->websocket.messages_received)) /
+        dt;
+    out.ws_sent_per_second = static_cast<double>(counter_delta(m.websocket.messages_sent,
+                                                               last_->websocket.messages_sent)) /
+                             dt;
     if (s)
         for (const auto& w : s->web_workers) {
             if (out.rss.size() >= kMaxWorkersPerSample) break;
@@ -142,6 +150,7 @@ json Series::json_since(double since) const {
     std::lock_guard lk(mu_);
     json t = json::array(), requests = json::array(), in_flight = json::array(),
          p50 = json::array(), p95 = json::array(), p99 = json::array();
+    json ws_open = json::array(), ws_received = json::array(), ws_sent = json::array();
     json rps = json::object();
     for (const auto* c : kClasses) rps[c] = json::array();
     // RSS per worker pid: one column per pid seen in the returned samples (null where absent).
@@ -178,6 +187,9 @@ json Series::json_since(double since) const {
         p95.push_back(opt(s->p95));
         p99.push_back(opt(s->p99));
         in_flight.push_back(s->in_flight);
+        ws_open.push_back(s->ws_open);
+        ws_received.push_back(s->ws_received_per_second);
+        ws_sent.push_back(s->ws_sent_per_second);
         for (auto pid : pids) {
             auto it = std::find_if(s->rss.begin(), s->rss.end(),
                                    [&](const auto& p) { return p.first == pid; });
@@ -204,6 +216,10 @@ json Series::json_since(double since) const {
             {"rss_bytes", std::move(rss)},
             {"cpu_percent", std::move(cpu)},
             {"cpu_labels", std::move(cpu_labels)},
+            {"websocket",
+             {{"open", std::move(ws_open)},
+              {"messages_received_per_second", std::move(ws_received)},
+              {"messages_sent_per_second", std::move(ws_sent)}}},
             {"events", std::move(events)}};
 }
 

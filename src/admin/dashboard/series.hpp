@@ -38,6 +38,11 @@ struct Sample {
     std::uint64_t in_flight = 0;
     std::vector<std::pair<pid_t, std::uint64_t>> rss;  // per web worker: pid, RSS bytes
     std::vector<std::pair<pid_t, float>> cpu;          // per process: pid, % of one core
+    // WebSockets of the ASGI web workers (src/serve/websocket_stats.hpp): connections open at
+    // the reading, messages per second each way over the interval.
+    std::uint64_t ws_open = 0;
+    double ws_received_per_second = 0;
+    double ws_sent_per_second = 0;
 };
 
 /// One process's CPU time as the sampler read it (proc_cpu.hpp).

@@ -332,3 +332,25 @@ TEST_CASE("dashboard series: rates, quantiles, markers, bounded ring", "[admin][
     CHECK(all.at("t")[0] == 102 + 4000 - kSeriesCapacity);    // oldest first, the newest hour kept
     CHECK(all.at("latency_seconds").at("p50")[5].is_null());  // no requests in that second
 }
+
+TEST_CASE("dashboard series: WebSocket connections open and messages per second",
+          "[admin][dashboard]") {
+    Series s;
+    Metrics m;
+    s.add(100, m, nullptr, "");
+    m.websocket.open = 3;
+    m.websocket.messages_received = 20;
+    m.websocket.messages_sent = 10;
+    s.add(102, m, nullptr, "");  // two seconds: rates are per second
+    m.websocket.open = 1;
+    m.websocket.messages_received = 5;  // went backwards (a worker's file went away): 0
+    s.add(103, m, nullptr, "");
+    auto ws = s.json_since(0).at("websocket");
+    REQUIRE(ws.at("open").size() == 2);
+    CHECK(ws.at("open")[0] == 3);
+    CHECK(ws.at("open")[1] == 1);
+    CHECK(ws.at("messages_received_per_second")[0].get<double>() == Approx(10.0));
+    CHECK(ws.at("messages_sent_per_second")[0].get<double>() == Approx(5.0));
+    CHECK(ws.at("messages_received_per_second")[1].get<double>() == Approx(0.0));
+    CHECK(ws.at("messages_sent_per_second")[1].get<double>() == Approx(0.0));
+}

@@ -151,7 +151,7 @@ async function loadOverview() {
     cells(p.type, p.name, p.pid || "", p.state, p.phase, p.release || "", duration(p.uptime_seconds), p.restarts, p.last_exit || "")));
   const workers = [...s.web_workers].sort((a, b) => a.process.localeCompare(b.process) || a.slot - b.slot || a.pid - b.pid);
   fillTable("workers", workers.map((w) =>
-    cells(w.process, w.slot || "", w.pid, w.release || "", w.requests, w.in_flight, mb(w.rss_bytes),
+    cells(w.process, w.slot || "", w.pid, w.release || "", w.requests, w.in_flight, w.websocket ? w.websocket.open : 0, mb(w.rss_bytes),
       duration(w.age_seconds), w.ready ? "yes" : "no", previousWorker(w.previous))));
 }
 
@@ -233,7 +233,8 @@ for (const b of document.querySelectorAll("#endpoints button[data-sort]")) {
 // ---------------------------------------------------------------- charts
 
 const charts = {};
-const series = { t: [], count: [], rps: [[], [], [], [], []], p50: [], p95: [], p99: [], err: [], rss: {}, cpu: {}, cpuLabels: {}, events: [] };
+const series = { t: [], count: [], rps: [[], [], [], [], []], p50: [], p95: [], p99: [], err: [], rss: {}, cpu: {}, cpuLabels: {}, events: [],
+  wsOpen: [], wsIn: [], wsOut: [] };
 let seriesSince = 0;
 const CLASS_COLORS = ["#6b7280", "#15803d", "#1d4ed8", "#b45309", "#b91c1c"];
 
@@ -264,14 +265,15 @@ function markersPlugin() {
   };
 }
 
-function makeChart(id, seriesOpts) {
+// `axes`: the y axes (default: one on the left); a series picks its axis with `scale`.
+function makeChart(id, seriesOpts, axes = [{ size: 60 }]) {
   const node = $(id);
   const width = Math.max(280, node.clientWidth || 600);
   const opts = {
     width, height: 200, plugins: [markersPlugin()],
     scales: { x: { time: true } },
     series: [{}, ...seriesOpts],
-    axes: [{}, { size: 60 }],
+    axes: [{}, ...axes],
     legend: { live: false },
   };
   return new uPlot(opts, [[], ...seriesOpts.map(() => [])], node);
@@ -288,6 +290,11 @@ function ensureCharts() {
     charts.latency = makeChart("chart-latency", [
       { label: "p50", stroke: "#15803d", width: 2 }, { label: "p95", stroke: "#b45309", width: 2 }, { label: "p99", stroke: "#b91c1c", width: 2 }]);
     charts.errors = makeChart("chart-errors", [{ label: "5xx %", stroke: "#b91c1c", width: 2 }]);
+    charts.ws = makeChart("chart-ws", [
+      { label: "open", stroke: "#1d4ed8", width: 2, scale: "conn" },
+      { label: "received/s", stroke: "#15803d", width: 2, scale: "msg" },
+      { label: "sent/s", stroke: "#b45309", width: 2, scale: "msg" }],
+    [{ scale: "conn", size: 60 }, { scale: "msg", side: 1, size: 60, grid: { show: false } }]);
   }
   // One line per worker pid: rebuilt when a worker appears.
   const pids = rssPids();
@@ -314,7 +321,7 @@ function trim() {
   series.t.splice(0, excess);
   series.count.splice(0, excess);
   for (const a of series.rps) a.splice(0, excess);
-  for (const a of [series.p50, series.p95, series.p99, series.err]) a.splice(0, excess);
+  for (const a of [series.p50, series.p95, series.p99, series.err, series.wsOpen, series.wsIn, series.wsOut]) a.splice(0, excess);
   for (const p of rssPids()) {
     series.rss[p].splice(0, excess);
     if (series.rss[p].every((v) => v === null)) delete series.rss[p];
@@ -341,6 +348,9 @@ async function loadSeries() {
     series.p95.push(ms(d.latency_seconds.p95[i]));
     series.p99.push(ms(d.latency_seconds.p99[i]));
     series.err.push(total > 0 ? (100 * d.requests_per_second["5xx"][i]) / total : 0);
+    series.wsOpen.push(d.websocket.open[i]);
+    series.wsIn.push(d.websocket.messages_received_per_second[i]);
+    series.wsOut.push(d.websocket.messages_sent_per_second[i]);
   }
   for (const [pid, values] of Object.entries(d.rss_bytes)) {
     if (!series.rss[pid]) series.rss[pid] = new Array(before).fill(null);
@@ -366,10 +376,11 @@ async function loadSeries() {
   charts.errors.setData([series.t, series.err]);
   charts.rss.setData([series.t, ...rssPids().map((p) => series.rss[p])]);
   charts.cpu.setData([series.t, ...cpuPids().map((p) => series.cpu[p])]);
+  charts.ws.setData([series.t, series.wsOpen, series.wsIn, series.wsOut]);
 }
 
 window.addEventListener("resize", () => {
-  for (const k of ["rps", "latency", "errors", "rss", "cpu"]) {
+  for (const k of ["rps", "latency", "errors", "rss", "cpu", "ws"]) {
     const c = charts[k];
     if (c) c.setSize({ width: Math.max(280, c.root.parentNode.clientWidth), height: 200 });
   }
