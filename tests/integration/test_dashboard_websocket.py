@@ -96,6 +96,12 @@ def test_websockets_in_the_series_and_in_the_browser(inst, browser):
         # docs/dashboard/websockets.png comes from here (as the other pages' screenshots
         # come from test_dashboard_browser.py).
         if os.environ.get("PAASRUN_DASHBOARD_SCREENSHOTS"):
+            # A few more seconds of chatter, so the picture shows lines rather than two points.
+            deadline = time.monotonic() + 20
+            while browser.execute_script("return charts.ws.data[1].filter((v) => v === %d).length" % N) < 8:
+                assert time.monotonic() < deadline, "the WebSocket chart did not fill for the screenshot"
+                chat(conns, 5)
+                time.sleep(0.1)
             chart = browser.find_element(By.ID, "chart-ws")
             browser.execute_script("arguments[0].scrollIntoView()", chart)
             chart.find_element(By.XPATH, "..").screenshot(
