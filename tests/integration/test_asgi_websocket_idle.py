@@ -69,9 +69,10 @@ def test_silent_client_gets_1001_idle_timeout_and_the_app_a_disconnect(tmp_path)
         code, reason = c.expect_close()
         waited = time.monotonic() - last
         assert (code, reason) == (1001, b"idle timeout")
-        # Never early (the tick turns a message into a timestamp after it happened); at
-        # most one 250 ms tick late, with room here for a loaded machine.
-        assert 0.9 <= waited < 4, waited
+        # Not early (the server times from a tick after its echo went out; the slack is for
+        # this client being scheduled late on a loaded machine), at most a tick late (plus
+        # room for the load).
+        assert 0.75 <= waited < 4, waited
         finish_close(c)
         wait_until(lambda: (markers / "disconnect-1001").exists(), timeout=5, what="app's disconnect 1001")
         wait_until(lambda: closes_1001(stats) == 1, timeout=5, what="the close counted under 1001")
@@ -150,7 +151,7 @@ def test_pings_and_pongs_do_not_count_as_activity():
         payload, pings, pongs, waited = until_close(answers, own_pings=False)
         assert payload == close_payload(1001, b"idle timeout")
         assert pings >= 1, pings  # the server's keep-alive pings came, and were answered
-        assert 2.9 <= waited < 6, waited
+        assert 2.5 <= waited < 6, waited
         finish_close(answers)
 
         pinger = wsc.connect(s.port)
@@ -158,7 +159,7 @@ def test_pings_and_pongs_do_not_count_as_activity():
         payload, pings, pongs, waited = until_close(pinger, own_pings=True)
         assert payload == close_payload(1001, b"idle timeout")
         assert pongs >= 5, pongs  # our pings were answered
-        assert 2.9 <= waited < 6, waited
+        assert 2.5 <= waited < 6, waited
         finish_close(pinger)
 
 
