@@ -434,7 +434,8 @@ void WebSocketSession::check_deadline(std::int64_t now_ms) {
         return;
     }
     if (cfg.ws_idle_timeout_ms > 0) {
-        if (message_since_tick_) {
+        // Paused: the client's messages wait for the app to take the inbox's; not idle.
+        if (message_since_tick_ || paused_) {
             message_since_tick_ = false;
             last_message_ms_ = now_ms;
         } else if (now_ms - last_message_ms_ >= cfg.ws_idle_timeout_ms) {

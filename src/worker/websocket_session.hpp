@@ -28,10 +28,10 @@
 // when nothing arrives within --ws-ping-timeout the connection is closed with 1011.
 //
 // Idle timeout: with --ws-idle-timeout, a connection with no data message either way (pings,
-// pongs and the keep-alive do not count) for that long gets close 1001 "idle timeout" and the
-// app websocket.disconnect 1001. A message only sets a flag (no clock read per message); the
-// manager's tick turns the flag into a timestamp, so the close comes at most one tick late and
-// never early.
+// pongs and the keep-alive do not count; a session paused by back-pressure is not idle) for
+// that long gets close 1001 "idle timeout" and the app websocket.disconnect 1001. A message only
+// sets a flag (no clock read per message); the manager's tick turns the flag into a timestamp, so
+// the close comes at most one tick late and never early.
 //
 // Loop thread only; calls from the app's task (the WebSocketSink methods) come from the same
 // thread with the GIL held (docs/asgi.md's single-thread model).

@@ -15,7 +15,8 @@ from harness import serve  # noqa: E402
 from conftest import paasrun_path, wait_until  # noqa: E402
 from test_serve_stats import LAYOUT, snapshot  # noqa: E402
 import ws_client as wsc  # noqa: E402
-from ws_client import CLOSE, PING, PONG, TEXT, close_payload, frame  # noqa: E402
+from ws_client import BINARY, CLOSE, PING, PONG, TEXT, close_payload, frame  # noqa: E402
+from test_asgi_websocket import CHUNK, fill_until_stalled  # noqa: E402
 
 # The WebSocket counters are the stats file's last 12 values: open accepted messages/bytes
 # received/sent closes[1000 1001 1006 1009 1011 other] (src/serve/websocket_stats.hpp).
@@ -161,6 +162,28 @@ def test_pings_and_pongs_do_not_count_as_activity():
         assert pongs >= 5, pongs  # our pings were answered
         assert 2.5 <= waited < 6, waited
         finish_close(pinger)
+
+
+def test_client_waiting_on_back_pressure_is_not_idle():
+    # /sink reads nothing until /go: the inbox fills, the server stops reading, and the
+    # client's sends stall. Its messages wait for the app: not an idle connection.
+    with serve(paasrun_path(), "asgi_ws:app",
+               extra=["--ws-idle-timeout", "1", "--ws-ping-interval", "0"]) as s:
+        c = wsc.connect(s.port, path="/sink")
+        assert c.status == 101
+        sent = fill_until_stalled(c)  # stalls for 1 s before it returns
+        assert next_frame(c, 1.5) is None  # no close frame after 2.5 idle timeouts
+        g = wsc.connect(s.port, path="/go")
+        assert g.status == 101
+        g.close()
+        if sent % len(CHUNK):
+            c.send(CHUNK[sent % len(CHUNK):])
+        c.send(frame(BINARY, b"end"))
+        op, payload = c.recv_message()
+        assert op == TEXT and payload.startswith(b"count="), payload
+        c.sock.settimeout(5)
+        assert c.expect_close() == (1001, b"idle timeout")
+        finish_close(c)
 
 
 def test_idle_timeout_off_by_default_keeps_a_silent_websocket():
