@@ -2,7 +2,8 @@
 //
 //   ws_client echo HOST PORT PATH CONNECTIONS SECONDS PAYLOAD_BYTES
 //       CONNECTIONS connections, each sends one masked text message of PAYLOAD_BYTES and
-//       waits for its echo before sending the next; prints "messages=N seconds=S errors=E".
+//       waits for its echo before sending the next; prints "messages=N seconds=S errors=E
+//       served=K" (K: connections that got at least one echo; the rest were never served).
 //   ws_client idle HOST PORT PATH CONNECTIONS HOLD_SECONDS
 //       opens CONNECTIONS WebSockets (handshake done), prints "open=N", holds them
 //       HOLD_SECONDS (or until stdin closes), then closes them.
@@ -29,6 +30,7 @@ namespace {
 struct Conn {
     int fd = -1;
     bool upgraded = false;
+    long echoed = 0;
     std::string in;
 };
 
@@ -151,12 +153,16 @@ int echo(const char* host, int port, const char* path, int conns, double seconds
                     continue;
                 }
                 ++messages;
+                ++c.echoed;
                 if (!send_all(c.fd, msg)) ++errors;
             }
         }
     }
     double took = now_s() - start;
-    std::printf("messages=%ld seconds=%.3f errors=%ld\n", messages, took, errors);
+    long served = 0;
+    for (const auto& c : cs) served += c.echoed > 0 ? 1 : 0;
+    std::printf("messages=%ld seconds=%.3f errors=%ld served=%ld\n", messages, took, errors,
+                served);
     return 0;
 }
 

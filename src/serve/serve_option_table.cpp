@@ -155,6 +155,9 @@ const ServeOptionRow kRows[] = {
      "seconds a WebSocket may be silent before the server pings it (0 = never)", "20"},
     {"--ws-ping-timeout", "ws-ping-timeout", &O::ws_ping_timeout, A::value, "",
      "seconds to wait for any frame after a ping, else close 1011 (0 = wait forever)", "20"},
+    {"--ws-idle-timeout", "ws-idle-timeout", &O::ws_idle_timeout, A::value, "",
+     "seconds without a data message either way before close 1001 (pings do not count; 0 = off)",
+     "0"},
     {"--ws-per-message-deflate", "ws-per-message-deflate", &O::ws_per_message_deflate, A::value, "",
      "true: accept permessage-deflate (RFC 7692) compression offers", "true"},
     // --- proxies, paths ---

@@ -107,6 +107,7 @@ Status validate(const ServeOptions& o) {
     if (auto s = check_range("request-timeout", o.request_timeout, 0, kDay); !s) return s;
     if (auto s = check_range("ws-ping-interval", o.ws_ping_interval, 0, kDay); !s) return s;
     if (auto s = check_range("ws-ping-timeout", o.ws_ping_timeout, 0, kDay); !s) return s;
+    if (auto s = check_range("ws-idle-timeout", o.ws_idle_timeout, 0, kDay); !s) return s;
     if (o.ws_max_size < 1 || o.ws_max_size > (1ull << 31))
         return Error(
             fmt::format("--ws-max-size must be 1..{} bytes (got {})", 1ull << 31, o.ws_max_size));

@@ -101,6 +101,7 @@ struct ServeOptions {
     std::uint64_t ws_max_size = 16ull * 1024 * 1024;  // --ws-max-size: largest message -> 1009
     int ws_ping_interval = 20;  // --ws-ping-interval S: ping a connection silent this long; 0 = off
     int ws_ping_timeout = 20;   // --ws-ping-timeout S: close (1011) when no pong within; 0 = off
+    int ws_idle_timeout = 0;    // --ws-idle-timeout S: close (1001) with no data message; 0 = off
     bool ws_per_message_deflate = true;  // --ws-per-message-deflate: RFC 7692 compression
 
     // --- proxies, paths, logs -------------------------------------------------------------

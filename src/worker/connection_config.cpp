@@ -20,6 +20,7 @@ Result<ConnectionConfig> make_connection_config(const ServeOptions& o, int acces
     c.ws_max_message = static_cast<std::size_t>(o.ws_max_size);
     c.ws_ping_interval_ms = static_cast<std::int64_t>(o.ws_ping_interval) * 1000;
     c.ws_ping_timeout_ms = static_cast<std::int64_t>(o.ws_ping_timeout) * 1000;
+    c.ws_idle_timeout_ms = static_cast<std::int64_t>(o.ws_idle_timeout) * 1000;
     c.ws_deflate = o.ws_per_message_deflate;
 
     std::string joined;

@@ -52,6 +52,7 @@ struct ConnectionConfig {
     std::size_t ws_max_message = 16 * 1024 * 1024;  // --ws-max-size
     std::int64_t ws_ping_interval_ms = 20'000;      // --ws-ping-interval; 0 = off
     std::int64_t ws_ping_timeout_ms = 20'000;       // --ws-ping-timeout; 0 = off
+    std::int64_t ws_idle_timeout_ms = 0;            // --ws-idle-timeout; 0 = off
     bool ws_deflate = true;                         // --ws-per-message-deflate
     std::int64_t ws_close_timeout_ms = 5'000;       // wait for the peer's close frame
 };

@@ -122,6 +122,7 @@ std::string WebSocketSession::accept(std::string_view subprotocol,
         counted_open_ = true;
     }
     last_seen_ms_ = monotonic_ms();
+    last_message_ms_ = last_seen_ms_;
     flush();
     if (phase_ != Phase::open) return {};
     // Read even when closing at once (a drain began during the handshake): the client's
@@ -147,6 +148,7 @@ asgi::WebSocketSink::Step WebSocketSession::send(bool text, std::string_view dat
         owner_.queue_.append(header.view(), data);
     }
     if (auto* stats = owner_.manager_.stats()) stats->websocket_sent(data.size());
+    message_since_tick_ = true;
     flush();
     if (phase_ == Phase::done) return Step::closed;
     return owner_.queue_.pending() >= OutputQueue::kHighWater ? Step::wait : Step::ok;
@@ -331,6 +333,7 @@ bool WebSocketSession::process(char* data, std::size_t size) {
                 if (phase_ != Phase::open) continue;
                 if (auto* stats = owner_.manager_.stats())
                     stats->websocket_received(ev.payload.size());
+                message_since_tick_ = true;
                 ex_->push(ev.opcode == ws::Opcode::text, ev.payload);
                 reader_->release();  // frees a fragmented/compressed message's buffer
                 runtime_.wake_websocket(ex_);
@@ -429,6 +432,19 @@ void WebSocketSession::check_deadline(std::int64_t now_ms) {
             close_connection();
         }
         return;
+    }
+    if (cfg.ws_idle_timeout_ms > 0) {
+        // Paused: the client's messages wait for the app to take the inbox's; not idle.
+        if (message_since_tick_ || paused_) {
+            message_since_tick_ = false;
+            last_message_ms_ = now_ms;
+        } else if (now_ms - last_message_ms_ >= cfg.ws_idle_timeout_ms) {
+            log::info("http", "websocket idle timeout idle_ms={} request_id={}",
+                      now_ms - last_message_ms_, owner_.info_.request_id);
+            // A silent peer may well be alive: the close handshake runs as usual (its close
+            // frame ends the connection, else ws_close_timeout_ms does).
+            return start_close(ws::close_code::going_away, "idle timeout", true);
+        }
     }
     if (cfg.ws_ping_interval_ms <= 0) return;
     if (ping_sent_ms_ == 0) {

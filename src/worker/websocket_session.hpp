@@ -13,10 +13,10 @@
 //              masking, fragmentation, UTF-8 of text, --ws-max-size, inflating); messages go
 //              to the app's inbox, pings are answered here (no Python), the app's sends are
 //              framed (and compressed) into the connection's OutputQueue and written at once.
-//   closing    a close frame was sent (the app's websocket.close, a drain's 1001, a ping
-//              timeout's 1011, a protocol error's 1002/1007/1009, or the echo of the peer's):
-//              the TCP connection closes when the peer's close arrives, once the echo is
-//              written, or after ws_close_timeout_ms.
+//   closing    a close frame was sent (the app's websocket.close, a drain's or an idle
+//              timeout's 1001, a ping timeout's 1011, a protocol error's 1002/1007/1009, or the
+//              echo of the peer's): the TCP connection closes when the peer's close arrives, once
+//              the echo is written, or after ws_close_timeout_ms.
 //   done       the connection is closed (or went back to HTTP to answer a refusal).
 //
 // Back-pressure: the inbox holds at most kInboxMessages messages / kInboxBytes bytes; when
@@ -26,6 +26,12 @@
 //
 // Keep-alive: after --ws-ping-interval without any frame from the client a ping is sent;
 // when nothing arrives within --ws-ping-timeout the connection is closed with 1011.
+//
+// Idle timeout: with --ws-idle-timeout, a connection with no data message either way (pings,
+// pongs and the keep-alive do not count; a session paused by back-pressure is not idle) for
+// that long gets close 1001 "idle timeout" and the app websocket.disconnect 1001. A message only
+// sets a flag (no clock read per message); the manager's tick turns the flag into a timestamp, so
+// the close comes at most one tick late and never early.
 //
 // Loop thread only; calls from the app's task (the WebSocketSink methods) come from the same
 // thread with the GIL held (docs/asgi.md's single-thread model).
@@ -63,7 +69,8 @@ public:
     /// Whether the session drives the connection (false once it is closed or handed a
     /// refusal back to the Connection's HTTP path).
     [[nodiscard]] bool active() const { return phase_ != Phase::done; }
-    /// The manager's tick: pings, ping timeout, close timeout, a client that stopped reading.
+    /// The manager's tick: pings, ping timeout, idle timeout, close timeout, a client that
+    /// stopped reading.
     void check_deadline(std::int64_t now_ms);
     /// Graceful stop: an open WebSocket gets a close frame 1001 and the app
     /// websocket.disconnect 1001; one still in its handshake does once it is accepted.
@@ -126,14 +133,16 @@ private:
     std::int64_t ping_sent_ms_ = 0;    // 0 = no ping outstanding
     std::int64_t write_since_ms_ = 0;  // when the current wait for writability began
     std::int64_t close_deadline_ms_ = 0;
+    std::int64_t last_message_ms_ = 0;  // the tick that saw the last data message (idle timeout)
     std::uint32_t pings_ = 0;
     bool paused_ = false;  // the inbox is full: not reading
     bool resume_posted_ = false;
     bool read_armed_ = false;  // an async wait for readability is pending
     bool writing_ = false;     // an async wait for writability is pending
     bool close_after_flush_ = false;
-    bool counted_open_ = false;     // counted as an open WebSocket in the stats file
-    std::uint16_t close_code_ = 0;  // the close handshake's code (first close frame); 0: none
+    bool counted_open_ = false;        // counted as an open WebSocket in the stats file
+    bool message_since_tick_ = false;  // a data message went either way since the last tick
+    std::uint16_t close_code_ = 0;     // the close handshake's code (first close frame); 0: none
 };
 
 }  // namespace paasrun::worker

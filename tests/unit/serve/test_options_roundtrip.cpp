@@ -63,6 +63,7 @@ ServeOptions every_field_set() {
     o.ws_max_size = 1024;
     o.ws_ping_interval = 0;
     o.ws_ping_timeout = 3;
+    o.ws_idle_timeout = 55;
     o.ws_per_message_deflate = false;
     return o;
 }
@@ -214,6 +215,14 @@ TEST_CASE("options: validate names the bad option", "[worker][options]") {
     CHECK(r.error().message.find("--ws-max-size") != std::string::npos);
     o = base();
     o.ws_ping_timeout = -1;
+    CHECK_FALSE(validate(o));
+    o = base();
+    o.ws_idle_timeout = -1;
+    r = validate(o);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("ws-idle-timeout") != std::string::npos);
+    o = base();
+    o.ws_idle_timeout = 86401;
     CHECK_FALSE(validate(o));
 }
 
