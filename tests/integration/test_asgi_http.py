@@ -259,3 +259,79 @@ def test_bad_interface_value_exits_2():
     p = subprocess.run([paasrun_path(), "serve", "--interface", "cgi", "x:y"], capture_output=True, timeout=30)
     assert p.returncode == 2
     assert b"--interface" in p.stderr
+
+
+# ---- X-Request-Id (as for WSGI: docs/serve.md, test_serve_http_protocol.py) ---------------
+
+def scope_request_ids(response):
+    scope = json.loads(response.body)
+    return [v["bytes"] for k, v in scope["headers"] if k["bytes"] == "x-request-id"]
+
+
+def response_request_ids(response):
+    return [v for k, v in response.headers if k.lower() == "x-request-id"]
+
+
+def test_request_id_reaches_the_app_and_is_echoed(server):
+    # None sent: the front end's id is in the scope (once) and on the response (once).
+    r = server.exchange(request("/scope"))[0]
+    [made] = scope_request_ids(r)
+    assert len(made) == 32 and all(c in "0123456789abcdef" for c in made), made
+    assert response_request_ids(r) == [made]
+    server.proc.wait_for_line(rf"component=access .*path=/scope .*request_id={made}", timeout=10)
+
+    # A valid client id is kept: one field in the scope, echoed once.
+    given = "req-0123456789abcdefghij"
+    r = server.exchange(request("/scope", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert scope_request_ids(r) == [given]
+    assert response_request_ids(r) == [given]
+
+    # An invalid one is replaced everywhere (never echoed).
+    r = server.exchange(request("/scope", headers=b"X-Request-Id: bad id\r\n"))[0]
+    [replaced] = scope_request_ids(r)
+    assert replaced != "bad id" and len(replaced) == 32
+    assert response_request_ids(r) == [replaced]
+
+    # An app that sets its own keeps it, without a second one from the server.
+    r = server.exchange(request("/own-request-id", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert response_request_ids(r) == ["app-chosen-id-0123456789"]
+
+    # A streamed (chunked) response and a pathsend carry it too.
+    r = server.exchange(request("/stream?n=2", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert response_request_ids(r) == [given]
+    r = server.exchange(request("/pathsend", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert response_request_ids(r) == [given]
+
+
+def test_websocket_handshake_carries_the_request_id():
+    # The 101 and the app's denial response echo the id, and the websocket scope has it, as
+    # an HTTP request's (the front end's own refusals, like WSGI's error responses, do not).
+    import ws_client
+    given = "ws-0123456789abcdefghij"
+    with serve(paasrun_path(), "asgi_ws:app") as s:
+        conn = ws_client.connect(s.port, "/echo", headers=f"X-Request-Id: {given}\r\n".encode())
+        try:
+            assert conn.status == 101
+            assert conn.headers.get("x-request-id") == given, conn.headers
+            conn.send(ws_client.frame(0x1, b"scope"))
+            scope = json.loads(conn.recv_message()[1])
+            assert [v for k, v in scope["headers"] if k == "x-request-id"] == [given]
+        finally:
+            conn.close()
+
+        conn = ws_client.connect(s.port, "/echo")
+        try:
+            made = conn.headers.get("x-request-id", "")
+            assert len(made) == 32, conn.headers
+            conn.send(ws_client.frame(0x1, b"scope"))
+            scope = json.loads(conn.recv_message()[1])
+            assert [v for k, v in scope["headers"] if k == "x-request-id"] == [made]
+        finally:
+            conn.close()
+
+        conn = ws_client.connect(s.port, "/deny-http", headers=f"X-Request-Id: {given}\r\n".encode())
+        try:
+            assert conn.status == 401
+            assert conn.headers.get("x-request-id") == given, conn.headers
+        finally:
+            conn.close()
