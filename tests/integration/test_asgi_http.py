@@ -4,7 +4,10 @@ import hashlib
 import json
 import os
 import pathlib
+import re
+import shutil
 import socket
+import subprocess
 import sys
 import time
 
@@ -236,6 +239,37 @@ def test_pathsend_uses_the_file(server):
     assert r.status == 200
     assert r.body == (FIXTURES / "asgi_raw.py").read_bytes()
     assert r.header("Content-Length") == str(len(r.body))
+
+
+def test_pathsend_goes_through_sendfile(markers):
+    # The body must leave by sendfile(2) from the file, not through Python: strace on the
+    # worker sees sendfile calls on the file's fd that add up to its size and no read of it.
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed (scripts/bootstrap --test installs it)")
+    data = os.urandom(8 * 1024 * 1024 + 5)
+    (markers / "big.bin").write_bytes(data)
+    with serve(paasrun_path(), "asgi_raw:app", env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        pid = s.proc.wait_for_line(r"msg=ready worker=1 pid=(\d+)", timeout=10).group(1)
+        trace = markers / "strace.txt"
+        # -f: every thread of the worker; -y: each fd with its path.
+        tracer = subprocess.Popen([strace, "-f", "-y", "-e", "trace=openat,read,pread64,readv,preadv,"
+                                   "preadv2,mmap,sendfile", "-o", str(trace), "-p", pid],
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            first = tracer.stderr.readline()
+            if "attached" not in first:
+                pytest.skip(f"strace cannot attach to the worker here: {first.strip()}")
+            r = s.exchange(request("/pathsend?name=big.bin"), timeout=60)[0]
+            assert r.status == 200 and r.header("Content-Length") == str(len(data))
+            assert r.body == data
+        finally:
+            tracer.terminate()
+            tracer.wait(10)
+    lines = [line for line in trace.read_text().splitlines() if "big.bin>" in line]
+    sent = [int(m.group(1)) for m in (re.search(r"sendfile\(.*\) += (\d+)$", line) for line in lines) if m]
+    assert sum(sent) == len(data), lines
+    assert not [line for line in lines if re.search(r"\b(read|pread64|readv|preadv2?|mmap)\(", line)], lines
 
 
 def test_background_work_after_response_does_not_delay_it(server, markers):
