@@ -9,6 +9,7 @@ void fill_request_view(const RequestInfo& info, std::vector<wsgi::Header>& heade
     const auto& req = *info.head;
     headers.clear();
     bool host_seen = false;
+    bool id_seen = false;
     for (const auto& h : req.headers()) {
         if (http::iequals(h.name, "Host")) {
             if (host_seen) continue;
@@ -16,9 +17,19 @@ void fill_request_view(const RequestInfo& info, std::vector<wsgi::Header>& heade
             headers.push_back({h.name, info.host});
             continue;
         }
+        // The id the front end kept or made replaces the client's (an invalid one was not
+        // kept), as in the WSGI environ's HTTP_X_REQUEST_ID: the app logs the same id as the
+        // access log and the response. One field, never the client's and ours.
+        if (http::iequals(h.name, "X-Request-Id") && !info.request_id.empty()) {
+            if (id_seen) continue;
+            id_seen = true;
+            headers.push_back({h.name, info.request_id});
+            continue;
+        }
         headers.push_back({h.name, h.value});
     }
     if (!host_seen && !info.host.empty()) headers.push_back({"host", info.host});
+    if (!id_seen && !info.request_id.empty()) headers.push_back({"x-request-id", info.request_id});
     r.method = req.method;
     r.raw_path = req.path;
     r.query = req.query;

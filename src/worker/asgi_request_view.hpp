@@ -12,7 +12,9 @@ namespace paasrun::worker {
 
 /// Fills `out` from `info` (views into the connection's buffers). `headers` receives the
 /// request's fields with `Host` replaced by the effective host (absolute-form authority or
-/// trusted X-Forwarded-Host, as WSGI's HTTP_HOST) and must outlive `out`.
+/// trusted X-Forwarded-Host, as WSGI's HTTP_HOST) and `X-Request-Id` set to the id the front
+/// end kept or generated (added when the client sent none, as WSGI's HTTP_X_REQUEST_ID), and
+/// must outlive `out`.
 void fill_request_view(const RequestInfo& info, std::vector<wsgi::Header>& headers,
                        asgi::RequestView& out);
 

@@ -83,8 +83,16 @@ void AsgiProducer::start(int status, std::span<const Header> headers) {
 bool AsgiProducer::commit_head(std::optional<std::uint64_t> known_length) {
     response_headers_.clear();
     std::string_view all(header_bytes_);
-    for (const auto& s : header_spans_)
+    bool has_request_id = false;
+    for (const auto& s : header_spans_) {
         response_headers_.push_back({all.substr(s[0], s[1]), all.substr(s[2], s[3])});
+        has_request_id =
+            has_request_id || http::iequals(response_headers_.back().name, "X-Request-Id");
+    }
+    // Echo the request id (as Heroku's router does, and the WSGI producer) unless the app
+    // set its own.
+    if (!has_request_id && !info_->request_id.empty())
+        response_headers_.push_back({"X-Request-Id", info_->request_id});
     http::ResponseSpec spec;
     spec.status = status_;
     spec.headers = response_headers_;

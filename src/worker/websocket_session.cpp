@@ -81,12 +81,24 @@ void WebSocketSession::answer_http(int status, std::string_view response) {
 
 // ---- asgi::WebSocketSink (the app's task) --------------------------------------------
 
+// The responses the app makes to a handshake (the 101, a denial response) echo the request
+// id as HTTP responses do (docs/asgi.md), unless the app set its own. The front end's own
+// refusals (400, 426, 403, 500) go without it, as WSGI's error responses do.
+void WebSocketSession::echo_request_id(std::vector<http::Header>& fields) const {
+    const auto& id = owner_.info_.request_id;
+    if (id.empty()) return;
+    for (const auto& f : fields)
+        if (http::iequals(f.name, "X-Request-Id")) return;
+    fields.push_back({"X-Request-Id", id});
+}
+
 std::string WebSocketSession::accept(std::string_view subprotocol,
                                      std::span<const Header> headers) {
     if (phase_ != Phase::handshake) return "the connection is not waiting for websocket.accept";
     std::vector<http::Header> fields;
     fields.reserve(headers.size());
     for (const auto& h : headers) fields.push_back({h.name, h.value});
+    echo_request_id(fields);
     std::string out;
     ws::UpgradeResponse response{subprotocol, deflate_ ? deflate_->response : std::string_view{},
                                  fields};
@@ -192,6 +204,7 @@ void WebSocketSession::deny_body(std::string_view data, bool more_body) {
     std::string_view all(deny_header_bytes_);
     for (const auto& sp : deny_spans_)
         fields.push_back({all.substr(sp[0], sp[1]), all.substr(sp[2], sp[3])});
+    echo_request_id(fields);
     http::ResponseSpec spec;
     spec.status = deny_status_;
     spec.headers = fields;

@@ -92,6 +92,7 @@ private:
     void finished(std::string_view traceback, bool quiet) override;
 
     void answer_http(int status, std::string_view response);
+    void echo_request_id(std::vector<http::Header>& fields) const;
     void schedule_read();
     void resume();
     void read();

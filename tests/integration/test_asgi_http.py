@@ -4,7 +4,10 @@ import hashlib
 import json
 import os
 import pathlib
+import re
+import shutil
 import socket
+import subprocess
 import sys
 import time
 
@@ -12,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "serve"))
 from harness import ResponseReader, read_until_closed, serve  # noqa: E402
-from conftest import paasrun_path, wait_until  # noqa: E402
+from conftest import Proc, free_port, paasrun_path, wait_until  # noqa: E402
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "serve"
 
@@ -36,6 +39,23 @@ def request(path, method="GET", body=b"", headers=b"", close=True):
 
 def test_detected_as_asgi_with_uvloop(server):
     server.proc.wait_for_line(r"interface=asgi loop=uvloop", timeout=10)
+
+
+def test_the_loop_is_uvloop_when_installed(server):
+    pytest.importorskip("uvloop", reason="python3-uvloop is not installed (scripts/bootstrap --test)")
+    assert server.get("/loop").body == b"uvloop.Loop"
+
+
+def test_the_loop_is_asyncio_default_without_uvloop(markers):
+    # An environment where `import uvloop` fails (a module on the path that raises
+    # ImportError, as a missing uvloop does): asyncio's own loop serves, and says so.
+    with serve(paasrun_path(), "asgi_raw:app", extra=["--pythonpath", str(FIXTURES / "no_uvloop")],
+               env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        s.proc.wait_for_line(r"msg=ready worker=1 .*interface=asgi loop=asyncio", timeout=10)
+        assert s.get("/loop").body == b"asyncio.unix_events._UnixSelectorEventLoop"
+        assert s.get("/stream?n=3").body == b"part 0\npart 1\npart 2\n"  # suspends: loop turns
+        r = s.exchange(request("/echo", "POST", os.urandom(300000)), timeout=20)[0]
+        assert json.loads(r.body)["size"] == 300000
 
 
 def test_scope_fields(server):
@@ -221,6 +241,37 @@ def test_pathsend_uses_the_file(server):
     assert r.header("Content-Length") == str(len(r.body))
 
 
+def test_pathsend_goes_through_sendfile(markers):
+    # The body must leave by sendfile(2) from the file, not through Python: strace on the
+    # worker sees sendfile calls on the file's fd that add up to its size and no read of it.
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed (scripts/bootstrap --test installs it)")
+    data = os.urandom(8 * 1024 * 1024 + 5)
+    (markers / "big.bin").write_bytes(data)
+    with serve(paasrun_path(), "asgi_raw:app", env={"ASGI_MARKER_DIR": str(markers)}) as s:
+        pid = s.proc.wait_for_line(r"msg=ready worker=1 pid=(\d+)", timeout=10).group(1)
+        trace = markers / "strace.txt"
+        # -f: every thread of the worker; -y: each fd with its path.
+        tracer = subprocess.Popen([strace, "-f", "-y", "-e", "trace=openat,read,pread64,readv,preadv,"
+                                   "preadv2,mmap,sendfile", "-o", str(trace), "-p", pid],
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            first = tracer.stderr.readline()
+            if "attached" not in first:
+                pytest.skip(f"strace cannot attach to the worker here: {first.strip()}")
+            r = s.exchange(request("/pathsend?name=big.bin"), timeout=60)[0]
+            assert r.status == 200 and r.header("Content-Length") == str(len(data))
+            assert r.body == data
+        finally:
+            tracer.terminate()
+            tracer.wait(10)
+    lines = [line for line in trace.read_text().splitlines() if "big.bin>" in line]
+    sent = [int(m.group(1)) for m in (re.search(r"sendfile\(.*\) += (\d+)$", line) for line in lines) if m]
+    assert sum(sent) == len(data), lines
+    assert not [line for line in lines if re.search(r"\b(read|pread64|readv|preadv2?|mmap)\(", line)], lines
+
+
 def test_background_work_after_response_does_not_delay_it(server, markers):
     t0 = time.monotonic()
     r = server.exchange(request("/background"))[0]
@@ -248,10 +299,40 @@ def test_factory_and_callable_object(markers):
         s.proc.wait_for_line(r"interface=asgi", timeout=10)
 
 
-def test_interface_forced_wsgi_treats_app_as_wsgi(markers):
-    with serve(paasrun_path(), "hello:application", extra=["--interface", "wsgi"]) as s:
-        assert s.get("/").status == 200
-        assert "interface=asgi" not in s.proc.text()
+def test_interface_forced_wsgi_on_an_app_detected_as_asgi():
+    # marked_wsgi is a WSGI app that detection takes for ASGI (marked as a coroutine
+    # function, as asgiref's markcoroutinefunction does on 3.11): auto serves it as ASGI
+    # (the worker says so; called with 3 arguments it cannot answer), --interface wsgi serves
+    # it as the WSGI app it is (its body can only come from a WSGI call).
+    port = free_port()
+    with Proc([paasrun_path(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--chdir",
+               str(FIXTURES), "asgi_raw:marked_wsgi"], cwd=str(FIXTURES)) as p:
+        p.wait_for_line(r"msg=ready worker=1 .*interface=asgi", timeout=20)
+    with serve(paasrun_path(), "asgi_raw:marked_wsgi", extra=["--interface", "wsgi"]) as s:
+        r = s.get("/")
+        assert r.status == 200 and r.body == b"wsgi after all"
+        s.proc.wait_for_line(r"msg=ready worker=1 pid=\d+ threads=1", timeout=10)  # a WSGI worker's
+        assert "interface=asgi" not in s.proc.text() and "lifespan" not in s.proc.text()
+
+
+def test_interface_forced_asgi_on_an_app_detected_as_wsgi():
+    # wrapped is an ASGI app whose __call__ is a plain method returning the coroutine:
+    # detection takes it for WSGI (called with (environ, start_response): a 500);
+    # --interface asgi serves it as ASGI.
+    port = free_port()
+    with Proc([paasrun_path(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--chdir",
+               str(FIXTURES), "asgi_raw:wrapped"], cwd=str(FIXTURES)) as p:
+        p.wait_for_line(r"msg=ready workers=1", timeout=20)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.sendall(request("/"))
+            assert ResponseReader(c).read().status == 500
+        p.wait_for_line(r"component=wsgi msg=\"app raised\" .*WrappedApp.__call__\(\) missing 1 required "
+                        r"positional argument: 'send'", timeout=10)
+        assert "interface=asgi" not in p.text()
+    with serve(paasrun_path(), "asgi_raw:wrapped", extra=["--interface", "asgi"]) as s:
+        r = s.get("/")
+        assert r.status == 200 and r.body == b"Hello, world!"
+        s.proc.wait_for_line(r"msg=ready worker=1 .*interface=asgi", timeout=10)
 
 
 def test_bad_interface_value_exits_2():
@@ -259,3 +340,136 @@ def test_bad_interface_value_exits_2():
     p = subprocess.run([paasrun_path(), "serve", "--interface", "cgi", "x:y"], capture_output=True, timeout=30)
     assert p.returncode == 2
     assert b"--interface" in p.stderr
+
+
+# ---- X-Request-Id (as for WSGI: docs/serve.md, test_serve_http_protocol.py) ---------------
+
+def scope_request_ids(response):
+    scope = json.loads(response.body)
+    return [v["bytes"] for k, v in scope["headers"] if k["bytes"] == "x-request-id"]
+
+
+def response_request_ids(response):
+    return [v for k, v in response.headers if k.lower() == "x-request-id"]
+
+
+def test_request_id_reaches_the_app_and_is_echoed(server):
+    # None sent: the front end's id is in the scope (once) and on the response (once).
+    r = server.exchange(request("/scope"))[0]
+    [made] = scope_request_ids(r)
+    assert len(made) == 32 and all(c in "0123456789abcdef" for c in made), made
+    assert response_request_ids(r) == [made]
+    server.proc.wait_for_line(rf"component=access .*path=/scope .*request_id={made}", timeout=10)
+
+    # A valid client id is kept: one field in the scope, echoed once.
+    given = "req-0123456789abcdefghij"
+    r = server.exchange(request("/scope", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert scope_request_ids(r) == [given]
+    assert response_request_ids(r) == [given]
+
+    # An invalid one is replaced everywhere (never echoed).
+    r = server.exchange(request("/scope", headers=b"X-Request-Id: bad id\r\n"))[0]
+    [replaced] = scope_request_ids(r)
+    assert replaced != "bad id" and len(replaced) == 32
+    assert response_request_ids(r) == [replaced]
+
+    # An app that sets its own keeps it, without a second one from the server.
+    r = server.exchange(request("/own-request-id", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert response_request_ids(r) == ["app-chosen-id-0123456789"]
+
+    # A streamed (chunked) response and a pathsend carry it too.
+    r = server.exchange(request("/stream?n=2", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert response_request_ids(r) == [given]
+    r = server.exchange(request("/pathsend", headers=f"X-Request-Id: {given}\r\n".encode()))[0]
+    assert response_request_ids(r) == [given]
+
+
+def test_websocket_handshake_carries_the_request_id():
+    # The 101 and the app's denial response echo the id, and the websocket scope has it, as
+    # an HTTP request's (the front end's own refusals, like WSGI's error responses, do not).
+    import ws_client
+    given = "ws-0123456789abcdefghij"
+    with serve(paasrun_path(), "asgi_ws:app") as s:
+        conn = ws_client.connect(s.port, "/echo", headers=f"X-Request-Id: {given}\r\n".encode())
+        try:
+            assert conn.status == 101
+            assert conn.headers.get("x-request-id") == given, conn.headers
+            conn.send(ws_client.frame(0x1, b"scope"))
+            scope = json.loads(conn.recv_message()[1])
+            assert [v for k, v in scope["headers"] if k == "x-request-id"] == [given]
+        finally:
+            conn.close()
+
+        conn = ws_client.connect(s.port, "/echo")
+        try:
+            made = conn.headers.get("x-request-id", "")
+            assert len(made) == 32, conn.headers
+            conn.send(ws_client.frame(0x1, b"scope"))
+            scope = json.loads(conn.recv_message()[1])
+            assert [v for k, v in scope["headers"] if k == "x-request-id"] == [made]
+        finally:
+            conn.close()
+
+        conn = ws_client.connect(s.port, "/deny-http", headers=f"X-Request-Id: {given}\r\n".encode())
+        try:
+            assert conn.status == 401
+            assert conn.headers.get("x-request-id") == given, conn.headers
+        finally:
+            conn.close()
+
+
+# ---- ASGI spec misuse: an error in the app, never a hang or a crash --------------------------
+# Each case: what the client gets, the exception the app saw (in the logged traceback, with
+# the app's own frame), and the worker going on serving on the same keep-alive connection.
+
+@pytest.mark.parametrize("path, status, body, log", [
+    # The response went out whole; the late send() raises RuntimeError in the app (the
+    # connection is fine, so not ClientDisconnected, the OSError of a closed connection).
+    ("/send-after-complete", 200, b"complete",
+     r"app raised after its response was complete\" traceback=.*send_after_complete.*"
+     r"RuntimeError: ASGI message 'http.response.body' sent after the response was complete"),
+    ("/unknown-message", 500, None,
+     r'msg="app raised" .*path=/unknown-message .*unknown_message.*'
+     r"RuntimeError: unexpected ASGI message 'http.response.bogus' in an http scope"),
+    # The first start is held back until a body, so nothing was sent yet: a 500.
+    ("/start-twice", 500, None,
+     r'msg="app raised" .*path=/start-twice .*start_twice.*'
+     r"RuntimeError: ASGI message 'http.response.start' sent twice"),
+    ("/body-before-start", 500, None,
+     r'msg="app raised" .*path=/body-before-start .*body_before_start.*'
+     r"RuntimeError: ASGI message 'http.response.body' sent before http.response.start"),
+])
+def test_spec_misuse_raises_in_the_app(server, path, status, body, log):
+    with server.connect(timeout=10) as s:
+        s.sendall(request(path, close=False))
+        reader = ResponseReader(s)
+        r = reader.read()
+        assert r.status == status, r
+        if body is not None:
+            assert r.body == body
+        else:
+            assert b"RuntimeError" not in r.body  # the traceback is logged, never sent
+        if status == 500:
+            assert r.header("Connection") == "close"
+        else:
+            # The connection goes on: the next request on it is served.
+            s.sendall(request("/"))
+            assert reader.read().body == b"Hello, world!"
+    server.proc.wait_for_line(log, timeout=10)
+    assert server.get("/").status == 200  # the worker keeps serving
+
+
+def test_receive_after_the_response_is_complete_is_a_disconnect(server, markers):
+    with server.connect(timeout=10) as s:
+        s.sendall(request("/receive-after-complete", "POST", b"body", close=False))
+        reader = ResponseReader(s)
+        assert reader.read().body == b"complete"
+        # The connection stays open (keep-alive), and still the app is told at once: the
+        # response is complete, nothing more will come for it.
+        wait_until(lambda: (markers / "after-complete").exists(), timeout=10,
+                   what="the app's receive() after its response")
+        seen = json.loads((markers / "after-complete").read_text())
+        assert seen["type"] == "http.disconnect"
+        assert seen["seconds"] < 1.0, seen
+        s.sendall(request("/"))
+        assert reader.read().body == b"Hello, world!"

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "serve"))
@@ -77,6 +78,50 @@ def test_max_requests_recycles_the_worker(tmp_path):
                    what="old worker's lifespan shutdown")
         assert len(list(tmp_path.glob("startup-*"))) == 2
         assert s.get("/").status == 200
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_max_rss_recycles_the_worker_after_its_response(tmp_path):
+    # An ASGI route that allocates (and keeps) 160 MiB past --max-rss: the worker answers it,
+    # asks to be recycled at its next RSS check (once a second), and is replaced with no
+    # failed request from a client that keeps asking throughout (new connections each time).
+    # The limit is 80 MiB above a fresh worker's RSS, measured first (larger under ASan).
+    with serve(paasrun_path(), "asgi_raw:app") as s:
+        limit = rss_mib(int(get(s.port, "/pid").body)) + 80
+    with serve(paasrun_path(), "asgi_raw:app", extra=["--max-rss", str(limit)],
+               env={"ASGI_MARKER_DIR": str(tmp_path)}) as s:
+        old = int(get(s.port, "/pid").body)
+        assert rss_mib(old) < limit
+        stop, results = threading.Event(), []
+
+        def client():
+            while not stop.is_set():
+                try:
+                    results.append(get(s.port, "/pid").status)
+                except OSError as e:
+                    results.append(repr(e))
+        t = threading.Thread(target=client)
+        t.start()
+        try:
+            r = get(s.port, "/allocate?mb=160")
+            assert r.status == 200 and int(r.body) == old  # answered by the worker it grew
+            s.proc.wait_for_line(rf"asking to be recycled\" reason=max-rss", timeout=10)
+            wait_until(lambda: (tmp_path / f"shutdown-{old}").exists(), timeout=30,
+                       what="the old worker's lifespan shutdown (drained)")
+            s.proc.wait_for_line(rf"worker exited\" .*pid={old} .*exit=0", timeout=10)
+            new = int(get(s.port, "/pid").body)
+            assert new != old and rss_mib(new) < limit
+        finally:
+            stop.set()
+            t.join(10)
+        assert results and all(x == 200 for x in results), [x for x in results if x != 200][:5]
 
 
 def test_graceful_stop_finishes_a_streaming_response(tmp_path):

@@ -37,10 +37,33 @@ TEST_CASE("asgi request view: fields, the effective Host, client and server", "[
     CHECK(view.server_port == 8000);
     CHECK(view.root_path == "/app");
     CHECK(view.request_id == "rid");
-    REQUIRE(view.headers.size() == 4);
+    REQUIRE(view.headers.size() == 5);
     CHECK(view.headers[0].name == "Host");
     CHECK(view.headers[0].value == "shop.example");  // the effective host, in its place
     CHECK(view.headers[3].name == "X-Thing");
+    CHECK(view.headers[4].name == "x-request-id");  // none sent: the front end's, added
+    CHECK(view.headers[4].value == "rid");
+}
+
+TEST_CASE("asgi request view: X-Request-Id is the front end's, once", "[worker][asgi]") {
+    // The client's (a kept valid one, or an invalid one the front end replaced) is in its
+    // place with the front end's value; a second one is dropped, as WSGI's environ has one.
+    static const std::string raw =
+        "GET /x HTTP/1.1\r\nHost: h\r\nX-Request-Id: bad id\r\nA: 1\r\n"
+        "x-request-id: another\r\n\r\n";
+    http::Request req;
+    REQUIRE(http::parse_request_head(raw, req).status == http::ParseStatus::complete);
+    RequestInfo info;
+    info.head = &req;
+    info.host = "h";
+    info.request_id = "0123456789abcdef0123456789abcdef";
+    std::vector<wsgi::Header> headers;
+    asgi::RequestView view;
+    fill_request_view(info, headers, view);
+    REQUIRE(view.headers.size() == 3);
+    CHECK(view.headers[1].name == "X-Request-Id");
+    CHECK(view.headers[1].value == "0123456789abcdef0123456789abcdef");
+    CHECK(view.headers[2].name == "A");
 }
 
 TEST_CASE("asgi request view: a request without Host gets the effective one", "[worker][asgi]") {
@@ -54,7 +77,7 @@ TEST_CASE("asgi request view: a request without Host gets the effective one", "[
     asgi::RequestView view;
     fill_request_view(info, headers, view);
     CHECK(view.http10);
-    REQUIRE(view.headers.size() == 2);
+    REQUIRE(view.headers.size() == 2);  // no request id in `info`: none added
     CHECK(view.headers[1].name == "host");
     CHECK(view.headers[1].value == "trusted.example");
 }
