@@ -286,7 +286,10 @@ def test_name_long_form_names_the_arbiter_and_workers(paasrun, app):
 # --- the default bind ----------------------------------------------------------------------
 
 def port_is_free(host, port):
+    """Whether a server could bind host:port now: with SO_REUSEADDR, as both servers bind
+    (connections of an earlier run in TIME_WAIT do not count, a listener does)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
             return True
