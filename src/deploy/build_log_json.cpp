@@ -16,7 +16,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 std::string BuildLogJson::convert(std::string_view time, std::string_view line) {
-    std::string_view component = "build";
+    std::string_view component = component_;
     std::string_view msg = line;
     if (starts_with(line, kStep)) {
         msg.remove_prefix(kStep.size());
@@ -31,7 +31,7 @@ std::string BuildLogJson::convert(std::string_view time, std::string_view line) 
     log::Fields f;
     f.msg = std::string(msg);
     // The release phase runs after the build's last step: its lines belong to none.
-    if (!step_.empty() && component == "build") f.fields.emplace_back("step", step_);
+    if (!step_.empty() && component == component_) f.fields.emplace_back("step", step_);
     return log::json_line(time, "info", component, f);
 }
 

@@ -36,8 +36,7 @@ void report(std::string_view command, log::Level level, std::string_view text);
 /// it) and sets what every component started from here reads from it: PAASRUN_RELOAD=1 (up
 /// --reload) and PAASRUN_LOG_FORMAT (--log-format json). Build output and start-up notes go to
 /// `on_line` (as JSON lines with --log-format json: deploy/build_log_json.hpp), warnings to
-/// stderr (report()). An Error is printed by the caller as
-/// `paasrun CMD: error: MESSAGE`.
+/// stderr (report()). An Error is printed by the caller with report().
 [[nodiscard]] Result<Startup> load_startup(const StartupOptions& options,
                                            const std::function<void(std::string_view)>& on_line);
 

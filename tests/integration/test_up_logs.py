@@ -79,12 +79,18 @@ def test_log_format_json_covers_every_component(paasrun, app_dir):
     pip = [records[i] for i in build if records[i]["step"].startswith("Installing requirements")]
     assert len(pip) >= 2 and pip[0]["msg"] == pip[0]["step"], records[:len(build) + 2]
     assert all(not r["msg"].startswith(" ") for r in pip[1:]), pip  # indentation dropped
-    release = [r for r in records if r.get("component") == "release"]
+    release = [r for r in records[:first_supervisor] if r.get("component") == "release"]
     assert [r["msg"] for r in release] == ["migrated a=b"], records[:len(build) + 2]
     started = [r for r in records if r.get("msg") == "process started"]
     assert started and started[0]["proc"] == "web.1" and started[0]["level"] == "info", started
     arbiter = [r for r in records if r.get("component") == "arbiter"]
     assert all(r["proc"] == "web.1" for r in arbiter), arbiter[:3]
+    # The deploy job's progress (config:set makes v2): message and step, like the build's.
+    deploy = [r for r in records if r.get("proc") == "deploy"]
+    created = [r for r in deploy if r.get("msg", "").startswith("Created v2")]
+    assert len(created) == 1 and created[0]["step"] == created[0]["msg"], deploy
+    assert {r["component"] for r in deploy} == {"deploy", "release"}, deploy  # v2's release phase
+    assert not any("line" in r for r in deploy), deploy
     access = [r for r in records if r.get("component") == "access"]
     assert access[0]["status"] == "200" or access[0]["status"] == 200, access
 

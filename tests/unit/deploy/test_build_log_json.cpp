@@ -5,8 +5,8 @@
 
 #include "deploy/build_log_json.hpp"
 
-using paasrun::deploy::BuildLogJson;
 using nlohmann::json;
+using paasrun::deploy::BuildLogJson;
 
 namespace {
 
@@ -23,7 +23,9 @@ json convert(BuildLogJson& c, std::string_view line) {
 TEST_CASE("a ----> line starts a step; the lines under it carry it") {
     BuildLogJson c;
     auto first = convert(c, "Building the app");  // before any step: no step field
-    CHECK(first == json{{"time", kTime}, {"level", "info"}, {"component", "build"},
+    CHECK(first == json{{"time", kTime},
+                        {"level", "info"},
+                        {"component", "build"},
                         {"msg", "Building the app"}});
     auto step = convert(c, "-----> Installing requirements with pip");
     CHECK(step["msg"] == "Installing requirements with pip");
@@ -52,4 +54,14 @@ TEST_CASE("quotes, backslashes and control bytes stay one valid JSON line") {
     BuildLogJson c;
     auto line = convert(c, "       say \"hi\" \\ path\tC:\\x \x1b[31mred\x1b[0m");
     CHECK(line["msg"] == "say \"hi\" \\ path\tC:\\x \x1b[31mred\x1b[0m");
+}
+
+TEST_CASE("a deploy job's lines are the deploy component, steps the same way") {
+    BuildLogJson c("deploy");
+    auto step = convert(c, "-----> Created v2: config set FOO");
+    CHECK(step["component"] == "deploy");
+    CHECK(step["step"] == "Created v2: config set FOO");
+    auto release = convert(c, "       release | ok");
+    CHECK(release["component"] == "release");
+    CHECK_FALSE(release.contains("step"));
 }
