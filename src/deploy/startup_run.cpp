@@ -36,9 +36,12 @@ void set_process_environment(const StartupOptions& o) {
         // `paasrun serve`'s arbiter and access log read PAASRUN_LOG_FORMAT (util/log_fields.hpp).
         ::setenv("PAASRUN_LOG_FORMAT", "json", 1);
         log::set_format(log::Format::json);
-    } else if (o.log_format == "logfmt" || o.log_format == "human") {
-        ::unsetenv("PAASRUN_LOG_FORMAT");
+    } else {
+        // This process's own lines (report(), the deploy engine's) follow the style even when
+        // PAASRUN_LOG_FORMAT=json came from the environment; the processes keep it unless
+        // --log-format says otherwise.
         log::set_format(log::Format::logfmt);
+        if (o.log_format == "logfmt" || o.log_format == "human") ::unsetenv("PAASRUN_LOG_FORMAT");
     }
 }
 

@@ -3,6 +3,7 @@ and human by default; `--log-format json` gives one JSON object per line from ev
 (supervisor, admin, the serve arbiter and workers, the access log)."""
 import http.client
 import json
+import os
 import re
 import signal
 import subprocess
@@ -116,7 +117,10 @@ def test_log_format_json_failed_release_phase_is_json_to_the_last_line(paasrun, 
     assert [o["msg"] for o in out if o["component"] == "release"] == ["about to fail"], out
     assert err and err[-1]["level"] == "error" and err[-1]["component"] == "up", err
     assert "nothing was started" in err[-1]["msg"], err
-    r = subprocess.run([paasrun, "up", str(app_dir)], capture_output=True, text=True, timeout=120)
+    # Human (up's default) even with PAASRUN_LOG_FORMAT=json in the environment: that is
+    # for the processes; paasrun's own lines follow --log-format.
+    r = subprocess.run([paasrun, "up", str(app_dir)], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PAASRUN_LOG_FORMAT": "json"})
     assert r.returncode != 0
     assert re.search(r"^paasrun up: error: ", r.stderr, re.M), r.stderr
     assert any(l.startswith("-----> ") for l in r.stdout.splitlines()), r.stdout
