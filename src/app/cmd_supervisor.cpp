@@ -97,7 +97,10 @@ config::EnvList dotenv_layer(const sv::LoadRequest& load, const std::string& app
 // (deploy/startup_run.hpp; the plan itself: deploy/startup_plan.hpp).
 int run_formation(const deploy::StartupOptions& options) {
     auto startup = deploy::load_startup(options, print_line);
-    if (!startup) return fail(options.command, startup.error());
+    if (!startup) {  // as a JSON line too with --log-format json
+        deploy::report(options.command, log::Level::error, startup.error().describe());
+        return sv::kExitConfigError;
+    }
     return deploy::run_startup(std::move(*startup), print_line);
 }
 

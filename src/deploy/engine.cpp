@@ -17,6 +17,7 @@
 #include "serve/stats.hpp"
 #include "supervisor/web_socket.hpp"
 #include "util/durable_fs.hpp"
+#include "util/log_fields.hpp"
 
 namespace paasrun::deploy {
 
@@ -139,7 +140,14 @@ void Engine::log(log::Level level, const std::string& text) {
 
 void Engine::say(const std::string& job, const std::string& line) {
     jobs_.add_output(job, line);
-    sup_.output().named_line("deploy", line);
+    if (log::format() != log::Format::json) {
+        sup_.output().named_line("deploy", line);
+        return;
+    }
+    // One JSON object with the message and its step (deploy/build_log_json.hpp), as the
+    // build before the formation starts; Output adds "proc":"deploy" in front.
+    std::lock_guard lock(say_mu_);
+    sup_.output().named_line("deploy", say_json_.convert(log::utc_now(), line));
 }
 
 void Engine::step(const std::string& job, const std::string& name) {

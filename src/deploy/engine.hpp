@@ -31,6 +31,7 @@
 #include "build/pipeline.hpp"
 #include "config/manifest.hpp"
 #include "deploy/bake_state.hpp"
+#include "deploy/build_log_json.hpp"
 #include "deploy/job_table.hpp"
 #include "deploy/log_hub.hpp"
 #include "deploy/release_settings.hpp"
@@ -175,6 +176,9 @@ private:
     std::thread thread_;
     std::mutex totals_mu_;  // metrics() runs on any admin thread
     StatsTotals totals_;    // the stats files' counters, kept monotone (stats_totals.hpp)
+
+    std::mutex say_mu_;                // say() from the engine thread and build callbacks
+    BuildLogJson say_json_{"deploy"};  // say()'s lines as JSON with --log-format json
 };
 
 }  // namespace paasrun::deploy

@@ -12,6 +12,7 @@
 #include "admin/instance_file.hpp"
 #include "admin/server.hpp"
 #include "config/data_dir.hpp"
+#include "deploy/build_log_json.hpp"
 #include "deploy/engine.hpp"
 #include "deploy/log_hub.hpp"
 #include "deploy/startup.hpp"
@@ -35,14 +36,28 @@ void set_process_environment(const StartupOptions& o) {
         // `paasrun serve`'s arbiter and access log read PAASRUN_LOG_FORMAT (util/log_fields.hpp).
         ::setenv("PAASRUN_LOG_FORMAT", "json", 1);
         log::set_format(log::Format::json);
-    } else if (o.log_format == "logfmt" || o.log_format == "human") {
-        ::unsetenv("PAASRUN_LOG_FORMAT");
+    } else {
+        // This process's own lines (report(), the deploy engine's) follow the style even when
+        // PAASRUN_LOG_FORMAT=json came from the environment; the processes keep it unless
+        // --log-format says otherwise.
         log::set_format(log::Format::logfmt);
+        if (o.log_format == "logfmt" || o.log_format == "human") ::unsetenv("PAASRUN_LOG_FORMAT");
     }
 }
 
 void warn(std::string_view command, std::string_view text) {
-    fmt::print(stderr, "paasrun {}: warning: {}\n", command, text);
+    report(command, log::Level::warn, text);
+}
+
+// The build's and the plan's progress lines as they are, or as JSON lines when every line
+// must be JSON (deploy/build_log_json.hpp).
+std::function<void(std::string_view)> progress_output(
+    bool json, const std::function<void(std::string_view)>& on_line) {
+    if (!json) return on_line;
+    auto converter = std::make_shared<BuildLogJson>();
+    return [converter, on_line](std::string_view line) {
+        on_line(converter->convert(log::utc_now(), line));
+    };
 }
 
 // `-f FILE` as a path relative to the app dir: every release reads it from its own slug
@@ -69,6 +84,7 @@ Result<Startup> load_startup(const StartupOptions& o,
                              const std::function<void(std::string_view)>& on_line) {
     sv::take_notify_socket();
     set_process_environment(o);
+    auto progress = progress_output(log_style_for(o) == sv::LogStyle::json, on_line);
     // First the directory without requiring a Procfile: a release brings its own.
     sv::LoadRequest probe = o.load;
     probe.need_procfile = false;
@@ -102,7 +118,7 @@ Result<Startup> load_startup(const StartupOptions& o,
     auto startup_pipeline =
         *pipeline;  // a build here is of the source itself: its release phase runs in place
     startup_pipeline.publish.in_place_dir = source_dir;
-    auto outcome = prepare_startup(base->app_dir, state_dir, std::move(startup_pipeline), on_line);
+    auto outcome = prepare_startup(base->app_dir, state_dir, std::move(startup_pipeline), progress);
     if (!outcome)
         return Error(fmt::format("{}\npaasrun {}: build failed; nothing was started",
                                  outcome.error().describe(), o.command));
@@ -134,10 +150,11 @@ int run_startup(Startup startup, const std::function<void(std::string_view)>& on
     auto& plan = startup.plan;
     const auto& command = plan.command;
     auto fail = [&](const Error& e) {
-        fmt::print(stderr, "paasrun {}: error: {}\n", command, e.describe());
+        report(command, log::Level::error, e.describe());
         return sv::kExitConfigError;
     };
-    for (const auto& n : plan.notes) on_line(n);
+    auto progress = progress_output(plan.supervisor.log_style == sv::LogStyle::json, on_line);
+    for (const auto& n : plan.notes) progress(n);
     for (const auto& w : plan.warnings) warn(command, w);
 
     auto opts = std::move(plan.supervisor);
@@ -199,6 +216,19 @@ int run_startup(Startup startup, const std::function<void(std::string_view)>& on
     if (server) server->stop();
     engine.stop();
     return code;
+}
+
+void report(std::string_view command, log::Level level, std::string_view text) {
+    if (log::format() == log::Format::json) {
+        log::Fields f;
+        f.msg = std::string(text);
+        static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+        fmt::print(stderr, "{}\n",
+                   log::json_line(log::utc_now(), kLevels[static_cast<int>(level)], command, f));
+    } else {
+        fmt::print(stderr, "paasrun {}: {}: {}\n", command,
+                   level == log::Level::error ? "error" : "warning", text);
+    }
 }
 
 }  // namespace paasrun::deploy

@@ -16,6 +16,7 @@
 
 #include "admin/instance_lock.hpp"
 #include "deploy/startup_plan.hpp"
+#include "util/log.hpp"
 #include "util/result.hpp"
 
 namespace paasrun::deploy {
@@ -26,11 +27,16 @@ struct Startup {
     StartupPlan plan;
 };
 
+/// A warning or an error of `paasrun CMD` on stderr: `paasrun CMD: error: TEXT` (warning:
+/// for the other levels), or, once --log-format json is in force (log::format()), one JSON
+/// object {"time","level","component":CMD,"msg":TEXT}.
+void report(std::string_view command, log::Level level, std::string_view text);
+
 /// Step one (above). First takes NOTIFY_SOCKET out of paasrun's environment (no child inherits
 /// it) and sets what every component started from here reads from it: PAASRUN_RELOAD=1 (up
 /// --reload) and PAASRUN_LOG_FORMAT (--log-format json). Build output and start-up notes go to
-/// `on_line`, warnings to stderr. An Error is printed by the caller as
-/// `paasrun CMD: error: MESSAGE`.
+/// `on_line` (as JSON lines with --log-format json: deploy/build_log_json.hpp), warnings to
+/// stderr (report()). An Error is printed by the caller with report().
 [[nodiscard]] Result<Startup> load_startup(const StartupOptions& options,
                                            const std::function<void(std::string_view)>& on_line);
 

@@ -765,6 +765,22 @@ Result<std::vector<Listener>> open_listeners(const ServeOptions& opts) {
     return out;
 }
 
+// Every resolved option as `name=value` fields (to_args()'s names), for the debug line that
+// says what the server runs with, as gunicorn's "Current configuration" does at debug.
+std::string configuration_fields(const ServeOptions& opts) {
+    std::string out;
+    for (const auto& arg : to_args(opts)) {
+        std::string_view a = arg;
+        if (a.substr(0, 2) == "--") a.remove_prefix(2);
+        auto eq = a.find('=');
+        if (!out.empty()) out += ' ';
+        out += a.substr(0, eq);
+        out += '=';
+        out += log::quote(eq == std::string_view::npos ? std::string_view{} : a.substr(eq + 1));
+    }
+    return out;
+}
+
 }  // namespace
 
 WorkerCommand self_worker_command() {
@@ -783,6 +799,7 @@ int run_arbiter(const ArbiterConfig& config) {
     const auto& o = config.options;
     if (auto st = reopen_log_file(o.error_log, 2); !st) return fail(st.error());
     log::set_level(log_level_from_name(o.log_level));
+    log::debug(kLog, "configuration {}", configuration_fields(o));
     set_process_name(o.proc_name);
     std::optional<PidFile> pidfile;
     if (!o.pidfile.empty()) {

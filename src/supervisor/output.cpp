@@ -12,22 +12,12 @@ namespace paasrun::supervisor {
 
 namespace {
 
-std::string utc_now() {
-    std::timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    std::tm tm{};
-    gmtime_r(&ts.tv_sec, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                       ts.tv_nsec / 1'000'000);
-}
-
 // One process line as a JSON object: a line that already is one gets "proc" in front.
 std::string json_process_line(std::string_view name, std::string_view line) {
     if (line.size() >= 2 && line.front() == '{' && line.back() == '}')
         return "{\"proc\":" + log::json_string(name) + (line.size() > 2 ? "," : "") +
                std::string(line.substr(1));
-    return "{\"time\":" + log::json_string(utc_now()) + ",\"proc\":" + log::json_string(name) +
+    return "{\"time\":" + log::json_string(log::utc_now()) + ",\"proc\":" + log::json_string(name) +
            ",\"line\":" + log::json_string(line) + "}";
 }
 
@@ -79,7 +69,7 @@ void Output::system(log::Level level, std::string_view text, std::string_view co
                    : fmt::format("{}: {}", component, human_line(level, text));
     } else if (style_ == LogStyle::json) {
         static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
-        line = log::json_line(utc_now(), kLevels[static_cast<int>(level)], component,
+        line = log::json_line(log::utc_now(), kLevels[static_cast<int>(level)], component,
                               log::parse_fields(text));
     } else {
         line = logfmt;

@@ -163,6 +163,12 @@ void append_time(std::string& out, std::chrono::system_clock::time_point now) {
 
 }  // namespace
 
+std::string utc_now() {
+    std::string out;
+    append_time(out, std::chrono::system_clock::now());
+    return out;
+}
+
 std::string format_line(Level l, std::string_view component, std::string_view text) {
     auto now = std::chrono::system_clock::now();
     if (g_format == Format::json) {

@@ -20,6 +20,9 @@ enum class Format { logfmt, json };
 void set_format(Format f);
 [[nodiscard]] Format format();
 
+/// Now as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC): the time of every line, logfmt or JSON.
+[[nodiscard]] std::string utc_now();
+
 struct Fields {
     std::string msg;                                          // the leading words
     std::vector<std::pair<std::string, std::string>> fields;  // key=value, values unquoted
