@@ -709,7 +709,7 @@ PyObject* Runtime::Impl::client_tuple(std::string_view host, std::uint16_t port)
     PyRef tuple(port_obj ? PyTuple_Pack(2, h, port_obj.get()) : nullptr);
     if (!tuple) return nullptr;
     slot.tuple = tuple;
-    slot.host = h;  // client_host_str holds it while the slot names it
+    slot.host = h;  // the tuple holds it: no other str can take its address meanwhile
     slot.port = port;
     return tuple.release();
 }
