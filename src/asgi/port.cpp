@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <new>
 #include <utility>
 #include <vector>
@@ -28,29 +29,54 @@
 namespace paasrun::asgi {
 // ---- shared with websocket_port.cpp (runtime_impl.hpp) -------------------------------------
 
+namespace {
+
+// One [name, value] pair; false with a Python exception when it is malformed. `pair` is a
+// list or tuple (PySequence_Fast's result, or the item itself).
+bool header_views(PyObject* pair, std::vector<ResponseSink::Header>& headers) {
+    if (PySequence_Fast_GET_SIZE(pair) != 2) {
+        PyErr_SetString(PyExc_ValueError, "an ASGI header must be a [name, value] pair");
+        return false;
+    }
+    PyObject* name = PySequence_Fast_GET_ITEM(pair, 0);
+    PyObject* value = PySequence_Fast_GET_ITEM(pair, 1);
+    if (!PyBytes_Check(name) || !PyBytes_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "ASGI header names and values must be bytes");
+        return false;
+    }
+    headers.push_back(
+        {{PyBytes_AS_STRING(name), static_cast<std::size_t>(PyBytes_GET_SIZE(name))},
+         {PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))}});
+    return true;
+}
+
+}  // namespace
+
 bool message_headers(PyObject* message, PyObject* key, std::vector<ResponseSink::Header>& headers,
                      std::vector<PyRef>& keep) {
     PyObject* hs = PyDict_GetItemWithError(message, key);  // borrowed
     if (hs == nullptr) return !PyErr_Occurred();
     if (hs == Py_None) return true;
+    if (PyList_CheckExact(hs) || PyTuple_CheckExact(hs)) {
+        // What frameworks send: a list of tuples or lists. Their items are read in place
+        // (borrowed: no Python code runs until the caller has copied the views), with no
+        // iterator and nothing to keep. Anything else inside takes the general path below.
+        std::size_t first = headers.size();
+        Py_ssize_t count = PySequence_Fast_GET_SIZE(hs);
+        Py_ssize_t i = 0;
+        for (; i < count; ++i) {
+            PyObject* item = PySequence_Fast_GET_ITEM(hs, i);
+            if (!PyTuple_CheckExact(item) && !PyList_CheckExact(item)) break;
+            if (!header_views(item, headers)) return false;
+        }
+        if (i == count) return true;
+        headers.resize(first);
+    }
     PyRef it(PyObject_GetIter(hs));
     if (!it) return false;
     while (PyRef item{PyIter_Next(it.get())}) {
         PyRef pair(PySequence_Fast(item.get(), "an ASGI header must be a [name, value] pair"));
-        if (!pair) return false;
-        if (PySequence_Fast_GET_SIZE(pair.get()) != 2) {
-            PyErr_SetString(PyExc_ValueError, "an ASGI header must be a [name, value] pair");
-            return false;
-        }
-        PyObject* name = PySequence_Fast_GET_ITEM(pair.get(), 0);
-        PyObject* value = PySequence_Fast_GET_ITEM(pair.get(), 1);
-        if (!PyBytes_Check(name) || !PyBytes_Check(value)) {
-            PyErr_SetString(PyExc_TypeError, "ASGI header names and values must be bytes");
-            return false;
-        }
-        headers.push_back(
-            {{PyBytes_AS_STRING(name), static_cast<std::size_t>(PyBytes_GET_SIZE(name))},
-             {PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))}});
+        if (!pair || !header_views(pair.get(), headers)) return false;
         keep.push_back(std::move(pair));
     }
     return !PyErr_Occurred();
@@ -352,6 +378,22 @@ PyObject* do_pathsend(PortObject* p, PyObject* message) {
     return step_result(p, p->sink->file(fd.get(), static_cast<std::uint64_t>(st.st_size)));
 }
 
+// `type == name` for a message's type and one of the interned type names: 1, 0, or -1 with a
+// Python error. A literal such as "http.response.start" is not interned (it has dots), so
+// identity rarely decides; an exact str is compared by its code units, as str.__eq__ would,
+// without the rich-comparison machinery (this runs for every send()).
+int same_name(PyObject* type, PyObject* name) {
+    if (type == name) return 1;
+    if (!PyUnicode_CheckExact(type)) return PyObject_RichCompareBool(type, name, Py_EQ);
+    if (PyUnicode_READY(type) != 0) return -1;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(type);
+    if (len != PyUnicode_GET_LENGTH(name) || PyUnicode_KIND(type) != PyUnicode_KIND(name)) return 0;
+    return std::memcmp(PyUnicode_DATA(type), PyUnicode_DATA(name),
+                       static_cast<std::size_t>(len) * PyUnicode_KIND(type)) == 0
+               ? 1
+               : 0;
+}
+
 // send(message) -> an awaitable (see step_result).
 PyObject* port_send(PyObject* self, PyObject* message) {
     auto* p = as_port(self);
@@ -371,18 +413,18 @@ PyObject* port_send(PyObject* self, PyObject* message) {
     }
     if (p->sink == nullptr)
         return raise_runtime("ASGI message %R sent after the response was complete", type);
-    int is_start = PyObject_RichCompareBool(type, n.v_start.get(), Py_EQ);
+    int is_start = same_name(type, n.v_start.get());
     if (is_start < 0) return nullptr;
     if (is_start) {
         if (p->started) return raise_runtime("ASGI message %R sent twice", type);
         return do_start(p, message);
     }
-    int is_body = PyObject_RichCompareBool(type, n.v_body.get(), Py_EQ);
+    int is_body = same_name(type, n.v_body.get());
     if (is_body < 0) return nullptr;
-    int is_pathsend = is_body ? 0 : PyObject_RichCompareBool(type, n.v_pathsend.get(), Py_EQ);
+    int is_pathsend = is_body ? 0 : same_name(type, n.v_pathsend.get());
     if (is_pathsend < 0) return nullptr;
     if (!is_body && !is_pathsend) {
-        int is_trailers = PyObject_RichCompareBool(type, n.v_trailers.get(), Py_EQ);
+        int is_trailers = same_name(type, n.v_trailers.get());
         if (is_trailers < 0) return nullptr;
         if (!is_trailers) return raise_runtime("unexpected ASGI message %R in an http scope", type);
         if (!p->started)
@@ -600,39 +642,120 @@ PyObject* method_str(Names& n, std::string_view m) {
     return known != nullptr ? Py_NewRef(known->get()) : str_of(m);
 }
 
-PyObject* header_pair(std::string_view lower_name, std::string_view value) {
-    PyObject* pair = PyTuple_New(2);
-    if (pair == nullptr) return nullptr;
-    PyObject* k = bytes_of(lower_name);
-    PyObject* v = k != nullptr ? bytes_of(value) : nullptr;
-    if (v == nullptr) {
-        Py_XDECREF(k);
-        Py_DECREF(pair);
-        return nullptr;
+}  // namespace
+
+// The common request header names (RFC 9110's and the usual browser and proxy ones).
+constexpr std::string_view kCommonHeaderNames[] = {
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "content-type",
+    "content-length",
+    "cookie",
+    "authorization",
+    "referer",
+    "origin",
+    "cache-control",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-request-id",
+    "upgrade",
+    "if-none-match",
+    "if-modified-since",
+    "sec-fetch-mode",
+    "sec-fetch-site",
+    "sec-fetch-dest",
+    "pragma",
+    "x-forwarded-host",
+};
+
+PyObject* Runtime::Impl::header_name(std::string_view name) {
+    if (header_names.empty()) {
+        for (auto common : kCommonHeaderNames) {
+            PyRef b(bytes_of(common));
+            if (!b) return nullptr;
+            header_names.emplace_back(std::string(common), std::move(b));
+        }
     }
-    PyTuple_SET_ITEM(pair, 0, k);
-    PyTuple_SET_ITEM(pair, 1, v);
-    return pair;
+    for (const auto& [lower, bytes] : header_names) {
+        if (lower.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < name.size() && same; ++i) {
+            char c = name[i];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            same = c == lower[i];
+        }
+        if (same) return Py_NewRef(bytes.get());
+    }
+    scratch.assign(name);
+    for (auto& c : scratch)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return bytes_of(scratch);
 }
 
-}  // namespace
+PyObject* Runtime::Impl::client_tuple(std::string_view host, std::uint16_t port) {
+    PyObject* h = cached_str(host, client_host, client_host_str);  // new reference
+    if (h == nullptr) return nullptr;
+    ClientSlot& slot = clients[port % clients.size()];
+    if (slot.tuple && slot.host == h && slot.port == port) {
+        Py_DECREF(h);
+        return Py_NewRef(slot.tuple.get());
+    }
+    PyRef host_ref(h);
+    PyRef port_obj(PyLong_FromLong(port));
+    PyRef tuple(port_obj ? PyTuple_Pack(2, h, port_obj.get()) : nullptr);
+    if (!tuple) return nullptr;
+    slot.tuple = tuple;
+    slot.host = h;  // the tuple holds it: no other str can take its address meanwhile
+    slot.port = port;
+    return tuple.release();
+}
+
+bool Runtime::Impl::build_scope_template(const RequestView& r) {
+    Names& n = names;
+    if (!asgi_template) {
+        asgi_template = PyRef(PyDict_New());
+        if (!asgi_template || !put_ref(asgi_template.get(), n.version, n.v_30) ||
+            !put_ref(asgi_template.get(), n.spec_version, n.v_24))
+            return false;
+    }
+    PyRef listener(address(r.server_host, r.server_port));
+    PyRef scheme(r.scheme == "http"    ? Py_NewRef(n.v_http.get())
+                 : r.scheme == "https" ? Py_NewRef(n.v_https.get())
+                                       : str_of(r.scheme));
+    PyRef root(r.root_path.empty() ? Py_NewRef(n.v_empty_str.get()) : str_of(r.root_path));
+    if (!listener || !scheme || !root) return false;
+    // Keys in scope order; `asgi`, `path`, `raw_path`, `headers` and `extensions` are
+    // placeholders every request overwrites.
+    PyRef t(PyDict_New());
+    if (!t || !put_ref(t.get(), n.type, n.v_http) || !put_ref(t.get(), n.asgi, n.v_http) ||
+        !put_ref(t.get(), n.http_version, r.http10 ? n.v_10 : n.v_11) ||
+        !put_ref(t.get(), n.method, n.m_get) || !put_ref(t.get(), n.scheme, scheme) ||
+        !put_ref(t.get(), n.path, n.v_empty_str) ||
+        !put_ref(t.get(), n.raw_path, n.v_empty_bytes) ||
+        !put_ref(t.get(), n.query_string, n.v_empty_bytes) ||
+        !put_ref(t.get(), n.root_path, root) || !put_ref(t.get(), n.headers, n.v_http) ||
+        PyDict_SetItem(t.get(), n.client.get(), Py_None) != 0 ||
+        !put_ref(t.get(), n.server, listener) || !put_ref(t.get(), n.extensions, n.v_http))
+        return false;
+    scope_template = std::move(t);
+    shape_http10 = r.http10;
+    shape_scheme.assign(r.scheme);
+    shape_root_path.assign(r.root_path);
+    shape_server_host.assign(r.server_host);
+    shape_server_port = r.server_port;
+    return true;
+}
 
 PyRef Runtime::Impl::build_scope(const RequestView& r) {
     Names& n = names;
-    if (!scope_template) {
-        // The keys in scope order with their constant values; each request copies it (a
-        // dict copy is one allocation and a memcpy) and overwrites the rest in place.
-        PyRef t(PyDict_New());
-        asgi_template = PyRef(PyDict_New());
-        if (!t || !asgi_template || !put_ref(asgi_template.get(), n.version, n.v_30) ||
-            !put_ref(asgi_template.get(), n.spec_version, n.v_24))
-            return {};
-        const PyRef* keys[] = {&n.type,   &n.asgi,     &n.http_version, &n.method,    &n.scheme,
-                               &n.path,   &n.raw_path, &n.query_string, &n.root_path, &n.headers,
-                               &n.client, &n.server,   &n.extensions};
-        for (const PyRef* k : keys)
-            if (!put_ref(t.get(), *k, n.v_http)) return {};
-        scope_template = std::move(t);
+    if (!scope_template || shape_http10 != r.http10 || shape_scheme != r.scheme ||
+        shape_root_path != r.root_path || shape_server_host != r.server_host ||
+        shape_server_port != r.server_port) {
+        if (!build_scope_template(r)) return {};
     }
     PyRef scope(PyDict_Copy(scope_template.get()));
     if (!scope) return {};
@@ -640,18 +763,22 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
 
     http::percent_decode(strip_root(r.raw_path, r.root_path), scratch);
     if (scratch.empty()) scratch = "/";
-    PyObject* path =
-        PyUnicode_DecodeUTF8(scratch.data(), static_cast<Py_ssize_t>(scratch.size()), "replace");
-
-    PyRef headers(PyList_New(static_cast<Py_ssize_t>(r.headers.size())));
+    PyRef path(
+        PyUnicode_DecodeUTF8(scratch.data(), static_cast<Py_ssize_t>(scratch.size()), "replace"));
+    PyRef headers(path ? PyList_New(static_cast<Py_ssize_t>(r.headers.size())) : nullptr);
     if (!headers) return {};
     Py_ssize_t i = 0;
     for (const auto& h : r.headers) {
-        scratch.assign(h.name);
-        for (auto& c : scratch)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        PyObject* pair = header_pair(scratch, h.value);
-        if (pair == nullptr) return {};
+        PyObject* pair = PyTuple_New(2);
+        PyObject* k = pair != nullptr ? header_name(h.name) : nullptr;
+        PyObject* v = k != nullptr ? bytes_of(h.value) : nullptr;
+        if (v == nullptr) {
+            Py_XDECREF(k);
+            Py_XDECREF(pair);
+            return {};
+        }
+        PyTuple_SET_ITEM(pair, 0, k);
+        PyTuple_SET_ITEM(pair, 1, v);
         PyList_SET_ITEM(headers.get(), i++, pair);
     }
     PyRef extensions(PyDict_New());
@@ -662,39 +789,15 @@ PyRef Runtime::Impl::build_scope(const RequestView& r) {
         PyDict_SetItem(extensions.get(), n.v_trailers.get(), trailers.get()) != 0)
         return {};
 
-    PyObject* client = Py_None;
-    if (!r.client_host.empty()) {
-        PyObject* host = cached_str(r.client_host, client_host, client_host_str);
-        PyObject* port = host != nullptr ? PyLong_FromLong(r.client_port) : nullptr;
-        client = port != nullptr ? PyTuple_Pack(2, host, port) : nullptr;
-        Py_XDECREF(host);
-        Py_XDECREF(port);
-    } else {
-        Py_INCREF(client);
-    }
-    if (!r.server_host.empty() &&
-        (!server_addr || server_host != r.server_host || server_port != r.server_port)) {
-        server_addr = PyRef(address(r.server_host, r.server_port));
-        server_host.assign(r.server_host);
-        server_port = r.server_port;
-    }
-    PyObject* local = r.server_host.empty() ? Py_NewRef(Py_None) : Py_XNewRef(server_addr.get());
-
-    bool ok = put(s, n.asgi, PyDict_Copy(asgi_template.get())) &&
-              put_ref(s, n.http_version, r.http10 ? n.v_10 : n.v_11) &&
-              put(s, n.method, method_str(n, r.method)) &&
-              put(s, n.scheme,
-                  r.scheme == "http"    ? Py_NewRef(n.v_http.get())
-                  : r.scheme == "https" ? Py_NewRef(n.v_https.get())
-                                        : str_of(r.scheme)) &&
-              put(s, n.path, path) && put(s, n.raw_path, bytes_of(r.raw_path)) &&
-              put(s, n.query_string,
-                  r.query.empty() ? Py_NewRef(n.v_empty_bytes.get()) : bytes_of(r.query)) &&
-              put(s, n.root_path,
-                  r.root_path.empty() ? Py_NewRef(n.v_empty_str.get())
-                                      : cached_str(r.root_path, root_path, root_path_str)) &&
-              put_ref(s, n.headers, headers) && put(s, n.client, client) &&
-              put(s, n.server, local) && put_ref(s, n.extensions, extensions);
+    // What the template does not already hold (it has method GET, no query, no client).
+    bool ok =
+        put(s, n.asgi, PyDict_Copy(asgi_template.get())) &&
+        (r.method == "GET" || put(s, n.method, method_str(n, r.method))) &&
+        put_ref(s, n.path, path) && put(s, n.raw_path, bytes_of(r.raw_path)) &&
+        (r.query.empty() || put(s, n.query_string, bytes_of(r.query))) &&
+        put_ref(s, n.headers, headers) &&
+        (r.client_host.empty() || put(s, n.client, client_tuple(r.client_host, r.client_port))) &&
+        put_ref(s, n.extensions, extensions);
     if (ok && state) ok = put(s, n.state, PyDict_Copy(state.get()));
     if (!ok) return {};
     return scope;
@@ -751,14 +854,14 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
 
     // The coroutine's first step, now: in the request's context, with its Task as the
     // current task, as the Task's own first step would run it one loop turn later.
-    PyRef entered(
-        PyObject_CallFunctionObjArgs(enter_task_fn.get(), loop.get(), task.get(), nullptr));
+    PyObject* task_args[] = {loop.get(), task.get()};
+    PyRef entered(PyObject_Vectorcall(enter_task_fn.get(), task_args, 2, nullptr));
     if (!entered || PyContext_Enter(ctx.get()) != 0) {
         auto [text, quiet] = take_app_error(*this);
         return finish(p, text, quiet);
     }
-    PyRef coro(
-        PyObject_CallFunctionObjArgs(app.get(), scope.get(), receive.get(), send.get(), nullptr));
+    PyObject* app_args[] = {scope.get(), receive.get(), send.get()};
+    PyRef coro(PyObject_Vectorcall(app.get(), app_args, 3, nullptr));
     PyObject* yielded = nullptr;
     PySendResult r = PYGEN_ERROR;
     bool eager = coro && PyCoro_CheckExact(coro.get());
@@ -767,7 +870,7 @@ void Runtime::Impl::start_request(const std::shared_ptr<Exchange>& ex) {
     PyObject *et = nullptr, *ev = nullptr, *etb = nullptr;
     PyErr_Fetch(&et, &ev, &etb);  // the app's error waits while the task is left
     PyContext_Exit(ctx.get());
-    PyRef left(PyObject_CallFunctionObjArgs(leave_task_fn.get(), loop.get(), task.get(), nullptr));
+    PyRef left(PyObject_Vectorcall(leave_task_fn.get(), task_args, 2, nullptr));
     if (!left) PyErr_Clear();
     PyErr_Restore(et, ev, etb);
     PyRef result(yielded);

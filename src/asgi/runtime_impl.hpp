@@ -2,9 +2,12 @@
 // calls (the Port type, scope building). Private to src/asgi; every member needs the GIL.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "asgi/runtime.hpp"
 #include "wsgi/py_ref.hpp"
@@ -62,20 +65,38 @@ struct Runtime::Impl {
     PyRef capsule;            // holds this Impl* for the builtins
     Names names;
     std::string scratch;  // path decoding, header lowercasing
-    // Scope values that repeat from request to request (same listener, same client).
-    PyRef scope_template;  // type, asgi, ... in scope order (copied, then filled)
+    // Scope values that repeat from request to request (same listener, same client). The
+    // template holds, in scope order, the values of the current "shape" (HTTP version,
+    // scheme, --root-path, the listener's address; method GET, no query, no client): a
+    // request of that shape copies it (one allocation and a memcpy) and overwrites only what
+    // differs; another shape rebuilds it first.
+    PyRef scope_template;
     PyRef asgi_template;
-    std::string server_host;
-    std::uint16_t server_port = 0;
-    PyRef server_addr;
+    bool shape_http10 = false;
+    std::string shape_scheme;
+    std::string shape_root_path;
+    std::string shape_server_host;
+    std::uint16_t shape_server_port = 0;
     std::string client_host;
     PyRef client_host_str;
-    std::string root_path;
-    PyRef root_path_str;
+    // (client host, port) tuples of recent peers, by port: keep-alive connections send many
+    // requests, and a tuple of a str and an int is immutable, so requests may share one.
+    struct ClientSlot {
+        PyRef tuple;
+        PyObject* host = nullptr;  // the client_host_str it was made with (identity)
+        std::uint16_t port = 0;
+    };
+    std::array<ClientSlot, 64> clients;
+    // Request header names as the scope's lowercased bytes, for the common ones (made once;
+    // bytes are immutable, so every request may share them).
+    std::vector<std::pair<std::string, PyRef>> header_names;
 
     void start_request(const std::shared_ptr<Exchange>& ex);
     [[nodiscard]] bool schedule_task(PyObject* task, PyObject* rest, PyObject* ctx);
     [[nodiscard]] PyRef build_scope(const RequestView& r);
+    [[nodiscard]] bool build_scope_template(const RequestView& r);
+    [[nodiscard]] PyObject* client_tuple(std::string_view host, std::uint16_t port);
+    [[nodiscard]] PyObject* header_name(std::string_view name);
     [[nodiscard]] PyRef glue_fn(const char* name) const;
 };
 

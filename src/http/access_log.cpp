@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include "util/log.hpp"
@@ -27,8 +28,27 @@ void append_number(std::string& out, Int n) {
     out.append(buf, r.ptr);
 }
 
-// As fmt's {:.3f}.
+// As fmt's {:.3f} (std::to_chars fixed 3, which rounds the double's exact value), without
+// to_chars' arbitrary-precision path for the common case: below 1e6 (x below 1e9) the
+// product v * 1000 is within 6e-8 of the exact one, so unless its fraction lies within 1e-6
+// of a half, rounding x gives the same digits; near a half, and for large or odd values,
+// to_chars decides.
 void append_fixed3(std::string& out, double v) {
+    if (v >= 0 && v < 1e6 && !std::signbit(v)) {
+        double x = v * 1000.0;
+        double whole = std::floor(x);
+        double frac = x - whole;
+        if (std::fabs(frac - 0.5) > 1e-6) {
+            auto n = static_cast<std::uint64_t>(whole) + (frac > 0.5 ? 1 : 0);
+            append_number(out, n / 1000);
+            auto ms = static_cast<unsigned>(n % 1000);
+            char digits[4] = {'.', static_cast<char>('0' + ms / 100),
+                              static_cast<char>('0' + ms / 10 % 10),
+                              static_cast<char>('0' + ms % 10)};
+            out.append(digits, sizeof digits);
+            return;
+        }
+    }
     char buf[64];
     auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
     out.append(buf, r.ptr);
@@ -59,38 +79,48 @@ std::string format_access_log(AccessLogFormat format, const AccessLogEntry& e) {
         case AccessLogFormat::off:
             return {};
         case AccessLogFormat::logfmt: {
-            // Appended field by field (no fmt::format per field): this runs per request.
+            // Appended field by field (no fmt::format per field) after the line's head, into
+            // one string: this runs per request. With JSON log lines, format_line renders the
+            // same fields (below).
+            using namespace std::string_view_literals;
             constexpr auto esc = log::NonAscii::escape;
-            std::string fields;
-            fields.reserve(256);
-            fields += "request method=";
-            log::append_quoted(fields, e.method, esc);
-            fields += " path=";
-            log::append_quoted(fields, e.path, esc);
+            std::string line;
+            line.reserve(320);
+            bool direct = log::append_line_head(line, log::Level::info, "access", "request");
+            std::size_t fields_at = line.size();
+            line += direct ? " method="sv : "request method="sv;
+            log::append_quoted(line, e.method, esc);
+            line += " path="sv;
+            log::append_quoted(line, e.path, esc);
             if (!e.query.empty()) {
-                fields += " query=";
-                log::append_quoted(fields, e.query, esc);
+                line += " query="sv;
+                log::append_quoted(line, e.query, esc);
             }
-            fields += " status=";
-            append_number(fields, e.status);
-            fields += " bytes=";
-            append_number(fields, e.bytes);
-            fields += " duration_ms=";
-            append_fixed3(fields, e.duration_ms);
-            fields += " request_id=";
-            log::append_quoted(fields, e.request_id, esc);
-            fields += " remote_addr=";
-            log::append_quoted(fields, e.remote_addr, esc);
+            line += " status="sv;
+            append_number(line, e.status);
+            line += " bytes="sv;
+            append_number(line, e.bytes);
+            line += " duration_ms="sv;
+            append_fixed3(line, e.duration_ms);
+            line += " request_id="sv;
+            log::append_quoted(line, e.request_id, esc);
+            line += " remote_addr="sv;
+            log::append_quoted(line, e.remote_addr, esc);
             for (auto [key, value] :
                  {std::pair<std::string_view, std::string_view>{" proto=", e.protocol},
                   {" host=", e.host},
                   {" referer=", e.referer},
                   {" user_agent=", e.user_agent}}) {
                 if (value.empty()) continue;
-                fields += key;
-                log::append_quoted(fields, value, esc);
+                line += key;
+                log::append_quoted(line, value, esc);
             }
-            return log::format_line(log::Level::info, "access", fields);
+            if (direct) {
+                line += '\n';
+                return line;
+            }
+            return log::format_line(log::Level::info, "access",
+                                    std::string_view(line).substr(fields_at));
         }
         case AccessLogFormat::json: {
             std::string line =

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -82,13 +83,30 @@ Format format() {
     return g_format;
 }
 
+namespace {
+
+// Per byte: kBare when it may stand in a bare logfmt value with NonAscii::keep, kBareEscape
+// with NonAscii::escape (the access log): one table load per byte on the per-request path.
+constexpr unsigned char kBare = 1, kBareEscape = 2;
+constexpr auto kBareTable = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        bool special = c == ' ' || c == '"' || c == '=' || c == '\\' || c < 0x20;
+        if (special) continue;
+        t[static_cast<std::size_t>(c)] = c >= 0x7f ? kBare : kBare | kBareEscape;
+    }
+    return t;
+}();
+
+}  // namespace
+
 void append_quoted(std::string& out, std::string_view v, NonAscii non_ascii) {
     bool escape_high = non_ascii == NonAscii::escape;
     auto escaped = [&](unsigned char c) { return c < 0x20 || (escape_high && c >= 0x7f); };
+    const unsigned char bare = escape_high ? kBareEscape : kBare;
     bool needs_quotes = v.empty();
     for (char ch : v) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c == ' ' || c == '"' || c == '=' || c == '\\' || escaped(c)) {
+        if ((kBareTable[static_cast<unsigned char>(ch)] & bare) == 0) {
             needs_quotes = true;
             break;
         }
@@ -167,6 +185,20 @@ std::string utc_now() {
     std::string out;
     append_time(out, std::chrono::system_clock::now());
     return out;
+}
+
+bool append_line_head(std::string& out, Level l, std::string_view component, std::string_view msg) {
+    using namespace std::string_view_literals;
+    if (g_format == Format::json) return false;
+    out += "time="sv;
+    append_time(out, std::chrono::system_clock::now());
+    out += " at="sv;
+    out += level_name(l);
+    out += " component="sv;
+    out += component;
+    out += " msg="sv;
+    append_quoted(out, msg);
+    return true;
 }
 
 std::string format_line(Level l, std::string_view component, std::string_view text) {

@@ -60,6 +60,14 @@ void error(std::string_view component, fmt::format_string<Args...> f, Args&&... 
     write(Level::error, component, fmt::format(f, std::forward<Args>(args)...));
 }
 
+/// The head of a logfmt line as format_line() writes it for `msg key=value...`:
+/// "time=... at=LEVEL component=COMPONENT msg=MSG", appended to `out`; the caller appends
+/// " key=value" fields and the '\n' (the access log's per-request path: one string, no
+/// re-parsing of the fields). False, with nothing appended, when lines are JSON
+/// (format_line() then renders them).
+[[nodiscard]] bool append_line_head(std::string& out, Level level, std::string_view component,
+                                    std::string_view msg);
+
 /// Formats a line without writing it (exposed for tests).
 [[nodiscard]] std::string format_line(Level level, std::string_view component,
                                       std::string_view text);

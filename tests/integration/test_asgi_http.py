@@ -81,6 +81,51 @@ def test_scope_fields(server):
     assert scope["state"]["pid"] > 0  # from the lifespan startup
 
 
+def test_scope_parts_reused_across_requests_stay_per_request(server):
+    """The worker reuses parts of scopes between requests (a template per HTTP version,
+    scheme, root path and listener; client tuples; common header names): one request's values
+    must never show in another's, whatever order the shapes come in."""
+    conns = [server.connect(5.0) for _ in range(3)]
+    try:
+        readers = [ResponseReader(c) for c in conns]
+        ports = [c.getsockname()[1] for c in conns]
+        cases = [
+            # (connection, raw request, expected fields)
+            (0, request("/scope", close=False), {"scheme": "http", "http_version": "1.1", "method": "GET"}),
+            (1, request("/scope?q=1", "POST", b"x", headers=b"X-Forwarded-Proto: https\r\n", close=False),
+             {"scheme": "https", "method": "POST", "query_string": {"bytes": "q=1"}}),
+            (2, b"GET /scope HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\nUSER-AGENT: Probe/1\r\n"
+                b"X-Odd-Name: v\r\n\r\n", {"http_version": "1.0", "scheme": "http"}),
+            (0, request("/scope", "DELETE", headers=b"X-Forwarded-For: 198.51.100.9\r\n", close=False),
+             {"method": "DELETE", "query_string": {"bytes": ""}, "scheme": "http"}),
+            (1, request("/scope", close=False), {"scheme": "http", "http_version": "1.1", "method": "GET"}),
+            (2, b"GET /scope?z HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n",
+             {"http_version": "1.1", "query_string": {"bytes": "z"}}),
+        ]
+        for i, raw, want in cases:
+            conns[i].sendall(raw)
+            r = readers[i].read()
+            assert r.status == 200, r.body
+            scope = json.loads(r.body)
+            for key, value in want.items():
+                assert scope[key] == value, (raw, key, scope[key])
+            headers = [(k["bytes"], v["bytes"]) for k, v in scope["headers"]]
+            assert all(k == k.lower() for k, _ in headers), headers
+            if b"USER-AGENT" in raw:
+                assert ("user-agent", "Probe/1") in headers and ("x-odd-name", "v") in headers
+            if b"Accept:" in raw:
+                assert ("accept", "*/*") in headers and not any(k == "user-agent" for k, _ in headers)
+            if b"X-Forwarded-For" in raw:
+                assert scope["client"][0] == "198.51.100.9"
+            else:
+                assert scope["client"] == ["127.0.0.1", ports[i]]
+            assert scope["server"] == ["127.0.0.1", server.port]
+            assert scope["path"] == "/scope" and scope["root_path"] == ""
+    finally:
+        for c in conns:
+            c.close()
+
+
 def test_path_is_decoded_raw_path_is_not(server):
     scope = json.loads(server.exchange(request("/sc%6Fpe"))[0].body)
     assert scope["path"] == "/scope"

@@ -1,12 +1,15 @@
 // Small helpers: percent-decoding, CIDR lists, request ids, access-log lines.
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <vector>
 
 #include "http/access_log.hpp"
 #include "http/cidr.hpp"
 #include "http/percent.hpp"
 #include "http/request_id.hpp"
+#include "util/log_fields.hpp"
 
 using namespace paasrun::http;
 
@@ -146,6 +149,56 @@ TEST_CASE("access log: logfmt line", "[http][access_log]") {
     CHECK(line.find("path=\"/\\xff\\r\\n\\\"\"") != std::string::npos);
     CHECK(std::count(line.begin(), line.end(), '\n') == 1);
     CHECK(format_access_log(AccessLogFormat::off, e).empty());
+}
+
+// The logfmt line is written straight after util/log's line head (one string, no re-parsing):
+// it must stay byte for byte what format_line renders for the same fields, and its
+// duration_ms what std::to_chars(fixed, 3) writes (the fast path defers to it near halves).
+TEST_CASE("access log: logfmt line equals format_line's rendering, durations to_chars'",
+          "[http][access_log]") {
+    AccessLogEntry e;
+    e.method = "GET";
+    e.path = "/caf\xe9 x";
+    e.query = "a=\"1\"";
+    e.status = 201;
+    e.bytes = 123456789;
+    e.request_id = "rid";
+    e.remote_addr = "10.0.0.1";
+    e.protocol = "HTTP/1.0";
+    e.host = "example.com";
+    e.user_agent = "curl/8 (x)";
+    std::vector<double> durations = {0.0,      0.0005,  0.0015, 0.4125, 0.4995, 1.0,      2.5,
+                                     999.9995, 12.3456, 1e6,    3e6,    1.5e7,  0.000499, 7.0e-4};
+    for (std::uint64_t ns = 0; ns < 3'000'000; ns += 499) durations.push_back(ns / 1e6);
+    for (std::uint64_t ns = 999'000'000; ns < 1'001'000'000; ns += 4999)
+        durations.push_back(ns / 1e6);
+    for (double d : durations) {
+        e.duration_ms = d;
+        auto line = format_access_log(AccessLogFormat::logfmt, e);
+        char buf[400];
+        auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed, 3);
+        std::string want = " duration_ms=" + std::string(buf, r.ptr) + " request_id=";
+        INFO(d);
+        REQUIRE(line.find(want) != std::string::npos);
+        // Everything after the time stamp, as format_line writes it.
+        auto fields = line.substr(line.find(" method=") + 1);
+        fields.pop_back();  // '\n'
+        auto reference =
+            paasrun::log::format_line(paasrun::log::Level::info, "access", "request " + fields);
+        auto tail = [](const std::string& s) { return s.substr(s.find(" at=")); };
+        REQUIRE(tail(line) == tail(reference));
+    }
+    // With JSON log lines (--log-format json) the access line is format_line's JSON.
+    paasrun::log::set_format(paasrun::log::Format::json);
+    e.duration_ms = 1.5;
+    e.path = "/cafe x";
+    auto json_line = format_access_log(AccessLogFormat::logfmt, e);
+    paasrun::log::set_format(paasrun::log::Format::logfmt);
+    auto j = nlohmann::json::parse(json_line);
+    CHECK(j["component"] == "access");
+    CHECK(j["msg"] == "request");
+    CHECK(j["duration_ms"] == "1.500");
+    CHECK(j["user_agent"] == "curl/8 (x)");
 }
 
 TEST_CASE("access log: JSON line parses and keeps bytes as latin-1", "[http][access_log]") {
