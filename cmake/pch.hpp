@@ -5,6 +5,8 @@
 // Boost.Asio) would make every batch load a .gch several times larger.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -52,5 +54,3 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <fmt/format.h>
