@@ -330,9 +330,22 @@ admin::ControlResult<std::string> Engine::rollback(int to) {
     release::ReleaseStore store(opts_.state_dir);
     if (to != 0 && !store.load(to))
         return ControlError{ErrorKind::not_found, fmt::format("there is no release v{}", to)};
-    return submit("rollback", [this, to](const std::string& job) {
+    // A rollback to the current release is a redeploy: the job says so from the start (the
+    // marker on the dashboard's charts is labelled with the job's kind), and again once the
+    // draft is made, in case an automatic rollback changed the current release meanwhile.
+    auto cur = store.current_version();
+    bool redeploy = to != 0 && cur && *cur == to;
+    return submit(redeploy ? "redeploy" : "rollback", [this, to](const std::string& job) {
         run_release_job(
-            job, [to](const release::ReleaseStore& s) { return release::draft_rollback(s, to); },
+            job,
+            [this, to, &job](const release::ReleaseStore& s) {
+                auto d = release::draft_rollback(s, to);
+                if (d)
+                    jobs_.update(job, [&](admin::Job& j) {
+                        j.kind = d->redeploy ? "redeploy" : "rollback";
+                    });
+                return d;
+            },
             "rollback");
     });
 }
