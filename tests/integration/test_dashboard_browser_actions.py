@@ -202,6 +202,7 @@ def test_automatic_rollback_and_a_failed_release_are_shown_with_their_reasons(in
     assert deployed["state"] == "succeeded", deployed
     base = deployed["release"]
     show(browser, inst, "config")
+    browser.find_element(By.ID, "config-key").clear()  # still holds the key last edited
     browser.find_element(By.ID, "config-key").send_keys("FIXTURE_UNHEALTHY_AFTER")
     browser.find_element(By.ID, "config-value").send_keys("1.5")
     browser.find_element(By.CSS_SELECTOR, "#config-form button[type=submit]").click()
@@ -272,7 +273,7 @@ def test_scale_from_the_scale_page_and_restart_one_type(inst, browser):
     def pids():
         st = api_ok(inst, "GET", "/v1/status")
         return {p["name"]: p["pid"] for p in st["processes"] if p["state"] == "up" and p["phase"] == "active"}
-    before = pids()
+    old = pids()
     goto(browser, "scale")
     click_button(browser, "#formation button", "Restart web")
     before = confirm(browser, "Restart web?")
@@ -280,8 +281,8 @@ def test_scale_from_the_scale_page_and_restart_one_type(inst, browser):
     assert "(restart)" in text(browser, "#job-id")
     after = wait_until(lambda: (lambda p: p if {"web.1", "web.2"} <= set(p) else None)(pids()), 15,
                        what="both web processes up after the restart")
-    assert after["web.1"] != before["web.1"] and after["web.2"] != before["web.2"], (before, after)
-    assert after["sleeper.1"] == before["sleeper.1"], (before, after)
+    assert after["web.1"] != old["web.1"] and after["web.2"] != old["web.2"], (old, after)
+    assert after["sleeper.1"] == old["sleeper.1"], (old, after)
     browser.find_element(By.ID, "job-close").click()
     goto(browser, "overview")
     wait(browser, lambda: all(str(after[n]) in text(browser, "#processes") for n in ("web.1", "web.2")),
