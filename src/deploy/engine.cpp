@@ -853,9 +853,8 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
     }
 
     // The machine said `commit` (or there is no web generation to wait for).
-    auto switched =
-        on_loop([gen, run, others, web,
-                 web_only](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
+    auto switched = on_loop(
+        [gen, run, others, web, web_only](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
             // A web restart retires the old web processes only (same types as the new generation).
             if (web > 0) s.commit_generation(gen, !web_only);
             supervisor::Counts start;

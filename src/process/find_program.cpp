@@ -25,7 +25,8 @@ std::optional<std::string> find_program(std::string_view name, std::string_view 
     for (;;) {
         auto colon = path.find(':');
         auto dir = path.substr(0, colon);
-        std::string candidate = dir.empty() ? std::string(name) : std::string(dir) + "/" + std::string(name);
+        std::string candidate =
+            dir.empty() ? std::string(name) : std::string(dir) + "/" + std::string(name);
         if (executable_file(candidate)) return candidate;
         if (colon == std::string_view::npos) return std::nullopt;
         path.remove_prefix(colon + 1);

@@ -31,7 +31,8 @@ TEST_CASE("find_program: the first executable file on PATH", "[process][find_pro
     fs::create_directories(b / "opener");                                      // a directory
     write_file(c / "opener", fs::perms::owner_all);
     write_file(tmp.path / "d" / "opener", fs::perms::owner_all);
-    std::string path = a.string() + ":" + b.string() + ":" + c.string() + ":" + (tmp.path / "d").string();
+    std::string path =
+        a.string() + ":" + b.string() + ":" + c.string() + ":" + (tmp.path / "d").string();
     CHECK(find_program("opener", path) == (c / "opener").string());
     CHECK_FALSE(find_program("opener", a.string() + ":" + b.string()));
     CHECK_FALSE(find_program("opener", ""));
