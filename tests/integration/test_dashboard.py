@@ -363,6 +363,8 @@ def test_redeploy_is_described_as_a_redeploy(tmp_path):
     release is still a rollback."""
     app = write_app(tmp_path / "app", "v1", manifest="deploy:\n  bake_window: 0\n")
     with Instance(paasrun_path(), app, web_concurrency=1) as i:
+        # The dashboard's 1 s sampler marks a release change it sees: one sample of v1 first.
+        wait_until(lambda: i.api("GET", "/v1/metrics/series")[1]["t"], 10, what="the first sample")
         s, j = i.api("POST", "/v1/rollback", {"to": "v1"})
         assert s == 202 and j["kind"] == "redeploy", (s, j)
         job = i.wait_job(j["id"])
