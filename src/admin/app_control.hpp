@@ -69,7 +69,7 @@ enum class JobState { running, succeeded, failed, rolled_back };
 /// disk is the durable record.
 struct Job {
     std::string id;    // "j1", "j2", ... unique for this supervisor's lifetime
-    std::string kind;  // deploy | rollback | config | formation | restart
+    std::string kind;  // deploy | rollback | redeploy | config | formation | restart
     JobState state = JobState::running;
     std::string step;                 // receiving | building | release_phase | starting |
                                       // health_check | switching | draining | done

@@ -202,6 +202,7 @@ json release_json(const release::ReleaseInfo& info, bool reveal, int current_ver
         {"process_types", std::move(types)},
         {"release_command", string_or_null(r.release_command)},
         {"rollback_of", version_json(r.rollback_of)},
+        {"redeploy", r.redeploy},
         {"failure_reason", string_or_null(info.failure_reason)},
         {"config", config_vars_json(r.config_vars, reveal)},
         {"config_redacted", !reveal},

@@ -1,24 +1,32 @@
 // `paasrun dashboard [--to URL] [--open]`: asks the running instance for a one-time login
 // ticket (POST /v1/dashboard/tickets, with the admin token) and prints the dashboard's login
 // link: the link works once, within 60 s, and never holds the token itself
-// (docs/dashboard.md). --open hands it to xdg-open.
+// (docs/dashboard.md). --open hands it to xdg-open (found on PATH, run by process::spawn).
+#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/commands.hpp"
 #include "app/remote.hpp"
-
-extern char** environ;
+#include "process/exit_status.hpp"
+#include "process/find_program.hpp"
+#include "process/spawn.hpp"
+#include "util/unique_fd.hpp"
 
 namespace paasrun::app {
 
 namespace {
+
+constexpr const char* kOpener = "xdg-open";
 
 int fail(std::string_view message, int code) {
     fmt::print(stderr, "paasrun dashboard: error: {}\n", message);
@@ -35,16 +43,27 @@ std::optional<std::string> browser_base(const std::string& url) {
                        v6 ? "[" : "", parsed->host, v6 ? "]" : "", parsed->port);
 }
 
-bool open_in_browser(const std::string& link) {
-    const char* argv[] = {"xdg-open", link.c_str(), nullptr};
-    pid_t pid = 0;
-    if (::posix_spawnp(&pid, "xdg-open", nullptr, nullptr, const_cast<char* const*>(argv),
-                       environ) != 0)
-        return false;
+// Hands the link to xdg-open (found on PATH) and waits for it: xdg-open returns once the
+// browser has it. Its output goes to stderr, so stdout holds only the link. Empty on success,
+// else why the link was not opened.
+std::string open_in_browser(const std::string& link) {
+    const char* env_path = std::getenv("PATH");
+    auto opener =
+        process::find_program(kOpener, env_path ? env_path : "/usr/local/bin:/usr/bin:/bin");
+    if (!opener) return fmt::format("there is no {} on PATH", kOpener);
+    unique_fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!devnull) return fmt::format("cannot open /dev/null: {}", std::strerror(errno));
+    process::SpawnSpec spec;
+    spec.argv = {std::string(kOpener), link};
+    spec.path = *opener;
+    spec.fds = {{devnull.get(), 0}, {STDERR_FILENO, 1}, {STDERR_FILENO, 2}};
+    auto pid = process::spawn(spec);
+    if (!pid) return pid.error().message;
     int status = 0;
-    while (::waitpid(pid, &status, 0) == -1 && errno == EINTR) {
-    }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    while (::waitpid(*pid, &status, 0) == -1)
+        if (errno != EINTR) return fmt::format("waitpid: {}", std::strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+    return fmt::format("{} failed ({})", *opener, process::describe_status(status));
 }
 
 int run_dashboard(remote::Target t, const std::string& app, bool open) {
@@ -73,9 +92,12 @@ int run_dashboard(remote::Target t, const std::string& app, bool open) {
     fmt::print(stderr, "paasrun dashboard: the link logs in once, within {} s\n",
                j.value("expires_in_seconds", 60));
     std::fflush(stdout);
-    if (open && !open_in_browser(link))
-        fmt::print(stderr,
-                   "paasrun dashboard: could not run xdg-open; open the link above yourself\n");
+    if (open)
+        if (auto why = open_in_browser(link); !why.empty())
+            fmt::print(stderr,
+                       "paasrun dashboard: could not open the link in a browser: {}; open the "
+                       "link above yourself\n",
+                       why);
     return remote::kExitOk;
 }
 

@@ -388,11 +388,15 @@ void print_release_info(const json& r) {
                     r.value("current", false) ? " (current)" : ""));
     field("Version", str(r, "version"));
     field("Created", str(r, "created_at"));
-    field("Kind", str(r, "kind"));
+    // A redeploy is a rollback to the release that was current (kind `rollback` in the API).
+    auto flag = r.find("redeploy");
+    bool redeploy = flag != r.end() && flag->is_boolean() && flag->get<bool>();
+    field("Kind", redeploy ? "redeploy" : str(r, "kind"));
     field("Description", str(r, "description"));
     field("Status", str(r, "status"));
     if (auto why = str(r, "failure_reason"); !why.empty()) field("Failure", why);
-    if (auto of = str(r, "rollback_of"); !of.empty()) field("Rollback of", of);
+    if (auto of = str(r, "rollback_of"); !of.empty())
+        field(redeploy ? "Redeploy of" : "Rollback of", of);
     field("Source hash", str(r, "source_hash"));
     field("Slug", str(r, "slug_id"));
     field("Process types", names(r.value("process_types", json::object())));

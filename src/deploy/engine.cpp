@@ -338,9 +338,22 @@ admin::ControlResult<std::string> Engine::rollback(int to) {
     release::ReleaseStore store(opts_.state_dir);
     if (to != 0 && !store.load(to))
         return ControlError{ErrorKind::not_found, fmt::format("there is no release v{}", to)};
-    return submit("rollback", [this, to](const std::string& job) {
+    // A rollback to the current release is a redeploy: the job says so from the start (the
+    // marker on the dashboard's charts is labelled with the job's kind), and again once the
+    // draft is made, in case an automatic rollback changed the current release meanwhile.
+    auto cur = store.current_version();
+    bool redeploy = to != 0 && cur && *cur == to;
+    return submit(redeploy ? "redeploy" : "rollback", [this, to](const std::string& job) {
         run_release_job(
-            job, [to](const release::ReleaseStore& s) { return release::draft_rollback(s, to); },
+            job,
+            [this, to, &job](const release::ReleaseStore& s) {
+                auto d = release::draft_rollback(s, to);
+                if (d)
+                    jobs_.update(job, [&](admin::Job& j) {
+                        j.kind = d->redeploy ? "redeploy" : "rollback";
+                    });
+                return d;
+            },
             "rollback");
     });
 }
@@ -635,7 +648,7 @@ void Engine::run_restart(const std::string& job, const std::string& type) {
     if (type == "web") {
         auto settings = settings_for(**run);
         if (!settings) return jobs_.finish(job, JobState::failed, settings.error().message);
-        auto gen = switch_to(job, *run, *settings, false);
+        auto gen = switch_to(job, *run, *settings, false, true);
         if (!gen) return jobs_.finish(job, JobState::failed, gen.error().message);
         wait_drained(job);
         return jobs_.finish(job, JobState::succeeded, "");
@@ -744,7 +757,7 @@ void Engine::wait_drained(const std::string& job) {
 }
 
 Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunSpec> run,
-                              const ReleaseSettings& settings, bool baking) {
+                              const ReleaseSettings& settings, bool baking, bool web_only) {
     auto deadline = Clock::now() + to_clock(Seconds(settings.deploy.start_timeout));
     switch_.reset();
     events_.arm();  // before any process of the new generation starts: no event is missed
@@ -759,6 +772,7 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
     int web = counts.count("web") ? counts["web"] : 0;
     supervisor::Counts others = counts;
     others.erase("web");
+    if (web_only) others.clear();
     const std::string* web_command = run->command("web");
     auto machine = [&](const supervisor::GenerationInfo& info, int health_port, bool commit) {
         SwitchSettings m;
@@ -847,9 +861,10 @@ Result<int> Engine::switch_to(const std::string& job, std::shared_ptr<const RunS
     }
 
     // The machine said `commit` (or there is no web generation to wait for).
-    auto switched =
-        on_loop([gen, run, others, web](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
-            if (web > 0) s.commit_generation(gen, true);
+    auto switched = on_loop(
+        [gen, run, others, web, web_only](Supervisor& s) -> Result<std::vector<GenerationProcess>> {
+            // A web restart retires the old web processes only (same types as the new generation).
+            if (web > 0) s.commit_generation(gen, !web_only);
             supervisor::Counts start;
             for (const auto& [type, n] : others)
                 if (n > 0) start[type] = n;

@@ -130,8 +130,10 @@ private:
     // `settings` are the run's own (settings_for); the bake window keeps them.
     // The switch is a SwitchMachine (switch_machine.hpp) driven by the supervisor's process
     // events (switch_events.hpp): switch_ holds it from the start to the end of the drain.
+    // `web_only` (a restart of web): only the web processes are replaced; the other types'
+    // processes keep running.
     Result<int> switch_to(const std::string& job, std::shared_ptr<const supervisor::RunSpec> run,
-                          const ReleaseSettings& settings, bool baking);
+                          const ReleaseSettings& settings, bool baking, bool web_only = false);
     // Feeds the machine events (and ticks at its timers) and carries out its actions until it
     // needs the engine (switching) or ends; an Error when it rolls back or paasrun stops.
     Status drive(const std::string& job, SwitchMachine& m, int health_port,

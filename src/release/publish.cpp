@@ -165,7 +165,11 @@ Result<Release> draft_rollback(const ReleaseStore& store, int target) {
     r.created_at.clear();
     r.kind = ReleaseKind::rollback;
     r.rollback_of = target;
-    r.description = fmt::format("Rollback to v{}", target);
+    // A rollback to the current release is a redeploy (the dashboard's Redeploy button,
+    // `paasrun rollback vN` with vN current): said so, as Heroku users expect.
+    r.redeploy = target == *cur;
+    r.description = r.redeploy ? fmt::format("Redeploy of v{}", target)
+                               : fmt::format("Rollback to v{}", target);
     return r;
 }
 
@@ -180,6 +184,7 @@ Result<Release> draft_config_change(const ReleaseStore& store,
     r.created_at.clear();
     r.kind = ReleaseKind::config;
     r.rollback_of = 0;
+    r.redeploy = false;
     std::vector<std::string> changed, removed;
     for (const auto& [k, v] : set) {
         if (!valid_config_key(k))

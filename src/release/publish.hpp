@@ -63,7 +63,8 @@ struct PublishResult {
 [[nodiscard]] Result<Release> draft_build_release(const ReleaseStore& store, const SlugMeta& slug);
 
 /// Heroku's rollback rule: a new release with vN's slug, config vars and process types.
-/// `target` 0 means the release that was current before the current one.
+/// `target` 0 means the release that was current before the current one. A `target` that is
+/// the current release makes a redeploy ("Redeploy of vN", `redeploy` set).
 [[nodiscard]] Result<Release> draft_rollback(const ReleaseStore& store, int target);
 
 /// A config change on top of the current release (or of no release yet: then the release

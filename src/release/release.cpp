@@ -94,6 +94,7 @@ std::string release_to_json(const Release& r) {
     j["process_types"] = process_types_to_json(r.process_types);
     j["release_command"] = r.release_command;
     if (r.kind == ReleaseKind::rollback) j["rollback_of"] = r.rollback_of;
+    if (r.kind == ReleaseKind::rollback && r.redeploy) j["redeploy"] = true;
     return j.dump(2) + "\n";
 }
 
@@ -111,6 +112,7 @@ Result<Release> parse_release_json(std::string_view text, std::string_view file)
         r.process_types = process_types_from_json(j.value("process_types", json::array()));
         r.release_command = j.value("release_command", "");
         r.rollback_of = j.value("rollback_of", 0);
+        r.redeploy = r.kind == ReleaseKind::rollback && j.value("redeploy", false);
         return r;
     });
 }

@@ -44,7 +44,7 @@ enum class ReleaseKind { build, config, rollback };
 struct Release {
     int version = 0;  // N of vN
     ReleaseKind kind = ReleaseKind::build;
-    std::string description;  // "Deploy 1a2b3c4d", "Set FOO", "Rollback to v3"
+    std::string description;  // "Deploy 1a2b3c4d", "Set FOO", "Rollback to v3", "Redeploy of v3"
     std::string created_at;   // RFC 3339 UTC
     std::string slug_id;
     std::string source_hash;
@@ -52,6 +52,10 @@ struct Release {
     ProcessTypes process_types;   // Procfile, else buildpack defaults
     std::string release_command;  // Procfile `release:`; empty: no release phase
     int rollback_of = 0;          // for kind == rollback: the vN copied
+    /// For kind == rollback: vN was the current release when it was copied (a redeploy:
+    /// same slug and config, the processes restarted). The kind stays `rollback` on disk and
+    /// in the API, so older readers and clients see what they always saw.
+    bool redeploy = false;
 };
 
 [[nodiscard]] std::string_view to_string(ReleaseKind kind);

@@ -347,3 +347,110 @@ def test_config_diff_between_releases(tmp_path):
         assert s == 400, j
         s, j = i.api("GET", "/v1/config/diff?from=one&to=v2")
         assert s == 400, j
+
+
+def remote_cli(inst, *args, env=None):
+    """The paasrun CLI against `inst` (--to, --token), with `env` replacing the environment."""
+    return subprocess.run([paasrun_path(), *args, "--to", f"http://{inst.admin}", "--token", TOKEN],
+                          capture_output=True, text=True, timeout=30, env=env)
+
+
+def test_redeploy_is_described_as_a_redeploy(tmp_path):
+    """POST /v1/rollback {"to": <current>} (the Releases page's Redeploy) makes a release
+    described as a redeploy: "Redeploy of vN", `redeploy: true` (the kind stays `rollback`
+    with rollback_of, as before), a job of kind `redeploy`, a chart marker labelled
+    `redeploy`, and `paasrun releases` / `releases:info` saying so; a rollback to another
+    release is still a rollback."""
+    app = write_app(tmp_path / "app", "v1", manifest="deploy:\n  bake_window: 0\n")
+    with Instance(paasrun_path(), app, web_concurrency=1) as i:
+        # The dashboard's 1 s sampler marks a release change it sees: one sample of v1 first.
+        wait_until(lambda: i.api("GET", "/v1/metrics/series")[1]["t"], 10, what="the first sample")
+        s, j = i.api("POST", "/v1/rollback", {"to": "v1"})
+        assert s == 202 and j["kind"] == "redeploy", (s, j)
+        job = i.wait_job(j["id"])
+        assert job["state"] == "succeeded" and job["kind"] == "redeploy" and job["release"] == "v2", job
+        assert any("Created v2: Redeploy of v1" in line for line in job["output"]), job["output"]
+        s, listing = i.api("GET", "/v1/releases")
+        v2 = next(r for r in listing["releases"] if r["version"] == "v2")
+        assert v2["current"] and v2["description"] == "Redeploy of v1", v2
+        assert v2["kind"] == "rollback" and v2["rollback_of"] == "v1" and v2["redeploy"] is True, v2
+        v1 = next(r for r in listing["releases"] if r["version"] == "v1")
+        assert v1["redeploy"] is False, v1
+        # The chart marker of the switch to v2 is labelled with the job's kind.
+        wait_until(lambda: any(e["release"] == "v2" for e in i.api("GET", "/v1/metrics/series")[1]["events"]),
+                   10, what="the v2 marker")
+        events = {e["release"]: e["kind"] for e in i.api("GET", "/v1/metrics/series")[1]["events"]}
+        assert events["v2"] == "redeploy", events
+
+        # A rollback to an older release is still a rollback.
+        s, j = i.api("PATCH", "/v1/config", {"A": "1"})
+        assert i.wait_job(j["id"])["state"] == "succeeded"
+        s, j = i.api("POST", "/v1/rollback", {"to": "v2"})
+        assert s == 202 and j["kind"] == "rollback", (s, j)
+        assert i.wait_job(j["id"])["state"] == "succeeded"
+        s, listing = i.api("GET", "/v1/releases")
+        v4 = next(r for r in listing["releases"] if r["version"] == "v4")
+        assert v4["description"] == "Rollback to v2" and v4["redeploy"] is False, v4
+
+        r = remote_cli(i, "releases")
+        assert r.returncode == 0, r.stderr
+        rows = {line.split()[0]: line for line in r.stdout.splitlines()[1:]}
+        assert rows["v2"].endswith("Redeploy of v1") and rows["v4"].endswith("Rollback to v2"), r.stdout
+        r = remote_cli(i, "releases:info", "v2")
+        assert r.returncode == 0, r.stderr
+        assert re.search(r"^Kind:\s+redeploy$", r.stdout, re.M) and re.search(r"^Redeploy of:\s+v1$", r.stdout, re.M), r.stdout
+        r = remote_cli(i, "releases:info", "v4")
+        assert re.search(r"^Kind:\s+rollback$", r.stdout, re.M) and re.search(r"^Rollback of:\s+v2$", r.stdout, re.M), r.stdout
+
+
+def fake_opener(bin_dir, record, exit_code=0):
+    """An `xdg-open` that records its arguments (one per line) in `record`, writes to stdout
+    (which must not end up in paasrun's stdout) and exits with `exit_code`."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "xdg-open"
+    script.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > '{record}'\necho opener-noise\nexit {exit_code}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_dashboard_open_runs_xdg_open_with_the_one_time_link(inst, tmp_path):
+    """`paasrun dashboard --open` runs the xdg-open on PATH with the link as its only
+    argument; stdout holds only the link; the link logs in once."""
+    record = tmp_path / "opened"
+    fake_opener(tmp_path / "bin", record)
+    env = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    r = remote_cli(inst, "dashboard", "--open", env=env)
+    assert r.returncode == 0, r.stderr
+    link = r.stdout.strip()
+    assert re.fullmatch(rf"http://{re.escape(inst.admin)}/dashboard/login\?ticket=[0-9a-f]{{64}}", link), r.stdout
+    assert record.read_text().splitlines() == [link]
+    assert "opener-noise" in r.stderr and "could not open" not in r.stderr, r.stderr
+    path = urllib.parse.urlsplit(link)
+    status, headers, _ = req(inst, "GET", f"{path.path}?{path.query}")
+    assert status == 303 and headers["location"] == "/dashboard/", (status, headers)
+    session_of(headers)
+    status, _, body = req(inst, "GET", f"{path.path}?{path.query}")
+    assert status == 403 and b"no longer valid" in body
+
+
+def test_dashboard_open_without_an_opener_prints_the_link(inst, tmp_path):
+    """No xdg-open on PATH: a clear message, the link still printed (and usable); an opener
+    that fails: its exit status named, the link still printed."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    r = remote_cli(inst, "dashboard", "--open", env={"PATH": str(empty), "HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    link = r.stdout.strip()
+    assert link.startswith(f"http://{inst.admin}/dashboard/login?ticket="), r.stdout
+    assert "could not open the link in a browser: there is no xdg-open on PATH; open the link above yourself" in r.stderr, r.stderr
+    path = urllib.parse.urlsplit(link)
+    status, _, _ = req(inst, "GET", f"{path.path}?{path.query}")
+    assert status == 303
+
+    record = tmp_path / "opened"
+    fake_opener(tmp_path / "bin", record, exit_code=3)
+    r = remote_cli(inst, "dashboard", "--open", env={"PATH": str(tmp_path / "bin"), "HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert record.read_text().strip() == r.stdout.strip()
+    assert re.search(r"could not open the link in a browser: \S+/xdg-open failed \(exit=3\); open the link above yourself",
+                     r.stderr), r.stderr

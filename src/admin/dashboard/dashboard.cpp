@@ -99,7 +99,10 @@ void Dashboard::sample_loop() {
         auto m = control_.metrics();
         auto st = control_.status();
         auto* s = std::get_if<AppStatus>(&st);
+        // The newest job, running or finished: a job that ran between two samples (a fast
+        // redeploy) still names the release change it made.
         if (s && s->running_job) last_job = *s->running_job;
+        if (s && s->last_job) last_job = s->last_job->id;
         std::string kind;
         if (!last_job.empty())
             if (auto j = control_.job(last_job))

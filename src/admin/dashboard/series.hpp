@@ -54,7 +54,7 @@ struct CpuReading {
 
 struct Event {
     double t = 0;
-    std::string kind;     // deploy | rollback | config | restart | formation | release
+    std::string kind;     // deploy | rollback | redeploy | config | restart | formation | release
     std::string release;  // "v4"
 };
 

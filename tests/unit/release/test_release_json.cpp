@@ -31,6 +31,14 @@ TEST_CASE("release.json: round trip keeps every field and process order", "[rele
     CHECK(back->process_types == r.process_types);
     CHECK(back->release_command == r.release_command);
     CHECK(back->rollback_of == 5);
+    CHECK_FALSE(back->redeploy);
+    CHECK(release_to_json(r).find("redeploy") == std::string::npos);  // written only when set
+
+    r.redeploy = true;
+    auto again = parse_release_json(release_to_json(r));
+    REQUIRE(again);
+    CHECK(again->kind == ReleaseKind::rollback);  // older readers still see a rollback
+    CHECK(again->redeploy);
 }
 
 TEST_CASE("release.json: errors carry line and column", "[release][json]") {

@@ -137,3 +137,41 @@ TEST_CASE("store: a committed slug has no group/world-writable file or directory
     CHECK(mode(app) == fs::perms(0755));
     CHECK(fs::is_symlink(app / "python"));
 }
+
+TEST_CASE("store: a rollback to the current release is a redeploy", "[release][store]") {
+    TempDir tmp;
+    ReleaseStore store(tmp.path / "state");
+    REQUIRE(store.init());
+    for (const char* hash : {"h1", "h2"}) {
+        auto draft = draft_build_release(store, fake_slug(store, hash));
+        REQUIRE(draft);
+        auto v = store.create(*draft);
+        REQUIRE(v);
+        REQUIRE(store.activate(*v));
+    }
+    auto redeploy = draft_rollback(store, 2);  // v2 is current
+    REQUIRE(redeploy);
+    CHECK(redeploy->kind == ReleaseKind::rollback);
+    CHECK(redeploy->redeploy);
+    CHECK(redeploy->rollback_of == 2);
+    CHECK(redeploy->description == "Redeploy of v2");
+    auto rollback = draft_rollback(store, 1);
+    REQUIRE(rollback);
+    CHECK_FALSE(rollback->redeploy);
+    CHECK(rollback->description == "Rollback to v1");
+    // Back to v2 while v3 (its redeploy) is current: a plain rollback.
+    auto v3 = store.create(*redeploy);
+    REQUIRE(v3);
+    REQUIRE(store.activate(*v3));
+    auto again = draft_rollback(store, 3);
+    REQUIRE(again);
+    CHECK(again->redeploy);
+    CHECK(again->description == "Redeploy of v3");
+    auto back = draft_rollback(store, 2);
+    REQUIRE(back);
+    CHECK_FALSE(back->redeploy);
+    // A config change on top of a redeploy is not one.
+    auto cfg = draft_config_change(store, {{"A", "1"}}, {});
+    REQUIRE(cfg);
+    CHECK_FALSE(cfg->redeploy);
+}

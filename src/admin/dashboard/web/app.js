@@ -404,9 +404,11 @@ async function loadReleases() {
         },
       }, label));
     }
-    const status = r.current ? "current" : r.status;
+    // A release that was switched to and then rolled back automatically keeps the status
+    // `succeeded` (it was activated) with the rollback's reason as its failure_reason.
+    const status = r.current ? "current" : (r.status === "succeeded" && r.failure_reason ? "rolled back" : r.status);
     return el("tr", { class: r.current ? "current" : "" },
-      el("th", { scope: "row" }, r.version), el("td", {}, r.kind), el("td", {}, r.description),
+      el("th", { scope: "row" }, r.version), el("td", {}, r.redeploy ? "redeploy" : r.kind), el("td", {}, r.description),
       el("td", {}, status + (r.failure_reason ? " — " + r.failure_reason : "")), el("td", {}, r.created_at),
       el("td", {}, r.source_hash ? r.source_hash.slice(0, 12) : ""), actions);
   }));
