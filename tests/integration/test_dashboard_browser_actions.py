@@ -150,6 +150,9 @@ def test_job_output_streams_live_then_edit_and_remove_a_config_var(inst, browser
     browser.switch_to.active_element.send_keys("fast")
     browser.find_element(By.CSS_SELECTOR, "#config-form button[type=submit]").click()
     before = confirm(browser, "Set SLOW_RELEASE?")
+    # The form is blank again for the next var (it kept the key, and a new one was typed onto it).
+    assert browser.find_element(By.ID, "config-key").get_attribute("value") == ""
+    assert browser.find_element(By.ID, "config-value").get_attribute("value") == ""
     assert job_outcome(browser, before).startswith("state: succeeded")
     assert api_ok(inst, "GET", "/v1/config?reveal=true")["config"]["SLOW_RELEASE"] == "fast"
     goto(browser, "config")
@@ -202,7 +205,6 @@ def test_automatic_rollback_and_a_failed_release_are_shown_with_their_reasons(in
     assert deployed["state"] == "succeeded", deployed
     base = deployed["release"]
     show(browser, inst, "config")
-    browser.find_element(By.ID, "config-key").clear()  # still holds the key last edited
     browser.find_element(By.ID, "config-key").send_keys("FIXTURE_UNHEALTHY_AFTER")
     browser.find_element(By.ID, "config-value").send_keys("1.5")
     browser.find_element(By.CSS_SELECTOR, "#config-form button[type=submit]").click()

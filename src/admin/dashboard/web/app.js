@@ -473,6 +473,8 @@ $("config-form").addEventListener("submit", async (ev) => {
   const v = $("config-value").value;
   if (await confirmAction("Set " + k + "?", "This makes a new release with " + k + " set and restarts the processes.")) {
     startJob("PATCH", "/v1/config", { [k]: v }, refreshAll);
+    // A blank form for the next var: a key left behind would have the next one typed onto it.
+    $("config-key").value = "";
     $("config-value").value = "";
   }
 });
