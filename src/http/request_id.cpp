@@ -40,4 +40,11 @@ std::string request_id_for(std::string_view client_id) {
     return generate_request_id();
 }
 
+void echo_request_id(std::vector<Header>& headers, std::string_view id) {
+    if (id.empty()) return;
+    for (const auto& h : headers)
+        if (iequals(h.name, "X-Request-Id")) return;
+    headers.push_back({"X-Request-Id", id});
+}
+
 }  // namespace paasrun::http

@@ -9,6 +9,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "http/request.hpp"
 
 namespace paasrun::http {
 
@@ -25,5 +28,10 @@ void generate_request_id(std::array<char, kGeneratedIdSize>& out);
 
 /// The client's id when valid, else a fresh one.
 [[nodiscard]] std::string request_id_for(std::string_view client_id);
+
+/// Echo the request's id on a response, as Heroku's router does: appends `X-Request-Id: id`
+/// to `headers` unless `id` is empty or the app set an X-Request-Id of its own. `headers`
+/// views `id`, which must outlive its use.
+void echo_request_id(std::vector<Header>& headers, std::string_view id);
 
 }  // namespace paasrun::http

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "http/request_id.hpp"
 #include "http/trailers.hpp"
 #include "util/log.hpp"
 #include "worker/asgi_request_view.hpp"
@@ -70,29 +71,13 @@ bool AsgiProducer::cancel() {
 
 void AsgiProducer::start(int status, std::span<const Header> headers) {
     status_ = status;
-    header_bytes_.clear();
-    header_spans_.clear();
-    for (const auto& h : headers) {
-        std::size_t n = header_bytes_.size();
-        header_bytes_.append(h.name);
-        header_bytes_.append(h.value);
-        header_spans_.push_back({n, h.name.size(), n + h.name.size(), h.value.size()});
-    }
+    headers_.assign(headers);
 }
 
 bool AsgiProducer::commit_head(std::optional<std::uint64_t> known_length) {
     response_headers_.clear();
-    std::string_view all(header_bytes_);
-    bool has_request_id = false;
-    for (const auto& s : header_spans_) {
-        response_headers_.push_back({all.substr(s[0], s[1]), all.substr(s[2], s[3])});
-        has_request_id =
-            has_request_id || http::iequals(response_headers_.back().name, "X-Request-Id");
-    }
-    // Echo the request id (as Heroku's router does, and the WSGI producer) unless the app
-    // set its own.
-    if (!has_request_id && !info_->request_id.empty())
-        response_headers_.push_back({"X-Request-Id", info_->request_id});
+    headers_.append_to(response_headers_);
+    http::echo_request_id(response_headers_, info_->request_id);
     http::ResponseSpec spec;
     spec.status = status_;
     spec.headers = response_headers_;

@@ -27,6 +27,7 @@
 #include "asgi/exchange.hpp"
 #include "asgi/runtime.hpp"
 #include "http/response_writer.hpp"
+#include "worker/copied_headers.hpp"
 #include "worker/response.hpp"
 
 namespace paasrun::worker {
@@ -80,8 +81,7 @@ private:
 
     // The response (asyncio thread until complete).
     int status_ = 0;
-    std::string header_bytes_;  // the app's header names and values, copied at start
-    std::vector<std::array<std::size_t, 4>> header_spans_;  // name off/len, value off/len
+    CopiedHeaders headers_;  // the app's, copied at start
     std::vector<http::Header> response_headers_;
     std::string head_buf_;
     http::ResponsePlan plan_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "http/request_id.hpp"
 #include "util/log.hpp"
 #include "wsgi/interpreter.hpp"
 
@@ -111,14 +112,8 @@ ResponseProducer::Step WsgiProducer::pump() {
 bool WsgiProducer::commit_head(const wsgi::ResponseHead& head,
                                std::optional<std::uint64_t> known_length) {
     response_headers_.clear();
-    bool has_request_id = false;
-    for (const auto& h : head.headers) {
-        response_headers_.push_back({h.name, h.value});
-        has_request_id = has_request_id || http::iequals(h.name, "X-Request-Id");
-    }
-    // Echo the request id (as Heroku's router does) unless the app set its own.
-    if (!has_request_id && !info_->request_id.empty())
-        response_headers_.push_back({"X-Request-Id", info_->request_id});
+    for (const auto& h : head.headers) response_headers_.push_back({h.name, h.value});
+    http::echo_request_id(response_headers_, info_->request_id);
     std::string_view reason;
     if (auto sp = head.status.find(' '); sp != std::string_view::npos)
         reason = head.status.substr(sp + 1);

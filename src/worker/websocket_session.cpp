@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "http/request_id.hpp"
 #include "http/response_writer.hpp"
 #include "serve/heartbeat.hpp"
 #include "util/log.hpp"
@@ -84,21 +85,13 @@ void WebSocketSession::answer_http(int status, std::string_view response) {
 // The responses the app makes to a handshake (the 101, a denial response) echo the request
 // id as HTTP responses do (docs/asgi.md), unless the app set its own. The front end's own
 // refusals (400, 426, 403, 500) go without it, as WSGI's error responses do.
-void WebSocketSession::echo_request_id(std::vector<http::Header>& fields) const {
-    const auto& id = owner_.info_.request_id;
-    if (id.empty()) return;
-    for (const auto& f : fields)
-        if (http::iequals(f.name, "X-Request-Id")) return;
-    fields.push_back({"X-Request-Id", id});
-}
-
 std::string WebSocketSession::accept(std::string_view subprotocol,
                                      std::span<const Header> headers) {
     if (phase_ != Phase::handshake) return "the connection is not waiting for websocket.accept";
     std::vector<http::Header> fields;
     fields.reserve(headers.size());
     for (const auto& h : headers) fields.push_back({h.name, h.value});
-    echo_request_id(fields);
+    http::echo_request_id(fields, owner_.info_.request_id);
     std::string out;
     ws::UpgradeResponse response{subprotocol, deflate_ ? deflate_->response : std::string_view{},
                                  fields};
@@ -182,14 +175,7 @@ std::string WebSocketSession::deny_start(int status, std::span<const Header> hea
     if (phase_ != Phase::handshake) return "the connection is not waiting for a response";
     if (status == 101) return "a denial response cannot be 101 Switching Protocols";
     deny_status_ = status;
-    deny_header_bytes_.clear();
-    deny_spans_.clear();
-    for (const auto& h : headers) {
-        std::size_t n = deny_header_bytes_.size();
-        deny_header_bytes_.append(h.name);
-        deny_header_bytes_.append(h.value);
-        deny_spans_.push_back({n, h.name.size(), n + h.name.size(), h.value.size()});
-    }
+    deny_headers_.assign(headers);
     return {};
 }
 
@@ -201,10 +187,8 @@ void WebSocketSession::deny_body(std::string_view data, bool more_body) {
     // The whole response at once, framed by its length (or the app's Content-Length), and
     // the connection closes after it: the bytes after the head were meant as frames.
     std::vector<http::Header> fields;
-    std::string_view all(deny_header_bytes_);
-    for (const auto& sp : deny_spans_)
-        fields.push_back({all.substr(sp[0], sp[1]), all.substr(sp[2], sp[3])});
-    echo_request_id(fields);
+    deny_headers_.append_to(fields);
+    http::echo_request_id(fields, owner_.info_.request_id);
     http::ResponseSpec spec;
     spec.status = deny_status_;
     spec.headers = fields;

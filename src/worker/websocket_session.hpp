@@ -49,6 +49,7 @@
 #include "http/websocket_deflate.hpp"
 #include "http/websocket_handshake.hpp"
 #include "http/websocket_message.hpp"
+#include "worker/copied_headers.hpp"
 
 namespace paasrun::worker {
 
@@ -92,7 +93,6 @@ private:
     void finished(std::string_view traceback, bool quiet) override;
 
     void answer_http(int status, std::string_view response);
-    void echo_request_id(std::vector<http::Header>& fields) const;
     void schedule_read();
     void resume();
     void read();
@@ -126,8 +126,7 @@ private:
     // Content-Length when the last body message comes. At most kDenialBodyMax body bytes.
     static constexpr std::size_t kDenialBodyMax = 1024 * 1024;
     int deny_status_ = 0;  // 0: no denial started
-    std::string deny_header_bytes_;
-    std::vector<std::array<std::size_t, 4>> deny_spans_;  // name off/len, value off/len
+    CopiedHeaders deny_headers_;
     std::string deny_body_;
 
     std::int64_t last_seen_ms_ = 0;    // the last bytes from the client

@@ -44,6 +44,16 @@ def app_dir(tmp_path):
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium per test module, for the dashboard's browser tests
+    (dashboard_browser.py; the module is skipped with its reason when Chromium is missing)."""
+    from dashboard_browser import start_browser
+    d = start_browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield d
+    d.quit()
+
+
 def wait_until(pred, timeout=10.0, interval=0.02, what="condition"):
     deadline = time.monotonic() + timeout
     while True:

@@ -17,7 +17,7 @@ import http.client
 import pytest
 
 from conftest import paasrun_path
-from dashboard_browser import goto, login_link, start_browser, text, wait
+from dashboard_browser import goto, login_link, text, wait
 from deploy_harness import Instance, write_app
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -39,13 +39,6 @@ def shots(tmp_path_factory):
     path = pathlib.Path(d) if d else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    d = start_browser(tmp_path_factory.mktemp("chromium-profile"))
-    yield d
-    d.quit()
 
 
 def confirm(browser):

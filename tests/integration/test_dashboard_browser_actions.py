@@ -14,7 +14,7 @@ import re
 import pytest
 
 from conftest import paasrun_path, wait_until
-from dashboard_browser import goto, log_in, start_browser, text, wait
+from dashboard_browser import goto, log_in, text, wait
 from deploy_harness import TOKEN, Instance, bake_manifest, write_app
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -34,13 +34,6 @@ def inst(tmp_path_factory):
     with Instance(paasrun_path(), app, web_concurrency=1) as i:
         i.src = base
         yield i
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    d = start_browser(tmp_path_factory.mktemp("chromium-profile"))
-    yield d
-    d.quit()
 
 
 def show(browser, inst, page):

@@ -12,7 +12,7 @@ import pytest
 
 import ws_client
 from conftest import FIXTURES, paasrun_path, wait_until
-from dashboard_browser import goto, log_in, start_browser, text, wait
+from dashboard_browser import goto, log_in, text, wait
 from deploy_harness import Instance, write_app
 from selenium.webdriver.common.by import By
 
@@ -26,13 +26,6 @@ def inst(tmp_path_factory):
     shutil.copy(FIXTURES / "apps" / "deploy" / "asgi_app.py", app / "asgi_app.py")
     with Instance(paasrun_path(), app, web_concurrency=2) as i:
         yield i
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    d = start_browser(tmp_path_factory.mktemp("chromium-profile"))
-    yield d
-    d.quit()
 
 
 def series_websocket(inst):
