@@ -52,6 +52,21 @@ bool header_views(PyObject* pair, std::vector<ResponseSink::Header>& headers) {
 
 }  // namespace
 
+bool message_status(PyObject* message, PyObject* key, const char* type, int& status) {
+    PyObject* obj = PyDict_GetItemWithError(message, key);  // borrowed
+    if (obj == nullptr || !PyLong_Check(obj)) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_TypeError, "%s needs an int 'status'", type);
+        return false;
+    }
+    long value = PyLong_AsLong(obj);
+    if (value < 100 || value > 999) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "invalid HTTP status %ld", value);
+        return false;
+    }
+    status = static_cast<int>(value);
+    return true;
+}
+
 bool message_headers(PyObject* message, PyObject* key, std::vector<ResponseSink::Header>& headers,
                      std::vector<PyRef>& keep) {
     PyObject* hs = PyDict_GetItemWithError(message, key);  // borrowed
@@ -274,17 +289,8 @@ bool get_bytes(PyObject* o, Py_buffer& view, const char* what) {
 
 PyObject* do_start(PortObject* p, PyObject* message) {
     Names& n = p->impl->names;
-    PyObject* status_obj = PyDict_GetItemWithError(message, n.status.get());  // borrowed
-    if (status_obj == nullptr || !PyLong_Check(status_obj)) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "http.response.start needs an int 'status'");
-        return nullptr;
-    }
-    long status = PyLong_AsLong(status_obj);
-    if (status < 100 || status > 999) {
-        if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "invalid HTTP status %ld", status);
-        return nullptr;
-    }
+    int status = 0;
+    if (!message_status(message, n.status.get(), "http.response.start", status)) return nullptr;
     std::vector<ResponseSink::Header> headers;
     std::vector<PyRef> keep;
     if (!message_headers(message, n.headers.get(), headers, keep)) return nullptr;
@@ -292,7 +298,7 @@ PyObject* do_start(PortObject* p, PyObject* message) {
     int want_trailers = trailers != nullptr ? PyObject_IsTrue(trailers) : 0;
     if (want_trailers < 0 || (trailers == nullptr && PyErr_Occurred())) return nullptr;
     p->started = true;
-    p->sink->start(static_cast<int>(status), headers);
+    p->sink->start(status, headers);
     if (want_trailers) {
         p->trailers = true;
         p->sink->expect_trailers();

@@ -102,16 +102,19 @@ struct Runtime::Impl {
 
 /// Creates the Port heap type (null with a Python error on failure).
 [[nodiscard]] PyRef make_port_type();
-/// Creates the Ready heap type: an awaitable that completes at once with its value (no
-/// Future, no loop turn): what receive() and send() return when they need not wait.
 /// The `headers` of an ASGI message (response start, websocket accept) as [name, value]
 /// byte pairs appended to `headers`; `keep` holds the pairs the views point into. False with a
 /// Python exception set when they are malformed.
 [[nodiscard]] bool message_headers(PyObject* message, PyObject* key,
                                    std::vector<ResponseSink::Header>& headers,
                                    std::vector<PyRef>& keep);
+/// The int `status` (100-999) of a response start message (`type` names it in the error:
+/// "http.response.start", "websocket.http.response.start"). False with a Python exception.
+[[nodiscard]] bool message_status(PyObject* message, PyObject* key, const char* type, int& status);
 /// The arguments of a Port's finish(traceback_or_None, quiet). False with a Python exception.
 [[nodiscard]] bool parse_finish_args(PyObject* args, std::string_view& text, bool& quiet);
+/// Creates the Ready heap type: an awaitable that completes at once with its value (no
+/// Future, no loop turn): what receive() and send() return when they need not wait.
 [[nodiscard]] PyRef make_ready_type();
 /// A new Ready awaitable holding `value` (a new reference is taken).
 [[nodiscard]] PyRef new_ready(Runtime::Impl& impl, PyObject* value);

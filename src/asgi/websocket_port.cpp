@@ -222,21 +222,13 @@ PyObject* do_close(WsPortObject* p, PyObject* msg) {
 // The WebSocket Denial Response extension: an HTTP response instead of the 101.
 PyObject* do_denial_start(WsPortObject* p, PyObject* msg) {
     WsNames& n = *names();
-    PyObject* status_obj = PyDict_GetItemWithError(msg, n.status.get());  // borrowed
-    if (status_obj == nullptr || !PyLong_Check(status_obj)) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "websocket.http.response.start needs an int 'status'");
+    int status = 0;
+    if (!message_status(msg, n.status.get(), "websocket.http.response.start", status))
         return nullptr;
-    }
-    long status = PyLong_AsLong(status_obj);
-    if (status < 100 || status > 999) {
-        if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "invalid HTTP status %ld", status);
-        return nullptr;
-    }
     std::vector<WebSocketSink::Header> headers;
     std::vector<PyRef> keep;
     if (!message_headers(msg, n.headers.get(), headers, keep)) return nullptr;
-    std::string error = p->ex->sink->deny_start(static_cast<int>(status), headers);
+    std::string error = p->ex->sink->deny_start(status, headers);
     if (!error.empty()) {
         PyErr_Format(PyExc_RuntimeError, "websocket.http.response.start: %s", error.c_str());
         return nullptr;
